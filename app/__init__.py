@@ -1,0 +1,48 @@
+"""SFO review workflow service: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from .config import load_config
+from .extensions import db, migrate
+
+
+def create_app(overrides: dict[str, Any] | None = None, clock: Any = None) -> Flask:
+    """Build the app. gunicorn serves ``create_app()``; the worker and CLI start from it too."""
+    app = Flask(__name__)
+    app.config.update(load_config(overrides))
+    register_logging(app)
+    register_extensions(app, clock)
+    register_blueprints(app)
+    register_errors(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask, clock: Any) -> None:
+    from .config import PROJECT_ROOT
+    from .services.runtime import init_runtime
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    init_runtime(app, clock)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .status.views import status
+
+    app.register_blueprint(status)
+
+
+def register_errors(app: Flask) -> None:
+    from .status.errors import register_error_handlers
+
+    register_error_handlers(app)

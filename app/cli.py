@@ -1,0 +1,153 @@
+"""The ``sfo`` command line: init, run, worker, users, deploy, demo."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+
+from . import create_app
+from .services.errors import ServiceError
+
+
+def _app() -> Flask:
+    return create_app()
+
+
+def _fail(error: ServiceError) -> None:
+    click.echo(f"Error: {error.message}", err=True)
+    for field, messages in error.fields.items():
+        for message in messages:
+            click.echo(f"  {field}: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group(help="SFO review workflow service.")
+def cli() -> None:
+    pass
+
+
+def init_database(app: Flask) -> list[str]:
+    """Upgrade the schema and deploy the process library if it changed; return what was done."""
+    from flask_migrate import upgrade
+
+    from .services.definitions import deploy_files, read_library
+
+    with app.app_context():
+        upgrade()
+        result = deploy_files(read_library(app.config["SFO_BPMN_DIR"], app.config["SFO_FORMS_DIR"]), "system")
+        return ["Database schema is up to date.", result.summary]
+
+
+@cli.command("init", help="Create or upgrade the database and deploy bpmn/ and forms/ if they changed.")
+def init_command() -> None:
+    try:
+        for line in init_database(_app()):
+            click.echo(line)
+    except ServiceError as error:
+        _fail(error)
+
+
+@cli.command("run", help="Serve the web app and API with an embedded worker (one machine).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int)
+def run_command(host: str, port: int, threads: int) -> None:
+    from .server import serve
+
+    serve(host, port, threads)
+
+
+@cli.command("worker", help="Fire due timers and deliver notifications.")
+@click.option("--once", is_flag=True, help="Process what is due now, then exit.")
+def worker_command(once: bool) -> None:
+    from .worker import run_forever, run_once
+
+    app = _app()
+    if once:
+        fired, sent = run_once(app)
+        click.echo(f"Timers fired on {fired} case(s); {sent} notification(s) sent.")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    run_forever(app, stop)
+
+
+@cli.group("users", help="Manage users and API tokens.")
+def users_group() -> None:
+    pass
+
+
+@users_group.command("create", help="Create a user; the password is read from standard input.")
+@click.argument("username")
+@click.option("--role", required=True, help="provider, sfo-team, reviewer, quality-assurer, publication, manager, "
+              "process-owner or admin")
+@click.option("--group", "groups", multiple=True, help="An extra group (repeatable).")
+@click.option("--org", "organisation", help="The organisation of a provider user.")
+@click.option("--name", "display_name", default="", help="Full name shown in the service.")
+@click.option("--email", help="Address for notifications.")
+def users_create(username: str, role: str, groups: tuple[str, ...], organisation: str | None, display_name: str,
+                 email: str | None) -> None:
+    from .services.users import create_user
+
+    password = _read_password()
+    with _app().app_context():
+        try:
+            create_user(username, role, password, groups=groups, organisation=organisation,
+                        display_name=display_name, email=email)
+        except ServiceError as error:
+            _fail(error)
+    click.echo(f"Created {role} user {username}.")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\n")
+
+
+@users_group.command("token", help="Print a new API token for the user.")
+@click.argument("username")
+def users_token(username: str) -> None:
+    from .services.users import create_token
+
+    with _app().app_context():
+        try:
+            click.echo(create_token(username))
+        except ServiceError as error:
+            _fail(error)
+
+
+@cli.command("deploy", help="Deploy BPMN, DMN and form files (or folders of them) as a new version.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def deploy_command(paths: tuple[Path, ...]) -> None:
+    from .services.definitions import DEFINITION_SUFFIXES, deploy_files
+
+    files: dict[str, bytes] = {}
+    for path in paths:
+        candidates = sorted(path.iterdir()) if path.is_dir() else [path]
+        files.update({p.name: p.read_bytes() for p in candidates if p.is_file() and p.suffix in DEFINITION_SUFFIXES})
+    with _app().app_context():
+        try:
+            click.echo(deploy_files(files, "cli").summary)
+        except ServiceError as error:
+            _fail(error)
+
+
+@cli.command("demo", help="Load demo users and demo cases at different stages (safe to run again).")
+def demo_command() -> None:
+    from .demo import load_demo
+
+    with _app().app_context():
+        for line in load_demo():
+            click.echo(line)
+
+
+def main(argv: Any = None) -> None:
+    cli(args=argv, prog_name="sfo")

@@ -1,0 +1,271 @@
+"""Parse and check a set of BPMN, DMN and form files into a runnable process model.
+
+Everything a process owner uploads passes through ``parse_process_model``: XML is parsed with
+DTDs and entities refused, the BPMN is validated against the schema and parsed by SpiffWorkflow,
+every expression is compiled in the sandbox, and every form a task names must exist and be a
+valid JSON Schema. All problems are collected and raised together.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import defusedxml.ElementTree as safe_xml
+from defusedxml import DefusedXmlException
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from .sandbox import UnsafeCode, compile_expression, compile_script
+
+FORM_SCHEMA_PROPERTY = "formJsonSchemaFilename"
+FORM_UI_PROPERTY = "formUiSchemaFilename"
+_SAFE_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    file: str | None = None
+    element_id: str | None = None
+
+    def __str__(self) -> str:
+        where = ": ".join(part for part in (self.file, self.element_id) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class DefinitionInvalid(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class Form:
+    schema: dict[str, Any]
+    ui_schema: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ProcessModel:
+    """A parsed, checked process definition: what one deployed version runs."""
+
+    key: str
+    name: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    forms: dict[str, dict[str, Any]]
+
+    def all_task_specs(self) -> Iterator[Any]:
+        for process in (self.spec, *self.subprocess_specs.values()):
+            yield from process.task_specs.values()
+
+    def form_for(self, task_spec: Any) -> Form | None:
+        properties = task_properties(task_spec)
+        schema_name = properties.get(FORM_SCHEMA_PROPERTY)
+        if not schema_name or schema_name not in self.forms:
+            return None
+        return Form(self.forms[schema_name], self.forms.get(properties.get(FORM_UI_PROPERTY, ""), {}))
+
+    def start_form(self) -> Form | None:
+        for task_spec in self.spec.task_specs.values():
+            if type(task_spec).__name__ == "StartEvent" and task_properties(task_spec):
+                return self.form_for(task_spec)
+        return None
+
+
+def task_properties(task_spec: Any) -> dict[str, str]:
+    extensions = getattr(task_spec, "extensions", None) or {}
+    return dict(extensions.get("properties") or {})
+
+
+def parse_xml(content: bytes, filename: str) -> Any:
+    """Parse untrusted XML: DTDs, entities and external references are refused outright."""
+    try:
+        safe_xml.fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise DefinitionInvalid([Problem("DOCTYPE, entity or external reference declarations are not allowed", filename)]) from None
+    except safe_xml.ParseError as error:
+        raise DefinitionInvalid([Problem(f"not well-formed XML ({error})", filename)]) from None
+    try:
+        return etree.fromstring(content, parser=_SAFE_PARSER)
+    except etree.XMLSyntaxError as error:
+        raise DefinitionInvalid([Problem(f"not well-formed XML ({error})", filename)]) from None
+
+
+def parse_process_model(files: dict[str, bytes], known_groups: Iterable[str]) -> ProcessModel:
+    """Build a ProcessModel from uploaded files, or raise DefinitionInvalid listing every problem."""
+    problems: list[Problem] = []
+    forms = _parse_forms(files, problems)
+    parser = SpiffBpmnParser(validator=BpmnValidator())
+    bpmn_names = sorted(n for n in files if n.endswith(".bpmn"))
+    if not bpmn_names:
+        problems.append(Problem("no .bpmn file was given"))
+    for name in sorted(n for n in files if n.endswith(".dmn")):
+        _add_document(parser.add_dmn_xml, files[name], name, problems)
+    process_ids: list[str] = []
+    for name in bpmn_names:
+        root = _add_document(parser.add_bpmn_xml, files[name], name, problems)
+        if root is not None:
+            process_ids.extend(_executable_process_ids(root))
+    if problems:
+        raise DefinitionInvalid(problems)
+    if not process_ids:
+        raise DefinitionInvalid([Problem("no executable process (isExecutable=\"true\") was found")])
+    model = _build_model(parser, process_ids[0], forms, problems)
+    if model is not None:
+        problems.extend(check_model(model, set(known_groups)))
+    if problems:
+        raise DefinitionInvalid(problems)
+    assert model is not None
+    return model
+
+
+def _add_document(add: Any, content: bytes, name: str, problems: list[Problem]) -> Any:
+    try:
+        root = parse_xml(content, name)
+        add(root, name)
+        return root
+    except DefinitionInvalid as invalid:
+        problems.extend(invalid.problems)
+    except ValidationException as error:
+        problems.append(Problem(_validation_message(error), name, getattr(error, "id", None)))
+    except Exception as error:  # the library raises assorted errors on malformed documents
+        problems.append(Problem(f"could not be read: {error}", name))
+    return None
+
+
+def _validation_message(error: ValidationException) -> str:
+    return str(error.args[0]) if error.args else str(error)
+
+
+def _executable_process_ids(root: Any) -> list[str]:
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+    return [p.get("id") for p in root.xpath("//bpmn:process[@isExecutable='true']", namespaces=ns)]
+
+
+def _build_model(parser: Any, key: str, forms: dict[str, Any], problems: list[Problem]) -> ProcessModel | None:
+    try:
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except ValidationException as error:
+        problems.append(Problem(_validation_message(error), getattr(error, "file_name", None), getattr(error, "id", None)))
+        return None
+    except Exception as error:
+        problems.append(Problem(f"the process could not be built: {error}"))
+        return None
+    return ProcessModel(key, spec.description or key, spec, subprocess_specs, forms)
+
+
+def _parse_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, dict[str, Any]]:
+    forms: dict[str, dict[str, Any]] = {}
+    for name in sorted(n for n in files if n.endswith(".json")):
+        try:
+            document = json.loads(files[name])
+        except (ValueError, UnicodeDecodeError) as error:
+            problems.append(Problem(f"not valid JSON ({error})", name))
+            continue
+        if not isinstance(document, dict):
+            problems.append(Problem("a form file must hold a JSON object", name))
+            continue
+        if not _is_ui_schema(name):
+            try:
+                Draft202012Validator.check_schema(document)
+            except SchemaError as error:
+                problems.append(Problem(f"not a valid JSON Schema: {error.message}", name))
+                continue
+        forms[name] = document
+    return forms
+
+
+def _is_ui_schema(name: str) -> bool:
+    return "uischema" in name.lower()
+
+
+def check_model(model: ProcessModel, known_groups: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    for task_spec in model.all_task_specs():
+        element = getattr(task_spec, "bpmn_id", None) or task_spec.name
+        for message in _task_problems(task_spec, model, known_groups):
+            problems.append(Problem(message, None, element))
+    return problems
+
+
+def _task_problems(task_spec: Any, model: ProcessModel, known_groups: set[str]) -> Iterator[str]:
+    lane = getattr(task_spec, "lane", None)
+    if lane is not None and lane not in known_groups:
+        yield f"lane '{lane}' does not match any user group ({', '.join(sorted(known_groups))})"
+    properties = task_properties(task_spec)
+    for key in (FORM_SCHEMA_PROPERTY, FORM_UI_PROPERTY):
+        form_name = properties.get(key)
+        if form_name and form_name not in model.forms:
+            yield f"the form file '{form_name}' is missing"
+    if type(task_spec).__name__ == "UserTask" and not properties.get(FORM_SCHEMA_PROPERTY):
+        yield "a user task must name its form (formJsonSchemaFilename)"
+    for kind, source in _code_of(task_spec):
+        try:
+            (compile_script if kind == "script" else compile_expression)(source)
+        except UnsafeCode as error:
+            yield f"{kind} {source!r} is refused: {error}"
+
+
+def _code_of(task_spec: Any) -> Iterator[tuple[str, str]]:
+    """Every piece of Python a task spec will run, as (kind, source)."""
+    for attribute in ("script", "prescript", "postscript"):
+        if getattr(task_spec, attribute, None):
+            yield "script", getattr(task_spec, attribute)
+    for condition, _ in getattr(task_spec, "cond_task_specs", []) or []:
+        if condition is not None and getattr(condition, "args", None):
+            yield "condition", condition.args[0]
+    event_definition = getattr(task_spec, "event_definition", None)
+    if isinstance(task_spec, CatchingEvent) or event_definition is not None:
+        yield from _event_expressions(event_definition)
+    if isinstance(task_spec, (LoopTask, MultiInstanceTask)):
+        for attribute in ("cardinality", "condition"):
+            if getattr(task_spec, attribute, None):
+                yield "expression", getattr(task_spec, attribute)
+    dmn_engine = getattr(task_spec, "dmnEngine", None)
+    if dmn_engine is not None:
+        yield from _decision_expressions(dmn_engine.decision_table)
+
+
+def _event_expressions(event_definition: Any) -> Iterator[tuple[str, str]]:
+    definitions = getattr(event_definition, "event_definitions", None) or [event_definition]
+    for definition in definitions:
+        expression = getattr(definition, "expression", None)
+        if isinstance(expression, str) and expression:
+            yield "expression", expression
+
+
+def _decision_expressions(table: Any) -> Iterator[tuple[str, str]]:
+    for column in table.inputs:
+        if column.expression:
+            yield "expression", column.expression
+    for rule in table.rules:
+        for entry in rule.inputEntries:
+            for test in entry.lhs:
+                if test:
+                    yield "expression", _as_comparison(test)
+        for entry in rule.outputEntries:
+            if entry.text:
+                yield "expression", entry.text
+
+
+def _as_comparison(test: str) -> str:
+    """A DMN input test is either a value (compared with ==) or starts with an operator."""
+    test = test.replace("?", "value")
+    try:
+        compile_expression(test)
+        return test
+    except UnsafeCode:
+        return f"value {test}"

@@ -1,0 +1,365 @@
+"""Running process instances: start, load, save, complete tasks, fire timers, deliver messages.
+
+State is a plain dict without the process spec in it (the spec is kept once per deployed version
+in ``ProcessModel``), so loading an instance does not rebuild its spec. The restricted script
+environment is attached on every start and every load: SpiffWorkflow does not serialize it and would
+otherwise fall back to plain ``eval``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from .definitions import Form, ProcessModel, task_properties
+from .sandbox import base_globals, compile_expression, compile_script, function_library, is_data_value
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime: ...
+
+
+class TaskNotReady(Exception):
+    """The task does not exist in this instance or is not waiting for a person."""
+
+
+class ProcessError(Exception):
+    """Diagram code failed; the instance is left with the failing element in error."""
+
+    def __init__(self, element_id: str, message: str):
+        super().__init__(f"{element_id}: {message}")
+        self.element_id = element_id
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Notification:
+    kind: str
+    task_bpmn_id: str
+
+
+@dataclass(frozen=True)
+class HumanTask:
+    """A task waiting for a person, as the service needs to see it."""
+
+    id: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    documentation: str
+    properties: dict[str, str]
+    data: dict[str, Any]
+    form: Form | None
+
+    @property
+    def stage(self) -> str | None:
+        return self.properties.get("stage")
+
+    @property
+    def due_date(self) -> str | None:
+        variable = self.properties.get("dueDate")
+        value = self.data.get(variable) if variable else None
+        return str(value) if value else None
+
+
+# --- the clock seen by SpiffWorkflow's timers ---------------------------------------------------
+
+_clock: Clock | None = None
+
+
+class _ClockedDatetime(dt.datetime):
+    """Stands in for ``datetime`` inside SpiffWorkflow's timer module so timers use our clock."""
+
+    @classmethod
+    def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:  # type: ignore[override]
+        moment = _clock.now() if _clock is not None else dt.datetime.now(dt.timezone.utc)
+        return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
+
+
+timer_module.datetime = _ClockedDatetime  # type: ignore[misc]
+
+
+# --- the restricted script environment ----------------------------------------------------------
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    def __init__(self, library: dict[str, Any]):
+        super().__init__(library)
+        self.guards = base_globals()
+
+    def _scope(self, context: dict[str, Any], external: dict[str, Any] | None) -> dict[str, Any]:
+        return {**self.guards, **self.globals, **(external or {}), **context}
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
+        return eval(compile_expression(expression), self._scope(context, external_context))  # noqa: S307
+
+    def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
+        clashes = set(self.globals) & set(context)
+        if clashes:
+            raise ValueError(f"task data uses reserved names: {', '.join(sorted(clashes))}")
+        scope = self._scope(context, external_context)
+        exec(compile_script(script), scope)  # noqa: S102
+        hidden = set(self.guards) | set(self.globals) | set(external_context or {})
+        context.clear()
+        context.update({k: v for k, v in scope.items() if is_data_value(k, v, hidden)})
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        raise ValueError("service tasks are not supported")
+
+
+# --- serialization without the spec -------------------------------------------------------------
+
+
+class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], model: ProcessModel | None = None) -> BpmnWorkflow:  # type: ignore[override]
+        assert model is not None, "a process model is needed to restore an instance"
+        workflow = self.target_class(model.spec, model.subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    config = dict(SPIFF_CONFIG)
+    config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+_serializer = _make_serializer()
+
+
+# --- instances ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Instance:
+    """A running workflow with its model and the notifications its scripts asked for."""
+
+    model: ProcessModel
+    workflow: BpmnWorkflow
+    notifications: list[Notification] = field(default_factory=list)
+
+    # reading
+
+    def ready_human_tasks(self) -> list[HumanTask]:
+        tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
+        return [self._human_task(task) for task in tasks]
+
+    def _human_task(self, task: Any) -> HumanTask:
+        spec = task.task_spec
+        return HumanTask(
+            id=str(task.id),
+            bpmn_id=spec.bpmn_id,
+            name=spec.bpmn_name or spec.bpmn_id,
+            lane=spec.lane,
+            documentation=spec.documentation or "",
+            properties=task_properties(spec),
+            data=dict(task.data),
+            form=self.model.form_for(spec),
+        )
+
+    def waiting_events(self) -> list[Any]:
+        """Catch events this instance is waiting at (messages and timers, boundary ones included)."""
+        return [t for t in self.workflow.get_tasks(state=TaskState.WAITING) if isinstance(t.task_spec, CatchingEvent)]
+
+    def active_stages(self) -> list[str]:
+        """The ``stage`` property of every task that is waiting for a person or an outside event."""
+        tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
+        tasks += [t for t in self.waiting_events() if not isinstance(t.task_spec, BoundaryEvent)]
+        return [s for s in (task_properties(t.task_spec).get("stage") for t in tasks) if s]
+
+    def waiting_message_names(self) -> list[str]:
+        return [
+            t.task_spec.event_definition.name
+            for t in self.waiting_events()
+            if isinstance(t.task_spec.event_definition, MessageEventDefinition)
+        ]
+
+    def next_timer_at(self) -> dt.datetime | None:
+        moments = [m for m in (_timer_moment(t) for t in self.waiting_events()) if m is not None]
+        return min(moments) if moments else None
+
+    @property
+    def is_completed(self) -> bool:
+        return bool(self.workflow.is_completed())
+
+    def outcome(self) -> str | None:
+        """The name of the last named end event reached (unnamed ends close side paths)."""
+        ends = [
+            t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
+            if type(t.task_spec).__name__ == "EndEvent" and t.task_spec.bpmn_name and t.workflow is self.workflow
+        ]
+        return max(ends, key=lambda t: t.last_state_change).task_spec.bpmn_name if ends else None
+
+    def errors(self) -> list[tuple[str, str]]:
+        return [(t.task_spec.bpmn_id, t.task_spec.bpmn_name or "") for t in self.workflow.get_tasks(state=TaskState.ERROR)]
+
+    def data(self) -> dict[str, Any]:
+        """The case data as it stands: the latest completed step's data, plus the open tasks' data."""
+        merged: dict[str, Any] = {}
+        last = self.workflow.last_task
+        if last is not None:
+            merged.update(last.data)
+        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR):
+            merged.update(task.data)
+        if self.is_completed:
+            merged.update(self.workflow.data)
+        return merged
+
+    # acting
+
+    def complete_task(self, task_id: str, data: dict[str, Any]) -> HumanTask:
+        task = self._ready_human_task(task_id)
+        done = self._human_task(task)
+        task.set_data(**data)
+        self._run(lambda: task.run())
+        return done
+
+    def update_task_data(self, task_id: str, data: dict[str, Any]) -> None:
+        task = self._ready_human_task(task_id)
+        task.set_data(**data)
+
+    def fire_due_timers(self) -> None:
+        self._run(lambda: None)
+
+    def deliver_message(self, name: str, payload: dict[str, Any]) -> bool:
+        for task in self.waiting_events():
+            definition = task.task_spec.event_definition
+            if isinstance(definition, MessageEventDefinition) and definition.name == name:
+                self._run(lambda: self.workflow.catch(BpmnEvent(definition, payload)))
+                return True
+        return False
+
+    def retry(self) -> None:
+        """Run the elements in error again (after their data has been corrected)."""
+        for task in self.workflow.get_tasks(state=TaskState.ERROR):
+            task._set_state(TaskState.READY)
+        self._run(lambda: None)
+
+    def cancel(self) -> None:
+        self.workflow.cancel()
+
+    def _ready_human_task(self, task_id: str) -> Any:
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, KeyError, SpiffWorkflowException):
+            raise TaskNotReady(task_id) from None
+        if task is None or not task.task_spec.manual or task.state != TaskState.READY:
+            raise TaskNotReady(task_id)
+        return task
+
+    def _run(self, step: Callable[[], Any]) -> None:
+        try:
+            step()
+            self.workflow.refresh_timers()
+            self.workflow.do_engine_steps()
+            self.workflow.refresh_timers()
+        except SpiffWorkflowException as error:
+            raise ProcessError(_element_of(error), _describe(error)) from None
+        except Exception as error:  # script code may raise anything; keep it inside the instance
+            raise ProcessError(_failing_element(self.workflow), f"{type(error).__name__}: {error}") from None
+
+
+def _timer_moment(task: Any) -> dt.datetime | None:
+    definitions = _definitions_of(task.task_spec.event_definition)
+    if not any(isinstance(d, TimerEventDefinition) for d in definitions):
+        return None
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):
+        value = value.get("next")
+    if not value:
+        return None
+    moment = dt.datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _definitions_of(definition: Any) -> list[Any]:
+    return list(getattr(definition, "event_definitions", None) or [definition])
+
+
+def _element_of(error: SpiffWorkflowException) -> str:
+    task = getattr(error, "task", None)
+    if task is not None:
+        return str(task.task_spec.bpmn_id)
+    return str(getattr(error, "id", None) or "unknown")
+
+
+def _describe(error: SpiffWorkflowException) -> str:
+    inner = getattr(error, "exception", None)
+    text = str(error.args[0]) if error.args else type(error).__name__
+    if inner is not None and str(inner) not in text:
+        text = f"{text}: {type(inner).__name__}: {inner}"
+    return text
+
+
+def _failing_element(workflow: BpmnWorkflow) -> str:
+    failed = workflow.get_tasks(state=TaskState.ERROR)
+    return str(failed[0].task_spec.bpmn_id) if failed else "unknown"
+
+
+class Engine:
+    """Starts and restores instances with the restricted environment and the service clock."""
+
+    def __init__(self, clock: Clock):
+        global _clock
+        self.clock = clock
+        _clock = clock
+
+    def _script_engine(self, notifications: list[Notification]) -> PythonScriptEngine:
+        def notify(kind: str, task_bpmn_id: str) -> None:
+            notifications.append(Notification(str(kind), str(task_bpmn_id)))
+
+        return PythonScriptEngine(environment=RestrictedEnvironment(function_library(self.clock.now, notify)))
+
+    def start(self, model: ProcessModel, data: dict[str, Any]) -> Instance:
+        instance = Instance(model, BpmnWorkflow(model.spec, model.subprocess_specs))
+        instance.workflow.script_engine = self._script_engine(instance.notifications)
+        instance.workflow.task_tree.data.update(data)
+        instance._run(lambda: None)
+        return instance
+
+    def load(self, model: ProcessModel, state: str) -> Instance:
+        dct = json.loads(state)
+        version = dct.pop(_serializer.VERSION_KEY, _serializer.VERSION)
+        if version != _serializer.VERSION:
+            dct[_serializer.VERSION_KEY] = version
+            _serializer.migrate(dct)
+        workflow = _serializer.from_dict(dct, model=model)
+        instance = Instance(model, workflow)
+        workflow.script_engine = self._script_engine(instance.notifications)
+        return instance
+
+    @staticmethod
+    def dump(instance: Instance) -> str:
+        state = _serializer.to_dict(instance.workflow)
+        state[_serializer.VERSION_KEY] = _serializer.VERSION
+        return json.dumps(state, separators=(",", ":"))

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import JsonDocument, UtcDateTime
+
+
+class ProcessDefinition(db.Model):  # type: ignore[name-defined]
+    """One immutable deployed version: its BPMN, DMN and form files together."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), index=True)
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    bpmn: Mapped[dict[str, str]] = mapped_column(JsonDocument)
+    dmn: Mapped[dict[str, str]] = mapped_column(JsonDocument)
+    forms: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    checksum: Mapped[str] = mapped_column(String(64))
+    change_summary: Mapped[str] = mapped_column(Text, default="")
+    deployed_by: Mapped[str] = mapped_column(String(80))
+    deployed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+    def files(self) -> dict[str, bytes]:
+        import json
+
+        files = {name: text.encode() for name, text in {**self.bpmn, **self.dmn}.items()}
+        files.update({name: json.dumps(form, sort_keys=True).encode() for name, form in self.forms.items()})
+        return files

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .definitions import ProcessDefinition
+from .types import JsonDocument, UtcDateTime
+
+OPEN_STATUSES = ("running", "waiting", "suspended", "error")
+
+
+class ProcessInstance(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "process_instance"
+    __table_args__ = (UniqueConstraint("process_key", "business_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(120))
+    business_key: Mapped[str] = mapped_column(String(120), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    stage: Mapped[str | None] = mapped_column(String(40), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(120))
+    provider_org: Mapped[str | None] = mapped_column(String(120), index=True)
+    reviewer: Mapped[str | None] = mapped_column(String(80), index=True)
+    state: Mapped[str] = mapped_column(Text, deferred=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDocument, deferred=True)
+    error_element: Mapped[str | None] = mapped_column(String(120))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    next_timer_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), index=True)
+    lock_version: Mapped[int] = mapped_column(default=1)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+    definition: Mapped[ProcessDefinition] = relationship(lazy="joined", innerjoin=True)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class Task(db.Model):  # type: ignore[name-defined]
+    """Projection of one human task of an instance: what inboxes and dashboards read."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_assignee_state", "assignee", "state"),
+        Index("ix_task_lane_state", "lane", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    bpmn_id: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(250))
+    lane: Mapped[str | None] = mapped_column(String(40))
+    stage: Mapped[str | None] = mapped_column(String(40))
+    assignee: Mapped[str | None] = mapped_column(String(80))
+    organisation: Mapped[str | None] = mapped_column(String(120), index=True)
+    due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    completed_by: Mapped[str | None] = mapped_column(String(80))
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+    instance: Mapped[ProcessInstance] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def candidate_groups(self) -> list[str]:
+        return [self.lane] if self.lane else []
+
+    @property
+    def business_key(self) -> str:
+        return self.instance.business_key
+
+
+class TaskDraft(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "task_draft"
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UtcDateTime
+
+ROLES = ("provider", "sfo-team", "reviewer", "quality-assurer", "publication", "manager", "process-owner", "admin")
+LANE_GROUPS = ("provider", "sfo-team", "reviewer", "quality-assurer", "publication", "manager")
+REVIEW_BODY_ROLES = ("sfo-team", "quality-assurer", "publication", "manager", "admin")
+
+
+class User(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(40))
+    organisation: Mapped[str | None] = mapped_column(String(120), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    groups: Mapped[list[UserGroup]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def group_names(self) -> set[str]:
+        return {g.name for g in self.groups} | {self.role}
+
+    def in_group(self, name: str) -> bool:
+        return name in self.group_names
+
+    @property
+    def is_provider(self) -> bool:
+        return self.role == "provider"
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+
+class UserGroup(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "user_group"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,110 @@
+"""Who may see and do what. Every read and write of a case or task goes through these checks.
+
+Rules: the review body (sfo-team, quality-assurer, publication, manager, admin) sees every case; a
+reviewer sees the cases allocated to them; a provider user sees only their organisation's cases and
+only provider-lane tasks of them. Another organisation's case is reported as not found, so its
+existence does not leak.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, false
+
+from ..models import ProcessInstance, Task, User
+from ..models.users import REVIEW_BODY_ROLES
+from .errors import Forbidden, NotFound
+
+MANAGING_ROLES = ("manager", "admin")
+STARTING_ROLES = ("provider", "sfo-team", "manager", "admin")
+MESSAGE_ROLES = ("sfo-team", "manager", "admin")
+DEPLOYING_ROLES = ("process-owner", "admin")
+
+
+def sees_all_cases(user: User) -> bool:
+    return user.role in REVIEW_BODY_ROLES
+
+
+def can_see_instance(user: User, instance: ProcessInstance) -> bool:
+    if sees_all_cases(user):
+        return True
+    if user.is_provider:
+        return bool(user.organisation) and instance.provider_org == user.organisation
+    if user.role == "reviewer":
+        return instance.reviewer == user.username
+    return False
+
+
+def check_instance_visible(user: User, instance: ProcessInstance | None) -> ProcessInstance:
+    if instance is None:
+        raise NotFound("There is no such case.")
+    if can_see_instance(user, instance):
+        return instance
+    if user.is_provider:
+        raise NotFound("There is no such case.")
+    raise Forbidden("You do not have access to this case.")
+
+
+def visible_instances(user: User, query: Select) -> Select:  # type: ignore[type-arg]
+    if sees_all_cases(user):
+        return query
+    if user.is_provider:
+        return query.where(ProcessInstance.provider_org == user.organisation) if user.organisation else query.where(false())
+    if user.role == "reviewer":
+        return query.where(ProcessInstance.reviewer == user.username)
+    return query.where(false())
+
+
+def can_see_task(user: User, task: Task) -> bool:
+    if not can_see_instance(user, task.instance):
+        return False
+    if user.is_provider:
+        return task.lane == "provider"
+    return True
+
+
+def check_task_visible(user: User, task: Task | None) -> Task:
+    if task is None:
+        raise NotFound("There is no such task.")
+    if can_see_task(user, task):
+        return task
+    if user.is_provider:
+        raise NotFound("There is no such task.")
+    raise Forbidden("You do not have access to this task.")
+
+
+def visible_tasks(user: User, query: Select) -> Select:  # type: ignore[type-arg]
+    query = visible_instances(user, query)
+    if user.is_provider:
+        query = query.where(Task.lane == "provider")
+    return query
+
+
+def may_work_on(user: User, task: Task) -> bool:
+    """Whether the user may claim, draft or complete this task."""
+    if task.assignee:
+        return task.assignee == user.username
+    if task.lane is None or not user.in_group(task.lane):
+        return False
+    if task.lane == "provider":
+        return task.organisation == user.organisation
+    return task.lane != "reviewer"  # reviewer tasks go to the allocated reviewer by name
+
+
+def check_may_work_on(user: User, task: Task) -> None:
+    if not may_work_on(user, task):
+        if task.assignee and task.assignee != user.username:
+            raise Forbidden(f"This task is assigned to {task.assignee}.")
+        raise Forbidden("This task is not for your team.")
+
+
+def require_role(user: User, roles: tuple[str, ...], action: str) -> None:
+    if user.role not in roles:
+        raise Forbidden(f"You do not have permission to {action}.")
+
+
+def assignable_filter(user: User):  # type: ignore[no-untyped-def]
+    """Unclaimed tasks of the user's groups (and organisation, for providers)."""
+    clause = (Task.assignee.is_(None)) & (Task.lane.in_(sorted(user.group_names - {"reviewer"})))
+    if user.is_provider:
+        clause = clause & (Task.organisation == user.organisation)
+    return clause

@@ -1,0 +1,107 @@
+"""Checking submitted task data against the task's JSON Schema form, in plain English."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+USER_GROUP_KEYWORD = "x-sfo-user-group"
+_format_checker = FormatChecker(formats=("date", "email"))
+
+
+def field_path(path: Iterable[Any]) -> str:
+    return ".".join(str(part) for part in path) or "_form"
+
+
+def validate_form_data(
+    schema: dict[str, Any],
+    data: Any,
+    user_in_group: Callable[[str, str], bool] | None = None,
+) -> dict[str, list[str]]:
+    """Every problem with ``data`` keyed by field path; empty when the data is acceptable."""
+    if not isinstance(data, dict):
+        return {"_form": ["The form data must be an object of field values."]}
+    problems: dict[str, list[str]] = {}
+    known = set((schema.get("properties") or {}).keys())
+    for name in sorted(set(data) - known):
+        problems.setdefault(name, []).append("This is not a field of this form.")
+    validator = Draft202012Validator(schema, format_checker=_format_checker)
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        path, message = _describe(error)
+        problems.setdefault(path, []).append(message)
+    if user_in_group is not None:
+        for path, value, group in _user_fields(schema, data):
+            if value and not user_in_group(value, group):
+                problems.setdefault(path, []).append(f"There is no {group} with the username '{value}'.")
+    return problems
+
+
+def _title(schema: dict[str, Any], fallback: str) -> str:
+    return str(schema.get("title") or fallback.replace("_", " "))
+
+
+def _describe(error: ValidationError) -> tuple[str, str]:
+    path = list(error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        properties = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        field_schema = properties.get(missing, {})
+        verb = "Select" if _is_choice(field_schema) else "Enter"
+        return field_path([*path, missing]), f"{verb} {_title(field_schema, missing).lower()}"
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    title = _title(schema, str(path[-1]) if path else "this answer")
+    return field_path(path), _message_for(error, schema, title)
+
+
+def _is_choice(schema: dict[str, Any]) -> bool:
+    return bool(schema.get("enum") or schema.get("oneOf") or schema.get("type") == "boolean")
+
+
+def _message_for(error: ValidationError, schema: dict[str, Any], title: str) -> str:
+    kind = error.validator
+    if kind == "format" and schema.get("format") == "date":
+        return f"{title} must be a real date"
+    if kind == "format":
+        return f"Enter {title.lower()} in the correct format"
+    if kind in ("enum", "oneOf", "const"):
+        return f"Select {title.lower()} from the options given"
+    if kind == "type":
+        return _type_message(schema.get("type"), title)
+    if kind == "minLength":
+        return f"Enter {title.lower()}" if schema.get("minLength") == 1 else f"{title} must be {schema['minLength']} characters or more"
+    if kind == "maxLength":
+        return f"{title} must be {schema['maxLength']} characters or fewer"
+    if kind == "minimum":
+        return f"{title} must be {schema['minimum']} or more"
+    if kind == "maximum":
+        return f"{title} must be {schema['maximum']} or less"
+    if kind == "minItems":
+        return f"Add at least {schema['minItems']} to {title.lower()}"
+    if kind == "maxItems":
+        return f"{title} can have at most {schema['maxItems']}"
+    if kind == "pattern":
+        return f"{title} is not in the expected format"
+    return f"{title}: {error.message}"
+
+
+def _type_message(expected: Any, title: str) -> str:
+    messages = {
+        "integer": f"{title} must be a whole number",
+        "number": f"{title} must be a number",
+        "boolean": f"Select yes or no for {title.lower()}",
+        "array": f"{title} must be a list",
+        "object": f"{title} must be a group of answers",
+        "string": f"{title} must be text",
+    }
+    return messages.get(str(expected), f"{title} is not the right kind of answer")
+
+
+def _user_fields(schema: dict[str, Any], data: dict[str, Any]) -> list[tuple[str, str, str]]:
+    found = []
+    for name, field in (schema.get("properties") or {}).items():
+        if isinstance(field, dict) and field.get(USER_GROUP_KEYWORD) and isinstance(data.get(name), str):
+            found.append((name, data[name], str(field[USER_GROUP_KEYWORD])))
+    return found

@@ -1,0 +1,218 @@
+"""Cases (process instances): start, read, list, suspend/resume/cancel/retry, and messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import ProcessInstance, Task, User
+from .access import (
+    MANAGING_ROLES,
+    MESSAGE_ROLES,
+    STARTING_ROLES,
+    check_instance_visible,
+    require_role,
+    visible_instances,
+)
+from .audit import record_event
+from .definitions import get_latest_definition, model_of
+from .errors import Conflict, Invalid, NotFound
+from .forms import validate_form_data
+from .progress import advance, load, save
+from .runtime import now, runtime, transactional
+from .users import user_in_group
+
+STATUSES = ("running", "waiting", "suspended", "error", "completed", "cancelled")
+
+
+@transactional
+def start_case(user: User, process_key: str, business_key: str | None, data: dict[str, Any]) -> ProcessInstance:
+    require_role(user, STARTING_ROLES, "start a case")
+    definition = get_latest_definition(process_key)
+    model = model_of(definition)
+    data = _prepare_start_data(user, business_key, data)
+    form = model.start_form()
+    if form is not None:
+        problems = validate_form_data(form.schema, data, user_in_group)
+        if problems:
+            raise Invalid("The notification has errors.", problems)
+    key = str(data.get("case_reference") or business_key or "")
+    if not key:
+        raise Invalid("A case reference is needed.", {"business_key": ["Enter the case reference."]})
+    if db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.process_key == definition.key,
+                                                          ProcessInstance.business_key == key)):
+        raise Conflict(f"A case with reference {key} already exists.")
+    instance = runtime().engine.start(model, data)
+    row = ProcessInstance(
+        definition_id=definition.id, definition=definition, process_key=definition.key, business_key=key,
+        status="running", provider_org=data.get("provider_org"), created_by=user.username, created_at=now(),
+    )
+    save(row, instance, user.username)
+    record_event(row, user.username, "started", f"Case {key} started on {definition.key} version {definition.version}.",
+                 version=definition.version)
+    return row
+
+
+def _prepare_start_data(user: User, business_key: str | None, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise Invalid("The case data must be an object.", {"data": ["Send the notification fields as an object."]})
+    data = dict(data)
+    if business_key:
+        if data.get("case_reference") not in (None, business_key):
+            raise Invalid("The business key and case reference differ.",
+                          {"case_reference": ["The case reference must match the business key."]})
+        data["case_reference"] = business_key
+    if user.is_provider:
+        if data.get("provider_org") not in (None, user.organisation):
+            raise Invalid("You can only notify cases for your own organisation.",
+                          {"provider_org": [f"Your organisation is {user.organisation}."]})
+        data["provider_org"] = user.organisation
+    return data
+
+
+def get_instance(user: User, instance_id: int) -> ProcessInstance:
+    return check_instance_visible(user, db.session.get(ProcessInstance, instance_id))
+
+
+def get_instance_by_key(user: User, business_key: str) -> ProcessInstance:
+    row = db.session.scalar(select(ProcessInstance).where(ProcessInstance.business_key == business_key).limit(1))
+    return check_instance_visible(user, row)
+
+
+@dataclass(frozen=True)
+class InstanceFilters:
+    process_key: str | None = None
+    business_key: str | None = None
+    status: str | None = None
+    stage: str | None = None
+    assignee: str | None = None
+    overdue: bool = False
+    page: int = 1
+    per_page: int = 25
+
+
+def list_instances(user: User, filters: InstanceFilters, today: dt.date | None = None) -> tuple[list[ProcessInstance], int]:
+    query = visible_instances(user, select(ProcessInstance))
+    if filters.process_key:
+        query = query.where(ProcessInstance.process_key == filters.process_key)
+    if filters.business_key:
+        query = query.where(ProcessInstance.business_key == filters.business_key)
+    if filters.status:
+        query = query.where(ProcessInstance.status == filters.status)
+    if filters.stage:
+        query = query.where(ProcessInstance.stage == filters.stage)
+    if filters.assignee or filters.overdue:
+        tasks = select(Task.instance_id).where(Task.state == "ready")
+        if filters.assignee:
+            tasks = tasks.where(Task.assignee == (user.username if filters.assignee == "me" else filters.assignee))
+        if filters.overdue:
+            tasks = tasks.where(Task.due_on < (today or now().date()))
+        query = query.where(ProcessInstance.id.in_(tasks))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = query.order_by(ProcessInstance.updated_at.desc(), ProcessInstance.id.desc())
+    page = page.limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
+    return list(db.session.scalars(page)), total
+
+
+def tasks_of(instance: ProcessInstance, state: str) -> list[Task]:
+    query = select(Task).where(Task.instance_id == instance.id, Task.state == state)
+    return list(db.session.scalars(query.order_by(Task.created_at, Task.id)))
+
+
+def visible_data(user: User, instance: ProcessInstance) -> dict[str, Any]:
+    """Case data for the caller: providers see the notification and their own answers only."""
+    data = dict(instance.data or {})
+    if not user.is_provider:
+        return data
+    model = model_of(instance.definition)
+    allowed: set[str] = set()
+    start = model.start_form()
+    if start is not None:
+        allowed |= set(start.schema.get("properties", {}))
+    for spec in model.all_task_specs():
+        if getattr(spec, "lane", None) == "provider":
+            form = model.form_for(spec)
+            if form is not None:
+                allowed |= set(form.schema.get("properties", {}))
+    return {k: v for k, v in data.items() if k in allowed}
+
+
+def _managed_instance(user: User, instance_id: int, action: str) -> ProcessInstance:
+    require_role(user, MANAGING_ROLES, action)
+    return get_instance(user, instance_id)
+
+
+@transactional
+def suspend_instance(user: User, instance_id: int, reason: str = "") -> ProcessInstance:
+    row = _managed_instance(user, instance_id, "suspend cases")
+    if row.status not in ("running", "waiting"):
+        raise Conflict(f"Only a running case can be suspended; this one is {row.status}.")
+    row.status = "suspended"
+    row.updated_at = now()
+    record_event(row, user.username, "suspended", f"Suspended. {reason}".strip(), reason=reason)
+    return row
+
+
+@transactional
+def resume_instance(user: User, instance_id: int) -> ProcessInstance:
+    row = _managed_instance(user, instance_id, "resume cases")
+    if row.status != "suspended":
+        raise Conflict("Only a suspended case can be resumed.")
+    instance = load(row)
+    row.status = "running" if instance.ready_human_tasks() else "waiting"
+    row.updated_at = now()
+    record_event(row, user.username, "resumed", "Resumed.")
+    return row
+
+
+@transactional
+def cancel_instance(user: User, instance_id: int, reason: str) -> ProcessInstance:
+    row = _managed_instance(user, instance_id, "cancel cases")
+    if not reason or not reason.strip():
+        raise Invalid("Give a reason for cancelling.", {"reason": ["Enter the reason for cancelling the case."]})
+    if row.status in ("completed", "cancelled"):
+        raise Conflict(f"The case is already {row.status}.")
+    instance = load(row)
+    instance.cancel()
+    row.state = runtime().engine.dump(instance)
+    row.status = "cancelled"
+    row.next_timer_at = None
+    row.updated_at = now()
+    for task in tasks_of(row, "ready"):
+        task.state, task.completed_at = "cancelled", now()
+    record_event(row, user.username, "cancelled", f"Cancelled: {reason.strip()}", reason=reason.strip())
+    return row
+
+
+@transactional
+def retry_instance(user: User, instance_id: int) -> ProcessInstance:
+    row = _managed_instance(user, instance_id, "retry cases")
+    if row.status != "error":
+        raise Conflict("Only a case in error can be retried.")
+    record_event(row, user.username, "retried", f"Retried {row.error_element}.", element=row.error_element)
+    advance(row, user.username, lambda instance: instance.retry())
+    return row
+
+
+@transactional
+def deliver_message(user: User, name: str, business_key: str, payload: Any) -> ProcessInstance:
+    require_role(user, MESSAGE_ROLES, "send messages to cases")
+    if not isinstance(payload, dict):
+        raise Invalid("The message data must be an object.", {"data": ["Send the message fields as an object."]})
+    candidates = db.session.scalars(
+        select(ProcessInstance).where(ProcessInstance.business_key == business_key,
+                                      ProcessInstance.status.in_(("running", "waiting")))
+    ).all()
+    waiting = [row for row in candidates if name in load(row).waiting_message_names()]
+    if not waiting:
+        raise NotFound(f"No case with reference {business_key} is waiting for the message '{name}'.")
+    if len(waiting) > 1:
+        raise Conflict(f"More than one case with reference {business_key} waits for '{name}'.")
+    row = waiting[0]
+    record_event(row, user.username, "message", f"Message '{name}' received.", message=name, payload=payload)
+    advance(row, user.username, lambda instance: instance.deliver_message(name, payload))
+    return row

@@ -1,0 +1,160 @@
+"""Running an instance one step and writing everything that step changed.
+
+``advance`` loads the engine instance from its row, applies one action, then writes the instance
+state, its task projection, audit events and outbox rows. The caller's transaction commits them
+together; the row's lock version turns a concurrent change into a conflict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from ..engine import HumanTask, Instance, ProcessError
+from ..extensions import db
+from ..models import ProcessInstance, Task
+from .audit import record_event
+from .notifications import notice_kind_for_new_task, queue_message
+from .runtime import now, runtime
+
+T = TypeVar("T")
+
+STAGES = (
+    "notification", "eligibility", "scoping", "liaison", "drafting", "quality-assurance",
+    "provider-response", "conviction-check", "publication", "closure",
+)
+
+
+def load(row: ProcessInstance) -> Instance:
+    return runtime().engine.load(runtime().model_for(row.definition), row.state)
+
+
+def advance(row: ProcessInstance, actor: str, action: Callable[[Instance], T]) -> T | None:
+    """Apply ``action`` to the instance and save the outcome; diagram errors put the case in error."""
+    instance = load(row)
+    try:
+        result = action(instance)
+    except ProcessError as error:
+        save(row, instance, actor, error)
+        return None
+    save(row, instance, actor)
+    return result
+
+
+def save(row: ProcessInstance, instance: Instance, actor: str, error: ProcessError | None = None) -> list[Task]:
+    """Write the engine's state into the row, the task projection, the audit trail and the outbox."""
+    data = instance.data()
+    row.state = runtime().engine.dump(instance)
+    row.data = data
+    row.provider_org = data.get("provider_org") or row.provider_org
+    row.reviewer = data.get("reviewer") or row.reviewer
+    row.next_timer_at = instance.next_timer_at()
+    row.updated_at = now()
+    ready = instance.ready_human_tasks()
+    _set_status(row, instance, ready, error)
+    if row.id is None:
+        db.session.add(row)
+        db.session.flush()
+    if error is not None:
+        record_event(row, actor, "error", f"{error.element_id} failed: {error.message}", element=error.element_id)
+    new_tasks = sync_tasks(row, ready, data)
+    for notification in instance.notifications:
+        _queue_notification(row, notification.kind, notification.task_bpmn_id)
+    if row.status == "completed":
+        record_event(row, actor, "completed", f"The case closed: {row.outcome or 'completed'}.", outcome=row.outcome)
+    return new_tasks
+
+
+def _set_status(row: ProcessInstance, instance: Instance, ready: list[HumanTask], error: ProcessError | None) -> None:
+    if error is not None or instance.errors():
+        row.status = "error"
+        failing = instance.errors()
+        row.error_element = error.element_id if error else failing[0][0]
+        row.error_message = error.message if error else (row.error_message or "An element is in error.")
+        return
+    row.error_element = row.error_message = None
+    if instance.is_completed:
+        row.status, row.stage, row.outcome = "completed", "closure", instance.outcome()
+        return
+    if row.status != "suspended":
+        row.status = "running" if ready else "waiting"
+    stages = [s for s in instance.active_stages() if s in STAGES]
+    row.stage = max(stages, key=STAGES.index) if stages else row.stage
+
+
+def sync_tasks(row: ProcessInstance, ready: list[HumanTask], data: dict[str, Any]) -> list[Task]:
+    """Bring the task projection in line with the engine's ready human tasks; return new rows."""
+    open_rows = {t.id: t for t in db.session.scalars(select(Task).where(Task.instance_id == row.id, Task.state == "ready"))}
+    ready_ids = {t.id for t in ready}
+    for task_id, task in open_rows.items():
+        if task_id not in ready_ids:
+            task.state = "cancelled"
+            task.completed_at = now()
+    created = []
+    for human in ready:
+        existing = open_rows.get(human.id)
+        if existing is not None:
+            existing.due_on = _due_on(human)
+            continue
+        task = _new_task_row(row, human, data)
+        db.session.add(task)
+        created.append(task)
+    db.session.flush()
+    for task in created:
+        queue_message(notice_kind_for_new_task(task), row, task)
+        record_event(row, "system", "task-created", f"'{task.name}' is ready.", task_id=task.id, lane=task.lane,
+                     assignee=task.assignee)
+    return created
+
+
+def _new_task_row(row: ProcessInstance, human: HumanTask, data: dict[str, Any]) -> Task:
+    assignee = data.get("reviewer") if human.lane == "reviewer" else None
+    return Task(
+        id=human.id,
+        instance_id=row.id,
+        bpmn_id=human.bpmn_id,
+        name=task_title(human),
+        lane=human.lane,
+        stage=human.stage,
+        assignee=assignee or None,
+        organisation=row.provider_org,
+        due_on=_due_on(human),
+        state="ready",
+        created_at=now(),
+    )
+
+
+def task_title(human: HumanTask) -> str:
+    """The task's name; a multi-instance task names the item it is about (e.g. the agency)."""
+    item_name = human.properties.get("itemLabel")
+    if item_name and isinstance(human.data.get(item_name.split(".")[0]), dict):
+        item = human.data[item_name.split(".")[0]]
+        label = item.get(item_name.split(".")[1]) if "." in item_name else None
+        if label:
+            return f"{human.name}: {label}"[:250]
+    return human.name[:250]
+
+
+def _due_on(human: HumanTask) -> dt.date | None:
+    if not human.due_date:
+        return None
+    try:
+        return dt.date.fromisoformat(human.due_date[:10])
+    except ValueError:
+        return None
+
+
+def _queue_notification(row: ProcessInstance, kind: str, target: str) -> None:
+    task = db.session.scalar(
+        select(Task).where(Task.instance_id == row.id, Task.bpmn_id == target).order_by(Task.created_at.desc()).limit(1)
+    )
+    if task is not None and task.state == "ready":
+        queue_message(kind, row, task)
+    elif target in ("provider", "sfo-team", "reviewer", "quality-assurer", "publication", "manager"):
+        queue_message(kind, row, None, recipient=f"group:{target}")
+    else:
+        queue_message(kind, row, None, recipient=task.completed_by if task and task.completed_by else "group:sfo-team")
+    record_event(row, "system", "notification", f"Notification '{kind}' queued.", target=target)

@@ -1,0 +1,81 @@
+"""The per-application engine, clock and parsed-model cache that use cases share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from flask import Flask, current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..clock import SystemClock
+from ..engine import Engine, ProcessModel, parse_process_model
+from ..extensions import db
+from ..models import ProcessDefinition
+from ..models.users import LANE_GROUPS
+from .errors import Conflict
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Runtime:
+    def __init__(self, clock: Any):
+        self.clock = clock
+        self.engine = Engine(clock)
+        self._models: dict[str, ProcessModel] = {}
+
+    def model_for(self, definition: ProcessDefinition) -> ProcessModel:
+        """The parsed model of a deployed version, parsed once per process and kept by checksum."""
+        model = self._models.get(definition.checksum)
+        if model is None:
+            model = parse_process_model(definition.files(), LANE_GROUPS)
+            self._models[definition.checksum] = model
+        return model
+
+
+def model_of_instance(instance: Any) -> ProcessModel:
+    return runtime().model_for(instance.definition)
+
+
+def init_runtime(app: Flask, clock: Any = None) -> None:
+    app.extensions["sfo.runtime"] = Runtime(clock or SystemClock())
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["sfo.runtime"]  # type: ignore[no-any-return]
+
+
+def now() -> dt.datetime:
+    return runtime().clock.now()  # type: ignore[no-any-return]
+
+
+def transactional(func: Callable[P, R]) -> Callable[P, R]:
+    """One use case, one transaction: commit on success, roll back on any error."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("The case was changed by someone else at the same time. Reload it and try again.") from None
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("This clashes with a record that already exists.") from None
+    except BaseException:
+        db.session.rollback()
+        raise

@@ -1,0 +1,190 @@
+"""Human tasks: list, read, claim, release, assign, drafts and completion."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from ..engine import Form, TaskNotReady
+from ..extensions import db
+from ..models import ProcessInstance, Task, TaskDraft, User
+from .access import (
+    MANAGING_ROLES,
+    assignable_filter,
+    check_may_work_on,
+    check_task_visible,
+    require_role,
+    visible_tasks,
+)
+from .audit import record_event
+from .errors import Conflict, Invalid
+from .forms import validate_form_data
+from .notifications import queue_message
+from .progress import advance
+from .runtime import model_of_instance, now, transactional
+from .users import get_user, user_in_group
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    assignee: str | None = None  # "me" or a username
+    candidate: str | None = None  # "me": unclaimed tasks of my groups
+    state: str = "ready"
+    overdue: bool = False
+    business_key: str | None = None
+    process_instance_id: int | None = None
+    stage: str | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+def list_tasks(user: User, filters: TaskFilters, today: dt.date | None = None) -> tuple[list[Task], int]:
+    query = visible_tasks(user, select(Task).join(Task.instance)).where(Task.state == filters.state)
+    if filters.assignee:
+        query = query.where(Task.assignee == (user.username if filters.assignee == "me" else filters.assignee))
+    if filters.candidate == "me":
+        query = query.where(assignable_filter(user))
+    if filters.overdue:
+        query = query.where(Task.due_on < (today or now().date()))
+    if filters.business_key:
+        query = query.where(ProcessInstance.business_key == filters.business_key)
+    if filters.process_instance_id:
+        query = query.where(Task.instance_id == filters.process_instance_id)
+    if filters.stage:
+        query = query.where(Task.stage == filters.stage)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = (Task.completed_at.desc(),) if filters.state == "completed" else (Task.due_on.asc().nulls_last(), Task.created_at)
+    page = query.order_by(*order, Task.id).limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
+    return list(db.session.scalars(page)), total
+
+
+def get_task(user: User, task_id: str) -> Task:
+    return check_task_visible(user, db.session.get(Task, task_id))
+
+
+def form_of(task: Task) -> Form | None:
+    model = model_of_instance(task.instance)
+    for spec in model.all_task_specs():
+        if getattr(spec, "bpmn_id", None) == task.bpmn_id:
+            return model.form_for(spec)
+    return None
+
+
+def documentation_of(task: Task) -> str:
+    model = model_of_instance(task.instance)
+    for spec in model.all_task_specs():
+        if getattr(spec, "bpmn_id", None) == task.bpmn_id:
+            return str(getattr(spec, "documentation", None) or "")
+    return ""
+
+
+def prefill_of(task: Task) -> dict[str, Any]:
+    """Values the form starts with: the case data for the form's fields."""
+    form = form_of(task)
+    fields = set((form.schema.get("properties") or {}) if form else ())
+    data = task.instance.data or {}
+    return {k: v for k, v in data.items() if k in fields}
+
+
+def draft_of(user: User, task: Task) -> dict[str, Any] | None:
+    draft = db.session.get(TaskDraft, (task.id, user.username))
+    return draft.data if draft else None
+
+
+def _open_task(user: User, task_id: str) -> Task:
+    task = get_task(user, task_id)
+    if task.state != "ready":
+        raise Conflict("This task has already been completed or is no longer needed.")
+    return task
+
+
+@transactional
+def claim_task(user: User, task_id: str) -> Task:
+    task = _open_task(user, task_id)
+    if task.assignee == user.username:
+        return task
+    if task.assignee:
+        raise Conflict(f"This task has already been picked up by {task.assignee}.")
+    check_may_work_on(user, task)
+    task.assignee = user.username
+    record_event(task.instance, user.username, "task-claimed", f"{user.username} picked up '{task.name}'.", task_id=task.id)
+    return task
+
+
+@transactional
+def release_task(user: User, task_id: str) -> Task:
+    task = _open_task(user, task_id)
+    if task.assignee != user.username and user.role not in MANAGING_ROLES:
+        raise Conflict("You can only release a task assigned to you.")
+    if task.lane == "reviewer":
+        raise Conflict("Reviewer tasks stay with the allocated reviewer; a manager can reassign them.")
+    previous, task.assignee = task.assignee, None
+    record_event(task.instance, user.username, "task-released", f"'{task.name}' was released.", task_id=task.id,
+                 previous=previous)
+    return task
+
+
+@transactional
+def assign_task(user: User, task_id: str, username: str) -> Task:
+    require_role(user, MANAGING_ROLES, "assign tasks")
+    task = _open_task(user, task_id)
+    target = get_user(username) if username else None
+    if target is None or not target.active:
+        raise Invalid("There is no such user.", {"username": [f"There is no active user called '{username}'."]})
+    if task.lane and not target.in_group(task.lane):
+        raise Invalid("That user cannot do this task.", {"username": [f"{username} is not in the {task.lane} team."]})
+    if task.lane == "provider" and target.organisation != task.organisation:
+        raise Invalid("That user cannot do this task.", {"username": [f"{username} works for another organisation."]})
+    previous, task.assignee = task.assignee, target.username
+    record_event(task.instance, user.username, "task-assigned", f"'{task.name}' assigned to {target.username}.",
+                 task_id=task.id, previous=previous, assignee=target.username)
+    queue_message("assigned", task.instance, task)
+    return task
+
+
+@transactional
+def save_draft(user: User, task_id: str, data: Any) -> TaskDraft:
+    task = _open_task(user, task_id)
+    if task.assignee != user.username:
+        raise Conflict("Only the person the task is assigned to can save a draft. Pick up the task first.")
+    if not isinstance(data, dict):
+        raise Invalid("The draft must be an object.", {"data": ["Send the form fields as an object."]})
+    draft = db.session.get(TaskDraft, (task.id, user.username))
+    if draft is None:
+        draft = TaskDraft(task_id=task.id, username=user.username, data=data, updated_at=now())
+        db.session.add(draft)
+    else:
+        draft.data, draft.updated_at = data, now()
+    return draft
+
+
+@transactional
+def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
+    task = _open_task(user, task_id)
+    check_may_work_on(user, task)
+    instance = task.instance
+    if instance.status in ("suspended", "error", "cancelled", "completed"):
+        raise Conflict(f"The case is {instance.status}; its tasks cannot be completed now.")
+    form = form_of(task)
+    problems = validate_form_data(form.schema if form else {"type": "object"}, data, user_in_group)
+    if problems:
+        raise Invalid("The form has errors.", problems)
+    task.assignee = task.assignee or user.username
+    task.state, task.completed_by, task.completed_at = "completed", user.username, now()
+    db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
+    record_event(instance, user.username, "task-completed", f"{user.username} completed '{task.name}'.",
+                 task_id=task.id, data=data)
+    try:
+        advance(instance, user.username, lambda running: running.complete_task(task.id, data))
+    except TaskNotReady:
+        raise Conflict("This task is no longer waiting to be done.") from None
+    return instance
+
+
+def ready_tasks_for(user: User, instance: ProcessInstance) -> list[Task]:
+    query = visible_tasks(user, select(Task).join(Task.instance))
+    query = query.where(Task.instance_id == instance.id, Task.state == "ready").order_by(Task.created_at, Task.id)
+    return list(db.session.scalars(query))

@@ -1,0 +1,41 @@
+"""Errors as the JSON error body for API and status paths. (Web pages render their own.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..services.errors import ServiceError
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+              409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "validation_failed",
+              429: "too_many_requests", 500: "internal_error"}
+
+
+def error_body(status: int, message: str, fields: dict[str, list[str]] | None = None, code: str | None = None) -> Any:
+    response = jsonify(error={"code": code or HTTP_CODES.get(status, "error"), "message": message, "fields": fields or {}})
+    response.status_code = status
+    return response
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError):  # type: ignore[no-untyped-def]
+        return error_body(error.status, error.message, error.fields, error.code)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        status = error.code or 500
+        messages = {413: "The request is larger than this service accepts."}
+        return error_body(status, messages.get(status, error.description or "Request failed."))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):  # type: ignore[no-untyped-def]
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_body(500, "Something went wrong on our side. The error has been logged.")

@@ -1,0 +1,110 @@
+"""Test fixtures: one app per session on SQLite (default) or PostgreSQL (TEST_DATABASE_URL), a frozen
+clock, and a database emptied after every test."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import create_app
+from app.clock import FrozenClock
+from app.extensions import db
+from app.models import User
+from app.services.definitions import deploy_files, read_library
+from app.services.users import create_token, create_user
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+START = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.timezone.utc)  # a Monday
+PASSWORD = "correct horse battery"
+_names = itertools.count(1)
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def _reset_schema(app: Flask) -> None:
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture(scope="session")
+def base_app(tmp_path_factory: pytest.TempPathFactory, clock: FrozenClock) -> Flask:
+    overrides = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+        "SFO_BASE_URL": "http://sfo.test",
+    }
+    os.environ.setdefault("SFO_ENV", "test")
+    application = create_app(overrides, clock=clock)
+    if application.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        application.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 10, "max_overflow": 10}
+    _reset_schema(application)
+    return application
+
+
+def _empty_tables() -> None:
+    db.session.remove()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def app(base_app: Flask, clock: FrozenClock) -> Iterator[Flask]:
+    clock.set(START)
+    with base_app.app_context():
+        yield base_app
+        _empty_tables()
+
+
+@pytest.fixture
+def client(app: Flask) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def sfo_definition(app: Flask) -> Any:
+    """The real SFO process library from bpmn/ and forms/, deployed."""
+    return deploy_files(read_library(ROOT / "bpmn", ROOT / "forms"), "system").definition
+
+
+@pytest.fixture
+def small_definition(app: Flask) -> Any:
+    """A small test process (tests/data) with a deadline, a reminder, an escalation and a message."""
+    return deploy_files(read_library(DATA), "system").definition
+
+
+def make_user(role: str, *, username: str | None = None, organisation: str | None = None,
+              groups: tuple[str, ...] = (), email: str | None = None) -> User:
+    name = username or f"{role.replace('-', '')}{next(_names)}"
+    if role == "provider" and organisation is None:
+        organisation = "north-probation"
+    return create_user(name, role, PASSWORD, groups=groups, organisation=organisation,
+                       email=email or f"{name}@example.test")
+
+
+def auth_headers(user: User) -> dict[str, str]:
+    return {"Authorization": f"Bearer {create_token(user.username)}"}
