@@ -1,0 +1,19 @@
+# One image, two process types: the web/API server (default) and `sfo worker`.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 SFO_ENV=production
+WORKDIR /srv/sfo
+
+RUN useradd --create-home --uid 10001 sfo
+COPY pyproject.toml README.md ./
+COPY app ./app
+COPY migrations ./migrations
+COPY bpmn ./bpmn
+COPY forms ./forms
+RUN pip install --no-cache-dir -e . && chown -R sfo /srv/sfo
+
+USER sfo
+EXPOSE 8000
+# Requires DATABASE_URL and SFO_SECRET_KEY. Run `sfo init` once per release (a job or an init container).
+# Worker: docker run IMAGE sfo worker
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-", "app:create_app()"]

@@ -1,0 +1,40 @@
+# The two commands a new user needs are `make run` and `make test`; `make help` lists the rest.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: help run test install lint typecheck worker clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed ## Create .venv and install the service with its test tools
+
+run: install ## Set up the database, load demo data and serve on http://$(HOST):$(PORT) (SQLite, embedded worker)
+	$(BIN)/sfo init
+	$(BIN)/sfo demo
+	$(BIN)/sfo run --host $(HOST) --port $(PORT)
+
+test: install ## Run the test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
+	$(BIN)/python -m pytest -q
+
+worker: install ## Run a background worker against DATABASE_URL
+	$(BIN)/sfo worker
+
+lint: install ## ruff lint and format check
+	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff format --check app tests bench
+
+typecheck: install ## mypy over the application
+	$(BIN)/mypy app
+
+clean: ## Remove the virtual environment and the local SQLite database
+	rm -rf $(VENV) instance

@@ -1,0 +1,156 @@
+"""Demo users and cases at different stages, for trying the service out (``sfo demo``).
+
+Cases are driven through the real services: each ready task is completed by a user of its lane with
+answers generated from its form, steered by a few choices (eligible, QA decision, court outcome).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from .extensions import db
+from .models import ProcessInstance, Task, User
+from .services import instances, tasks
+from .services.definitions import latest_definition, model_of
+from .services.errors import ServiceError
+from .services.runtime import now
+from .services.sample_data import sample_for
+from .services.users import create_user, get_user
+
+PROCESS_KEY = "sfo_review"
+DEMO_PASSWORD = "demo-password-2026"
+DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
+    ("provider.north", "provider", "Priya North (North Probation SFO lead)", "north-probation"),
+    ("provider.south", "provider", "Sam South (South Probation SFO lead)", "south-probation"),
+    ("casemanager", "sfo-team", "Casey Manning (SFO case manager)", None),
+    ("reviewer1", "reviewer", "Robin Reed (reviewer)", None),
+    ("reviewer2", "reviewer", "Rowan Black (reviewer)", None),
+    ("qa1", "quality-assurer", "Quinn Ash (quality assurance)", None),
+    ("publisher", "publication", "Pat Lee (publications)", None),
+    ("manager", "manager", "Morgan Hale (head of SFO reviews)", None),
+    ("owner", "process-owner", "Olu Grant (process owner)", None),
+    ("admin", "admin", "Ada Min (administrator)", None),
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    reference: str
+    organisation: str
+    stop_at: str | None  # the stage the case is left at; None runs it to the end
+    choices: dict[str, Any] = field(default_factory=dict)
+
+
+SCENARIOS = (
+    Scenario("DEMO-001", "north-probation", "eligibility"),
+    Scenario("DEMO-002", "north-probation", "scoping", {"reviewer": "reviewer1"}),
+    Scenario("DEMO-003", "south-probation", "liaison", {"reviewer": "reviewer2"}),
+    Scenario("DEMO-004", "north-probation", "drafting", {"reviewer": "reviewer1"}),
+    Scenario("DEMO-005", "south-probation", "quality-assurance", {"reviewer": "reviewer2"}),
+    Scenario("DEMO-006", "north-probation", "provider-response", {"reviewer": "reviewer1"}),
+    Scenario("DEMO-007", "south-probation", "conviction-check", {"reviewer": "reviewer2"}),
+    Scenario("DEMO-008", "north-probation", "publication", {"reviewer": "reviewer1", "court_outcome": "convicted_sfo"}),
+    Scenario("DEMO-009", "south-probation", None, {"eligible": False}),
+    Scenario("DEMO-010", "north-probation", None, {"reviewer": "reviewer2", "court_outcome": "acquitted"}),
+)
+BASE_CHOICES = {"eligible": True, "qa_decision": "approve", "publish_approved": True, "reviewer": "reviewer1",
+                "other_reviews": [{"agency": "Community Safety Partnership", "review_type": "dhr"}]}
+
+
+def load_demo() -> list[str]:
+    if current_app.config["SFO_ENV"] == "production":
+        raise SystemExit("Refusing to load demo data when SFO_ENV=production.")
+    lines = [_ensure_user(*spec) for spec in DEMO_USERS]
+    definition = latest_definition(PROCESS_KEY)
+    if definition is None:
+        return [*lines, f"No {PROCESS_KEY} process is deployed: run `sfo init` first."]
+    for scenario in SCENARIOS:
+        lines.append(_ensure_case(scenario))
+    lines.append(f"Demo users share the password: {DEMO_PASSWORD}")
+    return lines
+
+
+def _ensure_user(username: str, role: str, name: str, organisation: str | None) -> str:
+    if get_user(username) is not None:
+        return f"User {username} exists."
+    create_user(username, role, DEMO_PASSWORD, organisation=organisation, display_name=name,
+                email=f"{username}@example.org")
+    return f"Created {role} user {username}."
+
+
+def _ensure_case(scenario: Scenario) -> str:
+    existing = db.session.scalar(select(ProcessInstance).where(ProcessInstance.business_key == scenario.reference))
+    if existing is not None:
+        return f"Case {scenario.reference} exists ({existing.status}, {existing.stage})."
+    provider = _first_user("provider", scenario.organisation)
+    start_form = model_of(latest_definition(PROCESS_KEY)).start_form()  # type: ignore[arg-type]
+    data = sample_for(start_form.schema if start_form else {}, {**BASE_CHOICES, **scenario.choices}, now().date())
+    data.update(notification_dates(now().date()))
+    row = instances.start_case(provider, PROCESS_KEY, scenario.reference, data)
+    drive_case(row, {**BASE_CHOICES, **scenario.choices}, scenario.stop_at)
+    return f"Case {scenario.reference}: {row.status}, stage {row.stage}."
+
+
+def notification_dates(today: dt.date) -> dict[str, str]:
+    """Dates that make a plausible, eligible notification made today."""
+    return {
+        "supervision_start": (today - dt.timedelta(days=400)).isoformat(),
+        "supervision_end": (today + dt.timedelta(days=300)).isoformat(),
+        "offence_date": (today - dt.timedelta(days=10)).isoformat(),
+        "charge_date": (today - dt.timedelta(days=8)).isoformat(),
+        "first_court_appearance": (today - dt.timedelta(days=2)).isoformat(),
+        "date_of_birth": "1990-05-17",
+    }
+
+
+def drive_case(row: ProcessInstance, choices: dict[str, Any], stop_at: str | None, max_steps: int = 60) -> None:
+    """Complete the case's ready tasks with generated answers until it reaches ``stop_at`` (or ends)."""
+    for _ in range(max_steps):
+        if row.status not in ("running", "waiting") or (stop_at and row.stage == stop_at):
+            return
+        ready = [t for t in instances.tasks_of(row, "ready") if t.lane != "manager"]
+        if not ready:
+            if not _deliver_court_outcome(row, choices):
+                return
+            continue
+        _complete_with_sample(ready[0], choices)
+
+
+def _complete_with_sample(task: Task, choices: dict[str, Any]) -> None:
+    user = _worker_for(task)
+    form = tasks.form_of(task)
+    answers = sample_for(form.schema if form else {}, choices, now().date())
+    tasks.complete_task(user, task.id, answers)
+
+
+def _deliver_court_outcome(row: ProcessInstance, choices: dict[str, Any]) -> bool:
+    manager = _first_user("manager")
+    outcome = {"court_outcome": choices.get("court_outcome", "convicted_sfo"), "outcome_date": now().date().isoformat()}
+    try:
+        instances.deliver_message(manager, "court-outcome", row.business_key, outcome)
+    except ServiceError:
+        return False
+    return True
+
+
+def _worker_for(task: Task) -> User:
+    if task.assignee:
+        user = get_user(task.assignee)
+        if user is not None:
+            return user
+    return _first_user(task.lane or "sfo-team", task.organisation if task.lane == "provider" else None)
+
+
+def _first_user(role: str, organisation: str | None = None) -> User:
+    query = select(User).where(User.role == role, User.active.is_(True)).order_by(User.id)
+    if organisation is not None:
+        query = query.where(User.organisation == organisation)
+    user = db.session.scalar(query.limit(1))
+    if user is None:
+        raise SystemExit(f"No demo user with role {role}; run `sfo demo` on an empty database.")
+    return user

@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import pytest
+
+from app.engine import DefinitionInvalid, parse_process_model
+from app.models.users import LANE_GROUPS
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _files(**replace):
+    files = {p.name: p.read_bytes() for p in DATA.iterdir() if p.is_file()}
+    bpmn = files["small.bpmn"].decode()
+    for old, new in replace.items():
+        assert old in bpmn or old == "missing", old
+        bpmn = bpmn.replace(old, new)
+    files["small.bpmn"] = bpmn.encode()
+    return files
+
+
+def _problems(files):
+    with pytest.raises(DefinitionInvalid) as error:
+        parse_process_model(files, LANE_GROUPS)
+    return [str(p) for p in error.value.problems]
+
+
+def test_small_process_parses_with_forms():
+    model = parse_process_model(_files(), LANE_GROUPS)
+    assert model.key == "small" and model.start_form().schema["title"] == "Notify"
+
+
+def test_doctype_and_entities_are_refused():
+    files = _files()
+    files["small.bpmn"] = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'
+    assert any("DOCTYPE" in p for p in _problems(files))
+
+
+def test_every_problem_is_listed_together():
+    problems = _problems(_files(**{
+        "triage_due = add_working_days(today(), 2)": "import os\ntriage_due = 1",
+        "eligible == True": "eligible.__class__",
+        'value="triage.schema.json"': 'value="nowhere.schema.json"',
+        'name="manager"': 'name="nobody"',
+    }))
+    text = "\n".join(problems)
+    assert "imports are not allowed" in text
+    assert "__class__" in text
+    assert "nowhere.schema.json" in text
+    assert "lane 'nobody'" in text
+
+
+def test_invalid_bpmn_is_reported_with_file():
+    files = _files()
+    files["small.bpmn"] = b"<definitions><process id='x'/></definitions>"
+    problems = _problems(files)
+    assert problems and all("small.bpmn" in p for p in problems)
+
+
+def test_broken_form_json_is_reported():
+    files = _files()
+    files["triage.schema.json"] = b"{not json"
+    assert any("triage.schema.json" in p and "JSON" in p for p in _problems(files))
