@@ -37,9 +37,11 @@ def register_extensions(app: Flask, clock: Any) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .api import register_api
     from .status.views import status
 
     app.register_blueprint(status)
+    register_api(app)
 
 
 def register_errors(app: Flask) -> None:

@@ -16,7 +16,10 @@ from .services.errors import ServiceError
 
 
 def _app() -> Flask:
-    return create_app()
+    """The app passed in as the click context object (tests, embedding), else one built from the environment."""
+    context = click.get_current_context(silent=True)
+    given = context.find_object(Flask) if context is not None else None
+    return given if given is not None else create_app()
 
 
 def _fail(error: ServiceError) -> None:
@@ -145,8 +148,11 @@ def demo_command() -> None:
     from .demo import load_demo
 
     with _app().app_context():
-        for line in load_demo():
-            click.echo(line)
+        try:
+            for line in load_demo():
+                click.echo(line)
+        except ServiceError as error:
+            _fail(error)
 
 
 def main(argv: Any = None) -> None:

@@ -56,6 +56,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": _flag(env.get("SFO_SECURE_COOKIES"), environment == "production"),
     }
     config.update(overrides or {})
+    if overrides and "SQLALCHEMY_DATABASE_URI" in overrides:
+        # An overridden database (tests, tools) needs the driver and engine options of that database.
+        config["SQLALCHEMY_DATABASE_URI"] = url = database_url(config["SQLALCHEMY_DATABASE_URI"])
+        if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+            config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(url)
     return config
 
 

@@ -59,7 +59,7 @@ SCENARIOS = (
     Scenario("DEMO-010", "north-probation", None, {"reviewer": "reviewer2", "court_outcome": "acquitted"}),
 )
 BASE_CHOICES = {"eligible": True, "qa_decision": "approve", "publish_approved": True, "reviewer": "reviewer1",
-                "other_reviews": [{"agency": "Community Safety Partnership", "review_type": "dhr"}]}
+                "other_reviews": [{"agency": "Community Safety Partnership", "review_type": "domestic_homicide_review"}]}
 
 
 def load_demo() -> list[str]:
@@ -90,7 +90,7 @@ def _ensure_case(scenario: Scenario) -> str:
     provider = _first_user("provider", scenario.organisation)
     start_form = model_of(latest_definition(PROCESS_KEY)).start_form()  # type: ignore[arg-type]
     data = sample_for(start_form.schema if start_form else {}, {**BASE_CHOICES, **scenario.choices}, now().date())
-    data.update(notification_dates(now().date()))
+    data.update(notification_dates(now().date()), case_reference=scenario.reference, provider_org=scenario.organisation)
     row = instances.start_case(provider, PROCESS_KEY, scenario.reference, data)
     drive_case(row, {**BASE_CHOICES, **scenario.choices}, scenario.stop_at)
     return f"Case {scenario.reference}: {row.status}, stage {row.stage}."

@@ -70,6 +70,12 @@ class ProcessModel:
         for process in (self.spec, *self.subprocess_specs.values()):
             yield from process.task_specs.values()
 
+    def element(self, bpmn_id: str) -> Any | None:
+        """The task spec of a diagram element; for a multi-instance task, the spec of its instances."""
+        matches = [s for s in self.all_task_specs() if getattr(s, "bpmn_id", None) == bpmn_id]
+        with_properties = [s for s in matches if task_properties(s)]
+        return (with_properties or matches or [None])[0]
+
     def form_for(self, task_spec: Any) -> Form | None:
         properties = task_properties(task_spec)
         schema_name = properties.get(FORM_SCHEMA_PROPERTY)

@@ -194,14 +194,19 @@ class Instance:
     def active_stages(self) -> list[str]:
         """The ``stage`` property of every task that is waiting for a person or an outside event."""
         tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
-        tasks += [t for t in self.waiting_events() if not isinstance(t.task_spec, BoundaryEvent)]
-        return [s for s in (task_properties(t.task_spec).get("stage") for t in tasks) if s]
+        tasks += [t for t in self.workflow.get_tasks(state=TaskState.WAITING) if not isinstance(t.task_spec, BoundaryEvent)]
+        return [s for s in (_stage_of(t.task_spec) for t in tasks) if s]
 
     def waiting_message_names(self) -> list[str]:
+        return [definition.name for _, definition in self._waiting_messages()]
+
+    def _waiting_messages(self) -> list[tuple[Any, Any]]:
+        """(task, message definition) for every message the instance waits for, event gateways included."""
         return [
-            t.task_spec.event_definition.name
-            for t in self.waiting_events()
-            if isinstance(t.task_spec.event_definition, MessageEventDefinition)
+            (task, definition)
+            for task in self.waiting_events()
+            for definition in _definitions_of(task.task_spec.event_definition)
+            if isinstance(definition, MessageEventDefinition)
         ]
 
     def next_timer_at(self) -> dt.datetime | None:
@@ -252,9 +257,8 @@ class Instance:
         self._run(lambda: None)
 
     def deliver_message(self, name: str, payload: dict[str, Any]) -> bool:
-        for task in self.waiting_events():
-            definition = task.task_spec.event_definition
-            if isinstance(definition, MessageEventDefinition) and definition.name == name:
+        for _, definition in self._waiting_messages():
+            if definition.name == name:
                 self._run(lambda: self.workflow.catch(BpmnEvent(definition, payload)))
                 return True
         return False
@@ -300,6 +304,14 @@ def _timer_moment(task: Any) -> dt.datetime | None:
         return None
     moment = dt.datetime.fromisoformat(str(value))
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _stage_of(task_spec: Any) -> str | None:
+    """A task's stage property; an event-based gateway takes it from the events it waits for."""
+    stage = task_properties(task_spec).get("stage")
+    if stage or type(task_spec).__name__ != "EventBasedGateway":
+        return stage
+    return next((s for s in (task_properties(o).get("stage") for o in task_spec.outputs) if s), None)
 
 
 def _definitions_of(definition: Any) -> list[Any]:

@@ -124,7 +124,7 @@ def model_of(definition: ProcessDefinition) -> ProcessModel:
 
 def _summarise_change(previous: ProcessDefinition | None, files: dict[str, bytes]) -> str:
     if previous is None:
-        return f"First version: {', '.join(sorted(files))}."
+        return f"First version ({len(files)} files)."
     before = previous.files()
     added = sorted(set(files) - set(before))
     removed = sorted(set(before) - set(files))

@@ -22,11 +22,12 @@ MAX_ATTEMPTS = 5
 def _addresses(message: OutboxMessage) -> list[str]:
     if message.recipient.startswith("group:"):
         group = message.recipient.removeprefix("group:")
-        organisation = None
-        if group == "provider" and message.instance_id is not None:
-            instance = db.session.get(ProcessInstance, message.instance_id)
-            organisation = instance.provider_org if instance else None
-        users = users_in_group(group, organisation)
+        if group != "provider":
+            users = users_in_group(group)
+        else:
+            # Provider users only ever hear about their own organisation's cases; no organisation, nobody.
+            instance = db.session.get(ProcessInstance, message.instance_id) if message.instance_id else None
+            users = users_in_group(group, instance.provider_org) if instance and instance.provider_org else []
     else:
         user = get_user(message.recipient)
         users = [user] if user is not None and user.active else []
@@ -72,11 +73,16 @@ def deliver_outbox(limit: int = 500) -> int:
             message.attempts += 1
             try:
                 _send(message, _addresses(message))
-            except (OSError, smtplib.SMTPException) as error:
+            except Exception as error:
+                # Mail server trouble is retried with backoff; a message that cannot be built (e.g. a header
+                # with a line break) never will be, and must not block the messages queued after it.
+                transient = isinstance(error, (OSError, smtplib.SMTPException))
                 message.last_error = f"{type(error).__name__}: {error}"[:500]
-                message.status = "failed" if message.attempts >= MAX_ATTEMPTS else "pending"
+                message.status = "pending" if transient and message.attempts < MAX_ATTEMPTS else "failed"
                 message.deliver_after = now() + dt.timedelta(minutes=2**message.attempts)
-                log.warning("notification %s failed (attempt %d): %s", message.id, message.attempts, type(error).__name__)
+                log.warning(
+                    "notification %s failed (attempt %d): %s", message.id, message.attempts, type(error).__name__
+                )
                 continue
             message.status, message.sent_at = "sent", now()
             sent += 1

@@ -128,14 +128,12 @@ def _new_task_row(row: ProcessInstance, human: HumanTask, data: dict[str, Any]) 
 
 
 def task_title(human: HumanTask) -> str:
-    """The task's name; a multi-instance task names the item it is about (e.g. the agency)."""
-    item_name = human.properties.get("itemLabel")
-    if item_name and isinstance(human.data.get(item_name.split(".")[0]), dict):
-        item = human.data[item_name.split(".")[0]]
-        label = item.get(item_name.split(".")[1]) if "." in item_name else None
-        if label:
-            return f"{human.name}: {label}"[:250]
-    return human.name[:250]
+    """The task's name; with an ``itemLabel`` property (a data path such as ``review.agency``), a
+    multi-instance task names the item it is about."""
+    label: Any = human.data
+    for part in (human.properties.get("itemLabel") or "").split("."):
+        label = label.get(part) if isinstance(label, dict) and part else None
+    return (f"{human.name}: {label}" if isinstance(label, str) and label else human.name)[:250]
 
 
 def _due_on(human: HumanTask) -> dt.date | None:

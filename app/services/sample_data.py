@@ -25,6 +25,8 @@ def _sample(schema: dict[str, Any], name: str, today: dt.date) -> Any:
         return schema["const"]
     if "default" in schema:
         return schema["default"]
+    if schema.get("examples"):
+        return schema["examples"][0]
     if schema.get("enum"):
         return schema["enum"][0]
     if schema.get("oneOf") and all("const" in option for option in schema["oneOf"]):

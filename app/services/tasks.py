@@ -67,18 +67,13 @@ def get_task(user: User, task_id: str) -> Task:
 
 def form_of(task: Task) -> Form | None:
     model = model_of_instance(task.instance)
-    for spec in model.all_task_specs():
-        if getattr(spec, "bpmn_id", None) == task.bpmn_id:
-            return model.form_for(spec)
-    return None
+    element = model.element(task.bpmn_id)
+    return model.form_for(element) if element is not None else None
 
 
 def documentation_of(task: Task) -> str:
-    model = model_of_instance(task.instance)
-    for spec in model.all_task_specs():
-        if getattr(spec, "bpmn_id", None) == task.bpmn_id:
-            return str(getattr(spec, "documentation", None) or "")
-    return ""
+    element = model_of_instance(task.instance).element(task.bpmn_id)
+    return str(getattr(element, "documentation", None) or "")
 
 
 def prefill_of(task: Task) -> dict[str, Any]:
@@ -169,7 +164,9 @@ def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
     if instance.status in ("suspended", "error", "cancelled", "completed"):
         raise Conflict(f"The case is {instance.status}; its tasks cannot be completed now.")
     form = form_of(task)
-    problems = validate_form_data(form.schema if form else {"type": "object"}, data, user_in_group)
+    if form is None:
+        raise Conflict("This task has no form in its process version, so it cannot be completed here.")
+    problems = validate_form_data(form.schema, data, user_in_group)
     if problems:
         raise Invalid("The form has errors.", problems)
     task.assignee = task.assignee or user.username

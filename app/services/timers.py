@@ -34,21 +34,33 @@ def _claim_next_due(skipped: set[int]) -> ProcessInstance | None:
 
 
 def fire_due_timers(limit: int = 500) -> int:
-    """Fire every timer due now (up to ``limit`` instances); return how many instances moved."""
+    """Fire every timer due now (up to ``limit`` instances); return how many instances moved.
+
+    An instance that cannot be moved (a concurrent change, or an unexpected failure) is rolled back
+    and left for the next pass, so it never holds up the other due instances.
+    """
     fired = 0
     skipped: set[int] = set()
     for _ in range(limit):
+        claimed: int | None = None
         try:
             with transaction():
                 row = _claim_next_due(skipped)
                 if row is None:
                     return fired
-                due = row.next_timer_at
+                claimed, due = row.id, row.next_timer_at
                 advance(row, "system", lambda instance: instance.fire_due_timers())
                 if row.next_timer_at == due and row.status in TIMER_STATUSES:
                     # The engine did not consider it due (clock skew, suspended branch): do not spin on it.
                     skipped.add(row.id)
-                fired += 1
-        except Conflict:
-            log.info("timer instance changed concurrently; it will be retried on the next pass")
+                else:
+                    fired += 1
+        except Exception as error:
+            if claimed is None:
+                raise
+            if isinstance(error, Conflict):
+                log.info("case %s changed concurrently; its timers will be retried on the next pass", claimed)
+            else:
+                log.exception("firing the timers of case %s failed; it will be retried on the next pass", claimed)
+            skipped.add(claimed)
     return fired

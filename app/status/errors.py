@@ -33,7 +33,10 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         status = error.code or 500
         messages = {413: "The request is larger than this service accepts."}
-        return error_body(status, messages.get(status, error.description or "Request failed."))
+        response = error_body(status, messages.get(status, error.description or "Request failed."))
+        if getattr(error, "valid_methods", None):  # a 405 says which methods the resource does allow
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]

@@ -1,0 +1,33 @@
+"""Bearer-token authentication for the API, attached to the whole blueprint where it is registered."""
+
+from __future__ import annotations
+
+from flask import g, request
+from werkzeug.wrappers import Response
+
+from ..models import User
+from ..services.users import user_for_token
+from ..status.errors import error_body
+
+
+def bearer_token() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def require_token() -> Response | None:
+    """Before every API request: identify the caller by token, or answer 401."""
+    token = bearer_token()
+    user = user_for_token(token) if token else None
+    if user is None:
+        message = "Send a valid API token: Authorization: Bearer TOKEN." if token is None else "The API token is not valid."
+        response: Response = error_body(401, message)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="sfo-api"'
+        return response
+    g.api_user = user
+    return None
+
+
+def current_user() -> User:
+    return g.api_user  # type: ignore[no-any-return]

@@ -1,0 +1,88 @@
+"""Process definitions: the deployed versions, their start forms and diagrams, and deploying new ones."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response
+from werkzeug.exceptions import NotFound
+
+from ..models import ProcessDefinition
+from ..services import definitions
+from ..services.access import DEPLOYING_ROLES, require_role
+from ..services.errors import Invalid
+from .auth import current_user
+from .operations import MULTIPART, operation
+from .presenters import Presented
+from .schemas import (
+    BpmnQuerySchema,
+    DefinitionDetailSchema,
+    DefinitionListSchema,
+    DeployedSchema,
+    UploadSchema,
+)
+
+bp = Blueprint("definitions", __name__, url_prefix="/process-definitions")
+
+
+@bp.get("")
+@operation("The latest version of each process", response=DefinitionListSchema)
+def list_definitions() -> dict[str, Any]:
+    return {"items": definitions.list_latest_definitions()}
+
+
+@bp.get("/<key>")
+@operation("The latest version of a process, with its start form", response=DefinitionDetailSchema, errors=(404,))
+def get_definition(key: str) -> Presented:
+    definition = definitions.get_latest_definition(key)
+    return Presented(definition, start_form=definitions.model_of(definition).start_form())
+
+
+@bp.get("/<key>/versions")
+@operation("Every deployed version of a process, newest first", response=DefinitionListSchema, errors=(404,))
+def list_versions(key: str) -> dict[str, Any]:
+    return {"items": definitions.list_versions(key)}
+
+
+@bp.get("/<key>/versions/<int:version>/bpmn")
+@operation("Download a version's BPMN diagram", query=BpmnQuerySchema, response_type="application/xml", errors=(404,))
+def download_bpmn(key: str, version: int, query: dict[str, Any]) -> Response:
+    definition = definitions.get_definition_version(key, version)
+    name = query.get("file") or main_bpmn_file(definition)
+    if name not in definition.bpmn:
+        raise NotFound(f"Version {version} of {key} has no file called {name}.")
+    return Response(definition.bpmn[name], mimetype="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.post("")
+@operation("Deploy .bpmn, .dmn and form .json files as a new version", body=UploadSchema, body_type=MULTIPART,
+           response=DeployedSchema, status=201, other_statuses=(200,), errors=(403, 413),
+           description="201 with the new version; 200 with the latest version when nothing changed; "
+                       "422 listing every problem found, in which case nothing is deployed.")
+def deploy(body: dict[str, Any]) -> tuple[Presented, int]:
+    user = current_user()
+    require_role(user, DEPLOYING_ROLES, "deploy process definitions")
+    result = definitions.deploy_files(uploaded_files(body["files"]), user.username)
+    return Presented(result.definition, created=result.created, summary=result.summary), 201 if result.created else 200
+
+
+def uploaded_files(parts: list[Any]) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for part in parts:
+        name = part.filename or ""
+        if not name:
+            raise Invalid("Every file needs a name.", {"files": ["A file part has no file name."]})
+        if name in files:
+            raise Invalid("A file was sent twice.", {name: ["This file name was sent more than once."]})
+        files[name] = part.read()
+    return files
+
+
+def main_bpmn_file(definition: ProcessDefinition) -> str:
+    """The file that declares the process itself (others may hold its called sub-processes)."""
+    names = sorted(definition.bpmn)
+    declares = re.compile(r"<(?:\w+:)?process\b[^>]*\bid=[\"']" + re.escape(definition.key) + r"[\"']")
+    return next((name for name in names if declares.search(definition.bpmn[name])), names[0] if names else "")
+

@@ -1,0 +1,87 @@
+"""Process instances (cases): start, list, read, audit trail, and the managers' controls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, url_for
+
+from ..services import audit, instances
+from ..services.instances import InstanceFilters
+from .auth import current_user
+from .operations import operation
+from .presenters import Presented, page, present_events, present_instance
+from .schemas import (
+    EmptySchema,
+    EventListSchema,
+    InstancePageSchema,
+    InstanceQuerySchema,
+    InstanceSchema,
+    ReasonSchema,
+    StartCaseSchema,
+)
+
+bp = Blueprint("instances", __name__, url_prefix="/process-instances")
+
+
+@bp.post("")
+@operation("Start a case on the latest version of a process", body=StartCaseSchema, response=InstanceSchema,
+           status=201, errors=(403, 404, 409))
+def start_case(body: dict[str, Any]) -> tuple[Presented, int, dict[str, str]]:
+    user = current_user()
+    row = instances.start_case(user, body["process_key"], body["business_key"], body["data"])
+    location = url_for(".get_instance", instance_id=row.id)
+    return present_instance(user, row), 201, {"Location": location}
+
+
+@bp.get("")
+@operation("The cases the caller may see, most recently changed first", query=InstanceQuerySchema,
+           response=InstancePageSchema)
+def list_instances(query: InstanceFilters) -> dict[str, Any]:
+    rows, total = instances.list_instances(current_user(), query)
+    return page(rows, total, query)
+
+
+@bp.get("/<int:instance_id>")
+@operation("A case with the data the caller may see and its tasks", response=InstanceSchema, errors=(403, 404))
+def get_instance(instance_id: int) -> Presented:
+    user = current_user()
+    return present_instance(user, instances.get_instance(user, instance_id))
+
+
+@bp.get("/<int:instance_id>/events")
+@operation("A case's audit trail, oldest first", response=EventListSchema, errors=(403, 404))
+def list_events(instance_id: int) -> dict[str, Any]:
+    user = current_user()
+    row = instances.get_instance(user, instance_id)
+    return {"items": present_events(user, audit.events_of(row))}
+
+
+@bp.post("/<int:instance_id>/suspend")
+@operation("Suspend a running case (managers)", body=ReasonSchema, response=InstanceSchema, errors=(403, 404, 409))
+def suspend(instance_id: int, body: dict[str, Any]) -> Presented:
+    user = current_user()
+    return present_instance(user, instances.suspend_instance(user, instance_id, body["reason"]))
+
+
+@bp.post("/<int:instance_id>/resume")
+@operation("Resume a suspended case (managers)", body=EmptySchema, response=InstanceSchema, errors=(403, 404, 409))
+def resume(instance_id: int, body: dict[str, Any]) -> Presented:
+    user = current_user()
+    return present_instance(user, instances.resume_instance(user, instance_id))
+
+
+@bp.post("/<int:instance_id>/cancel")
+@operation("Cancel a case, giving a reason (managers)", body=ReasonSchema, response=InstanceSchema,
+           errors=(403, 404, 409))
+def cancel(instance_id: int, body: dict[str, Any]) -> Presented:
+    user = current_user()
+    return present_instance(user, instances.cancel_instance(user, instance_id, body["reason"]))
+
+
+@bp.post("/<int:instance_id>/retry")
+@operation("Run the failed element of a case in error again (managers)", body=EmptySchema, response=InstanceSchema,
+           errors=(403, 404, 409))
+def retry(instance_id: int, body: dict[str, Any]) -> Presented:
+    user = current_user()
+    return present_instance(user, instances.retry_instance(user, instance_id))

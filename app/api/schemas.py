@@ -1,0 +1,236 @@
+"""The JSON boundary: every request body, query string and response of the API, and the OpenAPI document.
+
+Request schemas refuse unknown keys, so a misspelt field or filter is an error rather than silently
+ignored. Query schemas load straight into the services' filter objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, post_load, validate
+
+from ..services.instances import STATUSES, InstanceFilters
+from ..services.tasks import TaskFilters
+
+MAX_PER_PAGE = 100
+TASK_STATES = ("ready", "completed")
+
+
+class RequestSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _page() -> fields.Integer:
+    return fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={"description": "1 is the first page"})
+
+
+def _per_page(default: int) -> fields.Integer:
+    return fields.Integer(load_default=default, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+# --- requests -------------------------------------------------------------------------------------
+
+
+class InstanceQuerySchema(RequestSchema):
+    process_key = fields.String()
+    business_key = fields.String()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    stage = fields.String()
+    assignee = fields.String(metadata={"description": "a username, or `me`: cases with a ready task assigned to them"})
+    overdue = fields.Boolean(load_default=False, metadata={"description": "only cases with a ready task past its due date"})
+    page = _page()
+    per_page = _per_page(InstanceFilters.per_page)
+
+    @post_load
+    def to_filters(self, data: dict[str, Any], **_: Any) -> InstanceFilters:
+        return InstanceFilters(**data)
+
+
+class TaskQuerySchema(RequestSchema):
+    assignee = fields.String(metadata={"description": "a username, or `me`"})
+    candidate = fields.String(validate=validate.OneOf(["me"]), metadata={"description": "`me`: unclaimed tasks of my groups"})
+    state = fields.String(load_default="ready", validate=validate.OneOf(TASK_STATES))
+    overdue = fields.Boolean(load_default=False, metadata={"description": "only tasks past their due date"})
+    business_key = fields.String()
+    process_instance_id = fields.Integer()
+    stage = fields.String()
+    page = _page()
+    per_page = _per_page(TaskFilters.per_page)
+
+    @post_load
+    def to_filters(self, data: dict[str, Any], **_: Any) -> TaskFilters:
+        return TaskFilters(**data)
+
+
+class BpmnQuerySchema(RequestSchema):
+    file = fields.String(metadata={"description": "which .bpmn file of the version; the main one by default"})
+
+
+class EmptySchema(RequestSchema):
+    """No fields: the body may be left out or be `{}`."""
+
+
+class StartCaseSchema(RequestSchema):
+    process_key = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120),
+                                 metadata={"description": "the case reference; taken from data.case_reference if left out"})
+    data = fields.Dict(keys=fields.String(), load_default=dict, metadata={"description": "the start form's fields"})
+
+
+class ReasonSchema(RequestSchema):
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class MessageSchema(RequestSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    business_key = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class AssignSchema(RequestSchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+
+
+class TaskDataSchema(RequestSchema):
+    data = fields.Dict(keys=fields.String(), required=True, metadata={"description": "the form's fields"})
+
+
+class UploadSchema(RequestSchema):
+    files = fields.List(
+        fields.Raw(metadata={"type": "string", "format": "binary"}),
+        required=True,
+        validate=validate.Length(min=1, error="Attach the .bpmn, .dmn and form .json files to deploy."),
+        metadata={"description": "the .bpmn, .dmn and form .json files of one process, as multipart file parts"},
+    )
+
+
+# --- responses ------------------------------------------------------------------------------------
+
+
+class FormSchema(Schema):
+    json_schema = fields.Dict(data_key="schema", attribute="schema", metadata={"description": "JSON Schema"})
+    ui_schema = fields.Dict()
+
+
+class DefinitionSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    version = fields.Integer()
+    deployed_at = fields.DateTime()
+    deployed_by = fields.String()
+    change_summary = fields.String()
+    files = fields.Function(lambda definition: sorted(definition.files()), metadata={"type": "array", "items": {"type": "string"}})
+
+
+class DefinitionDetailSchema(DefinitionSchema):
+    start_form = fields.Nested(FormSchema, allow_none=True)
+
+
+class DeployedSchema(DefinitionSchema):
+    created = fields.Boolean(metadata={"description": "false when the files equal the latest version"})
+    summary = fields.String()
+
+
+class DefinitionListSchema(Schema):
+    items = fields.List(fields.Nested(DefinitionSchema))
+
+
+class TaskSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    bpmn_id = fields.String()
+    lane = fields.String(allow_none=True)
+    stage = fields.String(allow_none=True)
+    process_instance_id = fields.Integer(attribute="instance_id")
+    business_key = fields.String()
+    assignee = fields.String(allow_none=True)
+    candidate_groups = fields.List(fields.String())
+    due_at = fields.Date(attribute="due_on", allow_none=True, metadata={"description": "the date the task is due"})
+    state = fields.String()
+    created_at = fields.DateTime()
+    completed_by = fields.String(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class TaskDetailSchema(TaskSchema):
+    documentation = fields.String()
+    form = fields.Nested(FormSchema, allow_none=True)
+    data = fields.Dict(metadata={"description": "the values the form starts with"})
+    draft = fields.Dict(allow_none=True, metadata={"description": "the caller's saved draft, if any"})
+
+
+class TaskPageSchema(Schema):
+    items = fields.List(fields.Nested(TaskSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class DraftSchema(Schema):
+    task_id = fields.String()
+    data = fields.Dict()
+    updated_at = fields.DateTime()
+
+
+class InstanceErrorSchema(Schema):
+    element = fields.String(attribute="error_element")
+    message = fields.String(attribute="error_message")
+
+
+class InstanceSummarySchema(Schema):
+    id = fields.Integer()
+    process_key = fields.String()
+    process_version = fields.Integer(attribute="definition.version", metadata={"description": "the definition version it runs"})
+    business_key = fields.String()
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    stage = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    error = fields.Method("_error", metadata={"type": "object", "nullable": True,
+                                              "description": "{element, message} of the failing element, when in error"})
+    created_by = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    version = fields.Integer(attribute="lock_version", metadata={"description": "lock version: goes up on every change"})
+
+    def _error(self, row: Any) -> dict[str, Any] | None:
+        return InstanceErrorSchema().dump(row) if row.status == "error" else None
+
+
+class InstanceSchema(InstanceSummarySchema):
+    data = fields.Dict(metadata={"description": "the case data the caller may see"})
+    ready_tasks = fields.List(fields.Nested(TaskSchema), metadata={"description": "ready tasks the caller may see"})
+    completed_tasks = fields.List(fields.Nested(TaskSchema))
+
+
+class InstancePageSchema(Schema):
+    items = fields.List(fields.Nested(InstanceSummarySchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class EventSchema(Schema):
+    id = fields.Integer()
+    occurred_at = fields.DateTime()
+    actor = fields.String()
+    kind = fields.String()
+    task_id = fields.String(allow_none=True)
+    summary = fields.String()
+    detail = fields.Dict(allow_none=True, metadata={"description": "left out for provider users"})
+
+
+class EventListSchema(Schema):
+    items = fields.List(fields.Nested(EventSchema))
+
+
+class ErrorDetailSchema(Schema):
+    code = fields.String()
+    message = fields.String()
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.List(fields.String()),
+                          metadata={"description": "field path -> messages"})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorDetailSchema)
