@@ -27,10 +27,8 @@ def _sample(schema: dict[str, Any], name: str, today: dt.date) -> Any:
         return schema["default"]
     if schema.get("examples"):
         return schema["examples"][0]
-    if schema.get("enum"):
-        return schema["enum"][0]
-    if schema.get("oneOf") and all("const" in option for option in schema["oneOf"]):
-        return schema["oneOf"][0]["const"]
+    if _options(schema):
+        return _options(schema)[0]
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
@@ -44,10 +42,17 @@ def _object(schema: dict[str, Any], name: str, today: dt.date) -> dict[str, Any]
 
 def _array(schema: dict[str, Any], name: str, today: dt.date) -> list[Any]:
     items = schema.get("items") or {"type": "string"}
-    if items.get("enum") or (items.get("oneOf") and schema.get("uniqueItems")):
-        return [_sample(items, name, today)]
     count = max(1, int(schema.get("minItems", 1)))
+    options = _options(items)
+    if options:
+        return options[:count]
     return [_sample(items, name, today) for _ in range(count)]
+
+
+def _options(schema: dict[str, Any]) -> list[Any]:
+    if schema.get("enum"):
+        return list(schema["enum"])
+    return [o["const"] for o in schema.get("oneOf") or [] if isinstance(o, dict) and "const" in o]
 
 
 def _string(schema: dict[str, Any], name: str, today: dt.date) -> str:
