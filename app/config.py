@@ -51,6 +51,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SFO_SMTP_PORT": int(env.get("SFO_SMTP_PORT", "25")),
         "SFO_MAIL_FROM": env.get("SFO_MAIL_FROM", "sfo-reviews@localhost"),
         "SFO_BASE_URL": env.get("SFO_BASE_URL", "http://127.0.0.1:5000"),
+        # werkzeug's scrypt by default; tests use a cheaper method to stay fast.
+        "SFO_PASSWORD_HASH_METHOD": "scrypt",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(env.get("SFO_SECURE_COOKIES"), environment == "production"),

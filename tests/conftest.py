@@ -56,6 +56,7 @@ def base_app(tmp_path_factory: pytest.TempPathFactory, clock: FrozenClock) -> Fl
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
         "SFO_BASE_URL": "http://sfo.test",
+        "SFO_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     os.environ.setdefault("SFO_ENV", "test")
     application = create_app(overrides, clock=clock)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -70,7 +71,7 @@ def create_user(
         organisation=organisation,
         display_name=display_name,
         email=email,
-        password_hash=generate_password_hash(password) if password else None,
+        password_hash=generate_password_hash(password, current_app.config["SFO_PASSWORD_HASH_METHOD"]) if password else None,
         created_at=now(),
         groups=[UserGroup(name=g) for g in sorted(set(groups) - {role})],
     )
