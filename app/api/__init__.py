@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask
+from werkzeug.routing import IntegerConverter, Map
 
 from . import definitions, instances, messages, tasks
 from .auth import require_token
 from .openapi import API_PREFIX, docs
+from .schemas import MAX_ROW_ID
 
 RESOURCES = (definitions.bp, instances.bp, messages.bp, tasks.bp)
 
 
+class RowIdConverter(IntegerConverter):
+    """``<id:...>``: a positive integer that fits an id column; a larger one matches no route (404)."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=MAX_ROW_ID)
+
+
 def register_api(app: Flask) -> None:
     """Mount the API: every resource behind a bearer token; only the OpenAPI document is public."""
+    app.url_map.converters["id"] = RowIdConverter
     api = Blueprint("api", __name__, url_prefix=API_PREFIX)
     api.before_request(require_token)
     for resource in RESOURCES:

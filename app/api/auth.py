@@ -21,7 +21,9 @@ def require_token() -> Response | None:
     token = bearer_token()
     user = user_for_token(token) if token else None
     if user is None:
-        message = "Send a valid API token: Authorization: Bearer TOKEN." if token is None else "The API token is not valid."
+        message = (
+            "Send a valid API token: Authorization: Bearer TOKEN." if token is None else "The API token is not valid."
+        )
         response: Response = error_body(401, message)
         response.headers["WWW-Authenticate"] = 'Bearer realm="sfo-api"'
         return response

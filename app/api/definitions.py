@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, send_file
 from werkzeug.exceptions import NotFound
 
 from ..models import ProcessDefinition
@@ -45,22 +46,29 @@ def list_versions(key: str) -> dict[str, Any]:
     return {"items": definitions.list_versions(key)}
 
 
-@bp.get("/<key>/versions/<int:version>/bpmn")
+@bp.get("/<key>/versions/<id:version>/bpmn")
 @operation("Download a version's BPMN diagram", query=BpmnQuerySchema, response_type="application/xml", errors=(404,))
 def download_bpmn(key: str, version: int, query: dict[str, Any]) -> Response:
     definition = definitions.get_definition_version(key, version)
     name = query.get("file") or main_bpmn_file(definition)
     if name not in definition.bpmn:
         raise NotFound(f"Version {version} of {key} has no file called {name}.")
-    return Response(definition.bpmn[name], mimetype="application/xml",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    xml = BytesIO(definition.bpmn[name].encode())
+    return send_file(xml, mimetype="application/xml", as_attachment=True, download_name=name)
 
 
 @bp.post("")
-@operation("Deploy .bpmn, .dmn and form .json files as a new version", body=UploadSchema, body_type=MULTIPART,
-           response=DeployedSchema, status=201, other_statuses=(200,), errors=(403, 413),
-           description="201 with the new version; 200 with the latest version when nothing changed; "
-                       "422 listing every problem found, in which case nothing is deployed.")
+@operation(
+    "Deploy .bpmn, .dmn and form .json files as a new version",
+    body=UploadSchema,
+    body_type=MULTIPART,
+    response=DeployedSchema,
+    status=201,
+    other_statuses=(200,),
+    errors=(403, 413),
+    description="201 with the new version; 200 with the latest version when nothing changed; "
+    "422 listing every problem found, in which case nothing is deployed.",
+)
 def deploy(body: dict[str, Any]) -> tuple[Presented, int]:
     user = current_user()
     require_role(user, DEPLOYING_ROLES, "deploy process definitions")
@@ -77,6 +85,8 @@ def uploaded_files(parts: list[Any]) -> dict[str, bytes]:
         if name in files:
             raise Invalid("A file was sent twice.", {name: ["This file name was sent more than once."]})
         files[name] = part.read()
+        if name.endswith(".json") and b"\\u0000" in files[name]:  # PostgreSQL cannot store NUL in JSON
+            raise Invalid("A form holds the NUL character.", {name: ["Remove the \\u0000 character from this file."]})
     return files
 
 
@@ -85,4 +95,3 @@ def main_bpmn_file(definition: ProcessDefinition) -> str:
     names = sorted(definition.bpmn)
     declares = re.compile(r"<(?:\w+:)?process\b[^>]*\bid=[\"']" + re.escape(definition.key) + r"[\"']")
     return next((name for name in names if declares.search(definition.bpmn[name])), names[0] if names else "")
-

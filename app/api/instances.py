@@ -25,8 +25,13 @@ bp = Blueprint("instances", __name__, url_prefix="/process-instances")
 
 
 @bp.post("")
-@operation("Start a case on the latest version of a process", body=StartCaseSchema, response=InstanceSchema,
-           status=201, errors=(403, 404, 409))
+@operation(
+    "Start a case on the latest version of a process",
+    body=StartCaseSchema,
+    response=InstanceSchema,
+    status=201,
+    errors=(403, 404, 409),
+)
 def start_case(body: dict[str, Any]) -> tuple[Presented, int, dict[str, str]]:
     user = current_user()
     row = instances.start_case(user, body["process_key"], body["business_key"], body["data"])
@@ -35,21 +40,22 @@ def start_case(body: dict[str, Any]) -> tuple[Presented, int, dict[str, str]]:
 
 
 @bp.get("")
-@operation("The cases the caller may see, most recently changed first", query=InstanceQuerySchema,
-           response=InstancePageSchema)
+@operation(
+    "The cases the caller may see, most recently changed first", query=InstanceQuerySchema, response=InstancePageSchema
+)
 def list_instances(query: InstanceFilters) -> dict[str, Any]:
     rows, total = instances.list_instances(current_user(), query)
     return page(rows, total, query)
 
 
-@bp.get("/<int:instance_id>")
+@bp.get("/<id:instance_id>")
 @operation("A case with the data the caller may see and its tasks", response=InstanceSchema, errors=(403, 404))
 def get_instance(instance_id: int) -> Presented:
     user = current_user()
     return present_instance(user, instances.get_instance(user, instance_id))
 
 
-@bp.get("/<int:instance_id>/events")
+@bp.get("/<id:instance_id>/events")
 @operation("A case's audit trail, oldest first", response=EventListSchema, errors=(403, 404))
 def list_events(instance_id: int) -> dict[str, Any]:
     user = current_user()
@@ -57,31 +63,36 @@ def list_events(instance_id: int) -> dict[str, Any]:
     return {"items": present_events(user, audit.events_of(row))}
 
 
-@bp.post("/<int:instance_id>/suspend")
+@bp.post("/<id:instance_id>/suspend")
 @operation("Suspend a running case (managers)", body=ReasonSchema, response=InstanceSchema, errors=(403, 404, 409))
 def suspend(instance_id: int, body: dict[str, Any]) -> Presented:
     user = current_user()
     return present_instance(user, instances.suspend_instance(user, instance_id, body["reason"]))
 
 
-@bp.post("/<int:instance_id>/resume")
+@bp.post("/<id:instance_id>/resume")
 @operation("Resume a suspended case (managers)", body=EmptySchema, response=InstanceSchema, errors=(403, 404, 409))
 def resume(instance_id: int, body: dict[str, Any]) -> Presented:
     user = current_user()
     return present_instance(user, instances.resume_instance(user, instance_id))
 
 
-@bp.post("/<int:instance_id>/cancel")
-@operation("Cancel a case, giving a reason (managers)", body=ReasonSchema, response=InstanceSchema,
-           errors=(403, 404, 409))
+@bp.post("/<id:instance_id>/cancel")
+@operation(
+    "Cancel a case, giving a reason (managers)", body=ReasonSchema, response=InstanceSchema, errors=(403, 404, 409)
+)
 def cancel(instance_id: int, body: dict[str, Any]) -> Presented:
     user = current_user()
     return present_instance(user, instances.cancel_instance(user, instance_id, body["reason"]))
 
 
-@bp.post("/<int:instance_id>/retry")
-@operation("Run the failed element of a case in error again (managers)", body=EmptySchema, response=InstanceSchema,
-           errors=(403, 404, 409))
+@bp.post("/<id:instance_id>/retry")
+@operation(
+    "Run the failed element of a case in error again (managers)",
+    body=EmptySchema,
+    response=InstanceSchema,
+    errors=(403, 404, 409),
+)
 def retry(instance_id: int, body: dict[str, Any]) -> Presented:
     user = current_user()
     return present_instance(user, instances.retry_instance(user, instance_id))

@@ -16,9 +16,13 @@ bp = Blueprint("messages", __name__, url_prefix="/messages")
 
 
 @bp.post("")
-@operation("Deliver a message to the case waiting for it", body=MessageSchema, response=InstanceSchema,
-           errors=(403, 404, 409),
-           description="404 when no case with that business key waits for the message; 409 when more than one does.")
+@operation(
+    "Deliver a message to the case waiting for it",
+    body=MessageSchema,
+    response=InstanceSchema,
+    errors=(403, 404, 409),
+    description="404 when no case with that business key waits for the message; 409 when more than one does.",
+)
 def deliver(body: dict[str, Any]) -> Presented:
     user = current_user()
     row = instances.deliver_message(user, body["name"], body["business_key"], body["data"])

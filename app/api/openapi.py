@@ -18,7 +18,7 @@ from .schemas import ErrorSchema
 API_PREFIX = "/api/v1"
 OPENAPI_VERSION = "3.0.3"
 _ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
-_ARGUMENT_TYPES = {"int": "integer", "float": "number"}
+_ARGUMENT_TYPES = {"id": "integer", "int": "integer", "float": "number"}
 
 docs = Blueprint("api_docs", __name__)
 docs.public = True  # type: ignore[attr-defined]
@@ -91,22 +91,30 @@ def describe(rule: Rule, declared: Operation) -> dict[str, Any]:
 
 def path_parameters(rule: Rule) -> list[dict[str, Any]]:
     return [
-        {"in": "path", "name": match["name"], "required": True,
-         "schema": {"type": _ARGUMENT_TYPES.get(match["converter"] or "", "string")}}
+        {
+            "in": "path",
+            "name": match["name"],
+            "required": True,
+            "schema": {"type": _ARGUMENT_TYPES.get(match["converter"] or "", "string")},
+        }
         for match in _ARGUMENT.finditer(rule.rule)
     ]
 
 
 def responses(declared: Operation) -> dict[str, Any]:
     body: dict[str, Any] = {"type": "string"} if declared.response_type != JSON else {"type": "object"}
-    success = {"description": HTTPStatus(declared.status).phrase,
-               "content": {declared.response_type: {"schema": declared.response or body}}}
+    success = {
+        "description": HTTPStatus(declared.status).phrase,
+        "content": {declared.response_type: {"schema": declared.response or body}},
+    }
     answers = {str(declared.status): success}
     for status in declared.other_statuses:
         answers[str(status)] = {**success, "description": HTTPStatus(status).phrase}
     for status in error_statuses(declared):
-        answers[str(status)] = {"description": HTTPStatus(status).phrase,
-                                "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        answers[str(status)] = {
+            "description": HTTPStatus(status).phrase,
+            "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
     return answers
 
 

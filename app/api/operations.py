@@ -8,6 +8,7 @@ declaration feeds ``openapi.py``, so the document cannot drift from what the vie
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -44,8 +45,9 @@ def operation(summary: str, **declared: Any) -> Callable[[Callable[..., Any]], C
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def handle(**path_args: Any) -> Any:
+            refuse_nul(path_args)
             if spec.query is not None:
-                path_args["query"] = load(spec.query(), request.args.to_dict())
+                path_args["query"] = load(spec.query(), refuse_nul(request.args.to_dict()))
             if spec.body is not None:
                 path_args["body"] = load(spec.body(), read_body(spec.body_type))
             return render(spec, view(**path_args))
@@ -60,7 +62,8 @@ def render(spec: Operation, result: Any) -> Any:
     """The view's result as JSON; a view may return ``(result, status)`` or ``(result, status, headers)``."""
     if spec.response is None:
         return result
-    status, headers = spec.status, {}
+    status: int = spec.status
+    headers: dict[str, str] = {}
     if isinstance(result, tuple):
         result, status, *rest = result
         headers = rest[0] if rest else {}
@@ -79,24 +82,56 @@ def read_body(body_type: str) -> Any:
 
 
 def read_json() -> Any:
-    """The JSON body; an empty body counts as ``{}`` so actions without fields need none."""
+    """The JSON body; an empty body counts as ``{}`` so actions without fields need none.
+
+    Only what the database can store gets through: no NaN or Infinity, no NUL characters.
+    """
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
     if not request.is_json:
         raise BadRequest("Send the request body as JSON, with Content-Type: application/json.")
     try:
-        return json.loads(raw)
+        payload = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
     except (ValueError, RecursionError):
         raise BadRequest("The request body is not valid JSON.") from None
+    return refuse_nul(payload)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    """Numbers too large for a float would be stored as Infinity, which is not JSON either."""
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"{text} is out of range")
+    return number
+
+
+def refuse_nul(payload: Any) -> Any:
+    """Refuse text holding the NUL character: PostgreSQL can store it in neither text nor JSON columns."""
+    pending = [payload]
+    while pending:  # a loop, not recursion: the payload may be nested as deep as the JSON parser allows
+        value = pending.pop()
+        if isinstance(value, str) and "\x00" in value:
+            raise BadRequest("Text in the request cannot contain the NUL character (\\u0000).")
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return payload
 
 
 def read_multipart() -> dict[str, Any]:
     if request.mimetype != MULTIPART:
         raise BadRequest("Send the files as multipart/form-data.")
-    fields: dict[str, Any] = request.form.to_dict()  # no form fields are expected: the schema refuses them
-    fields["files"] = [part for _, part in request.files.items(multi=True)]
-    return fields
+    form = refuse_nul(request.form.to_dict())  # no form fields are expected: the schema refuses them
+    parts = [part for _, part in request.files.items(multi=True)]
+    refuse_nul([part.filename for part in parts])
+    return {**form, "files": parts}
 
 
 def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:

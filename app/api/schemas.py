@@ -14,6 +14,7 @@ from ..services.instances import STATUSES, InstanceFilters
 from ..services.tasks import TaskFilters
 
 MAX_PER_PAGE = 100
+MAX_ROW_ID = 2**31 - 1  # the id columns are 32-bit integers; a larger number names nothing
 TASK_STATES = ("ready", "completed")
 
 
@@ -23,7 +24,9 @@ class RequestSchema(Schema):
 
 
 def _page() -> fields.Integer:
-    return fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={"description": "1 is the first page"})
+    return fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=MAX_ROW_ID), metadata={"description": "1 is the first page"}
+    )
 
 
 def _per_page(default: int) -> fields.Integer:
@@ -39,7 +42,9 @@ class InstanceQuerySchema(RequestSchema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     stage = fields.String()
     assignee = fields.String(metadata={"description": "a username, or `me`: cases with a ready task assigned to them"})
-    overdue = fields.Boolean(load_default=False, metadata={"description": "only cases with a ready task past its due date"})
+    overdue = fields.Boolean(
+        load_default=False, metadata={"description": "only cases with a ready task past its due date"}
+    )
     page = _page()
     per_page = _per_page(InstanceFilters.per_page)
 
@@ -50,11 +55,13 @@ class InstanceQuerySchema(RequestSchema):
 
 class TaskQuerySchema(RequestSchema):
     assignee = fields.String(metadata={"description": "a username, or `me`"})
-    candidate = fields.String(validate=validate.OneOf(["me"]), metadata={"description": "`me`: unclaimed tasks of my groups"})
+    candidate = fields.String(
+        validate=validate.OneOf(["me"]), metadata={"description": "`me`: unclaimed tasks of my groups"}
+    )
     state = fields.String(load_default="ready", validate=validate.OneOf(TASK_STATES))
     overdue = fields.Boolean(load_default=False, metadata={"description": "only tasks past their due date"})
     business_key = fields.String()
-    process_instance_id = fields.Integer()
+    process_instance_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ROW_ID))
     stage = fields.String()
     page = _page()
     per_page = _per_page(TaskFilters.per_page)
@@ -74,8 +81,12 @@ class EmptySchema(RequestSchema):
 
 class StartCaseSchema(RequestSchema):
     process_key = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120),
-                                 metadata={"description": "the case reference; taken from data.case_reference if left out"})
+    business_key = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=120),
+        metadata={"description": "the case reference; taken from data.case_reference if left out"},
+    )
     data = fields.Dict(keys=fields.String(), load_default=dict, metadata={"description": "the start form's fields"})
 
 
@@ -121,7 +132,9 @@ class DefinitionSchema(Schema):
     deployed_at = fields.DateTime()
     deployed_by = fields.String()
     change_summary = fields.String()
-    files = fields.Function(lambda definition: sorted(definition.files()), metadata={"type": "array", "items": {"type": "string"}})
+    files = fields.Function(
+        lambda definition: sorted(definition.files()), metadata={"type": "array", "items": {"type": "string"}}
+    )
 
 
 class DefinitionDetailSchema(DefinitionSchema):
@@ -182,17 +195,27 @@ class InstanceErrorSchema(Schema):
 class InstanceSummarySchema(Schema):
     id = fields.Integer()
     process_key = fields.String()
-    process_version = fields.Integer(attribute="definition.version", metadata={"description": "the definition version it runs"})
+    process_version = fields.Integer(
+        attribute="definition.version", metadata={"description": "the definition version it runs"}
+    )
     business_key = fields.String()
     status = fields.String(metadata={"enum": list(STATUSES)})
     stage = fields.String(allow_none=True)
     outcome = fields.String(allow_none=True)
-    error = fields.Method("_error", metadata={"type": "object", "nullable": True,
-                                              "description": "{element, message} of the failing element, when in error"})
+    error = fields.Method(
+        "_error",
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "{element, message} of the failing element, when in error",
+        },
+    )
     created_by = fields.String()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
-    version = fields.Integer(attribute="lock_version", metadata={"description": "lock version: goes up on every change"})
+    version = fields.Integer(
+        attribute="lock_version", metadata={"description": "lock version: goes up on every change"}
+    )
 
     def _error(self, row: Any) -> dict[str, Any] | None:
         return InstanceErrorSchema().dump(row) if row.status == "error" else None
@@ -218,7 +241,7 @@ class EventSchema(Schema):
     kind = fields.String()
     task_id = fields.String(allow_none=True)
     summary = fields.String()
-    detail = fields.Dict(allow_none=True, metadata={"description": "left out for provider users"})
+    detail = fields.Dict(allow_none=True, metadata={"description": "null for provider users"})
 
 
 class EventListSchema(Schema):
@@ -228,8 +251,12 @@ class EventListSchema(Schema):
 class ErrorDetailSchema(Schema):
     code = fields.String()
     message = fields.String()
-    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.List(fields.String()),
-                          metadata={"description": "field path -> messages"})
+    fields_ = fields.Dict(
+        data_key="fields",
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "field path -> messages"},
+    )
 
 
 class ErrorSchema(Schema):

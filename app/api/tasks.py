@@ -28,16 +28,22 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
 @bp.get("")
-@operation("The tasks the caller may see: ready ones by due date, or completed ones", query=TaskQuerySchema,
-           response=TaskPageSchema)
+@operation(
+    "The tasks the caller may see: ready ones by due date, or completed ones",
+    query=TaskQuerySchema,
+    response=TaskPageSchema,
+)
 def list_tasks(query: TaskFilters) -> dict[str, Any]:
     rows, total = tasks.list_tasks(current_user(), query)
     return page(rows, total, query)
 
 
 @bp.get("/<task_id>")
-@operation("A task with its form, documentation, prefilled data and the caller's draft", response=TaskDetailSchema,
-           errors=(403, 404))
+@operation(
+    "A task with its form, documentation, prefilled data and the caller's draft",
+    response=TaskDetailSchema,
+    errors=(403, 404),
+)
 def get_task(task_id: str) -> Presented:
     user = current_user()
     return present_task(user, tasks.get_task(user, task_id))
@@ -62,17 +68,25 @@ def assign(task_id: str, body: dict[str, Any]) -> Task:
 
 
 @bp.put("/<task_id>/draft")
-@operation("Save the caller's draft answers, replacing any earlier draft (assignee only)", body=TaskDataSchema,
-           response=DraftSchema, errors=(403, 404, 409))
+@operation(
+    "Save the caller's draft answers, replacing any earlier draft (assignee only)",
+    body=TaskDataSchema,
+    response=DraftSchema,
+    errors=(403, 404, 409),
+)
 def save_draft(task_id: str, body: dict[str, Any]) -> TaskDraft:
     return tasks.save_draft(current_user(), task_id, body["data"])
 
 
 @bp.post("/<task_id>/complete")
-@operation("Complete a task with its form data", body=TaskDataSchema, response=InstanceSchema,
-           errors=(403, 404, 409),
-           description="The data is checked against the task's form (422 with a message per field). "
-                       "Returns the case with the next tasks ready for the caller.")
+@operation(
+    "Complete a task with its form data",
+    body=TaskDataSchema,
+    response=InstanceSchema,
+    errors=(403, 404, 409),
+    description="The data is checked against the task's form (422 with a message per field). "
+    "Returns the case with the next tasks ready for the caller.",
+)
 def complete(task_id: str, body: dict[str, Any]) -> Presented:
     user = current_user()
     return present_instance(user, tasks.complete_task(user, task_id, body["data"]))
