@@ -253,8 +253,12 @@ class Instance:
         task = self._ready_human_task(task_id)
         task.set_data(**data)
 
-    def fire_due_timers(self) -> None:
+    def run(self) -> None:
+        """Run every step that needs no person or outside event (fires timers that are due)."""
         self._run(lambda: None)
+
+    def fire_due_timers(self) -> None:
+        self.run()
 
     def deliver_message(self, name: str, payload: dict[str, Any]) -> bool:
         for _, definition in self._waiting_messages():
@@ -352,11 +356,11 @@ class Engine:
 
         return PythonScriptEngine(environment=RestrictedEnvironment(function_library(self.clock.now, notify)))
 
-    def start(self, model: ProcessModel, data: dict[str, Any]) -> Instance:
+    def new_instance(self, model: ProcessModel, data: dict[str, Any]) -> Instance:
+        """A new instance holding the start data; ``Instance.run`` takes it to its first wait."""
         instance = Instance(model, BpmnWorkflow(model.spec, model.subprocess_specs))
         instance.workflow.script_engine = self._script_engine(instance.notifications)
         instance.workflow.task_tree.data.update(data)
-        instance._run(lambda: None)
         return instance
 
     def load(self, model: ProcessModel, state: str) -> Instance:

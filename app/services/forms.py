@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 USER_GROUP_KEYWORD = "x-sfo-user-group"
+ERROR_MESSAGES_KEYWORD = "x-error-messages"  # per-field overrides: {"required": "Select yes if ..."}
 _format_checker = FormatChecker(formats=("date", "email"))
 
 
@@ -40,7 +41,18 @@ def validate_form_data(
 
 
 def _title(schema: dict[str, Any], fallback: str) -> str:
-    return str(schema.get("title") or fallback.replace("_", " "))
+    return str(schema.get("title") or fallback.replace("_", " ").capitalize())
+
+
+def _noun(title: str) -> str:
+    """'Case reference' -> 'case reference'; acronyms ('CRN') keep their case."""
+    first = title.split(" ", 1)[0]
+    return title if first.isupper() else title[:1].lower() + title[1:]
+
+
+def _custom(schema: dict[str, Any], kind: str) -> str | None:
+    messages = schema.get(ERROR_MESSAGES_KEYWORD)
+    return str(messages[kind]) if isinstance(messages, dict) and kind in messages else None
 
 
 def _describe(error: ValidationError) -> tuple[str, str]:
@@ -49,29 +61,37 @@ def _describe(error: ValidationError) -> tuple[str, str]:
         missing = error.message.split("'")[1] if "'" in error.message else ""
         properties = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
         field_schema = properties.get(missing, {})
-        verb = "Select" if _is_choice(field_schema) else "Enter"
-        return field_path([*path, missing]), f"{verb} {_title(field_schema, missing).lower()}"
+        return field_path([*path, missing]), _custom(field_schema, "required") or _required_message(field_schema, missing)
     schema = error.schema if isinstance(error.schema, dict) else {}
     title = _title(schema, str(path[-1]) if path else "this answer")
-    return field_path(path), _message_for(error, schema, title)
+    return field_path(path), _custom(schema, str(error.validator)) or _message_for(error, schema, title)
+
+
+def _required_message(schema: dict[str, Any], name: str) -> str:
+    title = _title(schema, name)
+    if title.endswith("?"):
+        return f"Answer the question: {title}"
+    verb = "Select" if _is_choice(schema) else "Enter"
+    return f"{verb} {_noun(title)}"
 
 
 def _is_choice(schema: dict[str, Any]) -> bool:
-    return bool(schema.get("enum") or schema.get("oneOf") or schema.get("type") == "boolean")
+    return bool(schema.get("enum") or schema.get("oneOf") or schema.get("type") in ("boolean", "array"))
 
 
 def _message_for(error: ValidationError, schema: dict[str, Any], title: str) -> str:
     kind = error.validator
+    noun = _noun(title.rstrip("?"))
     if kind == "format" and schema.get("format") == "date":
-        return f"{title} must be a real date"
+        return f"{title.rstrip('?')} must be a real date"
     if kind == "format":
-        return f"Enter {title.lower()} in the correct format"
+        return f"Enter {noun} in the correct format"
     if kind in ("enum", "oneOf", "const"):
-        return f"Select {title.lower()} from the options given"
+        return f"Select one of the options for {noun}"
     if kind == "type":
-        return _type_message(schema.get("type"), title)
+        return _type_message(schema.get("type"), title.rstrip("?"))
     if kind == "minLength":
-        return f"Enter {title.lower()}" if schema.get("minLength") == 1 else f"{title} must be {schema['minLength']} characters or more"
+        return f"Enter {noun}" if schema.get("minLength") == 1 else f"{title} must be {schema['minLength']} characters or more"
     if kind == "maxLength":
         return f"{title} must be {schema['maxLength']} characters or fewer"
     if kind == "minimum":
@@ -79,7 +99,7 @@ def _message_for(error: ValidationError, schema: dict[str, Any], title: str) -> 
     if kind == "maximum":
         return f"{title} must be {schema['maximum']} or less"
     if kind == "minItems":
-        return f"Add at least {schema['minItems']} to {title.lower()}"
+        return f"Select or add at least {schema['minItems']} for {noun}"
     if kind == "maxItems":
         return f"{title} can have at most {schema['maxItems']}"
     if kind == "pattern":
@@ -91,7 +111,7 @@ def _type_message(expected: Any, title: str) -> str:
     messages = {
         "integer": f"{title} must be a whole number",
         "number": f"{title} must be a number",
-        "boolean": f"Select yes or no for {title.lower()}",
+        "boolean": f"Select yes or no for {_noun(title)}",
         "array": f"{title} must be a list",
         "object": f"{title} must be a group of answers",
         "string": f"{title} must be text",

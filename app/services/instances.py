@@ -22,7 +22,7 @@ from .audit import record_event
 from .definitions import get_latest_definition, model_of
 from .errors import Conflict, Invalid, NotFound
 from .forms import validate_form_data
-from .progress import advance, load, save
+from .progress import advance, load
 from .runtime import now, runtime, transactional
 from .users import user_in_group
 
@@ -46,14 +46,16 @@ def start_case(user: User, process_key: str, business_key: str | None, data: dic
     if db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.process_key == definition.key,
                                                           ProcessInstance.business_key == key)):
         raise Conflict(f"A case with reference {key} already exists.")
-    instance = runtime().engine.start(model, data)
     row = ProcessInstance(
         definition_id=definition.id, definition=definition, process_key=definition.key, business_key=key,
         status="running", provider_org=data.get("provider_org"), created_by=user.username, created_at=now(),
+        updated_at=now(), state="", data={},
     )
-    save(row, instance, user.username)
+    db.session.add(row)
+    db.session.flush()
     record_event(row, user.username, "started", f"Case {key} started on {definition.key} version {definition.version}.",
                  version=definition.version)
+    advance(row, user.username, lambda instance: instance.run(), runtime().engine.new_instance(model, data))
     return row
 
 

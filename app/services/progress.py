@@ -32,9 +32,10 @@ def load(row: ProcessInstance) -> Instance:
     return runtime().engine.load(runtime().model_for(row.definition), row.state)
 
 
-def advance(row: ProcessInstance, actor: str, action: Callable[[Instance], T]) -> T | None:
-    """Apply ``action`` to the instance and save the outcome; diagram errors put the case in error."""
-    instance = load(row)
+def advance(row: ProcessInstance, actor: str, action: Callable[[Instance], T], instance: Instance | None = None) -> T | None:
+    """Apply ``action`` to the instance (loaded from the row unless given) and save the outcome;
+    diagram errors put the case in error rather than failing the request."""
+    instance = instance or load(row)
     try:
         result = action(instance)
     except ProcessError as error:
@@ -55,9 +56,6 @@ def save(row: ProcessInstance, instance: Instance, actor: str, error: ProcessErr
     row.updated_at = now()
     ready = instance.ready_human_tasks()
     _set_status(row, instance, ready, error)
-    if row.id is None:
-        db.session.add(row)
-        db.session.flush()
     if error is not None:
         record_event(row, actor, "error", f"{error.element_id} failed: {error.message}", element=error.element_id)
     new_tasks = sync_tasks(row, ready, data)

@@ -20,7 +20,7 @@ from .access import (
     visible_tasks,
 )
 from .audit import record_event
-from .errors import Conflict, Invalid
+from .errors import Conflict, Forbidden, Invalid
 from .forms import validate_form_data
 from .notifications import queue_message
 from .progress import advance
@@ -113,7 +113,7 @@ def claim_task(user: User, task_id: str) -> Task:
 def release_task(user: User, task_id: str) -> Task:
     task = _open_task(user, task_id)
     if task.assignee != user.username and user.role not in MANAGING_ROLES:
-        raise Conflict("You can only release a task assigned to you.")
+        raise Forbidden("You can only release a task assigned to you.")
     if task.lane == "reviewer":
         raise Conflict("Reviewer tasks stay with the allocated reviewer; a manager can reassign them.")
     previous, task.assignee = task.assignee, None
@@ -144,7 +144,7 @@ def assign_task(user: User, task_id: str, username: str) -> Task:
 def save_draft(user: User, task_id: str, data: Any) -> TaskDraft:
     task = _open_task(user, task_id)
     if task.assignee != user.username:
-        raise Conflict("Only the person the task is assigned to can save a draft. Pick up the task first.")
+        raise Forbidden("Only the person the task is assigned to can save a draft. Pick up the task first.")
     if not isinstance(data, dict):
         raise Invalid("The draft must be an object.", {"data": ["Send the form fields as an object."]})
     draft = db.session.get(TaskDraft, (task.id, user.username))

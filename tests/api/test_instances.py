@@ -36,7 +36,7 @@ def test_start_answers_201_with_the_case(api, people, small_definition):
     assert case["data"] == {"case_reference": "SFO-1", "provider_org": "north-probation"}
     assert case["ready_tasks"] == []  # triage is the SFO team's, not the provider's
     assert case["completed_tasks"] == [] and case["error"] is None
-    assert case["version"] == 1
+    assert case["version"] == 2  # inserted, then updated by the engine's first run
     assert case["created_at"] == case["updated_at"] == "2027-03-01T09:00:00+00:00"
 
 
@@ -133,7 +133,7 @@ def test_detail_shows_tasks_and_data(api, people, small_definition):
     assert detail["ready_tasks"] == [] and detail["status"] == "waiting" and detail["stage"] == "conviction-check"
     [done] = detail["completed_tasks"]
     assert (done["bpmn_id"], done["state"], done["completed_by"]) == ("triage", "completed", people.team.username)
-    assert detail["version"] == 2
+    assert detail["version"] == 3
 
 
 def test_providers_see_only_their_notification_data_and_their_tasks(api, people, small_definition):

@@ -121,7 +121,7 @@ def test_claim_and_unclaim(api, people, triage):
     assert claimed["assignee"] == people.team.username
     assert api.post(f"/tasks/{triage['id']}/claim", people.team)["assignee"] == people.team.username  # idempotent
     assert api.post(f"/tasks/{triage['id']}/claim", people.team2, expect=409)["error"]["code"] == "conflict"
-    api.post(f"/tasks/{triage['id']}/unclaim", people.team2, expect=409)
+    api.post(f"/tasks/{triage['id']}/unclaim", people.team2, expect=403)
     assert api.post(f"/tasks/{triage['id']}/unclaim", people.team)["assignee"] is None
 
 
@@ -146,14 +146,14 @@ def test_managers_assign(api, people, triage):
 
 
 def test_draft_is_kept_for_the_assignee(api, people, triage):
-    api.put(f"/tasks/{triage['id']}/draft", people.team, {"data": {"eligible": True}}, expect=409)  # not picked up yet
+    api.put(f"/tasks/{triage['id']}/draft", people.team, {"data": {"eligible": True}}, expect=403)  # not picked up yet
     api.post(f"/tasks/{triage['id']}/claim", people.team)
     saved = api.put(f"/tasks/{triage['id']}/draft", people.team, {"data": {"eligible": True}})
     assert saved["data"] == {"eligible": True} and saved["task_id"] == triage["id"]
     api.put(f"/tasks/{triage['id']}/draft", people.team, {"data": {}})
     assert api.get(f"/tasks/{triage['id']}", people.team)["draft"] == {}  # replaced whole
     assert api.get(f"/tasks/{triage['id']}", people.team2)["draft"] is None
-    api.put(f"/tasks/{triage['id']}/draft", people.team2, {"data": {"eligible": False}}, expect=409)
+    api.put(f"/tasks/{triage['id']}/draft", people.team2, {"data": {"eligible": False}}, expect=403)
 
 
 def test_draft_needs_data(api, people, triage):

@@ -79,7 +79,7 @@ def test_message_by_business_key_and_not_found(small_definition):
     assert row.status == "completed" and row.outcome == "Done"
     assert row.data["court_outcome_message"] == {"court_outcome": "acquitted"}
     kinds = [e.kind for e in db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == row.id))]
-    assert kinds[0] == "task-created" and "message" in kinds and kinds[-1] == "completed"
+    assert kinds[:2] == ["started", "task-created"] and "message" in kinds and kinds[-1] == "completed"
 
 
 def test_provider_of_other_org_gets_not_found_and_reviewer_forbidden(small_definition):
@@ -105,7 +105,25 @@ def test_claim_conflict_and_release(small_definition):
     tasks.claim_task(alice, task.id)
     with pytest.raises(Conflict):
         tasks.claim_task(bob, task.id)
-    with pytest.raises(Conflict):
+    with pytest.raises(Forbidden):
         tasks.release_task(bob, task.id)
     tasks.release_task(alice, task.id)
     assert db.session.get(Task, task.id).assignee is None
+
+
+def test_a_script_failing_at_start_leaves_the_case_in_error_to_retry(app):
+    from app.services.definitions import deploy_files, read_library
+    from tests.conftest import DATA
+
+    files = read_library(DATA)
+    files["small.bpmn"] = files["small.bpmn"].replace(b"add_working_days(today(), 2)", b"add_working_days(provider_org, 2)")
+    definition = deploy_files(files, "system").definition
+    provider, manager = make_user("provider"), make_user("manager")
+    row = instances.start_case(provider, definition.key, "SFO-ERR", {})
+    assert (row.status, row.error_element) == ("error", "set_due")
+    assert "north-probation" in row.error_message
+    assert instances.tasks_of(row, "ready") == []
+    instances.retry_instance(manager, row.id)
+    assert row.status == "error"  # the data is still wrong: retrying fails again, recorded again
+    kinds = [e.kind for e in db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == row.id))]
+    assert kinds == ["started", "error", "retried", "error"]
