@@ -45,7 +45,6 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": int(env.get("SFO_MAX_REQUEST_BYTES", str(5 * 1024 * 1024))),
         "SFO_BPMN_DIR": env.get("SFO_BPMN_DIR", str(PROJECT_ROOT / "bpmn")),
         "SFO_FORMS_DIR": env.get("SFO_FORMS_DIR", str(PROJECT_ROOT / "forms")),
-        "SFO_EMBEDDED_WORKER": _flag(env.get("SFO_EMBEDDED_WORKER")),
         "SFO_WORKER_INTERVAL": float(env.get("SFO_WORKER_INTERVAL", "30")),
         "SFO_SMTP_HOST": env.get("SFO_SMTP_HOST"),
         "SFO_SMTP_PORT": int(env.get("SFO_SMTP_PORT", "25")),

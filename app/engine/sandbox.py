@@ -113,6 +113,7 @@ def function_library(now: Callable[[], dt.datetime], notify: Callable[[str, str]
 
 
 LIBRARY_NAMES = frozenset(function_library(dt.datetime.now, lambda kind, task: None))
+CALLABLE_NAMES = LIBRARY_NAMES | frozenset(_builtins())
 
 
 def check_statements(source: str, mode: str) -> None:
@@ -124,6 +125,21 @@ def check_statements(source: str, mode: str) -> None:
         for node_type, message in FORBIDDEN_NODES.items():
             if isinstance(node, node_type):
                 raise UnsafeCode(f"line {getattr(node, 'lineno', 1)}: {message}")
+    unknown = sorted(_called_names(tree) - _defined_names(tree) - CALLABLE_NAMES)
+    if unknown:
+        raise UnsafeCode(f"calls {', '.join(unknown)}, which {'is' if len(unknown) == 1 else 'are'} not available here")
+
+
+def _called_names(tree: ast.AST) -> set[str]:
+    return {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+
+
+def _defined_names(tree: ast.AST) -> set[str]:
+    """Names a script defines itself (functions, variables, parameters): it may call those."""
+    names = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    names |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in (*n.args, *n.kwonlyargs)}
+    return names
 
 
 @lru_cache(maxsize=4096)

@@ -71,8 +71,12 @@ def deliver_outbox(limit: int = 500) -> int:
             if message is None:
                 break
             message.attempts += 1
+            addresses = _addresses(message)
+            if not addresses and current_app.config["SFO_SMTP_HOST"]:
+                message.status, message.last_error = "undeliverable", "No recipient has an email address."
+                continue
             try:
-                _send(message, _addresses(message))
+                _send(message, addresses)
             except Exception as error:
                 # Mail server trouble is retried with backoff; a message that cannot be built (e.g. a header
                 # with a line break) never will be, and must not block the messages queued after it.

@@ -28,6 +28,14 @@ STAGES = (
 )
 
 
+def lock_instance(instance_id: int) -> None:
+    """Take the case's row lock before touching its tasks, in the same order as the worker does,
+    so a person and a worker on one case queue instead of deadlocking (no-op on SQLite)."""
+    db.session.execute(
+        select(ProcessInstance.id).where(ProcessInstance.id == instance_id).with_for_update(key_share=True)
+    )
+
+
 def load(row: ProcessInstance) -> Instance:
     return runtime().engine.load(runtime().model_for(row.definition), row.state)
 

@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..clock import SystemClock
@@ -21,6 +21,9 @@ from .errors import Conflict
 
 P = ParamSpec("P")
 R = TypeVar("R")
+# PostgreSQL's serialization failure and deadlock: the database undid one of two clashing transactions.
+CONCURRENCY_SQLSTATES = ("40001", "40P01")
+CONCURRENT_CHANGE = "The case was changed by someone else at the same time. Reload it and try again."
 
 
 class Runtime:
@@ -72,10 +75,19 @@ def transaction() -> Iterator[None]:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict("The case was changed by someone else at the same time. Reload it and try again.") from None
+        raise Conflict(CONCURRENT_CHANGE) from None
     except IntegrityError:
         db.session.rollback()
         raise Conflict("This clashes with a record that already exists.") from None
+    except DBAPIError as error:
+        db.session.rollback()
+        if _sqlstate(error) in CONCURRENCY_SQLSTATES:
+            raise Conflict(CONCURRENT_CHANGE) from None
+        raise
     except BaseException:
         db.session.rollback()
         raise
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    return getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)

@@ -23,7 +23,7 @@ from .audit import record_event
 from .errors import Conflict, Forbidden, Invalid
 from .forms import validate_form_data
 from .notifications import queue_message
-from .progress import advance
+from .progress import advance, lock_instance
 from .runtime import model_of_instance, now, transactional
 from .users import get_user, user_in_group
 
@@ -37,11 +37,29 @@ class TaskFilters:
     business_key: str | None = None
     process_instance_id: int | None = None
     stage: str | None = None
+    completed_by: str | None = None  # "me" or a username
+    workable: bool = False  # assigned to me, or unclaimed in my teams
+    due_by: dt.date | None = None
+    newest_due_first: bool = False
     page: int = 1
     per_page: int = 50
 
 
 def list_tasks(user: User, filters: TaskFilters, today: dt.date | None = None) -> tuple[list[Task], int]:
+    query = _task_query(user, filters, today)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    due = Task.due_on.desc().nulls_last() if filters.newest_due_first else Task.due_on.asc().nulls_last()
+    order = (Task.completed_at.desc(),) if filters.state == "completed" else (due, Task.created_at)
+    page = query.order_by(*order, Task.id).limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
+    return list(db.session.scalars(page)), total
+
+
+def count_tasks(user: User, filters: TaskFilters, today: dt.date | None = None) -> int:
+    query = _task_query(user, filters, today)
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def _task_query(user: User, filters: TaskFilters, today: dt.date | None) -> Any:
     query = visible_tasks(user, select(Task).join(Task.instance)).where(Task.state == filters.state)
     if filters.assignee:
         query = query.where(Task.assignee == (user.username if filters.assignee == "me" else filters.assignee))
@@ -55,10 +73,13 @@ def list_tasks(user: User, filters: TaskFilters, today: dt.date | None = None) -
         query = query.where(Task.instance_id == filters.process_instance_id)
     if filters.stage:
         query = query.where(Task.stage == filters.stage)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    order = (Task.completed_at.desc(),) if filters.state == "completed" else (Task.due_on.asc().nulls_last(), Task.created_at)
-    page = query.order_by(*order, Task.id).limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
-    return list(db.session.scalars(page)), total
+    if filters.completed_by:
+        query = query.where(Task.completed_by == (user.username if filters.completed_by == "me" else filters.completed_by))
+    if filters.workable:
+        query = query.where((Task.assignee == user.username) | assignable_filter(user))
+    if filters.due_by:
+        query = query.where(Task.due_on <= filters.due_by)
+    return query
 
 
 def get_task(user: User, task_id: str) -> Task:
@@ -158,6 +179,9 @@ def save_draft(user: User, task_id: str, data: Any) -> TaskDraft:
 
 @transactional
 def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
+    task = get_task(user, task_id)
+    lock_instance(task.instance_id)
+    db.session.refresh(task)  # read its state again now that nobody else can change the case
     task = _open_task(user, task_id)
     check_may_work_on(user, task)
     instance = task.instance

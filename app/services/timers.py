@@ -28,7 +28,8 @@ def _claim_next_due(skipped: set[int]) -> ProcessInstance | None:
         .where(ProcessInstance.id.not_in(skipped))
         .order_by(ProcessInstance.next_timer_at)
         .limit(1)
-        .with_for_update(skip_locked=True, of=ProcessInstance)
+        # FOR NO KEY UPDATE: the lock an UPDATE takes anyway; inserts that reference the case need not wait.
+        .with_for_update(skip_locked=True, key_share=True, of=ProcessInstance)
     )
     return db.session.scalar(query)
 

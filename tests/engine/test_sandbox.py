@@ -57,3 +57,13 @@ def test_range_is_bounded():
 
 def test_expression_cache_compiles_once():
     assert compile_expression("a + 1") is compile_expression("a + 1")
+
+
+@pytest.mark.parametrize("source", ["open('/etc/passwd')", "x = eval('1')", "exec('x = 1')", "y = compile('1', 'f', 'eval')"])
+def test_calls_to_functions_outside_the_library_are_refused_at_deploy(source):
+    with pytest.raises(UnsafeCode, match="not available here"):
+        compile_script(source)
+
+
+def test_functions_a_script_defines_may_be_called():
+    compile_script("def double(n):\n    return n * 2\nx = double(2)\ny = sorted([3, 1])\nz = add_working_days(today(), 1)")

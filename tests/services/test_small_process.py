@@ -78,7 +78,7 @@ def test_message_by_business_key_and_not_found(small_definition):
     instances.deliver_message(team, "court-outcome", "SFO-1", {"court_outcome": "acquitted"})
     assert row.status == "completed" and row.outcome == "Done"
     assert row.data["court_outcome_message"] == {"court_outcome": "acquitted"}
-    kinds = [e.kind for e in db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == row.id))]
+    kinds = [e.kind for e in db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == row.id).order_by(AuditEvent.id))]
     assert kinds[:2] == ["started", "task-created"] and "message" in kinds and kinds[-1] == "completed"
 
 
@@ -125,5 +125,5 @@ def test_a_script_failing_at_start_leaves_the_case_in_error_to_retry(app):
     assert instances.tasks_of(row, "ready") == []
     instances.retry_instance(manager, row.id)
     assert row.status == "error"  # the data is still wrong: retrying fails again, recorded again
-    kinds = [e.kind for e in db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == row.id))]
+    kinds = [e.kind for e in db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == row.id).order_by(AuditEvent.id))]
     assert kinds == ["started", "error", "retried", "error"]

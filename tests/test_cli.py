@@ -1,0 +1,178 @@
+"""The ``sfo`` command line, run in-process against the test database (the test app is the click object)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import threading
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from app import worker
+from app.cli import cli
+from app.extensions import db
+from app.models import ProcessDefinition, User
+from app.services import instances
+from app.services.users import user_for_password, user_for_token
+from tests.conftest import DATA, make_user
+
+PASSWORD = "a long enough password"
+
+
+def sfo(app, *args: str, input: str | None = None):
+    db.session.commit()  # the command works in its own session; leave nothing open in ours
+    result = CliRunner().invoke(cli, list(args), obj=app, input=input)
+    db.session.expire_all()
+    return result
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_users_create_reads_the_password_from_stdin(app):
+    result = sfo(
+        app,
+        "users",
+        "create",
+        "pat",
+        "--role",
+        "provider",
+        "--org",
+        "north-probation",
+        "--group",
+        "sfo-team",
+        "--email",
+        "pat@north.example",
+        input=PASSWORD + "\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Created provider user pat.\n"
+    user = user_for_password("pat", PASSWORD)
+    assert user is not None
+    assert (user.role, user.organisation, user.email, user.group_names) == (
+        "provider",
+        "north-probation",
+        "pat@north.example",
+        {"provider", "sfo-team"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "password", "message"),
+    [
+        (["--role", "wizard"], PASSWORD, "role: Choose one of: provider, sfo-team"),
+        (["--role", "reviewer"], "short", "password: Use at least 10 characters."),
+        (["--role", "provider"], PASSWORD, "organisation: A provider user needs an organisation (--org)."),
+        (["--role", "reviewer", "--group", "wizards"], PASSWORD, "groups: Unknown group: wizards."),
+    ],
+)
+def test_users_create_rejects_bad_input_and_creates_nothing(app, arguments, password, message):
+    result = sfo(app, "users", "create", "sam", *arguments, input=password + "\n")
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: The user could not be created.\n")
+    assert message in result.stderr
+    assert _count(User) == 0
+
+
+def test_users_create_refuses_an_existing_username(app):
+    make_user("reviewer", username="sam")
+    result = sfo(app, "users", "create", "sam", "--role", "reviewer", input=PASSWORD + "\n")
+
+    assert result.exit_code == 1
+    assert "A user called sam already exists." in result.stderr
+    assert _count(User) == 1
+
+
+def test_users_token_prints_a_token_that_authenticates(app):
+    make_user("manager", username="morgan")
+
+    result = sfo(app, "users", "token", "morgan")
+
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip()
+    assert user_for_token(token).username == "morgan"
+    assert sfo(app, "users", "token", "morgan").stdout.strip() != token
+    missing = sfo(app, "users", "token", "nobody")
+    assert (missing.exit_code, missing.stderr) == (1, "Error: There is no user called nobody.\n")
+
+
+def test_deploy_a_folder_then_again_unchanged(app):
+    first = sfo(app, "deploy", str(DATA))
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith("Deployed small version 1.")
+
+    again = sfo(app, "deploy", str(DATA))
+    assert (again.exit_code, again.stdout) == (0, "small is unchanged (version 1).\n")
+    assert _count(ProcessDefinition) == 1
+
+
+def test_deploy_of_a_bad_diagram_lists_the_problems_and_deploys_nothing(app, tmp_path):
+    for source in (p for p in DATA.iterdir() if p.is_file()):
+        (tmp_path / source.name).write_bytes(source.read_bytes())
+    bpmn = tmp_path / "small.bpmn"
+    text = bpmn.read_text()
+    text = text.replace("triage_due = add_working_days(today(), 2)", "import os\ntriage_due = os.getcwd()")
+    text = text.replace('value="triage.schema.json"', 'value="missing.schema.json"')
+    bpmn.write_text(text)
+
+    result = sfo(app, "deploy", str(tmp_path))
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: The process definition has 2 problem(s).\n")
+    assert "set_due: " in result.stderr and "imports are not allowed" in result.stderr
+    assert "missing.schema.json" in result.stderr
+    assert _count(ProcessDefinition) == 0
+
+
+def test_worker_once_prints_what_it_did(app, small_definition, clock):
+    provider = make_user("provider")
+    instances.start_case(provider, small_definition.key, "SFO-1", {"provider_org": provider.organisation})
+    clock.set(dt.datetime(2027, 3, 2, 9, tzinfo=dt.UTC))  # the triage reminder is due
+
+    result = sfo(app, "worker", "--once")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Timers fired on 1 case(s); 2 notification(s) sent.\n"
+    assert sfo(app, "worker", "--once").stdout == "Timers fired on 0 case(s); 0 notification(s) sent.\n"
+
+
+def test_worker_stops_on_sigterm(app, monkeypatch):
+    seen = []
+
+    def run_forever(app, stop: threading.Event) -> None:
+        seen.append(stop.is_set())
+        signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)  # as if the process manager sent SIGTERM
+        seen.append(stop.is_set())
+
+    monkeypatch.setattr(worker, "run_forever", run_forever)
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        result = sfo(app, "worker")
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+    assert result.exit_code == 0, result.output
+    assert seen == [False, True]
+
+
+def test_init_twice_is_safe(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SFO_BPMN_DIR", str(DATA))
+    monkeypatch.setitem(app.config, "SFO_FORMS_DIR", str(DATA))
+
+    first = sfo(app, "init")
+    assert first.exit_code == 0, first.output
+    schema, deployed = first.stdout.splitlines()
+    assert (schema, deployed.startswith("Deployed small version 1.")) == ("Database schema is up to date.", True)
+
+    second = sfo(app, "init")
+    assert second.exit_code == 0, second.output
+    assert second.stdout.splitlines() == ["Database schema is up to date.", "small is unchanged (version 1)."]
+    assert _count(ProcessDefinition) == 1
