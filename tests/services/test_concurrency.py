@@ -88,15 +88,16 @@ def test_two_people_completing_the_same_task_at_once_one_wins_one_gets_a_conflic
     instance_id, task_id, version = row.id, task.id, row.lock_version
     barrier, problems, seen = threading.Barrier(2, timeout=15), [], []
     wait = _once_per_thread(barrier, problems)
-    original = tasks._open_task
+    original = tasks.get_task
 
-    def open_task_then_wait(user, task_id):
+    def get_task_then_wait(user, task_id):
         task = original(user, task_id)
         seen.append((task.state, task.instance.lock_version, len(task.instance.state)))  # engine state loaded too
         wait()
         return task
 
-    monkeypatch.setattr(tasks, "_open_task", open_task_then_wait)
+    # Both read the task and its case before either takes the case's row lock.
+    monkeypatch.setattr(tasks, "get_task", get_task_then_wait)
 
     def complete(username: str) -> Callable[[], str]:
         return lambda: tasks.complete_task(get_user(username), task_id, {"eligible": True}).status
@@ -104,7 +105,7 @@ def test_two_people_completing_the_same_task_at_once_one_wins_one_gets_a_conflic
     results = _run_together(app, [complete(alice.username), complete(bob.username)])
 
     assert not problems
-    assert len(seen) == 2 and seen[0] == seen[1] and seen[0][:2] == ("ready", version)  # both read the same version
+    assert seen[0] == seen[1] and seen[0][:2] == ("ready", version)  # both read the same version before locking
     assert sorted(kind for kind, _ in results) == ["error", "ok"]
     [error] = [value for kind, value in results if kind == "error"]
     assert isinstance(error, Conflict) and error.status == 409
@@ -192,10 +193,10 @@ def test_a_person_and_a_worker_racing_on_one_case_end_in_one_outcome(
     clock.set(AFTER_DUE_DATE)  # the overdue timer is due: it cancels triage and opens the escalation
     barrier, problems = threading.Barrier(2, timeout=15), []
     wait = _once_per_thread(barrier, problems)
-    original_open, original_advance = tasks._open_task, timers.advance
+    original_get, original_advance = tasks.get_task, timers.advance
 
-    def open_task_then_wait(*args):
-        task = original_open(*args)
+    def get_task_then_wait(*args):
+        task = original_get(*args)
         wait()  # the person has read the task as ready ...
         return task
 
@@ -203,7 +204,7 @@ def test_a_person_and_a_worker_racing_on_one_case_end_in_one_outcome(
         wait()  # ... while the worker holds its claim on the case
         return original_advance(*args)
 
-    monkeypatch.setattr(tasks, "_open_task", open_task_then_wait)
+    monkeypatch.setattr(tasks, "get_task", get_task_then_wait)
     monkeypatch.setattr(timers, "advance", advance_after_wait)
 
     def complete() -> str:
