@@ -39,9 +39,11 @@ def register_extensions(app: Flask, clock: Any) -> None:
 def register_blueprints(app: Flask) -> None:
     from .api import register_api
     from .status.views import status
+    from .web import register_web
 
     app.register_blueprint(status)
     register_api(app)
+    register_web(app)
 
 
 def register_errors(app: Flask) -> None:

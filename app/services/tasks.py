@@ -110,6 +110,11 @@ def draft_of(user: User, task: Task) -> dict[str, Any] | None:
     return draft.data if draft else None
 
 
+def draft_saved_at(user: User, task: Task) -> dt.datetime | None:
+    draft = db.session.get(TaskDraft, (task.id, user.username))
+    return draft.updated_at if draft else None
+
+
 def _open_task(user: User, task_id: str) -> Task:
     task = get_task(user, task_id)
     if task.state != "ready":

@@ -1,4 +1,4 @@
-"""Errors as the JSON error body for API and status paths. (Web pages render their own.)"""
+"""Error responses: the JSON error body for the API and status paths, error pages for the web."""
 
 from __future__ import annotations
 
@@ -24,21 +24,30 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
 
 
+def _respond(status: int, message: str, fields: dict[str, list[str]] | None = None, code: str | None = None) -> Any:
+    """The JSON error body for the API and status paths; an error page in the service's design elsewhere."""
+    if wants_json():
+        return error_body(status, message, fields, code)
+    from ..web.errors import render_error_page
+
+    return render_error_page(status, message)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):  # type: ignore[no-untyped-def]
-        return error_body(error.status, error.message, error.fields, error.code)
+        return _respond(error.status, error.message, error.fields, error.code)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         status = error.code or 500
         messages = {413: "The request is larger than this service accepts."}
-        response = error_body(status, messages.get(status, error.description or "Request failed."))
-        if getattr(error, "valid_methods", None):  # a 405 says which methods the resource does allow
+        response = _respond(status, messages.get(status, error.description or "Request failed."))
+        if getattr(error, "valid_methods", None) and wants_json():  # a 405 says which methods are allowed
             response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
         return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return error_body(500, "Something went wrong on our side. The error has been logged.")
+        return _respond(500, "Something went wrong on our side. The error has been logged.")

@@ -1,0 +1,57 @@
+"""The web pages (GOV.UK Frontend through govuk-frontend-jinja, MOJ Frontend patterns)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from .assets import assets
+from .auth import auth, init_auth, limiter, protect
+from .cases import cases
+from .filters import register_filters
+from .pages import pages
+from .tasks import tasks
+
+PROTECTED = (tasks, cases)
+PUBLIC = (assets, auth, pages)
+
+
+def register_web(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(app.root_path + "/templates"),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ])
+    # Not StrictUndefined: govuk-frontend-jinja's macros read optional parameters that callers leave out.
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    register_filters(app)
+    init_auth(app)
+    for blueprint in PUBLIC:
+        blueprint.public = True  # type: ignore[attr-defined]
+        app.register_blueprint(blueprint)
+    for blueprint in PROTECTED:
+        protect(blueprint)
+        app.register_blueprint(blueprint)
+    limiter.init_app(app)
+    app.context_processor(lambda: {"navigation_items": navigation_items})
+
+
+NAVIGATION = (
+    # (text, endpoint, roles that see it; None = everyone signed in)
+    ("Tasks", "tasks.inbox", None),
+    ("Cases", "cases.case_list", None),
+    ("Monitoring", "monitoring.dashboard", ("manager", "admin")),
+    ("Process models", "models.process_list", ("process-owner", "admin")),
+)
+
+
+def navigation_items() -> list[dict[str, object]]:
+    """The primary navigation for the signed-in user's role; only areas that exist are shown."""
+    user = current_user.user
+    items = []
+    for text, endpoint, roles in NAVIGATION:
+        if endpoint not in current_app.view_functions or (roles and user.role not in roles):
+            continue
+        href = url_for(endpoint)
+        items.append({"text": text, "href": href, "active": request.blueprint == endpoint.split(".")[0]})
+    return items

@@ -1,0 +1,41 @@
+"""GOV.UK Frontend and MOJ Frontend files, served from the npm packages installed at set-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, send_from_directory
+from werkzeug.wrappers import Response
+
+from ..config import PROJECT_ROOT
+
+NODE_MODULES = PROJECT_ROOT / "node_modules"
+GOVUK = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
+MOJ = NODE_MODULES / "@ministryofjustice" / "frontend" / "moj"
+# name served at /vendor/<name> -> file in node_modules
+VENDOR_FILES = {
+    "govuk-frontend.min.css": GOVUK / "govuk-frontend.min.css",
+    "govuk-frontend.min.js": GOVUK / "govuk-frontend.min.js",
+    "moj-frontend.min.css": MOJ / "moj-frontend.min.css",
+    "moj-frontend.min.js": MOJ / "moj-frontend.min.js",
+}
+ASSET_FOLDERS = (GOVUK / "assets", MOJ / "assets")
+CACHE_SECONDS = 3600
+
+assets = Blueprint("assets", __name__)
+
+
+@assets.get("/assets/<path:filename>")
+def asset(filename: str) -> Response:
+    for folder in ASSET_FOLDERS:
+        if (folder / filename).is_file():
+            return send_from_directory(folder, filename, max_age=CACHE_SECONDS)
+    abort(404)
+
+
+@assets.get("/vendor/<name>")
+def vendor(name: str) -> Response:
+    path = VENDOR_FILES.get(name)
+    if path is None or not path.is_file():
+        abort(404)
+    return send_from_directory(Path(path).parent, Path(path).name, max_age=CACHE_SECONDS)

@@ -1,0 +1,138 @@
+"""Case pages: the case at a glance (/cases/<reference>) and a new notification (/cases/new)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ..models import ProcessInstance, Task, User
+from ..services import instances as instance_service
+from ..services import tasks as task_service
+from ..services.audit import events_of
+from ..services.access import STARTING_ROLES, require_role
+from ..services.definitions import get_latest_definition, model_of
+from ..services.errors import Conflict, Invalid
+from ..services.forms import validate_form_data
+from ..services.users import user_in_group
+from .auth import signed_in_user
+from .case_data import Answer, answers_for
+from .forms import apply_form_action, error_summary_items, list_action, merge_errors, parse_form, render_form
+
+cases = Blueprint("cases", __name__)
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    task: Task
+    answers: list[Answer]
+
+
+def stage_records(user: User, row: ProcessInstance) -> list[StageRecord]:
+    """What each completed task recorded, from the case data and the task's form."""
+    data = instance_service.visible_data(user, row)
+    records = []
+    for task in instance_service.tasks_of(row, "completed"):
+        if user.is_provider and task.lane != "provider":
+            continue
+        form = task_service.form_of(task)
+        answers = answers_for(form.schema, data) if form else []
+        if answers:
+            records.append(StageRecord(task, answers))
+    return records
+
+
+def case_summary(user: User, row: ProcessInstance) -> list[Answer]:
+    """The few facts every task page shows beside the form."""
+    data = instance_service.visible_data(user, row)
+    offence = data.get("offence_description") or str(data.get("offence_category", "")).replace("_", " ")
+    facts = [
+        ("Case reference", row.business_key),
+        ("Person", data.get("person_name")),
+        ("Offence", offence),
+        ("Provider", row.provider_org),
+        ("Stage", str(row.stage or "").replace("-", " ").capitalize()),
+        ("Reviewer", row.reviewer),
+    ]
+    return [Answer(label, str(value)) for label, value in facts if value]
+
+
+def notification_answers(user: User, row: ProcessInstance) -> list[Answer]:
+    form = model_of(row.definition).start_form()
+    return answers_for(form.schema, instance_service.visible_data(user, row)) if form else []
+
+
+SFO_PROCESS = "sfo_review"
+
+
+def _start_form() -> tuple[dict, dict]:
+    form = model_of(get_latest_definition(SFO_PROCESS)).start_form()
+    return (form.schema, form.ui_schema) if form else ({"type": "object"}, {})
+
+
+def _new_case_page(values: dict, errors: dict[str, list[str]], status: int = 200) -> tuple[str, int]:
+    schema, ui_schema = _start_form()
+    return render_template(
+        "cases/new.html", title="Notify a Serious Further Offence", form_html=render_form(schema, ui_schema, values, errors),
+        error_list=error_summary_items(errors, schema, ui_schema), description=schema.get("description", ""),
+    ), status
+
+
+def _new_case_defaults(user: User) -> dict:
+    return {"provider_org": user.organisation} if user.is_provider else {}
+
+
+@cases.get("/cases/new")
+def new_case() -> tuple[str, int]:
+    user = signed_in_user()
+    require_role(user, STARTING_ROLES, "notify a case")
+    return _new_case_page(_new_case_defaults(user), {})
+
+
+@cases.post("/cases/new")
+def create_case() -> tuple[str, int] | Response:
+    user = signed_in_user()
+    require_role(user, STARTING_ROLES, "notify a case")
+    schema, ui_schema = _start_form()
+    parsed = parse_form(schema, ui_schema, request.form)
+    shown = {**_new_case_defaults(user), **parsed.values}
+    action = list_action(request.form)
+    if action:
+        return _new_case_page(apply_form_action(schema, shown, action), {})
+    data = {**_new_case_defaults(user), **parsed.data}
+    if parsed.errors:
+        return _new_case_page(shown, merge_errors(parsed.errors, validate_form_data(schema, data, user_in_group)), 400)
+    try:
+        row = instance_service.start_case(user, SFO_PROCESS, data.get("case_reference"), data)
+    except Invalid as invalid:
+        return _new_case_page(shown, invalid.fields, 400)
+    except Conflict as conflict:
+        return _new_case_page(shown, {"case_reference": [conflict.message]}, 400)
+    flash(f"Case {row.business_key} has been notified. The SFO team will check whether it needs a review.", "success")
+    return redirect(url_for("cases.case", business_key=row.business_key))
+
+
+@cases.get("/cases/<business_key>")
+def case(business_key: str) -> str:
+    user = signed_in_user()
+    row = instance_service.get_instance_by_key(user, business_key)
+    open_tasks = task_service.ready_tasks_for(user, row)
+    events = [e for e in events_of(row) if e.kind not in ("notification",)]
+    return render_template(
+        "cases/case.html", title=f"Case {row.business_key}", row=row, user=user, open_tasks=open_tasks,
+        notification=notification_answers(user, row), records=stage_records(user, row),
+        events=list(reversed(events)), data=instance_service.visible_data(user, row),
+    )
+
+
+@cases.get("/cases")
+def case_list() -> str:
+    user = signed_in_user()
+    reference = (request.args.get("reference") or "").strip()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    filters = instance_service.InstanceFilters(business_key=reference or None, page=page, per_page=PER_PAGE)
+    rows, total = instance_service.list_instances(user, filters)
+    return render_template("cases/list.html", title="Cases", rows=rows, total=total, reference=reference,
+                           page=page, pages=max(1, -(-total // PER_PAGE)))

@@ -1,0 +1,25 @@
+"""Error pages in the service's design (the JSON error body is for /api and status paths)."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+TITLES = {
+    400: "Sorry, there is a problem with your request",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    405: "Sorry, there is a problem with your request",
+    409: "This has changed since you opened it",
+    413: "The file or form is too large",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def render_error_page(status: int, message: str) -> tuple[str, int]:
+    title = TITLES.get(status, "Sorry, there is a problem")
+    if status == 500:
+        message = "Try again later. If it keeps happening, tell the service team."
+    if status == 404:
+        message = "If you typed the web address, check it is correct. If you followed a link, the case or task may not exist or you may not have access to it."
+    return render_template("errors/error.html", title=title, message=message, status=status), status

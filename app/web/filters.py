@@ -1,0 +1,49 @@
+"""Template filters: dates as people read them (GOV.UK style), and status tags."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask
+
+from ..engine.calendar import LONDON
+
+
+def govuk_date(value: Any) -> str:
+    """'3 March 2027' (dates and datetimes, London time)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(LONDON)
+    return f"{value.day} {value:%B %Y}"
+
+
+def govuk_datetime(value: dt.datetime | None) -> str:
+    """'3 March 2027 at 9:05am' in London time."""
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    return f"{govuk_date(local)} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+def humanise(value: Any) -> str:
+    """'quality-assurance' -> 'Quality assurance'."""
+    text = str(value or "").replace("-", " ").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def error_link(item: tuple[str, str]) -> dict[str, str]:
+    """(field id, message) -> an entry of the GOV.UK error summary linking to the field."""
+    field, message = item
+    return {"text": message, "href": f"#{field}"}
+
+
+def register_filters(app: Flask) -> None:
+    app.add_template_filter(error_link, "error_link")
+    app.add_template_filter(govuk_date, "govuk_date")
+    app.add_template_filter(govuk_datetime, "govuk_datetime")
+    app.add_template_filter(humanise, "humanise")

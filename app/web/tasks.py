@@ -1,0 +1,200 @@
+"""The inbox (/tasks) and the task page (/tasks/<id>)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ..engine.calendar import add_working_days
+from ..models import Task, User
+from ..services import tasks as task_service
+from ..services.access import may_work_on
+from ..services.errors import Conflict, Invalid, ServiceError
+from ..services.forms import validate_form_data
+from ..services.users import user_in_group
+from ..services.progress import STAGES
+from ..services.runtime import now
+from .auth import safe_next, signed_in_user
+from .cases import case_summary
+from .forms import FORM_ACTION, apply_form_action, error_summary_items, list_action, merge_errors, parse_form, render_form
+
+tasks = Blueprint("tasks", __name__)
+PER_PAGE = 50
+DUE_SOON_WORKING_DAYS = 2
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    empty: str
+
+
+TABS = (
+    Tab("mine", "My tasks", "You have no tasks. Pick one up from Unassigned in my teams."),
+    Tab("team", "Unassigned in my teams", "Your teams have no unassigned tasks."),
+    Tab("overdue", "Overdue", "Nothing is overdue."),
+    Tab("completed", "Completed by me", "You have not completed any tasks yet."),
+)
+
+
+def _today() -> dt.date:
+    return now().date()
+
+
+def tab_filters(user: User, tab: str, stage: str | None, due: str | None, page: int) -> task_service.TaskFilters:
+    today = _today()
+    due_by = {"today": today, "week": today + dt.timedelta(days=7)}.get(due or "")
+    common = {"stage": stage, "page": page, "per_page": PER_PAGE, "due_by": due_by,
+              "newest_due_first": request.args.get("order") == "desc"}
+    if tab == "team":
+        return task_service.TaskFilters(candidate="me", **common)
+    if tab == "overdue":
+        return task_service.TaskFilters(overdue=True, workable=user.role not in ("manager", "admin"), **common)
+    if tab == "completed":
+        return task_service.TaskFilters(state="completed", completed_by="me", **common)
+    return task_service.TaskFilters(assignee="me", **common)
+
+
+def due_tag(task: Task) -> dict[str, str] | None:
+    if task.state != "ready" or task.due_on is None:
+        return None
+    today = _today()
+    if task.due_on < today:
+        return {"text": "Overdue", "classes": "govuk-tag--red"}
+    if task.due_on <= dt.date.fromisoformat(add_working_days(today, DUE_SOON_WORKING_DAYS)):
+        return {"text": "Due soon", "classes": "govuk-tag--yellow"}
+    return None
+
+
+@tasks.get("/tasks")
+def inbox() -> str:
+    user = signed_in_user()
+    tab = request.args.get("tab", "mine")
+    if tab not in {t.key for t in TABS}:
+        tab = "mine"
+    stage = request.args.get("stage") if request.args.get("stage") in STAGES else None
+    due = request.args.get("due") if request.args.get("due") in ("today", "week") else None
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows, total = task_service.list_tasks(user, tab_filters(user, tab, stage, due, page), _today())
+    counts = {t.key: task_service.count_tasks(user, tab_filters(user, t.key, stage, due, 1), _today()) for t in TABS}
+    return render_template(
+        "tasks/inbox.html", title="Tasks", tabs=TABS, tab=tab, rows=rows, total=total, counts=counts,
+        stage=stage, due=due, page=page, pages=max(1, -(-total // PER_PAGE)), stages=STAGES, due_tag=due_tag,
+        user=user,
+    )
+
+
+@tasks.post("/tasks/<task_id>/claim")
+def claim(task_id: str) -> Response:
+    user = signed_in_user()
+    try:
+        task = task_service.claim_task(user, task_id)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(safe_next(request.form.get("next"), url_for("tasks.inbox", tab="team")))
+    flash(f"'{task.name}' for {task.business_key} is now in My tasks.", "success")
+    return redirect(safe_next(request.form.get("next"), url_for("tasks.inbox")))
+
+
+@tasks.post("/tasks/<task_id>/release")
+def release(task_id: str) -> Response:
+    user = signed_in_user()
+    try:
+        task = task_service.release_task(user, task_id)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("tasks.inbox"))
+    flash(f"You released '{task.name}' for {task.business_key}. Your team can pick it up.", "success")
+    return redirect(url_for("tasks.inbox"))
+
+
+# --- the task page -------------------------------------------------------------------------------
+
+
+def _schemas(task: Task) -> tuple[dict, dict]:
+    form = task_service.form_of(task)
+    return (form.schema, form.ui_schema) if form else ({"type": "object"}, {})
+
+
+def _page(task: Task, user: User, values: dict, errors: dict[str, list[str]], status: int = 200) -> tuple[str, int]:
+    schema, ui_schema = _schemas(task)
+    row = task.instance
+    may_work = task.state == "ready" and may_work_on(user, task)
+    return render_template(
+        "tasks/task.html", title=task.name, task=task, row=row, user=user, may_work=may_work,
+        instructions=task_service.documentation_of(task),
+        summary=case_summary(user, row),
+        form_html=render_form(schema, ui_schema, values, errors) if may_work else None,
+        error_list=error_summary_items(errors, schema, ui_schema),
+        draft_saved_at=task_service.draft_saved_at(user, task),
+    ), status
+
+
+@tasks.get("/tasks/<task_id>")
+def task(task_id: str) -> tuple[str, int] | Response:
+    user = signed_in_user()
+    task = task_service.get_task(user, task_id)
+    if task.state != "ready":
+        return redirect(url_for("tasks.finished", task_id=task.id))
+    values = task_service.draft_of(user, task) or task_service.prefill_of(task)
+    return _page(task, user, values, {})
+
+
+@tasks.post("/tasks/<task_id>")
+def submit(task_id: str) -> tuple[str, int] | Response:
+    user = signed_in_user()
+    task = task_service.get_task(user, task_id)
+    if task.state != "ready":
+        return redirect(url_for("tasks.finished", task_id=task.id))
+    schema, ui_schema = _schemas(task)
+    parsed = parse_form(schema, ui_schema, request.form)
+    shown = {**task_service.prefill_of(task), **parsed.values}  # read-only answers are not posted back
+    action = list_action(request.form)
+    if action:
+        return _page(task, user, apply_form_action(schema, shown, action), {})
+    try:
+        if request.form.get(FORM_ACTION) == "draft":
+            return _save_draft(user, task, parsed.data, shown, parsed.errors)
+        if parsed.errors:
+            problems = merge_errors(parsed.errors, validate_form_data(schema, parsed.data, user_in_group))
+            return _page(task, user, shown, problems, 400)
+        task_service.complete_task(user, task.id, parsed.data)
+    except Invalid as invalid:
+        return _page(task, user, shown, merge_errors(parsed.errors, invalid.fields), 400)
+    except Conflict:
+        return redirect(url_for("tasks.finished", task_id=task.id))
+    return redirect(url_for("tasks.done", task_id=task.id))
+
+
+def _save_draft(user: User, task: Task, data: dict, shown: dict, errors: dict[str, list[str]]) -> tuple[str, int] | Response:
+    if errors:  # keep what they typed on screen, and say what could not be read
+        return _page(task, user, shown, errors, 400)
+    if not task.assignee:
+        task_service.claim_task(user, task.id)
+    task_service.save_draft(user, task.id, data)
+    flash("Your draft is saved. Only you can see it until you submit the form.", "success")
+    return redirect(url_for("tasks.task", task_id=task.id))
+
+
+@tasks.get("/tasks/<task_id>/done")
+def done(task_id: str) -> str:
+    """After submitting: what happens next, and the next task if it is the user's."""
+    user = signed_in_user()
+    task = task_service.get_task(user, task_id)
+    next_tasks = task_service.ready_tasks_for(user, task.instance)
+    mine = [t for t in next_tasks if may_work_on(user, t)]
+    return render_template("tasks/done.html", title=f"{task.name}: submitted", task=task, row=task.instance,
+                           mine=mine, others=[t for t in next_tasks if t not in mine], user=user)
+
+
+@tasks.get("/tasks/<task_id>/finished")
+def finished(task_id: str) -> tuple[str, int]:
+    """The task was completed (by someone else, or by this user in another tab) or is no longer needed."""
+    user = signed_in_user()
+    task = task_service.get_task(user, task_id)
+    return render_template("tasks/finished.html", title=f"{task.name}: no longer open", task=task,
+                           row=task.instance), 409 if request.args.get("conflict") else 200

@@ -1,0 +1,64 @@
+import datetime as dt
+import re
+
+from app.services import instances
+from tests.conftest import make_user
+
+
+def _start(definition, provider, key="SFO-1"):
+    return instances.start_case(provider, definition.key, key, {"provider_org": provider.organisation})
+
+
+def test_team_task_moves_from_unassigned_to_mine_and_back(small_definition, signed_in):
+    provider, team = make_user("provider"), make_user("sfo-team")
+    row = _start(small_definition, provider)
+    [task] = instances.tasks_of(row, "ready")
+    web = signed_in(team)
+    page = web.get("/tasks")
+    assert "My tasks (0)" in page.text and "Unassigned in my teams (1)" in page.text
+    assert "You have no tasks" in page.text
+    page = web.get("/tasks?tab=team")
+    assert "SFO-1" in page.text and "Triage the case" in page.text and "3 March 2027" in page.text
+    web.post(f"/tasks/{task.id}/claim", {})
+    page = web.get("/tasks")
+    assert "My tasks (1)" in page.text and "Triage the case" in page.text and "Release" in page.text
+    web.post(f"/tasks/{task.id}/release", {})
+    assert "My tasks (0)" in web.get("/tasks").text
+
+
+def test_overdue_and_due_soon_tags(small_definition, signed_in, clock):
+    provider, team = make_user("provider"), make_user("sfo-team")
+    _start(small_definition, provider)
+    web = signed_in(team)
+    assert "Due soon" in web.get("/tasks?tab=team").text
+    clock.set(dt.datetime(2027, 3, 4, 9, tzinfo=dt.timezone.utc))
+    page = web.get("/tasks?tab=overdue")
+    assert "Overdue (1)" in page.text and "SFO-1" in page.text
+
+
+def test_filters_and_empty_state(small_definition, signed_in):
+    provider, team = make_user("provider"), make_user("sfo-team")
+    _start(small_definition, provider)
+    web = signed_in(team)
+    assert "SFO-1" in web.get("/tasks?tab=team&stage=eligibility").text
+    page = web.get("/tasks?tab=team&stage=drafting")
+    assert "SFO-1" not in page.text and "Clear the filters" in page.text
+
+
+def test_providers_only_see_their_organisation(small_definition, signed_in):
+    north, south = make_user("provider"), make_user("provider", organisation="south-probation")
+    _start(small_definition, north)
+    assert "SFO-1" not in signed_in(south).get("/cases").text
+    assert "SFO-1" in signed_in(north).get("/cases").text
+
+
+def test_inbox_pages_are_paged(small_definition, signed_in):
+    provider, team = make_user("provider"), make_user("sfo-team")
+    for n in range(55):
+        _start(small_definition, provider, f"SFO-{n:03d}")
+    web = signed_in(team)
+    page = web.get("/tasks?tab=team")
+    assert "Unassigned in my teams (55)" in page.text and "Next" in page.text
+    second = web.get("/tasks?tab=team&page=2")
+    references = set(re.findall(r"SFO-\d{3}", page.text)) | set(re.findall(r"SFO-\d{3}", second.text))
+    assert len(set(re.findall(r"SFO-\d{3}", second.text))) == 5 and len(references) == 55
