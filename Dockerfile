@@ -1,4 +1,9 @@
 # One image, two process types: the web/API server (default) and `sfo worker`.
+FROM node:20-slim AS frontend
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 SFO_ENV=production
@@ -10,6 +15,7 @@ COPY app ./app
 COPY migrations ./migrations
 COPY bpmn ./bpmn
 COPY forms ./forms
+COPY --from=frontend /build/node_modules ./node_modules
 RUN pip install --no-cache-dir -e . && chown -R sfo /srv/sfo
 
 USER sfo

@@ -10,13 +10,14 @@ PORT ?= 5000
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(BIN)/.installed ## Create .venv and install the service with its test tools
+install: $(BIN)/.installed ## Create .venv, install the service with its test tools, and the front-end packages
 
 run: install ## Set up the database, load demo data and serve on http://$(HOST):$(PORT) (SQLite, embedded worker)
 	$(BIN)/sfo init
@@ -37,4 +38,4 @@ typecheck: install ## mypy over the application
 	$(BIN)/mypy app
 
 clean: ## Remove the virtual environment and the local SQLite database
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) instance node_modules
