@@ -1,0 +1,111 @@
+"""The paths of the real SFO model, driven only through the JSON API, as the people of each lane."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.demo import notification_dates
+from app.services.definitions import model_of
+from app.services.sample_data import sample_for
+from tests.conftest import START
+
+
+def _notification(definition, reference, **answers):
+    data = sample_for(model_of(definition).start_form().schema, {"other_reviews": []}, START.date())
+    data.update(notification_dates(START.date()), case_reference=reference, provider_org="north-probation")
+    data.update(answers)
+    return data
+
+
+def _start(api, people, definition, reference="SFO-API-1", **answers):
+    return api.start("sfo_review", reference, _notification(definition, reference, **answers), as_user=people.provider)
+
+
+def _to_conviction_check(case, people, other_reviews=()):
+    case.do("confirm_eligibility", as_user=people.team, eligible=True)
+    case.do("allocate_reviewer", as_user=people.team, reviewer=people.reviewer.username)
+    case.do("write_terms_of_reference", as_user=people.reviewer, other_reviews=list(other_reviews))
+    for review in other_reviews:
+        case.do("liaise_with_other_review", as_user=people.reviewer, name_contains=review["agency"])
+    case.do("gather_evidence", as_user=people.reviewer)
+    case.do("draft_report", as_user=people.reviewer)
+    case.do("quality_assure_report", as_user=people.qa, qa_decision="approve")
+    case.do("record_provider_response", as_user=people.provider)
+
+
+def test_not_eligible(api, people, sfo_definition):
+    case = _start(api, people, sfo_definition)
+    assert case["stage"] == "eligibility"
+    case.do("confirm_eligibility", as_user=people.team, eligible=False)
+    assert (case["status"], case["outcome"]) == ("completed", "Not an SFO")
+
+
+def test_convicted_of_the_sfo_then_published(api, people, sfo_definition):
+    case = _start(api, people, sfo_definition)
+    _to_conviction_check(case, people)
+    assert (case.refresh(as_user=people.manager)["status"], case["stage"]) == ("waiting", "conviction-check")
+    api.message("court-outcome", "SFO-API-1", {"court_outcome": "convicted_sfo", "outcome_date": "2027-03-01"},
+                as_user=people.team)
+    for _ in range(10):
+        detail = case.refresh(as_user=people.manager)
+        if detail["status"] == "completed":
+            break
+        [task] = [t for t in detail["ready_tasks"] if t["lane"] != "manager"][:1]
+        case.do(task["bpmn_id"], as_user=people.for_lane(task["lane"]), publish_approved=True,
+                publication_date="2027-03-01")
+    assert (detail["status"], detail["outcome"]) == ("completed", "Published")
+
+
+def test_acquitted_closes_unpublished(api, people, sfo_definition):
+    case = _start(api, people, sfo_definition)
+    _to_conviction_check(case, people)
+    api.message("court-outcome", "SFO-API-1", {"court_outcome": "acquitted", "outcome_date": "2027-03-01"},
+                as_user=people.team)
+    case.do("tag_themes", as_user=people.team)
+    assert (case["status"], case["outcome"]) == ("completed", "Closed unpublished")
+
+
+def test_quality_assurance_returns_once_then_approves(api, people, sfo_definition):
+    case = _start(api, people, sfo_definition)
+    case.do("confirm_eligibility", as_user=people.team, eligible=True)
+    case.do("allocate_reviewer", as_user=people.team, reviewer=people.reviewer.username)
+    case.do("write_terms_of_reference", as_user=people.reviewer, other_reviews=[])
+    case.do("gather_evidence", as_user=people.reviewer)
+    case.do("draft_report", as_user=people.reviewer)
+    case.do("quality_assure_report", as_user=people.qa, qa_decision="return", qa_comments="More on risk.")
+    assert [t["bpmn_id"] for t in case.ready_tasks(as_user=people.reviewer)] == ["draft_report"]
+    case.do("draft_report", as_user=people.reviewer)
+    case.do("quality_assure_report", as_user=people.qa, qa_decision="approve")
+    assert [t["bpmn_id"] for t in case.ready_tasks(as_user=people.provider)] == ["record_provider_response"]
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_liaison_with_other_reviews(api, people, sfo_definition, count):
+    reviews = [{"agency": f"Agency {n}", "review_type": "safeguarding_adults_review"} for n in range(count)]
+    case = _start(api, people, sfo_definition)
+    case.do("confirm_eligibility", as_user=people.team, eligible=True)
+    case.do("allocate_reviewer", as_user=people.team, reviewer=people.reviewer.username)
+    case.do("write_terms_of_reference", as_user=people.reviewer, other_reviews=reviews)
+    liaison = [t for t in case.ready_tasks(as_user=people.reviewer) if t["bpmn_id"] == "liaise_with_other_review"]
+    assert len(liaison) == count
+
+
+def test_deadline_reminder_then_escalation_for_managers(api, people, sfo_definition, clock):
+    from app.services.timers import fire_due_timers
+
+    case = _start(api, people, sfo_definition)
+    [triage] = case.ready_tasks(as_user=people.team)
+    assert triage["due_at"] == "2027-03-03"
+    clock.set(dt.datetime(2027, 3, 4, 9, tzinfo=dt.timezone.utc))
+    fire_due_timers()
+    escalations = api.tasks(people.manager, candidate="me")
+    assert [t["bpmn_id"] for t in escalations] == ["confirm_eligibility_escalation"]
+    assert api.tasks(people.team, overdue="true")[0]["id"] == triage["id"]
+
+
+def test_court_outcome_for_a_case_that_waits_for_nothing_is_404(api, people, sfo_definition):
+    _start(api, people, sfo_definition)
+    api.message("court-outcome", "SFO-API-1", {"court_outcome": "acquitted"}, as_user=people.team, expect=404)
+    api.message("court-outcome", "NO-SUCH-CASE", {"court_outcome": "acquitted"}, as_user=people.team, expect=404)
