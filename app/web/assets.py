@@ -12,12 +12,18 @@ from ..config import PROJECT_ROOT
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 GOVUK = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
 MOJ = NODE_MODULES / "@ministryofjustice" / "frontend" / "moj"
+BPMN_JS = NODE_MODULES / "bpmn-js" / "dist"
 # name served at /vendor/<name> -> file in node_modules
 VENDOR_FILES = {
     "govuk-frontend.min.css": GOVUK / "govuk-frontend.min.css",
     "govuk-frontend.min.js": GOVUK / "govuk-frontend.min.js",
     "moj-frontend.min.css": MOJ / "moj-frontend.min.css",
     "moj-frontend.min.js": MOJ / "moj-frontend.min.js",
+    "bpmn-modeler.min.js": BPMN_JS / "bpmn-modeler.production.min.js",
+    "bpmn-navigated-viewer.min.js": BPMN_JS / "bpmn-navigated-viewer.production.min.js",
+    "bpmn-js.css": BPMN_JS / "assets" / "bpmn-js.css",
+    "diagram-js.css": BPMN_JS / "assets" / "diagram-js.css",
+    "bpmn-embedded.css": BPMN_JS / "assets" / "bpmn-font" / "css" / "bpmn-embedded.css",
 }
 ASSET_FOLDERS = (GOVUK / "assets", MOJ / "assets")
 CACHE_SECONDS = 3600
