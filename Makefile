@@ -5,10 +5,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run test install lint typecheck worker clean
+.PHONY: help run test test-browser install lint typecheck worker clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: pyproject.toml package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ run: install ## Set up the database, load demo data and serve on http://$(HOST):
 
 test: install ## Run the test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
 	$(BIN)/python -m pytest -q
+
+test-browser: install ## Run only the browser tests (Playwright on Debian's chromium; SFO_CHROMIUM for another binary)
+	$(BIN)/python -m pytest -q tests/browser
 
 worker: install ## Run a background worker against DATABASE_URL
 	$(BIN)/sfo worker

@@ -57,6 +57,7 @@ SCENARIOS = (
     Scenario("DEMO-008", "north-probation", "publication", {"reviewer": "reviewer1", "court_outcome": "convicted_sfo"}),
     Scenario("DEMO-009", "south-probation", None, {"eligible": False}),
     Scenario("DEMO-010", "north-probation", None, {"reviewer": "reviewer2", "court_outcome": "acquitted"}),
+    Scenario("DEMO-011", "south-probation", None, {"reviewer": "reviewer2", "court_outcome": "convicted_sfo"}),
 )
 BASE_CHOICES = {"eligible": True, "qa_decision": "approve", "publish_approved": True, "reviewer": "reviewer1",
                 "other_reviews": [{"agency": "Community Safety Partnership", "review_type": "domestic_homicide_review"}]}

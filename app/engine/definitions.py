@@ -124,6 +124,7 @@ def parse_process_model(files: dict[str, bytes], known_groups: Iterable[str]) ->
         root = _add_document(parser.add_bpmn_xml, files[name], name, problems)
         if root is not None:
             process_ids.extend(_executable_process_ids(root))
+            problems.extend(check_flow(root, name))
     if problems:
         raise DefinitionInvalid(problems)
     if not process_ids:
@@ -275,3 +276,110 @@ def _as_comparison(test: str) -> str:
         return test
     except UnsafeCode:
         return f"value {test}"
+
+
+# --- flow checks on the XML: gateways and reachability --------------------------------------------
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+_SPLITTING = ("exclusiveGateway", "inclusiveGateway")
+_NOT_FLOW_NODES = {
+    "sequenceFlow", "laneSet", "lane", "flowNodeRef", "documentation", "extensionElements", "incoming",
+    "outgoing", "conditionExpression", "dataObject", "dataObjectReference", "dataStoreReference",
+    "textAnnotation", "association", "ioSpecification", "property", "dataInputAssociation",
+    "dataOutputAssociation", "multiInstanceLoopCharacteristics", "standardLoopCharacteristics", "group",
+    "childLaneSet",
+}
+
+
+def check_flow(root: Any, file_name: str) -> list[Problem]:
+    """Gateways that can get stuck and elements no path reaches, per executable process."""
+    problems: list[Problem] = []
+    for process in root.iter(f"{{{BPMN_NS}}}process"):
+        if process.get("isExecutable") != "true":
+            continue
+        problems.extend(Problem(m, file_name, e) for e, m in _gateway_problems(process))
+        problems.extend(Problem(m, file_name, e) for e, m in _unreachable(process))
+    return problems
+
+
+def _local(element: Any) -> str:
+    return str(etree.QName(element).localname) if isinstance(element.tag, str) else ""
+
+
+def _flows(container: Any) -> list[Any]:
+    return [c for c in container if _local(c) == "sequenceFlow"]
+
+
+def _gateway_problems(process: Any) -> Iterator[tuple[str, str]]:
+    flows = {f.get("id"): f for f in process.iter(f"{{{BPMN_NS}}}sequenceFlow")}
+    for gateway in process.iter(*(f"{{{BPMN_NS}}}{kind}" for kind in _SPLITTING)):
+        outgoing = [f for f in flows.values() if f.get("sourceRef") == gateway.get("id")]
+        if len(outgoing) < 2:
+            continue
+        default = gateway.get("default")
+        condition = f"{{{BPMN_NS}}}conditionExpression"
+        bare = [f.get("id") for f in outgoing if f.get("id") != default and f.find(condition) is None]
+        if bare:
+            yield gateway.get("id"), f"the gateway's flows {', '.join(bare)} have no condition and are not its default"
+        elif not default:
+            yield gateway.get("id"), "the gateway has no default flow: a case where no condition holds would be stuck"
+
+
+def _flow_nodes(container: Any) -> list[Any]:
+    return [c for c in container if isinstance(c.tag, str) and etree.QName(c).namespace == BPMN_NS
+            and _local(c) not in _NOT_FLOW_NODES]
+
+
+def _unreachable(process: Any) -> Iterator[tuple[str, str]]:
+    edges: dict[str, set[str]] = {}
+    starts: list[str] = []
+    _collect_edges(process, edges, starts, top=True)
+    reached, todo = set(), list(starts)
+    while todo:
+        current = todo.pop()
+        if current not in reached:
+            reached.add(current)
+            todo.extend(edges.get(current, ()))
+    for node in process.iter():
+        if node is process or not isinstance(node.tag, str) or node.get("id") is None or node.get("id") in reached:
+            continue
+        parent = node.getparent()
+        is_flow_node = etree.QName(node).namespace == BPMN_NS and _local(node) not in _NOT_FLOW_NODES
+        if is_flow_node and parent is not None and _is_flow_container(parent):
+            yield node.get("id"), "no path from a start event reaches this element"
+
+
+def _is_flow_container(element: Any) -> bool:
+    return _local(element) in ("process", "subProcess", "transaction", "adHocSubProcess")
+
+
+def _collect_edges(container: Any, edges: dict[str, set[str]], starts: list[str], top: bool) -> None:
+    links: dict[str, list[str]] = {}
+    throws: list[tuple[str, str]] = []
+    for flow in _flows(container):
+        edges.setdefault(flow.get("sourceRef"), set()).add(flow.get("targetRef"))
+    for node in _flow_nodes(container):
+        node_id, kind = node.get("id"), _local(node)
+        if kind == "startEvent" and (top or container.get("triggeredByEvent") != "true"):
+            starts.append(node_id)
+        if kind == "boundaryEvent":
+            edges.setdefault(node.get("attachedToRef"), set()).add(node_id)
+        if kind in ("subProcess", "transaction", "adHocSubProcess"):
+            _collect_edges(node, edges, [], top=False)
+            inner = [n.get("id") for n in _flow_nodes(node) if _local(n) == "startEvent" or
+                     (kind == "adHocSubProcess")]
+            inner += [n.get("id") for n in _flow_nodes(node) if n.get("triggeredByEvent") == "true"]
+            edges.setdefault(node_id, set()).update(inner)
+            if node.get("triggeredByEvent") == "true" and top:
+                starts.append(node_id)
+        if kind == "subProcess" and node.get("triggeredByEvent") == "true":
+            starts.append(node_id) if top else edges.setdefault(container.get("id"), set()).add(node_id)
+        link = node.find(f"{{{BPMN_NS}}}linkEventDefinition")
+        if link is not None:
+            name = link.get("name") or node.get("name") or ""
+            if kind == "intermediateCatchEvent":
+                links.setdefault(name, []).append(node_id)
+            else:
+                throws.append((node_id, name))
+    for node_id, name in throws:
+        edges.setdefault(node_id, set()).update(links.get(name, []))

@@ -1,11 +1,14 @@
 """Database tables. Pages and the API read the projection tables (task, process_instance), never state blobs."""
 
 from .audit import AuditEvent, OutboxMessage
+from .deadlines import DeadlineExtension
 from .definitions import ProcessDefinition
 from .instances import ProcessInstance, Task, TaskDraft
+from .modelling import ProcessDraft
+from .publication import PublishedReport, RecommendationRecord, ReviewTheme, Theme  # noqa: F401
 from .users import ApiToken, User, UserGroup
 
 __all__ = [
-    "ApiToken", "AuditEvent", "OutboxMessage", "ProcessDefinition", "ProcessInstance", "Task",
+    "ApiToken", "AuditEvent", "DeadlineExtension", "OutboxMessage", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "Task",
     "TaskDraft", "User", "UserGroup",
 ]

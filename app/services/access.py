@@ -2,13 +2,14 @@
 
 Rules: the review body (sfo-team, quality-assurer, publication, manager, admin) sees every case; a
 reviewer sees the cases allocated to them; a provider user sees only their organisation's cases and
-only provider-lane tasks of them. Another organisation's case is reported as not found, so its
+only provider-lane tasks of them; a reviewer also sees a case on which a task is assigned to
+them. Another organisation's case is reported as not found, so its
 existence does not leak.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Select, false
+from sqlalchemy import Select, false, select
 
 from ..models import ProcessInstance, Task, User
 from ..models.users import REVIEW_BODY_ROLES
@@ -30,8 +31,16 @@ def can_see_instance(user: User, instance: ProcessInstance) -> bool:
     if user.is_provider:
         return bool(user.organisation) and instance.provider_org == user.organisation
     if user.role == "reviewer":
-        return instance.reviewer == user.username
+        return instance.reviewer == user.username or _holds_task_on(user, instance)
     return False
+
+
+def _holds_task_on(user: User, instance: ProcessInstance) -> bool:
+    """A manager may reassign a reviewer's task to another reviewer, who then needs to see the case."""
+    from ..extensions import db
+
+    query = select(Task.id).where(Task.instance_id == instance.id, Task.assignee == user.username).limit(1)
+    return db.session.scalar(query) is not None
 
 
 def check_instance_visible(user: User, instance: ProcessInstance | None) -> ProcessInstance:
@@ -50,7 +59,8 @@ def visible_instances(user: User, query: Select) -> Select:  # type: ignore[type
     if user.is_provider:
         return query.where(ProcessInstance.provider_org == user.organisation) if user.organisation else query.where(false())
     if user.role == "reviewer":
-        return query.where(ProcessInstance.reviewer == user.username)
+        assigned = select(Task.instance_id).where(Task.assignee == user.username)
+        return query.where((ProcessInstance.reviewer == user.username) | ProcessInstance.id.in_(assigned))
     return query.where(false())
 
 

@@ -140,15 +140,16 @@ def _normalised(content: bytes, name: str) -> bytes:
 
 
 @transactional
-def deploy_files(files: dict[str, bytes], deployed_by: str) -> DeployResult:
-    """Deploy the files as version N+1 of their process, unless they equal the latest version."""
+def deploy_files(files: dict[str, bytes], deployed_by: str, change_details: str = "") -> DeployResult:
+    """Deploy the files as version N+1 of their process, unless they equal the latest version;
+    ``change_details`` (what changed inside the files) is added to the change summary."""
     model = check_files(files)
     files = _canonical_files(files)
     checksum = checksum_of(files)
     previous = latest_definition(model.key)
     if previous is not None and previous.checksum == checksum:
         return DeployResult(previous, False, f"{model.key} is unchanged (version {previous.version}).")
-    summary = _summarise_change(previous, files)
+    summary = " ".join(part for part in (_summarise_change(previous, files), change_details) if part)
     definition = ProcessDefinition(
         key=model.key,
         version=(previous.version + 1) if previous else 1,

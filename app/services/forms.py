@@ -10,6 +10,7 @@ from jsonschema.exceptions import ValidationError
 
 USER_GROUP_KEYWORD = "x-sfo-user-group"
 ERROR_MESSAGES_KEYWORD = "x-error-messages"  # per-field overrides: {"required": "Select yes if ..."}
+COPY_KEYWORD = "x-sfo-copy-of"  # a field that starts as a copy of another case variable
 _format_checker = FormatChecker(formats=("date", "email"))
 
 
@@ -125,3 +126,19 @@ def _user_fields(schema: dict[str, Any], data: dict[str, Any]) -> list[tuple[str
         if isinstance(field, dict) and field.get(USER_GROUP_KEYWORD) and isinstance(data.get(name), str):
             found.append((name, data[name], str(field[USER_GROUP_KEYWORD])))
     return found
+
+
+def prefill_copies(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """Starting values for fields marked ``x-sfo-copy-of`` that have no value of their own: the named
+    variable's value (list items trimmed to the fields the form's items have)."""
+    values: dict[str, Any] = {}
+    for name, field in (schema.get("properties") or {}).items():
+        source = field.get(COPY_KEYWORD) if isinstance(field, dict) else None
+        if not source or data.get(name) not in (None, "", []) or data.get(str(source)) in (None, "", []):
+            continue
+        value = data[str(source)]
+        keep = set((field.get("items") or {}).get("properties") or {})
+        if isinstance(value, list) and keep:
+            value = [{k: v for k, v in item.items() if k in keep} for item in value if isinstance(item, dict)]
+        values[name] = value
+    return values

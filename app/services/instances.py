@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..engine import Instance
+from ..engine.inspection import correct_failing_element_data
 from ..extensions import db
 from ..models import ProcessInstance, Task, User
 from .access import (
@@ -191,12 +193,24 @@ def cancel_instance(user: User, instance_id: int, reason: str) -> ProcessInstanc
 
 
 @transactional
-def retry_instance(user: User, instance_id: int) -> ProcessInstance:
+def retry_instance(user: User, instance_id: int, corrections: dict[str, Any] | None = None) -> ProcessInstance:
+    """Run the failing element again, after replacing the given values in its data (if any)."""
     row = _managed_instance(user, instance_id, "retry cases")
     if row.status != "error":
         raise Conflict("Only a case in error can be retried.")
+    corrections = dict(corrections or {})
+    if corrections:
+        record_event(row, user.username, "data-corrected",
+                     f"Corrected {', '.join(sorted(corrections))} for {row.error_element}.",
+                     element=row.error_element, changes=corrections)
     record_event(row, user.username, "retried", f"Retried {row.error_element}.", element=row.error_element)
-    advance(row, user.username, lambda instance: instance.retry())
+
+    def retry(instance: Instance) -> None:
+        if corrections:
+            correct_failing_element_data(instance, corrections)
+        instance.retry()
+
+    advance(row, user.username, retry)
     return row
 
 

@@ -21,9 +21,11 @@ from .access import (
 )
 from .audit import record_event
 from .errors import Conflict, Forbidden, Invalid
-from .forms import validate_form_data
+from .forms import prefill_copies, validate_form_data
+from .lessons import with_managed_options
 from .notifications import queue_message
-from .progress import advance, lock_instance
+from .progress import advance, load, lock_instance
+from .publication import after_task_completed, check_submission
 from .runtime import model_of_instance, now, transactional
 from .users import get_user, user_in_group
 
@@ -89,7 +91,8 @@ def get_task(user: User, task_id: str) -> Task:
 def form_of(task: Task) -> Form | None:
     model = model_of_instance(task.instance)
     element = model.element(task.bpmn_id)
-    return model.form_for(element) if element is not None else None
+    form = model.form_for(element) if element is not None else None
+    return with_managed_options(form) if form is not None else None
 
 
 def documentation_of(task: Task) -> str:
@@ -98,11 +101,18 @@ def documentation_of(task: Task) -> str:
 
 
 def prefill_of(task: Task) -> dict[str, Any]:
-    """Values the form starts with: the case data for the form's fields."""
+    """Values the form starts with: the task's own data (a liaison task sees its own review, not the
+    case-wide last one) for the form's fields, falling back to the case data."""
     form = form_of(task)
     fields = set((form.schema.get("properties") or {}) if form else ())
-    data = task.instance.data or {}
-    return {k: v for k, v in data.items() if k in fields}
+    data = {**(task.instance.data or {}), **_engine_data_of(task)}
+    return {**{k: v for k, v in data.items() if k in fields}, **prefill_copies(form.schema if form else {}, data)}
+
+
+def _engine_data_of(task: Task) -> dict[str, Any]:
+    if task.state != "ready":
+        return {}
+    return next((h.data for h in load(task.instance).ready_human_tasks() if h.id == task.id), {})
 
 
 def draft_of(user: User, task: Task) -> dict[str, Any] | None:
@@ -195,7 +205,8 @@ def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
     form = form_of(task)
     if form is None:
         raise Conflict("This task has no form in its process version, so it cannot be completed here.")
-    problems = validate_form_data(form.schema, data, user_in_group)
+    problems = {**check_submission(form.schema, instance.data or {}, data),  # names left in text to publish
+                **validate_form_data(form.schema, data, user_in_group)}
     if problems:
         raise Invalid("The form has errors.", problems)
     task.assignee = task.assignee or user.username
@@ -207,6 +218,7 @@ def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
         advance(instance, user.username, lambda running: running.complete_task(task.id, data))
     except TaskNotReady:
         raise Conflict("This task is no longer waiting to be done.") from None
+    after_task_completed(instance, form.schema, data, user.username)
     return instance
 
 

@@ -10,11 +10,16 @@ from .assets import assets
 from .auth import auth, init_auth, limiter, protect
 from .cases import cases
 from .filters import register_filters
+from .lessons import lessons
+from .models import models
+from .monitoring import monitoring
 from .pages import pages
+from .published import published
+from .reports import reports
 from .tasks import tasks
 
-PROTECTED = (tasks, cases)
-PUBLIC = (assets, auth, pages)
+PROTECTED = (tasks, cases, monitoring, reports, lessons, models)
+PUBLIC = (assets, auth, pages, published)
 
 
 def register_web(app: Flask) -> None:
@@ -41,6 +46,7 @@ NAVIGATION = (
     ("Tasks", "tasks.inbox", None),
     ("Cases", "cases.case_list", None),
     ("Monitoring", "monitoring.dashboard", ("manager", "admin")),
+    ("Themes and lessons", "lessons.figures", ("manager", "admin")),
     ("Process models", "models.process_list", ("process-owner", "admin")),
 )
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .filters import govuk_date
+from .forms.fields import _ordered
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,13 @@ def _item_text(schema: dict[str, Any], item: Any) -> str:
     return ", ".join(parts)
 
 
-def answers_for(schema: dict[str, Any], data: dict[str, Any]) -> list[Answer]:
-    """The form's fields that have a value in ``data``, in the form's order."""
+def answers_for(schema: dict[str, Any], data: dict[str, Any], ui_schema: dict[str, Any] | None = None) -> list[Answer]:
+    """The form's fields that have a value in ``data``, in the order the form asks them (its UI
+    schema's ``ui:order``: a deployed schema does not keep the order its properties were written in)."""
     properties = schema.get("properties") or {}
+    names = _ordered(list(properties), (ui_schema or {}).get("ui:order"))  # the order the form asks in
     return [
-        Answer(str(field.get("title") or name), display_value(field, data[name]))
-        for name, field in properties.items()
-        if isinstance(field, dict) and name in data
+        Answer(str(properties[name].get("title") or name), display_value(properties[name], data[name]))
+        for name in names
+        if isinstance(properties[name], dict) and name in data
     ]

@@ -38,7 +38,7 @@ def stage_records(user: User, row: ProcessInstance) -> list[StageRecord]:
         if user.is_provider and task.lane != "provider":
             continue
         form = task_service.form_of(task)
-        answers = answers_for(form.schema, data) if form else []
+        answers = answers_for(form.schema, data, form.ui_schema) if form else []
         if answers:
             records.append(StageRecord(task, answers))
     return records
@@ -61,7 +61,7 @@ def case_summary(user: User, row: ProcessInstance) -> list[Answer]:
 
 def notification_answers(user: User, row: ProcessInstance) -> list[Answer]:
     form = model_of(row.definition).start_form()
-    return answers_for(form.schema, instance_service.visible_data(user, row)) if form else []
+    return answers_for(form.schema, instance_service.visible_data(user, row), form.ui_schema) if form else []
 
 
 SFO_PROCESS = "sfo_review"
@@ -119,9 +119,12 @@ def case(business_key: str) -> str:
     user = signed_in_user()
     row = instance_service.get_instance_by_key(user, business_key)
     open_tasks = task_service.ready_tasks_for(user, row)
+    # Providers see only their own tasks: say when the case is with another team rather than "nobody".
+    held_elsewhere = not open_tasks and bool(instance_service.tasks_of(row, "ready"))
     events = [e for e in events_of(row) if e.kind not in ("notification",)]
     return render_template(
         "cases/case.html", title=f"Case {row.business_key}", row=row, user=user, open_tasks=open_tasks,
+        held_elsewhere=held_elsewhere,
         notification=notification_answers(user, row), records=stage_records(user, row),
         events=list(reversed(events)), data=instance_service.visible_data(user, row),
     )

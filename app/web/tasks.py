@@ -9,7 +9,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..engine.calendar import add_working_days
-from ..models import Task, User
+from ..models import ProcessInstance, Task, User
+from ..services import instances as instance_service
 from ..services import tasks as task_service
 from ..services.access import may_work_on
 from ..services.errors import Conflict, Invalid, ServiceError
@@ -126,12 +127,19 @@ def _page(task: Task, user: User, values: dict, errors: dict[str, list[str]], st
     may_work = task.state == "ready" and may_work_on(user, task)
     return render_template(
         "tasks/task.html", title=task.name, task=task, row=row, user=user, may_work=may_work,
-        instructions=task_service.documentation_of(task),
+        instructions=task_service.documentation_of(task), qa_comments=returned_with(user, row),
         summary=case_summary(user, row),
         form_html=render_form(schema, ui_schema, values, errors) if may_work else None,
         error_list=error_summary_items(errors, schema, ui_schema),
         draft_saved_at=task_service.draft_saved_at(user, task),
     ), status
+
+
+def returned_with(user: User, row: ProcessInstance) -> str | None:
+    """Quality assurance's comments while the report is back with the reviewer (and being re-checked)."""
+    data = instance_service.visible_data(user, row)
+    comments = data.get("qa_comments")
+    return str(comments) if data.get("qa_decision") == "return" and comments else None
 
 
 @tasks.get("/tasks/<task_id>")

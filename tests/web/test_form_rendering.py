@@ -515,7 +515,8 @@ def test_a_stored_date_fills_the_three_boxes():
     schema, ui = load("progress_summary")
     html = render_form(schema, ui, {"progress_as_at": "2027-03-05"}, {})
     assert Page(html).submitted().to_dict() == {
-        "progress_summary": "", "progress_as_at-day": "5", "progress_as_at-month": "3", "progress_as_at-year": "2027"}
+        "progress_summary": "", "progress_as_at-day": "5", "progress_as_at-month": "3", "progress_as_at-year": "2027",
+        "recommendation_progress-count": "0"}
 
 
 # --- lists of items ---------------------------------------------------------------------------

@@ -1,0 +1,672 @@
+"""Dry run: drive a process model headless through every path it can reach, before it is deployed.
+
+No database and no Flask: an engine instance on its own frozen clock. At each wait state the run
+branches over what can happen next:
+
+- the newest ready user task is completed with answers generated from its form, once for each
+  combination of the choices that steer the flow (enum, boolean and date fields that a gateway
+  condition downstream reads);
+- each waiting message is delivered, with a payload holding the fields the scripts read from it,
+  once for each value that the conditions downstream compare them with;
+- the earliest waiting timer fires (the clock moves to it).
+
+Branches are explored from snapshots (``Engine.dump``/``Engine.load``). The exploration is bounded:
+states are hashed on what can still matter (the active elements and the values that conditions
+downstream of them read), so converging branches are explored once; depth, paths and states are capped.
+Every path ends in an end event, an error, a dead end (nothing can happen any more), a loop with no way
+out, or a merge into a state explored already. Errors, dead ends and loops block deployment.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import functools
+import itertools
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.util.task import TaskState
+
+from . import runtime as runtime_module
+from .definitions import ProcessModel, task_properties
+from .runtime import Engine, Instance, ProcessError, _definitions_of
+from .sandbox import CALLABLE_NAMES
+
+Sampler = Callable[[dict[str, Any], dict[str, Any], dt.date], dict[str, Any]]
+BLOCKING = ("error", "dead-end", "loop")
+MAX_VARIANTS = 12
+DRY_RUN_START = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC)  # a Monday, away from bank holidays
+_timer_lock = threading.Lock()
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # start, task, message, timer
+    element_id: str
+    label: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.detail})" if self.detail else self.label
+
+
+@dataclass
+class PathResult:
+    steps: tuple[Step, ...]
+    result: str  # end, error, dead-end, loop, merged, cut-off
+    end_event: str | None = None
+    message: str = ""
+    element_id: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return self.result in BLOCKING
+
+    def describe(self) -> str:
+        if self.result == "end":
+            return f"Reaches the end event '{self.end_event}'."
+        return {
+            "error": f"Fails at {self.element_id}: {self.message}",
+            "dead-end": "Never ends: nothing is waiting for a person, a message or a timer.",
+            "loop": "Never ends: it loops with no way out to an end event.",
+            "merged": "Joins a path explored already.",
+            "cut-off": "Not followed further: the maximum depth was reached.",
+        }[self.result]
+
+
+@dataclass
+class DryRunReport:
+    paths: list[PathResult] = field(default_factory=list)
+    end_events: list[str] = field(default_factory=list)  # every named end event of the model
+    states: int = 0
+    seconds: float = 0.0
+    truncated: bool = False
+
+    @property
+    def reached(self) -> list[str]:
+        names = {p.end_event for p in self.paths if p.result == "end" and p.end_event}
+        return sorted(names)
+
+    @property
+    def unreached(self) -> list[str]:
+        return sorted(set(self.end_events) - set(self.reached))
+
+    @property
+    def blocking(self) -> list[PathResult]:
+        return [p for p in self.paths if p.blocking]
+
+    @property
+    def ok(self) -> bool:
+        return not self.blocking
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for path in self.paths:
+            counts[path.result] = counts.get(path.result, 0) + 1
+        return counts
+
+    def example_paths(self) -> list[PathResult]:
+        """One path per outcome (each end event, each problem): what a person reads first."""
+        seen: set[tuple[str, str | None, str | None]] = set()
+        examples = []
+        for path in sorted(self.paths, key=lambda p: (not p.blocking, len(p.steps))):
+            key = (path.result, path.end_event, path.element_id)
+            if path.result not in ("merged", "cut-off") and key not in seen:
+                seen.add(key)
+                examples.append(path)
+        return examples
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_depth: int = 200
+    max_paths: int = 5000
+    max_states: int = 3000
+
+
+# --- what steers the flow --------------------------------------------------------------------------
+
+
+def _names_read(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - CALLABLE_NAMES
+
+
+def _literals_compared(source: str) -> dict[str, set[Any]]:
+    """``name == "value"`` and similar comparisons: the values each name is compared with."""
+    found: dict[str, set[Any]] = {}
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError:
+        return found
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            names = [o.id for o in operands if isinstance(o, ast.Name)]
+            constants = [
+                o.value for o in operands if isinstance(o, ast.Constant) and isinstance(o.value, (str, bool, int))
+            ]
+            for name in names:
+                found.setdefault(name, set()).update(constants)
+    return found
+
+
+def _conditions_of(spec: Any) -> list[str]:
+    return [
+        c.args[0] for c, _ in getattr(spec, "cond_task_specs", []) or [] if c is not None and getattr(c, "args", None)
+    ]
+
+
+class FlowAnalysis:
+    """Static facts about a model the exploration needs: which condition variables are still live
+    downstream of each element, what values conditions compare them with, and what forms offer."""
+
+    def __init__(self, model: ProcessModel):
+        self.model = model
+        self.specs = {s.name: s for s in model.all_task_specs()}
+        self.reads = {name: set().union(*(_names_read(c) for c in _conditions_of(s))) for name, s in self.specs.items()}
+        self.literals: dict[str, set[Any]] = {}
+        for spec in self.specs.values():
+            for condition in _conditions_of(spec):
+                for name, values in _literals_compared(condition).items():
+                    self.literals.setdefault(name, set()).update(values)
+        self.sub_reads = set().union(
+            *(
+                self.reads[s.name]
+                for p in model.subprocess_specs.values()
+                for s in p.task_specs.values()
+                if s.name in self.reads
+            )
+        )
+        self._live: dict[str, frozenset[str]] = {}
+        self.form_fields = self._form_fields()
+        self.message_keys = self._message_keys()
+
+    def live_after(self, spec_name: str) -> frozenset[str]:
+        """Condition variables read anywhere downstream of an element (itself excluded)."""
+        if spec_name not in self._live:
+            seen: set[str] = set()
+            todo = [o.name for o in getattr(self.specs.get(spec_name), "outputs", [])]
+            names: set[str] = set(self.sub_reads)
+            while todo:
+                current = todo.pop()
+                if current in seen:
+                    continue
+                seen.add(current)
+                names |= self.reads.get(current, set())
+                todo.extend(o.name for o in getattr(self.specs.get(current), "outputs", []))
+            self._live[spec_name] = frozenset(names)
+        return self._live[spec_name]
+
+    def abstract(self, name: str, value: Any, today: dt.date) -> Any:
+        """A counter beyond every bound its conditions test is as good as any larger one: saturate it,
+        so a loop that a person may repeat for ever (keep waiting, return again) is explored once.
+        Dates matter by whether they have passed."""
+        if isinstance(value, str) and _ISO_DATE.match(value):
+            return "future date" if value[:10] > today.isoformat() else "past date"
+        if isinstance(value, bool) or not isinstance(value, int):
+            return value
+        bounds = [v for v in self.literals.get(name, ()) if isinstance(v, int) and not isinstance(v, bool)]
+        return min(value, max(bounds) + 1) if bounds else value
+
+    def _form_fields(self) -> dict[str, dict[str, Any]]:
+        fields: dict[str, dict[str, Any]] = {}
+        for name, form in self.model.forms.items():
+            if "uischema" in name.lower():
+                continue
+            for key, schema in (form.get("properties") or {}).items():
+                if isinstance(schema, dict):
+                    fields.setdefault(key, schema)
+        return fields
+
+    def _message_keys(self) -> dict[str, set[str]]:
+        """For each message variable, the keys scripts read from it (``var["key"]`` or ``var.get("key")``)."""
+        keys: dict[str, set[str]] = {}
+        for spec in self.specs.values():
+            source = getattr(spec, "script", None)
+            if not source:
+                continue
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Subscript)
+                    and isinstance(node.value, ast.Name)
+                    and isinstance(node.slice, ast.Constant)
+                ):
+                    keys.setdefault(node.value.id, set()).add(str(node.slice.value))
+                elif (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "get"
+                    and isinstance(node.func.value, ast.Name)
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                ):
+                    keys.setdefault(node.func.value.id, set()).add(str(node.args[0].value))
+        return keys
+
+    def options(self, name: str, schema: dict[str, Any] | None, today: dt.date) -> list[Any]:
+        """The values worth trying for a steering field: its choices, both booleans, or two dates."""
+        schema = schema or self.form_fields.get(name) or {}
+        values: list[Any] = list(schema.get("enum") or [])
+        values += [o["const"] for o in schema.get("oneOf") or [] if isinstance(o, dict) and "const" in o]
+        kind = schema.get("type")
+        if kind == "boolean" or (isinstance(kind, list) and "boolean" in kind):
+            values += [True, False]
+        elif schema.get("format") == "date":
+            values += [today.isoformat(), (today + dt.timedelta(days=60)).isoformat()]
+        elif not values:
+            values += sorted(self.literals.get(name, set()), key=repr)
+            if values and all(isinstance(v, str) for v in values):
+                values.append("other")
+        return list(dict.fromkeys(values))
+
+
+# --- moves --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    step: Step
+    apply: Callable[[Instance], Any]
+
+
+def _variants(choices: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    names = sorted(n for n, values in choices.items() if values)
+    combos = itertools.product(*(choices[n] for n in names))
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.islice(combos, MAX_VARIANTS)]
+
+
+def _detail(choice: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {v!r}" for k, v in choice.items())
+
+
+class Explorer:
+    def __init__(self, model: ProcessModel, sample: Sampler, clock: Any, limits: Limits):
+        self.model, self.sample, self.clock, self.limits = model, sample, clock, limits
+        self.flow = FlowAnalysis(model)
+        self.fired: set[str] = set()
+        self.claimed: set[tuple[str, str, str]] = set()
+
+    def claim(self, step: Step) -> bool:
+        """Whether a move is new (then it is followed): each choice at each element is tried once."""
+        signature = (step.kind, step.element_id, step.detail)
+        if signature in self.claimed:
+            return False
+        self.claimed.add(signature)
+        return True
+
+    def moves(self, active: list[Any]) -> list[Move]:
+        waiting = [t for t in active if t.state == TaskState.WAITING and isinstance(t.task_spec, CatchingEvent)]
+        return [*self._task_moves(active), *self._message_moves(waiting), *self._timer_moves(waiting)]
+
+    def _task_moves(self, active: list[Any]) -> list[Move]:
+        ready = [t for t in active if t.state == TaskState.READY and t.task_spec.manual]
+        if not ready:
+            return []
+        # Deal with the newest task first: side tasks (escalations) close before the main path goes on,
+        # so branches that differ only by a side task meet again quickly.
+        task = max(enumerate(ready), key=lambda pair: (pair[1].last_state_change, pair[0]))[1]
+        spec = task.task_spec
+        form = self.model.form_for(spec)
+        today = self.clock.now().date()
+        schema: dict[str, Any] = form.schema if form else {"type": "object", "properties": {}}
+        live = self.flow.live_after(spec.name)
+        steering = {
+            k: self.flow.options(k, v, today)
+            for k, v in (schema.get("properties") or {}).items()
+            if k in live and isinstance(v, dict)
+        }
+        moves = []
+        for choice in _variants(steering) or [{}]:
+            data = self.sample(schema, choice, today)
+            step = Step("task", spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, _detail(choice))
+            moves.append(Move(step, functools.partial(_complete, task_id=str(task.id), data=data)))
+        return moves
+
+    def _message_moves(self, waiting: list[Any]) -> list[Move]:
+        moves = []
+        seen: set[str] = set()
+        messages = [
+            (t, d)
+            for t in waiting
+            for d in _definitions_of(t.task_spec.event_definition)
+            if isinstance(d, MessageEventDefinition)
+        ]
+        for task, definition in messages:
+            if definition.name in seen:
+                continue
+            seen.add(definition.name)
+            for payload, choice in self._payloads(task, definition):
+                step = Step("message", task.task_spec.bpmn_id, f"Message '{definition.name}'", _detail(choice))
+                moves.append(Move(step, functools.partial(_deliver, name=definition.name, payload=payload)))
+        return moves
+
+    def _payloads(self, task: Any, definition: Any) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        today = self.clock.now().date()
+        variable = getattr(definition, "message_var", None)
+        keys = sorted(self.flow.message_keys.get(variable or "", set()))
+        live = self.flow.live_after(task.task_spec.name)
+        base = {k: self._sample_value(k, today) for k in keys}
+        steering = {k: self.flow.options(k, None, today) for k in keys if k in live}
+        return [({**base, **choice}, choice) for choice in _variants(steering) or [{}]]
+
+    def _sample_value(self, name: str, today: dt.date) -> Any:
+        schema = self.flow.form_fields.get(name)
+        if schema is not None:
+            return self.sample({"type": "object", "properties": {name: schema}}, {}, today).get(name)
+        return today.isoformat() if name.endswith(("date", "_on")) else f"Example {name}"
+
+    def _timer_moves(self, waiting: list[Any]) -> list[Move]:
+        moments = {t: runtime_module._timer_moment(t) for t in waiting}
+        moment = min((m for m in moments.values() if m is not None), default=None)
+        if moment is None:
+            return []
+        timers = [t for t, m in moments.items() if m == moment]
+        # A boundary timer opens a side path (a reminder, an escalation): follow it the first time it
+        # can fire; a timer on the main path (a chase) is followed every time.
+        if timers and all(isinstance(t.task_spec, BoundaryEvent) for t in timers):
+            if all(t.task_spec.name in self.fired for t in timers):
+                return []
+            self.fired.update(t.task_spec.name for t in timers)
+        names = ", ".join(sorted({t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in timers}))
+        element = timers[0].task_spec.bpmn_id if timers else ""
+        step = Step("timer", element, f"Timer '{names}'", f"at {moment.isoformat()}")
+        return [Move(step, functools.partial(self._fire, moment=moment))]
+
+    def _fire(self, instance: Instance, moment: dt.datetime) -> None:
+        self.clock.set(max(self.clock.now(), moment + dt.timedelta(seconds=1)))
+        instance.run()
+
+
+def _complete(instance: Instance, task_id: str, data: dict[str, Any]) -> None:
+    instance.complete_task(task_id, data)
+
+
+def _deliver(instance: Instance, name: str, payload: dict[str, Any]) -> None:
+    if not instance.deliver_message(name, payload):
+        raise ProcessError("unknown", f"nothing waits for the message '{name}'")
+
+
+# --- the exploration ----------------------------------------------------------------------------
+
+
+class _DryRunClock:
+    def __init__(self, start: dt.datetime):
+        self._now = start
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def set(self, moment: dt.datetime) -> None:
+        self._now = moment
+
+
+class _DryRunEngine(Engine):
+    """The service's engine on the dry run's own clock (leaves the service's timer clock alone)."""
+
+    def __init__(self, clock: Any):  # noqa: D107 - deliberately not calling Engine.__init__
+        self.clock = clock
+
+
+class _ThreadClock:
+    """SpiffWorkflow's timers read one module-wide clock: this thread sees the dry run's, others the service's."""
+
+    def __init__(self, mine: Any, others: Any):
+        self.mine, self.others, self.thread = mine, others, threading.get_ident()
+
+    def now(self) -> dt.datetime:
+        if threading.get_ident() == self.thread:
+            return self.mine.now()  # type: ignore[no-any-return]
+        return self.others.now() if self.others is not None else dt.datetime.now(dt.UTC)  # type: ignore[no-any-return]
+
+
+@contextmanager
+def _timers_on(clock: Any) -> Iterator[None]:
+    with _timer_lock:
+        previous = runtime_module._clock
+        runtime_module._clock = _ThreadClock(clock, previous)
+        try:
+            yield
+        finally:
+            runtime_module._clock = previous
+
+
+@dataclass
+class _Pending:
+    state: str | None
+    now: dt.datetime
+    steps: tuple[Step, ...]
+    move: Move
+    parent: Any
+
+
+def dry_run(
+    model: ProcessModel,
+    start_data: dict[str, Any],
+    sample: Sampler,
+    limits: Limits = Limits(),
+    start: dt.datetime = DRY_RUN_START,
+) -> DryRunReport:
+    """Explore every path of ``model`` from a case started with ``start_data``."""
+    began = time.perf_counter()
+    clock = _DryRunClock(start)
+    report = DryRunReport(end_events=_named_end_events(model))
+    with _timers_on(clock):
+        _explore(model, start_data, sample, clock, limits, report)
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def _explore(
+    model: ProcessModel,
+    start_data: dict[str, Any],
+    sample: Sampler,
+    clock: _DryRunClock,
+    limits: Limits,
+    report: DryRunReport,
+) -> None:
+    """Depth first. Each path goes on with the last possible move (a loop goes round again, a chase timer
+    fires again) in place; the other moves branch from a snapshot the first time they are seen."""
+    engine = _DryRunEngine(clock)
+    explorer = Explorer(model, sample, clock, limits)
+    start = _Pending(None, clock.now(), (), Move(Step("start", "", "Start"), lambda i: i.run()), None)
+    stack: list[_Pending] = [start]
+    graph: dict[Any, set[Any]] = {}
+    merged: list[tuple[PathResult, Any]] = []
+    while stack:
+        pending = stack.pop()
+        clock.set(pending.now)
+        if pending.state is None:
+            instance = engine.new_instance(model, dict(start_data))
+        else:
+            instance = engine.load(model, pending.state)
+        _follow(engine, explorer, instance, pending, stack, graph, merged, report, limits)
+        if report.truncated:
+            return
+    ending = _can_end(graph)
+    for path, key in merged:
+        if key not in ending:
+            path.result = "loop"
+            path.element_id = path.steps[-1].element_id if path.steps else None
+
+
+def _follow(
+    engine: Engine,
+    explorer: Explorer,
+    instance: Instance,
+    pending: _Pending,
+    stack: list[_Pending],
+    graph: dict[Any, set[Any]],
+    merged: list[tuple[PathResult, Any]],
+    report: DryRunReport,
+    limits: Limits,
+) -> None:
+    steps, parent, move = pending.steps, pending.parent, pending.move
+    while True:
+        if move.step.kind != "start":
+            steps = (*steps, move.step)
+        try:
+            move.apply(instance)
+        except ProcessError as error:
+            report.paths.append(PathResult(steps, "error", message=error.message, element_id=error.element_id))
+            return
+        active = instance.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR)
+        failed = [t for t in active if t.state == TaskState.ERROR]
+        if failed:
+            report.paths.append(
+                PathResult(steps, "error", message="an element is in error", element_id=failed[0].task_spec.bpmn_id)
+            )
+            return
+        if instance.is_completed:
+            report.paths.append(PathResult(steps, "end", end_event=instance.outcome() or "(unnamed end event)"))
+            graph.setdefault(parent, set()).add("END")
+            return
+        key = _state_key(instance, active, explorer.flow)
+        graph.setdefault(parent, set()).add(key)
+        if key in graph:
+            path = PathResult(steps, "merged")
+            report.paths.append(path)
+            merged.append((path, key))
+            return
+        graph[key] = set()
+        report.states += 1
+        if report.states > limits.max_states or len(report.paths) >= limits.max_paths:
+            report.truncated = True
+            return
+        if len(steps) >= limits.max_depth:
+            report.paths.append(PathResult(steps, "cut-off"))
+            graph[key].add("END")  # unknown: do not call it a loop
+            return
+        moves = explorer.moves(active)
+        if not moves:
+            report.paths.append(
+                PathResult(steps, "dead-end", element_id=active[0].task_spec.bpmn_id if active else None)
+            )
+            return
+        move, others = moves[-1], moves[:-1]
+        branches = [m for m in others if explorer.claim(m.step)]
+        if len(branches) < len(others):
+            graph[key].add("END")  # a move seen elsewhere is not followed again: assume it can end
+        if branches:
+            state = engine.dump(instance)
+            stack.extend(_Pending(state, explorer.clock.now(), steps, m, key) for m in reversed(branches))
+        parent = key
+
+
+def _can_end(graph: dict[Any, set[Any]]) -> set[Any]:
+    """States from which some explored path reaches an end event."""
+    incoming: dict[Any, set[Any]] = {}
+    for source, targets in graph.items():
+        for target in targets:
+            incoming.setdefault(target, set()).add(source)
+    ending, todo = set(), ["END"]
+    while todo:
+        current = todo.pop()
+        if current in ending:
+            continue
+        ending.add(current)
+        todo.extend(incoming.get(current, ()))
+    return ending
+
+
+def _state_key(instance: Instance, active: list[Any], flow: FlowAnalysis) -> tuple[Any, ...]:
+    """What can still matter about a state: its active elements and the live steering values."""
+    workflow = instance.workflow
+    names = sorted(f"{t.task_spec.name}:{t.state}" for t in active)
+    live = set().union(*(flow.live_after(t.task_spec.name) for t in active)) if active else set()
+    live |= set().union(*(flow.reads.get(t.task_spec.name, set()) for t in active)) if active else set()
+    data = dict(workflow.last_task.data) if workflow.last_task is not None else {}
+    for task in active:
+        data.update(task.data)
+    today = instance.workflow.script_engine.environment.globals["today"]()
+    values = sorted((name, repr(flow.abstract(name, data.get(name), dt.date.fromisoformat(today)))) for name in live)
+    return (tuple(names), tuple(values))
+
+
+def _named_end_events(model: ProcessModel) -> list[str]:
+    return sorted(
+        {s.bpmn_name for s in model.spec.task_specs.values() if type(s).__name__ == "EndEvent" and s.bpmn_name}
+    )
+
+
+def message_definitions(model: ProcessModel) -> list[str]:
+    """Names of the messages the model's catch events wait for."""
+    names = set()
+    for spec in model.all_task_specs():
+        for definition in _definitions_of(getattr(spec, "event_definition", None)):
+            if isinstance(definition, MessageEventDefinition):
+                names.add(definition.name)
+    return sorted(names)
+
+
+__all__ = ["DryRunReport", "Limits", "PathResult", "Step", "dry_run", "task_properties"]
+
+
+def timer_problems(model: ProcessModel, data: dict[str, Any], now: dt.datetime) -> list[Any]:
+    """Evaluate every timer expression in the sandbox with sample data (and what the model's scripts
+    compute from it); each must give an ISO date/datetime, duration or cycle of its kind."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+        CycleTimerEventDefinition,
+        DurationTimerEventDefinition,
+        TimerEventDefinition,
+    )
+
+    from .definitions import Problem
+    from .runtime import RestrictedEnvironment
+    from .sandbox import function_library
+
+    environment = RestrictedEnvironment(function_library(lambda: now, lambda kind, target: None))
+    scope = dict(data)
+    scripts = [s.script for s in model.all_task_specs() if getattr(s, "script", None)]
+    for _ in range(2):  # a second round for scripts that read what a later one computes
+        for script in scripts:
+            trial = dict(scope)
+            try:
+                environment.execute(script, trial)
+            except Exception:  # noqa: BLE001, S112 - sample data cannot satisfy every script; the dry run runs them for real
+                continue
+            scope.update(trial)
+    problems = []
+    for spec in model.all_task_specs():
+        for definition in _definitions_of(getattr(spec, "event_definition", None)):
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            try:
+                value = environment.evaluate(definition.expression, dict(scope))
+                if isinstance(definition, CycleTimerEventDefinition):
+                    TimerEventDefinition.parse_iso_recurring_interval(str(value))
+                elif isinstance(definition, DurationTimerEventDefinition):
+                    TimerEventDefinition.parse_iso_duration(str(value))
+                elif not isinstance(TimerEventDefinition.parse_time_or_duration(str(value)), dt.datetime):
+                    raise ValueError(f"{value!r} is a duration, not a date")
+            except NameError as error:
+                problems.append(
+                    Problem(f"timer {definition.expression!r} reads a value nothing sets ({error})", None, spec.bpmn_id)
+                )
+            except Exception as error:  # noqa: BLE001 - any failure means the timer cannot be evaluated
+                problems.append(
+                    Problem(
+                        f"timer {definition.expression!r} does not give an ISO date, duration or cycle "
+                        f"({type(error).__name__}: {error})",
+                        None,
+                        spec.bpmn_id,
+                    )
+                )
+    return problems

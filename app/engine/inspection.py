@@ -1,0 +1,147 @@
+"""Reading and adjusting one instance for the monitoring pages: where its tokens are, which path it
+took, the data of a failing element, and moving a task's deadline (its timers follow)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from .definitions import task_properties
+from .runtime import Instance, TaskNotReady
+
+ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+@dataclass
+class ElementStates:
+    """Diagram element ids by what happened to them in one instance."""
+
+    completed: list[str] = field(default_factory=list)
+    active: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    path: list[tuple[str, str]] = field(default_factory=list)  # (source, target) pairs that were followed
+
+
+def _bpmn_id(task: Any) -> str | None:
+    bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+    return str(bpmn_id) if bpmn_id else None
+
+
+def element_states(instance: Instance) -> ElementStates:
+    states = ElementStates()
+    completed: set[str] = set()
+    active: set[str] = set()
+    errors: set[str] = set()
+    path: set[tuple[str, str]] = set()
+    for task in instance.workflow.get_tasks():
+        bpmn_id = _bpmn_id(task)
+        if bpmn_id is None:
+            continue
+        if task.state == TaskState.COMPLETED:
+            completed.add(bpmn_id)
+        elif task.state == TaskState.ERROR:
+            errors.add(bpmn_id)
+        elif task.state & ACTIVE:
+            active.add(bpmn_id)
+        else:
+            continue
+        source = _reached_from(task)
+        if source is not None:
+            path.add((source, bpmn_id))
+    states.completed = sorted(completed - active - errors)
+    states.active, states.errors, states.path = sorted(active), sorted(errors), sorted(path)
+    return states
+
+
+def _reached_from(task: Any) -> str | None:
+    """The diagram element the token came from (skipping the engine's own hidden tasks)."""
+    parent = task.parent
+    while parent is not None and _bpmn_id(parent) is None:
+        parent = parent.parent
+    return _bpmn_id(parent) if parent is not None else None
+
+
+# --- a failing element's data ----------------------------------------------------------------------
+
+
+def _failing_task(instance: Instance) -> Any | None:
+    failed = instance.workflow.get_tasks(state=TaskState.ERROR)
+    return failed[0] if failed else None
+
+
+def failing_element_data(instance: Instance) -> dict[str, Any]:
+    """The data the failing element ran with (empty when nothing is in error)."""
+    task = _failing_task(instance)
+    return dict(task.data) if task is not None else {}
+
+
+def correct_failing_element_data(instance: Instance, changes: dict[str, Any]) -> None:
+    """Replace values in the failing element's data before it is run again."""
+    task = _failing_task(instance)
+    if task is None:
+        raise TaskNotReady("no element is in error")
+    task.set_data(**changes)
+
+
+# --- deadlines -------------------------------------------------------------------------------------
+
+
+def due_variable(instance: Instance, task_id: str) -> str | None:
+    """The data variable holding a ready task's due date (its ``dueDate`` property)."""
+    return task_properties(_ready_task(instance, task_id).task_spec).get("dueDate") or None
+
+
+def move_deadline(instance: Instance, task_id: str, new_due: dt.date) -> tuple[str, str | None]:
+    """Set a ready task's due date and re-arm its waiting deadline timers (reminder and overdue) so
+    they fire against the new date. Returns (variable, previous value). Timers that have already
+    fired stay fired: the reminder or escalation they started has happened."""
+    task = _ready_task(instance, task_id)
+    variable = task_properties(task.task_spec).get("dueDate")
+    if not variable:
+        raise TaskNotReady(f"{task.task_spec.bpmn_id} has no deadline")
+    previous = task.data.get(variable)
+    value = new_due.isoformat()
+    task.set_data(**{variable: value})
+    # Timers take their data from the engine's split task above them each time they are refreshed.
+    task.parent.set_data(**{variable: value})
+    for timer in _deadline_timers(instance, task):
+        timer.set_data(**{variable: value})
+        timer.internal_data.pop("event_value", None)
+        timer.internal_data.pop("event_fired", None)
+    instance.run()
+    return variable, (str(previous) if previous else None)
+
+
+def _deadline_timers(instance: Instance, task: Any) -> list[Any]:
+    """Waiting timer boundary events attached to the task."""
+    attached = task.task_spec.bpmn_id
+    return [
+        t for t in instance.workflow.get_tasks(state=TaskState.WAITING)
+        if isinstance(t.task_spec, BoundaryEvent)
+        and isinstance(t.task_spec.event_definition, TimerEventDefinition)
+        and t.parent is task.parent
+        and _attached_to(t) == attached
+    ]
+
+
+def _attached_to(timer: Any) -> str | None:
+    """The task a boundary event sits on: its sibling under the engine's boundary parent."""
+    siblings = [s for s in timer.parent.children if not isinstance(s.task_spec, BoundaryEvent)]
+    return _bpmn_id(siblings[0]) if siblings else None
+
+
+def _ready_task(instance: Instance, task_id: str) -> Any:
+    try:
+        task = instance.workflow.get_task_from_id(UUID(task_id))
+    except (ValueError, KeyError, SpiffWorkflowException):
+        raise TaskNotReady(task_id) from None
+    if task is None or task.state != TaskState.READY:
+        raise TaskNotReady(task_id)
+    return task

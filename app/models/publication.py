@@ -1,0 +1,74 @@
+"""Published reports (the only table the public pages read), the managed list of themes, and the
+lessons projections (themes tagged on each review, recommendations with their status) that the
+monitoring pages count without loading case data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import JsonDocument, UtcDateTime
+
+
+class PublishedReport(db.Model):  # type: ignore[name-defined]
+    """A snapshot of the anonymised report taken when it was published. It holds only what was
+    checked and approved for publication, so the public pages never read case data."""
+
+    __tablename__ = "published_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_instance.id", ondelete="SET NULL"), unique=True, nullable=True
+    )
+    title: Mapped[str] = mapped_column(String(250))
+    published_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    offence_type: Mapped[str] = mapped_column(String(80), index=True)
+    offence_title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    themes: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    published_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class Theme(db.Model):  # type: ignore[name-defined]
+    """One entry of the managed list of themes that findings and recommendations are tagged with."""
+
+    __tablename__ = "theme"
+
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReviewTheme(db.Model):  # type: ignore[name-defined]
+    """A theme tagged on a review's findings, dated when it was tagged."""
+
+    __tablename__ = "review_theme"
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
+    theme_code: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+    tagged_on: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class RecommendationRecord(db.Model):  # type: ignore[name-defined]
+    """One recommendation of a report sent to the provider, with the provider's response and progress."""
+
+    __tablename__ = "recommendation_record"
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    addressee: Mapped[str] = mapped_column(String(60), index=True)
+    level: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    themes: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    response: Mapped[str | None] = mapped_column(String(20))
+    target_date: Mapped[dt.date | None] = mapped_column(Date)
+    progress: Mapped[str | None] = mapped_column(String(20))
+    sent_on: Mapped[dt.date] = mapped_column(Date, index=True)

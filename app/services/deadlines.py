@@ -1,0 +1,77 @@
+"""Deadline extensions: a manager moves a task's due date; the task's timers follow the new date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from ..engine.inspection import move_deadline
+from ..extensions import db
+from ..models import DeadlineExtension, Task, User
+from .access import MANAGING_ROLES, require_role
+from .audit import record_event
+from .errors import Conflict, Invalid
+from .progress import advance, lock_instance
+from .runtime import now, transactional
+from .tasks import get_task
+
+
+def check_extension(task: Task, new_due: dt.date | None, reason: str, today: dt.date) -> dict[str, list[str]]:
+    """What is wrong with a requested extension (field -> messages); empty when it can be granted."""
+    problems: dict[str, list[str]] = {}
+    if new_due is None:
+        problems["new_due"] = ["Enter the new due date"]
+    elif task.due_on is not None and new_due <= task.due_on:
+        problems["new_due"] = [f"The new due date must be after the current one, {_long(task.due_on)}"]
+    elif new_due < today:
+        problems["new_due"] = ["The new due date must be today or in the future"]
+    if not reason.strip():
+        problems["reason"] = ["Enter the reason for the extension"]
+    return problems
+
+
+def _long(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+@transactional
+def extend_deadline(user: User, task_id: str, new_due: dt.date | None, reason: str) -> DeadlineExtension:
+    require_role(user, MANAGING_ROLES, "extend deadlines")
+    task = get_task(user, task_id)
+    lock_instance(task.instance_id)
+    db.session.refresh(task)
+    if task.state != "ready":
+        raise Conflict("This task has already been completed or is no longer needed.")
+    if task.due_on is None:
+        raise Conflict("This task has no deadline to extend.")
+    if task.instance.status not in ("running", "waiting", "suspended"):
+        raise Conflict(f"The case is {task.instance.status}; its deadlines cannot be changed.")
+    problems = check_extension(task, new_due, reason, now().date())
+    if problems:
+        raise Invalid("The extension has errors.", problems)
+    assert new_due is not None
+    previous_due = task.due_on
+    moved = advance(task.instance, user.username, lambda instance: move_deadline(instance, task.id, new_due))
+    if moved is None:
+        raise Conflict("The deadline could not be moved: the case went into error.")
+    variable, _ = moved
+    extension = DeadlineExtension(
+        instance_id=task.instance_id, task_id=task.id, bpmn_id=task.bpmn_id, stage=task.stage, due_variable=variable,
+        previous_due=previous_due, new_due=new_due, reason=reason.strip(), approved_by=user.username,
+        approved_at=now(),
+    )
+    db.session.add(extension)
+    record_event(
+        task.instance, user.username, "deadline-extended",
+        f"'{task.name}' extended from {_long(previous_due)} to {_long(new_due)}: {reason.strip()}",
+        task_id=task.id, previous_due=previous_due.isoformat(), new_due=new_due.isoformat(), reason=reason.strip(),
+        approved_by=user.username, variable=variable,
+    )
+    return extension
+
+
+def extensions_of(instance_id: int) -> list[DeadlineExtension]:
+    query = select(DeadlineExtension).where(DeadlineExtension.instance_id == instance_id)
+    return list(db.session.scalars(query.order_by(DeadlineExtension.approved_at, DeadlineExtension.id)))
+

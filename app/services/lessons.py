@@ -1,0 +1,339 @@
+"""Lessons learned across reviews: the managed list of themes, the themes tagged on each review,
+the recommendations with their status, the figures the monitoring pages show and the periodic digest.
+
+The figures read two projection tables written when tasks are completed (``review_theme``,
+``recommendation_record``), never the case data of every case.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from ..engine import Form
+from ..extensions import db
+from ..models import ProcessInstance, PublishedReport, RecommendationRecord, ReviewTheme, Theme, User
+from .access import MANAGING_ROLES, require_role
+from .errors import Invalid, NotFound
+from .reports import ADDRESSEES, STATUSES, parse_date, recommendation_status
+from .runtime import now, transactional
+
+OPTIONS_KEYWORD = "x-sfo-options"  # a field whose choices are the managed list named here
+DEFAULT_THEMES = (
+    ("risk_assessment", "Assessment of risk of serious harm"),
+    ("risk_management", "Risk management planning"),
+    ("sentence_planning", "Sentence planning and delivery"),
+    ("enforcement_and_recall", "Enforcement and recall"),
+    ("domestic_abuse", "Domestic abuse"),
+    ("child_safeguarding", "Safeguarding children"),
+    ("adult_safeguarding", "Safeguarding adults"),
+    ("information_sharing", "Information sharing with partners"),
+    ("mappa", "MAPPA management"),
+    ("management_oversight", "Management oversight"),
+    ("workload_and_staffing", "Workload and staffing"),
+    ("mental_health", "Mental health"),
+    ("substance_misuse", "Substance misuse"),
+    ("accommodation", "Accommodation"),
+    ("diversity_and_needs", "Responding to diversity and individual needs"),
+)
+
+
+# --- the managed list ------------------------------------------------------------------------------
+
+
+def ensure_default_themes() -> None:
+    """Seed the list the first time it is needed; after that managers own it."""
+    if db.session.scalar(select(Theme.code).limit(1)) is None:
+        db.session.add_all(
+            Theme(code=code, title=title, active=True, position=n) for n, (code, title) in enumerate(DEFAULT_THEMES)
+        )
+        db.session.flush()
+
+
+def list_themes(*, active_only: bool = False) -> list[Theme]:
+    ensure_default_themes()
+    query = select(Theme).order_by(Theme.position, Theme.title)
+    return list(db.session.scalars(query.where(Theme.active) if active_only else query))
+
+
+def theme_titles() -> dict[str, str]:
+    return {theme.code: theme.title for theme in list_themes()}
+
+
+def _code_for(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")[:60]
+
+
+@transactional
+def add_theme(user: User, title: str) -> Theme:
+    require_role(user, MANAGING_ROLES, "change the list of themes")
+    title = " ".join((title or "").split())
+    if not title:
+        raise Invalid("Enter the theme.", {"title": ["Enter the name of the theme"]})
+    if len(title) > 200:
+        raise Invalid("The theme is too long.", {"title": ["The name of the theme must be 200 characters or fewer"]})
+    themes = list_themes()
+    code = _code_for(title)
+    if not code or any(t.code == code or t.title.lower() == title.lower() for t in themes):
+        raise Invalid("That theme is already in the list.", {"title": ["That theme is already in the list"]})
+    theme = Theme(code=code, title=title, active=True, position=max((t.position for t in themes), default=0) + 1)
+    db.session.add(theme)
+    return theme
+
+
+@transactional
+def update_theme(user: User, code: str, *, title: str | None = None, active: bool | None = None) -> Theme:
+    require_role(user, MANAGING_ROLES, "change the list of themes")
+    ensure_default_themes()
+    theme = db.session.get(Theme, code)
+    if theme is None:
+        raise NotFound("There is no such theme.")
+    if title is not None:
+        title = " ".join(title.split())
+        if not title or len(title) > 200:
+            raise Invalid("Enter the theme.", {"title": ["Enter the name of the theme (200 characters or fewer)"]})
+        theme.title = title
+    if active is not None:
+        theme.active = active
+    return theme
+
+
+def _uses_themes(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    if schema.get(OPTIONS_KEYWORD) == "themes":
+        return True
+    return any(_uses_themes(child) for child in (schema.get("properties") or {}).values()) or _uses_themes(
+        schema.get("items")
+    )
+
+
+def _with_options(schema: Any, options: list[dict[str, str]]) -> Any:
+    if not isinstance(schema, dict):
+        return schema
+    changed = dict(schema)
+    if schema.get(OPTIONS_KEYWORD) == "themes":
+        changed["items"] = {**(schema.get("items") or {}), "oneOf": options}
+        return changed
+    if isinstance(schema.get("properties"), dict):
+        changed["properties"] = {k: _with_options(v, options) for k, v in schema["properties"].items()}
+    if isinstance(schema.get("items"), dict):
+        changed["items"] = _with_options(schema["items"], options)
+    return changed
+
+
+def with_managed_options(form: Form) -> Form:
+    """The form with each field marked ``x-sfo-options: themes`` (at any depth) offering the active themes."""
+    if not _uses_themes(form.schema):
+        return form
+    options = [{"const": t.code, "title": t.title} for t in list_themes(active_only=True)]
+    return replace(form, schema=_with_options(form.schema, options))
+
+
+# --- the projections, kept up to date as tasks are completed ----------------------------------------
+
+
+def tagged_themes(schema: dict[str, Any], data: dict[str, Any]) -> list[str] | None:
+    for name, spec in (schema.get("properties") or {}).items():
+        if isinstance(spec, dict) and spec.get(OPTIONS_KEYWORD) == "themes" and isinstance(data.get(name), list):
+            return [str(code) for code in data[name]]
+    return None
+
+
+def record_themes(instance: ProcessInstance, codes: list[str]) -> None:
+    db.session.execute(delete(ReviewTheme).where(ReviewTheme.instance_id == instance.id))
+    today = now().date()
+    db.session.add_all(
+        ReviewTheme(instance_id=instance.id, theme_code=code, tagged_on=today) for code in dict.fromkeys(codes)
+    )
+    published = db.session.scalar(select(PublishedReport).where(PublishedReport.instance_id == instance.id))
+    if published is not None:
+        published.themes = list(dict.fromkeys(codes))
+
+
+def sync_recommendations(instance: ProcessInstance) -> None:
+    """Rewrite the case's recommendation rows from its data once the report has been sent."""
+    case = instance.data or {}
+    sent_on = parse_date(case.get("report_sent_on"))
+    if sent_on is None:
+        return
+    responses = {r.get("recommendation"): r for r in case.get("responses") or [] if isinstance(r, dict)}
+    progress = {p.get("recommendation"): p for p in case.get("recommendation_progress") or [] if isinstance(p, dict)}
+    themes = {t.get("recommendation"): t for t in case.get("recommendation_themes") or [] if isinstance(t, dict)}
+    db.session.execute(delete(RecommendationRecord).where(RecommendationRecord.instance_id == instance.id))
+    for number, item in enumerate(case.get("recommendations") or [], start=1):
+        answer = responses.get(number, {})
+        db.session.add(
+            RecommendationRecord(
+                instance_id=instance.id,
+                number=number,
+                addressee=str(item.get("addressee") or ""),
+                level=str(item.get("level") or ""),
+                text=str(item.get("text") or ""),
+                response=answer.get("response"),
+                target_date=parse_date(answer.get("target_date")),
+                progress=progress.get(number, {}).get("status"),
+                themes=list(themes.get(number, {}).get("themes") or []),
+                sent_on=sent_on,
+            )
+        )
+
+
+RECOMMENDATION_FIELDS = {"qa_decision", "responses", "recommendation_progress", "recommendation_themes"}
+
+
+def after_task_completed(instance: ProcessInstance, schema: dict[str, Any], data: dict[str, Any]) -> None:
+    codes = tagged_themes(schema, data)
+    if codes is not None:
+        record_themes(instance, codes)
+    if RECOMMENDATION_FIELDS & set(data):
+        sync_recommendations(instance)
+
+
+# --- figures ---------------------------------------------------------------------------------------
+
+
+def period_of(day: dt.date, by: str) -> str:
+    return str(day.year) if by == "year" else f"{day.year} Q{(day.month - 1) // 3 + 1}"
+
+
+@dataclass(frozen=True)
+class ThemeFigures:
+    periods: list[str]
+    rows: list[tuple[str, str, list[int], int]]  # code, title, reviews per period, reviews in all
+    reviews: int
+    recommendations: dict[str, int]  # theme code -> recommendations tagged with it
+
+
+def theme_counts(by: str = "quarter", start: dt.date | None = None, end: dt.date | None = None) -> ThemeFigures:
+    """Reviews tagged with each theme, per quarter (or year), between two dates inclusive."""
+    query = select(ReviewTheme.theme_code, ReviewTheme.tagged_on, ReviewTheme.instance_id)
+    if start:
+        query = query.where(ReviewTheme.tagged_on >= start)
+    if end:
+        query = query.where(ReviewTheme.tagged_on <= end)
+    tagged = db.session.execute(query).all()
+    counts: Counter[tuple[str, str]] = Counter((code, period_of(day, by)) for code, day, _ in tagged)
+    periods = sorted({period for _, period in counts})
+    titles = theme_titles()
+    codes = list(titles) + sorted({code for code, _ in counts} - set(titles))
+    rows = [
+        (code, titles.get(code, code), [counts[(code, p)] for p in periods], sum(counts[(code, p)] for p in periods))
+        for code in codes
+    ]
+    return ThemeFigures(periods, sorted(rows, key=lambda r: -r[3]), len({i for _, _, i in tagged}),
+                        recommendation_theme_counts(start, end))
+
+
+def recommendation_theme_counts(start: dt.date | None = None, end: dt.date | None = None) -> dict[str, int]:
+    """Recommendations (in reports sent between the dates) tagged with each theme."""
+    query = select(RecommendationRecord.themes)
+    if start:
+        query = query.where(RecommendationRecord.sent_on >= start)
+    if end:
+        query = query.where(RecommendationRecord.sent_on <= end)
+    return dict(Counter(code for themes in db.session.scalars(query) for code in set(themes or [])))
+
+
+@dataclass(frozen=True)
+class RecommendationFigures:
+    statuses: tuple[str, ...]
+    rows: list[tuple[str, list[int], int]]  # addressee title, count per status, total
+    totals: list[int]
+
+
+def recommendation_counts(
+    today: dt.date, start: dt.date | None = None, end: dt.date | None = None
+) -> RecommendationFigures:
+    query = select(RecommendationRecord)
+    if start:
+        query = query.where(RecommendationRecord.sent_on >= start)
+    if end:
+        query = query.where(RecommendationRecord.sent_on <= end)
+    table: dict[str, Counter[str]] = defaultdict(Counter)
+    for record in db.session.scalars(query):
+        table[record.addressee][recommendation_status(record.response, record.target_date, record.progress, today)] += 1
+    order = list(ADDRESSEES) + sorted(set(table) - set(ADDRESSEES))
+    rows = [(ADDRESSEES.get(a, a), [table[a][s] for s in STATUSES], sum(table[a].values())) for a in order]
+    return RecommendationFigures(STATUSES, rows, [sum(table[a][s] for a in table) for s in STATUSES])
+
+
+# --- the digest ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    reference: str
+    tagged_on: dt.date
+    themes: list[str]
+    lessons: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    start: dt.date
+    end: dt.date
+    themes: ThemeFigures
+    recommendations: RecommendationFigures
+    entries: list[DigestEntry]
+
+
+def lessons_digest(start: dt.date, end: dt.date, today: dt.date) -> Digest:
+    """Themes and lessons of the reviews tagged between ``start`` and ``end``."""
+    rows = db.session.execute(
+        select(ReviewTheme.instance_id, ReviewTheme.theme_code, ReviewTheme.tagged_on).where(
+            ReviewTheme.tagged_on >= start, ReviewTheme.tagged_on <= end
+        )
+    ).all()
+    titles = theme_titles()
+    by_case: dict[int, list[str]] = defaultdict(list)
+    tagged_on: dict[int, dt.date] = {}
+    for instance_id, code, day in rows:
+        by_case[instance_id].append(titles.get(code, code))
+        tagged_on[instance_id] = day
+    entries = []
+    if by_case:
+        for instance in db.session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(by_case))):
+            lessons = str((instance.data or {}).get("lessons_for_dissemination") or "")
+            entries.append(
+                DigestEntry(instance.business_key, tagged_on[instance.id], sorted(by_case[instance.id]), lessons)
+            )
+    entries.sort(key=lambda e: (e.tagged_on, e.reference))
+    return Digest(start, end, theme_counts("quarter", start, end), recommendation_counts(today, start, end), entries)
+
+
+def digest_csv(digest: Digest) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "case_reference", "tagged_on", "theme", "count", "lessons"])
+    for _, title, _, total in digest.themes.rows:
+        if total:
+            writer.writerow(["theme", "", "", title, total, ""])
+    for entry in digest.entries:
+        writer.writerow(
+            [
+                "review",
+                entry.reference,
+                entry.tagged_on.isoformat(),
+                "; ".join(entry.themes),
+                "",
+                _safe_cell(entry.lessons),
+            ]
+        )
+    for addressee, counts, _ in digest.recommendations.rows:
+        for status, count in zip(digest.recommendations.statuses, counts, strict=True):
+            if count:
+                writer.writerow(["recommendations", "", "", f"{addressee}: {status}", count, ""])
+    return out.getvalue()
+
+
+def _safe_cell(text: str) -> str:
+    """Text that a spreadsheet will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

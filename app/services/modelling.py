@@ -1,0 +1,397 @@
+"""The process owner's use cases: drafts, checks and dry run before deploy, deploy, compare, migrate,
+import and export in the SpiffArena process-model layout."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..engine import DefinitionInvalid
+from ..engine.compare import Comparison, compare
+from ..engine.dryrun import DRY_RUN_START, DryRunReport, dry_run, timer_problems
+from ..engine.migration import MigrationCheck, check_migration, migrate
+from ..extensions import db
+from ..models import ProcessDefinition, ProcessDraft, ProcessInstance, Task, User
+from ..models.instances import OPEN_STATUSES
+from .access import DEPLOYING_ROLES, require_role
+from .audit import record_event
+from .definitions import (
+    DEFINITION_SUFFIXES,
+    check_files,
+    deploy_files,
+    get_definition_version,
+    get_latest_definition,
+    latest_definition,
+    list_latest_definitions,
+    list_versions,
+    problems_as_fields,
+)
+from .errors import Invalid, NotFound
+from .progress import save, task_title
+from .runtime import now, runtime, transactional
+from .sample_data import sample_for
+
+MAX_IMPORT_FILES = 200
+METADATA = "process_model.json"
+
+
+def require_owner(user: User) -> None:
+    require_role(user, DEPLOYING_ROLES, "edit and deploy process models")
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    definition: ProcessDefinition
+    open_cases: int
+
+
+def running_counts(key: str) -> dict[int, int]:
+    """Open cases per version number of a process."""
+    query = (
+        select(ProcessDefinition.version, func.count(ProcessInstance.id))
+        .join(ProcessInstance, ProcessInstance.definition_id == ProcessDefinition.id)
+        .where(ProcessDefinition.key == key, ProcessInstance.status.in_(OPEN_STATUSES))
+        .group_by(ProcessDefinition.version)
+    )
+    return {version: count for version, count in db.session.execute(query)}
+
+
+def process_list(user: User) -> list[tuple[ProcessDefinition, dict[int, int]]]:
+    require_owner(user)
+    return [(d, running_counts(d.key)) for d in list_latest_definitions()]
+
+
+def version_history(user: User, key: str) -> list[VersionRow]:
+    require_owner(user)
+    counts = running_counts(key)
+    return [VersionRow(d, counts.get(d.version, 0)) for d in list_versions(key)]
+
+
+def version_files(user: User, key: str, version: int) -> dict[str, bytes]:
+    require_owner(user)
+    return get_definition_version(key, version).files()
+
+
+def version_file(user: User, key: str, version: int, name: str) -> bytes:
+    files = version_files(user, key, version)
+    if name not in files:
+        raise NotFound(f"Version {version} of {key} has no file called {name}.")
+    return files[name]
+
+
+# --- drafts ------------------------------------------------------------------------------------
+
+
+def get_draft(key: str) -> ProcessDraft | None:
+    return db.session.get(ProcessDraft, key)
+
+
+def working_files(user: User, key: str) -> dict[str, bytes]:
+    """The draft's files, or the latest version's when there is no draft."""
+    require_owner(user)
+    draft = get_draft(key)
+    if draft is not None:
+        return {name: text.encode() for name, text in draft.files.items()}
+    return get_latest_definition(key).files()
+
+
+@transactional
+def save_draft(user: User, key: str, changed: dict[str, bytes], removed: tuple[str, ...] = ()) -> ProcessDraft:
+    """Replace (or add) whole files in the process's draft; started from the latest version."""
+    require_owner(user)
+    _check_names(changed)
+    files = working_files(user, key)
+    files.update(changed)
+    for name in removed:
+        files.pop(name, None)
+    draft = get_draft(key) or ProcessDraft(key=key, base_version=get_latest_definition(key).version)
+    draft.files = {name: _text(content, name) for name, content in files.items()}
+    draft.updated_by, draft.updated_at = user.username, now()
+    db.session.add(draft)
+    return draft
+
+
+@transactional
+def discard_draft(user: User, key: str) -> None:
+    require_owner(user)
+    draft = get_draft(key)
+    if draft is not None:
+        db.session.delete(draft)
+
+
+def _check_names(files: dict[str, bytes]) -> None:
+    bad = [n for n in files if not n.endswith(DEFINITION_SUFFIXES) or "/" in n or "\\" in n or n.startswith(".")]
+    if bad:
+        raise Invalid("Only .bpmn, .dmn and .json files can be added.", {n: ["Unsupported file."] for n in bad})
+
+
+def _text(content: bytes, name: str) -> str:
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid("Files must be UTF-8 text.", {name: ["This file is not UTF-8 text."]}) from None
+
+
+# --- checks and the dry run --------------------------------------------------------------------
+
+
+@dataclass
+class CheckResult:
+    problems: dict[str, list[str]]
+    report: DryRunReport | None
+    key: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.report is not None and self.report.ok
+
+
+def check_and_dry_run(files: dict[str, bytes]) -> CheckResult:
+    """Every check, then (when they pass) the dry run; never raises for a bad model."""
+    try:
+        model = check_files(files)
+    except Invalid as invalid:
+        return CheckResult(invalid.fields or {"_files": [invalid.message]}, None)
+    data = sample_data_for(model)
+    timers = timer_problems(model, data, DRY_RUN_START)
+    if timers:
+        return CheckResult(problems_as_fields(DefinitionInvalid(timers)), None, model.key)
+    start = model.start_form()
+    start_data = sample_for(start.schema, {}, DRY_RUN_START.date()) if start else {}
+    report = dry_run(model, start_data, sample_for)
+    problems: dict[str, list[str]] = {}
+    for path in report.blocking:
+        problems.setdefault(path.element_id or "_dry_run", []).append(f"Dry run: {path.describe()}")
+    return CheckResult(problems, report, model.key)
+
+
+def sample_data_for(model: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name, form in sorted(model.forms.items()):
+        if "uischema" not in name.lower():
+            data.update(sample_for(form, {}, DRY_RUN_START.date()))
+    return data
+
+
+def deploy(user: User, files: dict[str, bytes], key: str | None = None) -> tuple[Any, CheckResult]:
+    """Check, dry-run, then deploy as version N+1; a blocking problem refuses it with every problem listed."""
+    require_owner(user)
+    result = check_and_dry_run(files)
+    if not result.ok:
+        raise Invalid(
+            f"The process model has {sum(len(v) for v in result.problems.values())} problem(s); nothing was deployed.",
+            result.problems,
+        )
+    deployed = deploy_files(files, user.username, _element_changes(result.key, files))
+    if key is not None and deployed.created:
+        discard_draft(user, key)
+    return deployed, result
+
+
+# --- compare -----------------------------------------------------------------------------------
+
+
+def files_of(definition: ProcessDefinition) -> dict[str, Any]:
+    return {"bpmn": definition.bpmn, "dmn": definition.dmn, "forms": definition.forms}
+
+
+def compare_versions(user: User, key: str, old: int, new: int) -> Comparison:
+    require_owner(user)
+    return compare(files_of(get_definition_version(key, old)), files_of(get_definition_version(key, new)))
+
+
+def _element_changes(key: str | None, files: dict[str, bytes]) -> str:
+    """What changed inside the files since the latest version of their process, for the audit trail."""
+    previous = latest_definition(key) if key else None
+    split = _split(files)
+    if previous is None or split is None:
+        return ""
+    try:
+        comparison = compare(files_of(previous), split)
+    except DefinitionInvalid:
+        return ""
+    changed = [c.element_id for c in comparison.elements][:20]
+    return f"Elements: {comparison.summary()}" + (f" ({', '.join(changed)})" if changed else "")
+
+
+def _split(files: dict[str, bytes]) -> dict[str, Any] | None:
+    split: dict[str, Any] = {"bpmn": {}, "dmn": {}, "forms": {}}
+    for name, content in files.items():
+        group = "bpmn" if name.endswith(".bpmn") else "dmn" if name.endswith(".dmn") else "forms"
+        try:
+            split[group][name] = json.loads(content) if group == "forms" else content.decode()
+        except ValueError:
+            return None
+    return split
+
+
+def compare_draft(user: User, key: str) -> Comparison | None:
+    """The draft's changes from the latest version; None while the draft cannot be read."""
+    require_owner(user)
+    split = _split(working_files(user, key))
+    if split is None:
+        return None
+    try:
+        return compare(files_of(get_latest_definition(key)), split)
+    except DefinitionInvalid:
+        return None
+
+
+# --- migration ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MigrationRow:
+    instance: ProcessInstance
+    check: MigrationCheck
+
+
+def open_instances(key: str, below: int) -> list[ProcessInstance]:
+    query = (
+        select(ProcessInstance)
+        .join(ProcessInstance.definition)
+        .where(
+            ProcessInstance.process_key == key,
+            ProcessInstance.status.in_(OPEN_STATUSES),
+            ProcessDefinition.version < below,
+        )
+        .order_by(ProcessInstance.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def migration_preview(user: User, key: str, version: int) -> list[MigrationRow]:
+    require_owner(user)
+    target = runtime().model_for(get_definition_version(key, version))
+    return [MigrationRow(row, check_migration(row.state, target)) for row in open_instances(key, version)]
+
+
+@transactional
+def migrate_instances(
+    user: User, key: str, version: int, instance_ids: list[int] | None = None
+) -> tuple[list[int], dict[int, str]]:
+    """Move the chosen (or all eligible) open cases to ``version``; returns (moved, refused with why)."""
+    require_owner(user)
+    definition = get_definition_version(key, version)
+    target = runtime().model_for(definition)
+    moved, refused = [], {}
+    for row in open_instances(key, version):
+        if instance_ids is not None and row.id not in instance_ids:
+            continue
+        check = check_migration(row.state, target)
+        if not check.eligible:
+            refused[row.id] = "; ".join(check.reasons)
+            continue
+        old_version = row.definition.version
+        instance = migrate(runtime().engine, row.state, target)
+        row.definition_id, row.definition = definition.id, definition
+        save(row, instance, user.username)
+        for human in instance.ready_human_tasks():
+            task = db.session.get(Task, human.id)
+            if task is not None and task.state == "ready":
+                task.name = task_title(human)
+        record_event(
+            row,
+            user.username,
+            "migrated",
+            f"Moved from version {old_version} to version {version}.",
+            from_version=old_version,
+            to_version=version,
+        )
+        moved.append(row.id)
+    if instance_ids is not None:
+        for missing in set(instance_ids) - set(moved) - set(refused):
+            refused[missing] = "the case is not open on an older version of this process"
+    return moved, refused
+
+
+# --- import and export (SpiffArena process-model folder) ---------------------------------------
+
+
+def export_zip(user: User, key: str, version: int) -> bytes:
+    require_owner(user)
+    definition = get_definition_version(key, version)
+    files = definition.files()
+    primary = _primary_file(definition)
+    metadata = {
+        "display_name": definition.name,
+        "description": definition.change_summary or "",
+        "primary_file_name": primary,
+        "primary_process_id": definition.key,
+        "files": sorted(files),
+        "metadata_extraction_paths": None,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            content = files[name]
+            if name.endswith(".json"):
+                content = json.dumps(json.loads(content), indent=2).encode()
+            archive.writestr(f"{key}/{name}", content)
+        archive.writestr(f"{key}/{METADATA}", json.dumps(metadata, indent=2))
+    return buffer.getvalue()
+
+
+def _primary_file(definition: ProcessDefinition) -> str:
+    marker = f'id="{definition.key}"'
+    return next((n for n in sorted(definition.bpmn) if marker in definition.bpmn[n]), sorted(definition.bpmn)[0])
+
+
+def read_zip(content: bytes, limit: int) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The metadata and model files of a process-model folder zip (files may sit in one folder)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise Invalid(
+            "The file is not a zip archive.", {"archive": ["Choose a .zip of a process model folder."]}
+        ) from None
+    entries = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename]
+    if len(entries) > MAX_IMPORT_FILES or sum(i.file_size for i in entries) > limit:
+        raise Invalid(
+            "The archive is too large.", {"archive": [f"At most {MAX_IMPORT_FILES} files and {limit} bytes unpacked."]}
+        )
+    files: dict[str, bytes] = {}
+    metadata: dict[str, Any] = {}
+    for info in entries:
+        name = info.filename.rsplit("/", 1)[-1]
+        data = archive.read(info)
+        if name == METADATA:
+            try:
+                metadata = json.loads(data)
+            except ValueError:
+                raise Invalid("process_model.json is not valid JSON.", {METADATA: ["Not valid JSON."]}) from None
+        elif name.endswith(DEFINITION_SUFFIXES):
+            if name in files:
+                raise Invalid("The archive holds a file twice.", {name: ["This file name appears twice."]})
+            files[name] = data
+    if not metadata:
+        raise Invalid(
+            "The archive has no process_model.json.", {"archive": ["A process model folder has a process_model.json."]}
+        )
+    listed = metadata.get("files")
+    if isinstance(listed, list) and all(isinstance(n, str) for n in listed):
+        files = {n: c for n, c in files.items() if n in listed or not listed}
+    return metadata, files
+
+
+def import_zip(user: User, content: bytes, limit: int) -> tuple[Any, CheckResult]:
+    """Import a process-model folder as a new process (checked and dry-run like any deploy)."""
+    require_owner(user)
+    metadata, files = read_zip(content, limit)
+    process_id = metadata.get("primary_process_id")
+    if process_id and db.session.scalar(
+        select(ProcessDefinition.id).where(ProcessDefinition.key == process_id).limit(1)
+    ):
+        raise Invalid(
+            f"A process called {process_id} exists already.",
+            {"archive": [f"{process_id} exists: open it and upload its files to make a new version."]},
+        )
+    return deploy(user, files)

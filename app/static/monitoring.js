@@ -1,0 +1,121 @@
+// Draws the monitoring diagrams with the bpmn-js navigated viewer (loaded before this file as the
+// global BpmnJS). Each .sfo-diagram holds the URL of its BPMN and, as JSON, what to mark on it:
+//   a case: {completed, active, errors, path: [[source, target]], overlays: [{element, name, assignee, due, overdue}]}
+//   the dashboard: {heatmap: {element id: open tasks}}
+// Every page shows the same information as text, so nothing depends on this file.
+(function () {
+  'use strict'
+
+  function text (tag, className, content) {
+    var node = document.createElement(tag)
+    if (className) node.className = className
+    node.textContent = content
+    return node
+  }
+
+  function formatDate (iso) {
+    if (!iso) return 'no deadline'
+    var parts = iso.split('-')
+    var date = new Date(Date.UTC(+parts[0], +parts[1] - 1, +parts[2]))
+    return date.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+  }
+
+  function has (registry, id) {
+    return Boolean(registry.get(id))
+  }
+
+  function markCase (viewer, data) {
+    var canvas = viewer.get('canvas')
+    var registry = viewer.get('elementRegistry')
+    var overlays = viewer.get('overlays')
+    ;(data.completed || []).forEach(function (id) { if (has(registry, id)) canvas.addMarker(id, 'sfo-completed') })
+    ;(data.active || []).forEach(function (id) { if (has(registry, id)) canvas.addMarker(id, 'sfo-active') })
+    ;(data.errors || []).forEach(function (id) { if (has(registry, id)) canvas.addMarker(id, 'sfo-error') })
+    var taken = {}
+    ;(data.path || []).forEach(function (pair) { taken[pair[0] + '>' + pair[1]] = true })
+    registry.filter(function (element) { return element.type === 'bpmn:SequenceFlow' }).forEach(function (flow) {
+      if (flow.source && flow.target && taken[flow.source.id + '>' + flow.target.id]) canvas.addMarker(flow.id, 'sfo-path')
+    })
+    ;(data.overlays || []).forEach(function (task) {
+      if (!has(registry, task.element)) return
+      var box = document.createElement('div')
+      box.className = 'sfo-overlay' + (task.overdue ? ' sfo-overlay--overdue' : '')
+      box.appendChild(text('span', 'sfo-overlay__who', task.assignee))
+      box.appendChild(text('span', 'sfo-overlay__due', (task.overdue ? 'Overdue: ' : 'Due ') + formatDate(task.due)))
+      overlays.add(task.element, 'sfo-task', { position: { bottom: -4, left: 0 }, html: box })
+    })
+  }
+
+  function markHeatmap (viewer, heatmap) {
+    var canvas = viewer.get('canvas')
+    var registry = viewer.get('elementRegistry')
+    var overlays = viewer.get('overlays')
+    var counts = Object.keys(heatmap).map(function (id) { return heatmap[id] })
+    var most = Math.max.apply(null, counts.concat([1]))
+    Object.keys(heatmap).forEach(function (id) {
+      if (!has(registry, id) || !heatmap[id]) return
+      var level = Math.min(4, Math.ceil(4 * heatmap[id] / most))
+      canvas.addMarker(id, 'sfo-heat-' + level)
+      overlays.add(id, 'sfo-count', { position: { top: -12, right: 12 }, html: text('span', 'sfo-count', String(heatmap[id])) })
+    })
+  }
+
+  // The SFO diagram is far wider than the page: show its full height from the start (the viewer pans
+  // and zooms with the mouse), or centre it on the case's first failing or active element.
+  function fitHeight (viewer) {
+    var canvas = viewer.get('canvas')
+    var box = canvas.viewbox()
+    var level = Math.min(1, box.outer.height / (box.inner.height + 40))
+    canvas.viewbox({ x: box.inner.x - 20, y: box.inner.y - 20, width: box.outer.width / level, height: box.outer.height / level })
+  }
+
+  function focus (viewer, ids) {
+    var canvas = viewer.get('canvas')
+    var registry = viewer.get('elementRegistry')
+    var element = ids.map(function (id) { return registry.get(id) }).filter(Boolean)[0]
+    if (!element) {
+      fitHeight(viewer)
+      return
+    }
+    var outer = canvas.viewbox().outer
+    var width = outer.width / 0.9
+    var height = outer.height / 0.9
+    canvas.viewbox({
+      x: element.x + element.width / 2 - width / 2, y: element.y + element.height / 2 - height / 2, width: width, height: height
+    })
+  }
+
+  function draw (container) {
+    var source = container.querySelector('.sfo-diagram-data')
+    var data = source ? JSON.parse(source.textContent) : {}
+    var fallback = container.querySelector('.sfo-diagram__fallback')
+    var canvasNode = document.createElement('div')
+    canvasNode.className = 'sfo-diagram__canvas'
+    container.appendChild(canvasNode)
+    var viewer = new window.BpmnJS({ container: canvasNode })
+    return fetch(container.getAttribute('data-diagram-url'), { credentials: 'same-origin' })
+      .then(function (response) {
+        if (!response.ok) throw new Error('The diagram could not be loaded (' + response.status + ').')
+        return response.text()
+      })
+      .then(function (xml) { return viewer.importXML(xml) })
+      .then(function () {
+        if (fallback) fallback.remove()
+        if (data.heatmap) {
+          markHeatmap(viewer, data.heatmap)
+          fitHeight(viewer)
+        } else {
+          markCase(viewer, data)
+          focus(viewer, (data.errors || []).concat(data.active || []))
+        }
+        container.setAttribute('data-ready', 'true')
+      })
+      .catch(function (error) {
+        if (fallback) fallback.textContent = error.message + ' The lists on this page have the same information.'
+        container.setAttribute('data-ready', 'error')
+      })
+  }
+
+  if (!window.BpmnJS) return
+  Array.prototype.forEach.call(document.querySelectorAll('.sfo-diagram[data-diagram-url]'), draw)
+})()

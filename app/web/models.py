@@ -1,0 +1,348 @@
+"""Process models area (/process-models): versions, downloads, the diagram and form editors, checks and
+dry run, deploy, compare, migration, import and export. Process owners and admins only."""
+
+from __future__ import annotations
+
+import json
+from io import BytesIO
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from ..services import modelling
+from ..services.definitions import get_latest_definition
+from ..services.errors import Invalid
+from ..services.sample_data import sample_for
+from .auth import signed_in_user
+from .forms import render_form
+
+models = Blueprint("models", __name__, url_prefix="/process-models")
+
+
+@models.before_request
+def require_process_owner() -> None:
+    from flask_login import current_user
+
+    if current_user.is_authenticated:  # signing in is checked first, where the blueprint is registered
+        modelling.require_owner(current_user.user)
+
+
+def _error_list(fields: dict[str, list[str]]) -> list[dict[str, str]]:
+    """A GOV.UK error summary; each problem links to its element (or file) on the page."""
+    items = []
+    for key, messages in fields.items():
+        anchor = "problem-" + key.replace("/", "-").replace(".", "-")
+        for message in messages:
+            items.append({"text": f"{key}: {message}" if not key.startswith("_") else message, "href": f"#{anchor}"})
+    return items
+
+
+@models.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    return _too_large()
+
+
+def _too_large() -> tuple[str, int]:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    message = f"The upload is larger than the limit of {limit // (1024 * 1024)} MB ({limit} bytes)."
+    return render_template("models/message.html", title="The file is too large", message=message), 413
+
+
+# --- lists and downloads -------------------------------------------------------------------------
+
+
+@models.get("/")
+def process_list() -> str:
+    return render_template("models/list.html", title="Process models", rows=modelling.process_list(signed_in_user()))
+
+
+@models.get("/<key>")
+def process(key: str) -> str:
+    user = signed_in_user()
+    versions = modelling.version_history(user, key)
+    draft = modelling.get_draft(key)
+    files = sorted(modelling.working_files(user, key))
+    return render_template(
+        "models/process.html", title=versions[0].definition.name, key=key, versions=versions, draft=draft, files=files
+    )
+
+
+@models.get("/<key>/versions/<int:version>/files/<name>")
+def download(key: str, version: int, name: str) -> Response:
+    content = modelling.version_file(signed_in_user(), key, version, name)
+    return _attachment(content, name)
+
+
+@models.get("/<key>/draft/files/<name>")
+def download_draft(key: str, name: str) -> Response:
+    files = modelling.working_files(signed_in_user(), key)
+    if name not in files:
+        return Response("Not found", 404)
+    return _attachment(files[name], name)
+
+
+def _attachment(content: bytes, name: str) -> Response:
+    mimetype = (
+        "application/json"
+        if name.endswith(".json")
+        else "application/zip"
+        if name.endswith(".zip")
+        else "application/xml"
+    )
+    return send_file(BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+@models.get("/<key>/versions/<int:version>/export")
+def export(key: str, version: int) -> Response:
+    return _attachment(modelling.export_zip(signed_in_user(), key, version), f"{key}-v{version}.zip")
+
+
+# --- the diagram editor and drafts ---------------------------------------------------------------
+
+
+@models.route("/<key>/editor", methods=["GET", "POST"])
+def editor(key: str) -> Any:
+    user = signed_in_user()
+    files = modelling.working_files(user, key)
+    bpmn_names = sorted(n for n in files if n.endswith(".bpmn"))
+    name = request.values.get("file") or _main_file(key, files, bpmn_names)
+    if name not in bpmn_names:
+        return Response("Not found", 404)
+    if request.method == "POST":
+        xml = request.form.get("xml") or ""
+        modelling.save_draft(user, key, {name: xml.encode()})
+        flash(f"Saved {name} to the draft.", "success")
+        return redirect(url_for("models.editor", key=key, file=name))
+    forms = sorted(n for n in files if n.endswith(".json") and "uischema" not in n.lower())
+    ui_forms = sorted(n for n in files if n.endswith(".json") and "uischema" in n.lower())
+    return render_template(
+        "models/editor.html",
+        title=f"Edit the diagram {name}",
+        key=key,
+        name=name,
+        xml=files[name].decode(),
+        bpmn_names=bpmn_names,
+        forms=forms,
+        ui_forms=ui_forms,
+    )
+
+
+def _main_file(key: str, files: dict[str, bytes], names: list[str]) -> str:
+    return next((n for n in names if f'id="{key}"'.encode() in files[n]), names[0] if names else "")
+
+
+@models.post("/<key>/upload")
+def upload(key: str) -> Any:
+    user = signed_in_user()
+    try:
+        parts = request.files.getlist("files")
+    except RequestEntityTooLarge:
+        return _too_large()
+    files = {p.filename or "": p.read() for p in parts if p.filename}
+    if not files:
+        flash("Choose one or more .bpmn, .dmn or .json files to upload.", "error")
+        return redirect(url_for("models.process", key=key))
+    try:
+        modelling.save_draft(user, key, files)
+    except Invalid as invalid:
+        return render_template(
+            "models/message.html",
+            title="The files cannot be added",
+            message=invalid.message,
+            error_list=_error_list(invalid.fields),
+        ), 422
+    flash(f"Added {', '.join(sorted(files))} to the draft. Check it, then deploy.", "success")
+    return redirect(url_for("models.check", key=key))
+
+
+@models.post("/<key>/draft/discard")
+def discard(key: str) -> Response:
+    modelling.discard_draft(signed_in_user(), key)
+    flash("The draft was discarded.", "success")
+    return redirect(url_for("models.process", key=key))
+
+
+# --- checks, dry run and deploy ------------------------------------------------------------------
+
+
+@models.get("/<key>/check")
+def check(key: str) -> Any:
+    user = signed_in_user()
+    files = modelling.working_files(user, key)
+    result = modelling.check_and_dry_run(files)
+    changes = modelling.compare_draft(user, key)
+    status = 200 if result.ok else 422
+    return render_template(
+        "models/check.html",
+        title="Check and dry run",
+        key=key,
+        result=result,
+        changes=changes,
+        error_list=_error_list(result.problems),
+        draft=modelling.get_draft(key),
+    ), status
+
+
+@models.post("/<key>/deploy")
+def deploy(key: str) -> Any:
+    user = signed_in_user()
+    files = modelling.working_files(user, key)
+    try:
+        deployed, _ = modelling.deploy(user, files, key)
+    except Invalid as invalid:
+        result = modelling.check_and_dry_run(files)
+        return render_template(
+            "models/check.html",
+            title="Check and dry run",
+            key=key,
+            result=result,
+            changes=modelling.compare_draft(user, key),
+            error_list=_error_list(invalid.fields),
+            draft=modelling.get_draft(key),
+        ), 422
+    flash(deployed.summary, "success")
+    return redirect(url_for("models.process", key=deployed.definition.key))
+
+
+@models.route("/new", methods=["GET", "POST"])
+def new_process() -> Any:
+    """Upload .bpmn/.dmn/.json files (from another modelling tool) or a process-model folder zip."""
+    if request.method == "GET":
+        return render_template("models/new.html", title="Add a process model")
+    user = signed_in_user()
+    try:
+        parts = [p for p in request.files.getlist("files") if p.filename]
+    except RequestEntityTooLarge:
+        return _too_large()
+    try:
+        if len(parts) == 1 and (parts[0].filename or "").endswith(".zip"):
+            limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 5 * 1024 * 1024) * 4
+            deployed, _ = modelling.import_zip(user, parts[0].read(), limit)
+        elif parts:
+            deployed, _ = modelling.deploy(user, {p.filename or "": p.read() for p in parts})
+        else:
+            raise Invalid("Choose the files to upload.", {"_files": ["Choose a .zip or .bpmn, .dmn and .json files."]})
+    except Invalid as invalid:
+        return render_template(
+            "models/new.html",
+            title="Add a process model",
+            message=invalid.message,
+            error_list=_error_list(invalid.fields),
+            problems=invalid.fields,
+        ), 422
+    flash(deployed.summary, "success")
+    return redirect(url_for("models.process", key=deployed.definition.key))
+
+
+# --- compare -------------------------------------------------------------------------------------
+
+
+@models.get("/<key>/compare")
+def compare(key: str) -> Any:
+    user = signed_in_user()
+    latest = get_latest_definition(key).version
+    new = request.args.get("new", type=int) or latest
+    old = request.args.get("old", type=int) or max(1, new - 1)
+    comparison = modelling.compare_versions(user, key, old, new)
+    bpmn = modelling.version_files(user, key, new)
+    main = _main_file(key, bpmn, sorted(n for n in bpmn if n.endswith(".bpmn")))
+    return render_template(
+        "models/compare.html",
+        title=f"Compare version {old} with version {new}",
+        key=key,
+        old=old,
+        new=new,
+        latest=latest,
+        comparison=comparison,
+        xml=bpmn[main].decode(),
+        markers=json.dumps({c.element_id: c.kind for c in comparison.elements}),
+    )
+
+
+# --- migration -----------------------------------------------------------------------------------
+
+
+@models.route("/<key>/migrate", methods=["GET", "POST"])
+def migration(key: str) -> Any:
+    user = signed_in_user()
+    version = request.values.get("version", type=int) or get_latest_definition(key).version
+    if request.method == "POST":
+        chosen = request.form.getlist("instance")
+        ids = None if request.form.get("all") == "yes" else [int(i) for i in chosen if i.isdigit()]
+        moved, refused = modelling.migrate_instances(user, key, version, ids)
+        flash(
+            f"Moved {len(moved)} case(s) to version {version}." + (f" {len(refused)} refused." if refused else ""),
+            "success",
+        )
+        return redirect(url_for("models.migration", key=key, version=version))
+    rows = modelling.migration_preview(user, key, version)
+    return render_template(
+        "models/migrate.html", title=f"Move cases to version {version}", key=key, version=version, rows=rows
+    )
+
+
+# --- the form editor -----------------------------------------------------------------------------
+
+
+@models.route("/<key>/forms/<name>", methods=["GET", "POST"])
+def form_editor(key: str, name: str) -> Any:
+    user = signed_in_user()
+    files = modelling.working_files(user, key)
+    if name not in files or not name.endswith(".json") or "uischema" in name.lower():
+        return Response("Not found", 404)
+    ui_name = name.replace(".schema.json", ".uischema.json")
+    schema_text = request.form.get("schema", files[name].decode())
+    ui_text = request.form.get("ui_schema", files[ui_name].decode() if ui_name in files else "{}")
+    fields, schema, ui_schema = _parse_schemas(schema_text, ui_text)
+    if request.method == "POST" and request.form.get("action") == "save" and not fields:
+        changed = {name: json.dumps(schema, indent=2).encode()}
+        if ui_schema or ui_name in files:
+            changed[ui_name] = json.dumps(ui_schema, indent=2).encode()
+        modelling.save_draft(user, key, changed)
+        flash(f"Saved {name} to the draft.", "success")
+        return redirect(url_for("models.form_editor", key=key, name=name))
+    preview = ""
+    if not fields:
+        try:
+            preview = str(render_form(schema, ui_schema, sample_for(schema), {}))
+        except Exception as error:  # noqa: BLE001 - a valid schema the renderer cannot show is a problem to report
+            fields = {"schema": [f"The preview cannot be rendered: {type(error).__name__}: {error}"]}
+    return render_template(
+        "models/form_editor.html",
+        title=f"Edit the form {name}",
+        key=key,
+        name=name,
+        ui_name=ui_name,
+        schema_text=schema_text,
+        ui_text=ui_text,
+        preview=preview,
+        problems=fields,
+        error_list=[{"text": m, "href": f"#{k.replace('_', '-')}"} for k, ms in fields.items() for m in ms],
+    ), (422 if fields else 200)
+
+
+def _parse_schemas(schema_text: str, ui_text: str) -> tuple[dict[str, list[str]], dict[str, Any], dict[str, Any]]:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    fields: dict[str, list[str]] = {}
+    schema: dict[str, Any] = {}
+    ui_schema: dict[str, Any] = {}
+    try:
+        schema = json.loads(schema_text)
+        if not isinstance(schema, dict):
+            raise ValueError("the schema must be a JSON object")
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as error:
+        fields["schema"] = [f"Not a valid JSON Schema: {error.message}"]
+    except ValueError as error:
+        fields["schema"] = [f"Not valid JSON: {error}"]
+    try:
+        ui_schema = json.loads(ui_text or "{}")
+        if not isinstance(ui_schema, dict):
+            raise ValueError("the UI schema must be a JSON object")
+    except ValueError as error:
+        fields["ui_schema"] = [f"Not valid JSON: {error}"]
+    return fields, schema, ui_schema

@@ -1,0 +1,128 @@
+"""The dashboard (/monitoring), its charts (SVG, one endpoint each) and the incidents list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from flask import Response, abort, current_app, render_template
+
+from ...services import monitoring as figures
+from ...services.definitions import get_latest_definition
+from ...services.runtime import now
+from ..auth import signed_in_user
+from ..filters import humanise
+from . import charts, monitoring
+
+SFO_PROCESS = "sfo_review"
+HISTORY_SECONDS = 300  # the monthly figures are recalculated at most every 5 minutes
+
+
+def today() -> dt.date:
+    return now().date()
+
+
+@monitoring.get("")
+def dashboard() -> str:
+    board = figures.dashboard(signed_in_user(), today(), now(), _history_seconds())
+    return render_template("monitoring/dashboard.html", title="Monitoring", board=board, section="dashboard",
+                           total_open=sum(board.open_by_stage.values()))
+
+
+@monitoring.get("/incidents")
+def incidents() -> str:
+    return render_template("monitoring/incidents.html", title="Cases in error", incidents=figures.incidents(),
+                           section="incidents")
+
+
+def _history_seconds() -> float:
+    return float(current_app.config.get("SFO_MONITORING_HISTORY_SECONDS", HISTORY_SECONDS))
+
+
+def _history() -> figures.History:
+    return figures.history_cache.get(today(), now(), _history_seconds())
+
+
+def _month_label(month: str) -> str:
+    return dt.date.fromisoformat(month + "-01").strftime("%b %Y")
+
+
+def _open_by_stage() -> bytes:
+    counts = figures.open_cases_by_stage()
+    return charts.horizontal_bars([humanise(s) for s in counts], list(counts.values()))
+
+
+def _overdue_by_stage() -> bytes:
+    counts = figures.overdue_by_stage(today())
+    return charts.horizontal_bars([humanise(s) for s in counts], list(counts.values()), charts.RED)
+
+
+def _overdue_by_team() -> bytes:
+    counts = figures.overdue_by_team(today())
+    return charts.horizontal_bars([humanise(s) for s in counts], list(counts.values()), charts.RED)
+
+
+def _timeliness() -> bytes:
+    months = _history().timeliness
+    return charts.line([_month_label(m.month) for m in months], [m.share for m in months], percent=True)
+
+
+def _extensions() -> bytes:
+    months = _history().extensions
+    labels = [_month_label(m.month) for m in months]
+    return charts.grouped_columns(labels, {"Extensions granted": [m.granted for m in months]})
+
+
+def _durations() -> bytes:
+    rows = _history().durations
+    return charts.grouped_columns(
+        [humanise(r.stage) for r in rows],
+        {"Average": [round(r.average or 0, 1) for r in rows], "90th percentile": [r.p90 or 0 for r in rows]},
+    )
+
+
+def _workload() -> bytes:
+    rows = figures.workload_by_reviewer(today())
+    return charts.horizontal_bars([r.reviewer for r in rows], [r.ready_tasks for r in rows])
+
+
+def _outcomes() -> bytes:
+    counts = _history().outcomes
+    return charts.horizontal_bars([humanise(o) for o in counts], list(counts.values()), charts.GREEN)
+
+
+def _throughput() -> bytes:
+    months = _history().throughput
+    return charts.grouped_columns(
+        [_month_label(m.month) for m in months],
+        {"Notified": [m.notified for m in months], "Closed": [m.closed for m in months]},
+    )
+
+
+CHARTS: dict[str, Callable[[], bytes]] = {
+    "open-by-stage": _open_by_stage, "overdue-by-stage": _overdue_by_stage, "overdue-by-team": _overdue_by_team,
+    "timeliness": _timeliness, "extensions": _extensions, "durations": _durations, "workload": _workload,
+    "outcomes": _outcomes, "throughput": _throughput,
+}
+
+
+@monitoring.get("/charts/<name>.svg")
+def chart(name: str) -> Response:
+    draw = CHARTS.get(name)
+    if draw is None:
+        abort(404)
+    response = Response(draw(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@monitoring.get("/diagram.bpmn")
+def latest_diagram() -> Response:
+    """The BPMN of the latest SFO version: the dashboard's heatmap is drawn on it."""
+    return bpmn_response(figures.main_bpmn(get_latest_definition(SFO_PROCESS)))
+
+
+def bpmn_response(xml: str | None) -> Response:
+    if not xml:
+        abort(404)
+    return Response(xml, mimetype="application/xml", headers={"Cache-Control": "private, max-age=300"})

@@ -1,0 +1,69 @@
+"""Published SFO review reports: public pages, no sign-in. They read only the published_report
+table (and the list of theme names), never case data, so nothing unpublished can be reached here."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+
+from ..services.lessons import theme_titles
+from ..services.publication import PublishedFilters, get_published, list_published, published_choices
+from ..services.reports import parse_date
+
+published = Blueprint("published", __name__)
+
+
+def _filters() -> PublishedFilters:
+    return PublishedFilters(
+        theme=(request.args.get("theme") or "").strip(),
+        year=request.args.get("year", type=int),
+        offence_type=(request.args.get("offence") or "").strip(),
+    )
+
+
+@published.get("/published")
+def report_list() -> str:
+    filters = _filters()
+    years, offences, themes = published_choices()
+    titles = theme_titles()
+    return render_template(
+        "published/list.html",
+        title="Published Serious Further Offence reviews",
+        reports=list_published(filters),
+        filters=filters,
+        years=years,
+        offences=offences,
+        themes=[(code, titles.get(code, code)) for code in themes],
+        theme_titles=titles,
+    )
+
+
+def _page_context(slug: str) -> dict:
+    report = get_published(slug)
+    content = report.content or {}
+    recommendations = [
+        {**r, "target_date": parse_date(r.get("target_date"))} for r in content.get("recommendations") or []
+    ]
+    titles = theme_titles()
+    return {
+        "report": report,
+        "content": content,
+        "recommendations": recommendations,
+        "themes": [titles.get(code, code) for code in report.themes or []],
+        "title": report.title,
+    }
+
+
+@published.get("/published/<slug>")
+def report_page(slug: str) -> str:
+    return render_template("published/report.html", **_page_context(slug))
+
+
+@published.get("/published/<slug>.pdf")
+def report_pdf(slug: str) -> Response:
+    from weasyprint import HTML  # loaded on first use: it is slow to import
+
+    html = render_template("published/pdf.html", **_page_context(slug))
+    pdf = HTML(string=html, base_url=request.url_root).write_pdf(pdf_variant="pdf/ua-1")
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="sfo-review-{slug}.pdf"'
+    return response

@@ -1,0 +1,737 @@
+"""API latency at 1,000 and 10,000 cases, against the engine floor.
+
+For each size the script loads that many cases spread over the stages into PostgreSQL, serves the app
+with gunicorn (2 workers) and measures over HTTP, one request at a time:
+
+- start instance   ``POST /api/v1/process-instances`` as a provider, with a valid notification
+- list my tasks    ``GET /api/v1/tasks?assignee=me`` as a reviewer holding a 1/20 share of the cases
+- get a task       ``GET /api/v1/tasks/{id}``
+- complete a task  ``POST /api/v1/tasks/{id}/complete``, each on a different ready task of a cloned case
+
+and, in process (no HTTP, no database), the engine floor: load a mid-process case's state, complete one
+task, dump the state. It prints median, p95 and n of each, and complete p50 / engine floor p50.
+
+Loading: one case is driven through the real services step by step (notification ... publication), with
+a snapshot of its rows after every step, plus two cases that close early (not eligible, acquitted). The
+cases are then cloned in bulk with SQLAlchemy Core: new business key, provider organisation and
+reviewer, every task UUID in the state replaced by a fresh one (the same mapping in the task rows and
+audit rows). Completing cloned tasks through the API is what shows the clones are valid: any failure
+stops the run.
+
+The database given is emptied first. Run from the project's virtual environment:
+
+    python bench/api_latency.py --database-url postgresql://postgres@127.0.0.1:5432/sfo_bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import logging
+import math
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Table, UniqueConstraint, create_engine, insert, select, text
+from sqlalchemy.engine import make_url
+
+import app as app_package
+from app import create_app
+from app.cli import init_database
+from app.demo import BASE_CHOICES, notification_dates
+from app.extensions import db
+from app.models import AuditEvent, ProcessDefinition, ProcessInstance, Task
+from app.services import instances, tasks
+from app.services.definitions import latest_definition, model_of
+from app.services.runtime import runtime
+from app.services.sample_data import sample_for
+from app.services.users import create_token, create_user, get_user
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROCESS_KEY = "sfo_review"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/sfo_bench"
+
+# Identifiers of the template cases, replaced in every clone. Unique strings, so plain text replacement
+# in the state and data JSON is safe.
+TEMPLATE_ORG = "bench-template-org"
+TEMPLATE_REVIEWER = "reviewer.template"
+TEMPLATE_PROVIDER = "provider.template"
+TEMPLATE_KEYS = {"main": "BENCHTPL-MAIN", "not_eligible": "BENCHTPL-NOTELIG", "acquitted": "BENCHTPL-ACQUIT"}
+CLONE_PREFIX = "BENCH-"
+
+ORGANISATIONS = ("north-probation", "south-probation", "east-probation", "west-probation")
+REVIEWER_COUNT = 20
+MEASURED_REVIEWER = "reviewer01"
+TEAM, QA, PUBLICATION, MANAGER = "casemanager1", "qa1", "publisher1", "manager1"
+LANE_ACTORS = {"sfo-team": TEAM, "quality-assurer": QA, "publication": PUBLICATION, "manager": MANAGER}
+CLOSED_SHARE = 0.2  # of the cloned cases; the rest are spread evenly over the open stages
+FLOOR_TASK = "draft_report"  # the engine floor completes this task of a cloned case (drafting stage)
+
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+# --- statistics and output --------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    name: str
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples)
+        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]  # nearest rank
+
+    def row(self) -> str:
+        return f"  {self.name:<34} {len(self.samples):>5} {self.p50:>9.2f} {self.p95:>9.2f}"
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+# --- database set-up --------------------------------------------------------------------------------
+
+
+def ensure_database(url: str, allow_any: bool) -> None:
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        raise SystemExit("The benchmark needs PostgreSQL: give a postgresql:// URL.")
+    name = parsed.database or ""
+    if "bench" not in name and not allow_any:
+        raise SystemExit(f"Refusing to empty database '{name}': use a name containing 'bench' or --allow-any-database.")
+    admin = create_engine(
+        parsed.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def reset_database(app: Flask) -> None:
+    """Empty the database, then what ``sfo init`` does: migrate and deploy bpmn/ and forms/."""
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    for line in init_database(app):
+        say(f"  {line}")
+
+
+def create_people(app: Flask) -> dict[str, str]:
+    """Users of every lane and an API token for each; returns username -> token."""
+    people: list[tuple[str, str, str | None]] = [
+        (f"provider.{org.split('-')[0]}", "provider", org) for org in ORGANISATIONS
+    ]
+    people += [(TEMPLATE_PROVIDER, "provider", TEMPLATE_ORG), (TEMPLATE_REVIEWER, "reviewer", None)]
+    people += [(reviewer_name(i), "reviewer", None) for i in range(REVIEWER_COUNT)]
+    people += [(TEAM, "sfo-team", None), ("casemanager2", "sfo-team", None), (QA, "quality-assurer", None)]
+    people += [(PUBLICATION, "publication", None), (MANAGER, "manager", None)]
+    tokens = {}
+    with app.app_context():
+        for username, role, organisation in people:
+            create_user(username, role, None, organisation=organisation, email=f"{username}@example.org")
+            tokens[username] = create_token(username)
+    return tokens
+
+
+def reviewer_name(index: int) -> str:
+    return f"reviewer{index + 1:02d}"
+
+
+def provider_of(organisation: str) -> str:
+    return f"provider.{organisation.split('-')[0]}"
+
+
+# --- template cases, driven through the services ----------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """The rows of one case after one step: what a clone copies."""
+
+    label: str
+    instance: dict[str, Any]
+    tasks: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    extra: dict[str, list[dict[str, Any]]]  # rows of other per-case tables, by table name
+
+    @property
+    def closed(self) -> bool:
+        return self.instance["status"] in ("completed", "cancelled")
+
+    @property
+    def stage(self) -> str:
+        return "closed" if self.closed else str(self.instance["stage"])
+
+
+def snapshot(instance_id: int, label: str) -> Snapshot:
+    db.session.expire_all()
+    with db.engine.connect() as connection:
+        instance = dict(
+            connection.execute(select(ProcessInstance.__table__).where(ProcessInstance.id == instance_id))
+            .one()
+            ._mapping
+        )
+        task_rows = connection.execute(
+            select(Task.__table__).where(Task.instance_id == instance_id).order_by(Task.created_at)
+        )
+        event_rows = connection.execute(
+            select(AuditEvent.__table__).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+        )
+        extra = {
+            table.name: [
+                dict(r._mapping) for r in connection.execute(select(table).where(table.c.instance_id == instance_id))
+            ]
+            for table in case_tables()[0]
+        }
+        return Snapshot(
+            label, instance, [dict(r._mapping) for r in task_rows], [dict(r._mapping) for r in event_rows], extra
+        )
+
+
+def case_tables() -> tuple[list[Table], list[str]]:
+    """Other tables holding rows per case (projections such as themes or recommendations), to clone as
+    they are, and the names of those left out: the outbox, and tables with unique columns of their own."""
+    cloned, skipped = [], []
+    for table in db.metadata.sorted_tables:
+        refers = any(fk.column.table.name == "process_instance" for fk in table.foreign_keys)
+        if not refers or "instance_id" not in table.c or table.name in ("task", "audit_event"):
+            continue
+        unique = [
+            column
+            for constraint in table.constraints
+            if isinstance(constraint, UniqueConstraint)
+            for column in constraint.columns
+            if column.name != "instance_id"
+        ]
+        unique += [column for column in table.columns if column.unique and column.name != "instance_id"]
+        (skipped if unique or table.name == "outbox" else cloned).append(table)
+    return cloned, [table.name for table in skipped]
+
+
+def drive_template(key: str, choices: dict[str, Any]) -> list[Snapshot]:
+    """Start a case and complete its ready tasks one by one as the right people, snapshotting each step."""
+    provider = get_user(TEMPLATE_PROVIDER)
+    assert provider is not None
+    start_form = model_of(latest_definition(PROCESS_KEY)).start_form()  # type: ignore[arg-type]
+    today = dt.date.today()
+    data = sample_for(start_form.schema if start_form else {}, choices, today)
+    data.update(notification_dates(today), case_reference=key, provider_org=TEMPLATE_ORG)
+    row = instances.start_case(provider, PROCESS_KEY, key, data)
+    shots = [snapshot(row.id, "started")]
+    for _ in range(60):
+        if row.status not in ("running", "waiting"):
+            break
+        ready = [t for t in instances.tasks_of(row, "ready") if t.lane != "manager"]
+        if ready:
+            task = ready[0]
+            actor = get_user(
+                task.assignee
+                or (provider.username if task.lane == "provider" else LANE_ACTORS[task.lane or "sfo-team"])
+            )
+            form = tasks.form_of(task)
+            label = task.bpmn_id
+            row = tasks.complete_task(actor, task.id, sample_for(form.schema if form else {}, choices, today))  # type: ignore[arg-type]
+        else:
+            outcome = {"court_outcome": choices["court_outcome"], "outcome_date": today.isoformat()}
+            label = "court-outcome"
+            row = instances.deliver_message(get_user(MANAGER), "court-outcome", key, outcome)  # type: ignore[arg-type]
+        shots.append(snapshot(row.id, f"after {label}"))
+    return shots
+
+
+def build_templates(app: Flask) -> list[Snapshot]:
+    choices = {**BASE_CHOICES, "reviewer": TEMPLATE_REVIEWER, "court_outcome": "convicted_sfo"}
+    with app.app_context():
+        main = drive_template(TEMPLATE_KEYS["main"], choices)
+        not_eligible = drive_template(TEMPLATE_KEYS["not_eligible"], {**choices, "eligible": False})
+        acquitted = drive_template(TEMPLATE_KEYS["acquitted"], {**choices, "court_outcome": "acquitted"})
+    for shots in (main, not_eligible, acquitted):
+        if not shots[-1].closed:
+            raise SystemExit(f"Template case {shots[-1].instance['business_key']} did not close: {shots[-1].stage}")
+    return main + [not_eligible[-1], acquitted[-1]]
+
+
+# --- bulk cloning -----------------------------------------------------------------------------------
+
+
+class Cloner:
+    """Writes clones of the template snapshots, spread over stages, reviewers and organisations."""
+
+    def __init__(self, app: Flask, templates: list[Snapshot], seed: int):
+        self.app = app
+        self.rng = random.Random(seed)
+        self.count = 0
+        groups: dict[str, list[Snapshot]] = defaultdict(list)
+        for shot in templates:
+            groups[shot.stage].append(shot)
+        self.closed = groups.pop("closed")
+        self.open_stages = list(groups.items())
+        self.turns: dict[str, int] = defaultdict(int)
+
+    def stage_plan(self) -> str:
+        counts = ", ".join(f"{stage} {len(shots)}" for stage, shots in self.open_stages)
+        with self.app.app_context():
+            cloned, skipped = case_tables()
+        other = ", ".join(t.name for t in cloned) or "none"
+        return (
+            f"open stages (template snapshots): {counts}; closed {len(self.closed)}\n"
+            f"  cloned per case besides instance, task and audit rows: {other}; not cloned: {', '.join(skipped)}"
+        )
+
+    def _pick(self) -> Snapshot:
+        if self.rng.random() < CLOSED_SHARE:
+            stage, shots = "closed", self.closed
+        else:
+            stage, shots = self.open_stages[self.rng.randrange(len(self.open_stages))]
+        self.turns[stage] += 1
+        return shots[self.turns[stage] % len(shots)]
+
+    def add(self, how_many: int, batch: int = 500) -> None:
+        with self.app.app_context():
+            with db.engine.begin() as connection:
+                next_id = connection.scalar(text("SELECT coalesce(max(id), 0) + 1 FROM process_instance"))
+            done = 0
+            while done < how_many:
+                size = min(batch, how_many - done)
+                rows: dict[Table, list[dict[str, Any]]] = defaultdict(list)
+                for offset in range(size):
+                    self._clone(self._pick(), next_id + done + offset, rows)
+                with db.engine.begin() as connection:
+                    for table in db.metadata.sorted_tables:  # parents first
+                        if rows.get(table):
+                            connection.execute(insert(table), rows[table])
+                done += size
+            with db.engine.begin() as connection:
+                sequence = "pg_get_serial_sequence('process_instance', 'id')"
+                connection.execute(text(f"SELECT setval({sequence}, (SELECT max(id) FROM process_instance))"))
+                connection.execute(text("ANALYZE"))
+
+    def _clone(self, shot: Snapshot, new_id: int, rows: dict[Table, list[dict[str, Any]]]) -> None:
+        self.count += 1
+        number = self.count
+        template = shot.instance
+        key = f"{CLONE_PREFIX}{number:06d}"
+        organisation = ORGANISATIONS[number % len(ORGANISATIONS)]
+        reviewer = reviewer_name(number % REVIEWER_COUNT)
+        replacements = (
+            (template["business_key"], key),
+            (TEMPLATE_ORG, organisation),
+            (TEMPLATE_REVIEWER, reviewer),
+            (TEMPLATE_PROVIDER, provider_of(organisation)),
+        )
+        ids: dict[str, str] = {}
+
+        def fresh(match: re.Match[str]) -> str:
+            old = match.group(0)
+            new = ids.get(old)
+            if new is None:
+                new = ids[old] = str(uuid.uuid4())
+            return new
+
+        def rewrite(value: str) -> str:
+            for old, new in replacements:
+                value = value.replace(old, new)
+            return UUID_RE.sub(fresh, value)
+
+        def rewrite_json(value: Any) -> Any:
+            return json.loads(rewrite(json.dumps(value)))
+
+        shift = dt.timedelta(minutes=self.rng.randrange(0, 60 * 24 * 60))
+
+        def copy(table: Table, row: dict[str, Any], **fixed: Any) -> None:
+            """The row with every text rewritten and every moment shifted; serial ids left to the database."""
+            values: dict[str, Any] = {}
+            for name, value in row.items():
+                if isinstance(value, str):
+                    value = rewrite(value)
+                elif isinstance(value, dict | list):
+                    value = rewrite_json(value)
+                elif isinstance(value, dt.datetime):
+                    value = value - shift
+                values[name] = value
+            serial = table.autoincrement_column
+            if serial is not None and serial.name not in fixed:
+                values.pop(serial.name, None)
+            rows[table].append({**values, **fixed})
+
+        copy(ProcessInstance.__table__, template, id=new_id)
+        for task in shot.tasks:
+            copy(Task.__table__, task, instance_id=new_id)
+        for event in shot.events:
+            copy(AuditEvent.__table__, event, instance_id=new_id)
+        for table in case_tables()[0]:
+            for row in shot.extra.get(table.name, []):
+                copy(table, row, instance_id=new_id)
+
+
+# --- the server ---------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(database_url: str, port: int, log_path: Path) -> Iterator[None]:
+    env = {**os.environ, "DATABASE_URL": database_url, "SFO_SECRET_KEY": "bench-secret-key", "SFO_ENV": "production"}
+    env.pop("SFO_EMBEDDED_WORKER", None)
+    command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "app:create_app()"]
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
+    try:
+        wait_ready(port, process, log_path)
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_ready(port: int, process: subprocess.Popen[bytes], log_path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited ({process.returncode}); see {log_path}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/readyz")
+            response = connection.getresponse()
+            last = f"{response.status} {response.read().decode(errors='replace')[:300]}"
+            if response.status == 200:
+                return
+        except OSError as error:
+            last = str(error)
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn was not ready within {timeout:.0f} s (last /readyz: {last}); see {log_path}")
+
+
+class Client:
+    """One HTTP/1.1 connection to 127.0.0.1 (reopened by http.client when the server closes it)."""
+
+    def __init__(self, port: int, tokens: dict[str, str]):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.tokens = tokens
+
+    def call(self, method: str, path: str, user: str, body: Any = None) -> tuple[int, Any, float]:
+        headers = {"Accept": "application/json", "Authorization": f"Bearer {self.tokens[user]}"}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        started = time.perf_counter()
+        self.connection.request(method, path, body=payload, headers=headers)
+        response = self.connection.getresponse()
+        raw = response.read()
+        elapsed = (time.perf_counter() - started) * 1000
+        return response.status, json.loads(raw) if raw else None, elapsed
+
+    def expect(self, status: int, method: str, path: str, user: str, body: Any = None) -> tuple[Any, float]:
+        got, answer, elapsed = self.call(method, path, user, body)
+        if got != status:
+            raise SystemExit(f"{method} {path} as {user}: expected {status}, got {got}: {json.dumps(answer)[:2000]}")
+        return answer, elapsed
+
+
+# --- measurements ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ReadyTask:
+    id: str
+    bpmn_id: str
+    actor: str
+    instance_id: int
+    reviewer: str | None
+
+
+def completion_candidates(app: Flask, used: set[int], how_many: int, rng: random.Random) -> list[ReadyTask]:
+    """Ready tasks of cloned cases, one per case, taking task types in turn so every stage is represented."""
+    query = text(
+        "SELECT t.id, t.bpmn_id, t.lane, t.assignee, t.organisation, t.instance_id, p.reviewer"
+        " FROM task t JOIN process_instance p ON p.id = t.instance_id"
+        " WHERE t.state = 'ready' AND t.lane <> 'manager' AND p.status IN ('running', 'waiting')"
+        " AND p.business_key LIKE :prefix ORDER BY t.id"
+    )
+    by_type: dict[str, list[ReadyTask]] = defaultdict(list)
+    with app.app_context(), db.engine.connect() as connection:
+        for row in connection.execute(query, {"prefix": f"{CLONE_PREFIX}%"}):
+            if row.lane == "provider":
+                actor = provider_of(row.organisation)
+            else:
+                actor = row.assignee or LANE_ACTORS.get(row.lane or "")
+            if actor is None or row.instance_id in used:
+                continue
+            by_type[row.bpmn_id].append(ReadyTask(row.id, row.bpmn_id, actor, row.instance_id, row.reviewer))
+    for group in by_type.values():
+        rng.shuffle(group)
+    picked: list[ReadyTask] = []
+    while len(picked) < how_many and any(by_type.values()):
+        for group in sorted(by_type):
+            while by_type[group] and by_type[group][-1].instance_id in used:
+                by_type[group].pop()
+            if by_type[group] and len(picked) < how_many:
+                task = by_type[group].pop()
+                used.add(task.instance_id)
+                picked.append(task)
+    if len(picked) < how_many:
+        raise SystemExit(f"Only {len(picked)} ready tasks of distinct cloned cases; need {how_many}.")
+    return picked
+
+
+class ApiBench:
+    def __init__(self, client: Client, app: Flask, args: argparse.Namespace, size: int):
+        self.client = client
+        self.app = app
+        self.args = args
+        self.size = size
+        self.today = dt.date.today()
+        self.started = 0
+        self.by_task_type: dict[str, Figure] = {}
+
+    def list_my_tasks(self) -> tuple[dict[str, Any], float]:
+        return self.client.expect(200, "GET", "/api/v1/tasks?assignee=me", MEASURED_REVIEWER)  # type: ignore[no-any-return]
+
+    def get_task(self, task_id: str, user: str) -> tuple[dict[str, Any], float]:
+        return self.client.expect(200, "GET", f"/api/v1/tasks/{task_id}", user)  # type: ignore[no-any-return]
+
+    def complete(self, task: ReadyTask) -> float:
+        detail, _ = self.get_task(task.id, task.actor)
+        reviewer = task.reviewer or reviewer_name(task.instance_id % REVIEWER_COUNT)
+        choices = {**BASE_CHOICES, "reviewer": reviewer, "court_outcome": "convicted_sfo"}
+        data = sample_for(detail["form"]["schema"], choices, self.today)
+        answer, elapsed = self.client.expect(
+            200, "POST", f"/api/v1/tasks/{task.id}/complete", task.actor, {"data": data}
+        )
+        if answer["id"] != task.instance_id:
+            raise SystemExit(f"Completing {task.id} answered for case {answer['id']}, not {task.instance_id}")
+        self.by_task_type.setdefault(task.bpmn_id, Figure(task.bpmn_id)).samples.append(elapsed)
+        return elapsed
+
+    def start(self, start_schema: dict[str, Any]) -> float:
+        self.started += 1
+        organisation = ORGANISATIONS[self.started % len(ORGANISATIONS)]
+        key = f"BENCHSTART-{self.size}-{self.started:05d}"
+        data = sample_for(start_schema, {"other_reviews": []}, self.today)
+        data.update(notification_dates(self.today), case_reference=key, provider_org=organisation)
+        body = {"process_key": PROCESS_KEY, "business_key": key, "data": data}
+        answer, elapsed = self.client.expect(201, "POST", "/api/v1/process-instances", provider_of(organisation), body)
+        if answer["business_key"] != key or answer["status"] not in ("running", "waiting"):
+            raise SystemExit(f"Started case {key} looks wrong: {json.dumps(answer)[:500]}")
+        return elapsed
+
+    def run(self, used: set[int], rng: random.Random) -> tuple[list[Figure], int]:
+        args = self.args
+        definition, _ = self.client.expect(200, "GET", f"/api/v1/process-definitions/{PROCESS_KEY}", MANAGER)
+        start_schema = definition["start_form"]["schema"]
+        candidates = completion_candidates(self.app, used, args.warmup + args.completes, rng)
+        mine, _ = self.list_my_tasks()
+        task_ids = [item["id"] for item in mine["items"]]
+        if not task_ids:
+            raise SystemExit(f"{MEASURED_REVIEWER} has no ready tasks; the load went wrong.")
+        # Warm-up: enough of every kind for both workers to have parsed the model and filled their pools.
+        for number in range(args.warmup):
+            self.list_my_tasks()
+            self.get_task(task_ids[number % len(task_ids)], MEASURED_REVIEWER)
+            self.complete(candidates[number])
+            self.start(start_schema)
+        self.by_task_type.clear()
+        listing = Figure("list my tasks", [self.list_my_tasks()[1] for _ in range(args.requests)])
+        getting = Figure(
+            "get a task",
+            [self.get_task(task_ids[n % len(task_ids)], MEASURED_REVIEWER)[1] for n in range(args.requests)],
+        )
+        completing = Figure("complete a task", [self.complete(task) for task in candidates[args.warmup :]])
+        starting = Figure("start instance", [self.start(start_schema) for _ in range(args.starts)])
+        return [starting, listing, getting, completing], int(mine["total"])
+
+
+def engine_floor(app: Flask, repetitions: int) -> list[Figure]:
+    """Load state -> complete one task -> dump state, in process, from the same cloned state each time."""
+    with app.app_context():
+        row = db.session.execute(
+            select(Task.id, ProcessInstance.id.label("instance_id"))
+            .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+            .where(
+                Task.bpmn_id == FLOOR_TASK, Task.state == "ready", ProcessInstance.business_key.like(f"{CLONE_PREFIX}%")
+            )
+            .order_by(ProcessInstance.id.desc())
+            .limit(1)
+        ).one()
+        instance = db.session.get(ProcessInstance, row.instance_id)
+        assert instance is not None
+        state = instance.state
+        definition = db.session.get(ProcessDefinition, instance.definition_id)
+        model = runtime().model_for(definition)  # type: ignore[arg-type]
+        element = model.element(FLOOR_TASK)
+        form = model.form_for(element) if element is not None else None
+        data = sample_for(form.schema if form else {}, BASE_CHOICES, dt.date.today())
+        engine = runtime().engine
+        total, load, complete, dump = (
+            Figure(n) for n in ("engine floor", "  of which load", "  of which complete", "  of which dump")
+        )
+        for repetition in range(repetitions + 20):
+            t0 = time.perf_counter()
+            loaded = engine.load(model, state)
+            t1 = time.perf_counter()
+            loaded.complete_task(row.id, data)
+            t2 = time.perf_counter()
+            engine.dump(loaded)
+            t3 = time.perf_counter()
+            if repetition >= 20:  # the first ones warm caches
+                total.samples.append((t3 - t0) * 1000)
+                load.samples.append((t1 - t0) * 1000)
+                complete.samples.append((t2 - t1) * 1000)
+                dump.samples.append((t3 - t2) * 1000)
+        db.session.rollback()
+    return [total, load, complete, dump]
+
+
+# --- the run ------------------------------------------------------------------------------------------
+
+
+def count_cases(app: Flask) -> dict[str, int]:
+    with app.app_context(), db.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT coalesce(stage, '-'), status, count(*) FROM process_instance GROUP BY 1, 2")
+        )
+        counts: dict[str, int] = defaultdict(int)
+        for stage, status, number in rows:
+            counts["closed" if status in ("completed", "cancelled") else stage] += number
+        return dict(counts)
+
+
+def timed(label: str, action: Callable[[], Any]) -> Any:
+    started = time.perf_counter()
+    result = action()
+    say(f"  {label}: {time.perf_counter() - started:.1f} s")
+    return result
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL),
+        help="PostgreSQL database to empty and fill (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[1000, 10000],
+        help="case counts to measure at, ascending (default: 1000 10000)",
+    )
+    parser.add_argument("--requests", type=int, default=300, help="timed list and get requests per size")
+    parser.add_argument("--completes", type=int, default=200, help="timed completions per size (each a new task)")
+    parser.add_argument("--starts", type=int, default=100, help="timed case starts per size")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed requests of each kind before measuring")
+    parser.add_argument("--floor-repetitions", type=int, default=300, help="engine floor repetitions per size")
+    parser.add_argument("--port", type=int, default=0, help="gunicorn port on 127.0.0.1 (default: a free one)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--allow-any-database", action="store_true", help="empty the database even if its name does not contain 'bench'"
+    )
+    args = parser.parse_args(argv)
+    if args.sizes != sorted(args.sizes) or args.sizes[0] < 1:
+        parser.error("--sizes must be positive and ascending (each size adds cases to the previous one)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    run_started = time.perf_counter()
+    if Path(app_package.__file__).resolve().parent.parent != PROJECT_ROOT:
+        # gunicorn serves the app of PROJECT_ROOT; the loader and the engine floor must use the same code.
+        raise SystemExit(f"The app package imported is not this checkout's: {app_package.__file__}")
+    logging.basicConfig(level=logging.WARNING)  # before create_app: keeps the engine's INFO lines out of the output
+    ensure_database(args.database_url, args.allow_any_database)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
+    say(f"Database {make_url(args.database_url).render_as_string(hide_password=True)}")
+    say("Setting up")
+    timed("reset, migrate, deploy", lambda: reset_database(app))
+    tokens = timed("users and tokens", lambda: create_people(app))
+    templates = timed("template cases through the services", lambda: build_templates(app))
+    cloner = Cloner(app, templates, args.seed)
+    say(f"  {len(templates)} snapshots; {cloner.stage_plan()}")
+    rng = random.Random(args.seed)
+    used: set[int] = set()
+    log_path = Path(tempfile.mkdtemp(prefix="sfo-bench-")) / "gunicorn.log"
+    port = args.port or free_port()
+    results: list[tuple[int, list[Figure], list[Figure], int, dict[str, Figure], dict[str, int]]] = []
+    for size in args.sizes:
+        say(f"\nSize {size:,}")
+        missing = size - cloner.count
+        load_started = time.perf_counter()
+        cloner.add(missing)
+        say(f"  cloned {missing:,} cases in {time.perf_counter() - load_started:.1f} s")
+        counts = count_cases(app)
+        with gunicorn(args.database_url, port, log_path):
+            bench = ApiBench(Client(port, tokens), app, args, size)
+            api = timed("HTTP measurements", lambda: bench.run(used, rng))  # noqa: B023
+        floor = timed("engine floor", lambda: engine_floor(app, args.floor_repetitions))
+        load = os.getloadavg()[0]  # other work on the machine skews every figure: show it
+        results.append((size, api[0], floor, api[1], dict(bench.by_task_type), counts, load))
+    report(results, time.perf_counter() - run_started, log_path)
+
+
+def report(results: list[Any], elapsed: float, log_path: Path) -> None:
+    say("\n" + "=" * 72)
+    say("API latency over HTTP (gunicorn -w 2, sync workers, one client, 127.0.0.1), milliseconds")
+    for size, api, floor, my_total, by_type, counts, load in results:
+        say(
+            f"\n{size:,} cloned cases ({sum(counts.values()):,} in the database when measured; "
+            f"{MEASURED_REVIEWER} has {my_total} ready tasks; 1-minute load average after measuring {load:.2f} "
+            f"on {os.cpu_count()} CPUs)"
+        )
+        say("  cases by stage: " + ", ".join(f"{stage} {n}" for stage, n in sorted(counts.items())))
+        say(f"  {'operation':<34} {'n':>5} {'p50':>9} {'p95':>9}")
+        for figure in api + floor:
+            say(figure.row())
+        complete = next(f for f in api if f.name == "complete a task")
+        listing = next(f for f in api if f.name == "list my tasks")
+        say(f"  ratio complete-task p50 / engine floor p50 ({FLOOR_TASK}): {complete.p50 / floor[0].p50:.1f}")
+        say(
+            "  complete a task by task type (p50 ms, n): "
+            + ", ".join(f"{name} {f.p50:.1f} ({len(f.samples)})" for name, f in sorted(by_type.items()))
+        )
+        say(
+            f"  targets (at 10,000): complete p50 <= 15 ms: {'met' if complete.p50 <= 15 else 'MISSED'}; "
+            f"list my tasks p50 <= 10 ms: {'met' if listing.p50 <= 10 else 'MISSED'}"
+        )
+    say(f"\nRun time {elapsed:.0f} s. gunicorn log: {log_path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""A process owner changes the notification deadline and renames a task in the diagram editor, reads the
+dry run, deploys version 2, and moves a case started before onto it."""
+
+from __future__ import annotations
+
+from app.demo import notification_dates
+from app.engine.calendar import add_working_days
+from app.extensions import db
+from app.models import ProcessInstance
+from app.services.runtime import now
+from tests.conftest import make_user
+from tests.sfo_case import People, SfoCase
+
+OLD_SCRIPT = "add_working_days(first_court_appearance, 5)"
+NEW_SCRIPT = "add_working_days(first_court_appearance, 7)"
+
+
+def _select(owner, element_id: str) -> None:  # type: ignore[no-untyped-def]
+    owner.page.keyboard.press("Escape")
+    owner.page.locator("#canvas").click(position={"x": 300, "y": 3})  # clears the selection and its context pad
+    # as a person scrolls the canvas to the element (the palette covers the left edge)
+    owner.page.evaluate(
+        "id => { const c = window.sfoModeler.get('canvas'); c.zoom(1); c.scrollToElement(id, 200); }", element_id
+    )
+    owner.page.locator(f'#canvas [data-element-id="{element_id}"]').first.click()
+    owner.page.wait_for_selector("#properties-fields:not([hidden])")
+    assert element_id in owner.page.locator("#prop-type").inner_text()
+
+
+def test_owner_edits_deploys_and_migrates(sfo_definition, person):
+    people = People.create()
+    before = SfoCase(people, sfo_definition, "SFO-BEFORE-1")
+    owner = person(make_user("process-owner"))
+    owner.context.set_default_timeout(60_000)  # the dry run takes a few seconds on a busy machine
+
+    owner.follow("Process models")
+    owner.follow("SFO review")
+    owner.follow("Edit the diagram")
+    owner.page.wait_for_selector("body[data-modeler-ready='true']")
+
+    _select(owner, "record_notification")
+    script = owner.page.get_by_label("Script", exact=True)
+    assert OLD_SCRIPT in script.input_value()
+    script.fill(script.input_value().replace(OLD_SCRIPT, NEW_SCRIPT))
+    script.press("Tab")
+    _select(owner, "confirm_eligibility")
+    name = owner.page.get_by_label("Name", exact=True)
+    name.fill("Confirm SFO eligibility")
+    name.press("Tab")
+    owner.press("Save to the draft")
+    assert "Saved sfo_review.bpmn to the draft" in owner.page.content()
+
+    owner.follow("Check, dry run and deploy")
+    ends = owner.page.locator("#ends-reached").inner_text()
+    assert ends == "Closed unpublished, Not an SFO, Published"
+    assert "Confirm SFO eligibility" in owner.page.content()  # in the changes table
+    owner.press("Deploy as a new version")
+    assert "Deployed sfo_review version 2" in owner.page.content()
+
+    after = SfoCase(people, sfo_definition, "SFO-AFTER-1")
+    appearance = notification_dates(now().date())["first_court_appearance"]
+    assert after.row.definition.version == 2
+    assert after.row.data["notification_due"] == add_working_days(appearance, 7)
+    assert after.task("confirm_eligibility").name == "Confirm SFO eligibility"
+    assert before.row.definition.version == 1
+    assert before.row.data["notification_due"] == add_working_days(appearance, 5)
+
+    owner.follow("Move to version 2")
+    assert "SFO-BEFORE-1" in owner.page.content()
+    owner.press("Move every case that can move")
+    db.session.expire_all()
+    assert db.session.get(ProcessInstance, before.row.id).definition.version == 2
+    assert before.task("confirm_eligibility").name == "Confirm SFO eligibility"
+
+
+def test_compare_highlights_the_changes_on_the_diagram(sfo_definition, person):
+    from app.services import modelling
+
+    owner_user = make_user("process-owner")
+    bpmn = sfo_definition.bpmn["sfo_review.bpmn"].replace(
+        'name="Confirm eligibility"', 'name="Confirm SFO eligibility"'
+    )
+    modelling.save_draft(owner_user, "sfo_review", {"sfo_review.bpmn": bpmn.encode()})
+    modelling.deploy(owner_user, modelling.working_files(owner_user, "sfo_review"), "sfo_review")
+    owner = person(owner_user)
+    owner.visit("/process-models/sfo_review/compare?old=1&new=2")
+    owner.page.wait_for_selector("body[data-viewer-ready='true']")
+    assert owner.page.locator('[data-element-id="confirm_eligibility"].sfo-changed').count() == 1
+
+
+def test_without_javascript_the_xml_and_form_editors_work(sfo_definition, person):
+    owner = person(make_user("process-owner"), javascript=False)
+    owner.context.set_default_timeout(60_000)
+    owner.visit("/process-models/sfo_review")
+    owner.follow("Edit the diagram")
+    xml = owner.page.get_by_label("BPMN XML")
+    xml.fill(xml.input_value().replace(OLD_SCRIPT, NEW_SCRIPT))
+    owner.press("Save to the draft")
+    owner.follow("Check, dry run and deploy")
+    assert owner.page.locator("#ends-reached").inner_text() == "Closed unpublished, Not an SFO, Published"
+
+    owner.visit("/process-models/sfo_review/forms/confirm_eligibility.schema.json")
+    assert owner.page.locator("#form-preview .govuk-radios, #form-preview .govuk-checkboxes").count() >= 1
+    schema = owner.page.get_by_label("JSON Schema")
+    schema.fill(schema.input_value().replace("Reasons for your decision", "Revised: reasons", 1))
+    owner.press("Preview")
+    assert "Revised: reasons" in owner.page.locator("#form-preview").inner_text()
+
+
+def test_the_form_preview_follows_the_schema_as_it_is_typed(sfo_definition, person):
+    owner = person(make_user("process-owner"))
+    owner.visit("/process-models/sfo_review/forms/confirm_eligibility.schema.json")
+    schema = owner.page.get_by_label("JSON Schema")
+    schema.fill(schema.input_value().replace("Reasons for your decision", "Live: reasons", 1))
+    owner.page.wait_for_selector("#form-preview[data-updated]")
+    assert "Live: reasons" in owner.page.locator("#form-preview").inner_text()
+    owner.check()

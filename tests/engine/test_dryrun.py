@@ -1,0 +1,81 @@
+"""The dry run: every path of a model explored headless, with what blocks a deploy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.engine.definitions import parse_process_model
+from app.engine.dryrun import DRY_RUN_START, Limits, dry_run
+from app.models.users import LANE_GROUPS
+from app.services.definitions import read_library
+from app.services.sample_data import sample_for
+from tests.api import variants
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def _run(files, limits=Limits()):  # type: ignore[no-untyped-def]
+    model = parse_process_model(files, LANE_GROUPS)
+    start = sample_for(model.start_form().schema, {}, DRY_RUN_START.date())
+    return dry_run(model, start, sample_for, limits)
+
+
+def test_small_process_reaches_both_end_events_by_each_choice():
+    report = _run(variants.files())
+    assert report.ok and not report.truncated
+    assert report.reached == ["Done", "Not an SFO"] and report.unreached == []
+    steps = {str(s) for p in report.paths for s in p.steps}
+    assert "Triage the case (eligible = True)" in steps and "Triage the case (eligible = False)" in steps
+    assert any(s.startswith("Timer 'Triage due soon'") for s in steps)  # boundary timers fire once
+    assert any(s.startswith("Timer 'Triage overdue'") for s in steps)
+    assert "Triage is overdue" in steps  # the escalation task it opens is completed
+
+
+def test_sfo_model_reaches_every_end_event_without_a_blocking_path():
+    report = _run(read_library(ROOT / "bpmn", ROOT / "forms"))
+    assert report.reached == ["Closed unpublished", "Not an SFO", "Published"]
+    assert report.ok and not report.truncated
+    labels = {s.label for p in report.paths for s in p.steps}
+    assert "Message 'court-outcome'" in labels
+    details = {s.detail for p in report.paths for s in p.steps}
+    assert "court_outcome = 'convicted_sfo'" in details and "qa_decision = 'return'" in details
+
+
+def test_a_script_failing_at_runtime_is_an_error_path():
+    bpmn = variants.edited(
+        variants.TRIAGE_SCRIPT, "<bpmn:script>triage_due = add_working_days(missing_value, 2)</bpmn:script>"
+    )
+    report = _run(variants.files(bpmn))
+    assert not report.ok
+    assert report.blocking[0].result == "error" and report.blocking[0].element_id == "set_due"
+
+
+def test_a_loop_with_no_way_out_never_ends():
+    # After the message, go back to wait for it again, for ever.
+    bpmn = variants.edited(
+        '<bpmn:sequenceFlow id="f4" sourceRef="wait_outcome" targetRef="end_done" />',
+        '<bpmn:sequenceFlow id="f4" sourceRef="wait_outcome" targetRef="loop_back" />'
+        '<bpmn:exclusiveGateway id="loop_back"><bpmn:incoming>f4</bpmn:incoming><bpmn:incoming>f_yes</bpmn:incoming>'
+        "<bpmn:outgoing>f_again</bpmn:outgoing></bpmn:exclusiveGateway>"
+        '<bpmn:sequenceFlow id="f_again" sourceRef="loop_back" targetRef="wait_outcome" />'
+        '<bpmn:sequenceFlow id="f_done" sourceRef="end_start_never" targetRef="end_done" />',
+    )
+    bpmn = bpmn.replace('<bpmn:sequenceFlow id="f_done" sourceRef="end_start_never" targetRef="end_done" />', "")
+    bpmn = bpmn.replace(
+        'targetRef="wait_outcome">\n      <bpmn:conditionExpression>',
+        'targetRef="loop_back">\n      <bpmn:conditionExpression>',
+    )
+    bpmn = bpmn.replace(
+        '<bpmn:endEvent id="end_done" name="Done"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>', ""
+    )
+    bpmn = bpmn.replace(
+        "<bpmn:flowNodeRef>end_done</bpmn:flowNodeRef>", "<bpmn:flowNodeRef>loop_back</bpmn:flowNodeRef>"
+    )
+    report = _run(variants.files(bpmn))
+    assert [p.result for p in report.blocking] == ["loop"]
+    assert report.reached == ["Not an SFO"]
+
+
+def test_exploration_is_bounded():
+    report = _run(read_library(ROOT / "bpmn", ROOT / "forms"), Limits(max_states=10))
+    assert report.truncated and report.states <= 11

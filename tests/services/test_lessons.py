@@ -1,0 +1,113 @@
+"""Themes (the managed list and the tags on reviews), recommendation figures and the lessons digest."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import RecommendationRecord, ReviewTheme, Theme
+from app.services import lessons, tasks
+from app.services.errors import Forbidden, Invalid
+from tests.sfo_case import People, SfoCase
+
+
+@pytest.fixture
+def people(app):
+    return People.create()
+
+
+def tagged_case(people, definition, reference, themes, lessons_text="A lesson."):
+    case = SfoCase(people, definition, reference=reference)
+    case.to_conviction_check()
+    case.court_outcome("acquitted")
+    case.do("tag_themes", themes=themes, lessons_for_dissemination=lessons_text)
+    return case
+
+
+def test_the_list_is_seeded_from_the_defaults(app):
+    assert [t.code for t in lessons.list_themes()] == [code for code, _ in lessons.DEFAULT_THEMES]
+
+
+def test_managers_add_and_retire_themes(app, people):
+    theme = lessons.add_theme(people.manager, "  Transitions   from custody ")
+    assert (theme.code, theme.title) == ("transitions_from_custody", "Transitions from custody")
+    with pytest.raises(Invalid):
+        lessons.add_theme(people.manager, "TRANSITIONS FROM CUSTODY")
+    with pytest.raises(Invalid):
+        lessons.add_theme(people.manager, " ")
+    with pytest.raises(Forbidden):
+        lessons.add_theme(people.reviewer, "Something")
+    lessons.update_theme(people.manager, "mappa", active=False)
+    assert "mappa" not in [t.code for t in lessons.list_themes(active_only=True)]
+    assert db.session.get(Theme, "mappa").title == "MAPPA management"
+
+
+def test_tagging_offers_only_active_themes(sfo_definition, people):
+    lessons.update_theme(people.manager, "mappa", active=False)
+    case = SfoCase(people, sfo_definition)
+    case.to_conviction_check()
+    case.court_outcome("acquitted")
+    task = case.task("tag_themes")
+    with pytest.raises(Invalid) as refused:
+        tasks.complete_task(people.team, task.id, {"themes": ["mappa"], "lessons_for_dissemination": "x"})
+    assert "themes.0" in refused.value.fields
+
+
+def test_theme_counts_match_a_direct_count(sfo_definition, people, clock):
+    start = clock.now()
+    plan = [["mappa", "risk_assessment"], ["mappa"], ["domestic_abuse"], ["mappa", "domestic_abuse"]]
+    for n, themes in enumerate(plan):
+        clock.set(start + dt.timedelta(days=50 * n))  # spread over quarters
+        tagged_case(people, sfo_definition, f"SFO-L-{n}", themes)
+    rows = db.session.execute(select(ReviewTheme.theme_code, ReviewTheme.tagged_on)).all()
+    direct = Counter((code, f"{day.year} Q{(day.month - 1) // 3 + 1}") for code, day in rows)
+    figures = lessons.theme_counts("quarter")
+    for code, _, counts, total in figures.rows:
+        assert counts == [direct[(code, period)] for period in figures.periods]
+        assert total == sum(1 for c, _ in rows if c == code)
+    assert figures.periods == ["2027 Q1", "2027 Q2", "2027 Q3"] and figures.reviews == 4
+    assert lessons.theme_counts("year").rows[0][:3] == ("mappa", "MAPPA management", [3])
+
+
+def test_the_digest_covers_its_period_only(sfo_definition, people, clock):
+    start = clock.now()
+    tagged_case(people, sfo_definition, "SFO-D-1", ["mappa"], "First lesson.")
+    clock.set(start + dt.timedelta(days=120))
+    tagged_case(people, sfo_definition, "SFO-D-2", ["accommodation"], "=SUM(A1)")
+    digest = lessons.lessons_digest(dt.date(2027, 1, 1), dt.date(2027, 3, 31), clock.now().date())
+    assert [e.reference for e in digest.entries] == ["SFO-D-1"]
+    later = lessons.lessons_digest(dt.date(2027, 4, 1), dt.date(2027, 12, 31), clock.now().date())
+    rows = list(csv.reader(io.StringIO(lessons.digest_csv(later))))
+    assert ["review", "SFO-D-2", "2027-06-29", "Accommodation", "", "'=SUM(A1)"] in rows
+    assert ["theme", "", "", "Accommodation", "1", ""] in rows
+
+
+def test_recommendations_are_tagged_with_themes_and_counted(sfo_definition, people):
+    case = SfoCase(people, sfo_definition, reference="SFO-R-1")
+    case.do("confirm_eligibility", eligible=True)
+    case.do("allocate_reviewer", reviewer=people.reviewer.username)
+    case.do("write_terms_of_reference", other_reviews=[])
+    case.do("gather_evidence")
+    recommendation = {"text": "A.", "addressee": "hmpps", "level": "national"}
+    case.do("draft_report", recommendations=[recommendation, recommendation, recommendation])
+    case.do("quality_assure_report", qa_decision="approve")
+    answer = {"response": "accept", "action": "Act.", "owner": "Head", "target_date": "2027-06-30"}
+    case.do("record_provider_response", responses=[{"recommendation": n, **answer} for n in (1, 2, 3)])
+    case.court_outcome("acquitted")
+    task = case.task("tag_themes")
+    assert tasks.prefill_of(task)["recommendation_themes"] == [{"recommendation": n} for n in (1, 2, 3)]
+    case.do("tag_themes", themes=["mappa"], recommendation_themes=[
+        {"recommendation": 1, "themes": ["mappa", "risk_assessment"]},
+        {"recommendation": 2, "themes": ["mappa"]},
+        {"recommendation": 3, "themes": []},
+    ])
+    records = db.session.scalars(select(RecommendationRecord).order_by(RecommendationRecord.number)).all()
+    assert [r.themes for r in records] == [["mappa", "risk_assessment"], ["mappa"], []]
+    direct = Counter(code for r in records for code in r.themes)
+    assert lessons.theme_counts().recommendations == direct == {"mappa": 2, "risk_assessment": 1}
