@@ -9,7 +9,9 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 SFO_ENV=production
 WORKDIR /srv/sfo
 
-RUN useradd --create-home --uid 10001 sfo
+# Pango draws the report PDFs (WeasyPrint).
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && rm -rf /var/lib/apt/lists/* && useradd --create-home --uid 10001 sfo
 COPY pyproject.toml README.md ./
 COPY app ./app
 COPY migrations ./migrations
