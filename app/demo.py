@@ -23,7 +23,7 @@ from .services.sample_data import sample_for
 from .services.users import create_user, get_user
 
 PROCESS_KEY = "sfo_review"
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (printed by `sfo demo`; refused in production)
 DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
     ("provider.north", "provider", "Priya North (North Probation SFO lead)", "north-probation"),
     ("provider.south", "provider", "Sam South (South Probation SFO lead)", "south-probation"),

@@ -24,7 +24,7 @@ from app.services.users import create_token, create_user
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
-START = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.timezone.utc)  # a Monday
+START = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)  # a Monday
 PASSWORD = "correct horse battery"
 _names = itertools.count(1)
 

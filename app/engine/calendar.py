@@ -66,11 +66,11 @@ def _local_midnight(day: dt.date) -> dt.datetime:
 def overdue_at(due: str | dt.date) -> str:
     """The moment a task due on ``due`` becomes overdue: the start of the next day, London time."""
     moment = _local_midnight(as_date(due) + dt.timedelta(days=1))
-    return moment.astimezone(dt.timezone.utc).isoformat()
+    return moment.astimezone(dt.UTC).isoformat()
 
 
 def due_reminder_at(due: str | dt.date, working_days_before: int = 2) -> str:
     """The start of the working day ``working_days_before`` working days before ``due``."""
     day = as_date(add_working_days(due, -int(working_days_before)))
     moment = dt.datetime.combine(day, dt.time(REMINDER_HOUR, 0), LONDON)
-    return moment.astimezone(dt.timezone.utc).isoformat()
+    return moment.astimezone(dt.UTC).isoformat()

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
@@ -25,6 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -91,7 +91,7 @@ class _ClockedDatetime(dt.datetime):
 
     @classmethod
     def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:  # type: ignore[override]
-        moment = _clock.now() if _clock is not None else dt.datetime.now(dt.timezone.utc)
+        moment = _clock.now() if _clock is not None else dt.datetime.now(dt.UTC)
         return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
 
 
@@ -261,11 +261,11 @@ class Instance:
         self.run()
 
     def deliver_message(self, name: str, payload: dict[str, Any]) -> bool:
-        for _, definition in self._waiting_messages():
-            if definition.name == name:
-                self._run(lambda: self.workflow.catch(BpmnEvent(definition, payload)))
-                return True
-        return False
+        definitions = [d for _, d in self._waiting_messages() if d.name == name]
+        if not definitions:
+            return False
+        self._run(lambda: self.workflow.catch(BpmnEvent(definitions[0], payload)))
+        return True
 
     def retry(self) -> None:
         """Run the elements in error again (after their data has been corrected)."""
@@ -307,7 +307,7 @@ def _timer_moment(task: Any) -> dt.datetime | None:
     if not value:
         return None
     moment = dt.datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _stage_of(task_spec: Any) -> str | None:

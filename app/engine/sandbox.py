@@ -146,8 +146,8 @@ def _defined_names(tree: ast.AST) -> set[str]:
 def compile_expression(source: str) -> CodeType:
     check_statements(source, "eval")
     result = compile_restricted_eval(source)
-    if result.errors:
-        raise UnsafeCode("; ".join(result.errors))
+    if result.errors or result.code is None:
+        raise UnsafeCode("; ".join(result.errors) or "could not be compiled")
     return result.code
 
 
@@ -155,8 +155,8 @@ def compile_expression(source: str) -> CodeType:
 def compile_script(source: str) -> CodeType:
     check_statements(source, "exec")
     result = compile_restricted_exec(source)
-    if result.errors:
-        raise UnsafeCode("; ".join(result.errors))
+    if result.errors or result.code is None:
+        raise UnsafeCode("; ".join(result.errors) or "could not be compiled")
     return result.code
 
 

@@ -36,7 +36,7 @@ def asset(filename: str) -> Response:
     for folder in ASSET_FOLDERS:
         if (folder / filename).is_file():
             return send_from_directory(folder, filename, max_age=CACHE_SECONDS)
-    abort(404)
+    return abort(404)
 
 
 @assets.get("/vendor/<name>")

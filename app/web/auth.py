@@ -89,7 +89,7 @@ def safe_next(target: str | None, default: str | None = None) -> str:
 @limiter.limit(SIGN_IN_LIMIT, key_func=_username_key, methods=["POST"],
                deduct_when=lambda response: response.status_code != 302,
                error_message="Too many failed attempts to sign in. Wait 15 minutes, then try again.")
-def sign_in() -> Response | str:
+def sign_in() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("tasks.inbox"))
     errors: dict[str, str] = {}
@@ -100,7 +100,7 @@ def sign_in() -> Response | str:
         if not username:
             errors["username"] = "Enter your username"
         if not password:
-            errors["password"] = "Enter your password"
+            errors["password"] = "Enter your password"  # noqa: S105  (a message, not a password)
         if not errors:
             user = user_for_password(username, password)
             if user is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -15,12 +15,20 @@ from ..services import tasks as task_service
 from ..services.access import may_work_on
 from ..services.errors import Conflict, Invalid, ServiceError
 from ..services.forms import validate_form_data
-from ..services.users import user_in_group
 from ..services.progress import STAGES
 from ..services.runtime import now
+from ..services.users import user_in_group
 from .auth import safe_next, signed_in_user
 from .cases import case_summary
-from .forms import FORM_ACTION, apply_form_action, error_summary_items, list_action, merge_errors, parse_form, render_form
+from .forms import (
+    FORM_ACTION,
+    apply_form_action,
+    error_summary_items,
+    list_action,
+    merge_errors,
+    parse_form,
+    render_form,
+)
 
 tasks = Blueprint("tasks", __name__)
 PER_PAGE = 50
@@ -48,16 +56,18 @@ def _today() -> dt.date:
 
 def tab_filters(user: User, tab: str, stage: str | None, due: str | None, page: int) -> task_service.TaskFilters:
     today = _today()
-    due_by = {"today": today, "week": today + dt.timedelta(days=7)}.get(due or "")
-    common = {"stage": stage, "page": page, "per_page": PER_PAGE, "due_by": due_by,
-              "newest_due_first": request.args.get("order") == "desc"}
+    common = task_service.TaskFilters(
+        stage=stage, page=page, per_page=PER_PAGE,
+        due_by={"today": today, "week": today + dt.timedelta(days=7)}.get(due or ""),
+        newest_due_first=request.args.get("order") == "desc",
+    )
     if tab == "team":
-        return task_service.TaskFilters(candidate="me", **common)
+        return replace(common, candidate="me")
     if tab == "overdue":
-        return task_service.TaskFilters(overdue=True, workable=user.role not in ("manager", "admin"), **common)
+        return replace(common, overdue=True, workable=user.role not in ("manager", "admin"))
     if tab == "completed":
-        return task_service.TaskFilters(state="completed", completed_by="me", **common)
-    return task_service.TaskFilters(assignee="me", **common)
+        return replace(common, state="completed", completed_by="me")
+    return replace(common, assignee="me")
 
 
 def due_tag(task: Task) -> dict[str, str] | None:

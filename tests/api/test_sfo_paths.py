@@ -98,7 +98,7 @@ def test_deadline_reminder_then_escalation_for_managers(api, people, sfo_definit
     case = _start(api, people, sfo_definition)
     [triage] = case.ready_tasks(as_user=people.team)
     assert triage["due_at"] == "2027-03-03"
-    clock.set(dt.datetime(2027, 3, 4, 9, tzinfo=dt.timezone.utc))
+    clock.set(dt.datetime(2027, 3, 4, 9, tzinfo=dt.UTC))
     fire_due_timers()
     escalations = api.tasks(people.manager, candidate="me")
     assert [t["bpmn_id"] for t in escalations] == ["confirm_eligibility_escalation"]

@@ -5,7 +5,7 @@ import pytest
 from app.engine.runtime import RestrictedEnvironment
 from app.engine.sandbox import UnsafeCode, compile_expression, compile_script, function_library
 
-NOW = dt.datetime(2027, 3, 1, 9, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC)
 
 
 def _environment(sent=None):

@@ -116,9 +116,9 @@ def test_allocating_someone_who_is_not_a_reviewer_is_refused(sfo_definition, peo
 def test_triage_deadline_reminds_then_escalates_to_managers(sfo_definition, people, clock):
     case = SfoCase(people, sfo_definition)  # Monday 1 March 2027: triage due Wednesday 3 March
     assert case.task("confirm_eligibility").due_on == dt.date(2027, 3, 3)
-    clock.set(dt.datetime(2027, 3, 2, 8, 30, tzinfo=dt.timezone.utc))
+    clock.set(dt.datetime(2027, 3, 2, 8, 30, tzinfo=dt.UTC))
     fire_due_timers()
-    clock.set(dt.datetime(2027, 3, 4, 9, 0, tzinfo=dt.timezone.utc))
+    clock.set(dt.datetime(2027, 3, 4, 9, 0, tzinfo=dt.UTC))
     fire_due_timers()
     fire_due_timers()
     kinds = sorted(db.session.scalars(select(OutboxMessage.kind)).all())
@@ -135,7 +135,7 @@ def test_chase_timer_gives_the_team_a_task_to_record_the_outcome(sfo_definition,
     case.to_conviction_check()
     chase_at = case.row.next_timer_at
     assert chase_at is not None
-    clock.set(dt.datetime(2027, 6, 2, 9, tzinfo=dt.timezone.utc))  # about three months later
+    clock.set(dt.datetime(2027, 6, 2, 9, tzinfo=dt.UTC))  # about three months later
     fire_due_timers()
     assert "chase_court_outcome" in case.ready()
     case.do("chase_court_outcome", outcome_known=True, court_outcome="discontinued")

@@ -34,12 +34,12 @@ def test_start_creates_task_with_due_date_lane_and_notice(small_definition):
 def test_deadline_reminder_then_escalation_written_once(small_definition, clock):
     provider = make_user("provider")
     row = _start(small_definition, provider)
-    clock.set(dt.datetime(2027, 3, 2, 9, tzinfo=dt.timezone.utc))  # reminder day (1 working day before)
+    clock.set(dt.datetime(2027, 3, 2, 9, tzinfo=dt.UTC))  # reminder day (1 working day before)
     assert fire_due_timers() == 1
     assert fire_due_timers() == 0
     reminders = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder")).all()
     assert len(reminders) == 1 and reminders[0].recipient == "group:sfo-team"
-    clock.set(dt.datetime(2027, 3, 4, 0, 30, tzinfo=dt.timezone.utc))  # the day after the due date
+    clock.set(dt.datetime(2027, 3, 4, 0, 30, tzinfo=dt.UTC))  # the day after the due date
     fire_due_timers()
     fire_due_timers()
     open_tasks = {t.bpmn_id: t for t in instances.tasks_of(row, "ready")}

@@ -1,7 +1,7 @@
 from app.demo import notification_dates
 from app.services import instances
-from app.services.sample_data import sample_for
 from app.services.definitions import model_of
+from app.services.sample_data import sample_for
 from tests.conftest import START
 from tests.sfo_case import People, SfoCase
 

@@ -31,7 +31,7 @@ def test_overdue_and_due_soon_tags(small_definition, signed_in, clock):
     _start(small_definition, provider)
     web = signed_in(team)
     assert "Due soon" in web.get("/tasks?tab=team").text
-    clock.set(dt.datetime(2027, 3, 4, 9, tzinfo=dt.timezone.utc))
+    clock.set(dt.datetime(2027, 3, 4, 9, tzinfo=dt.UTC))
     page = web.get("/tasks?tab=overdue")
     assert "Overdue (1)" in page.text and "SFO-1" in page.text
 
