@@ -46,7 +46,9 @@ PAGES = [
 def give_open_tasks(app, username: str, count: int) -> int:  # type: ignore[no-untyped-def]
     """Make ``count`` open reviewer tasks (and only those) the user's own."""
     with app.app_context(), db.engine.begin() as connection:
-        connection.execute(text("UPDATE task SET assignee = NULL WHERE assignee = :u AND state = 'ready'"), {"u": username})
+        connection.execute(
+            text("UPDATE task SET assignee = NULL WHERE assignee = :u AND state = 'ready'"), {"u": username}
+        )
         connection.execute(
             text(
                 "UPDATE task SET assignee = :u WHERE id IN (SELECT id FROM task WHERE state = 'ready'"
@@ -55,8 +57,11 @@ def give_open_tasks(app, username: str, count: int) -> int:  # type: ignore[no-u
             {"u": username, "n": count},
         )
         connection.execute(text("ANALYZE task"))
-        return int(connection.scalar(text("SELECT count(*) FROM task WHERE state = 'ready' AND assignee = :u"),
-                                     {"u": username}))
+        return int(
+            connection.scalar(
+                text("SELECT count(*) FROM task WHERE state = 'ready' AND assignee = :u"), {"u": username}
+            )
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -85,7 +90,9 @@ def main(argv: list[str] | None = None) -> None:
         tasks = connection.scalar(text("SELECT count(*) FROM task"))
     print(f"  {cases:,} cases, {tasks:,} task rows; {INBOX_USER} has {mine} open tasks")
     client = signed_in_client(app, INBOX_USER)
-    print(f"\nServer time in process (Flask test client), ms; {args.requests} requests each after {args.warmup} warm-up")
+    print(
+        f"\nServer time in process (Flask test client), ms; {args.requests} requests each after {args.warmup} warm-up"
+    )
     print(f"  {'page':<36} {'n':>4} {'p50':>8} {'p95':>8}")
     medians = {}
     for label, path in PAGES:
@@ -93,8 +100,10 @@ def main(argv: list[str] | None = None) -> None:
         medians[label] = statistics.median(samples)
         print(f"  {label:<36} {len(samples):>4} {medians[label]:>8.1f} {percentile(samples, 95):>8.1f}", flush=True)
     first = medians[PAGES[0][0]]
-    print(f"\nTarget: inbox of {OPEN_TASKS} open tasks p50 <= {TARGET_MS:.0f} ms: {'met' if first <= TARGET_MS else 'MISSED'}"
-          f" ({first:.1f} ms)")
+    print(
+        f"\nTarget: inbox of {OPEN_TASKS} open tasks p50 <= {TARGET_MS:.0f} ms: {'met' if first <= TARGET_MS else 'MISSED'}"
+        f" ({first:.1f} ms)"
+    )
 
 
 if __name__ == "__main__":

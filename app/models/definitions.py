@@ -20,9 +20,11 @@ class ProcessDefinition(db.Model):  # type: ignore[name-defined]
     key: Mapped[str] = mapped_column(String(120), index=True)
     version: Mapped[int]
     name: Mapped[str] = mapped_column(String(200))
-    bpmn: Mapped[dict[str, str]] = mapped_column(JsonDocument)
-    dmn: Mapped[dict[str, str]] = mapped_column(JsonDocument)
-    forms: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    # The files are read only when a version is parsed (once per process, see services.runtime) or
+    # downloaded: deferred, so the many queries that join an instance's definition stay small.
+    bpmn: Mapped[dict[str, str]] = mapped_column(JsonDocument, deferred=True)
+    dmn: Mapped[dict[str, str]] = mapped_column(JsonDocument, deferred=True)
+    forms: Mapped[dict[str, Any]] = mapped_column(JsonDocument, deferred=True)
     checksum: Mapped[str] = mapped_column(String(64))
     change_summary: Mapped[str] = mapped_column(Text, default="")
     deployed_by: Mapped[str] = mapped_column(String(80))
