@@ -51,7 +51,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import Table, UniqueConstraint, create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 
 import app as app_package
 from app import create_app
@@ -130,6 +130,17 @@ def ensure_database(url: str, allow_any: bool) -> None:
         if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
+
+
+def hold_run_lock(app: Flask) -> Connection:
+    """A session lock on the database for the whole run: a second run against it stops at once instead of
+    dropping the tables under the first one's server."""
+    with app.app_context():
+        connection = db.engine.connect()
+    if not connection.scalar(text("SELECT pg_try_advisory_lock(hashtext('sfo-bench'))")):
+        raise SystemExit("Another benchmark run is using this database; give another --database-url.")
+    connection.commit()
+    return connection
 
 
 def reset_database(app: Flask) -> None:
@@ -678,6 +689,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING)  # before create_app: keeps the engine's INFO lines out of the output
     ensure_database(args.database_url, args.allow_any_database)
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
+    guard = hold_run_lock(app)
     say(f"Database {make_url(args.database_url).render_as_string(hide_password=True)}")
     say("Setting up")
     timed("reset, migrate, deploy", lambda: reset_database(app))
@@ -704,6 +716,7 @@ def main(argv: list[str] | None = None) -> None:
         load = os.getloadavg()[0]  # other work on the machine skews every figure: show it
         results.append((size, api[0], floor, api[1], dict(bench.by_task_type), counts, load))
     report(results, time.perf_counter() - run_started, log_path)
+    guard.close()
 
 
 def report(results: list[Any], elapsed: float, log_path: Path) -> None:
