@@ -25,6 +25,8 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Any = None) -> Fl
 def register_logging(app: Flask) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # SpiffWorkflow logs every task state change at INFO: a dozen lines per completed task.
+    logging.getLogger("spiff").setLevel(logging.WARNING)
 
 
 def register_extensions(app: Flask, clock: Any) -> None:

@@ -228,7 +228,8 @@ def snapshot(instance_id: int, label: str) -> Snapshot:
 def case_tables() -> tuple[list[Table], list[str]]:
     """Other tables holding rows per case (projections such as themes or recommendations), to clone as
     they are, and the names of those left out: the outbox, and tables with unique columns of their own."""
-    cloned, skipped = [], []
+    cloned: list[Table] = []
+    skipped: list[Table] = []
     for table in db.metadata.sorted_tables:
         refers = any(fk.column.table.name == "process_instance" for fk in table.foreign_keys)
         if not refers or "instance_id" not in table.c or table.name in ("task", "audit_event"):
@@ -498,22 +499,23 @@ def completion_candidates(app: Flask, used: set[int], how_many: int, rng: random
     by_type: dict[str, list[ReadyTask]] = defaultdict(list)
     with app.app_context(), db.engine.connect() as connection:
         for row in connection.execute(query, {"prefix": f"{CLONE_PREFIX}%"}):
-            if row.lane == "provider":
-                actor = provider_of(row.organisation)
-            else:
-                actor = row.assignee or LANE_ACTORS.get(row.lane or "")
+            actor: str | None = (
+                provider_of(row.organisation)
+                if row.lane == "provider"
+                else row.assignee or LANE_ACTORS.get(row.lane or "")
+            )
             if actor is None or row.instance_id in used:
                 continue
             by_type[row.bpmn_id].append(ReadyTask(row.id, row.bpmn_id, actor, row.instance_id, row.reviewer))
-    for group in by_type.values():
-        rng.shuffle(group)
+    for tasks_of_type in by_type.values():
+        rng.shuffle(tasks_of_type)
     picked: list[ReadyTask] = []
     while len(picked) < how_many and any(by_type.values()):
-        for group in sorted(by_type):
-            while by_type[group] and by_type[group][-1].instance_id in used:
-                by_type[group].pop()
-            if by_type[group] and len(picked) < how_many:
-                task = by_type[group].pop()
+        for name in sorted(by_type):
+            while by_type[name] and by_type[name][-1].instance_id in used:
+                by_type[name].pop()
+            if by_type[name] and len(picked) < how_many:
+                task = by_type[name].pop()
                 used.add(task.instance_id)
                 picked.append(task)
     if len(picked) < how_many:
@@ -701,7 +703,7 @@ def main(argv: list[str] | None = None) -> None:
     used: set[int] = set()
     log_path = Path(tempfile.mkdtemp(prefix="sfo-bench-")) / "gunicorn.log"
     port = args.port or free_port()
-    results: list[tuple[int, list[Figure], list[Figure], int, dict[str, Figure], dict[str, int]]] = []
+    results: list[tuple[Any, ...]] = []
     for size in args.sizes:
         say(f"\nSize {size:,}")
         missing = size - cloner.count

@@ -9,7 +9,7 @@ existence does not leak.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, select, union
 
 from ..models import ProcessInstance, Task, User
 from ..models.users import REVIEW_BODY_ROLES
@@ -59,8 +59,10 @@ def visible_instances(user: User, query: Select) -> Select:  # type: ignore[type
     if user.is_provider:
         return query.where(ProcessInstance.provider_org == user.organisation) if user.organisation else query.where(false())
     if user.role == "reviewer":
+        # A union of two indexed look-ups: an OR of the two conditions made PostgreSQL scan every case.
+        allocated = select(ProcessInstance.id).where(ProcessInstance.reviewer == user.username).correlate(None)
         assigned = select(Task.instance_id).where(Task.assignee == user.username)
-        return query.where((ProcessInstance.reviewer == user.username) | ProcessInstance.id.in_(assigned))
+        return query.where(ProcessInstance.id.in_(union(allocated, assigned)))
     return query.where(false())
 
 
