@@ -11,22 +11,17 @@ page, with the counts of every tab) and a later page. Prints p50, p95 and n.
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import statistics
 import sys
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import api_latency as loader  # noqa: E402
-from monitoring import measure, percentile, signed_in_client, timed  # noqa: E402
+from monitoring import add_load_arguments, loaded_app, measure, percentile, signed_in_client  # noqa: E402
 
-from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/sfo_inbox_bench"
@@ -66,24 +61,9 @@ def give_open_tasks(app, username: str, count: int) -> int:  # type: ignore[no-u
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--size", type=int, default=10_000)
-    parser.add_argument("--requests", type=int, default=60)
-    parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--reuse", action="store_true", help="measure the database as it is (no reload)")
-    parser.add_argument("--allow-any-database", action="store_true")
+    add_load_arguments(parser, DEFAULT_URL)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    loader.ensure_database(args.database_url, args.allow_any_database)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
-    print(f"Database {make_url(args.database_url).render_as_string(hide_password=True)}", flush=True)
-    if not args.reuse:
-        timed("reset, migrate, deploy", lambda: loader.reset_database(app))
-        timed("users", lambda: loader.create_people(app))
-        templates = timed("template cases through the services", lambda: loader.build_templates(app))
-        cloner = loader.Cloner(app, templates, args.seed)
-        timed(f"clone {args.size:,} cases", lambda: cloner.add(args.size))
+    app = loaded_app(args)
     mine = give_open_tasks(app, INBOX_USER, OPEN_TASKS)
     with app.app_context(), db.engine.connect() as connection:
         cases = connection.scalar(text("SELECT count(*) FROM process_instance"))

@@ -131,16 +131,19 @@ CHART_PAGES = [
 ]
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+def add_load_arguments(parser: argparse.ArgumentParser, default_url: str) -> None:
+    """The options every bench that loads cloned cases takes."""
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", default_url))
     parser.add_argument("--size", type=int, default=10_000, help="cases to load (default: %(default)s)")
     parser.add_argument("--requests", type=int, default=60, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--reuse", action="store_true", help="measure the database as it is (no reload)")
     parser.add_argument("--allow-any-database", action="store_true")
-    args = parser.parse_args(argv)
+
+
+def loaded_app(args: argparse.Namespace) -> Flask:
+    """The app on the bench database, loaded with ``args.size`` cloned cases unless ``--reuse``."""
     logging.basicConfig(level=logging.WARNING)
     loader.ensure_database(args.database_url, args.allow_any_database)
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
@@ -151,6 +154,15 @@ def main(argv: list[str] | None = None) -> None:
         templates = timed("template cases through the services", lambda: loader.build_templates(app))
         cloner = loader.Cloner(app, templates, args.seed)
         timed(f"clone {args.size:,} cases", lambda: cloner.add(args.size))
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    add_load_arguments(parser, DEFAULT_URL)
+    args = parser.parse_args(argv)
+    app = loaded_app(args)
+    if not args.reuse:
         timed("spread dates, extensions, errors", lambda: spread(app))
     with app.app_context(), db.engine.connect() as connection:
         counts = dict(connection.execute(text("SELECT status, count(*) FROM process_instance GROUP BY 1")).all())
