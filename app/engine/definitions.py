@@ -171,7 +171,25 @@ def _build_model(parser: Any, key: str, forms: dict[str, Any], problems: list[Pr
     except Exception as error:
         problems.append(Problem(f"the process could not be built: {error}"))
         return None
+    for process in (spec, *subprocess_specs.values()):
+        connect_loop_children(process)
     return ProcessModel(key, spec.description or key, spec, subprocess_specs, forms)
+
+
+def connect_loop_children(process: Any) -> None:
+    """Wire each loop or multi-instance task to hear when one of its instances completes.
+
+    SpiffWorkflow makes this connection in two places only: when a loop creates its instances, and when
+    it deserialises a spec. Our specs are parsed, not deserialised, and an instance's children may have
+    been created by another process (another gunicorn worker, or before a restart); without the wiring
+    the loop never learns that they finished and the case stalls. Connecting here, once per parsed
+    model, makes every process behave alike.
+    """
+    for task_spec in process.task_specs.values():
+        if isinstance(task_spec, LoopTask):
+            child = process.task_specs[task_spec.task_spec]
+            if not child.completed_event.is_connected(task_spec.merge_child):
+                child.completed_event.connect(task_spec.merge_child)
 
 
 def _parse_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, dict[str, Any]]:

@@ -24,6 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -297,6 +298,23 @@ class Instance:
             raise ProcessError(_failing_element(self.workflow), f"{type(error).__name__}: {error}") from None
 
 
+def _merge_lost_loop_instances(workflow: BpmnWorkflow) -> None:
+    """Merge loop instances that completed without their loop hearing of it.
+
+    Before every parsed model wired its loops (``connect_loop_children``), an instance completed in a
+    process that had not created it was never merged, and its case stalled. Merging such instances on
+    load, oldest first, does what the lost call would have done and lets those cases move on.
+    """
+    for loop in workflow.get_tasks(state=TaskState.STARTED):
+        spec = loop.task_spec
+        if not isinstance(spec, LoopTask):
+            continue
+        merged = set(loop.internal_data.get("merged", []))
+        lost = [c for c in spec._instances(loop) if c.state == TaskState.COMPLETED and str(c.id) not in merged]
+        for child in sorted(lost, key=lambda c: c.last_state_change):
+            spec.merge_child(child.workflow, child)
+
+
 def _timer_moment(task: Any) -> dt.datetime | None:
     definitions = _definitions_of(task.task_spec.event_definition)
     if not any(isinstance(d, TimerEventDefinition) for d in definitions):
@@ -372,6 +390,7 @@ class Engine:
         workflow = _serializer.from_dict(dct, model=model)
         instance = Instance(model, workflow)
         workflow.script_engine = self._script_engine(instance.notifications)
+        _merge_lost_loop_instances(workflow)
         return instance
 
     @staticmethod
