@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import AdHocSubprocess
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from .sandbox import UnsafeCode, compile_expression, compile_script
@@ -100,7 +101,9 @@ def parse_xml(content: bytes, filename: str) -> Any:
     try:
         safe_xml.fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        raise DefinitionInvalid([Problem("DOCTYPE, entity or external reference declarations are not allowed", filename)]) from None
+        raise DefinitionInvalid(
+            [Problem("DOCTYPE, entity or external reference declarations are not allowed", filename)]
+        ) from None
     except safe_xml.ParseError as error:
         raise DefinitionInvalid([Problem(f"not well-formed XML ({error})", filename)]) from None
     try:
@@ -128,7 +131,7 @@ def parse_process_model(files: dict[str, bytes], known_groups: Iterable[str]) ->
     if problems:
         raise DefinitionInvalid(problems)
     if not process_ids:
-        raise DefinitionInvalid([Problem("no executable process (isExecutable=\"true\") was found")])
+        raise DefinitionInvalid([Problem('no executable process (isExecutable="true") was found')])
     model = _build_model(parser, process_ids[0], forms, problems)
     if model is not None:
         problems.extend(check_model(model, set(known_groups)))
@@ -166,13 +169,16 @@ def _build_model(parser: Any, key: str, forms: dict[str, Any], problems: list[Pr
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as error:
-        problems.append(Problem(_validation_message(error), getattr(error, "file_name", None), getattr(error, "id", None)))
+        problems.append(
+            Problem(_validation_message(error), getattr(error, "file_name", None), getattr(error, "id", None))
+        )
         return None
     except Exception as error:
         problems.append(Problem(f"the process could not be built: {error}"))
         return None
     for process in (spec, *subprocess_specs.values()):
         connect_loop_children(process)
+        trigger_event_subprocesses_in_place(process)
     return ProcessModel(key, spec.description or key, spec, subprocess_specs, forms)
 
 
@@ -235,6 +241,11 @@ def _task_problems(task_spec: Any, model: ProcessModel, known_groups: set[str]) 
         form_name = properties.get(key)
         if form_name and form_name not in model.forms:
             yield f"the form file '{form_name}' is missing"
+    if isinstance(task_spec, AdHocSubprocess):
+        yield (
+            "ad-hoc sub-processes are not supported: SpiffWorkflow rewires their definition while an instance "
+            "runs, so one case would change how the next one behaves"
+        )
     if type(task_spec).__name__ == "UserTask" and not properties.get(FORM_SCHEMA_PROPERTY):
         yield "a user task must name its form (formJsonSchemaFilename)"
     for kind, source in _code_of(task_spec):
@@ -296,15 +307,50 @@ def _as_comparison(test: str) -> str:
         return f"value {test}"
 
 
+def trigger_event_subprocesses_in_place(process: Any) -> None:
+    """Let a message- or signal-triggered event sub-process start without rewiring the shared spec.
+
+    The first time such a sub-process is triggered, SpiffWorkflow connects the start task to it in
+    both directions. The spec is shared by every instance of a deployed version in a process, so from
+    then on every new instance in that process started the sub-process at once, as a normal path, and
+    waited for it before it could end: behaviour that depended on which process had triggered what.
+    Wiring the sub-process's own side (its input from the start, its output to the end) before any
+    instance runs is all the trigger needs, and it then leaves the start task's outputs alone.
+    """
+    for name in process.start.trigger_specs:
+        event_subprocess = process.task_specs[name]
+        if process.start.name not in event_subprocess._inputs:
+            event_subprocess._inputs.append(process.start.name)
+        if process.end.name not in event_subprocess._outputs:
+            event_subprocess.connect(process.end)
+
+
 # --- flow checks on the XML: gateways and reachability --------------------------------------------
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _SPLITTING = ("exclusiveGateway", "inclusiveGateway")
 _NOT_FLOW_NODES = {
-    "sequenceFlow", "laneSet", "lane", "flowNodeRef", "documentation", "extensionElements", "incoming",
-    "outgoing", "conditionExpression", "dataObject", "dataObjectReference", "dataStoreReference",
-    "textAnnotation", "association", "ioSpecification", "property", "dataInputAssociation",
-    "dataOutputAssociation", "multiInstanceLoopCharacteristics", "standardLoopCharacteristics", "group",
+    "sequenceFlow",
+    "laneSet",
+    "lane",
+    "flowNodeRef",
+    "documentation",
+    "extensionElements",
+    "incoming",
+    "outgoing",
+    "conditionExpression",
+    "dataObject",
+    "dataObjectReference",
+    "dataStoreReference",
+    "textAnnotation",
+    "association",
+    "ioSpecification",
+    "property",
+    "dataInputAssociation",
+    "dataOutputAssociation",
+    "multiInstanceLoopCharacteristics",
+    "standardLoopCharacteristics",
+    "group",
     "childLaneSet",
 }
 
@@ -344,8 +390,11 @@ def _gateway_problems(process: Any) -> Iterator[tuple[str, str]]:
 
 
 def _flow_nodes(container: Any) -> list[Any]:
-    return [c for c in container if isinstance(c.tag, str) and etree.QName(c).namespace == BPMN_NS
-            and _local(c) not in _NOT_FLOW_NODES]
+    return [
+        c
+        for c in container
+        if isinstance(c.tag, str) and etree.QName(c).namespace == BPMN_NS and _local(c) not in _NOT_FLOW_NODES
+    ]
 
 
 def _unreachable(process: Any) -> Iterator[tuple[str, str]]:
@@ -384,8 +433,7 @@ def _collect_edges(container: Any, edges: dict[str, set[str]], starts: list[str]
             edges.setdefault(node.get("attachedToRef"), set()).add(node_id)
         if kind in ("subProcess", "transaction", "adHocSubProcess"):
             _collect_edges(node, edges, [], top=False)
-            inner = [n.get("id") for n in _flow_nodes(node) if _local(n) == "startEvent" or
-                     (kind == "adHocSubProcess")]
+            inner = [n.get("id") for n in _flow_nodes(node) if _local(n) == "startEvent" or (kind == "adHocSubProcess")]
             inner += [n.get("id") for n in _flow_nodes(node) if n.get("triggeredByEvent") == "true"]
             edges.setdefault(node_id, set()).update(inner)
             if node.get("triggeredByEvent") == "true" and top:

@@ -195,11 +195,37 @@ class Instance:
     def active_stages(self) -> list[str]:
         """The ``stage`` property of every task that is waiting for a person or an outside event."""
         tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
-        tasks += [t for t in self.workflow.get_tasks(state=TaskState.WAITING) if not isinstance(t.task_spec, BoundaryEvent)]
+        tasks += [
+            t for t in self.workflow.get_tasks(state=TaskState.WAITING) if not isinstance(t.task_spec, BoundaryEvent)
+        ]
         return [s for s in (_stage_of(t.task_spec) for t in tasks) if s]
 
     def waiting_message_names(self) -> list[str]:
+        """Messages a catch event of this instance waits for (the waits that can move the case on)."""
         return [definition.name for _, definition in self._waiting_messages()]
+
+    def accepted_message_names(self) -> list[str]:
+        """Messages the instance takes now: those it waits for, and those that start one of its event
+        sub-processes (listeners that hear a message at any time while the instance runs)."""
+        return [definition.name for definition in self._accepted_messages()]
+
+    def _accepted_messages(self) -> list[Any]:
+        return [definition for _, definition in self._waiting_messages()] + self._listener_messages()
+
+    def _listener_messages(self) -> list[Any]:
+        if self.is_completed:
+            return []
+        starts = [
+            start
+            for name in self.workflow.spec.start.trigger_specs
+            for start in self.model.subprocess_specs[self.workflow.spec.task_specs[name].spec].bpmn_start_events
+        ]
+        return [
+            d
+            for start in starts
+            for d in _definitions_of(start.event_definition)
+            if isinstance(d, MessageEventDefinition)
+        ]
 
     def _waiting_messages(self) -> list[tuple[Any, Any]]:
         """(task, message definition) for every message the instance waits for, event gateways included."""
@@ -221,13 +247,16 @@ class Instance:
     def outcome(self) -> str | None:
         """The name of the last named end event reached (unnamed ends close side paths)."""
         ends = [
-            t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
+            t
+            for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
             if type(t.task_spec).__name__ == "EndEvent" and t.task_spec.bpmn_name and t.workflow is self.workflow
         ]
         return max(ends, key=lambda t: t.last_state_change).task_spec.bpmn_name if ends else None
 
     def errors(self) -> list[tuple[str, str]]:
-        return [(t.task_spec.bpmn_id, t.task_spec.bpmn_name or "") for t in self.workflow.get_tasks(state=TaskState.ERROR)]
+        return [
+            (t.task_spec.bpmn_id, t.task_spec.bpmn_name or "") for t in self.workflow.get_tasks(state=TaskState.ERROR)
+        ]
 
     def data(self) -> dict[str, Any]:
         """The case data as it stands: the latest completed step's data, plus the open tasks' data."""
@@ -262,7 +291,7 @@ class Instance:
         self.run()
 
     def deliver_message(self, name: str, payload: dict[str, Any]) -> bool:
-        definitions = [d for _, d in self._waiting_messages() if d.name == name]
+        definitions = [d for d in self._accepted_messages() if d.name == name]
         if not definitions:
             return False
         self._run(lambda: self.workflow.catch(BpmnEvent(definitions[0], payload)))

@@ -223,7 +223,7 @@ def deliver_message(user: User, name: str, business_key: str, payload: Any) -> P
         select(ProcessInstance).where(ProcessInstance.business_key == business_key,
                                       ProcessInstance.status.in_(("running", "waiting")))
     ).all()
-    waiting = [row for row in candidates if name in load(row).waiting_message_names()]
+    waiting = [row for row in candidates if name in load(row).accepted_message_names()]
     if not waiting:
         raise NotFound(f"No case with reference {business_key} is waiting for the message '{name}'.")
     if len(waiting) > 1:
