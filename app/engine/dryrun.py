@@ -24,10 +24,8 @@ import datetime as dt
 import functools
 import itertools
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +43,6 @@ Sampler = Callable[[dict[str, Any], dict[str, Any], dt.date], dict[str, Any]]
 BLOCKING = ("error", "dead-end", "loop")
 MAX_VARIANTS = 12
 DRY_RUN_START = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC)  # a Monday, away from bank holidays
-_timer_lock = threading.Lock()
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -418,36 +415,6 @@ class _DryRunClock:
         self._now = moment
 
 
-class _DryRunEngine(Engine):
-    """The service's engine on the dry run's own clock (leaves the service's timer clock alone)."""
-
-    def __init__(self, clock: Any):  # noqa: D107 - deliberately not calling Engine.__init__
-        self.clock = clock
-
-
-class _ThreadClock:
-    """SpiffWorkflow's timers read one module-wide clock: this thread sees the dry run's, others the service's."""
-
-    def __init__(self, mine: Any, others: Any):
-        self.mine, self.others, self.thread = mine, others, threading.get_ident()
-
-    def now(self) -> dt.datetime:
-        if threading.get_ident() == self.thread:
-            return self.mine.now()  # type: ignore[no-any-return]
-        return self.others.now() if self.others is not None else dt.datetime.now(dt.UTC)  # type: ignore[no-any-return]
-
-
-@contextmanager
-def _timers_on(clock: Any) -> Iterator[None]:
-    with _timer_lock:
-        previous = runtime_module._clock
-        runtime_module._clock = _ThreadClock(clock, previous)
-        try:
-            yield
-        finally:
-            runtime_module._clock = previous
-
-
 @dataclass
 class _Pending:
     state: str | None
@@ -468,8 +435,7 @@ def dry_run(
     began = time.perf_counter()
     clock = _DryRunClock(start)
     report = DryRunReport(end_events=_named_end_events(model))
-    with _timers_on(clock):
-        _explore(model, start_data, sample, clock, limits, report)
+    _explore(model, start_data, sample, clock, limits, report)
     report.seconds = time.perf_counter() - began
     return report
 
@@ -484,7 +450,7 @@ def _explore(
 ) -> None:
     """Depth first. Each path goes on with the last possible move (a loop goes round again, a chase timer
     fires again) in place; the other moves branch from a snapshot the first time they are seen."""
-    engine = _DryRunEngine(clock)
+    engine = Engine(clock)
     explorer = Explorer(model, sample, clock, limits)
     start = _Pending(None, clock.now(), (), Move(Step("start", "", "Start"), lambda i: i.run()), None)
     stack: list[_Pending] = [start]

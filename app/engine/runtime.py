@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
@@ -84,19 +86,32 @@ class HumanTask:
 
 # --- the clock seen by SpiffWorkflow's timers ---------------------------------------------------
 
-_clock: Clock | None = None
+# SpiffWorkflow's timer module reads ``datetime.now()``. It is replaced once by a class that reads the
+# clock of the engine running in this context, so each engine (the service's, a dry run's, a test's)
+# keeps its own time, whatever thread or request runs beside it.
+_timer_clock: ContextVar[Clock | None] = ContextVar("sfo_timer_clock", default=None)
 
 
 class _ClockedDatetime(dt.datetime):
-    """Stands in for ``datetime`` inside SpiffWorkflow's timer module so timers use our clock."""
+    """Stands in for ``datetime`` inside SpiffWorkflow's timer module so timers use the engine's clock."""
 
     @classmethod
     def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:  # type: ignore[override]
-        moment = _clock.now() if _clock is not None else dt.datetime.now(dt.UTC)
+        clock = _timer_clock.get()
+        moment = clock.now() if clock is not None else dt.datetime.now(dt.UTC)
         return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
 
 
 timer_module.datetime = _ClockedDatetime  # type: ignore[misc]
+
+
+@contextmanager
+def _timers_read(clock: Clock) -> Iterator[None]:
+    token = _timer_clock.set(clock)
+    try:
+        yield
+    finally:
+        _timer_clock.reset(token)
 
 
 # --- the restricted script environment ----------------------------------------------------------
@@ -167,6 +182,7 @@ class Instance:
 
     model: ProcessModel
     workflow: BpmnWorkflow
+    clock: Clock
     notifications: list[Notification] = field(default_factory=list)
 
     # reading
@@ -244,6 +260,25 @@ class Instance:
     def is_completed(self) -> bool:
         return bool(self.workflow.is_completed())
 
+    def is_stalled(self) -> bool:
+        """Open, yet nothing can move it on: no task for a person, no timer, no message waited for.
+
+        Listeners (event sub-processes) do not count: they hear a message at any time, but the case's
+        main path does not wait for them.
+        """
+        if self.is_completed or self.errors():
+            return False
+        return not (self.ready_human_tasks() or self.waiting_message_names() or self.next_timer_at() is not None)
+
+    def stall_point(self) -> str:
+        """The diagram element the instance stopped after: the last element that finished."""
+        finished = [
+            t
+            for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
+            if getattr(t.task_spec, "bpmn_id", None) and type(t.task_spec).__name__ not in ("EndEvent", "StartEvent")
+        ]
+        return str(max(finished, key=lambda t: t.last_state_change).task_spec.bpmn_id) if finished else "unknown"
+
     def outcome(self) -> str | None:
         """The name of the last named end event reached (unnamed ends close side paths)."""
         ends = [
@@ -317,10 +352,11 @@ class Instance:
 
     def _run(self, step: Callable[[], Any]) -> None:
         try:
-            step()
-            self.workflow.refresh_timers()
-            self.workflow.do_engine_steps()
-            self.workflow.refresh_timers()
+            with _timers_read(self.clock):
+                step()
+                self.workflow.refresh_timers()
+                self.workflow.do_engine_steps()
+                self.workflow.refresh_timers()
         except SpiffWorkflowException as error:
             raise ProcessError(_element_of(error), _describe(error)) from None
         except Exception as error:  # script code may raise anything; keep it inside the instance
@@ -393,9 +429,7 @@ class Engine:
     """Starts and restores instances with the restricted environment and the service clock."""
 
     def __init__(self, clock: Clock):
-        global _clock
         self.clock = clock
-        _clock = clock
 
     def _script_engine(self, notifications: list[Notification]) -> PythonScriptEngine:
         def notify(kind: str, task_bpmn_id: str) -> None:
@@ -405,7 +439,7 @@ class Engine:
 
     def new_instance(self, model: ProcessModel, data: dict[str, Any]) -> Instance:
         """A new instance holding the start data; ``Instance.run`` takes it to its first wait."""
-        instance = Instance(model, BpmnWorkflow(model.spec, model.subprocess_specs))
+        instance = Instance(model, BpmnWorkflow(model.spec, model.subprocess_specs), self.clock)
         instance.workflow.script_engine = self._script_engine(instance.notifications)
         instance.workflow.task_tree.data.update(data)
         return instance
@@ -417,7 +451,7 @@ class Engine:
             dct[_serializer.VERSION_KEY] = version
             _serializer.migrate(dct)
         workflow = _serializer.from_dict(dct, model=model)
-        instance = Instance(model, workflow)
+        instance = Instance(model, workflow, self.clock)
         workflow.script_engine = self._script_engine(instance.notifications)
         _merge_lost_loop_instances(workflow)
         return instance

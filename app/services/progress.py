@@ -23,8 +23,16 @@ from .runtime import now, runtime
 T = TypeVar("T")
 
 STAGES = (
-    "notification", "eligibility", "scoping", "liaison", "drafting", "quality-assurance",
-    "provider-response", "conviction-check", "publication", "closure",
+    "notification",
+    "eligibility",
+    "scoping",
+    "liaison",
+    "drafting",
+    "quality-assurance",
+    "provider-response",
+    "conviction-check",
+    "publication",
+    "closure",
 )
 
 
@@ -40,7 +48,9 @@ def load(row: ProcessInstance) -> Instance:
     return runtime().engine.load(runtime().model_for(row.definition), row.state)
 
 
-def advance(row: ProcessInstance, actor: str, action: Callable[[Instance], T], instance: Instance | None = None) -> T | None:
+def advance(
+    row: ProcessInstance, actor: str, action: Callable[[Instance], T], instance: Instance | None = None
+) -> T | None:
     """Apply ``action`` to the instance (loaded from the row unless given) and save the outcome;
     diagram errors put the case in error rather than failing the request."""
     instance = instance or load(row)
@@ -63,6 +73,7 @@ def save(row: ProcessInstance, instance: Instance, actor: str, error: ProcessErr
     row.next_timer_at = instance.next_timer_at()
     row.updated_at = now()
     ready = instance.ready_human_tasks()
+    error = error or _stall_of(row, instance)
     _set_status(row, instance, ready, error)
     if error is not None:
         record_event(row, actor, "error", f"{error.element_id} failed: {error.message}", element=error.element_id)
@@ -72,6 +83,21 @@ def save(row: ProcessInstance, instance: Instance, actor: str, error: ProcessErr
     if row.status == "completed":
         record_event(row, actor, "completed", f"The case closed: {row.outcome or 'completed'}.", outcome=row.outcome)
     return new_tasks
+
+
+def _stall_of(row: ProcessInstance, instance: Instance) -> ProcessError | None:
+    """The invariant every step must keep: an open case waits for a person, a timer or a message.
+
+    A step that leaves none of them would leave the case silently stuck; it is put in error instead,
+    where monitoring shows it and a manager can retry it once the cause is mended.
+    """
+    if not instance.is_stalled():
+        return None
+    stage = (row.stage or "the start").replace("-", " ")
+    return ProcessError(
+        instance.stall_point(),
+        f"Stalled after {stage}: nothing is waiting for a person, a timer or a message.",
+    )
 
 
 def _set_status(row: ProcessInstance, instance: Instance, ready: list[HumanTask], error: ProcessError | None) -> None:
@@ -93,7 +119,9 @@ def _set_status(row: ProcessInstance, instance: Instance, ready: list[HumanTask]
 
 def sync_tasks(row: ProcessInstance, ready: list[HumanTask], data: dict[str, Any]) -> list[Task]:
     """Bring the task projection in line with the engine's ready human tasks; return new rows."""
-    open_rows = {t.id: t for t in db.session.scalars(select(Task).where(Task.instance_id == row.id, Task.state == "ready"))}
+    open_rows = {
+        t.id: t for t in db.session.scalars(select(Task).where(Task.instance_id == row.id, Task.state == "ready"))
+    }
     ready_ids = {t.id for t in ready}
     for task_id, task in open_rows.items():
         if task_id not in ready_ids:
@@ -111,8 +139,15 @@ def sync_tasks(row: ProcessInstance, ready: list[HumanTask], data: dict[str, Any
     db.session.flush()
     for task in created:
         queue_message(notice_kind_for_new_task(task), row, task)
-        record_event(row, "system", "task-created", f"'{task.name}' is ready.", task_id=task.id, lane=task.lane,
-                     assignee=task.assignee)
+        record_event(
+            row,
+            "system",
+            "task-created",
+            f"'{task.name}' is ready.",
+            task_id=task.id,
+            lane=task.lane,
+            assignee=task.assignee,
+        )
     return created
 
 
