@@ -1,4 +1,4 @@
-"""The ``sfo`` command line: init, run, worker, users, deploy, demo."""
+"""The ``sfo`` command line: init, run, worker, check, users, deploy, demo."""
 
 from __future__ import annotations
 
@@ -80,6 +80,20 @@ def worker_command(once: bool) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     run_forever(app, stop)
+
+
+@cli.command("check", help="Report open cases that wait for nothing, or whose engine state, tasks and audit disagree.")
+def check_command() -> None:
+    from .services.consistency import check_open_cases
+
+    with _app().app_context():
+        problems = list(check_open_cases())
+    for problem in problems:
+        click.echo(f"{problem.business_key} (case {problem.instance_id}): {problem.problem}")
+    if problems:
+        click.echo(f"{len({p.instance_id for p in problems})} case(s) need attention.", err=True)
+        sys.exit(1)
+    click.echo("Every open case waits for a person, a timer or a message, and its records agree.")
 
 
 @cli.group("users", help="Manage users and API tokens.")

@@ -176,3 +176,19 @@ def test_init_twice_is_safe(app, monkeypatch):
     assert second.exit_code == 0, second.output
     assert second.stdout.splitlines() == ["Database schema is up to date.", "small is unchanged (version 1)."]
     assert _count(ProcessDefinition) == 1
+
+
+def test_check_exits_non_zero_and_names_each_case_that_waits_for_nothing(app, monkeypatch):
+    from app.services import progress
+    from tests.services.test_consistency import _stalled_by_design
+
+    assert sfo(app, "check").exit_code == 0
+    monkeypatch.setattr(progress, "_stall_of", lambda row, instance: None)
+    _stalled_by_design(app)
+    monkeypatch.undo()
+
+    result = sfo(app, "check")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("STALL-1 (case ")
+    assert "nothing to wait for" in result.stdout
+    assert result.stderr == "1 case(s) need attention.\n"

@@ -7,6 +7,7 @@ import threading
 
 from flask import Flask
 
+from ..services.consistency import sweep_stalled_cases
 from ..services.outbox import deliver_outbox
 from ..services.timers import fire_due_timers
 
@@ -14,9 +15,14 @@ log = logging.getLogger(__name__)
 
 
 def run_once(app: Flask) -> tuple[int, int]:
-    """One pass: (instances whose timers fired, messages sent)."""
+    """One pass: (instances whose timers fired, messages sent). Stalled cases found on the way are put
+    in error (where monitoring shows them) and logged."""
     with app.app_context():
-        return fire_due_timers(), deliver_outbox()
+        fired = fire_due_timers()
+        stalled = sweep_stalled_cases()
+        if stalled:
+            log.warning("%d open case(s) had nothing to wait for; each was run again or put in error", stalled)
+        return fired, deliver_outbox()
 
 
 def run_forever(app: Flask, stop: threading.Event) -> None:

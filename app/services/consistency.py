@@ -1,0 +1,130 @@
+"""Checking the invariant on cases already stored: the worker's sweep and ``sfo check``.
+
+Every engine step keeps the invariant (``progress.save``), but a case saved by older code, or stalled
+by a defect since mended, would wait silently for ever. The worker sweeps the cases that look stalled
+from the projection (open, no ready task, no timer) and runs them once more: a repaired case moves on,
+a stalled one goes into error where monitoring shows it. ``sfo check`` reads every open case in full.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
+
+from ..extensions import db
+from ..models import AuditEvent, ProcessInstance, Task
+from .errors import Conflict
+from .progress import advance, load
+from .runtime import transaction
+
+log = logging.getLogger(__name__)
+SWEPT_STATUSES = ("running", "waiting")
+CHECKED_STATUSES = ("running", "waiting", "suspended")
+
+
+@dataclass(frozen=True)
+class CaseProblem:
+    instance_id: int
+    business_key: str
+    problem: str
+
+
+def _looks_stalled() -> object:
+    ready = exists().where(Task.instance_id == ProcessInstance.id, Task.state == "ready")
+    return ProcessInstance.status.in_(SWEPT_STATUSES) & ProcessInstance.next_timer_at.is_(None) & ~ready
+
+
+def _claim_next_candidate(after: int) -> ProcessInstance | None:
+    query = (
+        select(ProcessInstance)
+        .where(_looks_stalled(), ProcessInstance.id > after)
+        .order_by(ProcessInstance.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, key_share=True, of=ProcessInstance)
+    )
+    return db.session.scalar(query)
+
+
+def sweep_stalled_cases(limit: int = 200) -> int:
+    """Run again each open case with nothing to wait for; return how many were found stalled.
+
+    A case waiting only for a message also looks stalled from the projection; it is left untouched.
+    """
+    found, after = 0, 0
+    for _ in range(limit):
+        try:
+            with transaction():
+                row = _claim_next_candidate(after)
+                if row is None:
+                    return found
+                after = row.id
+                instance = load(row)
+                if instance.is_stalled():
+                    found += 1
+                    advance(row, "system", lambda running: running.run(), instance)
+        except Conflict:
+            log.info("case %s changed while it was being checked; it will be checked on the next pass", after)
+    return found
+
+
+def check_open_cases(batch: int = 200) -> Iterator[CaseProblem]:
+    """Every open case that breaks the invariant or whose engine state, task rows and audit disagree."""
+    after = 0
+    while True:
+        rows = list(
+            db.session.scalars(
+                select(ProcessInstance)
+                .where(ProcessInstance.status.in_(CHECKED_STATUSES), ProcessInstance.id > after)
+                .order_by(ProcessInstance.id)
+                .limit(batch)
+            )
+        )
+        if not rows:
+            return
+        for row in rows:
+            for problem in problems_of(row):
+                yield CaseProblem(row.id, row.business_key, problem)
+        after = rows[-1].id
+        db.session.expunge_all()
+
+
+def problems_of(row: ProcessInstance) -> list[str]:
+    """What is wrong with one stored case, in words a manager can act on (empty when nothing is)."""
+    instance = load(row)
+    problems: list[str] = []
+    if instance.is_stalled():
+        problems.append(f"nothing to wait for: no task for a person, no timer and no message (stage {row.stage})")
+    engine_ready = {task.id for task in instance.ready_human_tasks()}
+    ready_rows = set(db.session.scalars(select(Task.id).where(Task.instance_id == row.id, Task.state == "ready")))
+    if engine_ready - ready_rows:
+        problems.append(f"{len(engine_ready - ready_rows)} task(s) waiting in the engine have no task row")
+    if ready_rows - engine_ready:
+        problems.append(f"{len(ready_rows - engine_ready)} open task row(s) are not waiting in the engine")
+    if row.status == "running" and not ready_rows or row.status == "waiting" and ready_rows:
+        problems.append(f"its status '{row.status}' does not match its {len(ready_rows)} open task(s)")
+    if row.next_timer_at != instance.next_timer_at():
+        problems.append("its next timer in the case list differs from the engine's")
+    problems.extend(_audit_problems(row))
+    return problems
+
+
+def _audit_problems(row: ProcessInstance) -> list[str]:
+    tasks = db.session.execute(select(Task.id, Task.state).where(Task.instance_id == row.id)).all()
+    events = db.session.execute(
+        select(AuditEvent.task_id, AuditEvent.kind).where(
+            AuditEvent.instance_id == row.id, AuditEvent.task_id.is_not(None)
+        )
+    ).all()
+    created = {task_id for task_id, kind in events if kind == "task-created"}
+    completed = {task_id for task_id, kind in events if kind == "task-completed"}
+    problems = []
+    unrecorded = [task_id for task_id, _ in tasks if task_id not in created]
+    if unrecorded:
+        problems.append(f"{len(unrecorded)} task(s) have no 'task created' entry in the audit trail")
+    done_silently = [task_id for task_id, state in tasks if state == "completed" and task_id not in completed]
+    if done_silently:
+        problems.append(f"{len(done_silently)} completed task(s) have no 'task completed' entry in the audit trail")
+    return problems

@@ -1,0 +1,89 @@
+"""Cases stored by older code or stalled by a defect since mended: the worker's sweep and ``sfo check``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete
+
+from app.extensions import db
+from app.models import AuditEvent
+from app.services import consistency, instances, progress, tasks
+from app.services.definitions import deploy_files
+from tests.conftest import make_user
+from tests.services.test_stalls import REVIEWS, loops_not_wired
+from tests.sfo_case import People, SfoCase
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.fixture
+def people(app):
+    return People.create()
+
+
+@pytest.fixture
+def without_the_invariant(monkeypatch):
+    """Save steps as the code before the invariant did: a stalled case was left 'waiting'."""
+    monkeypatch.setattr(progress, "_stall_of", lambda row, instance: None)
+    yield
+    monkeypatch.undo()
+
+
+def _stalled_by_design(app) -> int:
+    files = {p.name: p.read_bytes() for p in (DATA / "engine" / "stall.bpmn", DATA / "triage.schema.json")}
+    definition = deploy_files(files, "system").definition
+    team = make_user("sfo-team")
+    row = instances.start_case(team, definition.key, "STALL-1", {})
+    tasks.complete_task(team, instances.tasks_of(row, "ready")[0].id, {"eligible": True})
+    return row.id
+
+
+def test_check_reports_a_stored_case_with_nothing_to_wait_for(app, without_the_invariant):
+    _stalled_by_design(app)
+    problems = list(consistency.check_open_cases())
+    assert [(p.business_key, p.problem.split(":")[0]) for p in problems] == [("STALL-1", "nothing to wait for")]
+
+
+def test_the_sweep_puts_a_stored_stalled_case_in_error(app, monkeypatch):
+    monkeypatch.setattr(progress, "_stall_of", lambda row, instance: None)
+    instance_id = _stalled_by_design(app)
+    monkeypatch.undo()
+
+    assert consistency.sweep_stalled_cases() == 1
+    row = instances.get_instance(make_user("manager"), instance_id)
+    assert (row.status, row.error_element) == ("error", "triage")
+    assert row.error_message.startswith("Stalled after eligibility")
+    assert list(consistency.check_open_cases()) == []
+    assert consistency.sweep_stalled_cases() == 0  # a case in error is monitoring's now, not swept again
+
+
+def test_the_sweep_moves_on_a_case_stalled_by_a_lost_liaison_merge(sfo_definition, people, monkeypatch):
+    case = SfoCase(people, sfo_definition)
+    case.do("confirm_eligibility", eligible=True)
+    case.do("allocate_reviewer", reviewer=people.reviewer.username)
+    case.do("write_terms_of_reference", other_reviews=REVIEWS)
+    monkeypatch.setattr(progress, "_stall_of", lambda row, instance: None)
+    with loops_not_wired(sfo_definition, monkeypatch):
+        for bpmn_id in ("liaise_with_other_review", "liaise_with_other_review", "gather_evidence"):
+            case.do(bpmn_id)
+    assert (case.row.status, case.ready()) == ("waiting", [])
+
+    assert consistency.sweep_stalled_cases() == 1
+    db.session.refresh(case.row)
+    assert (case.row.status, case.ready()) == ("running", ["draft_report"])
+    assert list(consistency.check_open_cases()) == []
+
+
+def test_check_reports_task_rows_and_audit_that_disagree_with_the_engine(sfo_definition, people):
+    case = SfoCase(people, sfo_definition)
+    task = case.task("confirm_eligibility")
+    db.session.execute(delete(AuditEvent).where(AuditEvent.task_id == task.id))
+    task.state = "cancelled"
+    db.session.commit()
+
+    problems = [p.problem for p in consistency.check_open_cases()]
+    assert "1 task(s) waiting in the engine have no task row" in problems
+    assert "its status 'running' does not match its 0 open task(s)" in problems
+    assert "1 task(s) have no 'task created' entry in the audit trail" in problems
