@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
 
 from ..extensions import db
 from ..models import AuditEvent, ProcessInstance, Task
@@ -32,7 +32,7 @@ class CaseProblem:
     problem: str
 
 
-def _looks_stalled() -> object:
+def _looks_stalled() -> ColumnElement[bool]:
     ready = exists().where(Task.instance_id == ProcessInstance.id, Task.state == "ready")
     return ProcessInstance.status.in_(SWEPT_STATUSES) & ProcessInstance.next_timer_at.is_(None) & ~ready
 
