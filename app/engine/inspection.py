@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from .compaction import bpmn_id_of, reached_from
 from .definitions import task_properties
 from .runtime import Instance, TaskNotReady
 
@@ -29,11 +30,6 @@ class ElementStates:
     path: list[tuple[str, str]] = field(default_factory=list)  # (source, target) pairs that were followed
 
 
-def _bpmn_id(task: Any) -> str | None:
-    bpmn_id = getattr(task.task_spec, "bpmn_id", None)
-    return str(bpmn_id) if bpmn_id else None
-
-
 def element_states(instance: Instance) -> ElementStates:
     states = ElementStates()
     completed: set[str] = set()
@@ -41,7 +37,7 @@ def element_states(instance: Instance) -> ElementStates:
     errors: set[str] = set()
     path: set[tuple[str, str]] = set()
     for task in instance.workflow.get_tasks():
-        bpmn_id = _bpmn_id(task)
+        bpmn_id = bpmn_id_of(task)
         if bpmn_id is None:
             continue
         if task.state == TaskState.COMPLETED:
@@ -52,20 +48,14 @@ def element_states(instance: Instance) -> ElementStates:
             active.add(bpmn_id)
         else:
             continue
-        source = _reached_from(task)
+        source = reached_from(task)
         if source is not None:
             path.add((source, bpmn_id))
+    completed |= instance.history.completed
+    path |= instance.history.path
     states.completed = sorted(completed - active - errors)
     states.active, states.errors, states.path = sorted(active), sorted(errors), sorted(path)
     return states
-
-
-def _reached_from(task: Any) -> str | None:
-    """The diagram element the token came from (skipping the engine's own hidden tasks)."""
-    parent = task.parent
-    while parent is not None and _bpmn_id(parent) is None:
-        parent = parent.parent
-    return _bpmn_id(parent) if parent is not None else None
 
 
 # --- a failing element's data ----------------------------------------------------------------------
@@ -134,7 +124,7 @@ def _deadline_timers(instance: Instance, task: Any) -> list[Any]:
 def _attached_to(timer: Any) -> str | None:
     """The task a boundary event sits on: its sibling under the engine's boundary parent."""
     siblings = [s for s in timer.parent.children if not isinstance(s.task_spec, BoundaryEvent)]
-    return _bpmn_id(siblings[0]) if siblings else None
+    return bpmn_id_of(siblings[0]) if siblings else None
 
 
 def _ready_task(instance: Instance, task_id: str) -> Any:

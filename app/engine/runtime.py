@@ -33,8 +33,12 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from .compaction import History, compact
 from .definitions import Form, ProcessModel, task_properties
 from .sandbox import base_globals, compile_expression, compile_script, function_library, is_data_value
+
+
+HISTORY_KEY = "sfo_history"  # what compaction dropped, kept beside SpiffWorkflow's own keys
 
 
 class Clock(Protocol):
@@ -184,6 +188,7 @@ class Instance:
     workflow: BpmnWorkflow
     clock: Clock
     notifications: list[Notification] = field(default_factory=list)
+    history: History = field(default_factory=History)
 
     # reading
 
@@ -341,6 +346,10 @@ class Instance:
     def cancel(self) -> None:
         self.workflow.cancel()
 
+    def compact(self) -> int:
+        """Drop the finished rounds of loops from the state (see ``compaction``); return how many tasks."""
+        return compact(self.workflow, self.history)
+
     def _ready_human_task(self, task_id: str) -> Any:
         try:
             task = self.workflow.get_task_from_id(UUID(task_id))
@@ -446,12 +455,13 @@ class Engine:
 
     def load(self, model: ProcessModel, state: str) -> Instance:
         dct = json.loads(state)
+        history = History.from_dict(dct.pop(HISTORY_KEY, None))
         version = dct.pop(_serializer.VERSION_KEY, _serializer.VERSION)
         if version != _serializer.VERSION:
             dct[_serializer.VERSION_KEY] = version
             _serializer.migrate(dct)
         workflow = _serializer.from_dict(dct, model=model)
-        instance = Instance(model, workflow, self.clock)
+        instance = Instance(model, workflow, self.clock, history=history)
         workflow.script_engine = self._script_engine(instance.notifications)
         _merge_lost_loop_instances(workflow)
         return instance
@@ -460,4 +470,6 @@ class Engine:
     def dump(instance: Instance) -> str:
         state = _serializer.to_dict(instance.workflow)
         state[_serializer.VERSION_KEY] = _serializer.VERSION
+        if instance.history.completed:
+            state[HISTORY_KEY] = instance.history.to_dict()
         return json.dumps(state, separators=(",", ":"))

@@ -66,6 +66,7 @@ def advance(
 def save(row: ProcessInstance, instance: Instance, actor: str, error: ProcessError | None = None) -> list[Task]:
     """Write the engine's state into the row, the task projection, the audit trail and the outbox."""
     data = instance.data()
+    instance.compact()
     row.state = runtime().engine.dump(instance)
     row.data = data
     row.provider_org = data.get("provider_org") or row.provider_org

@@ -1,0 +1,144 @@
+"""Keeping an instance's state the size of what is live: finished rounds of loops are dropped.
+
+SpiffWorkflow keeps every task it ever ran in one tree, so each round of a rework or chase loop
+added several kilobytes to a case's state for good (and a tree deep enough stalls the engine). The
+finished part of the tree is history, and the history lives in the audit trail. Compaction keeps:
+
+- the tree's root (the ``Start`` task), and
+- the whole subtree under the lowest common ancestor of every unfinished task (and of every task of a
+  parallel join that is waiting, whose earlier arrivals it counts),
+
+and drops the rest, which is all finished. A join, a boundary event or a multi-instance loop only ever
+looks at tasks inside that subtree; the engine's data is copied whole into each task, so nothing
+dropped is needed to carry data forward. Which elements ran, and which flows were followed, is kept
+in a small ``History`` so the monitoring diagram still shows the path the case took.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
+from SpiffWorkflow.util.task import TaskState
+
+MIN_DROPPED = 25  # below this, a compaction saves less than it costs
+
+
+@dataclass
+class History:
+    """Elements that finished, and flows followed, in the parts of the tree that were dropped."""
+
+    completed: set[str] = field(default_factory=set)
+    path: set[tuple[str, str]] = field(default_factory=set)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"completed": sorted(self.completed), "path": sorted([list(p) for p in self.path])}
+
+    @classmethod
+    def from_dict(cls, dct: dict[str, Any] | None) -> History:
+        dct = dct or {}
+        return cls(set(dct.get("completed", [])), {(s, t) for s, t in dct.get("path", [])})
+
+    def remember(self, tasks: Iterable[Any]) -> None:
+        for task in tasks:
+            bpmn_id = bpmn_id_of(task)
+            if bpmn_id is None or task.state != TaskState.COMPLETED:
+                continue
+            self.completed.add(bpmn_id)
+            source = reached_from(task)
+            if source is not None:
+                self.path.add((source, bpmn_id))
+
+
+def bpmn_id_of(task: Any) -> str | None:
+    bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+    return str(bpmn_id) if bpmn_id else None
+
+
+def reached_from(task: Any) -> str | None:
+    """The diagram element the token came from (skipping the engine's own hidden tasks)."""
+    parent = task.parent
+    while parent is not None and bpmn_id_of(parent) is None:
+        parent = parent.parent
+    return bpmn_id_of(parent) if parent is not None else None
+
+
+def compact(workflow: Any, history: History) -> int:
+    """Drop the finished part of the top workflow and of each running sub-process; return how many
+    tasks were dropped."""
+    dropped = _compact_one(workflow, history)
+    for subprocess in list(workflow.subprocesses.values()):
+        if not subprocess.completed:
+            dropped += _compact_one(subprocess, history)
+    _forget_subprocesses_of_dropped_tasks(workflow)
+    return dropped
+
+
+def _compact_one(workflow: Any, history: History) -> int:
+    unfinished = [t for t in workflow.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
+    if not unfinished:
+        return 0
+    root = workflow.task_tree
+    keep = _lowest_common_ancestor([*unfinished, *_arrivals_counted_by_waiting_joins(workflow, unfinished)])
+    if keep is root or keep.parent is root:
+        return 0
+    kept = {root.id, *(t.id for t in _subtree(keep))}
+    dropped = [t for t in workflow.tasks.values() if t.id not in kept]
+    if len(dropped) < MIN_DROPPED:
+        return 0
+    history.remember(dropped)
+    for task in dropped:
+        workflow.top_workflow.event_manager.remove_task(task)
+        del workflow.tasks[task.id]
+    root._children, keep._parent = [keep.id], root.id
+    if workflow.last_task is not None and workflow.last_task.id not in kept:
+        workflow.last_task = keep
+    return len(dropped)
+
+
+def _arrivals_counted_by_waiting_joins(workflow: Any, unfinished: list[Any]) -> list[Any]:
+    """A waiting parallel join counts the branches that already reached it by their (finished) tasks."""
+    joins = {t.task_spec.name for t in unfinished if isinstance(t.task_spec, UnstructuredJoin)}
+    return [t for t in workflow.tasks.values() if t.task_spec.name in joins]
+
+
+def _lowest_common_ancestor(tasks: list[Any]) -> Any:
+    paths = [_path_from_root(task) for task in tasks]
+    common = paths[0]
+    for path in paths[1:]:
+        length = 0
+        for mine, theirs in zip(common, path, strict=False):
+            if mine is not theirs:
+                break
+            length += 1
+        common = common[:length]
+    return common[-1]
+
+
+def _path_from_root(task: Any) -> list[Any]:
+    path = []
+    while task is not None:
+        path.append(task)
+        task = task.parent
+    return path[::-1]
+
+
+def _subtree(task: Any) -> Iterator[Any]:
+    stack = [task]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)
+
+
+def _forget_subprocesses_of_dropped_tasks(workflow: Any) -> None:
+    """A sub-process belongs to the task that started it: when that task is dropped, so is its state."""
+    live = set(workflow.tasks) | {t for sp in workflow.subprocesses.values() for t in sp.tasks}
+    changed = True
+    while changed:
+        orphans = [task_id for task_id in workflow.subprocesses if task_id not in live]
+        for task_id in orphans:
+            live -= set(workflow.subprocesses.pop(task_id).tasks)
+        changed = bool(orphans)
