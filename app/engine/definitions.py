@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import AdHocSubprocess
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from .sandbox import UnsafeCode, compile_expression, compile_script
+from .timers import without_catch_up
 
 FORM_SCHEMA_PROPERTY = "formJsonSchemaFilename"
 FORM_UI_PROPERTY = "formUiSchemaFilename"
@@ -179,6 +180,9 @@ def _build_model(parser: Any, key: str, forms: dict[str, Any], problems: list[Pr
     for process in (spec, *subprocess_specs.values()):
         connect_loop_children(process)
         trigger_event_subprocesses_in_place(process)
+        for task_spec in process.task_specs.values():
+            for definition in _event_definitions(getattr(task_spec, "event_definition", None)):
+                without_catch_up(definition)
     return ProcessModel(key, spec.description or key, spec, subprocess_specs, forms)
 
 
@@ -275,9 +279,14 @@ def _code_of(task_spec: Any) -> Iterator[tuple[str, str]]:
         yield from _decision_expressions(dmn_engine.decision_table)
 
 
+def _event_definitions(event_definition: Any) -> list[Any]:
+    if event_definition is None:
+        return []
+    return list(getattr(event_definition, "event_definitions", None) or [event_definition])
+
+
 def _event_expressions(event_definition: Any) -> Iterator[tuple[str, str]]:
-    definitions = getattr(event_definition, "event_definitions", None) or [event_definition]
-    for definition in definitions:
+    for definition in _event_definitions(event_definition):
         expression = getattr(definition, "expression", None)
         if isinstance(expression, str) and expression:
             yield "expression", expression

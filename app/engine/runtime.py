@@ -23,20 +23,29 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from .budget import Budget, BudgetExceeded, StepTooCostly, run_diagram_code, run_within_budget
 from .compaction import History, compact
 from .definitions import Form, ProcessModel, task_properties
-from .sandbox import base_globals, compile_expression, compile_script, function_library, is_data_value
-
+from .sandbox import (
+    base_globals,
+    check_cycle,
+    check_data,
+    check_instance_count,
+    compile_expression,
+    compile_script,
+    function_library,
+    is_data_value,
+)
 
 HISTORY_KEY = "sfo_history"  # what compaction dropped, kept beside SpiffWorkflow's own keys
 
@@ -50,12 +59,17 @@ class TaskNotReady(Exception):
 
 
 class ProcessError(Exception):
-    """Diagram code failed; the instance is left with the failing element in error."""
+    """Diagram code failed; the instance is left with the failing element in error.
 
-    def __init__(self, element_id: str, message: str):
+    When ``state_usable`` is false the step was cut short inside the engine: the instance must be
+    thrown away and the case kept as it was before the step (only its status records the error).
+    """
+
+    def __init__(self, element_id: str, message: str, *, state_usable: bool = True):
         super().__init__(f"{element_id}: {message}")
         self.element_id = element_id
         self.message = message
+        self.state_usable = state_usable
 
 
 @dataclass(frozen=True)
@@ -121,30 +135,54 @@ def _timers_read(clock: Clock) -> Iterator[None]:
 # --- the restricted script environment ----------------------------------------------------------
 
 
+DEFAULT_BUDGET = Budget(cpu_seconds=5.0, memory_bytes=256 * 1024 * 1024)
+
+
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
-    def __init__(self, library: dict[str, Any]):
+    def __init__(self, library: dict[str, Any], budget: Budget = DEFAULT_BUDGET):
         super().__init__(library)
         self.guards = base_globals()
+        self.budget = budget
 
     def _scope(self, context: dict[str, Any], external: dict[str, Any] | None) -> dict[str, Any]:
         return {**self.guards, **self.globals, **(external or {}), **context}
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
-        return eval(compile_expression(expression), self._scope(context, external_context))  # noqa: S307
+        code, scope = compile_expression(expression), self._scope(context, external_context)
+        result = run_diagram_code(self.budget, lambda: eval(code, scope))  # noqa: S307
+        if isinstance(result, dict | list | tuple):
+            check_data({"result": result})
+        return result
 
     def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
         clashes = set(self.globals) & set(context)
         if clashes:
             raise ValueError(f"task data uses reserved names: {', '.join(sorted(clashes))}")
-        scope = self._scope(context, external_context)
-        exec(compile_script(script), scope)  # noqa: S102
+        code, scope = compile_script(script), self._scope(context, external_context)
+        run_diagram_code(self.budget, lambda: exec(code, scope))  # noqa: S102
         hidden = set(self.guards) | set(self.globals) | set(external_context or {})
+        results = {k: v for k, v in scope.items() if is_data_value(k, v, hidden)}
+        check_data(results)
         context.clear()
-        context.update({k: v for k, v in scope.items() if is_data_value(k, v, hidden)})
+        context.update(results)
         return True
 
     def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
         raise ValueError("service tasks are not supported")
+
+
+class _ScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's script engine, checking the values that size the engine's own work."""
+
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        value = super().evaluate(task, expression, external_context)
+        spec = task.task_spec
+        if isinstance(spec, MultiInstanceTask) and expression == spec.cardinality:
+            check_instance_count(value)
+        for definition in _definitions_of(getattr(spec, "event_definition", None)):
+            if isinstance(definition, CycleTimerEventDefinition) and expression == definition.expression:
+                check_cycle(value)
+        return value
 
 
 # --- serialization without the spec -------------------------------------------------------------
@@ -187,6 +225,7 @@ class Instance:
     model: ProcessModel
     workflow: BpmnWorkflow
     clock: Clock
+    budget: Budget
     notifications: list[Notification] = field(default_factory=list)
     history: History = field(default_factory=History)
 
@@ -361,15 +400,22 @@ class Instance:
 
     def _run(self, step: Callable[[], Any]) -> None:
         try:
-            with _timers_read(self.clock):
-                step()
-                self.workflow.refresh_timers()
-                self.workflow.do_engine_steps()
-                self.workflow.refresh_timers()
+            run_within_budget(self.budget, lambda: self._step(step))
         except SpiffWorkflowException as error:
             raise ProcessError(_element_of(error), _describe(error)) from None
+        except (StepTooCostly, BudgetExceeded) as error:
+            # Interrupted anywhere in the engine: the state may be half-changed and must not be kept.
+            message = str(error) if isinstance(error, StepTooCostly) else "the step went over its budget"
+            raise ProcessError(_failing_element(self.workflow), message, state_usable=False) from None
         except Exception as error:  # script code may raise anything; keep it inside the instance
             raise ProcessError(_failing_element(self.workflow), f"{type(error).__name__}: {error}") from None
+
+    def _step(self, step: Callable[[], Any]) -> None:
+        with _timers_read(self.clock):
+            step()
+            self.workflow.refresh_timers()
+            self.workflow.do_engine_steps()
+            self.workflow.refresh_timers()
 
 
 def _merge_lost_loop_instances(workflow: BpmnWorkflow) -> None:
@@ -437,18 +483,20 @@ def _failing_element(workflow: BpmnWorkflow) -> str:
 class Engine:
     """Starts and restores instances with the restricted environment and the service clock."""
 
-    def __init__(self, clock: Clock):
+    def __init__(self, clock: Clock, budget: Budget = DEFAULT_BUDGET):
         self.clock = clock
+        self.budget = budget  # for each engine step, and the diagram code it runs
 
     def _script_engine(self, notifications: list[Notification]) -> PythonScriptEngine:
         def notify(kind: str, task_bpmn_id: str) -> None:
             notifications.append(Notification(str(kind), str(task_bpmn_id)))
 
-        return PythonScriptEngine(environment=RestrictedEnvironment(function_library(self.clock.now, notify)))
+        library = function_library(self.clock.now, notify)
+        return _ScriptEngine(environment=RestrictedEnvironment(library, self.budget))
 
     def new_instance(self, model: ProcessModel, data: dict[str, Any]) -> Instance:
         """A new instance holding the start data; ``Instance.run`` takes it to its first wait."""
-        instance = Instance(model, BpmnWorkflow(model.spec, model.subprocess_specs), self.clock)
+        instance = Instance(model, BpmnWorkflow(model.spec, model.subprocess_specs), self.clock, self.budget)
         instance.workflow.script_engine = self._script_engine(instance.notifications)
         instance.workflow.task_tree.data.update(data)
         return instance
@@ -461,7 +509,7 @@ class Engine:
             dct[_serializer.VERSION_KEY] = version
             _serializer.migrate(dct)
         workflow = _serializer.from_dict(dct, model=model)
-        instance = Instance(model, workflow, self.clock, history=history)
+        instance = Instance(model, workflow, self.clock, self.budget, history=history)
         workflow.script_engine = self._script_engine(instance.notifications)
         _merge_lost_loop_instances(workflow)
         return instance

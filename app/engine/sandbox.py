@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from types import CodeType, ModuleType
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
+from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
@@ -24,10 +25,19 @@ from RestrictedPython.Guards import (
     safer_getattr,
 )
 from RestrictedPython.PrintCollector import PrintCollector
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from . import calendar
+from .budget import DIAGRAM_CODE
 
 MAX_RANGE = 10_000
+MAX_SEQUENCE = 1_000_000  # items (or characters) one operator may build
+MAX_INT_BITS = 100_000  # about 30,000 digits
+MAX_FORMAT_WIDTH = 10_000
+MAX_DATA_DEPTH = 40
+MAX_DATA_NODES = 200_000
+MAX_INSTANCES = 200  # of one multi-instance task
+MIN_CYCLE_SECONDS = 3600  # a recurring timer repeats at most hourly
 FORBIDDEN_NODES: dict[type, str] = {
     ast.Import: "imports are not allowed",
     ast.ImportFrom: "imports are not allowed",
@@ -38,7 +48,22 @@ FORBIDDEN_NODES: dict[type, str] = {
     ast.Await: "async code is not allowed",
     ast.ClassDef: "classes are not allowed",
 }
-UNSAFE_BUILTINS = {"setattr", "delattr", "__build_class__", "id", "hash", "_getattr_"}
+UNSAFE_BUILTINS = {
+    "setattr",
+    "delattr",
+    "__build_class__",
+    "id",
+    "hash",
+    "_getattr_",
+    # a script that could name these could catch the budget's interruption and run on
+    "BaseException",
+    "KeyboardInterrupt",
+    "SystemExit",
+    "GeneratorExit",
+}
+DATA_LEAVES = (str, int, float, bool, type(None), dt.date, dt.datetime, dt.timedelta)
+_PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
+_PRINTF_WIDTHS = re.compile(r"%[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
 
 class UnsafeCode(ValueError):
@@ -52,14 +77,75 @@ def _limited_range(*args: int) -> range:
     return result
 
 
+def _too_big(what: str) -> ValueError:
+    return ValueError(f"{what} would be too large for a diagram script")
+
+
+def guarded_add(left: Any, right: Any) -> Any:
+    sequences = isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple)
+    if sequences and len(left) + len(right) > MAX_SEQUENCE:
+        raise _too_big("the joined text or list")
+    return left + right
+
+
+def guarded_mul(left: Any, right: Any) -> Any:
+    for sequence, times in ((left, right), (right, left)):
+        if isinstance(sequence, str | list | tuple) and isinstance(times, int) and len(sequence) * times > MAX_SEQUENCE:
+            raise _too_big("the repeated text or list")
+    if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+        raise _too_big("the product")
+    return left * right
+
+
+def guarded_pow(base: Any, exponent: Any, modulo: Any = None) -> Any:
+    integers = modulo is None and isinstance(base, int) and isinstance(exponent, int)
+    if integers and exponent > 1 and exponent * abs(base).bit_length() > MAX_INT_BITS:
+        raise _too_big("the power")
+    return pow(base, exponent) if modulo is None else pow(base, exponent, modulo)
+
+
+def guarded_lshift(value: Any, places: Any) -> Any:
+    if isinstance(value, int) and isinstance(places, int) and value.bit_length() + places > MAX_INT_BITS:
+        raise _too_big("the shifted number")
+    return value << places
+
+
+def guarded_mod(left: Any, right: Any) -> Any:
+    if isinstance(left, str):
+        for width, precision in _PRINTF_WIDTHS.findall(left):
+            if "*" in (width, precision) or max(int(width or 0), int(precision or 0)) > MAX_FORMAT_WIDTH:
+                raise _too_big("the formatted text")
+    return left % right
+
+
+def guarded_getattr(obj: Any, name: str, default: Any = None, getattr: Any = getattr) -> Any:  # noqa: A002
+    """RestrictedPython's attribute guard, with text padding limited to a sane width."""
+    value = safer_getattr(obj, name, default, getattr)
+    if isinstance(obj, str) and name in _PADDING_METHODS:
+        return _limited_padding(value)
+    if isinstance(obj, str) and name == "expandtabs":
+        return lambda tabsize=8: value(min(int(tabsize), 64))
+    return value
+
+
+def _limited_padding(method: Callable[..., str]) -> Callable[..., str]:
+    def pad(width: int, *args: Any) -> str:
+        if int(width) > MAX_SEQUENCE:
+            raise _too_big("the padded text")
+        return method(width, *args)
+
+    return pad
+
+
 def _inplace(op: str, left: Any, right: Any) -> Any:
     operations: dict[str, Callable[[Any, Any], Any]] = {
-        "+=": lambda a, b: a + b,
+        "+=": guarded_add,
         "-=": lambda a, b: a - b,
-        "*=": lambda a, b: a * b,
+        "*=": guarded_mul,
         "/=": lambda a, b: a / b,
         "//=": lambda a, b: a // b,
-        "%=": lambda a, b: a % b,
+        "%=": guarded_mod,
+        "**=": guarded_pow,
     }
     if op not in operations:
         raise ValueError(f"operator {op} is not allowed")
@@ -74,9 +160,23 @@ def _builtins() -> dict[str, Any]:
     names = {k: v for k, v in safe_builtins.items() if k not in UNSAFE_BUILTINS}
     names.update(
         range=_limited_range,
-        list=list, tuple=tuple, dict=dict, set=set, frozenset=frozenset,
-        sorted=sorted, reversed=reversed, enumerate=enumerate, zip=zip, map=map, filter=filter,
-        min=min, max=max, sum=sum, any=any, all=all,
+        pow=guarded_pow,
+        list=list,
+        tuple=tuple,
+        dict=dict,
+        set=set,
+        frozenset=frozenset,
+        sorted=sorted,
+        reversed=reversed,
+        enumerate=enumerate,
+        zip=zip,
+        map=map,
+        filter=filter,
+        min=min,
+        max=max,
+        sum=sum,
+        any=any,
+        all=all,
     )
     return names
 
@@ -85,7 +185,12 @@ def base_globals() -> dict[str, Any]:
     """Guards and builtins every restricted script sees."""
     return {
         "__builtins__": _builtins(),
-        "_getattr_": safer_getattr,
+        "_getattr_": guarded_getattr,
+        "_add_": guarded_add,
+        "_mul_": guarded_mul,
+        "_pow_": guarded_pow,
+        "_lshift_": guarded_lshift,
+        "_mod_": guarded_mod,
         "_getitem_": lambda obj, key: obj[key],
         "_getiter_": iter,
         "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
@@ -112,6 +217,9 @@ def function_library(now: Callable[[], dt.datetime], notify: Callable[[str, str]
     }
 
 
+CATCHABLE_ERRORS = frozenset(
+    name for name, value in _builtins().items() if isinstance(value, type) and issubclass(value, Exception)
+)
 LIBRARY_NAMES = frozenset(function_library(dt.datetime.now, lambda kind, task: None))
 CALLABLE_NAMES = LIBRARY_NAMES | frozenset(_builtins())
 
@@ -122,12 +230,36 @@ def check_statements(source: str, mode: str) -> None:
     except SyntaxError as error:
         raise UnsafeCode(f"syntax error on line {error.lineno}: {error.msg}") from None
     for node in ast.walk(tree):
-        for node_type, message in FORBIDDEN_NODES.items():
-            if isinstance(node, node_type):
-                raise UnsafeCode(f"line {getattr(node, 'lineno', 1)}: {message}")
+        message = _node_problem(node)
+        if message is not None:
+            raise UnsafeCode(f"line {getattr(node, 'lineno', 1)}: {message}")
     unknown = sorted(_called_names(tree) - _defined_names(tree) - CALLABLE_NAMES)
     if unknown:
         raise UnsafeCode(f"calls {', '.join(unknown)}, which {'is' if len(unknown) == 1 else 'are'} not available here")
+
+
+def _node_problem(node: ast.AST) -> str | None:
+    for node_type, message in FORBIDDEN_NODES.items():
+        if isinstance(node, node_type):
+            return message
+    if isinstance(node, ast.ExceptHandler) and not _catches_only_errors(node.type):
+        return "catch a named error, such as ValueError or KeyError ('except:' alone is not allowed)"
+    if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+        return _format_spec_problem(node.format_spec)
+    return None
+
+
+def _catches_only_errors(caught: ast.expr | None) -> bool:
+    names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    return all(isinstance(n, ast.Name) and n.id in CATCHABLE_ERRORS for n in names)
+
+
+def _format_spec_problem(spec: ast.expr) -> str | None:
+    parts = spec.values if isinstance(spec, ast.JoinedStr) else [spec]
+    if not all(isinstance(p, ast.Constant) for p in parts):
+        return "a format specification must be fixed text"
+    widths = [int(w) for p in parts for w in re.findall(r"\d+", str(p.value))]  # type: ignore[attr-defined]
+    return "a format width or precision is too large" if widths and max(widths) > MAX_FORMAT_WIDTH else None
 
 
 def _called_names(tree: ast.AST) -> set[str]:
@@ -142,10 +274,25 @@ def _defined_names(tree: ast.AST) -> set[str]:
     return names
 
 
+class _GuardedOperators(RestrictingNodeTransformer):
+    """RestrictedPython's checks, with the operators that can build huge values routed through guards."""
+
+    def visit_BinOp(self, node: ast.BinOp) -> Any:
+        node = self.node_contents_visit(node)
+        guard = _GUARDED_OPERATORS.get(type(node.op))
+        if guard is None:
+            return node
+        call = ast.Call(func=ast.Name(guard, ast.Load()), args=[node.left, node.right], keywords=[])
+        return ast.fix_missing_locations(ast.copy_location(call, node))
+
+
+_GUARDED_OPERATORS = {ast.Add: "_add_", ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Mod: "_mod_"}
+
+
 @lru_cache(maxsize=4096)
 def compile_expression(source: str) -> CodeType:
     check_statements(source, "eval")
-    result = compile_restricted_eval(source)
+    result = compile_restricted_eval(source, filename=DIAGRAM_CODE, policy=_GuardedOperators)
     if result.errors or result.code is None:
         raise UnsafeCode("; ".join(result.errors) or "could not be compiled")
     return result.code
@@ -154,14 +301,48 @@ def compile_expression(source: str) -> CodeType:
 @lru_cache(maxsize=4096)
 def compile_script(source: str) -> CodeType:
     check_statements(source, "exec")
-    result = compile_restricted_exec(source)
+    result = compile_restricted_exec(source, filename=DIAGRAM_CODE, policy=_GuardedOperators)
     if result.errors or result.code is None:
         raise UnsafeCode("; ".join(result.errors) or "could not be compiled")
     return result.code
 
 
+def check_data(values: dict[str, Any]) -> None:
+    """What a script leaves in task data must be data: plain values, not too deep, not too many, and
+    not referring to itself (the engine copies and stores it)."""
+    nodes = 0
+    stack: list[tuple[Any, int]] = [(value, 1) for value in values.values()]
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_DATA_NODES:
+            raise ValueError(f"the script left more than {MAX_DATA_NODES:,} values in the case data")
+        if depth > MAX_DATA_DEPTH:
+            raise ValueError(
+                f"the script left data nested more than {MAX_DATA_DEPTH} levels deep (or referring to itself)"
+            )
+        if isinstance(value, dict):
+            if not all(isinstance(key, str) for key in value):
+                raise ValueError("the script left a dictionary whose keys are not all text")
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend((item, depth + 1) for item in value)
+        elif not isinstance(value, DATA_LEAVES):
+            raise ValueError(f"the script left a {type(value).__name__} in the case data, which cannot be stored")
+
+
+def check_instance_count(value: Any) -> None:
+    if isinstance(value, int) and value > MAX_INSTANCES:
+        raise ValueError(f"a multi-instance task may run at most {MAX_INSTANCES} instances, not {value:,}")
+
+
+def check_cycle(value: Any) -> None:
+    """A recurring timer (ISO 8601 'R/...') may repeat at most hourly."""
+    _, _, every = TimerEventDefinition.parse_iso_recurring_interval(str(value))
+    if every.total_seconds() < MIN_CYCLE_SECONDS:
+        raise ValueError(f"a recurring timer may repeat at most every hour; '{value}' repeats more often")
+
+
 def is_data_value(name: str, value: Any, hidden: Iterable[str]) -> bool:
     """Whether a name left behind by a script belongs in task data."""
-    return not (
-        name.startswith("_") or name in hidden or callable(value) or isinstance(value, ModuleType)
-    )
+    return not (name.startswith("_") or name in hidden or callable(value) or isinstance(value, ModuleType))

@@ -1,0 +1,176 @@
+"""Hostile diagram code: every evaluation runs under a CPU and memory budget, the operators that build
+huge values are guarded, and what a script leaves behind must be storable data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from app.clock import FrozenClock
+from app.engine import Engine, ProcessError, parse_process_model
+from app.engine.budget import Budget, ScriptTooCostly
+from app.engine.runtime import RestrictedEnvironment
+from app.engine.sandbox import UnsafeCode, compile_expression, compile_script, function_library
+from app.models.users import LANE_GROUPS
+
+NOW = dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC)
+SMALL = Budget(cpu_seconds=0.5, memory_bytes=64 * 1024 * 1024)
+
+
+def _environment() -> RestrictedEnvironment:
+    return RestrictedEnvironment(function_library(lambda: NOW, lambda kind, task: None), SMALL)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "9 ** 9 ** 9",
+        "'x' * 10 ** 9",
+        "[0] * 10 ** 9",
+        "pow(10, 10 ** 7)",
+        "1 << 10 ** 9",
+        "'a'.ljust(10 ** 9)",
+        "'%1000000000d' % 1",
+        "'%*d' % (10 ** 9, 1)",
+        "sum([x for x in range(10000) for y in range(10000)])",
+    ],
+)
+def test_expressions_that_would_hang_or_balloon_stop_quickly(expression):
+    began = time.perf_counter()
+    with pytest.raises((ValueError, ScriptTooCostly)):
+        _environment().evaluate(expression, {})
+    assert time.perf_counter() - began < 10
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "x = 'a'\nfor i in range(64):\n    x = x + x",
+        "x = 2\nfor i in range(64):\n    x = x * x",
+        "x = 'a'\nfor i in range(64):\n    x += x",
+        "x = [[0] * 1000 for i in range(10000)]\ny = [list(r) for r in x for j in range(100)]",
+        "def f(n):\n    return f(n - 1) + f(n - 1) if n else 1\nx = f(60)",
+        "def f(n):\n    return f(n + 1)\nx = f(0)",
+        "for i in range(10000):\n    try:\n        [0 for j in range(10000)]\n    except Exception:\n        pass",
+    ],
+)
+def test_scripts_that_would_hang_or_balloon_stop_quickly(script):
+    began = time.perf_counter()
+    with pytest.raises((ValueError, ScriptTooCostly, RecursionError)):
+        _environment().execute(script, {})
+    assert time.perf_counter() - began < 10
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "x = []\nx.append(x)",
+        "x = []\nfor i in range(500):\n    x = [x]",
+        "x = {}\nx['me'] = x",
+        "x = {1: 'a'}",
+        "x = range(3)",
+    ],
+)
+def test_what_a_script_leaves_must_be_storable_data(script):
+    with pytest.raises(ValueError, match="the script left"):
+        _environment().execute(script, {})
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "try:\n    x = 1\nexcept:\n    pass",
+        "try:\n    x = 1\nexcept BaseException:\n    pass",
+        "try:\n    x = 1\nexcept (ValueError, KeyboardInterrupt):\n    pass",
+        "x = f'{1:1000000000}'",
+        "n = 5\nx = f'{1:{n}}'",
+    ],
+)
+def test_handlers_that_could_swallow_the_budget_and_huge_formats_are_refused(source):
+    with pytest.raises(UnsafeCode):
+        compile_script(source)
+
+
+def test_ordinary_code_still_works():
+    environment = _environment()
+    data = {"items": [1, 2, 3]}
+    environment.execute(
+        "total = sum(items) ** 2\nlabel = 'Round %d of %d' % (1, 3)\npadded = str(total).zfill(4)\n"
+        "try:\n    bad = int('x')\nexcept ValueError:\n    bad = None\nnames = ['a'] * 3 + ['b']",
+        data,
+    )
+    assert (data["total"], data["label"], data["padded"], data["bad"]) == (36, "Round 1 of 3", "0036", None)
+    assert data["names"] == ["a", "a", "a", "b"]
+    assert compile_expression("f'{x:>10}'") is not None
+
+
+def _model(*, script: str = "x = 1", cardinality: str | None = None, cycle: str | None = None):
+    multi = (
+        f"<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>{cardinality}</bpmn:loopCardinality>"
+        "</bpmn:multiInstanceLoopCharacteristics>"
+        if cardinality
+        else ""
+    )
+    timer = (
+        '<bpmn:boundaryEvent id="every" cancelActivity="false" attachedToRef="wait"><bpmn:outgoing>t1</bpmn:outgoing>'
+        f'<bpmn:timerEventDefinition><bpmn:timeCycle>"{cycle}"</bpmn:timeCycle></bpmn:timerEventDefinition>'
+        '</bpmn:boundaryEvent><bpmn:endEvent id="tick"><bpmn:incoming>t1</bpmn:incoming></bpmn:endEvent>'
+        '<bpmn:sequenceFlow id="t1" sourceRef="every" targetRef="tick" />'
+        if cycle
+        else ""
+    )
+    bpmn = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="hostile" name="Hostile" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:scriptTask id="burn" name="Burn"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:script>{script}</bpmn:script></bpmn:scriptTask>
+    <bpmn:manualTask id="wait" name="Wait"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>{multi}
+    </bpmn:manualTask>
+    {timer}
+    <bpmn:endEvent id="end" name="Done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="burn" />
+    <bpmn:sequenceFlow id="f2" sourceRef="burn" targetRef="wait" />
+    <bpmn:sequenceFlow id="f3" sourceRef="wait" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>"""
+    return parse_process_model({"hostile.bpmn": bpmn.encode()}, LANE_GROUPS)
+
+
+def _start(model, clock=None):
+    engine = Engine(clock or FrozenClock(NOW), SMALL)
+    instance = engine.new_instance(model, {})
+    instance.run()
+    return instance
+
+
+def test_a_script_over_budget_puts_its_element_in_error_and_the_state_stays_usable():
+    with pytest.raises(ProcessError) as failed:
+        _start(_model(script="x = 0\nfor i in range(10000):\n    for j in range(10000):\n        x += 1"))
+    assert failed.value.element_id == "burn"
+    assert "CPU time" in failed.value.message and failed.value.state_usable
+
+
+def test_a_multi_instance_task_may_not_start_a_million_instances():
+    with pytest.raises(ProcessError) as failed:
+        _start(_model(cardinality="10 ** 6"))
+    assert "at most 200 instances" in failed.value.message
+
+
+def test_a_recurring_timer_may_not_repeat_more_often_than_hourly():
+    for cycle in ("R/PT0S", "R/PT1S", "R5/PT10M"):
+        with pytest.raises(ProcessError) as failed:
+            _start(_model(cycle=cycle))
+        assert "at most every hour" in failed.value.message
+
+
+def test_a_recurring_timer_behind_by_a_month_fires_once_not_seven_hundred_times():
+    clock = FrozenClock(NOW)
+    instance = _start(_model(cycle="R/PT1H"), clock)
+    clock.advance(days=30)
+    instance.run()
+    fired = [t for t in instance.workflow.get_tasks() if getattr(t.task_spec, "bpmn_id", None) == "tick"]
+    assert len(fired) <= 2
+    assert instance.next_timer_at() > clock.now()
