@@ -166,7 +166,8 @@ def claim_task(user: User, task_id: str) -> Task:
         raise Conflict(f"This task has already been picked up by {task.assignee}.")
     check_may_work_on(user, task)
     _set_assignee(task, None, user.username)
-    record_event(task.instance, user.username, "task-claimed", f"{user.username} picked up '{task.name}'.", task_id=task.id)
+    record_event(task.instance, user.username, "task-claimed", f"{user.username} picked up '{task.name}'.",
+                 task_id=task.id)
     return task
 
 

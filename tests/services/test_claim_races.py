@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -18,6 +19,8 @@ from app.services.errors import Conflict, ServiceError
 from app.services.users import get_user
 from tests.conftest import make_user
 from tests.services.test_concurrency import _once_per_thread, _run_together, _start, postgresql  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("postgresql")
 
 
 def _hold_after_reading(monkeypatch, parties: int) -> list[BaseException]:
@@ -48,7 +51,7 @@ def _claim(username: str, task_id: str) -> Callable[[], str | None]:
     return lambda: tasks.claim_task(get_user(username), task_id).assignee
 
 
-def test_five_simultaneous_claims_of_one_task_one_wins_four_get_a_conflict(app, postgresql, small_definition, monkeypatch):
+def test_five_simultaneous_claims_of_one_task_one_wins_four_get_a_conflict(app, small_definition, monkeypatch):
     task_id = _ready_task(small_definition).id
     team = [make_user("sfo-team").username for _ in range(5)]
     problems = _hold_after_reading(monkeypatch, 5)
@@ -65,7 +68,7 @@ def test_five_simultaneous_claims_of_one_task_one_wins_four_get_a_conflict(app, 
 
 
 def test_a_claim_racing_a_completion_never_leaves_the_completed_task_with_the_claimer(
-    app, postgresql, small_definition, monkeypatch
+    app, small_definition, monkeypatch
 ):
     task_id = _ready_task(small_definition).id
     completer, claimer = make_user("sfo-team").username, make_user("sfo-team").username
@@ -87,9 +90,7 @@ def test_a_claim_racing_a_completion_never_leaves_the_completed_task_with_the_cl
         assert (claimed, task.state, task.assignee, claims) == ("ok", "ready", claimer, [claimer])
 
 
-def test_a_release_racing_a_claim_by_someone_else_ends_in_one_consistent_owner(
-    app, postgresql, small_definition, monkeypatch
-):
+def test_a_release_racing_a_claim_by_someone_else_ends_in_one_consistent_owner(app, small_definition, monkeypatch):
     task_id = _ready_task(small_definition).id
     holder, other = make_user("sfo-team"), make_user("sfo-team").username
     tasks.claim_task(holder, task_id)
@@ -112,7 +113,7 @@ def test_a_release_racing_a_claim_by_someone_else_ends_in_one_consistent_owner(
 
 
 def test_a_manager_assigning_while_someone_claims_leaves_the_trail_matching_the_task(
-    app, postgresql, small_definition, monkeypatch
+    app, small_definition, monkeypatch
 ):
     task_id = _ready_task(small_definition).id
     manager, claimer, target = make_user("manager").username, make_user("sfo-team").username, make_user("sfo-team")
