@@ -5,7 +5,7 @@ from .deadlines import DeadlineExtension
 from .definitions import ProcessDefinition
 from .instances import ProcessInstance, Task, TaskDraft
 from .modelling import ProcessDraft
-from .publication import PublishedReport, RecommendationRecord, ReviewTheme, Theme  # noqa: F401
+from .publication import PublicationCounter, PublishedReport, RecommendationRecord, ReviewTheme, Theme  # noqa: F401
 from .users import ApiToken, User, UserGroup
 
 __all__ = [
