@@ -7,6 +7,7 @@ import threading
 
 from flask import Flask
 
+from ..services.idempotency import purge_expired_keys
 from ..services.outbox import deliver_outbox
 from ..services.timers import fire_due_timers
 
@@ -16,7 +17,9 @@ log = logging.getLogger(__name__)
 def run_once(app: Flask) -> tuple[int, int]:
     """One pass: (instances whose timers fired, messages sent)."""
     with app.app_context():
-        return fire_due_timers(), deliver_outbox()
+        fired, sent = fire_due_timers(), deliver_outbox()
+        purge_expired_keys()
+        return fired, sent
 
 
 def run_forever(app: Flask, stop: threading.Event) -> None:

@@ -1,4 +1,4 @@
-"""reliability: race-free publication numbers
+"""reliability: race-free publication numbers, idempotency keys
 
 Revision ID: e4a8c2f61d93
 Revises: b7e2c4d91f08
@@ -20,7 +20,22 @@ def upgrade():
         sa.Column('last_number', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('year'),
     )
+    op.create_table(
+        'idempotency_key',
+        sa.Column('username', sa.String(length=80), nullable=False),
+        sa.Column('key', sa.String(length=255), nullable=False),
+        sa.Column('fingerprint', sa.String(length=64), nullable=False),
+        sa.Column('response_status', sa.Integer(), nullable=True),
+        sa.Column('response_body', sa.Text(), nullable=True),
+        sa.Column('location', sa.String(length=500), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('username', 'key'),
+    )
+    op.create_index(op.f('ix_idempotency_key_expires_at'), 'idempotency_key', ['expires_at'], unique=False)
 
 
 def downgrade():
+    op.drop_index(op.f('ix_idempotency_key_expires_at'), table_name='idempotency_key')
+    op.drop_table('idempotency_key')
     op.drop_table('publication_counter')
