@@ -1,4 +1,4 @@
-"""reliability: race-free publication numbers, idempotency keys
+"""reliability: race-free publication numbers, idempotency keys, the outbox's sending state
 
 Revision ID: e4a8c2f61d93
 Revises: b7e2c4d91f08
@@ -33,9 +33,13 @@ def upgrade():
         sa.PrimaryKeyConstraint('username', 'key'),
     )
     op.create_index(op.f('ix_idempotency_key_expires_at'), 'idempotency_key', ['expires_at'], unique=False)
+    with op.batch_alter_table('outbox') as outbox:
+        outbox.add_column(sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('outbox') as outbox:
+        outbox.drop_column('claimed_at')
     op.drop_index(op.f('ix_idempotency_key_expires_at'), table_name='idempotency_key')
     op.drop_table('idempotency_key')
     op.drop_table('publication_counter')
