@@ -40,8 +40,9 @@ def init_database(app: Flask) -> list[str]:
     from flask_migrate import upgrade
 
     from .services.definitions import deploy_files, read_library
+    from .services.schema import init_lock
 
-    with app.app_context():
+    with app.app_context(), init_lock():  # two inits at once (e.g. two containers starting) take turns
         upgrade()
         result = deploy_files(read_library(app.config["SFO_BPMN_DIR"], app.config["SFO_FORMS_DIR"]), "system")
         return ["Database schema is up to date.", result.summary]
