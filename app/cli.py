@@ -57,6 +57,32 @@ def init_command() -> None:
         _fail(error)
 
 
+@cli.group("db", help="Schema migrations beyond what init does.")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("downgrade", help="Go back to an earlier schema REVISION (Alembic id, or -1 for one step).")
+@click.argument("revision")
+@click.option("--force", is_flag=True, help="Go ahead even if published reports, themes or recommendation "
+              "records would be deleted.")
+def db_downgrade(revision: str, force: bool) -> None:
+    from alembic import command
+    from alembic.util import CommandError
+
+    from .services.schema import init_lock
+
+    app = _app()
+    with app.app_context(), init_lock():
+        config = app.extensions["migrate"].migrate.get_config(x_arg=["force=1"] if force else None)
+        try:
+            command.downgrade(config, revision)
+        except (CommandError, RuntimeError) as refused:  # an unknown revision, or a migration keeping records
+            click.echo(f"Error: {refused}", err=True)
+            sys.exit(1)
+    click.echo(f"Database schema is now at {revision}.")
+
+
 @cli.command("run", help="Serve the web app and API with an embedded worker (one machine).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
