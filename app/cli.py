@@ -40,8 +40,9 @@ def init_database(app: Flask) -> list[str]:
     from flask_migrate import upgrade
 
     from .services.definitions import deploy_files, read_library
+    from .services.schema import init_lock
 
-    with app.app_context():
+    with app.app_context(), init_lock():  # two inits at once (e.g. two containers starting) take turns
         upgrade()
         result = deploy_files(read_library(app.config["SFO_BPMN_DIR"], app.config["SFO_FORMS_DIR"]), "system")
         return ["Database schema is up to date.", result.summary]
@@ -54,6 +55,32 @@ def init_command() -> None:
             click.echo(line)
     except ServiceError as error:
         _fail(error)
+
+
+@cli.group("db", help="Schema migrations beyond what init does.")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("downgrade", help="Go back to an earlier schema REVISION (Alembic id, or -1 for one step).")
+@click.argument("revision")
+@click.option("--force", is_flag=True, help="Go ahead even if published reports, themes or recommendation "
+              "records would be deleted.")
+def db_downgrade(revision: str, force: bool) -> None:
+    from alembic import command
+    from alembic.util import CommandError
+
+    from .services.schema import init_lock
+
+    app = _app()
+    with app.app_context(), init_lock():
+        config = app.extensions["migrate"].migrate.get_config(x_arg=["force=1"] if force else None)
+        try:
+            command.downgrade(config, revision)
+        except (CommandError, RuntimeError) as refused:  # an unknown revision, or a migration keeping records
+            click.echo(f"Error: {refused}", err=True)
+            sys.exit(1)
+    click.echo(f"Database schema is now at {revision}.")
 
 
 @cli.command("run", help="Serve the web app and API with an embedded worker (one machine).")

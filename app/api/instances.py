@@ -31,6 +31,7 @@ bp = Blueprint("instances", __name__, url_prefix="/process-instances")
     response=InstanceSchema,
     status=201,
     errors=(403, 404, 409),
+    idempotent=True,
 )
 def start_case(body: dict[str, Any]) -> tuple[Presented, int, dict[str, str]]:
     user = current_user()

@@ -21,6 +21,7 @@ bp = Blueprint("messages", __name__, url_prefix="/messages")
     body=MessageSchema,
     response=InstanceSchema,
     errors=(403, 404, 409),
+    idempotent=True,
     description="404 when no case with that business key waits for the message; 409 when more than one does.",
 )
 def deliver(body: dict[str, Any]) -> Presented:

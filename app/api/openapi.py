@@ -20,6 +20,17 @@ OPENAPI_VERSION = "3.0.3"
 _ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 _ARGUMENT_TYPES = {"id": "integer", "int": "integer", "float": "number"}
 
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "A key of your choosing (e.g. a UUID), unique per request you mean to make. A retry with the "
+    "same key and the same request returns the first answer (with `Idempotent-Replayed: true`) and does "
+    "nothing twice; the same key with a different request gets 422. Keys are kept for 24 hours. "
+    "Send one whenever you may retry: a 5xx answer means the outcome is unknown, so retry with the same key.",
+}
+
 docs = Blueprint("api_docs", __name__)
 docs.public = True  # type: ignore[attr-defined]
 
@@ -81,6 +92,8 @@ def describe(rule: Rule, declared: Operation) -> dict[str, Any]:
         doc["description"] = declared.description
     if declared.query is not None:
         doc["parameters"].append({"in": "query", "schema": declared.query})
+    if declared.idempotent:
+        doc["parameters"].append(IDEMPOTENCY_KEY)
     if declared.body is not None:
         required = any(field.required for field in declared.body().fields.values())
         doc["requestBody"] = {"required": required, "content": {declared.body_type: {"schema": declared.body}}}
@@ -121,7 +134,7 @@ def responses(declared: Operation) -> dict[str, Any]:
 def error_statuses(declared: Operation) -> list[int]:
     statuses = set(declared.errors)
     if not declared.public:
-        statuses.add(401)
+        statuses |= {401, 503}  # 503 with Retry-After while the database cannot be reached
     if declared.query is not None or declared.body is not None:
         statuses |= {400, 422}
     if declared.body is not None:

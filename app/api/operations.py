@@ -37,6 +37,7 @@ class Operation:
     errors: tuple[int, ...] = ()
     public: bool = False
     description: str = ""
+    idempotent: bool = False  # accepts an Idempotency-Key; the work and its answer commit together
 
 
 def operation(summary: str, **declared: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -50,6 +51,10 @@ def operation(summary: str, **declared: Any) -> Callable[[Callable[..., Any]], C
                 path_args["query"] = load(spec.query(), refuse_nul(request.args.to_dict()))
             if spec.body is not None:
                 path_args["body"] = load(spec.body(), read_body(spec.body_type))
+            if spec.idempotent:
+                from .idempotency import answer_once
+
+                return answer_once(lambda: render(spec, view(**path_args)))
             return render(spec, view(**path_args))
 
         handle.operation = spec  # type: ignore[attr-defined]

@@ -84,6 +84,7 @@ def save_draft(task_id: str, body: dict[str, Any]) -> TaskDraft:
     body=TaskDataSchema,
     response=InstanceSchema,
     errors=(403, 404, 409),
+    idempotent=True,
     description="The data is checked against the task's form (422 with a message per field). "
     "Returns the case with the next tasks ready for the caller.",
 )

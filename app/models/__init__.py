@@ -3,9 +3,10 @@
 from .audit import AuditEvent, OutboxMessage
 from .deadlines import DeadlineExtension
 from .definitions import ProcessDefinition
+from .idempotency import IdempotencyKey  # noqa: F401
 from .instances import ProcessInstance, Task, TaskDraft
 from .modelling import ProcessDraft
-from .publication import PublishedReport, RecommendationRecord, ReviewTheme, Theme  # noqa: F401
+from .publication import PublicationCounter, PublishedReport, RecommendationRecord, ReviewTheme, Theme  # noqa: F401
 from .users import ApiToken, User, UserGroup
 
 __all__ = [

@@ -26,7 +26,13 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
 
 
 class OutboxMessage(db.Model):  # type: ignore[name-defined]
-    """A notification waiting to be sent (or sent): written in the same transaction as its cause."""
+    """A notification waiting to be sent (or sent): written in the same transaction as its cause.
+
+    ``status``: pending -> sending (claimed and committed before the channel is called, at
+    ``claimed_at``) -> sent, or back to pending for a retry, or failed / undeliverable; a row still
+    ``sending`` after its lease belonged to a worker that died mid-send and is resolved on a later
+    pass (``unknown`` where the channel cannot tell whether it arrived). The row id is the message's
+    stable reference (its Message-ID)."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_pending", "status", "deliver_after"),)
@@ -44,3 +50,4 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     deliver_after: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())

@@ -72,3 +72,14 @@ class RecommendationRecord(db.Model):  # type: ignore[name-defined]
     target_date: Mapped[dt.date | None] = mapped_column(Date)
     progress: Mapped[str | None] = mapped_column(String(20))
     sent_on: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class PublicationCounter(db.Model):  # type: ignore[name-defined]
+    """The last publication number given out in a year. Taking a number increments this row in one
+    statement, which holds its lock until the publication commits: two publications at once queue
+    here instead of both counting the same reports and clashing on the slug."""
+
+    __tablename__ = "publication_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer)

@@ -1,10 +1,23 @@
-"""Delivering the notification outbox: by SMTP when configured, otherwise recorded as sent in the log."""
+"""Delivering the notification outbox: by SMTP when configured, otherwise recorded as sent in the log.
+
+Each message is sent in three steps so that no message is sent twice by two workers or by a retry:
+1. claim: the row is locked (``SKIP LOCKED``), marked ``sending`` with its claim time and committed;
+2. send: the channel is called with no transaction open, carrying the row id as a stable reference
+   (the email's Message-ID);
+3. record: ``sent`` (or a retry, or ``failed``) is committed.
+A worker that dies between 1 and 3 leaves the row ``sending``. Once its lease has run out, a later
+pass resolves it: the log channel records it again (recording a reference twice changes nothing);
+SMTP cannot be asked whether a message arrived, so the row becomes ``unknown`` and the case's history
+says so for a manager to check, rather than risking a second email. Delivery by SMTP is therefore
+at most once for such a row, and exactly once otherwise.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import current_app
@@ -12,11 +25,26 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import OutboxMessage, ProcessInstance
+from .audit import record_event
 from .runtime import now, transaction
 from .users import get_user, users_in_group
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+# Longer than any one send can take (the SMTP timeout is 10 s): a row still sending after this was
+# left by a worker that stopped.
+SENDING_LEASE = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What the send step needs, read while the row was claimed (no database access while sending)."""
+
+    id: int
+    kind: str
+    addresses: list[str]
+    email: EmailMessage | None  # None: no mail server, the delivery is recorded in the log
+    problem: Exception | None = None  # the message could not be built
 
 
 def _addresses(message: OutboxMessage) -> list[str]:
@@ -34,21 +62,32 @@ def _addresses(message: OutboxMessage) -> list[str]:
     return sorted({u.email for u in users if u.email})
 
 
-def _send(message: OutboxMessage, addresses: list[str]) -> None:
-    host = current_app.config["SFO_SMTP_HOST"]
-    if not host:
-        # No mail server: record the delivery without the content (it may hold personal data).
-        log.info("notification %s (%s) recorded as sent to %d recipient(s)", message.id, message.kind, len(addresses))
-        return
-    if not addresses:
-        return
+def message_id(message_id_number: int) -> str:
+    """The stable reference of an outbox row, the same on every attempt to send it."""
+    sender = str(current_app.config["SFO_MAIL_FROM"])
+    domain = sender.rpartition("@")[2] or "sfo.localhost"
+    return f"<sfo-outbox-{message_id_number}@{domain}>"
+
+
+def _email(message: OutboxMessage, addresses: list[str]) -> EmailMessage:
     email = EmailMessage()
+    email["Message-ID"] = message_id(message.id)
     email["From"] = current_app.config["SFO_MAIL_FROM"]
     email["To"] = ", ".join(addresses)
     email["Subject"] = message.subject
     email.set_content(message.body)
-    with smtplib.SMTP(host, current_app.config["SFO_SMTP_PORT"], timeout=10) as smtp:
-        smtp.send_message(email)
+    return email
+
+
+def _send(claimed: Claimed) -> None:
+    if claimed.email is None:
+        # No mail server: record the delivery without the content (it may hold personal data).
+        log.info(
+            "notification %s (%s) recorded as sent to %d recipient(s)", claimed.id, claimed.kind, len(claimed.addresses)
+        )
+        return
+    with smtplib.SMTP(current_app.config["SFO_SMTP_HOST"], current_app.config["SFO_SMTP_PORT"], timeout=10) as smtp:
+        smtp.send_message(claimed.email)
 
 
 def _claim_next_pending() -> OutboxMessage | None:
@@ -62,32 +101,100 @@ def _claim_next_pending() -> OutboxMessage | None:
     return db.session.scalar(query)
 
 
-def deliver_outbox(limit: int = 500) -> int:
-    """Send pending messages one transaction each; return how many were sent."""
-    sent = 0
-    for _ in range(limit):
+def _claim() -> Claimed | None:
+    """Step 1: the next due message, marked sending and committed; None when nothing is due."""
+    smtp = bool(current_app.config["SFO_SMTP_HOST"])
+    while True:
         with transaction():
             message = _claim_next_pending()
             if message is None:
-                break
+                return None
             message.attempts += 1
             addresses = _addresses(message)
-            if not addresses and current_app.config["SFO_SMTP_HOST"]:
+            if smtp and not addresses:
                 message.status, message.last_error = "undeliverable", "No recipient has an email address."
                 continue
+            message.status, message.claimed_at = "sending", now()
             try:
-                _send(message, addresses)
-            except Exception as error:
-                # Mail server trouble is retried with backoff; a message that cannot be built (e.g. a header
-                # with a line break) never will be, and must not block the messages queued after it.
-                transient = isinstance(error, (OSError, smtplib.SMTPException))
-                message.last_error = f"{type(error).__name__}: {error}"[:500]
-                message.status = "pending" if transient and message.attempts < MAX_ATTEMPTS else "failed"
-                message.deliver_after = now() + dt.timedelta(minutes=2**message.attempts)
-                log.warning(
-                    "notification %s failed (attempt %d): %s", message.id, message.attempts, type(error).__name__
-                )
-                continue
+                email = _email(message, addresses) if smtp else None
+            except Exception as problem:  # e.g. a header with a line break: it never will be sendable
+                return Claimed(message.id, message.kind, addresses, None, problem)
+            return Claimed(message.id, message.kind, addresses, email)
+
+
+def _record(claimed: Claimed, error: Exception | None) -> bool:
+    """Step 3: the outcome of the send, committed; True if the message was sent."""
+    with transaction():
+        message = db.session.get(OutboxMessage, claimed.id, with_for_update=True)
+        if message is None or message.status != "sending":
+            return False
+        message.claimed_at = None
+        if error is None:
             message.status, message.sent_at = "sent", now()
-            sent += 1
+            return True
+        # Mail server trouble is retried with backoff; a message that cannot be built never will be,
+        # and must not block the messages queued after it.
+        transient = isinstance(error, (OSError, smtplib.SMTPException))
+        message.last_error = f"{type(error).__name__}: {error}"[:500]
+        message.status = "pending" if transient and message.attempts < MAX_ATTEMPTS else "failed"
+        message.deliver_after = now() + dt.timedelta(minutes=2**message.attempts)
+        log.warning("notification %s failed (attempt %d): %s", message.id, message.attempts, type(error).__name__)
+        return False
+
+
+def resolve_abandoned_sends() -> int:
+    """Rows left ``sending`` by a worker that stopped: sent again where the channel makes that harmless,
+    otherwise marked ``unknown`` and noted on the case. Returns how many were resolved."""
+    resolved = 0
+    smtp = bool(current_app.config["SFO_SMTP_HOST"])
+    while True:
+        with transaction():
+            message = db.session.scalar(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at <= now() - SENDING_LEASE)
+                .order_by(OutboxMessage.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            if message is None:
+                return resolved
+            resolved += 1
+            message.claimed_at = None
+            if not smtp:
+                message.status = "pending"  # the log channel: recording it again is harmless
+                continue
+            message.status = "unknown"
+            message.last_error = "The worker stopped while sending; the mail server may or may not have it."
+            log.warning("notification %s: its worker stopped mid-send; not sent again", message.id)
+            _flag_for_managers(message)
+
+
+def _flag_for_managers(message: OutboxMessage) -> None:
+    instance = db.session.get(ProcessInstance, message.instance_id) if message.instance_id else None
+    record_event(
+        instance,
+        "system",
+        "notification-unknown",
+        f"A notification ('{message.subject}') may not have been sent: the worker stopped while sending it. "
+        "Check with its recipients.",
+        outbox_id=message.id,
+        message_id=message_id(message.id),
+    )
+
+
+def deliver_outbox(limit: int = 500) -> int:
+    """Send due messages, each claimed, sent and recorded in turn; return how many were sent."""
+    resolve_abandoned_sends()
+    sent = 0
+    for _ in range(limit):
+        claimed = _claim()
+        if claimed is None:
+            break
+        error = claimed.problem
+        if error is None:
+            try:
+                _send(claimed)
+            except Exception as failure:
+                error = failure
+        sent += _record(claimed, error)
     return sent

@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
-from ..models import ProcessInstance, PublishedReport
+from ..models import ProcessInstance, PublicationCounter, PublishedReport
 from .definitions import model_of
 from .errors import Invalid, NotFound
 from .reports import SECTIONS, draft_versions, parse_date, recommendations_of
@@ -243,8 +245,29 @@ def publish_snapshot(instance: ProcessInstance, actor: str) -> PublishedReport:
 
 
 def _new_slug(year: int) -> str:
-    count = db.session.scalar(select(func.count()).select_from(PublishedReport).where(PublishedReport.year == year))
-    return f"{year}-{(count or 0) + 1:03d}"
+    """The year's next publication number, taken from its counter row in one atomic increment."""
+    increment = (
+        update(PublicationCounter)
+        .where(PublicationCounter.year == year)
+        .values(last_number=PublicationCounter.last_number + 1)
+        .returning(PublicationCounter.last_number)
+    )
+    number = db.session.scalar(increment, execution_options={"synchronize_session": False})
+    if number is None:  # the year's first publication (or the first since counters came in)
+        _insert_counter(year, _highest_number(year))
+        number = db.session.scalar(increment, execution_options={"synchronize_session": False})
+    return f"{year}-{number:03d}"
+
+
+def _insert_counter(year: int, last_number: int) -> None:
+    """Create the year's counter unless a concurrent publication just did (then use theirs)."""
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(PublicationCounter).values(year=year, last_number=last_number).on_conflict_do_nothing())
+
+
+def _highest_number(year: int) -> int:
+    slugs = db.session.scalars(select(PublishedReport.slug).where(PublishedReport.year == year))
+    return max((int(slug.rpartition("-")[2]) for slug in slugs if slug.rpartition("-")[2].isdigit()), default=0)
 
 
 def _offence_title(instance: ProcessInstance, code: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
@@ -24,6 +25,8 @@ R = TypeVar("R")
 # PostgreSQL's serialization failure and deadlock: the database undid one of two clashing transactions.
 CONCURRENCY_SQLSTATES = ("40001", "40P01")
 CONCURRENT_CHANGE = "The case was changed by someone else at the same time. Reload it and try again."
+# Set while a request's own transaction encloses the use case (see ``request_transaction``).
+_enclosed: ContextVar[bool] = ContextVar("sfo_enclosed_transaction", default=False)
 
 
 class Runtime:
@@ -70,6 +73,9 @@ def transactional(func: Callable[P, R]) -> Callable[P, R]:
 
 @contextmanager
 def transaction() -> Iterator[None]:
+    if _enclosed.get():  # the enclosing request transaction commits or rolls back the use case with it
+        yield
+        return
     try:
         yield
         db.session.commit()
@@ -87,6 +93,18 @@ def transaction() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+@contextmanager
+def request_transaction() -> Iterator[None]:
+    """One transaction around a use case and the answer built from it (and the idempotency record of
+    that answer): either all of it commits or none of it does, so no answer is lost after a commit."""
+    with transaction():
+        token = _enclosed.set(True)
+        try:
+            yield
+        finally:
+            _enclosed.reset(token)
 
 
 def _sqlstate(error: DBAPIError) -> str | None:

@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..engine import Form, TaskNotReady
 from ..extensions import db
@@ -132,27 +133,53 @@ def _open_task(user: User, task_id: str) -> Task:
     return task
 
 
+def _locked_open_task(user: User, task_id: str) -> Task:
+    """The task, read again under its case's row lock (taken in the same order as a completion), so
+    claims, releases, assignments and completions of one task queue instead of overwriting each other."""
+    task = get_task(user, task_id)
+    lock_instance(task.instance_id)
+    db.session.refresh(task)
+    return _open_task(user, task_id)
+
+
+def _set_assignee(task: Task, expected: str | None, assignee: str | None) -> None:
+    """Compare-and-set: change the assignee only if the task is still ready and held by ``expected``.
+    The lock makes this hold on PostgreSQL; the condition makes it hold where there are no row locks."""
+    holder = Task.assignee.is_(None) if expected is None else Task.assignee == expected
+    changed = db.session.execute(
+        update(Task).where(Task.id == task.id, Task.state == "ready", holder).values(assignee=assignee),
+        execution_options={"synchronize_session": False},
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.refresh(task)
+        holder_now = f" by {task.assignee}" if task.assignee else ""
+        raise Conflict(f"This task was changed{holder_now} at the same time. Reload it and try again.")
+    set_committed_value(task, "assignee", assignee)  # already written: keep the session from writing it again
+
+
 @transactional
 def claim_task(user: User, task_id: str) -> Task:
-    task = _open_task(user, task_id)
+    task = _locked_open_task(user, task_id)
     if task.assignee == user.username:
         return task
     if task.assignee:
         raise Conflict(f"This task has already been picked up by {task.assignee}.")
     check_may_work_on(user, task)
-    task.assignee = user.username
-    record_event(task.instance, user.username, "task-claimed", f"{user.username} picked up '{task.name}'.", task_id=task.id)
+    _set_assignee(task, None, user.username)
+    record_event(task.instance, user.username, "task-claimed", f"{user.username} picked up '{task.name}'.",
+                 task_id=task.id)
     return task
 
 
 @transactional
 def release_task(user: User, task_id: str) -> Task:
-    task = _open_task(user, task_id)
+    task = _locked_open_task(user, task_id)
     if task.assignee != user.username and user.role not in MANAGING_ROLES:
         raise Forbidden("You can only release a task assigned to you.")
     if task.lane == "reviewer":
         raise Conflict("Reviewer tasks stay with the allocated reviewer; a manager can reassign them.")
-    previous, task.assignee = task.assignee, None
+    previous = task.assignee
+    _set_assignee(task, previous, None)
     record_event(task.instance, user.username, "task-released", f"'{task.name}' was released.", task_id=task.id,
                  previous=previous)
     return task
@@ -161,7 +188,7 @@ def release_task(user: User, task_id: str) -> Task:
 @transactional
 def assign_task(user: User, task_id: str, username: str) -> Task:
     require_role(user, MANAGING_ROLES, "assign tasks")
-    task = _open_task(user, task_id)
+    task = _locked_open_task(user, task_id)
     target = get_user(username) if username else None
     if target is None or not target.active:
         raise Invalid("There is no such user.", {"username": [f"There is no active user called '{username}'."]})
@@ -169,7 +196,8 @@ def assign_task(user: User, task_id: str, username: str) -> Task:
         raise Invalid("That user cannot do this task.", {"username": [f"{username} is not in the {task.lane} team."]})
     if task.lane == "provider" and target.organisation != task.organisation:
         raise Invalid("That user cannot do this task.", {"username": [f"{username} works for another organisation."]})
-    previous, task.assignee = task.assignee, target.username
+    previous = task.assignee
+    _set_assignee(task, previous, target.username)
     record_event(task.instance, user.username, "task-assigned", f"'{task.name}' assigned to {target.username}.",
                  task_id=task.id, previous=previous, assignee=target.username)
     queue_message("assigned", task.instance, task)

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify, make_response, request
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, PendingRollbackError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from ..services.errors import ServiceError
 
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
               409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "validation_failed",
-              429: "too_many_requests", 500: "internal_error"}
+              429: "too_many_requests", 500: "internal_error", 503: "service_unavailable"}
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE = ("The service cannot reach its database just now. Try again in a few seconds; the outcome of this "
+               "request is unknown, so retry it with the same Idempotency-Key.")
 
 
 def error_body(status: int, message: str, fields: dict[str, list[str]] | None = None, code: str | None = None) -> Any:
@@ -49,5 +54,42 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]
+        if database_unavailable(error):
+            return _unavailable(error)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return _respond(500, "Something went wrong on our side. The error has been logged.")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """A connection that failed or dropped, no connection free in the pool, or SQLite still locked after
+    its busy timeout: the database, not the request, is the problem, and a retry may well succeed."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, (OperationalError, InterfaceError, DisconnectionError, PoolTimeout, PendingRollbackError))
+
+
+def _unavailable(error: BaseException) -> Any:
+    from ..extensions import db
+
+    # The message only: the driver's text may hold the database's address.
+    current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
+                               type(getattr(error, "orig", error)).__name__)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool replaces it on the next checkout
+        db.session.close()
+    if not wants_json():
+        _forget_signed_in_user()
+    response = _respond(503, UNAVAILABLE)
+    response = response if not isinstance(response, tuple) else make_response(response)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _forget_signed_in_user() -> None:
+    """The page layout asks who is signed in; with the database gone that question would fail again."""
+    from flask import g
+
+    manager = getattr(current_app, "login_manager", None)
+    if manager is not None:
+        g._login_user = manager.anonymous_user()

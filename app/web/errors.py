@@ -13,6 +13,7 @@ TITLES = {
     413: "The file or form is too large",
     429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is unavailable",
 }
 
 
@@ -20,6 +21,8 @@ def render_error_page(status: int, message: str) -> tuple[str, int]:
     title = TITLES.get(status, "Sorry, there is a problem")
     if status == 500:
         message = "Try again later. If it keeps happening, tell the service team."
+    if status == 503:
+        message = "The service cannot reach its records just now. Wait a few seconds and try again."
     if status == 404:
         message = "If you typed the web address, check it is correct. If you followed a link, the case or task may not exist or you may not have access to it."
     return render_template("errors/error.html", title=title, message=message, status=status), status

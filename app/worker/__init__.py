@@ -8,6 +8,7 @@ import threading
 from flask import Flask
 
 from ..services.consistency import sweep_stalled_cases
+from ..services.idempotency import purge_expired_keys
 from ..services.outbox import deliver_outbox
 from ..services.timers import fire_due_timers
 
@@ -22,7 +23,9 @@ def run_once(app: Flask) -> tuple[int, int]:
         stalled = sweep_stalled_cases()
         if stalled:
             log.warning("%d open case(s) had nothing to wait for; each was run again or put in error", stalled)
-        return fired, deliver_outbox()
+        sent = deliver_outbox()
+        purge_expired_keys()
+        return fired, sent
 
 
 def run_forever(app: Flask, stop: threading.Event) -> None:

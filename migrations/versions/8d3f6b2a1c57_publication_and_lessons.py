@@ -5,7 +5,9 @@ Revises: 5c1e7a9d2b40
 Create Date: 2026-11-26 10:30:00
 
 """
-from alembic import op
+import os
+
+from alembic import context, op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
@@ -74,7 +76,29 @@ def upgrade():
     op.create_index(op.f('ix_recommendation_record_sent_on'), 'recommendation_record', ['sent_on'], unique=False)
 
 
+# What going below this revision would throw away for good: refused while any of it holds a row.
+RECORDS = {'published_report': 'published reports', 'theme': 'themes', 'review_theme': 'theme tags',
+           'recommendation_record': 'recommendation records'}
+
+
+def _refuse_to_drop_records():
+    """A downgrade past this revision drops the published reports, themes and recommendation records.
+    Refuse while they hold anything, unless forced (``sfo db downgrade --force``, ``-x force=1`` for
+    ``flask db downgrade``, or SFO_FORCE_DOWNGRADE=1): back the database up first."""
+    forced = context.get_x_argument(as_dictionary=True).get('force') or os.environ.get('SFO_FORCE_DOWNGRADE')
+    if str(forced).lower() in ('1', 'true', 'yes'):
+        return
+    bind = op.get_bind()
+    held = [noun for table, noun in RECORDS.items() if bind.execute(sa.text(f'SELECT 1 FROM {table} LIMIT 1')).first()]
+    if held:
+        raise RuntimeError(
+            f"Refusing to downgrade: it would delete the {', '.join(held)}. Back up the database, then run the "
+            "downgrade again with --force if you really mean to lose them."
+        )
+
+
 def downgrade():
+    _refuse_to_drop_records()
     op.drop_index(op.f('ix_recommendation_record_sent_on'), table_name='recommendation_record')
     op.drop_index(op.f('ix_recommendation_record_addressee'), table_name='recommendation_record')
     op.drop_table('recommendation_record')

@@ -157,10 +157,10 @@ def test_two_workers_over_the_same_outbox_send_each_message_once(app, postgresql
     wait = _once_per_thread(barrier, problems)
     original = outbox._send
 
-    def send_while_both_hold_a_claim(message, addresses):
-        wait()
-        sent.append(message.id)
-        return original(message, addresses)
+    def send_while_both_hold_a_claim(claimed):
+        wait()  # each worker has claimed (and committed) a different message
+        sent.append(claimed.id)
+        return original(claimed)
 
     monkeypatch.setattr(outbox, "_send", send_while_both_hold_a_claim)
 
