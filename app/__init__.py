@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from .config import load_config
+from .engine.budget import limit_process_memory
 from .extensions import db, migrate
 
 
@@ -15,6 +16,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Any = None) -> Fl
     """Build the app. gunicorn serves ``create_app()``; the worker and CLI start from it too."""
     app = Flask(__name__)
     app.config.update(load_config(overrides))
+    limit_process_memory(app.config["SFO_PROCESS_MEMORY_MB"])
     register_logging(app)
     register_extensions(app, clock)
     register_blueprints(app)

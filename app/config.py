@@ -9,6 +9,12 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE = PROJECT_ROOT / "instance" / "sfo.sqlite3"
+DB_TIMEOUTS = {  # milliseconds; each is read from SFO_DB_<NAME>_MS
+    "statement_timeout": 30_000,
+    "lock_timeout": 10_000,
+    "idle_in_transaction_session_timeout": 60_000,
+    "busy_timeout": 30_000,  # SQLite
+}
 
 
 def database_url(raw: str | None) -> str:
@@ -18,7 +24,7 @@ def database_url(raw: str | None) -> str:
         return f"sqlite:///{DEFAULT_SQLITE}"
     for prefix in ("postgres://", "postgresql://"):
         if raw.startswith(prefix):
-            return "postgresql+psycopg://" + raw[len(prefix):]
+            return "postgresql+psycopg://" + raw[len(prefix) :]
     return raw
 
 
@@ -37,11 +43,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             raise RuntimeError("SFO_SECRET_KEY must be set when SFO_ENV=production")
         secret = secrets.token_hex(32)
     url = database_url(env.get("DATABASE_URL"))
+    timeouts = {name: int(env.get(f"SFO_DB_{name.upper()}_MS", default)) for name, default in DB_TIMEOUTS.items()}
     config: dict[str, Any] = {
         "SFO_ENV": environment,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url),
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url, timeouts),
         "MAX_CONTENT_LENGTH": int(env.get("SFO_MAX_REQUEST_BYTES", str(5 * 1024 * 1024))),
         "SFO_BPMN_DIR": env.get("SFO_BPMN_DIR", str(PROJECT_ROOT / "bpmn")),
         "SFO_FORMS_DIR": env.get("SFO_FORMS_DIR", str(PROJECT_ROOT / "forms")),
@@ -50,6 +57,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SFO_SMTP_PORT": int(env.get("SFO_SMTP_PORT", "25")),
         "SFO_MAIL_FROM": env.get("SFO_MAIL_FROM", "sfo-reviews@localhost"),
         "SFO_BASE_URL": env.get("SFO_BASE_URL", "http://127.0.0.1:5000"),
+        # What one engine step (and the diagram code it runs) may use; see README "Security".
+        "SFO_STEP_CPU_SECONDS": float(env.get("SFO_STEP_CPU_SECONDS", "5")),
+        "SFO_STEP_MEMORY_MB": int(env.get("SFO_STEP_MEMORY_MB", "256")),
+        # An address-space ceiling for each process (0: none); production sets one by default.
+        "SFO_PROCESS_MEMORY_MB": int(env.get("SFO_PROCESS_MEMORY_MB", "2048" if environment == "production" else "0")),
         # werkzeug's scrypt by default; tests use a cheaper method to stay fast.
         "SFO_PASSWORD_HASH_METHOD": "scrypt",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -61,12 +73,17 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # An overridden database (tests, tools) needs the driver and engine options of that database.
         config["SQLALCHEMY_DATABASE_URI"] = url = database_url(config["SQLALCHEMY_DATABASE_URI"])
         if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
-            config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(url)
+            config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(url, timeouts)
     return config
 
 
-def _engine_options(url: str) -> dict[str, Any]:
+def _engine_options(url: str, timeouts: dict[str, int]) -> dict[str, Any]:
     if url.startswith("sqlite"):
-        # Several threads (web and embedded worker) share one file; wait rather than fail on locks.
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+        # Several threads (web and embedded worker) share one file; wait (this long) rather than fail on locks.
+        return {"connect_args": {"timeout": timeouts["busy_timeout"] / 1000}}
+    # No statement, lock wait or forgotten transaction may hold a connection (and a case's row) for long.
+    settings = " ".join(
+        f"-c {name}={timeouts[name]}"
+        for name in ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")
+    )
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5, "connect_args": {"options": settings}}

@@ -61,7 +61,9 @@ def base_app(tmp_path_factory: pytest.TempPathFactory, clock: FrozenClock) -> Fl
     os.environ.setdefault("SFO_ENV", "test")
     application = create_app(overrides, clock=clock)
     if application.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        application.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 10, "max_overflow": 10}
+        application.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **application.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": 10, "max_overflow": 10
+        }
     _reset_schema(application)
     return application
 

@@ -31,3 +31,18 @@ class Conflict(ServiceError):
 class Invalid(ServiceError):
     status = 422
     code = "validation_failed"
+
+
+class CaseStopped(Conflict):
+    """The step was abandoned (it went over its budget inside the engine); the case is now in error."""
+
+    code = "case_in_error"
+
+
+class StepAbandoned(Exception):  # noqa: N818 - a signal to the transaction, not an error shown as such
+    """Raised by ``progress.advance`` when the engine's state after a step must not be kept: the
+    transaction rolls everything back and records only that the case is in error."""
+
+    def __init__(self, instance_id: int, element_id: str, message: str):
+        super().__init__(message)
+        self.instance_id, self.element_id, self.message = instance_id, element_id, message

@@ -17,6 +17,7 @@ from ..engine import HumanTask, Instance, ProcessError
 from ..extensions import db
 from ..models import ProcessInstance, Task
 from .audit import record_event
+from .errors import StepAbandoned
 from .notifications import notice_kind_for_new_task, queue_message
 from .runtime import now, runtime
 
@@ -57,6 +58,8 @@ def advance(
     try:
         result = action(instance)
     except ProcessError as error:
+        if not error.state_usable:
+            raise StepAbandoned(row.id, error.element_id, error.message) from None
         save(row, instance, actor, error)
         return None
     save(row, instance, actor)

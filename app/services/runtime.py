@@ -15,24 +15,26 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..clock import SystemClock
 from ..engine import Engine, ProcessModel, parse_process_model
+from ..engine.budget import Budget
 from ..extensions import db
-from ..models import ProcessDefinition
+from ..models import ProcessDefinition, ProcessInstance
 from ..models.users import LANE_GROUPS
-from .errors import Conflict
+from .errors import CaseStopped, Conflict, StepAbandoned
 
 P = ParamSpec("P")
 R = TypeVar("R")
-# PostgreSQL's serialization failure and deadlock: the database undid one of two clashing transactions.
-CONCURRENCY_SQLSTATES = ("40001", "40P01")
+# PostgreSQL's serialization failure and deadlock (the database undid one of two clashing transactions),
+# and lock_timeout (another transaction held the case for longer than a request may wait).
+CONCURRENCY_SQLSTATES = ("40001", "40P01", "55P03")
 CONCURRENT_CHANGE = "The case was changed by someone else at the same time. Reload it and try again."
 # Set while a request's own transaction encloses the use case (see ``request_transaction``).
 _enclosed: ContextVar[bool] = ContextVar("sfo_enclosed_transaction", default=False)
 
 
 class Runtime:
-    def __init__(self, clock: Any):
+    def __init__(self, clock: Any, budget: Budget):
         self.clock = clock
-        self.engine = Engine(clock)
+        self.engine = Engine(clock, budget)
         self._models: dict[str, ProcessModel] = {}
 
     def model_for(self, definition: ProcessDefinition) -> ProcessModel:
@@ -49,7 +51,8 @@ def model_of_instance(instance: Any) -> ProcessModel:
 
 
 def init_runtime(app: Flask, clock: Any = None) -> None:
-    app.extensions["sfo.runtime"] = Runtime(clock or SystemClock())
+    budget = Budget(app.config["SFO_STEP_CPU_SECONDS"], app.config["SFO_STEP_MEMORY_MB"] * 1024 * 1024)
+    app.extensions["sfo.runtime"] = Runtime(clock or SystemClock(), budget)
 
 
 def runtime() -> Runtime:
@@ -90,6 +93,16 @@ def transaction() -> Iterator[None]:
         if _sqlstate(error) in CONCURRENCY_SQLSTATES:
             raise Conflict(CONCURRENT_CHANGE) from None
         raise
+    except StepAbandoned as abandoned:
+        db.session.rollback()
+        if _record_stopped_case(abandoned):
+            raise CaseStopped(
+                f"The case could not move on ({abandoned.message}). Nothing was changed; the case is now in error "
+                "for a manager to look at."
+            ) from None
+        raise CaseStopped(
+            f"The case could not be started ({abandoned.message}). Nothing was created; tell the process owner."
+        ) from None
     except BaseException:
         db.session.rollback()
         raise
@@ -105,6 +118,23 @@ def request_transaction() -> Iterator[None]:
             yield
         finally:
             _enclosed.reset(token)
+
+
+def _record_stopped_case(abandoned: StepAbandoned) -> bool:
+    """Keep the case as it was before the abandoned step and put it in error, where monitoring shows it;
+    false when the case did not exist before the step (its start was abandoned)."""
+    from .audit import record_event
+
+    row = db.session.get(ProcessInstance, abandoned.instance_id, with_for_update={"key_share": True})
+    if row is None:
+        return False
+    row.status, row.error_element, row.error_message = "error", abandoned.element_id, abandoned.message
+    row.updated_at = now()
+    record_event(
+        row, "system", "error", f"{abandoned.element_id} failed: {abandoned.message}", element=abandoned.element_id
+    )
+    db.session.commit()
+    return True
 
 
 def _sqlstate(error: DBAPIError) -> str | None:
