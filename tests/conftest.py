@@ -84,6 +84,13 @@ def app(base_app: Flask, clock: FrozenClock) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def postgresql(app: Flask) -> None:
+    """For tests of locking and concurrency, which only PostgreSQL can show."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers and has no row locks; set TEST_DATABASE_URL to a PostgreSQL database")
+
+
+@pytest.fixture
 def client(app: Flask) -> Any:
     return app.test_client()
 

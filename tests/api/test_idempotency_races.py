@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import AuditEvent, ProcessInstance
 from app.services import idempotency, instances
 from tests.conftest import auth_headers, make_user
-from tests.services.test_concurrency import _once_per_thread, postgresql  # noqa: F401
+from tests.services.test_concurrency import _once_per_thread
 
 pytestmark = pytest.mark.usefixtures("postgresql")
 OUTCOME = {"name": "court-outcome", "business_key": "SFO-1", "data": {"court_outcome": "convicted"}}

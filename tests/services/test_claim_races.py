@@ -18,7 +18,7 @@ from app.services import instances, tasks
 from app.services.errors import Conflict, ServiceError
 from app.services.users import get_user
 from tests.conftest import make_user
-from tests.services.test_concurrency import _once_per_thread, _run_together, _start, postgresql  # noqa: F401
+from tests.services.test_concurrency import _once_per_thread, _run_together, _start
 
 pytestmark = pytest.mark.usefixtures("postgresql")
 

@@ -30,12 +30,6 @@ REMINDER_DAY = dt.datetime(2027, 3, 2, 9, tzinfo=dt.UTC)
 AFTER_DUE_DATE = dt.datetime(2027, 3, 4, 9, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def postgresql(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers and has no row locks; set TEST_DATABASE_URL to a PostgreSQL database")
-
-
 def _start(definition, provider, key="SFO-1"):
     return instances.start_case(provider, definition.key, key, {"provider_org": provider.organisation})
 

@@ -16,7 +16,6 @@ from app.services.definitions import deploy_files
 from app.services.errors import CaseStopped, Conflict, NotFound
 from app.services.runtime import runtime
 from tests.conftest import make_user
-from tests.services.test_concurrency import postgresql  # noqa: F401
 
 SMALL = Budget(cpu_seconds=0.5, memory_bytes=128 * 1024 * 1024)
 

@@ -13,7 +13,7 @@ from app.models import ProcessInstance, PublishedReport
 from app.services import publication
 from app.services.reports import SECTIONS
 from app.services.runtime import transaction
-from tests.services.test_concurrency import _once_per_thread, _run_together, postgresql  # noqa: F401
+from tests.services.test_concurrency import _once_per_thread, _run_together
 from tests.sfo_case import People, SfoCase
 
 
