@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from io import BytesIO
 from typing import Any
 
 from flask import Blueprint, Response, send_file
 from werkzeug.exceptions import NotFound
 
-from ..models import ProcessDefinition
 from ..services import definitions
 from ..services.access import DEPLOYING_ROLES, require_role
+from ..services.definitions import main_bpmn_file
 from ..services.errors import Invalid
 from .auth import current_user
 from .operations import MULTIPART, operation
@@ -50,7 +49,7 @@ def list_versions(key: str) -> dict[str, Any]:
 @operation("Download a version's BPMN diagram", query=BpmnQuerySchema, response_type="application/xml", errors=(404,))
 def download_bpmn(key: str, version: int, query: dict[str, Any]) -> Response:
     definition = definitions.get_definition_version(key, version)
-    name = query.get("file") or main_bpmn_file(definition)
+    name = query.get("file") or main_bpmn_file(definition.bpmn, definition.key)
     if name not in definition.bpmn:
         raise NotFound(f"Version {version} of {key} has no file called {name}.")
     xml = BytesIO(definition.bpmn[name].encode())
@@ -90,8 +89,3 @@ def uploaded_files(parts: list[Any]) -> dict[str, bytes]:
     return files
 
 
-def main_bpmn_file(definition: ProcessDefinition) -> str:
-    """The file that declares the process itself (others may hold its called sub-processes)."""
-    names = sorted(definition.bpmn)
-    declares = re.compile(r"<(?:\w+:)?process\b[^>]*\bid=[\"']" + re.escape(definition.key) + r"[\"']")
-    return next((name for name in names if declares.search(definition.bpmn[name])), names[0] if names else "")

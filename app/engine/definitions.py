@@ -9,7 +9,7 @@ valid JSON Schema. All problems are collected and raised together.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,6 +158,21 @@ def _add_document(add: Any, content: bytes, name: str, problems: list[Problem]) 
 
 def _validation_message(error: ValidationException) -> str:
     return str(error.args[0]) if error.args else str(error)
+
+
+def main_bpmn_file(bpmn_files: Mapping[str, str | bytes], process_id: str) -> str:
+    """The file that declares the process ``process_id`` (others may hold the processes it calls),
+    read from the parsed XML: a pattern over the text can be made to take minutes."""
+    names = sorted(bpmn_files)
+    for name in names:
+        content = bpmn_files[name]
+        try:
+            root = parse_xml(content.encode() if isinstance(content, str) else content, name)
+        except DefinitionInvalid:
+            continue
+        if any(process.get("id") == process_id for process in root.iter(f"{{{BPMN_NS}}}process")):
+            return name
+    return names[0] if names else ""
 
 
 def _executable_process_ids(root: Any) -> list[str]:
@@ -384,9 +399,11 @@ def _flows(container: Any) -> list[Any]:
 
 
 def _gateway_problems(process: Any) -> Iterator[tuple[str, str]]:
-    flows = {f.get("id"): f for f in process.iter(f"{{{BPMN_NS}}}sequenceFlow")}
+    leaving: dict[str, list[Any]] = {}
+    for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        leaving.setdefault(flow.get("sourceRef"), []).append(flow)
     for gateway in process.iter(*(f"{{{BPMN_NS}}}{kind}" for kind in _SPLITTING)):
-        outgoing = [f for f in flows.values() if f.get("sourceRef") == gateway.get("id")]
+        outgoing = leaving.get(gateway.get("id"), [])
         if len(outgoing) < 2:
             continue
         default = gateway.get("default")

@@ -37,7 +37,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import runtime as runtime_module
 from .definitions import ProcessModel, task_properties
 from .runtime import Engine, Instance, ProcessError, _definitions_of
-from .sandbox import CALLABLE_NAMES
+from .sandbox import CALLABLE_NAMES, check_cycle
 
 Sampler = Callable[[dict[str, Any], dict[str, Any], dt.date], dict[str, Any]]
 BLOCKING = ("error", "dead-end", "loop")
@@ -617,7 +617,7 @@ def timer_problems(model: ProcessModel, data: dict[str, Any], now: dt.datetime) 
             try:
                 value = environment.evaluate(definition.expression, dict(scope))
                 if isinstance(definition, CycleTimerEventDefinition):
-                    TimerEventDefinition.parse_iso_recurring_interval(str(value))
+                    check_cycle(value)
                 elif isinstance(definition, DurationTimerEventDefinition):
                     TimerEventDefinition.parse_iso_duration(str(value))
                 elif not isinstance(TimerEventDefinition.parse_time_or_duration(str(value)), dt.datetime):

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from ..engine import DefinitionInvalid, ProcessModel, parse_process_model
+from ..engine.definitions import main_bpmn_file as main_bpmn_file  # one rule for pages, API and export
 from ..extensions import db
 from ..models import AuditEvent, ProcessDefinition
 from ..models.users import LANE_GROUPS

@@ -29,6 +29,7 @@ from .definitions import (
     latest_definition,
     list_latest_definitions,
     list_versions,
+    main_bpmn_file,
     problems_as_fields,
 )
 from .errors import Invalid, NotFound
@@ -320,7 +321,7 @@ def export_zip(user: User, key: str, version: int) -> bytes:
     require_owner(user)
     definition = get_definition_version(key, version)
     files = definition.files()
-    primary = _primary_file(definition)
+    primary = main_bpmn_file(definition.bpmn, definition.key)
     metadata = {
         "display_name": definition.name,
         "description": definition.change_summary or "",
@@ -338,11 +339,6 @@ def export_zip(user: User, key: str, version: int) -> bytes:
             archive.writestr(f"{key}/{name}", content)
         archive.writestr(f"{key}/{METADATA}", json.dumps(metadata, indent=2))
     return buffer.getvalue()
-
-
-def _primary_file(definition: ProcessDefinition) -> str:
-    marker = f'id="{definition.key}"'
-    return next((n for n in sorted(definition.bpmn) if marker in definition.bpmn[n]), sorted(definition.bpmn)[0])
 
 
 def read_zip(content: bytes, limit: int) -> tuple[dict[str, Any], dict[str, bytes]]:

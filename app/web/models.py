@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from ..services import modelling
-from ..services.definitions import get_latest_definition
+from ..services.definitions import get_latest_definition, main_bpmn_file
 from ..services.errors import Invalid
 from ..services.sample_data import sample_for
 from .auth import signed_in_user
@@ -107,7 +107,7 @@ def editor(key: str) -> Any:
     user = signed_in_user()
     files = modelling.working_files(user, key)
     bpmn_names = sorted(n for n in files if n.endswith(".bpmn"))
-    name = request.values.get("file") or _main_file(key, files, bpmn_names)
+    name = request.values.get("file") or main_bpmn_file({n: files[n] for n in bpmn_names}, key)
     if name not in bpmn_names:
         return Response("Not found", 404)
     if request.method == "POST":
@@ -127,10 +127,6 @@ def editor(key: str) -> Any:
         forms=forms,
         ui_forms=ui_forms,
     )
-
-
-def _main_file(key: str, files: dict[str, bytes], names: list[str]) -> str:
-    return next((n for n in names if f'id="{key}"'.encode() in files[n]), names[0] if names else "")
 
 
 @models.post("/<key>/upload")
@@ -247,7 +243,7 @@ def compare(key: str) -> Any:
     old = request.args.get("old", type=int) or max(1, new - 1)
     comparison = modelling.compare_versions(user, key, old, new)
     bpmn = modelling.version_files(user, key, new)
-    main = _main_file(key, bpmn, sorted(n for n in bpmn if n.endswith(".bpmn")))
+    main = main_bpmn_file({n: c for n, c in bpmn.items() if n.endswith(".bpmn")}, key)
     return render_template(
         "models/compare.html",
         title=f"Compare version {old} with version {new}",

@@ -174,3 +174,24 @@ def test_a_recurring_timer_behind_by_a_month_fires_once_not_seven_hundred_times(
     fired = [t for t in instance.workflow.get_tasks() if getattr(t.task_spec, "bpmn_id", None) == "tick"]
     assert len(fired) <= 2
     assert instance.next_timer_at() > clock.now()
+
+
+def test_the_checks_before_deploy_refuse_a_recurring_timer_more_often_than_hourly():
+    from app.engine.dryrun import timer_problems
+
+    problems = [str(p) for p in timer_problems(_model(cycle="R/PT1S"), {}, NOW)]
+    assert any("at most every hour" in p for p in problems), problems
+    assert timer_problems(_model(cycle="R/PT2H"), {}, NOW) == []
+
+
+def test_the_process_memory_ceiling_turns_a_huge_allocation_into_a_memory_error():
+    import subprocess
+    import sys
+
+    code = (
+        "from app.engine.budget import limit_process_memory\n"
+        "limit_process_memory(512)\n"
+        "try:\n    block = bytearray(2 * 1024 ** 3)\nexcept MemoryError:\n    print('refused')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert result.stdout.strip() == "refused", result.stderr

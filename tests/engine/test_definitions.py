@@ -36,12 +36,16 @@ def test_doctype_and_entities_are_refused():
 
 
 def test_every_problem_is_listed_together():
-    problems = _problems(_files(**{
-        "triage_due = add_working_days(today(), 2)": "import os\ntriage_due = 1",
-        "eligible == True": "eligible.__class__",
-        'value="triage.schema.json"': 'value="nowhere.schema.json"',
-        'name="manager"': 'name="nobody"',
-    }))
+    problems = _problems(
+        _files(
+            **{
+                "triage_due = add_working_days(today(), 2)": "import os\ntriage_due = 1",
+                "eligible == True": "eligible.__class__",
+                'value="triage.schema.json"': 'value="nowhere.schema.json"',
+                'name="manager"': 'name="nobody"',
+            }
+        )
+    )
     text = "\n".join(problems)
     assert "imports are not allowed" in text
     assert "__class__" in text
@@ -60,3 +64,16 @@ def test_broken_form_json_is_reported():
     files = _files()
     files["triage.schema.json"] = b"{not json"
     assert any("triage.schema.json" in p and "JSON" in p for p in _problems(files))
+
+
+def test_the_main_file_is_the_one_that_declares_the_process_not_one_that_mentions_it():
+    from app.engine.definitions import main_bpmn_file
+
+    declares = b'<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="sfo" /></definitions>'
+    mentions = (
+        b'<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="other">'
+        b'<callActivity id="sfo" calledElement="sfo" /></process></definitions>'
+    )
+    assert main_bpmn_file({"a_calls.bpmn": mentions, "b_main.bpmn": declares}, "sfo") == "b_main.bpmn"
+    crafted = "<process " + " id=x" * 50_000  # took the old pattern minutes; not XML at all
+    assert main_bpmn_file({"a.bpmn": crafted, "b.bpmn": declares.decode()}, "sfo") == "b.bpmn"

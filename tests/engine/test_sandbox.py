@@ -9,18 +9,23 @@ NOW = dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC)
 
 
 def _environment(sent=None):
-    return RestrictedEnvironment(function_library(lambda: NOW, lambda kind, task: sent.append((kind, task)) if sent is not None else None))
+    return RestrictedEnvironment(
+        function_library(lambda: NOW, lambda kind, task: sent.append((kind, task)) if sent is not None else None)
+    )
 
 
-@pytest.mark.parametrize("source", [
-    "import os",
-    "from os import path",
-    "x = ().__class__.__bases__[0].__subclasses__()",
-    "while True:\n    pass",
-    "global x\nx = 1",
-    "x = _secret",
-    "class A:\n    pass",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import os",
+        "from os import path",
+        "x = ().__class__.__bases__[0].__subclasses__()",
+        "while True:\n    pass",
+        "global x\nx = 1",
+        "x = _secret",
+        "class A:\n    pass",
+    ],
+)
 def test_unsafe_scripts_are_refused(source):
     with pytest.raises(UnsafeCode):
         compile_script(source)
@@ -59,11 +64,15 @@ def test_expression_cache_compiles_once():
     assert compile_expression("a + 1") is compile_expression("a + 1")
 
 
-@pytest.mark.parametrize("source", ["open('/etc/passwd')", "x = eval('1')", "exec('x = 1')", "y = compile('1', 'f', 'eval')"])
+@pytest.mark.parametrize(
+    "source", ["open('/etc/passwd')", "x = eval('1')", "exec('x = 1')", "y = compile('1', 'f', 'eval')"]
+)
 def test_calls_to_functions_outside_the_library_are_refused_at_deploy(source):
     with pytest.raises(UnsafeCode, match="not available here"):
         compile_script(source)
 
 
 def test_functions_a_script_defines_may_be_called():
-    compile_script("def double(n):\n    return n * 2\nx = double(2)\ny = sorted([3, 1])\nz = add_working_days(today(), 1)")
+    compile_script(
+        "def double(n):\n    return n * 2\nx = double(2)\ny = sorted([3, 1])\nz = add_working_days(today(), 1)"
+    )
