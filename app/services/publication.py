@@ -3,55 +3,39 @@ published, and the snapshot that the public pages read.
 
 The check runs on the task forms that carry ``x-sfo-anonymisation-check`` (``anonymise`` for the
 anonymisation form, ``approve`` and ``publish`` for the decisions after it), so it cannot be
-bypassed through the API. Its messages say where a value was found and what kind of value it is,
-never the value itself.
+bypassed through the API. Its messages say where a value was found (field and paragraph) and what
+kind of value it is, never the value itself. The matching is in ``anonymisation``; who anonymised,
+who approved and the court outcome are read from the audit trail (``publication_record``).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import ProcessInstance, PublishedReport
+from ..models import ProcessInstance, PublishedReport, Task, User
+from . import anonymisation
+from .audit import record_event
 from .definitions import model_of
-from .errors import Invalid, NotFound
+from .errors import Forbidden, Invalid, NotFound
+from .publication_record import (
+    CHECK_KEYWORD,
+    anonymisations,
+    duty_conflict,
+    recorded_approval,
+    recorded_court_outcome,
+)
 from .reports import SECTIONS, draft_versions, parse_date, recommendations_of
 from .runtime import now
 
-CHECK_KEYWORD = "x-sfo-anonymisation-check"
 PUBLISHES_KEYWORD = "x-sfo-publishes-report"
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-REDACTION_KINDS = {
-    "person": "a name of the person on probation",
-    "victim": "a victim's name",
-    "staff": "a staff member's name",
-    "address": "an address",
-    "other": "an identifying detail",
-}
-
-
-@dataclass(frozen=True)
-class Identifier:
-    what: str  # e.g. "the name of the person on probation"
-    value: str
+REVIEWED_FIELD = "reviewed_matches"
+REPLACE = "Replace it and record the change in the redaction log."
+SEND_BACK = "Send the report back so that it can be revised."
 
 
 @dataclass(frozen=True)
@@ -65,80 +49,6 @@ class NotPublishable(Exception):
     def __init__(self, problems: dict[str, list[str]]):
         super().__init__("The report cannot be published.")
         self.problems = problems
-
-
-# --- what must not appear -------------------------------------------------------------------------
-
-
-def _lines(value: Any) -> list[str]:
-    return [line.strip() for line in str(value or "").splitlines() if line.strip()]
-
-
-def _name_parts(name: str) -> list[str]:
-    return [part for part in re.split(r"[\s,]+", name) if len(part.strip(".'-")) >= 3]
-
-
-def _address_parts(address: Any) -> list[str]:
-    """Each line or comma-separated part of an address, and a street without its house number."""
-    parts = [part.strip() for line in _lines(address) for part in line.split(",") if len(part.strip()) >= 4]
-    streets = [re.sub(r"^\d+[a-zA-Z]?\s+", "", part) for part in parts if re.match(r"^\d", part)]
-    return list(dict.fromkeys(parts + [street for street in streets if len(street) >= 4]))
-
-
-def date_variants(value: Any) -> list[str]:
-    day = parse_date(value)
-    if day is None:
-        return []
-    month = MONTHS[day.month - 1]
-    return [
-        day.isoformat(),
-        f"{day.day} {month} {day.year}",
-        f"{day.day:02d} {month} {day.year}",
-        f"{day.day} {month[:3]} {day.year}",
-        f"{day.day:02d}/{day.month:02d}/{day.year}",
-        f"{day.day}/{day.month}/{day.year}",
-        f"{day.day:02d}.{day.month:02d}.{day.year}",
-    ]
-
-
-def identifiers(case: dict[str, Any], redaction_log: Any = None) -> list[Identifier]:
-    """Every name and identifier from the case data (and the redaction log's originals)."""
-    found: list[Identifier] = []
-    person = str(case.get("person_name") or "").strip()
-    if person:
-        found.append(Identifier("the name of the person on probation", person))
-        found += [Identifier("part of the name of the person on probation", part) for part in _name_parts(person)]
-    found += [Identifier("the person's date of birth", text) for text in date_variants(case.get("date_of_birth"))]
-    for key, what in (("crn", "the person's CRN"), ("pnc", "the person's PNC number")):
-        if str(case.get(key) or "").strip():
-            found.append(Identifier(what, str(case[key]).strip()))
-    for part in _address_parts(case.get("person_address")):
-        found.append(Identifier("the person's address", part))
-    for name in _lines(case.get("victim_names")):
-        found.append(Identifier("a victim's name", name))
-        found += [Identifier("part of a victim's name", part) for part in _name_parts(name)]
-    for name in _lines(case.get("staff_names")):
-        found.append(Identifier("the name of a member of staff", name))
-        found += [Identifier("part of the name of a member of staff", part) for part in _name_parts(name)]
-    for entry in _items(redaction_log):
-        if isinstance(entry, dict) and str(entry.get("original") or "").strip():
-            found.append(
-                Identifier(
-                    f"{REDACTION_KINDS.get(str(entry.get('category')), 'a detail')} from the redaction log",
-                    str(entry["original"]).strip(),
-                )
-            )
-    return found
-
-
-def _pattern(value: str) -> re.Pattern[str]:
-    words = r"\s+".join(re.escape(word) for word in value.split())
-    return re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
-
-
-def found_in(text: str, found: list[Identifier]) -> Identifier | None:
-    """The first identifier that appears in ``text`` as a whole word or phrase."""
-    return next((item for item in found if _pattern(item.value).search(text)), None)
 
 
 # --- what would be published -----------------------------------------------------------------------
@@ -171,15 +81,48 @@ def progress_text(pack: dict[str, Any], case: dict[str, Any]) -> str:
     return str(pack.get("anonymised_progress_summary") or case.get("progress_summary") or "")
 
 
-def check_pack(pack: dict[str, Any], case: dict[str, Any], advice: str) -> dict[str, list[str]]:
-    found = identifiers(case, pack.get("redaction_log"))
+# --- the check -------------------------------------------------------------------------------------
+
+
+def findings(pack: dict[str, Any], case: dict[str, Any], reviewed: Collection[str] = ()) -> list[anonymisation.Finding]:
+    """Every problem in every passage of the pack, less the matches reviewed and kept."""
+    matchers = anonymisation.identifiers(case, pack.get("redaction_log"))
+    return [
+        finding
+        for passage in passages(pack, case)
+        if passage.text
+        for finding in anonymisation.check_text(passage.path, passage.where, passage.text, matchers, reviewed)
+    ]
+
+
+def check_pack(
+    pack: dict[str, Any],
+    case: dict[str, Any],
+    advice: str,
+    reviewed: Collection[str] = (),
+    *,
+    offer_review: bool = False,
+) -> dict[str, list[str]]:
+    """Problems by field path: every problem in a field at once, then the lists' lengths."""
     problems: dict[str, list[str]] = {}
-    for passage in passages(pack, case):
-        hit = found_in(passage.text, found) if passage.text else None
-        if hit is not None:
-            problems[passage.path] = [f"{passage.where} still contains {hit.what}. {advice}".strip()]
+    for finding in findings(pack, case, reviewed):
+        problems.setdefault(finding.path, []).append(_message(finding, advice, offer_review))
     problems.update(_count_problems(pack, case))
     return problems
+
+
+def _message(finding: anonymisation.Finding, advice: str, offer_review: bool) -> str:
+    if finding.invisible:
+        return finding.message
+    parts = [finding.message, advice]
+    if finding.reference and offer_review:
+        parts.append(
+            f"If it does not identify anyone, add it to the reviewed matches with the reference {finding.reference}"
+            " and your reason."
+        )
+    elif finding.reference:
+        parts.append(f"(Match reference {finding.reference}.)")
+    return " ".join(part for part in parts if part)
 
 
 def _count_problems(pack: dict[str, Any], case: dict[str, Any]) -> dict[str, list[str]]:
@@ -194,29 +137,84 @@ def _count_problems(pack: dict[str, Any], case: dict[str, Any]) -> dict[str, lis
     return problems
 
 
-def check_submission(schema: dict[str, Any], case: dict[str, Any], submitted: Any) -> dict[str, list[str]]:
+def reviewed_references(pack: dict[str, Any]) -> list[str]:
+    return [str(item.get("reference") or "").strip().upper() for item in _items(pack.get(REVIEWED_FIELD))]
+
+
+def _reviewed_problems(pack: dict[str, Any], case: dict[str, Any]) -> dict[str, list[str]]:
+    """A reviewed match must name a match the check finds in the pack as it is now."""
+    known = {f.reference for f in findings(pack, case) if f.reference}
+    problems = {}
+    for index, reference in enumerate(reviewed_references(pack)):
+        if reference not in known:
+            problems[f"{REVIEWED_FIELD}.{index}.reference"] = [
+                f"Reviewed match {index + 1}: the check finds no match with the reference {reference or '(blank)'} in"
+                " the report as it is now. Copy the reference from the check's message, or remove this entry."
+            ]
+    return problems
+
+
+def check_submission(instance: ProcessInstance, schema: dict[str, Any], submitted: Any) -> dict[str, list[str]]:
     """Problems with a submission of a form that carries the anonymisation check; {} otherwise."""
     mode = schema.get(CHECK_KEYWORD)
     if not mode or not isinstance(submitted, dict):
         return {}
+    case = instance.data or {}
     if mode == "anonymise":
-        return check_pack(submitted, case, "Replace it and record the change in the redaction log.")
+        reviewed = reviewed_references(submitted)
+        problems = check_pack(submitted, case, REPLACE, reviewed, offer_review=True)
+        return {**_reviewed_problems(submitted, case), **problems}
     if mode == "approve" and submitted.get("publish_approved") is not True:
         return {}
-    problems = check_pack(case, case, "Send the report back so that it can be revised.")
+    problems = check_pack(case, case, SEND_BACK, recorded_reviews(instance))
     if mode == "publish":
-        problems.update(publication_blockers(case))
+        problems.update(publication_blockers(instance))
     return problems
 
 
-def publication_blockers(case: dict[str, Any]) -> dict[str, list[str]]:
-    if case.get("court_outcome") != "convicted_sfo":
-        return {"_form": ["Only reports of cases convicted of the SFO can be published."]}
-    if case.get("publish_approved") is not True:
-        return {"_form": ["The publication team has not approved this report for publication."]}
-    if not case.get("anonymised_summary"):
+def recorded_reviews(instance: ProcessInstance) -> list[str]:
+    """The reviewed matches of the current pack, as its last anonymisation or revision recorded them."""
+    done = anonymisations(instance)
+    return reviewed_references(done[-1].data) if done else []
+
+
+def publication_blockers(instance: ProcessInstance) -> dict[str, list[str]]:
+    """What the service's records say stands in the way of publishing (not the case data)."""
+    if recorded_court_outcome(instance) != "convicted_sfo":
+        return {
+            "_form": [
+                "Only reports of cases convicted of the SFO can be published: the service has no record "
+                "of that court outcome for this case."
+            ]
+        }
+    if not anonymisations(instance):
         return {"_form": ["The report has not been anonymised."]}
+    if recorded_approval(instance) is None:
+        return {"_form": ["The publication team has not approved this report for publication."]}
     return {}
+
+
+def check_duties(user: User, task: Task) -> None:
+    """Separation of duties: the person who prepared the anonymised report cannot approve it."""
+    conflict = duty_conflict(user, task.instance, task.bpmn_id)
+    if conflict:
+        raise Forbidden(conflict)
+
+
+def check_assignee(username: str, task: Task) -> None:
+    from .users import get_user
+
+    target = get_user(username)
+    conflict = duty_conflict(target, task.instance, task.bpmn_id) if target is not None else None
+    if conflict:
+        raise Invalid(
+            "That user cannot do this task.",
+            {
+                "username": [
+                    f"{username} prepared the anonymised report for this case, so cannot approve its publication."
+                ]
+            },
+        )
 
 
 # --- the snapshot ----------------------------------------------------------------------------------
@@ -225,7 +223,7 @@ def publication_blockers(case: dict[str, Any]) -> dict[str, list[str]]:
 def publish_snapshot(instance: ProcessInstance, actor: str) -> PublishedReport:
     """Copy the approved, anonymised pack into the public table (once per case)."""
     case = instance.data or {}
-    problems = {**publication_blockers(case), **check_pack(case, case, "")}
+    problems = {**publication_blockers(instance), **check_pack(case, case, SEND_BACK, recorded_reviews(instance))}
     if problems:
         raise NotPublishable(problems)
     existing = db.session.scalar(select(PublishedReport).where(PublishedReport.instance_id == instance.id))
@@ -238,8 +236,35 @@ def publish_snapshot(instance: ProcessInstance, actor: str) -> PublishedReport:
     report.published_on, report.year = published_on, published_on.year
     report.title = f"Serious Further Offence review: {report.offence_title.lower()}"
     report.content = snapshot_content(instance, case)
+    leftovers = _unchecked_public_problems(report, case)
+    if leftovers:
+        raise NotPublishable({"_form": leftovers})
     db.session.add(report)
     return report
+
+
+def _public_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _public_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _public_strings(item)
+
+
+def _unchecked_public_problems(report: PublishedReport, case: dict[str, Any]) -> list[str]:
+    """Anything else on the public page (its title, labels, dates) checked too, so that no text
+    reaches the page unchecked whatever its source. The passages were checked (with their reviewed
+    matches) before; this reads every other string of the snapshot."""
+    checked = {passage.text for passage in passages(case, case)}
+    others = [
+        text for text in _public_strings([report.title, report.offence_title, report.content]) if text not in checked
+    ]
+    matchers = anonymisation.identifiers(case, case.get("redaction_log"))
+    found = [anonymisation.check_text("_form", "The published page", text, matchers) for text in dict.fromkeys(others)]
+    return list(dict.fromkeys(f"{finding.message} {SEND_BACK}" for batch in found for finding in batch))
 
 
 def _new_slug(year: int) -> str:
@@ -297,12 +322,32 @@ def after_task_completed(instance: ProcessInstance, schema: dict[str, Any], data
     """What completing a task changes outside the engine: the published snapshot and the lessons."""
     from . import lessons  # lessons reads the published table; import here to keep one direction
 
+    if schema.get(CHECK_KEYWORD) == "anonymise":
+        record_reviews(instance, data, actor)
     if schema.get(PUBLISHES_KEYWORD):
         try:
             publish_snapshot(instance, actor)
         except NotPublishable as refused:
             raise Invalid("The report cannot be published.", refused.problems) from None
     lessons.after_task_completed(instance, schema, data)
+
+
+def record_reviews(instance: ProcessInstance, pack: dict[str, Any], actor: str) -> None:
+    """One audit event for each match kept after review: who kept it, where, what kind and why."""
+    case = instance.data or {}
+    found = {f.reference: f.message for f in findings(pack, case) if f.reference}
+    for item in _items(pack.get(REVIEWED_FIELD)):
+        reference = str(item.get("reference") or "").strip().upper()
+        reason = str(item.get("reason") or "").strip()
+        record_event(
+            instance,
+            actor,
+            "match-reviewed",
+            f"{actor} kept a match after review ({reference}): {found.get(reference, '')} Reason: {reason}",
+            reference=reference,
+            reason=reason,
+            where=found.get(reference, ""),
+        )
 
 
 # --- what the public pages read (only the published table) -----------------------------------------
