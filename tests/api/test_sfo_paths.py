@@ -109,3 +109,21 @@ def test_court_outcome_for_a_case_that_waits_for_nothing_is_404(api, people, sfo
     _start(api, people, sfo_definition)
     api.message("court-outcome", "SFO-API-1", {"court_outcome": "acquitted"}, as_user=people.team, expect=404)
     api.message("court-outcome", "NO-SUCH-CASE", {"court_outcome": "acquitted"}, as_user=people.team, expect=404)
+
+
+def test_the_anonymiser_cannot_approve_publication_through_the_api(api, people, sfo_definition):
+    case = _start(api, people, sfo_definition)
+    _to_conviction_check(case, people)
+    api.message("court-outcome", "SFO-API-1", {"court_outcome": "convicted_sfo", "outcome_date": "2027-03-01"},
+                as_user=people.team)
+    case.do("anonymise_report", as_user=people.publication)
+    case.do("provide_progress_summary", as_user=people.provider)
+    case.do("coordinate_publication", as_user=people.publication, publication_date="2027-03-01")
+    task = case.task("approve_publication", as_user=people.publication)
+    refused = api.post(f"/tasks/{task['id']}/complete", people.publication, {"data": {"publish_approved": True}},
+                       expect=403)
+    assert refused["error"]["code"] == "forbidden"
+    assert "someone else must approve" in refused["error"]["message"]
+    api.post(f"/tasks/{task['id']}/claim", people.publication, expect=403)
+    case.complete("approve_publication", {"publish_approved": True}, as_user=people.approver)
+    assert "publish_report" in [t["bpmn_id"] for t in case.ready_tasks(as_user=people.publication)]
