@@ -104,8 +104,14 @@ def check_pack(
     offer_review: bool = False,
 ) -> dict[str, list[str]]:
     """Problems by field path: every problem in a field at once, then the lists' lengths."""
+    return _problems(findings(pack, case, reviewed), pack, case, advice, offer_review)
+
+
+def _problems(
+    found: list[anonymisation.Finding], pack: dict[str, Any], case: dict[str, Any], advice: str, offer_review: bool
+) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
-    for finding in findings(pack, case, reviewed):
+    for finding in found:
         problems.setdefault(finding.path, []).append(_message(finding, advice, offer_review))
     problems.update(_count_problems(pack, case))
     return problems
@@ -141,9 +147,9 @@ def reviewed_references(pack: dict[str, Any]) -> list[str]:
     return [str(item.get("reference") or "").strip().upper() for item in _items(pack.get(REVIEWED_FIELD))]
 
 
-def _reviewed_problems(pack: dict[str, Any], case: dict[str, Any]) -> dict[str, list[str]]:
+def _reviewed_problems(pack: dict[str, Any], found: list[anonymisation.Finding]) -> dict[str, list[str]]:
     """A reviewed match must name a match the check finds in the pack as it is now."""
-    known = {f.reference for f in findings(pack, case) if f.reference}
+    known = {f.reference for f in found if f.reference}
     problems = {}
     for index, reference in enumerate(reviewed_references(pack)):
         if reference not in known:
@@ -161,9 +167,10 @@ def check_submission(instance: ProcessInstance, schema: dict[str, Any], submitte
         return {}
     case = instance.data or {}
     if mode == "anonymise":
-        reviewed = reviewed_references(submitted)
-        problems = check_pack(submitted, case, REPLACE, reviewed, offer_review=True)
-        return {**_reviewed_problems(submitted, case), **problems}
+        reviewed = set(reviewed_references(submitted))
+        found = findings(submitted, case)  # once, with every match: the reviewed ones are checked too
+        kept = [f for f in found if f.reference is None or f.reference not in reviewed]
+        return {**_reviewed_problems(submitted, found), **_problems(kept, submitted, case, REPLACE, True)}
     if mode == "approve" and submitted.get("publish_approved") is not True:
         return {}
     problems = check_pack(case, case, SEND_BACK, recorded_reviews(instance))
@@ -334,9 +341,12 @@ def after_task_completed(instance: ProcessInstance, schema: dict[str, Any], data
 
 def record_reviews(instance: ProcessInstance, pack: dict[str, Any], actor: str) -> None:
     """One audit event for each match kept after review: who kept it, where, what kind and why."""
+    items = _items(pack.get(REVIEWED_FIELD))
+    if not items:
+        return
     case = instance.data or {}
     found = {f.reference: f.message for f in findings(pack, case) if f.reference}
-    for item in _items(pack.get(REVIEWED_FIELD)):
+    for item in items:
         reference = str(item.get("reference") or "").strip().upper()
         reason = str(item.get("reason") or "").strip()
         record_event(

@@ -86,11 +86,18 @@ class PhraseMatcher:
         if not wanted or sum(len(t) for t in wanted) < 3:
             return
         words = paragraph.words
-        for index in range(len(words) - len(wanted) + 1):
-            if _phrase_at(paragraph, words, index, wanted):
+        for index in _starts(paragraph, wanted[0]):
+            if index + len(wanted) <= len(words) and _phrase_at(paragraph, words, index, wanted):
                 end = words[index + len(wanted) - 1].end
                 span = paragraph.text[words[index].start : end]
                 yield Match(self.what, self.code, " ".join(wanted), words[index].start, span, self.reviewable)
+
+
+def _starts(paragraph: Paragraph, token: str) -> list[int]:
+    """Where a phrase starting with ``token`` may start (numbers are not in the word index)."""
+    if token.isalpha():
+        return paragraph.positions.get(token, [])
+    return [i for i, word in enumerate(paragraph.words) if word.lower == token]
 
 
 def _phrase_at(paragraph: Paragraph, words: tuple[Word, ...], index: int, wanted: list[str]) -> bool:
@@ -114,8 +121,8 @@ class StreetMatcher:
     def matches(self, paragraph: Paragraph) -> Iterator[Match]:
         words = paragraph.words
         size = len(self.core)
-        for index in range(len(words) - size):
-            if not _phrase_at(paragraph, words, index, list(self.core)):
+        for index in _starts(paragraph, self.core[0]):
+            if index + size >= len(words) or not _phrase_at(paragraph, words, index, list(self.core)):
                 continue
             following = words[index + size]
             if CANONICAL.get(following.lower) == self.street_type and _follows(paragraph, index + size):

@@ -30,6 +30,11 @@ INVISIBLE_LETTERS = frozenset(
     | set(range(0xE0100, 0xE01F0))
 )
 _WORD = re.compile(r"[A-Za-z]+|[0-9]+")
+_SUSPECT = re.compile(r"[^\x20-\x7e\t\n\r]")
+_DISGUISED = re.compile(r"[A-Za-z0-9@$]*[0-9@$][A-Za-z0-9@$]*")  # then kept only if it has letters too
+_LEET = str.maketrans("0134578@$", "oieastbas")
+MIN_STEM = 2
+MAX_JOIN_GAP = 3  # characters between two pieces of a split-up word ("S m i t h", "Black - wood")
 _SENTENCE_END = re.compile(r"[.!?;:]\s|[.!?;:]$")
 
 
@@ -42,8 +47,13 @@ def is_invisible(char: str) -> bool:
 
 def invisible_characters(text: str) -> list[str]:
     """The distinct invisible or control characters in ``text``, as "U+200B ZERO WIDTH SPACE"."""
-    found = dict.fromkeys(char for char in text if is_invisible(char))
+    found = dict.fromkeys(char for char in _suspects(text) if is_invisible(char))
     return [f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')}" for char in found]
+
+
+def _suspects(text: str) -> str:
+    """The characters of ``text`` that may be invisible: ASCII controls and anything not ASCII."""
+    return "".join(_SUSPECT.findall(text))
 
 
 @cache
@@ -62,11 +72,21 @@ def _latin_look_alike(char: str) -> str:
 def fold(text: str) -> str:
     """``text`` as plain ASCII for matching: look-alikes, diacritics and invisible characters folded."""
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(char for char in text if not is_invisible(char) or char in ALLOWED_CONTROLS)
+    if _SUSPECT.search(text) is None:
+        return text
+    text = "".join(char for char in text if not is_invisible(char))
     if text.isascii():
         return text
     text = "".join(char if char.isascii() else _latin_look_alike(char) for char in text)
     return anyascii(text)
+
+
+def singular(word: str) -> str:
+    """A plural or possessive reduced to its stem: "smiths" is smith, "joneses" is jones."""
+    for ending in ("es", "s"):
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            return word[: -len(ending)]
+    return word
 
 
 @dataclass(frozen=True)
@@ -74,18 +94,12 @@ class Word:
     text: str  # as written (after folding)
     start: int
     end: int
-
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
+    lower: str
+    is_letters: bool
 
     @property
     def is_capitalised(self) -> bool:
         return self.text[:1].isupper()
-
-    @property
-    def is_letters(self) -> bool:
-        return self.text.isalpha()
 
 
 @dataclass(frozen=True)
@@ -97,7 +111,44 @@ class Paragraph:
 
     @cached_property
     def words(self) -> tuple[Word, ...]:
-        return tuple(Word(m.group(), m.start(), m.end()) for m in _WORD.finditer(self.text))
+        return tuple(
+            Word(m.group(), m.start(), m.end(), m.group().lower(), m.group().isalpha())
+            for m in _WORD.finditer(self.text)
+        )
+
+    @cached_property
+    def positions(self) -> dict[str, list[int]]:
+        """Where each word is, by its lower case and its singular: every matcher looks words up here
+        instead of reading the paragraph again."""
+        found: dict[str, list[int]] = {}
+        for index, word in enumerate(self.words):
+            if word.is_letters:
+                for form in dict.fromkeys((word.lower, singular(word.lower))):
+                    found.setdefault(form, []).append(index)
+        return found
+
+    @cached_property
+    def capitalised(self) -> dict[str, list[int]]:
+        """Capitalised words of 5 letters or more, by lower case: the candidates for misspelt names."""
+        found: dict[str, list[int]] = {}
+        for index, word in enumerate(self.words):
+            if len(word.text) >= 5 and word.is_capitalised and word.is_letters:
+                found.setdefault(word.lower, []).append(index)
+        return found
+
+    @cached_property
+    def disguised(self) -> list[tuple[int, int, str]]:
+        """Words with digits or symbols for letters ("Bl4ckw00d"), read as letters: (start, end, word)."""
+        return [
+            (m.start(), m.end(), singular(m.group().lower().translate(_LEET)))
+            for m in _DISGUISED.finditer(self.text)
+            if not m.group().isdigit() and any(c.isalpha() for c in m.group())
+        ]
+
+    def follows_closely(self, index: int) -> bool:
+        """Whether word ``index`` could be the next piece of a word split up by spaces or marks."""
+        gap = self.gap(index)
+        return self.words[index].is_letters and len(gap) <= MAX_JOIN_GAP and "\n" not in gap
 
     def gap(self, index: int) -> str:
         """The characters between word ``index - 1`` and word ``index``."""
