@@ -62,6 +62,8 @@ class PncMatcher:
             if int(found.group(2)) != serial:
                 continue
             same_year = bool(found.group(1)) and found.group(1)[-2:] == year
+            if found.group(1) and not same_year:
+                continue  # the same serial in another year is another record
             same_letter = (found.group(3) or "").upper() == letter
             if same_year and same_letter:
                 yield Match("the person's PNC number", "pnc", self.pnc, found.start(), found.group(), False)
