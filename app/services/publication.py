@@ -31,6 +31,7 @@ from .publication_record import (
 )
 from .reports import SECTIONS, draft_versions, parse_date, recommendations_of
 from .runtime import now
+from .users import get_user
 
 PUBLISHES_KEYWORD = "x-sfo-publishes-report"
 REVIEWED_FIELD = "reviewed_matches"
@@ -185,6 +186,31 @@ def recorded_reviews(instance: ProcessInstance) -> list[str]:
     return reviewed_references(done[-1].data) if done else []
 
 
+@dataclass(frozen=True)
+class KeptMatch:
+    reference: str
+    where: str  # the check's message: field, paragraph and kind, never the value
+    kept_by: str
+    reason: str
+
+
+def kept_matches(instance: ProcessInstance) -> list[KeptMatch]:
+    """The matches the current pack keeps after review, for the approver to check."""
+    done = anonymisations(instance)
+    if not done or not _items(done[-1].data.get(REVIEWED_FIELD)):
+        return []
+    case = instance.data or {}
+    found = {f.reference: f.message for f in findings(case, case) if f.reference}
+    return [
+        KeptMatch(
+            reference, found.get(reference, "No longer in the report."), done[-1].actor, str(item.get("reason") or "")
+        )
+        for item, reference in zip(
+            _items(done[-1].data.get(REVIEWED_FIELD)), reviewed_references(done[-1].data), strict=True
+        )
+    ]
+
+
 def publication_blockers(instance: ProcessInstance) -> dict[str, list[str]]:
     """What the service's records say stands in the way of publishing (not the case data)."""
     if recorded_court_outcome(instance) != "convicted_sfo":
@@ -209,8 +235,6 @@ def check_duties(user: User, task: Task) -> None:
 
 
 def check_assignee(username: str, task: Task) -> None:
-    from .users import get_user
-
     target = get_user(username)
     conflict = duty_conflict(target, task.instance, task.bpmn_id) if target is not None else None
     if conflict:

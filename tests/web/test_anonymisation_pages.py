@@ -69,6 +69,14 @@ def test_every_problem_is_listed_and_a_reviewed_match_is_kept(sfo_definition, pe
     history = web.get(f"/cases/{case.row.business_key}").text
     assert f"kept a match after review ({reference})" in history
 
+    case.do("provide_progress_summary")
+    case.do("coordinate_publication", publication_date="2027-03-01")
+    approver = signed_in(people.approver).get(f"/tasks/{case.task('approve_publication').id}")
+    kept = approver.html.split('id="kept-matches"')[1].split("</div>")[0]
+    assert people.publication.username in kept and "The country, not his name." in kept
+    assert "What happened, 2nd paragraph, still contains a word that matches part of the name" in kept
+    assert "Jordan" not in kept.replace("The country, not his name.", "")
+
 
 def test_the_anonymiser_sees_why_they_cannot_approve(sfo_definition, people, signed_in):
     case = convicted_case(people, sfo_definition)
