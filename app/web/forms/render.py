@@ -46,9 +46,8 @@ class _Errors:
         self._errors = errors or {}
 
     def message(self, path: str) -> str | None:
-        """Every problem with the field, one after the other."""
         messages = self._errors.get(path) or []
-        return " ".join(str(message) for message in messages) if messages else None
+        return str(messages[0]) if messages else None
 
     def param(self, path: str) -> dict[str, str] | None:
         message = self.message(path)
@@ -62,7 +61,7 @@ def render_form(
     errors: Mapping[str, list[str]] | None = None,
 ) -> Markup:
     """Every field of the form as GOV.UK components, filled in from ``values`` (stored data or
-    ``ParsedForm.values``), with every message for each path in ``errors`` shown inline."""
+    ``ParsedForm.values``), with the first message for each path in ``errors`` shown inline."""
     fields = form_fields(schema, ui_schema)
     body = _fields_html(fields, "", values or {}, _Errors(errors))
     default = _DEFAULT_BUTTON if any(field.kind == Kind.LIST for field in walk(fields)) else Markup("")
