@@ -25,7 +25,8 @@ from .forms import prefill_copies, validate_form_data
 from .lessons import with_managed_options
 from .notifications import queue_message
 from .progress import advance, load, lock_instance
-from .publication import after_task_completed, check_assignee, check_duties, check_submission
+from .publication import after_task_completed
+from .publication_check import check_assignee, check_duties, check_submission
 from .runtime import model_of_instance, now, transactional
 from .users import get_user, user_in_group
 

@@ -16,7 +16,7 @@ from ..services.access import may_work_on
 from ..services.errors import Conflict, Invalid, ServiceError
 from ..services.forms import validate_form_data
 from ..services.progress import STAGES
-from ..services.publication import kept_matches
+from ..services.publication_check import kept_matches
 from ..services.publication_record import check_mode, duty_conflict
 from ..services.runtime import now
 from ..services.users import user_in_group

@@ -1,5 +1,5 @@
 """Every evasion in the corpus is refused, in the field it is in and without echoing the value; its
-clean counterpart passes. Checked through ``publication.check_pack``, as every form submission is."""
+clean counterpart passes. Checked through ``publication_check.check_pack``, as every form submission is."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from app.services import publication
+from app.services import publication_check
+from app.services.reports import SECTIONS
 from tests.services.anonymisation_corpus import CASE, CORPUS
 
 FIELD = "anonymised_what_happened"
@@ -33,7 +34,7 @@ IDS = [f"{category}: {label}" for category, label, _, _ in CORPUS]
 
 
 def pack_with(text: str) -> dict:
-    pack = {f"anonymised_{name}": "Nothing to say." for name, _ in publication.SECTIONS}
+    pack = {f"anonymised_{name}": "Nothing to say." for name, _ in SECTIONS}
     pack[FIELD] = text
     return pack
 
@@ -48,7 +49,7 @@ def test_the_corpus_is_large_enough():
 
 @pytest.mark.parametrize(("category", "label", "evasion", "clean"), CORPUS, ids=IDS)
 def test_an_evasion_is_refused(category, label, evasion, clean):
-    problems = publication.check_pack(pack_with(evasion), CASE, "")
+    problems = publication_check.check_pack(pack_with(evasion), CASE, "")
     assert FIELD in problems, f"{category} evasion passed the check: {label}"
     assert set(problems) == {FIELD}
     for message in problems[FIELD]:
@@ -59,4 +60,4 @@ def test_an_evasion_is_refused(category, label, evasion, clean):
 
 @pytest.mark.parametrize(("category", "label", "evasion", "clean"), CORPUS, ids=IDS)
 def test_its_clean_counterpart_passes(category, label, evasion, clean):
-    assert publication.check_pack(pack_with(clean), CASE, "") == {}
+    assert publication_check.check_pack(pack_with(clean), CASE, "") == {}

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, PublishedReport
-from app.services import instances, publication, publication_record, tasks
+from app.services import instances, publication, publication_check, publication_record, tasks
 from app.services.errors import Forbidden, Invalid
 from app.services.timers import fire_due_timers
 from tests.conftest import make_user
@@ -226,7 +226,7 @@ def test_reviews_set_in_the_case_data_are_not_honoured(sfo_definition, people):
     case = convicted_case(people, sfo_definition)
     ready_to_approve(case, people)
     checked = {**case.row.data, "anonymised_lessons": FROM_JORDAN}
-    [finding] = [f for f in publication.findings(checked, checked) if f.path == "anonymised_lessons"]
+    [finding] = [f for f in publication_check.findings(checked, checked) if f.path == "anonymised_lessons"]
     case.row.data = {**checked, "reviewed_matches": [{"reference": finding.reference, "reason": "Forged."}]}
     with pytest.raises(Invalid) as refused:
         case.do("approve_publication", publish_approved=True)
