@@ -18,6 +18,7 @@ from .models import ProcessInstance, Task, User
 from .services import instances, tasks
 from .services.definitions import latest_definition, model_of
 from .services.errors import ServiceError
+from .services.publication_record import duty_conflict
 from .services.runtime import now
 from .services.sample_data import sample_for
 from .services.users import create_user, get_user
@@ -32,6 +33,7 @@ DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
     ("reviewer2", "reviewer", "Rowan Black (reviewer)", None),
     ("qa1", "quality-assurer", "Quinn Ash (quality assurance)", None),
     ("publisher", "publication", "Pat Lee (publications)", None),
+    ("publisher2", "publication", "Parveen Shah (publications)", None),  # approves what publisher anonymised
     ("manager", "manager", "Morgan Hale (head of SFO reviews)", None),
     ("owner", "process-owner", "Olu Grant (process owner)", None),
     ("admin", "admin", "Ada Min (administrator)", None),
@@ -144,14 +146,22 @@ def _worker_for(task: Task) -> User:
         user = get_user(task.assignee)
         if user is not None:
             return user
-    return _first_user(task.lane or "sfo-team", task.organisation if task.lane == "provider" else None)
+    candidates = _users(task.lane or "sfo-team", task.organisation if task.lane == "provider" else None)
+    allowed = [user for user in candidates if duty_conflict(user, task.instance, task.bpmn_id) is None]
+    if not allowed:
+        raise SystemExit(f"No demo user of {task.lane} may do {task.bpmn_id}; run `sfo demo` on an empty database.")
+    return allowed[0]
 
 
-def _first_user(role: str, organisation: str | None = None) -> User:
+def _users(role: str, organisation: str | None = None) -> list[User]:
     query = select(User).where(User.role == role, User.active.is_(True)).order_by(User.id)
     if organisation is not None:
         query = query.where(User.organisation == organisation)
-    user = db.session.scalar(query.limit(1))
-    if user is None:
+    return list(db.session.scalars(query))
+
+
+def _first_user(role: str, organisation: str | None = None) -> User:
+    users = _users(role, organisation)
+    if not users:
         raise SystemExit(f"No demo user with role {role}; run `sfo demo` on an empty database.")
-    return user
+    return users[0]

@@ -1,15 +1,10 @@
-"""Publication: the check that no name or identifier from the case is left in the text to be
-published, and the snapshot that the public pages read.
-
-The check runs on the task forms that carry ``x-sfo-anonymisation-check`` (``anonymise`` for the
-anonymisation form, ``approve`` and ``publish`` for the decisions after it), so it cannot be
-bypassed through the API. Its messages say where a value was found and what kind of value it is,
-never the value itself.
+"""Publication: the snapshot of the approved, anonymised report that the public pages read, taken
+when the publication team publishes, and what those pages read. The check that no name or
+identifier is left in it is in ``publication_check``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,205 +15,25 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..models import ProcessInstance, PublicationCounter, PublishedReport
+from . import anonymisation
 from .definitions import model_of
 from .errors import Invalid, NotFound
+from .publication_check import (
+    CHECK_KEYWORD,
+    SEND_BACK,
+    NotPublishable,
+    check_pack,
+    items_of,
+    passages,
+    progress_text,
+    publication_blockers,
+    record_reviews,
+    recorded_reviews,
+)
 from .reports import SECTIONS, draft_versions, parse_date, recommendations_of
 from .runtime import now
 
-CHECK_KEYWORD = "x-sfo-anonymisation-check"
 PUBLISHES_KEYWORD = "x-sfo-publishes-report"
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-REDACTION_KINDS = {
-    "person": "a name of the person on probation",
-    "victim": "a victim's name",
-    "staff": "a staff member's name",
-    "address": "an address",
-    "other": "an identifying detail",
-}
-
-
-@dataclass(frozen=True)
-class Identifier:
-    what: str  # e.g. "the name of the person on probation"
-    value: str
-
-
-@dataclass(frozen=True)
-class Passage:
-    path: str  # the anonymisation form's field path
-    where: str  # e.g. "Recommendation 2"
-    text: str
-
-
-class NotPublishable(Exception):
-    def __init__(self, problems: dict[str, list[str]]):
-        super().__init__("The report cannot be published.")
-        self.problems = problems
-
-
-# --- what must not appear -------------------------------------------------------------------------
-
-
-def _lines(value: Any) -> list[str]:
-    return [line.strip() for line in str(value or "").splitlines() if line.strip()]
-
-
-def _name_parts(name: str) -> list[str]:
-    return [part for part in re.split(r"[\s,]+", name) if len(part.strip(".'-")) >= 3]
-
-
-def _address_parts(address: Any) -> list[str]:
-    """Each line or comma-separated part of an address, and a street without its house number."""
-    parts = [part.strip() for line in _lines(address) for part in line.split(",") if len(part.strip()) >= 4]
-    streets = [re.sub(r"^\d+[a-zA-Z]?\s+", "", part) for part in parts if re.match(r"^\d", part)]
-    return list(dict.fromkeys(parts + [street for street in streets if len(street) >= 4]))
-
-
-def date_variants(value: Any) -> list[str]:
-    day = parse_date(value)
-    if day is None:
-        return []
-    month = MONTHS[day.month - 1]
-    return [
-        day.isoformat(),
-        f"{day.day} {month} {day.year}",
-        f"{day.day:02d} {month} {day.year}",
-        f"{day.day} {month[:3]} {day.year}",
-        f"{day.day:02d}/{day.month:02d}/{day.year}",
-        f"{day.day}/{day.month}/{day.year}",
-        f"{day.day:02d}.{day.month:02d}.{day.year}",
-    ]
-
-
-def identifiers(case: dict[str, Any], redaction_log: Any = None) -> list[Identifier]:
-    """Every name and identifier from the case data (and the redaction log's originals)."""
-    found: list[Identifier] = []
-    person = str(case.get("person_name") or "").strip()
-    if person:
-        found.append(Identifier("the name of the person on probation", person))
-        found += [Identifier("part of the name of the person on probation", part) for part in _name_parts(person)]
-    found += [Identifier("the person's date of birth", text) for text in date_variants(case.get("date_of_birth"))]
-    for key, what in (("crn", "the person's CRN"), ("pnc", "the person's PNC number")):
-        if str(case.get(key) or "").strip():
-            found.append(Identifier(what, str(case[key]).strip()))
-    for part in _address_parts(case.get("person_address")):
-        found.append(Identifier("the person's address", part))
-    for name in _lines(case.get("victim_names")):
-        found.append(Identifier("a victim's name", name))
-        found += [Identifier("part of a victim's name", part) for part in _name_parts(name)]
-    for name in _lines(case.get("staff_names")):
-        found.append(Identifier("the name of a member of staff", name))
-        found += [Identifier("part of the name of a member of staff", part) for part in _name_parts(name)]
-    for entry in _items(redaction_log):
-        if isinstance(entry, dict) and str(entry.get("original") or "").strip():
-            found.append(
-                Identifier(
-                    f"{REDACTION_KINDS.get(str(entry.get('category')), 'a detail')} from the redaction log",
-                    str(entry["original"]).strip(),
-                )
-            )
-    return found
-
-
-def _pattern(value: str) -> re.Pattern[str]:
-    words = r"\s+".join(re.escape(word) for word in value.split())
-    return re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
-
-
-def found_in(text: str, found: list[Identifier]) -> Identifier | None:
-    """The first identifier that appears in ``text`` as a whole word or phrase."""
-    return next((item for item in found if _pattern(item.value).search(text)), None)
-
-
-# --- what would be published -----------------------------------------------------------------------
-
-
-def passages(pack: dict[str, Any], case: dict[str, Any]) -> Iterator[Passage]:
-    """Every piece of text the publication pack would make public, with its form path."""
-    for name, title in SECTIONS:
-        yield Passage(f"anonymised_{name}", title, str(pack.get(f"anonymised_{name}") or ""))
-    for index, item in enumerate(_items(pack.get("anonymised_recommendations"))):
-        yield Passage(
-            f"anonymised_recommendations.{index}.text", f"Recommendation {index + 1}", str(item.get("text") or "")
-        )
-    for index, item in enumerate(_items(pack.get("anonymised_responses"))):
-        for key, label in (("action", "action"), ("owner", "action owner")):
-            yield Passage(
-                f"anonymised_responses.{index}.{key}",
-                f"The provider's response to recommendation {index + 1} ({label})",
-                str(item.get(key) or ""),
-            )
-    yield Passage("anonymised_progress_summary", "The provider's progress summary", progress_text(pack, case))
-
-
-def _items(value: Any) -> list[dict[str, Any]]:
-    return [item if isinstance(item, dict) else {} for item in value] if isinstance(value, list) else []
-
-
-def progress_text(pack: dict[str, Any], case: dict[str, Any]) -> str:
-    """The anonymised progress summary, or the provider's own while nobody has anonymised it."""
-    return str(pack.get("anonymised_progress_summary") or case.get("progress_summary") or "")
-
-
-def check_pack(pack: dict[str, Any], case: dict[str, Any], advice: str) -> dict[str, list[str]]:
-    found = identifiers(case, pack.get("redaction_log"))
-    problems: dict[str, list[str]] = {}
-    for passage in passages(pack, case):
-        hit = found_in(passage.text, found) if passage.text else None
-        if hit is not None:
-            problems[passage.path] = [f"{passage.where} still contains {hit.what}. {advice}".strip()]
-    problems.update(_count_problems(pack, case))
-    return problems
-
-
-def _count_problems(pack: dict[str, Any], case: dict[str, Any]) -> dict[str, list[str]]:
-    problems = {}
-    for key, source, noun in (
-        ("anonymised_recommendations", "recommendations", "recommendation"),
-        ("anonymised_responses", "responses", "response"),
-    ):
-        expected, given = len(_items(case.get(source))), len(_items(pack.get(key)))
-        if expected != given:
-            problems[key] = [f"Keep one {noun} for each of the report's {expected} {noun}s (there are {given})"]
-    return problems
-
-
-def check_submission(schema: dict[str, Any], case: dict[str, Any], submitted: Any) -> dict[str, list[str]]:
-    """Problems with a submission of a form that carries the anonymisation check; {} otherwise."""
-    mode = schema.get(CHECK_KEYWORD)
-    if not mode or not isinstance(submitted, dict):
-        return {}
-    if mode == "anonymise":
-        return check_pack(submitted, case, "Replace it and record the change in the redaction log.")
-    if mode == "approve" and submitted.get("publish_approved") is not True:
-        return {}
-    problems = check_pack(case, case, "Send the report back so that it can be revised.")
-    if mode == "publish":
-        problems.update(publication_blockers(case))
-    return problems
-
-
-def publication_blockers(case: dict[str, Any]) -> dict[str, list[str]]:
-    if case.get("court_outcome") != "convicted_sfo":
-        return {"_form": ["Only reports of cases convicted of the SFO can be published."]}
-    if case.get("publish_approved") is not True:
-        return {"_form": ["The publication team has not approved this report for publication."]}
-    if not case.get("anonymised_summary"):
-        return {"_form": ["The report has not been anonymised."]}
-    return {}
 
 
 # --- the snapshot ----------------------------------------------------------------------------------
@@ -227,7 +42,7 @@ def publication_blockers(case: dict[str, Any]) -> dict[str, list[str]]:
 def publish_snapshot(instance: ProcessInstance, actor: str) -> PublishedReport:
     """Copy the approved, anonymised pack into the public table (once per case)."""
     case = instance.data or {}
-    problems = {**publication_blockers(case), **check_pack(case, case, "")}
+    problems = {**publication_blockers(instance), **check_pack(case, case, SEND_BACK, recorded_reviews(instance))}
     if problems:
         raise NotPublishable(problems)
     existing = db.session.scalar(select(PublishedReport).where(PublishedReport.instance_id == instance.id))
@@ -240,8 +55,35 @@ def publish_snapshot(instance: ProcessInstance, actor: str) -> PublishedReport:
     report.published_on, report.year = published_on, published_on.year
     report.title = f"Serious Further Offence review: {report.offence_title.lower()}"
     report.content = snapshot_content(instance, case)
+    leftovers = _unchecked_public_problems(report, case)
+    if leftovers:
+        raise NotPublishable({"_form": leftovers})
     db.session.add(report)
     return report
+
+
+def _public_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _public_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _public_strings(item)
+
+
+def _unchecked_public_problems(report: PublishedReport, case: dict[str, Any]) -> list[str]:
+    """Anything else on the public page (its title, labels, dates) checked too, so that no text
+    reaches the page unchecked whatever its source. The passages were checked (with their reviewed
+    matches) before; this reads every other string of the snapshot."""
+    checked = {passage.text for passage in passages(case, case)}
+    others = [
+        text for text in _public_strings([report.title, report.offence_title, report.content]) if text not in checked
+    ]
+    matchers = anonymisation.identifiers(case, case.get("redaction_log"))
+    found = [anonymisation.check_text("_form", "The published page", text, matchers) for text in dict.fromkeys(others)]
+    return list(dict.fromkeys(f"{finding.message} {SEND_BACK}" for batch in found for finding in batch))
 
 
 def _new_slug(year: int) -> str:
@@ -284,12 +126,14 @@ def snapshot_content(instance: ProcessInstance, case: dict[str, Any]) -> dict[st
     drafted = [
         {**item, "text": anon.get("text", "")}
         for item, anon in zip(
-            _items(case.get("recommendations")), _items(case.get("anonymised_recommendations")), strict=True
+            items_of(case.get("recommendations")), items_of(case.get("anonymised_recommendations")), strict=True
         )
     ]
     responses = [
         {**answer, **{k: anon.get(k, "") for k in ("action", "owner")}}
-        for answer, anon in zip(_items(case.get("responses")), _items(case.get("anonymised_responses")), strict=True)
+        for answer, anon in zip(
+            items_of(case.get("responses")), items_of(case.get("anonymised_responses")), strict=True
+        )
     ]
     published_on = parse_date(case.get("published_on")) or now().date()
     items = recommendations_of(drafted, {**case, "responses": responses}, published_on)
@@ -320,6 +164,8 @@ def after_task_completed(instance: ProcessInstance, schema: dict[str, Any], data
     """What completing a task changes outside the engine: the published snapshot and the lessons."""
     from . import lessons  # lessons reads the published table; import here to keep one direction
 
+    if schema.get(CHECK_KEYWORD) == "anonymise":
+        record_reviews(instance, data, actor)
     if schema.get(PUBLISHES_KEYWORD):
         try:
             publish_snapshot(instance, actor)

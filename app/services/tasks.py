@@ -26,7 +26,8 @@ from .forms import prefill_copies, validate_form_data
 from .lessons import with_managed_options
 from .notifications import queue_message
 from .progress import advance, load, lock_instance
-from .publication import after_task_completed, check_submission
+from .publication import after_task_completed
+from .publication_check import check_assignee, check_duties, check_submission
 from .runtime import model_of_instance, now, transactional
 from .users import get_user, user_in_group
 
@@ -165,6 +166,7 @@ def claim_task(user: User, task_id: str) -> Task:
     if task.assignee:
         raise Conflict(f"This task has already been picked up by {task.assignee}.")
     check_may_work_on(user, task)
+    check_duties(user, task)
     _set_assignee(task, None, user.username)
     record_event(task.instance, user.username, "task-claimed", f"{user.username} picked up '{task.name}'.",
                  task_id=task.id)
@@ -196,6 +198,7 @@ def assign_task(user: User, task_id: str, username: str) -> Task:
         raise Invalid("That user cannot do this task.", {"username": [f"{username} is not in the {task.lane} team."]})
     if task.lane == "provider" and target.organisation != task.organisation:
         raise Invalid("That user cannot do this task.", {"username": [f"{username} works for another organisation."]})
+    check_assignee(target.username, task)
     previous = task.assignee
     _set_assignee(task, previous, target.username)
     record_event(task.instance, user.username, "task-assigned", f"'{task.name}' assigned to {target.username}.",
@@ -227,13 +230,14 @@ def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
     db.session.refresh(task)  # read its state again now that nobody else can change the case
     task = _open_task(user, task_id)
     check_may_work_on(user, task)
+    check_duties(user, task)
     instance = task.instance
     if instance.status in ("suspended", "error", "cancelled", "completed"):
         raise Conflict(f"The case is {instance.status}; its tasks cannot be completed now.")
     form = form_of(task)
     if form is None:
         raise Conflict("This task has no form in its process version, so it cannot be completed here.")
-    problems = {**check_submission(form.schema, instance.data or {}, data),  # names left in text to publish
+    problems = {**check_submission(instance, form.schema, data),  # names left in text to publish
                 **validate_form_data(form.schema, data, user_in_group)}
     if problems:
         raise Invalid("The form has errors.", problems)

@@ -16,6 +16,8 @@ from ..services.access import may_work_on
 from ..services.errors import Conflict, Invalid, ServiceError
 from ..services.forms import validate_form_data
 from ..services.progress import STAGES
+from ..services.publication_check import kept_matches
+from ..services.publication_record import check_mode, duty_conflict
 from ..services.runtime import now
 from ..services.users import user_in_group
 from .auth import safe_next, signed_in_user
@@ -134,14 +136,16 @@ def _schemas(task: Task) -> tuple[dict, dict]:
 def _page(task: Task, user: User, values: dict, errors: dict[str, list[str]], status: int = 200) -> tuple[str, int]:
     schema, ui_schema = _schemas(task)
     row = task.instance
-    may_work = task.state == "ready" and may_work_on(user, task)
+    conflict = duty_conflict(user, row, task.bpmn_id) if task.state == "ready" else None
+    kept = kept_matches(row) if check_mode(row, task.bpmn_id) in ("approve", "publish") else []
+    may_work = task.state == "ready" and may_work_on(user, task) and conflict is None
     return render_template(
         "tasks/task.html", title=task.name, task=task, row=row, user=user, may_work=may_work,
         instructions=task_service.documentation_of(task), qa_comments=returned_with(user, row),
         summary=case_summary(user, row),
         form_html=render_form(schema, ui_schema, values, errors) if may_work else None,
         error_list=error_summary_items(errors, schema, ui_schema),
-        draft_saved_at=task_service.draft_saved_at(user, task),
+        draft_saved_at=task_service.draft_saved_at(user, task), duty_conflict=conflict, kept_matches=kept,
     ), status
 
 

@@ -195,8 +195,17 @@ class People:
         return make_user("publication")
 
     @cached_property
+    def approver(self) -> User:
+        """A second member of the publication team: who anonymises a report cannot approve it."""
+        return make_user("publication")
+
+    @cached_property
     def owner(self) -> User:
         return make_user("process-owner")
+
+    def for_task(self, task: dict[str, Any]) -> User:
+        """Who does a task: someone of its lane, the second publication user for the approval."""
+        return self.approver if task["bpmn_id"] == "approve_publication" else self.for_lane(task["lane"])
 
     def for_lane(self, lane: str | None) -> User:
         """Someone of the lane's team (the allocated reviewer is ``reviewer``)."""

@@ -53,7 +53,7 @@ def test_convicted_of_the_sfo_then_published(api, people, sfo_definition):
         if detail["status"] == "completed":
             break
         [task] = [t for t in detail["ready_tasks"] if t["lane"] != "manager"][:1]
-        case.do(task["bpmn_id"], as_user=people.for_lane(task["lane"]), publish_approved=True,
+        case.do(task["bpmn_id"], as_user=people.for_task(task), publish_approved=True,
                 publication_date="2027-03-01")
     assert (detail["status"], detail["outcome"]) == ("completed", "Published")
 
@@ -109,3 +109,42 @@ def test_court_outcome_for_a_case_that_waits_for_nothing_is_404(api, people, sfo
     _start(api, people, sfo_definition)
     api.message("court-outcome", "SFO-API-1", {"court_outcome": "acquitted"}, as_user=people.team, expect=404)
     api.message("court-outcome", "NO-SUCH-CASE", {"court_outcome": "acquitted"}, as_user=people.team, expect=404)
+
+
+def test_the_anonymiser_cannot_approve_publication_through_the_api(api, people, sfo_definition):
+    case = _start(api, people, sfo_definition)
+    _to_conviction_check(case, people)
+    api.message("court-outcome", "SFO-API-1", {"court_outcome": "convicted_sfo", "outcome_date": "2027-03-01"},
+                as_user=people.team)
+    case.do("anonymise_report", as_user=people.publication)
+    case.do("provide_progress_summary", as_user=people.provider)
+    case.do("coordinate_publication", as_user=people.publication, publication_date="2027-03-01")
+    task = case.task("approve_publication", as_user=people.publication)
+    refused = api.post(f"/tasks/{task['id']}/complete", people.publication, {"data": {"publish_approved": True}},
+                       expect=403)
+    assert refused["error"]["code"] == "forbidden"
+    assert "someone else must approve" in refused["error"]["message"]
+    api.post(f"/tasks/{task['id']}/claim", people.publication, expect=403)
+    case.complete("approve_publication", {"publish_approved": True}, as_user=people.approver)
+    assert "publish_report" in [t["bpmn_id"] for t in case.ready_tasks(as_user=people.publication)]
+
+
+def test_a_reviewed_match_through_the_api(api, people, sfo_definition):
+    case = _start(api, people, sfo_definition)
+    _to_conviction_check(case, people)
+    api.message("court-outcome", "SFO-API-1", {"court_outcome": "convicted_sfo", "outcome_date": "2027-03-01"},
+                as_user=people.team)
+    task = case.task("anonymise_report", as_user=people.publication)
+    data = api.get(f"/tasks/{task['id']}", people.publication)["data"]  # the form starts as the approved report
+    pack = {**data, "redaction_log": [{"category": "person", "original": "Someone", "replacement": "Mr A"}],
+            "anonymisation_checks": ["person", "victims", "staff", "addresses"],
+            "anonymised_lessons": "Staff should know that the family came from Jordan."}
+    refused = api.post(f"/tasks/{task['id']}/complete", people.publication, {"data": pack}, expect=422)
+    assert refused["error"]["code"] == "validation_failed"
+    [message] = refused["error"]["fields"]["anonymised_lessons"]
+    assert "Jordan" not in message
+    reference = message.split("with the reference ")[1].split()[0]
+    pack["reviewed_matches"] = [{"reference": reference, "reason": "The country."}]
+    api.post(f"/tasks/{task['id']}/complete", people.publication, {"data": pack}, expect=200)
+    kept = [e for e in case.events(as_user=people.manager) if e["kind"] == "match-reviewed"]
+    assert [(e["actor"], e["detail"]["reason"]) for e in kept] == [(people.publication.username, "The country.")]

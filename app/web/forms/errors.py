@@ -17,14 +17,14 @@ _LAST = 1_000_000
 def error_summary_items(
     errors: Mapping[str, list[str]], schema: Mapping[str, Any], ui_schema: Mapping[str, Any] | None = None,
 ) -> list[dict[str, str]]:
-    """``errorList`` items for ``govukErrorSummary``: ``{"text", "href"}``, in form order. The text is
-    the first message for each path, the one ``render_form`` shows next to the field."""
+    """``errorList`` items for ``govukErrorSummary``: ``{"text", "href"}``, in form order, one for
+    every message (a field can have several problems, such as two names left in one text)."""
     fields = form_fields(schema, ui_schema)
     entries = []
     for path, messages in errors.items():
         if messages:
             target, order = _target(fields, path, str(messages[0]))
-            entries.append((order, {"text": str(messages[0]), "href": f"#{target}"}))
+            entries += [(order, {"text": str(message), "href": f"#{target}"}) for message in messages]
     entries.sort(key=lambda entry: entry[0])
     return [item for _, item in entries]
 

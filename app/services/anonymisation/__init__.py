@@ -1,0 +1,10 @@
+"""The anonymisation check: what text to be published must not contain, and how it is found.
+
+``text`` folds look-alike characters and finds invisible ones; ``names``, ``dates``, ``numbers``
+and ``addresses`` match each kind of identifier; ``gate`` builds the matchers for a case and checks
+a piece of text, naming the field, paragraph and kind of identifier but never the value.
+"""
+
+from .gate import Finding, check_text, identifiers, reference_of
+
+__all__ = ["Finding", "check_text", "identifiers", "reference_of"]

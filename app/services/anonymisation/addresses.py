@@ -1,0 +1,171 @@
+"""Addresses: the postcode with or without its space, the street with its type written in full or
+abbreviated ("Harbour Road", "Harbour Rd."), and the other named parts (a building, a town)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .matches import Match
+from .text import Paragraph, Word, fold
+
+# Street types and the abbreviations Royal Mail and people use for them. Domain data, not code:
+# add a line when a new abbreviation turns up.
+STREET_TYPES = {
+    "road": ("rd",),
+    "street": ("st", "str"),
+    "avenue": ("ave", "av", "avn"),
+    "lane": ("ln",),
+    "close": ("cl",),
+    "drive": ("dr", "drv"),
+    "crescent": ("cres", "cresc", "cr"),
+    "court": ("ct", "crt"),
+    "place": ("pl",),
+    "square": ("sq",),
+    "terrace": ("terr", "ter", "tce"),
+    "gardens": ("gdns", "gdn"),
+    "grove": ("gr", "gro"),
+    "way": ("wy",),
+    "row": ("rw",),
+    "park": ("pk",),
+    "mews": (),
+    "hill": (),
+    "walk": ("wk",),
+    "parade": ("pde",),
+    "boulevard": ("blvd",),
+    "green": ("grn",),
+    "rise": (),
+    "view": ("vw",),
+    "gate": (),
+    "yard": ("yd",),
+    "wharf": ("whf",),
+    "quay": (),
+    "circus": (),
+    "esplanade": ("esp",),
+    "broadway": (),
+    "mount": ("mt",),
+    "vale": (),
+    "heights": ("hts",),
+    "chase": (),
+    "croft": (),
+    "meadows": (),
+    "approach": ("app",),
+    "highway": ("hwy",),
+    "wynd": (),
+}
+CANONICAL = {form: name for name, short in STREET_TYPES.items() for form in (name, *short)}
+POSTCODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[A-Za-z]{2})(?![A-Za-z0-9])")
+MAX_GAP = 3
+
+
+def postcode_key(text: str) -> str:
+    return re.sub(r"\s", "", text).upper()
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"[a-z]+|\d+[a-z]?", fold(text).lower().replace("'", ""))
+
+
+def _follows(paragraph: Paragraph, index: int) -> bool:
+    gap = paragraph.gap(index)
+    return len(gap) <= MAX_GAP and "\n" not in gap
+
+
+@dataclass(frozen=True)
+class PhraseMatcher:
+    """Words in order, any case, close together; the last may be plural or possessive."""
+
+    phrase: str
+    what: str
+    code: str
+    reviewable: bool = True
+
+    def matches(self, paragraph: Paragraph) -> Iterator[Match]:
+        wanted = [t for t in _tokens(self.phrase)]
+        if not wanted or sum(len(t) for t in wanted) < 3:
+            return
+        words = paragraph.words
+        for index in _starts(paragraph, wanted[0]):
+            if index + len(wanted) <= len(words) and _phrase_at(paragraph, words, index, wanted):
+                end = words[index + len(wanted) - 1].end
+                span = paragraph.text[words[index].start : end]
+                yield Match(self.what, self.code, " ".join(wanted), words[index].start, span, self.reviewable)
+
+
+def _starts(paragraph: Paragraph, token: str) -> list[int]:
+    """Where a phrase starting with ``token`` may start (numbers are not in the word index)."""
+    if token.isalpha():
+        return paragraph.positions.get(token, [])
+    return [i for i, word in enumerate(paragraph.words) if word.lower == token]
+
+
+def _phrase_at(paragraph: Paragraph, words: tuple[Word, ...], index: int, wanted: list[str]) -> bool:
+    for offset, token in enumerate(wanted):
+        word = words[index + offset].lower
+        last = offset == len(wanted) - 1
+        if word != token and not (last and word in (token + "s", token + "es")):
+            return False
+        if offset and not _follows(paragraph, index + offset):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class StreetMatcher:
+    """A street's name followed by its type in any of its forms: "Harbour Row", "harbour rw."."""
+
+    core: tuple[str, ...]
+    street_type: str
+
+    def matches(self, paragraph: Paragraph) -> Iterator[Match]:
+        words = paragraph.words
+        size = len(self.core)
+        for index in _starts(paragraph, self.core[0]):
+            if index + size >= len(words) or not _phrase_at(paragraph, words, index, list(self.core)):
+                continue
+            following = words[index + size]
+            if CANONICAL.get(following.lower) == self.street_type and _follows(paragraph, index + size):
+                span = paragraph.text[words[index].start : following.end]
+                identity = " ".join((*self.core, self.street_type))
+                yield Match(
+                    "the street of the person's address", "address.street", identity, words[index].start, span, True
+                )
+
+
+@dataclass(frozen=True)
+class PostcodeMatcher:
+    postcode: str
+
+    def matches(self, paragraph: Paragraph) -> Iterator[Match]:
+        key = postcode_key(self.postcode)
+        for found in POSTCODE.finditer(paragraph.text):
+            if postcode_key(found.group()) == key:
+                yield Match(
+                    "the postcode of the person's address", "address.postcode", key, found.start(), found.group(), False
+                )
+
+
+def address_matchers(address: str, what: str = "a place named in the person's address") -> list[object]:
+    """Matchers for each line or comma-separated part of an address."""
+    matchers: list[object] = []
+    for part in re.split(r"[,\n]", fold(str(address or ""))):
+        for postcode in POSTCODE.finditer(part):
+            matchers.append(PostcodeMatcher(postcode.group()))
+        rest = POSTCODE.sub(" ", part)
+        tokens = _tokens(rest)
+        street = _street(tokens)
+        if street is not None:
+            matchers.append(StreetMatcher(*street))
+        elif any(len(t) >= 4 and t.isalpha() for t in tokens):
+            matchers.append(PhraseMatcher(" ".join(t for t in tokens if t.isalpha()), what, "address.place"))
+    return matchers
+
+
+def _street(tokens: list[str]) -> tuple[tuple[str, ...], str] | None:
+    """(the name's words, the canonical type) when the part ends with a street type."""
+    words = [t for t in tokens if t.isalpha()]
+    if len(words) < 2 or words[-1] not in CANONICAL:
+        return None
+    core = tuple(t for t in words[:-1] if t not in ("flat", "apartment", "house", "unit", "no"))
+    return (core, CANONICAL[words[-1]]) if core else None

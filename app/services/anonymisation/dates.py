@@ -1,0 +1,78 @@
+"""The date of birth in any common English way of writing it.
+
+Spans that look like dates are found with two broad patterns (numbers with separators, and
+numbers around a month's name), then each is read by python-dateutil, day first as in England and
+month first as in the United States ("05/17/1990"). A span matches when some reading gives the
+same day, month and year (a two-digit year matching the last two digits). Dates in words ("the
+seventeenth of May") and a day and month without the year are not matched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dateutil import parser
+
+from .matches import Match
+from .text import Paragraph
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:'|\u2019)?\d{2}(?:\d{2})?"
+_GAP = r"[\s,\-/.]*"
+_NAMED = re.compile(
+    rf"(?<![A-Za-z0-9])(?:{_DAY}{_GAP}(?:of{_GAP})?{_MONTH}{_GAP}{_YEAR}"
+    rf"|{_MONTH}{_GAP}{_DAY}{_GAP}{_YEAR})(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_NUMERIC = re.compile(r"(?<![\d.])\d{1,4}\s*[./\-\s]\s*\d{1,2}\s*[./\-\s]\s*'?\d{2,4}(?!\d)")
+_COMPACT = re.compile(r"(?<!\d)\d{6}(?:\d{2})?(?!\d)")
+_DEFAULTS = (dt.datetime(1904, 1, 1), dt.datetime(1908, 2, 2))  # two leap years, different days
+
+
+@dataclass(frozen=True)
+class DateOfBirthMatcher:
+    born: dt.date
+
+    def matches(self, paragraph: Paragraph) -> Iterator[Match]:
+        for pattern in (_NAMED, _NUMERIC):
+            for found in pattern.finditer(paragraph.text):
+                if self._is_birthday(found.group()):
+                    yield self._match(found.start(), found.group())
+        for found in _COMPACT.finditer(paragraph.text):
+            if found.group() in self._compact_forms():
+                yield self._match(found.start(), found.group())
+
+    def _match(self, start: int, span: str) -> Match:
+        return Match("a date that matches the person's date of birth", "dob", self.born.isoformat(), start, span, True)
+
+    def _is_birthday(self, span: str) -> bool:
+        text = span.replace("'", " ").replace("\u2019", " ")
+        two_digit_year = re.search(r"\d{3,4}", text) is None
+        return any(self._same(reading, two_digit_year) for reading in _readings(text))
+
+    def _same(self, reading: dt.date, two_digit_year: bool) -> bool:
+        if (reading.month, reading.day) != (self.born.month, self.born.day):
+            return False
+        return reading.year % 100 == self.born.year % 100 if two_digit_year else reading.year == self.born.year
+
+    def _compact_forms(self) -> set[str]:
+        d, m, y = f"{self.born.day:02d}", f"{self.born.month:02d}", f"{self.born.year:04d}"
+        return {d + m + y, y + m + d, m + d + y, d + m + y[2:]}
+
+
+def _readings(text: str) -> Iterator[dt.date]:
+    """Every full date that ``text`` can be read as (day first, then month first)."""
+    for dayfirst in (True, False):
+        try:
+            first, second = (parser.parse(text, dayfirst=dayfirst, default=d) for d in _DEFAULTS)
+        except (ValueError, OverflowError):
+            continue
+        if first == second:  # no part came from the defaults: the span is a whole date
+            yield first.date()

@@ -1,0 +1,136 @@
+"""The check itself: which identifiers a case has, and what a piece of text to be published still
+contains. Messages say where (the field and paragraph) and what kind of identifier, never the value.
+
+A match the publication team has reviewed and kept is known by its reference: a short hash of the
+field, the kind of identifier, the identifier, the matched text and the sentence it is in. So a
+review covers that one occurrence; the same word in another sentence or field is a new match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..reports import parse_date
+from .addresses import PhraseMatcher, address_matchers
+from .dates import DateOfBirthMatcher
+from .matches import Match, Matcher
+from .names import NameMatcher
+from .numbers import CrnMatcher, PncMatcher
+from .text import Paragraph, invisible_characters, ordinal, paragraphs, raw_paragraphs
+
+LOGGED_NAMES = {"person": "the person on probation", "victim": "a victim", "staff": "a member of staff"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str  # the form field, e.g. "anonymised_summary"
+    message: str
+    reference: str | None = None  # set when the team may keep it after review
+    invisible: bool = False  # an invisible or control character rather than an identifier
+
+
+def _lines(value: Any) -> list[str]:
+    return [line.strip() for line in str(value or "").splitlines() if line.strip()]
+
+
+def identifiers(case: dict[str, Any], redaction_log: Any = None) -> list[Matcher]:
+    """A matcher for every name and identifier in the case data and the redaction log's originals."""
+    found: list[Any] = []
+    if str(case.get("person_name") or "").strip():
+        found.append(NameMatcher(str(case["person_name"]), "the person on probation", "person"))
+    found += [NameMatcher(alias, "the person on probation", "alias") for alias in _lines(case.get("person_aliases"))]
+    born = parse_date(case.get("date_of_birth"))
+    if born is not None:
+        found.append(DateOfBirthMatcher(born))
+    if str(case.get("crn") or "").strip():
+        found.append(CrnMatcher(str(case["crn"])))
+    if str(case.get("pnc") or "").strip():
+        found.append(PncMatcher(str(case["pnc"])))
+    found += address_matchers(str(case.get("person_address") or ""))
+    found += [NameMatcher(name, "a victim", "victim") for name in _lines(case.get("victim_names"))]
+    found += [NameMatcher(name, "a member of staff", "staff") for name in _lines(case.get("staff_names"))]
+    for entry in redaction_log if isinstance(redaction_log, list) else []:
+        if isinstance(entry, dict) and str(entry.get("original") or "").strip():
+            found += _logged(str(entry.get("category") or "other"), str(entry["original"]).strip())
+    return found
+
+
+def _logged(category: str, original: str) -> list[Any]:
+    """Matchers for a redaction log entry: a name as a name, an address as an address, else the words."""
+    if category in LOGGED_NAMES and _looks_like_a_name(original):
+        return [NameMatcher(original, LOGGED_NAMES[category], f"log.{category}")]
+    if category == "address":
+        return address_matchers(original, "an address recorded in the redaction log")
+    return [PhraseMatcher(original, "text recorded in the redaction log as removed", "log.other")]
+
+
+def _looks_like_a_name(text: str) -> bool:
+    words = text.replace("-", " ").split()
+    return 0 < len(words) <= 4 and all(word[:1].isupper() for word in words)
+
+
+def reference_of(path: str, match: Match, paragraph: Paragraph) -> str:
+    sentence = paragraph.sentence_at(match.start)
+    key = "\x1f".join((path, match.kind, match.identity, match.span.lower(), sentence))
+    return "R-" + hashlib.sha256(key.encode()).hexdigest()[:8].upper()
+
+
+def check_text(
+    path: str, where: str, text: str, matchers: Iterable[Matcher], reviewed: Collection[str] = ()
+) -> list[Finding]:
+    """Every problem with one piece of text to be published, one finding per paragraph, kind and
+    sentence: invisible characters first, then each identifier it still contains."""
+    multi = len(raw_paragraphs(text)) > 1
+    findings = [
+        Finding(
+            path,
+            f"{_where(where, number, multi)} contains an invisible or control character ({code}). Delete it: "
+            "it does not show on the page and can hide a name from this check.",
+            invisible=True,
+        )
+        for number, line in raw_paragraphs(text)
+        for code in invisible_characters(line)
+    ]
+    matchers = list(matchers)
+    for paragraph in paragraphs(text):
+        seen: set[tuple[str, str | None]] = set()
+        for match in _distinct(_all_matches(matchers, paragraph)):
+            reference = reference_of(path, match, paragraph) if match.reviewable else None
+            if reference is not None and reference in reviewed:
+                continue
+            message = f"{_where(where, paragraph.number, multi)} still contains {match.what}."
+            if (message, reference) not in seen:
+                seen.add((message, reference))
+                findings.append(Finding(path, message, reference))
+    return findings
+
+
+def _all_matches(matchers: list[Matcher], paragraph: Paragraph) -> Iterator[Match]:
+    for matcher in matchers:
+        yield from matcher.matches(paragraph)
+
+
+def _distinct(matches: Iterator[Match]) -> list[Match]:
+    """Matches in reading order, less those inside a stronger one: a match the team may not keep
+    wins over one it may ("X123456" is the CRN, not also its digits), and any identifier wins over
+    the same text recorded in the redaction log."""
+    found = list(matches)
+    strict = [m for m in found if not m.reviewable]
+    kept = strict + [m for m in found if m.reviewable and not any(_overlap(m, s) for s in strict)]
+    kept = [
+        m
+        for m in kept
+        if not (m.kind.startswith("log.") and any(_overlap(m, o) for o in kept if not o.kind.startswith("log.")))
+    ]
+    return sorted(kept, key=lambda m: m.start)
+
+
+def _overlap(one: Match, other: Match) -> bool:
+    return one.start < other.start + len(other.span) and other.start < one.start + len(one.span)
+
+
+def _where(where: str, number: int, multi: bool) -> str:
+    return f"{where}, {ordinal(number)} paragraph," if multi else where

@@ -1,0 +1,230 @@
+"""Names: the whole name, its parts, its initials and near misspellings of its parts.
+
+A part is a word of the name of at least 2 letters (titles such as "Mr" left out). A part is found
+in any case when it has 4 letters or more; a part of 2 or 3 letters only when written with a
+capital, because in lower case those are everyday words ("do", "may", "will" is 4 and matches). Words
+split by spaces or punctuation ("S m i t h", "Black-wood") are joined again; plurals and possessives
+("the Smiths", "Smith's") match; digits or symbols for letters ("Bl4ckw00d") are read as letters.
+Near misspellings are found with rapidfuzz (see ``FUZZY_THRESHOLD``).
+
+Every look-up goes through the paragraph's word index (``Paragraph.positions`` and friends), so the
+cost grows with the number of name parts and their occurrences, not with parts times words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from rapidfuzz.distance import OSA
+
+from .matches import Match
+from .text import Paragraph, fold, singular
+
+TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "master", "sir", "dame", "prof", "rev")
+MIN_PART = 2
+MIN_LOWER_CASE_PART = 4
+# Near misspellings: a capitalised word of 5 letters or more whose optimal-string-alignment
+# similarity (1 - edits / longer length) to a name part of 5 letters or more is at least this.
+# 0.8 allows one slip (a letter wrong, missing or extra, or two swapped) in 5 to 9 letters and two
+# from 10. bench/anonymisation_gate.py sweeps it: 0.75 and below match ordinary words in a clean
+# report, 0.85 misses a one-letter slip in a six-letter name.
+FUZZY_THRESHOLD = 0.8
+FUZZY_MIN_LENGTH = 5
+MAX_GAP = 3  # characters between the words of a full name
+
+
+def name_parts(name: str) -> list[str]:
+    """The parts of a name, folded to lower-case ASCII: "Zoë O'Brien-Hale" is zoe, obrien, hale."""
+    words = re.split(r"[\s,.\-_/]+", fold(name).lower().replace("'", ""))
+    parts = [re.sub(r"[^a-z]", "", word) for word in words]
+    return [part for part in parts if len(part) >= MIN_PART and part not in TITLES]
+
+
+def compound_parts(name: str) -> list[str]:
+    """Hyphenated parts run together: "Smith-Jones" written "SmithJones"."""
+    words = fold(name).lower().replace("'", "").split()
+    return [re.sub(r"[^a-z]", "", word) for word in words if re.search(r"[a-z][\-_][a-z]", word)]
+
+
+@dataclass(frozen=True)
+class NameMatcher:
+    """Matches one person's name in a paragraph; ``whose`` is e.g. "the person on probation"."""
+
+    name: str
+    whose: str
+    code: str  # e.g. "person", "victim", "staff"
+    full_reviewable: bool = False
+    parts: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parts", tuple(dict.fromkeys(name_parts(self.name))))
+
+    @cached_property
+    def _part_set(self) -> frozenset[str]:
+        return frozenset({*self.parts, *compound_parts(self.name)})
+
+    @cached_property
+    def _fuzzy_parts(self) -> tuple[str, ...]:
+        return tuple(part for part in self._part_set if len(part) >= FUZZY_MIN_LENGTH)
+
+    def matches(self, paragraph: Paragraph) -> Iterator[Match]:
+        if not self.parts:
+            return
+        covered: set[int] = set()
+        for start, end in self._full_names(paragraph):
+            covered.update(range(start, end))
+            yield self._match(f"the name of {self.whose}", "full", paragraph, start, end, self.full_reviewable)
+        for start, end, how in sorted(self._parts(paragraph)):
+            if not covered.intersection(range(start, end)):
+                covered.update(range(start, end))
+                yield self._match(how, "part", paragraph, start, end, True)
+        for start, end in self._initials(paragraph):
+            yield self._match(f"initials that match the name of {self.whose}", "initials", paragraph, start, end, True)
+        misspelt = f"a word that looks like a misspelling of part of the name of {self.whose}"
+        for index in self._misspellings(paragraph, covered):
+            yield self._match(misspelt, "fuzzy", paragraph, index, index + 1, True)
+        disguised = f"a word that spells part of the name of {self.whose} with digits or symbols for letters"
+        for start, end in self._disguised(paragraph):
+            yield self._span_match(disguised, "disguised", paragraph, start, end)
+
+    def _match(self, what: str, kind: str, paragraph: Paragraph, start: int, end: int, reviewable: bool) -> Match:
+        words = paragraph.words
+        return self._span_match(what, kind, paragraph, words[start].start, words[end - 1].end, reviewable)
+
+    def _span_match(
+        self, what: str, kind: str, paragraph: Paragraph, start: int, end: int, reviewable: bool = True
+    ) -> Match:
+        span = paragraph.text[start:end]
+        return Match(what, f"{self.code}.{kind}", " ".join(self.parts), start, span, reviewable)
+
+    # --- the whole name, in order or surname first --------------------------------------------
+
+    def _full_names(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
+        if len(self.parts) < 2:
+            return
+        size = len(self.parts)
+        for order in dict.fromkeys((self.parts, (self.parts[-1], *self.parts[:-1]))):
+            for index in paragraph.positions.get(order[0], ()):
+                if index + size <= len(paragraph.words) and all(
+                    _is_form_of(paragraph.words[index + k].lower, order[k]) and _close(paragraph, index + k)
+                    for k in range(1, size)
+                ):
+                    yield index, index + size
+
+    # --- parts, also written split up -----------------------------------------------------------
+
+    def _parts(self, paragraph: Paragraph) -> Iterator[tuple[int, int, str]]:
+        single = f"a word that matches part of the name of {self.whose}"
+        split = f"letters that spell part of the name of {self.whose} with spaces or marks between them"
+        for part in self._part_set:
+            for index in paragraph.positions.get(part, ()):
+                if _case_allows(paragraph.words[index].text, part):
+                    yield index, index + 1, single
+            for start, end in _split_spellings(paragraph, part):
+                yield start, end, split
+
+    # --- initials: "J.B.", "J B", "JB", "Mr B" ---------------------------------------------------
+
+    def _initials(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
+        letters = "".join(part[0] for part in self.parts).upper()
+        words = paragraph.words
+        if len(letters) >= 2:
+            for index in paragraph.positions.get(letters.lower(), ()):
+                if words[index].text == letters and paragraph.stands_alone(index, index + 1):
+                    yield index, index + 1
+            for index in paragraph.positions.get(letters[0].lower(), ()):
+                if self._spelt_initials(paragraph, index, letters):
+                    yield index, index + len(letters)
+        for title in TITLES:
+            for index in paragraph.positions.get(title, ()):
+                if self._surname_initial_at(paragraph, index + 1, self.parts[-1][0].upper()):
+                    yield index, index + 2
+
+    @staticmethod
+    def _spelt_initials(paragraph: Paragraph, index: int, letters: str) -> bool:
+        run = paragraph.words[index : index + len(letters)]
+        return (
+            "".join(w.text for w in run) == letters
+            and all(len(w.text) == 1 for w in run)
+            and all(_initial_gap(paragraph, k) for k in range(index + 1, index + len(letters)))
+            and paragraph.stands_alone(index, index + len(letters))
+        )
+
+    @staticmethod
+    def _surname_initial_at(paragraph: Paragraph, index: int, surname: str) -> bool:
+        """Whether word ``index`` is the surname's initial after a title: "Mr B", "Ms. B."."""
+        words = paragraph.words
+        return (
+            index < len(words)
+            and words[index].text == surname
+            and _initial_gap(paragraph, index)
+            and paragraph.stands_alone(index - 1, index + 1)
+        )
+
+    # --- misspellings and disguises --------------------------------------------------------------
+
+    def _misspellings(self, paragraph: Paragraph, covered: set[int]) -> Iterator[int]:
+        if not self._fuzzy_parts:
+            return
+        for word, indexes in paragraph.capitalised.items():
+            if word in self._part_set or singular(word) in self._part_set:
+                continue
+            if any(_similar(word, part) for part in self._fuzzy_parts):
+                yield from (index for index in indexes if index not in covered)
+
+    def _disguised(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
+        """Words with digits or symbols standing for letters ("Bl4ckw00d", "Sm1th", "J@ckson")."""
+        for start, end, word in paragraph.disguised:
+            if word in self._part_set or (
+                len(word) >= FUZZY_MIN_LENGTH and any(_similar(word, part) for part in self._fuzzy_parts)
+            ):
+                yield start, end
+
+
+def _split_spellings(paragraph: Paragraph, part: str) -> Iterator[tuple[int, int]]:
+    """Runs of two or more close pieces that spell ``part`` (or its plural): "Black wood", "S.m.i.t.h".
+    Only runs that start with a prefix of the part are followed, so this costs little."""
+    words = paragraph.words
+    for length in range(1, len(part)):
+        prefix = part[:length]
+        for start in paragraph.positions.get(prefix, ()):
+            if words[start].lower != prefix:
+                continue
+            text, end = prefix, start + 1
+            while end < len(words) and part.startswith(text) and len(text) < len(part):
+                if not paragraph.follows_closely(end):
+                    break
+                text, end = text + words[end].lower, end + 1
+            if text == part or singular(text) == part:
+                yield start, end
+
+
+def _case_allows(written: str, part: str) -> bool:
+    """Lower case matches only parts of 4 letters or more; 2-letter parts need a capital."""
+    if written.islower():
+        return len(part) >= MIN_LOWER_CASE_PART
+    return len(part) >= 3 or written[:1].isupper()
+
+
+def _similar(word: str, part: str) -> bool:
+    if abs(len(word) - len(part)) > 2 or (word[0] != part[0] and word[-1] != part[-1]):
+        return False  # a cheap filter first: most words are far from every part
+    return OSA.normalized_similarity(word, part, score_cutoff=FUZZY_THRESHOLD) >= FUZZY_THRESHOLD
+
+
+def _is_form_of(word: str, part: str) -> bool:
+    return part in (word, singular(word)) or singular(part) in (word, singular(word))
+
+
+def _close(paragraph: Paragraph, index: int) -> bool:
+    """Whether word ``index`` follows the one before it closely (a space, a hyphen, an apostrophe)."""
+    gap = paragraph.gap(index)
+    return len(gap) <= MAX_GAP and "\n" not in gap and not any(c in gap for c in ".!?;:")
+
+
+def _initial_gap(paragraph: Paragraph, index: int) -> bool:
+    """Whether word ``index`` follows an initial as the next initial would: "J.B.", "J. B", "J B"."""
+    return re.fullmatch(r"\.? ?", paragraph.gap(index)) is not None

@@ -1,0 +1,79 @@
+"""Reference numbers compared on their significant characters: case, spaces, hyphens, dots and
+slashes between them do not matter ("X 123-456" is X123456), nor do a PNC number's century or its
+serial's leading zeros ("12/52494X" is 2012/0052494X)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .matches import Match
+from .text import Paragraph, fold
+
+SEPARATORS = r"[\s\-./_\\]{0,3}"
+_PNC = re.compile(r"^\s*(\d{2}|\d{4})\s*[/\-.\s]?\s*0*(\d{1,7})\s*([A-Za-z])\s*$")
+_WITH_YEAR = re.compile(
+    rf"(?<![A-Za-z0-9])(\d{{4}}|\d{{2}})[\s\-./_\\]{{1,3}}0*(\d{{1,7}})(?:{SEPARATORS}([A-Za-z]))?(?![A-Za-z0-9])"
+)
+_WITHOUT_YEAR = re.compile(rf"(?<![A-Za-z0-9/])()0*(\d{{1,7}}){SEPARATORS}([A-Za-z])(?![A-Za-z0-9])")
+
+
+def _spaced(characters: str) -> str:
+    """A pattern for ``characters`` in order with any separators between them."""
+    return SEPARATORS.join(re.escape(c) for c in characters)
+
+
+@dataclass(frozen=True)
+class CrnMatcher:
+    """The CRN ("X123456"), and its digits alone ("123456")."""
+
+    crn: str
+
+    def matches(self, paragraph: Paragraph) -> Iterator[Match]:
+        value = re.sub(r"[^A-Za-z0-9]", "", fold(self.crn)).upper()
+        if len(value) < 4:
+            return
+        whole = re.compile(rf"(?<![A-Za-z0-9]){_spaced(value)}(?![A-Za-z0-9])", re.IGNORECASE)
+        for found in whole.finditer(paragraph.text):
+            yield Match("the person's CRN", "crn", value, found.start(), found.group(), False)
+        digits = re.sub(r"\D", "", value)
+        if len(digits) >= 5 and digits != value:
+            alone = re.compile(rf"(?<![A-Za-z0-9]){_spaced(digits)}(?![A-Za-z0-9])")
+            for found in alone.finditer(paragraph.text):
+                yield Match("the digits of the person's CRN", "crn.digits", value, found.start(), found.group(), True)
+
+
+@dataclass(frozen=True)
+class PncMatcher:
+    """The PNC number in its long ("2012/0052494X") or short ("12/52494X") form, with or without
+    its check letter, or its serial and check letter without the year."""
+
+    pnc: str
+
+    def matches(self, paragraph: Paragraph) -> Iterator[Match]:
+        parsed = _PNC.match(fold(self.pnc))
+        if parsed is None:
+            yield from self._as_written(paragraph)
+            return
+        year, serial, letter = parsed.group(1)[-2:], int(parsed.group(2)), parsed.group(3).upper()
+        candidates = [*_WITH_YEAR.finditer(paragraph.text), *_WITHOUT_YEAR.finditer(paragraph.text)]
+        for found in candidates:
+            if int(found.group(2)) != serial:
+                continue
+            same_year = bool(found.group(1)) and found.group(1)[-2:] == year
+            if found.group(1) and not same_year:
+                continue  # the same serial in another year is another record
+            same_letter = (found.group(3) or "").upper() == letter
+            if same_year and same_letter:
+                yield Match("the person's PNC number", "pnc", self.pnc, found.start(), found.group(), False)
+            elif (same_year or same_letter) and serial >= 1000:
+                yield Match("most of the person's PNC number", "pnc.part", self.pnc, found.start(), found.group(), True)
+
+    def _as_written(self, paragraph: Paragraph) -> Iterator[Match]:
+        value = re.sub(r"[^A-Za-z0-9]", "", fold(self.pnc)).upper()
+        if len(value) < 4:
+            return
+        pattern = re.compile(rf"(?<![A-Za-z0-9]){_spaced(value)}(?![A-Za-z0-9])", re.IGNORECASE)
+        for found in pattern.finditer(paragraph.text):
+            yield Match("the person's PNC number", "pnc", value, found.start(), found.group(), False)

@@ -1,0 +1,190 @@
+"""Text as the anonymisation check reads it: invisible characters found, every look-alike folded to
+plain ASCII, and each paragraph cut into words with their positions and sentences.
+
+Folding order matters: NFKC first (fullwidth and mathematical letters become plain ones), then the
+format characters go (a zero-width space or soft hyphen inside a name would split it), then letters
+of other scripts that look like Latin ones become those Latin letters (Unicode's confusables data,
+through confusable-homoglyphs: Cyrillic "Ѕ" is "S", not the "Dz" a transliterator would make of it),
+and last anyascii turns what is left into ASCII ("Zoë" is "Zoe", "’" is "'").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, cached_property
+
+from anyascii import anyascii
+from confusable_homoglyphs import categories, confusables
+
+ALLOWED_CONTROLS = frozenset("\t\n\r")
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+# Default_Ignorable_Code_Point characters that are not in category Cf (Unicode's list, which the
+# standard promises never to change for assigned characters), and the blank braille pattern, which
+# renders as a space but is not one: each can hide inside a word without showing.
+INVISIBLE_LETTERS = frozenset(
+    {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2800, 0x3164, 0xFFA0}
+    | set(range(0x180B, 0x1810))
+    | set(range(0xFE00, 0xFE10))
+    | set(range(0xE0100, 0xE01F0))
+)
+_WORD = re.compile(r"[A-Za-z]+|[0-9]+")
+_SUSPECT = re.compile(r"[^\x20-\x7e\t\n\r]")
+_DISGUISED = re.compile(r"[A-Za-z0-9@$]*[0-9@$][A-Za-z0-9@$]*")  # then kept only if it has letters too
+_LEET = str.maketrans("0134578@$", "oieastbas")
+MIN_STEM = 2
+MAX_JOIN_GAP = 3  # characters between two pieces of a split-up word ("S m i t h", "Black - wood")
+_SENTENCE_END = re.compile(r"[.!?;:]\s|[.!?;:]$")
+
+
+def is_invisible(char: str) -> bool:
+    """A character that shows as nothing (or nothing readable) and so can hide text from readers."""
+    if char in ALLOWED_CONTROLS:
+        return False
+    return unicodedata.category(char) in REFUSED_CATEGORIES or ord(char) in INVISIBLE_LETTERS
+
+
+def invisible_characters(text: str) -> list[str]:
+    """The distinct invisible or control characters in ``text``, as "U+200B ZERO WIDTH SPACE"."""
+    found = dict.fromkeys(char for char in _suspects(text) if is_invisible(char))
+    return [f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')}" for char in found]
+
+
+def _suspects(text: str) -> str:
+    """The characters of ``text`` that may be invisible: ASCII controls and anything not ASCII."""
+    return "".join(_SUSPECT.findall(text))
+
+
+@cache
+def _latin_look_alike(char: str) -> str:
+    """The Latin letter ``char`` looks like (Cyrillic "а" is "a"), or ``char`` itself."""
+    if categories.alias(char) in ("LATIN", "COMMON"):
+        return char
+    found = confusables.is_confusable(char, preferred_aliases=["latin"], greedy=True) or []
+    for entry in found:
+        for glyph in entry.get("homoglyphs") or []:
+            if glyph["c"].isascii() and glyph["c"].isalnum():
+                return str(glyph["c"])
+    return char
+
+
+def fold(text: str) -> str:
+    """``text`` as plain ASCII for matching: look-alikes, diacritics and invisible characters folded."""
+    text = unicodedata.normalize("NFKC", text)
+    if _SUSPECT.search(text) is None:
+        return text
+    text = "".join(char for char in text if not is_invisible(char))
+    if text.isascii():
+        return text
+    text = "".join(char if char.isascii() else _latin_look_alike(char) for char in text)
+    return anyascii(text)
+
+
+def singular(word: str) -> str:
+    """A plural or possessive reduced to its stem: "smiths" is smith, "joneses" is jones."""
+    for ending in ("es", "s"):
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            return word[: -len(ending)]
+    return word
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # as written (after folding)
+    start: int
+    end: int
+    lower: str
+    is_letters: bool
+
+    @property
+    def is_capitalised(self) -> bool:
+        return self.text[:1].isupper()
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph (a non-blank line) of a field, folded, with its words."""
+
+    number: int  # 1-based, counting non-blank lines as the published page does
+    text: str  # folded
+
+    @cached_property
+    def words(self) -> tuple[Word, ...]:
+        return tuple(
+            Word(m.group(), m.start(), m.end(), m.group().lower(), m.group().isalpha())
+            for m in _WORD.finditer(self.text)
+        )
+
+    @cached_property
+    def positions(self) -> dict[str, list[int]]:
+        """Where each word is, by its lower case and its singular: every matcher looks words up here
+        instead of reading the paragraph again."""
+        found: dict[str, list[int]] = {}
+        for index, word in enumerate(self.words):
+            if word.is_letters:
+                for form in dict.fromkeys((word.lower, singular(word.lower))):
+                    found.setdefault(form, []).append(index)
+        return found
+
+    @cached_property
+    def capitalised(self) -> dict[str, list[int]]:
+        """Capitalised words of 5 letters or more, by lower case: the candidates for misspelt names."""
+        found: dict[str, list[int]] = {}
+        for index, word in enumerate(self.words):
+            if len(word.text) >= 5 and word.is_capitalised and word.is_letters:
+                found.setdefault(word.lower, []).append(index)
+        return found
+
+    @cached_property
+    def disguised(self) -> list[tuple[int, int, str]]:
+        """Words with digits or symbols for letters ("Bl4ckw00d"), read as letters: (start, end, word)."""
+        return [
+            (m.start(), m.end(), singular(m.group().lower().translate(_LEET)))
+            for m in _DISGUISED.finditer(self.text)
+            if not m.group().isdigit() and any(c.isalpha() for c in m.group())
+        ]
+
+    def follows_closely(self, index: int) -> bool:
+        """Whether word ``index`` could be the next piece of a word split up by spaces or marks."""
+        gap = self.gap(index)
+        return self.words[index].is_letters and len(gap) <= MAX_JOIN_GAP and "\n" not in gap
+
+    def gap(self, index: int) -> str:
+        """The characters between word ``index - 1`` and word ``index``."""
+        return self.text[self.words[index - 1].end : self.words[index].start] if index > 0 else ""
+
+    def stands_alone(self, first: int, end: int) -> bool:
+        """Whether words ``first`` to ``end - 1`` are not glued to a letter or digit either side."""
+        before = self.text[self.words[first].start - 1] if self.words[first].start else " "
+        after = self.text[self.words[end - 1].end] if self.words[end - 1].end < len(self.text) else " "
+        return not before.isalnum() and not after.isalnum()
+
+    def starts_sentence(self, index: int) -> bool:
+        if index == 0:
+            return True
+        gap = self.gap(index)
+        return bool(_SENTENCE_END.search(gap.rstrip() + " ")) if gap.strip() else False
+
+    def sentence_at(self, position: int) -> str:
+        """The sentence around ``position``: what a reviewed match is tied to."""
+        ends = [m.end() for m in _SENTENCE_END.finditer(self.text)]
+        start = max((end for end in ends if end <= position), default=0)
+        end = min((end for end in ends if end > position), default=len(self.text))
+        return " ".join(self.text[start:end].split()).lower()
+
+
+def paragraphs(text: str) -> list[Paragraph]:
+    lines = [line for line in str(text or "").split("\n") if line.strip()]
+    return [Paragraph(number, fold(line)) for number, line in enumerate(lines, start=1)]
+
+
+def raw_paragraphs(text: str) -> list[tuple[int, str]]:
+    """The paragraphs as written (not folded), numbered as ``paragraphs`` numbers them."""
+    lines = [line for line in str(text or "").split("\n") if line.strip()]
+    return list(enumerate(lines, start=1))
+
+
+def ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"

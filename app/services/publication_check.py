@@ -1,0 +1,264 @@
+"""The anonymisation check of a publication pack: which texts would become public (``passages``),
+what each still contains (through ``anonymisation``), the matches the publication team kept after
+review, separation of duties, and what the service's records say stands in the way of publishing.
+
+The check runs on the task forms that carry ``x-sfo-anonymisation-check`` (``anonymise`` for the
+anonymisation form, ``approve`` and ``publish`` for the decisions after it), so it cannot be
+bypassed through the API. Its messages say where a value was found (field and paragraph) and what
+kind of value it is, never the value itself. Who anonymised, who approved and the court outcome are
+read from the audit trail (``publication_record``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..models import ProcessInstance, Task, User
+from . import anonymisation
+from .audit import record_event
+from .errors import Forbidden, Invalid
+from .publication_record import (
+    CHECK_KEYWORD,
+    anonymisations,
+    duty_conflict,
+    recorded_approval,
+    recorded_court_outcome,
+)
+from .reports import SECTIONS
+from .users import get_user
+
+REVIEWED_FIELD = "reviewed_matches"
+REPLACE = "Replace it and record the change in the redaction log."
+SEND_BACK = "Send the report back so that it can be revised."
+
+
+@dataclass(frozen=True)
+class Passage:
+    path: str  # the anonymisation form's field path
+    where: str  # e.g. "Recommendation 2"
+    text: str
+
+
+class NotPublishable(Exception):
+    def __init__(self, problems: dict[str, list[str]]):
+        super().__init__("The report cannot be published.")
+        self.problems = problems
+
+
+# --- what would be published -----------------------------------------------------------------------
+
+
+def passages(pack: dict[str, Any], case: dict[str, Any]) -> Iterator[Passage]:
+    """Every piece of text the publication pack would make public, with its form path."""
+    for name, title in SECTIONS:
+        yield Passage(f"anonymised_{name}", title, str(pack.get(f"anonymised_{name}") or ""))
+    for index, item in enumerate(items_of(pack.get("anonymised_recommendations"))):
+        yield Passage(
+            f"anonymised_recommendations.{index}.text", f"Recommendation {index + 1}", str(item.get("text") or "")
+        )
+    for index, item in enumerate(items_of(pack.get("anonymised_responses"))):
+        for key, label in (("action", "action"), ("owner", "action owner")):
+            yield Passage(
+                f"anonymised_responses.{index}.{key}",
+                f"The provider's response to recommendation {index + 1} ({label})",
+                str(item.get(key) or ""),
+            )
+    yield Passage("anonymised_progress_summary", "The provider's progress summary", progress_text(pack, case))
+
+
+def items_of(value: Any) -> list[dict[str, Any]]:
+    return [item if isinstance(item, dict) else {} for item in value] if isinstance(value, list) else []
+
+
+def progress_text(pack: dict[str, Any], case: dict[str, Any]) -> str:
+    """The anonymised progress summary, or the provider's own while nobody has anonymised it."""
+    return str(pack.get("anonymised_progress_summary") or case.get("progress_summary") or "")
+
+
+# --- the check -------------------------------------------------------------------------------------
+
+
+def findings(pack: dict[str, Any], case: dict[str, Any], reviewed: Collection[str] = ()) -> list[anonymisation.Finding]:
+    """Every problem in every passage of the pack, less the matches reviewed and kept."""
+    matchers = anonymisation.identifiers(case, pack.get("redaction_log"))
+    return [
+        finding
+        for passage in passages(pack, case)
+        if passage.text
+        for finding in anonymisation.check_text(passage.path, passage.where, passage.text, matchers, reviewed)
+    ]
+
+
+def check_pack(
+    pack: dict[str, Any],
+    case: dict[str, Any],
+    advice: str,
+    reviewed: Collection[str] = (),
+    *,
+    offer_review: bool = False,
+) -> dict[str, list[str]]:
+    """Problems by field path: every problem in a field at once, then the lists' lengths."""
+    return _problems(findings(pack, case, reviewed), pack, case, advice, offer_review)
+
+
+def _problems(
+    found: list[anonymisation.Finding], pack: dict[str, Any], case: dict[str, Any], advice: str, offer_review: bool
+) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    for finding in found:
+        problems.setdefault(finding.path, []).append(_message(finding, advice, offer_review))
+    problems.update(_count_problems(pack, case))
+    return problems
+
+
+def _message(finding: anonymisation.Finding, advice: str, offer_review: bool) -> str:
+    if finding.invisible:
+        return finding.message
+    parts = [finding.message, advice]
+    if finding.reference and offer_review:
+        parts.append(
+            f"If it does not identify anyone, add it to the reviewed matches with the reference {finding.reference}"
+            " and your reason."
+        )
+    elif finding.reference:
+        parts.append(f"(Match reference {finding.reference}.)")
+    return " ".join(part for part in parts if part)
+
+
+def _count_problems(pack: dict[str, Any], case: dict[str, Any]) -> dict[str, list[str]]:
+    problems = {}
+    for key, source, noun in (
+        ("anonymised_recommendations", "recommendations", "recommendation"),
+        ("anonymised_responses", "responses", "response"),
+    ):
+        expected, given = len(items_of(case.get(source))), len(items_of(pack.get(key)))
+        if expected != given:
+            problems[key] = [f"Keep one {noun} for each of the report's {expected} {noun}s (there are {given})"]
+    return problems
+
+
+def reviewed_references(pack: dict[str, Any]) -> list[str]:
+    return [str(item.get("reference") or "").strip().upper() for item in items_of(pack.get(REVIEWED_FIELD))]
+
+
+def _reviewed_problems(pack: dict[str, Any], found: list[anonymisation.Finding]) -> dict[str, list[str]]:
+    """A reviewed match must name a match the check finds in the pack as it is now."""
+    known = {f.reference for f in found if f.reference}
+    problems = {}
+    for index, reference in enumerate(reviewed_references(pack)):
+        if reference not in known:
+            problems[f"{REVIEWED_FIELD}.{index}.reference"] = [
+                f"Reviewed match {index + 1}: the check finds no match with the reference {reference or '(blank)'} in"
+                " the report as it is now. Copy the reference from the check's message, or remove this entry."
+            ]
+    return problems
+
+
+def check_submission(instance: ProcessInstance, schema: dict[str, Any], submitted: Any) -> dict[str, list[str]]:
+    """Problems with a submission of a form that carries the anonymisation check; {} otherwise."""
+    mode = schema.get(CHECK_KEYWORD)
+    if not mode or not isinstance(submitted, dict):
+        return {}
+    case = instance.data or {}
+    if mode == "anonymise":
+        reviewed = set(reviewed_references(submitted))
+        found = findings(submitted, case)  # once, with every match: the reviewed ones are checked too
+        kept = [f for f in found if f.reference is None or f.reference not in reviewed]
+        return {**_reviewed_problems(submitted, found), **_problems(kept, submitted, case, REPLACE, True)}
+    if mode == "approve" and submitted.get("publish_approved") is not True:
+        return {}
+    problems = check_pack(case, case, SEND_BACK, recorded_reviews(instance))
+    if mode == "publish":
+        problems.update(publication_blockers(instance))
+    return problems
+
+
+def recorded_reviews(instance: ProcessInstance) -> list[str]:
+    """The reviewed matches of the current pack, as its last anonymisation or revision recorded them."""
+    done = anonymisations(instance)
+    return reviewed_references(done[-1].data) if done else []
+
+
+@dataclass(frozen=True)
+class KeptMatch:
+    reference: str
+    where: str  # the check's message: field, paragraph and kind, never the value
+    kept_by: str
+    reason: str
+
+
+def kept_matches(instance: ProcessInstance) -> list[KeptMatch]:
+    """The matches the current pack keeps after review, for the approver to check."""
+    done = anonymisations(instance)
+    if not done or not items_of(done[-1].data.get(REVIEWED_FIELD)):
+        return []
+    case = instance.data or {}
+    found = {f.reference: f.message for f in findings(case, case) if f.reference}
+    return [
+        KeptMatch(
+            reference, found.get(reference, "No longer in the report."), done[-1].actor, str(item.get("reason") or "")
+        )
+        for item, reference in zip(
+            items_of(done[-1].data.get(REVIEWED_FIELD)), reviewed_references(done[-1].data), strict=True
+        )
+    ]
+
+
+def publication_blockers(instance: ProcessInstance) -> dict[str, list[str]]:
+    """What the service's records say stands in the way of publishing (not the case data)."""
+    if recorded_court_outcome(instance) != "convicted_sfo":
+        return {
+            "_form": [
+                "Only reports of cases convicted of the SFO can be published: the service has no record "
+                "of that court outcome for this case."
+            ]
+        }
+    if not anonymisations(instance):
+        return {"_form": ["The report has not been anonymised."]}
+    if recorded_approval(instance) is None:
+        return {"_form": ["The publication team has not approved this report for publication."]}
+    return {}
+
+
+def check_duties(user: User, task: Task) -> None:
+    """Separation of duties: the person who prepared the anonymised report cannot approve it."""
+    conflict = duty_conflict(user, task.instance, task.bpmn_id)
+    if conflict:
+        raise Forbidden(conflict)
+
+
+def check_assignee(username: str, task: Task) -> None:
+    target = get_user(username)
+    conflict = duty_conflict(target, task.instance, task.bpmn_id) if target is not None else None
+    if conflict:
+        raise Invalid(
+            "That user cannot do this task.",
+            {
+                "username": [
+                    f"{username} prepared the anonymised report for this case, so cannot approve its publication."
+                ]
+            },
+        )
+
+
+def record_reviews(instance: ProcessInstance, pack: dict[str, Any], actor: str) -> None:
+    """One audit event for each match kept after review: who kept it, where, what kind and why."""
+    items = items_of(pack.get(REVIEWED_FIELD))
+    if not items:
+        return
+    case = instance.data or {}
+    found = {f.reference: f.message for f in findings(pack, case) if f.reference}
+    for item in items:
+        reference = str(item.get("reference") or "").strip().upper()
+        reason = str(item.get("reason") or "").strip()
+        record_event(
+            instance,
+            actor,
+            "match-reviewed",
+            f"{actor} kept a match after review ({reference}): {found.get(reference, '')} Reason: {reason}",
+            reference=reference,
+            reason=reason,
+            where=found.get(reference, ""),
+        )

@@ -1,0 +1,140 @@
+"""What the service recorded about a case's publication, read from the audit trail rather than the
+case data (which a diagram's script or a data correction could set): who anonymised the report, who
+approved it, and the court outcome. The rules that decide publication and separation of duties
+read these.
+
+Events read (all ``audit_event`` rows of the case, in order of time then id):
+- ``task-completed`` of a task whose form carries ``x-sfo-anonymisation-check``: ``anonymise``
+  (the anonymisation and each revision: the actor prepared the pack, ``detail.data`` is the pack)
+  or ``approve`` (``detail.data.publish_approved`` is the decision);
+- ``message`` with ``detail.message == "court-outcome"``: ``detail.payload.court_outcome``;
+- ``task-completed`` of a task in ``COURT_OUTCOME_TASKS`` with ``detail.data.outcome_known`` true:
+  ``detail.data.court_outcome``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AuditEvent, ProcessInstance, Task, User
+from .access import MANAGING_ROLES
+from .runtime import model_of_instance
+from .users import get_user
+
+CHECK_KEYWORD = "x-sfo-anonymisation-check"
+COURT_OUTCOMES = ("convicted_sfo", "convicted_other", "acquitted", "discontinued", "other")
+COURT_OUTCOME_TASKS = ("chase_court_outcome",)
+APPROVING_GROUP = "publication"
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One completed task, as the audit trail recorded it."""
+
+    bpmn_id: str
+    mode: str | None  # the form's anonymisation-check mode, if any
+    actor: str
+    at: dt.datetime
+    data: dict[str, Any]
+
+
+def check_mode(instance: ProcessInstance, bpmn_id: str) -> str | None:
+    model = model_of_instance(instance)
+    element = model.element(bpmn_id)
+    form = model.form_for(element) if element is not None else None
+    mode = (form.schema if form else {}).get(CHECK_KEYWORD)
+    return str(mode) if mode else None
+
+
+def completions(instance: ProcessInstance) -> list[Completion]:
+    query = (
+        select(AuditEvent, Task.bpmn_id)
+        .join(Task, Task.id == AuditEvent.task_id)
+        .where(AuditEvent.instance_id == instance.id, AuditEvent.kind == "task-completed")
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    )
+    modes: dict[str, str | None] = {}
+    found = []
+    for event, bpmn_id in db.session.execute(query):
+        if bpmn_id not in modes:
+            modes[bpmn_id] = check_mode(instance, bpmn_id)
+        data = (event.detail or {}).get("data")
+        found.append(
+            Completion(bpmn_id, modes[bpmn_id], event.actor, event.occurred_at, data if isinstance(data, dict) else {})
+        )
+    return found
+
+
+def anonymisations(instance: ProcessInstance) -> list[Completion]:
+    """The anonymisation and each revision of the publication pack, in order."""
+    return [c for c in completions(instance) if c.mode == "anonymise"]
+
+
+def preparers(instance: ProcessInstance) -> set[str]:
+    """Who may not approve publication: whoever anonymised the report and whoever last revised it."""
+    done = anonymisations(instance)
+    return {done[0].actor, done[-1].actor} if done else set()
+
+
+def duty_conflict(user: User, instance: ProcessInstance, bpmn_id: str) -> str | None:
+    """Why ``user`` may not do this task (separation of duties), or None."""
+    if check_mode(instance, bpmn_id) != "approve" or user.username not in preparers(instance):
+        return None
+    return (
+        "You prepared the anonymised report for this case, so someone else must approve its publication "
+        "(the person who anonymises a report cannot also approve it)."
+    )
+
+
+def may_approve(username: str) -> bool:
+    user = get_user(username)
+    return user is not None and (user.in_group(APPROVING_GROUP) or user.role in MANAGING_ROLES)
+
+
+def recorded_approval(instance: ProcessInstance) -> Completion | None:
+    """The approval of the current publication pack: the last approval decision after its last
+    revision, if it approved, by someone allowed to approve who did not prepare the pack."""
+    done = completions(instance)
+    last_pack = max((i for i, c in enumerate(done) if c.mode == "anonymise"), default=None)
+    if last_pack is None:
+        return None
+    decisions = [c for c in done[last_pack + 1 :] if c.mode == "approve"]
+    if not decisions or decisions[-1].data.get("publish_approved") is not True:
+        return None
+    approval = decisions[-1]
+    if approval.actor in preparers(instance) or not may_approve(approval.actor):
+        return None
+    return approval
+
+
+def recorded_court_outcome(instance: ProcessInstance) -> str | None:
+    """The latest court outcome the service received: by a court-outcome message, or recorded by the
+    SFO team when they chased it. Unknown values are ignored."""
+    query = (
+        select(AuditEvent, Task.bpmn_id)
+        .outerjoin(Task, Task.id == AuditEvent.task_id)
+        .where(AuditEvent.instance_id == instance.id, AuditEvent.kind.in_(("message", "task-completed")))
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    )
+    outcome = None
+    for event, bpmn_id in db.session.execute(query):
+        found = _outcome_of(event, bpmn_id)
+        outcome = found if found in COURT_OUTCOMES else outcome
+    return outcome
+
+
+def _outcome_of(event: AuditEvent, bpmn_id: str | None) -> Any:
+    detail = event.detail or {}
+    if event.kind == "message" and detail.get("message") == "court-outcome":
+        payload = detail.get("payload")
+        return payload.get("court_outcome") if isinstance(payload, dict) else None
+    if event.kind == "task-completed" and bpmn_id in COURT_OUTCOME_TASKS:
+        data = detail.get("data")
+        if isinstance(data, dict) and data.get("outcome_known") is True:
+            return data.get("court_outcome")
+    return None

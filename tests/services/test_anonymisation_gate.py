@@ -1,0 +1,85 @@
+"""The matchers one by one: what they must catch, what they must leave alone, and random disguises."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from app.services.anonymisation import check_text, identifiers
+from app.services.anonymisation.text import fold, invisible_characters
+from tests.services.anonymisation_corpus import CASE
+
+MATCHERS = identifiers(CASE)
+FORMAT_CHARACTERS = ("\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff", "\u202e", "\u2066", "\u180e", "\u034f")
+LOOK_ALIKES = {"a": "\u0430", "c": "\u0441", "o": "\u043e", "B": "\u0392", "k": "\u03ba", "d": "\u0501"}
+
+
+def found(text: str) -> list[str]:
+    return [f.message for f in check_text("anonymised_summary", "Summary", text, MATCHERS)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He was born on 17 May 1991.",  # another year
+        "He was born on 18/05/1990.",  # another day
+        "The hearing was on 17 May.",  # no year
+        "In May 1990 the law changed.",  # no day
+        "The practitioner may visit and will call.",  # everyday words
+        "She said she would do it.",  # "do" in lower case is not the surname Do
+        "Case X654322 is another person's.",  # another CRN
+        "PNC 13/52494X is another record.",  # another year
+        "He lived on Harbour Street.",  # another street
+        "The Blackburn office handled it.",  # two letters from Blackwood, far from a slip
+        "Jordanian officials were contacted.",  # a longer word containing a part
+        "Mr A, Ms C and Mr D were interviewed.",  # initials that are not theirs
+    ],
+)
+def test_near_misses_pass(text):
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("May he be the judge.", None),
+        ("The meeting with Ng was cancelled.", "part of the name of a member of staff"),
+        ("the manager, ng, was absent.", None),  # two letters in lower case: an everyday word
+        ("Mr NG countersigned.", "part of the name of a member of staff"),
+        ("Priya's notes were lost.", "part of the name of a member of staff"),
+        ("Mrs B. was not told.", "initials that match the name of the person on probation"),
+        ("BLACKWOODS", "part of the name of the person on probation"),
+    ],
+)
+def test_case_rules_for_name_parts(text, kind):
+    messages = found(text)
+    if kind is None:
+        assert messages == []
+    else:
+        assert any(kind in message for message in messages), messages
+
+
+def test_folding_turns_look_alikes_and_marks_into_plain_letters():
+    assert fold("\uff22l\u0430\u0441kw\u043eo\u0501 Zo\u00eb O\u2019Brien") == "Blackwood Zoe O'Brien"
+    assert invisible_characters("a\u200bb\u00adc\u200bd\te\n") == ["U+200B ZERO WIDTH SPACE", "U+00AD SOFT HYPHEN"]
+
+
+def test_random_disguises_of_the_name_are_always_refused():
+    rng = random.Random(20270301)
+    for _ in range(300):
+        letters = list("Blackwood")
+        for _ in range(rng.randint(1, 3)):
+            index = rng.randrange(len(letters))
+            if rng.random() < 0.5:
+                letters[index] = LOOK_ALIKES.get(letters[index], letters[index])
+            else:
+                letters.insert(index + 1, rng.choice(FORMAT_CHARACTERS))
+        text = f"The review met Mr {''.join(letters)} twice."
+        messages = found(text)
+        assert any("the name of the person on probation" in m for m in messages), (repr(text), messages)
+
+
+def test_messages_say_which_paragraph():
+    text = "Clean.\nClean again.\nBorn 17.05.1990."
+    assert found(text) == ["Summary, 3rd paragraph, still contains a date that matches the person's date of birth."]

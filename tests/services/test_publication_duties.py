@@ -1,0 +1,288 @@
+"""Separation of duties, recorded facts and reviewed matches in the publication of a report."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEvent, PublishedReport
+from app.services import instances, publication, publication_check, publication_record, tasks
+from app.services.errors import Forbidden, Invalid
+from app.services.timers import fire_due_timers
+from tests.conftest import make_user
+from tests.services.test_publication import clean_pack, convicted_case, publish
+from tests.sfo_case import People, SfoCase
+
+FROM_JORDAN = "The family had moved to England from Jordan before he was born."
+
+
+@pytest.fixture
+def people(app):
+    return People.create()
+
+
+def ready_to_approve(case, people, pack=None):
+    case.do("anonymise_report", **(pack or clean_pack()))
+    case.do("provide_progress_summary", progress_summary="The checklist is in use.")
+    case.do("coordinate_publication", publication_date="2027-03-01")
+
+
+def reference_for(problems, path):
+    [message] = problems[path]
+    return message.split("with the reference ")[1].split()[0]
+
+
+# --- separation of duties ---------------------------------------------------------------------------
+
+
+def test_the_anonymiser_cannot_approve_publication(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    ready_to_approve(case, people)
+    approve = case.task("approve_publication")
+    with pytest.raises(Forbidden) as refused:
+        tasks.complete_task(people.publication, approve.id, {"publish_approved": True})
+    assert "someone else must approve" in refused.value.message
+    with pytest.raises(Forbidden):
+        tasks.claim_task(people.publication, approve.id)
+    with pytest.raises(Invalid) as assigning:
+        tasks.assign_task(people.manager, approve.id, people.publication.username)
+    assert "prepared the anonymised report" in assigning.value.fields["username"][0]
+    assert case.task("approve_publication").assignee is None  # nothing changed
+    case.do("approve_publication", as_user=people.approver, publish_approved=True)
+    assert "publish_report" in case.ready()
+
+
+def test_neither_the_anonymiser_nor_the_last_reviser_can_approve(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    ready_to_approve(case, people)
+    case.do("approve_publication", as_user=people.approver, publish_approved=False, publication_comments="Redo it.")
+    case.do("revise_anonymisation", as_user=people.approver, **clean_pack())
+    for preparer in (people.publication, people.approver):
+        with pytest.raises(Forbidden):
+            tasks.complete_task(preparer, case.task("approve_publication").id, {"publish_approved": True})
+    third = make_user("publication")
+    case.do("approve_publication", as_user=third, publish_approved=True)
+    assert publication_record.recorded_approval(case.row).actor == third.username
+
+
+def test_a_reviser_who_did_not_anonymise_first_is_the_only_one_excluded_besides_the_anonymiser(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    ready_to_approve(case, people)
+    case.do("approve_publication", as_user=people.approver, publish_approved=False, publication_comments="Redo it.")
+    case.do("revise_anonymisation", as_user=people.publication, **clean_pack())
+    case.do("approve_publication", as_user=people.approver, publish_approved=True)
+    assert publication_record.preparers(case.row) == {people.publication.username}
+
+
+# --- recorded facts, not case data --------------------------------------------------------------------
+
+
+def test_a_court_outcome_in_the_case_data_alone_does_not_allow_publication(sfo_definition, people):
+    case = SfoCase(people, sfo_definition)
+    case.to_conviction_check()
+    case.court_outcome("acquitted")
+    forged = {**case.row.data, **clean_pack(), "court_outcome": "convicted_sfo", "publish_approved": True}
+    case.row.data = forged  # what a script in a diagram or a data correction could do
+    with pytest.raises(publication.NotPublishable) as refused:
+        publication.publish_snapshot(case.row, "someone")
+    assert "no record of that court outcome" in refused.value.problems["_form"][0]
+    assert publication_record.recorded_court_outcome(case.row) == "acquitted"
+
+
+def test_approval_in_the_case_data_alone_does_not_allow_publication(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    ready_to_approve(case, people)
+    case.row.data = {**case.row.data, "publish_approved": True}
+    with pytest.raises(publication.NotPublishable) as refused:
+        publication.publish_snapshot(case.row, "someone")
+    assert refused.value.problems["_form"] == ["The publication team has not approved this report for publication."]
+
+
+def test_an_approval_recorded_by_the_anonymiser_does_not_count(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    ready_to_approve(case, people)
+    approve = case.task("approve_publication")
+    db.session.add(
+        AuditEvent(
+            instance_id=case.row.id,
+            occurred_at=case.row.updated_at,
+            actor=people.publication.username,
+            kind="task-completed",
+            task_id=approve.id,
+            summary="",
+            detail={"data": {"publish_approved": True}},
+        )
+    )
+    assert publication_record.recorded_approval(case.row) is None
+
+
+def test_an_approval_before_the_last_revision_does_not_count(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    ready_to_approve(case, people)
+    case.do("approve_publication", as_user=people.approver, publish_approved=True)
+    assert publication_record.recorded_approval(case.row) is not None
+    anonymise = next(t for t in instances.tasks_of(case.row, "completed") if t.bpmn_id == "anonymise_report")
+    db.session.add(
+        AuditEvent(
+            instance_id=case.row.id,
+            occurred_at=case.row.updated_at,
+            actor=people.publication.username,
+            kind="task-completed",
+            task_id=anonymise.id,
+            summary="",
+            detail={"data": clean_pack()},
+        )
+    )
+    assert publication_record.recorded_approval(case.row) is None
+
+
+def test_the_court_outcome_recorded_by_a_chase_task_counts(sfo_definition, people, clock):
+    case = SfoCase(people, sfo_definition)
+    case.to_conviction_check()
+    clock.set(dt.datetime(2027, 6, 2, 9, tzinfo=dt.UTC))
+    fire_due_timers()
+    assert publication_record.recorded_court_outcome(case.row) is None
+    case.do("chase_court_outcome", outcome_known=True, court_outcome="convicted_sfo")
+    assert publication_record.recorded_court_outcome(case.row) == "convicted_sfo"
+
+
+def test_a_manager_may_approve_after_three_returns(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    ready_to_approve(case, people)
+    for _ in range(3):
+        case.do("approve_publication", as_user=people.approver, publish_approved=False, publication_comments="No.")
+        if "revise_anonymisation" in case.ready():
+            case.do("revise_anonymisation", **clean_pack())
+    case.do("resolve_publication_returns", publish_approved=True, manager_publication_rationale="Good enough.")
+    assert publication_record.recorded_approval(case.row).actor == people.manager.username
+    case.do("publish_report", published_on="2027-03-01")
+    assert db.session.scalar(select(PublishedReport)) is not None
+
+
+# --- reviewed matches --------------------------------------------------------------------------------
+
+
+def test_a_reviewed_match_is_kept_and_recorded_with_who_and_why(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    pack = clean_pack(anonymised_what_happened=f"Mr A moved to a flat.\n{FROM_JORDAN}")
+    with pytest.raises(Invalid) as refused:
+        tasks.complete_task(people.publication, case.task("anonymise_report").id, pack)
+    [message] = refused.value.fields["anonymised_what_happened"]
+    assert message.startswith("What happened, 2nd paragraph, still contains a word that matches part of the name")
+    reference = reference_for(refused.value.fields, "anonymised_what_happened")
+
+    pack["reviewed_matches"] = [{"reference": reference, "reason": "Jordan is the country here."}]
+    report = publish(case, people, pack)
+    assert FROM_JORDAN in report.content["sections"][1]["text"]
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "match-reviewed"))
+    assert (event.actor, event.detail["reference"], event.detail["reason"]) == (
+        people.publication.username,
+        reference,
+        "Jordan is the country here.",
+    )
+    assert "What happened, 2nd paragraph" in event.detail["where"] and "Jordan" not in event.detail["where"]
+
+
+def test_a_reviewed_match_covers_only_that_occurrence(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    pack = clean_pack(anonymised_what_happened=FROM_JORDAN)
+    with pytest.raises(Invalid) as refused:
+        tasks.complete_task(people.publication, case.task("anonymise_report").id, pack)
+    reviewed = [{"reference": reference_for(refused.value.fields, "anonymised_what_happened"), "reason": "Country."}]
+    elsewhere = clean_pack(
+        anonymised_what_happened=FROM_JORDAN,
+        anonymised_lessons=FROM_JORDAN,  # the same sentence in another field
+        anonymised_summary="Jordan was supervised for two years.",
+        reviewed_matches=reviewed,
+    )
+    with pytest.raises(Invalid) as again:
+        tasks.complete_task(people.publication, case.task("anonymise_report").id, elsewhere)
+    assert set(again.value.fields) == {"anonymised_lessons", "anonymised_summary"}
+
+
+def test_a_reviewed_match_must_name_a_current_match(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    pack = clean_pack(reviewed_matches=[{"reference": "R-00000000", "reason": "Guess."}])
+    with pytest.raises(Invalid) as refused:
+        tasks.complete_task(people.publication, case.task("anonymise_report").id, pack)
+    assert refused.value.fields["reviewed_matches.0.reference"][0].startswith(
+        "Reviewed match 1: the check finds no match with the reference R-00000000"
+    )
+
+
+def test_the_whole_name_cannot_be_kept_after_review(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    pack = clean_pack(anonymised_summary="Jordan Blackwood was supervised.")
+    with pytest.raises(Invalid) as refused:
+        tasks.complete_task(people.publication, case.task("anonymise_report").id, pack)
+    [message] = refused.value.fields["anonymised_summary"]
+    assert "reference" not in message and "still contains the name of the person on probation" in message
+
+
+def test_reviews_set_in_the_case_data_are_not_honoured(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    ready_to_approve(case, people)
+    checked = {**case.row.data, "anonymised_lessons": FROM_JORDAN}
+    [finding] = [f for f in publication_check.findings(checked, checked) if f.path == "anonymised_lessons"]
+    case.row.data = {**checked, "reviewed_matches": [{"reference": finding.reference, "reason": "Forged."}]}
+    with pytest.raises(Invalid) as refused:
+        case.do("approve_publication", publish_approved=True)
+    assert "anonymised_lessons" in refused.value.fields
+
+
+# --- every public text, every problem ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path, change",
+    [
+        ("anonymised_summary", {"anonymised_summary": "Clean\u200b text."}),
+        (
+            "anonymised_recommendations.0.text",
+            {"anonymised_recommendations": [{"text": "Re\u00adview."}, {"text": "B."}]},
+        ),
+        (
+            "anonymised_responses.1.owner",
+            {"anonymised_responses": [{"action": "A."}, {"action": "B.", "owner": "Head\u202e"}]},
+        ),
+        ("anonymised_responses.0.action", {"anonymised_responses": [{"action": "A\u2060."}, {"action": "B."}]}),
+        ("anonymised_progress_summary", {"anonymised_progress_summary": "Done\u0007."}),
+    ],
+)
+def test_invisible_characters_are_refused_in_every_public_text(sfo_definition, people, path, change):
+    case = convicted_case(people, sfo_definition)
+    with pytest.raises(Invalid) as refused:
+        tasks.complete_task(people.publication, case.task("anonymise_report").id, clean_pack(**change))
+    assert set(refused.value.fields) == {path}
+    assert "contains an invisible or control character (U+" in refused.value.fields[path][0]
+
+
+def test_every_problem_in_a_field_is_reported_at_once(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    text = "Nothing here.\nMr Blackwood was born on 4th March 1990.\nHe lived on Harbour Rw with S\u200bam."
+    with pytest.raises(Invalid) as refused:
+        tasks.complete_task(
+            people.publication, case.task("anonymise_report").id, clean_pack(anonymised_what_happened=text)
+        )
+    messages = [m.split(".")[0] for m in refused.value.fields["anonymised_what_happened"]]
+    assert messages == [
+        "What happened, 3rd paragraph, contains an invisible or control character (U+200B ZERO WIDTH SPACE)",
+        "What happened, 2nd paragraph, still contains a word that matches part of the name of the person on probation",
+        "What happened, 2nd paragraph, still contains a date that matches the person's date of birth",
+        "What happened, 3rd paragraph, still contains the street of the person's address",
+        "What happened, 3rd paragraph, still contains a word that matches part of the name of a victim",
+    ]
+
+
+def test_text_outside_the_passages_is_checked_before_it_reaches_the_public_page(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    report = PublishedReport(
+        title="A review", offence_title="Murder", content={"recommendations": [{"addressee": "Sam Oduya's family"}]}
+    )
+    problems = publication._unchecked_public_problems(report, case.row.data)
+    assert problems == [
+        "The published page still contains the name of a victim. Send the report back so that it can be revised."
+    ]
