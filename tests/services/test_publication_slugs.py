@@ -17,6 +17,13 @@ from tests.services.test_concurrency import _once_per_thread, _run_together
 from tests.sfo_case import People, SfoCase
 
 
+@pytest.fixture(autouse=True)
+def recorded_facts_not_needed(monkeypatch):
+    """Only numbering is tested here: who may publish, and on what recorded facts, is tested in
+    test_publication_duties; the pack below is set directly, without a recorded outcome or approval."""
+    monkeypatch.setattr(publication, "publication_blockers", lambda instance: {})
+
+
 def _ready_to_publish(people: People, definition, reference: str) -> int:
     """A case whose data holds an approved, anonymised pack (set directly: the route there is tested elsewhere)."""
     row = SfoCase(people, definition, reference).row
