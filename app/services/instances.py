@@ -56,7 +56,7 @@ def start_case(user: User, process_key: str, business_key: str | None, data: dic
     db.session.add(row)
     db.session.flush()
     record_event(row, user.username, "started", f"Case {key} started on {definition.key} version {definition.version}.",
-                 version=definition.version)
+                 version=definition.version, data=data)
     advance(row, user.username, lambda instance: instance.run(), runtime().engine.new_instance(model, data))
     return row
 

@@ -30,6 +30,7 @@ from .publication_check import (
     record_reviews,
     recorded_reviews,
 )
+from .publication_record import case_for_check
 from .reports import SECTIONS, draft_versions, parse_date, recommendations_of
 from .runtime import now
 
@@ -41,8 +42,8 @@ PUBLISHES_KEYWORD = "x-sfo-publishes-report"
 
 def publish_snapshot(instance: ProcessInstance, actor: str) -> PublishedReport:
     """Copy the approved, anonymised pack into the public table (once per case)."""
-    case = instance.data or {}
-    problems = {**publication_blockers(instance), **check_pack(case, case, SEND_BACK, recorded_reviews(instance))}
+    case, checked = instance.data or {}, case_for_check(instance)
+    problems = {**publication_blockers(instance), **check_pack(case, checked, SEND_BACK, recorded_reviews(instance))}
     if problems:
         raise NotPublishable(problems)
     existing = db.session.scalar(select(PublishedReport).where(PublishedReport.instance_id == instance.id))
@@ -55,7 +56,7 @@ def publish_snapshot(instance: ProcessInstance, actor: str) -> PublishedReport:
     report.published_on, report.year = published_on, published_on.year
     report.title = f"Serious Further Offence review: {report.offence_title.lower()}"
     report.content = snapshot_content(instance, case)
-    leftovers = _unchecked_public_problems(report, case)
+    leftovers = _unchecked_public_problems(report, case, checked)
     if leftovers:
         raise NotPublishable({"_form": leftovers})
     db.session.add(report)
@@ -73,7 +74,7 @@ def _public_strings(value: Any) -> Iterator[str]:
             yield from _public_strings(item)
 
 
-def _unchecked_public_problems(report: PublishedReport, case: dict[str, Any]) -> list[str]:
+def _unchecked_public_problems(report: PublishedReport, case: dict[str, Any], checked: dict[str, Any]) -> list[str]:
     """Anything else on the public page (its title, labels, dates) checked too, so that no text
     reaches the page unchecked whatever its source. The passages were checked (with their reviewed
     matches) before; this reads every other string of the snapshot."""
@@ -81,7 +82,7 @@ def _unchecked_public_problems(report: PublishedReport, case: dict[str, Any]) ->
     others = [
         text for text in _public_strings([report.title, report.offence_title, report.content]) if text not in checked
     ]
-    matchers = anonymisation.identifiers(case, case.get("redaction_log"))
+    matchers = anonymisation.identifiers(checked, case.get("redaction_log"))
     found = [anonymisation.check_text("_form", "The published page", text, matchers) for text in dict.fromkeys(others)]
     return list(dict.fromkeys(f"{finding.message} {SEND_BACK}" for batch in found for finding in batch))
 

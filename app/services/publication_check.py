@@ -22,6 +22,7 @@ from .errors import Forbidden, Invalid
 from .publication_record import (
     CHECK_KEYWORD,
     anonymisations,
+    case_for_check,
     duty_conflict,
     recorded_approval,
     recorded_court_outcome,
@@ -161,7 +162,7 @@ def check_submission(instance: ProcessInstance, schema: dict[str, Any], submitte
     mode = schema.get(CHECK_KEYWORD)
     if not mode or not isinstance(submitted, dict):
         return {}
-    case = instance.data or {}
+    case = case_for_check(instance)
     if mode == "anonymise":
         reviewed = set(reviewed_references(submitted))
         found = findings(submitted, case)  # once, with every match: the reviewed ones are checked too
@@ -194,7 +195,7 @@ def kept_matches(instance: ProcessInstance) -> list[KeptMatch]:
     done = anonymisations(instance)
     if not done or not items_of(done[-1].data.get(REVIEWED_FIELD)):
         return []
-    case = instance.data or {}
+    case = case_for_check(instance)
     found = {f.reference: f.message for f in findings(case, case) if f.reference}
     return [
         KeptMatch(
@@ -248,7 +249,7 @@ def record_reviews(instance: ProcessInstance, pack: dict[str, Any], actor: str) 
     items = items_of(pack.get(REVIEWED_FIELD))
     if not items:
         return
-    case = instance.data or {}
+    case = case_for_check(instance)
     found = {f.reference: f.message for f in findings(pack, case) if f.reference}
     for item in items:
         reference = str(item.get("reference") or "").strip().upper()

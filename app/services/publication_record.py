@@ -29,6 +29,16 @@ from .users import get_user
 CHECK_KEYWORD = "x-sfo-anonymisation-check"
 COURT_OUTCOMES = ("convicted_sfo", "convicted_other", "acquitted", "discontinued", "other")
 COURT_OUTCOME_TASKS = ("chase_court_outcome",)
+IDENTITY_FIELDS = (
+    "person_name",
+    "person_aliases",
+    "date_of_birth",
+    "crn",
+    "pnc",
+    "person_address",
+    "victim_names",
+    "staff_names",
+)
 APPROVING_GROUP = "publication"
 
 
@@ -138,3 +148,33 @@ def _outcome_of(event: AuditEvent, bpmn_id: str | None) -> Any:
         if isinstance(data, dict) and data.get("outcome_known") is True:
             return data.get("court_outcome")
     return None
+
+
+def recorded_identity(instance: ProcessInstance) -> dict[str, list[str]]:
+    """Every value the service recorded for each identifying field of the case: the case data now, the
+    notification as it was started, each completed task's answers and each data correction. The gate
+    checks all of them, so a diagram script or a correction that blanks a name cannot take it out."""
+    events = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.instance_id == instance.id, AuditEvent.kind.in_(("started", "task-completed", "data-corrected"))
+        )
+    )
+    sources = [instance.data or {}]
+    for event in events:
+        detail = event.detail or {}
+        recorded = detail.get("changes") if event.kind == "data-corrected" else detail.get("data")
+        if isinstance(recorded, dict):
+            sources.append(recorded)
+    identity: dict[str, list[str]] = {field: [] for field in IDENTITY_FIELDS}
+    for source in sources:
+        for field in IDENTITY_FIELDS:
+            value = source.get(field)
+            if isinstance(value, str) and value.strip() and value not in identity[field]:
+                identity[field].append(value)
+    return identity
+
+
+def case_for_check(instance: ProcessInstance) -> dict[str, Any]:
+    """The case data with every recorded value of its identifying fields, for the anonymisation gate."""
+    recorded = {field: values for field, values in recorded_identity(instance).items() if values}
+    return {**(instance.data or {}), **recorded}

@@ -286,3 +286,22 @@ def test_text_outside_the_passages_is_checked_before_it_reaches_the_public_page(
     assert problems == [
         "The published page still contains the name of a victim. Send the report back so that it can be revised."
     ]
+
+
+def test_a_name_blanked_in_the_case_data_after_it_was_recorded_is_still_checked(sfo_definition, people):
+    """The gate reads every value the service recorded for the identifying fields (the notification as
+    started, each task's answers, each correction), not only the case data as it is now, which a
+    diagram script or a correction could change."""
+    case = convicted_case(people, sfo_definition)
+    row = case.row
+    row.data = {**row.data, "person_name": "", "victim_names": "", "crn": ""}  # as a script could leave it
+    db.session.commit()
+    pack = clean_pack(
+        anonymised_summary="Sam Oduya was not known to the service.",  # the victim, named at notification
+        anonymised_what_happened="His CRN, X654321, was checked at transfer.",
+        redaction_log=[],
+    )
+    with pytest.raises(Invalid) as refused:
+        case.do("anonymise_report", **pack)
+    assert "a victim" in " ".join(refused.value.fields["anonymised_summary"])
+    assert "CRN" in " ".join(refused.value.fields["anonymised_what_happened"])

@@ -33,29 +33,34 @@ class Finding:
 
 
 def _lines(value: Any) -> list[str]:
-    return [line.strip() for line in str(value or "").splitlines() if line.strip()]
+    return [line.strip() for text in _values(value) for line in text.splitlines() if line.strip()]
 
 
 def identifiers(case: dict[str, Any], redaction_log: Any = None) -> list[Matcher]:
-    """A matcher for every name and identifier in the case data and the redaction log's originals."""
+    """A matcher for every name and identifier in the case data and the redaction log's originals.
+
+    Each field may hold one value or a list of them: every value the service ever recorded for it
+    (``publication_record.recorded_identity``), so changing or blanking the case data later does not
+    take a name out of the check.
+    """
     found: list[Any] = []
-    if str(case.get("person_name") or "").strip():
-        found.append(NameMatcher(str(case["person_name"]), "the person on probation", "person"))
+    found += [NameMatcher(name, "the person on probation", "person") for name in _values(case.get("person_name"))]
     found += [NameMatcher(alias, "the person on probation", "alias") for alias in _lines(case.get("person_aliases"))]
-    born = parse_date(case.get("date_of_birth"))
-    if born is not None:
-        found.append(DateOfBirthMatcher(born))
-    if str(case.get("crn") or "").strip():
-        found.append(CrnMatcher(str(case["crn"])))
-    if str(case.get("pnc") or "").strip():
-        found.append(PncMatcher(str(case["pnc"])))
-    found += address_matchers(str(case.get("person_address") or ""))
+    found += [DateOfBirthMatcher(born) for born in filter(None, map(parse_date, _values(case.get("date_of_birth"))))]
+    found += [CrnMatcher(crn) for crn in _values(case.get("crn"))]
+    found += [PncMatcher(pnc) for pnc in _values(case.get("pnc"))]
+    found += [m for address in _values(case.get("person_address")) for m in address_matchers(address)]
     found += [NameMatcher(name, "a victim", "victim") for name in _lines(case.get("victim_names"))]
     found += [NameMatcher(name, "a member of staff", "staff") for name in _lines(case.get("staff_names"))]
     for entry in redaction_log if isinstance(redaction_log, list) else []:
         if isinstance(entry, dict) and str(entry.get("original") or "").strip():
             found += _logged(str(entry.get("category") or "other"), str(entry["original"]).strip())
     return found
+
+
+def _values(value: Any) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    return [str(v).strip() for v in values if str(v or "").strip()]
 
 
 def _logged(category: str, original: str) -> list[Any]:
