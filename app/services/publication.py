@@ -74,15 +74,17 @@ def _public_strings(value: Any) -> Iterator[str]:
             yield from _public_strings(item)
 
 
-def _unchecked_public_problems(report: PublishedReport, case: dict[str, Any], checked: dict[str, Any]) -> list[str]:
+def _unchecked_public_problems(report: PublishedReport, case: dict[str, Any], identity: dict[str, Any]) -> list[str]:
     """Anything else on the public page (its title, labels, dates) checked too, so that no text
     reaches the page unchecked whatever its source. The passages were checked (with their reviewed
     matches) before; this reads every other string of the snapshot."""
-    checked = {passage.text for passage in passages(case, case)}
+    passage_texts = {passage.text for passage in passages(case, case)}
     others = [
-        text for text in _public_strings([report.title, report.offence_title, report.content]) if text not in checked
+        text
+        for text in _public_strings([report.title, report.offence_title, report.content])
+        if text not in passage_texts
     ]
-    matchers = anonymisation.identifiers(checked, case.get("redaction_log"))
+    matchers = anonymisation.identifiers(identity, case.get("redaction_log"))
     found = [anonymisation.check_text("_form", "The published page", text, matchers) for text in dict.fromkeys(others)]
     return list(dict.fromkeys(f"{finding.message} {SEND_BACK}" for batch in found for finding in batch))
 
