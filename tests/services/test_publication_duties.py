@@ -282,7 +282,7 @@ def test_text_outside_the_passages_is_checked_before_it_reaches_the_public_page(
     report = PublishedReport(
         title="A review", offence_title="Murder", content={"recommendations": [{"addressee": "Sam Oduya's family"}]}
     )
-    problems = publication._unchecked_public_problems(report, case.row.data)
+    problems = publication._unchecked_public_problems(report, case.row.data, case.row.data)
     assert problems == [
         "The published page still contains the name of a victim. Send the report back so that it can be revised."
     ]
