@@ -3,12 +3,13 @@
 from .audit import AuditEvent, OutboxMessage
 from .deadlines import DeadlineExtension
 from .definitions import ProcessDefinition
+from .dryruns import DryRunJob
 from .instances import ProcessInstance, Task, TaskDraft
 from .modelling import ProcessDraft
 from .publication import PublishedReport, RecommendationRecord, ReviewTheme, Theme  # noqa: F401
 from .users import ApiToken, User, UserGroup
 
 __all__ = [
-    "ApiToken", "AuditEvent", "DeadlineExtension", "OutboxMessage", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "Task",
-    "TaskDraft", "User", "UserGroup",
+    "ApiToken", "AuditEvent", "DeadlineExtension", "DryRunJob", "OutboxMessage", "ProcessDefinition", "ProcessDraft",
+    "ProcessInstance", "Task", "TaskDraft", "User", "UserGroup",
 ]

@@ -71,3 +71,16 @@ def triage_by_reviewer() -> dict[str, bytes]:
     start = json.loads(FORMS["start.schema.json"])
     start["properties"]["reviewer"] = {"type": "string", "title": "Reviewer", "x-sfo-user-group": "reviewer"}
     return files(with_key("small_review", bpmn), start=start)
+
+
+# Hostile scripts for the dry run: pure Python that the restricted compiler accepts. Three nested loops of
+# range(10000) never end in practice; the list of lists grows until the memory limit stops it.
+CPU_BURNER = "n = 0\nfor i in range(10000):\n    for j in range(10000):\n        for k in range(10000):\n            n = n + 1"
+MEMORY_HOG = "hog = []\nfor i in range(10000):\n    for j in range(10000):\n        hog.append([i] * 10000)"
+
+
+def with_triage_script(source: str, key: str = "small") -> str:
+    """The small process whose first script runs ``source`` before it sets the triage deadline."""
+    script = f"<bpmn:script>{source}\ntriage_due = add_working_days(today(), 2)</bpmn:script>"
+    bpmn = edited(TRIAGE_SCRIPT, script)
+    return with_key(key, bpmn) if key != "small" else bpmn
