@@ -68,12 +68,15 @@ def run_command(host: str, port: int, threads: int) -> None:
 @cli.command("worker", help="Fire due timers and deliver notifications.")
 @click.option("--once", is_flag=True, help="Process what is due now, then exit.")
 def worker_command(once: bool) -> None:
-    from .worker import run_forever, run_once
+    from .worker import run_dry_runs_once, run_forever, run_once
 
     app = _app()
     if once:
         fired, sent = run_once(app)
         click.echo(f"Timers fired on {fired} case(s); {sent} notification(s) sent.")
+        checked = run_dry_runs_once(app)
+        if checked:
+            click.echo(f"Dry runs finished: {checked}.")
         return
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -89,8 +89,9 @@ class Visitor:
         self.opener = build_opener(HTTPCookieProcessor(CookieJar()))
         self.token = ""
 
-    def open(self, path: str, data: bytes | None = None, headers: dict[str, str] | None = None,
-             timeout: float = 30) -> tuple[int, str]:
+    def open(
+        self, path: str, data: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 30
+    ) -> tuple[int, str]:
         request = Request(self.base + path, data=data, headers=headers or {})
         try:
             with self.opener.open(request, timeout=timeout) as response:

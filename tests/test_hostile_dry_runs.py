@@ -39,9 +39,12 @@ def _due_case(clock: Any) -> int:
 
 def _reminder_sent(case_id: int) -> bool:
     db.session.rollback()  # a fresh snapshot: the server writes from its own process
-    return db.session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.instance_id == case_id, OutboxMessage.kind == "reminder")
-    ) is not None
+    return (
+        db.session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.instance_id == case_id, OutboxMessage.kind == "reminder")
+        )
+        is not None
+    )
 
 
 def _upload_all(visitor: Visitor) -> list[threading.Thread]:
@@ -49,7 +52,9 @@ def _upload_all(visitor: Visitor) -> list[threading.Thread]:
     for n, source in enumerate(HOSTILE):
         files = {"small.bpmn": variants.with_triage_script(source, f"hostile{n}").encode()}
         thread = threading.Thread(
-            target=visitor.upload, args=(f"/process-models/hostile{n}/upload", files), kwargs={"timeout": 120},
+            target=visitor.upload,
+            args=(f"/process-models/hostile{n}/upload", files),
+            kwargs={"timeout": 120},
             daemon=True,
         )
         thread.start()

@@ -607,6 +607,8 @@ def timer_problems(model: ProcessModel, data: dict[str, Any], now: dt.datetime) 
             trial = dict(scope)
             try:
                 environment.execute(script, trial)
+            except MemoryError:
+                raise  # not a script the sample data cannot satisfy: the run has hit its memory limit
             except Exception:  # noqa: BLE001, S112 - sample data cannot satisfy every script; the dry run runs them for real
                 continue
             scope.update(trial)

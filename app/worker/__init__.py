@@ -63,9 +63,11 @@ def _poll_dry_runs(dry_runs: DryRunPool) -> None:
         log.exception("dry-run jobs could not be polled; retrying shortly")
 
 
-def run_dry_runs_once(app: Flask) -> None:
-    """Run the queued dry-run jobs to their end (``sfo worker --once``)."""
-    DryRunPool(app).run_until_idle()
+def run_dry_runs_once(app: Flask) -> int:
+    """Run the queued dry-run jobs to their end (``sfo worker --once``); how many ended."""
+    pool = DryRunPool(app)
+    pool.run_until_idle()
+    return pool.settled
 
 
 def start_embedded_worker(app: Flask) -> threading.Event:

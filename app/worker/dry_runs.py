@@ -95,6 +95,7 @@ class DryRunPool:
         self.settings = settings or Settings.of(app)
         self.runner = f"{socket.gethostname()}:{os.getpid()}"
         self.children: dict[int, _Child] = {}
+        self.settled = 0  # jobs this pool has seen to their end
         self._housekeeping_at = 0.0
 
     @property
@@ -174,6 +175,7 @@ class DryRunPool:
             child.process.close()
             del self.children[job_id]
             job = settle_job(job_id, failure)
+            self.settled += 1
             log.info("dry-run job %s ended: %s", job_id, job.status)
 
     def _failure(self, exitcode: int | None) -> Failure | None:
