@@ -168,6 +168,7 @@ def test_a_double_submit_gives_the_job_already_queued(owner, small_definition, d
     assert 'data-prevent-double-click="true"' in start.html
     first = owner.post("/process-models/small/check", {}, expect=303)
     assert owner.post("/process-models/small/check", {}, expect=303).headers["Location"] == first.headers["Location"]
+    owner.post("/process-models/small/deploy", {}, expect=400, csrf=False)  # a form from elsewhere queues nothing
     deploy = owner.post("/process-models/small/deploy", {}, expect=303)
     assert owner.post("/process-models/small/deploy", {}, expect=303).headers["Location"] == deploy.headers["Location"]
     assert deploy.headers["Location"] != first.headers["Location"]  # a check and a deploy are two jobs
