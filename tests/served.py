@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
@@ -74,10 +74,8 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
         pass
     except ProcessLookupError:
         return
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(server.pid, signal.SIGKILL)  # anything of the group still running
-    except ProcessLookupError:
-        pass
     server.wait(timeout=10)
 
 

@@ -109,7 +109,10 @@ def test_deploy_a_folder_then_again_unchanged(app):
     assert first.exit_code == 0, first.output
     deployed, dry_run = first.stdout.splitlines()
     assert deployed.startswith("Deployed small version 1.")
-    assert dry_run.startswith("Dry run: explored ") and "end events reached: Done, Not an SFO; not reached: none." in dry_run
+    assert (
+        dry_run.startswith("Dry run: explored ")
+        and "end events reached: Done, Not an SFO; not reached: none." in dry_run
+    )
 
     again = sfo(app, "deploy", str(DATA))
     assert again.exit_code == 0

@@ -28,8 +28,12 @@ class DryRunJob(db.Model):  # type: ignore[name-defined]
         # The same files cannot be queued twice for the same purpose while a run of them is under way:
         # a double submit (or two process owners at once) gets the job that exists.
         Index(
-            "uq_dry_run_job_active_files", "purpose", "checksum", unique=True,
-            postgresql_where=_ACTIVE, sqlite_where=_ACTIVE,
+            "uq_dry_run_job_active_files",
+            "purpose",
+            "checksum",
+            unique=True,
+            postgresql_where=_ACTIVE,
+            sqlite_where=_ACTIVE,
         ),
         Index("ix_dry_run_job_status", "status", "id"),
     )

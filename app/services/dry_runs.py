@@ -44,8 +44,14 @@ def queue_job(user: User, purpose: str, files: dict[str, bytes], process_key: st
     return queue_job_as(user.username, purpose, files, process_key)
 
 
-def queue_job_as(actor: str, purpose: str, files: dict[str, bytes], process_key: str | None = None,
-                 status: str = "queued", runner: str | None = None) -> DryRunJob:
+def queue_job_as(
+    actor: str,
+    purpose: str,
+    files: dict[str, bytes],
+    process_key: str | None = None,
+    status: str = "queued",
+    runner: str | None = None,
+) -> DryRunJob:
     """``queue_job`` for a caller already authorised (the CLI, ``sfo init``); ``status="running"`` with a
     ``runner`` claims the job at once for a caller that runs it itself."""
     if purpose not in PURPOSES:
@@ -57,8 +63,17 @@ def queue_job_as(actor: str, purpose: str, files: dict[str, bytes], process_key:
         return existing
     started = wall_now() if status == "running" else None
     job = DryRunJob(
-        purpose=purpose, process_key=process_key, files=texts, checksum=checksum, requested_by=actor,
-        status=status, runner=runner, states=0, paths=0, created_at=wall_now(), started_at=started,
+        purpose=purpose,
+        process_key=process_key,
+        files=texts,
+        checksum=checksum,
+        requested_by=actor,
+        status=status,
+        runner=runner,
+        states=0,
+        paths=0,
+        created_at=wall_now(),
+        started_at=started,
     )
     try:
         with transaction():
@@ -95,9 +110,9 @@ def storable_files(files: dict[str, bytes]) -> dict[str, str]:
 
 def active_job(purpose: str, checksum: str) -> DryRunJob | None:
     return db.session.scalar(
-        select(DryRunJob).where(
-            DryRunJob.purpose == purpose, DryRunJob.checksum == checksum, DryRunJob.status.in_(ACTIVE_STATUSES)
-        ).execution_options(populate_existing=True)
+        select(DryRunJob)
+        .where(DryRunJob.purpose == purpose, DryRunJob.checksum == checksum, DryRunJob.status.in_(ACTIVE_STATUSES))
+        .execution_options(populate_existing=True)
     )
 
 
@@ -148,7 +163,10 @@ def claim_jobs(limit: int, runner: str) -> list[int]:
         return []
     with transaction():
         query = (
-            select(DryRunJob.id).where(DryRunJob.status == "queued").order_by(DryRunJob.id).limit(limit)
+            select(DryRunJob.id)
+            .where(DryRunJob.status == "queued")
+            .order_by(DryRunJob.id)
+            .limit(limit)
             .with_for_update(skip_locked=True)
         )
         claimed = []

@@ -41,11 +41,19 @@ class ChildLimits:
     def apply(self) -> None:
         """Limits of this process, set before any diagram code runs. The CPU limit ends the process with
         SIGXCPU; the memory limit makes allocations fail (MemoryError)."""
-        resource.setrlimit(resource.RLIMIT_CPU, (self.cpu_seconds, self.cpu_seconds + 2))
+        _lower(resource.RLIMIT_CPU, self.cpu_seconds, self.cpu_seconds + 2)
         size = self.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (size, size))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        _lower(resource.RLIMIT_AS, size, size)
+        _lower(resource.RLIMIT_CORE, 0, 0)
         os.nice(NICENESS)
+
+
+def _lower(kind: int, soft: int, hard: int) -> None:
+    """Set a limit, never above what this process inherited (a process may lower its limits only)."""
+    inherited = resource.getrlimit(kind)[1]
+    if inherited != resource.RLIM_INFINITY:
+        soft, hard = min(soft, inherited), min(hard, inherited)
+    resource.setrlimit(kind, (soft, hard))
 
 
 @dataclass(frozen=True)

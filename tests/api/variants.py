@@ -104,7 +104,9 @@ def triage_by_reviewer() -> dict[str, bytes]:
 
 # Hostile scripts for the dry run: pure Python that the restricted compiler accepts. Three nested loops of
 # range(10000) never end in practice; the list of lists grows until the memory limit stops it.
-CPU_BURNER = "n = 0\nfor i in range(10000):\n    for j in range(10000):\n        for k in range(10000):\n            n = n + 1"
+CPU_BURNER = (
+    "n = 0\nfor i in range(10000):\n    for j in range(10000):\n        for k in range(10000):\n            n = n + 1"
+)
 MEMORY_HOG = "hog = []\nfor i in range(10000):\n    for j in range(10000):\n        hog.append([i] * 10000)"
 
 

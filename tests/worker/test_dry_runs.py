@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import resource
 import signal
 import time
 
@@ -199,6 +200,22 @@ def test_the_memory_limit_makes_allocations_fail_in_the_child(app):
     process.start()
     process.join(60)
     assert process.exitcode == 3  # MemoryError raised, caught, reported
+
+
+def test_the_limits_never_rise_above_what_the_child_inherited(app):
+    """A server may run under a lower hard limit of its own: the child keeps that one, and still starts."""
+    process = child_context().Process(target=_apply_under_a_lower_hard_limit)
+    process.start()
+    process.join(60)
+    assert process.exitcode == 0
+
+
+def _apply_under_a_lower_hard_limit() -> None:
+    inherited = 500 * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (inherited, inherited))
+    ChildLimits(60, 1024).apply()
+    if resource.getrlimit(resource.RLIMIT_AS) != (inherited, inherited):
+        raise SystemExit(1)
 
 
 def _burn_cpu_under(limits: ChildLimits) -> None:
