@@ -93,7 +93,8 @@ def test_four_hostile_dry_runs_leave_healthz_answering_and_timers_firing(app, cl
     assert len(outcomes) == len(HOSTILE)
     for status, message in outcomes:
         assert status in ("failed", "timed_out"), (status, message)
-        assert "CPU" in message or "memory" in message, message
+        # which limit stops a script first depends on how busy the machine is (the children are niced)
+        assert any(limit in message for limit in ("CPU", "memory", "took longer than its limit")), message
 
 
 def _running_jobs() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from io import BytesIO
 
 from sqlalchemy import func, select
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import DryRunJob, ProcessDefinition
 from app.services import dry_runs as dry_run_service
-from app.worker.dry_runs import DryRunPool
+from app.worker.dry_runs import DryRunPool, Settings
 from tests.api import variants
 from tests.conftest import make_user
 
@@ -59,10 +60,10 @@ def test_a_failed_dry_run_lists_every_problem_at_the_job_url(api, people, small_
 def test_a_hostile_script_sent_to_the_api_fails_its_job_and_deploys_nothing(app, api, people, small_definition):
     files = variants.files(variants.with_triage_script(variants.CPU_BURNER))
     job = _deploy(api, files, people.owner, headers=ASYNC).get_json()
-    settings = DryRunPool(app).settings
-    limits = type(settings.limits)(cpu_seconds=2, memory_mb=settings.limits.memory_mb)
+    settings = Settings.of(app)
+    limits = dataclasses.replace(settings.limits, cpu_seconds=2)
     db.session.commit()
-    DryRunPool(app, type(settings)(1, 60.0, limits, settings.database)).run_until_idle()
+    DryRunPool(app, dataclasses.replace(settings, limits=limits, timeout=300.0)).run_until_idle()
     done = api.get(f"/dry-runs/{job['id']}", people.owner)
     assert done["status"] == "failed" and done["definition"] is None
     messages = " ".join(m for ms in done["problems"].values() for m in ms)

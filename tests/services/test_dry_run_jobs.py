@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import DryRunJob
+from app.models import DryRunJob, User
 from app.services import dry_runs
 from app.services.errors import Invalid
 from tests.api import variants
@@ -24,7 +24,7 @@ def _jobs() -> int:
 def test_two_owners_asking_at_the_same_moment_get_one_job(app, small_definition, monkeypatch):
     """Both look for a running job of the files, find none, and insert: the unique index lets one
     insert through, and the other gets the job the first made."""
-    owners = [make_user("process-owner"), make_user("process-owner")]
+    owner_ids = [make_user("process-owner").id, make_user("process-owner").id]  # read here, not in the threads
     db.session.commit()
     files = variants.files(variants.renamed("At once"))
     barrier = threading.Barrier(2, timeout=30)
@@ -43,7 +43,7 @@ def test_two_owners_asking_at_the_same_moment_get_one_job(app, small_definition,
 
     def ask(index: int) -> None:
         with app.app_context():
-            user = db.session.get(type(owners[index]), owners[index].id)
+            user = db.session.get(User, owner_ids[index])
             results[index] = dry_runs.queue_job(user, "deploy", files, "small").id
 
     threads = [threading.Thread(target=ask, args=(i,), daemon=True) for i in range(2)]
