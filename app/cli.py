@@ -39,13 +39,12 @@ def init_database(app: Flask) -> list[str]:
     """Upgrade the schema and deploy the process library if it changed; return what was done."""
     from flask_migrate import upgrade
 
-    from .services.definitions import deploy_files, read_library
     from .services.schema import init_lock
+    from .worker.dry_runs import deploy_library
 
     with app.app_context(), init_lock():  # two inits at once (e.g. two containers starting) take turns
         upgrade()
-        result = deploy_files(read_library(app.config["SFO_BPMN_DIR"], app.config["SFO_FORMS_DIR"]), "system")
-        return ["Database schema is up to date.", result.summary]
+        return ["Database schema is up to date.", *_deployed_lines(deploy_library(app, _progress_printer()))]
 
 
 @cli.command("init", help="Create or upgrade the database and deploy bpmn/ and forms/ if they changed.")
@@ -96,12 +95,15 @@ def run_command(host: str, port: int, threads: int) -> None:
 @cli.command("worker", help="Fire due timers and deliver notifications.")
 @click.option("--once", is_flag=True, help="Process what is due now, then exit.")
 def worker_command(once: bool) -> None:
-    from .worker import run_forever, run_once
+    from .worker import run_dry_runs_once, run_forever, run_once
 
     app = _app()
     if once:
         fired, sent = run_once(app)
         click.echo(f"Timers fired on {fired} case(s); {sent} notification(s) sent.")
+        checked = run_dry_runs_once(app)
+        if checked:
+            click.echo(f"Dry runs finished: {checked}.")
         return
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -168,20 +170,52 @@ def users_token(username: str) -> None:
             _fail(error)
 
 
-@cli.command("deploy", help="Deploy BPMN, DMN and form files (or folders of them) as a new version.")
+@cli.command("deploy", help="Check, dry-run and deploy BPMN, DMN and form files (or folders of them) as a new version.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def deploy_command(paths: tuple[Path, ...]) -> None:
-    from .services.definitions import DEFINITION_SUFFIXES, deploy_files
+    from .services.definitions import DEFINITION_SUFFIXES
+    from .worker.dry_runs import deploy_here
 
     files: dict[str, bytes] = {}
     for path in paths:
         candidates = sorted(path.iterdir()) if path.is_dir() else [path]
         files.update({p.name: p.read_bytes() for p in candidates if p.is_file() and p.suffix in DEFINITION_SUFFIXES})
-    with _app().app_context():
+    app = _app()
+    with app.app_context():
         try:
-            click.echo(deploy_files(files, "cli").summary)
+            lines = _deployed_lines(deploy_here(app, files, "cli", _progress_printer()))
         except ServiceError as error:
             _fail(error)
+    for line in lines:
+        click.echo(line)
+
+
+def _deployed_lines(job: Any) -> list[str]:
+    """What a deploy job did, as lines to print; a job that deployed nothing fails the command."""
+    from .services.errors import Invalid
+
+    if isinstance(job, str):
+        return [job]
+    if not job.finished:
+        raise Invalid(f"The same files are being deployed by dry-run job {job.id}, which has not ended yet.")
+    if not job.passed:
+        raise Invalid(job.outcome or "Nothing was deployed.", job.problems)
+    return [job.outcome, _dry_run_line(job.report)]
+
+
+def _dry_run_line(report: dict[str, Any]) -> str:
+    return (
+        f"Dry run: explored {report['states']} states along {report['paths']} paths in {report['seconds']:.1f} s; "
+        f"end events reached: {', '.join(report['reached']) or 'none'}; "
+        f"not reached: {', '.join(report['unreached']) or 'none'}."
+    )
+
+
+def _progress_printer() -> Any:
+    """Progress on standard error, for a person watching a terminal (scripts read standard output)."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda states, paths: click.echo(f"  dry run: {states} states, {paths} paths so far", err=True)
 
 
 @cli.command("demo", help="Load demo users and demo cases at different stages (safe to run again).")

@@ -53,6 +53,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SFO_BPMN_DIR": env.get("SFO_BPMN_DIR", str(PROJECT_ROOT / "bpmn")),
         "SFO_FORMS_DIR": env.get("SFO_FORMS_DIR", str(PROJECT_ROOT / "forms")),
         "SFO_WORKER_INTERVAL": float(env.get("SFO_WORKER_INTERVAL", "30")),
+        # Dry runs (checks before deploy) run in child processes of the worker, with these limits each.
+        "SFO_DRY_RUN_CONCURRENCY": int(env.get("SFO_DRY_RUN_CONCURRENCY", "2")),
+        "SFO_DRY_RUN_CPU_SECONDS": int(env.get("SFO_DRY_RUN_CPU_SECONDS", "60")),
+        "SFO_DRY_RUN_MEMORY_MB": int(env.get("SFO_DRY_RUN_MEMORY_MB", "1024")),
+        "SFO_DRY_RUN_TIMEOUT_SECONDS": float(env.get("SFO_DRY_RUN_TIMEOUT_SECONDS", "120")),
+        "SFO_DRY_RUN_POLL_SECONDS": float(env.get("SFO_DRY_RUN_POLL_SECONDS", "1")),
+        "SFO_API_DEPLOY_WAIT_SECONDS": float(env.get("SFO_API_DEPLOY_WAIT_SECONDS", "30")),
         "SFO_SMTP_HOST": env.get("SFO_SMTP_HOST"),
         "SFO_SMTP_PORT": int(env.get("SFO_SMTP_PORT", "25")),
         "SFO_MAIL_FROM": env.get("SFO_MAIL_FROM", "sfo-reviews@localhost"),

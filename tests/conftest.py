@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from app.extensions import db
 from app.models import User
 from app.services.definitions import deploy_files, read_library
 from app.services.users import create_token, create_user
+from app.worker.dry_runs import DryRunPool
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -105,6 +107,49 @@ def sfo_definition(app: Flask) -> Any:
 def small_definition(app: Flask) -> Any:
     """A small test process (tests/data) with a deadline, a reminder, an escalation and a message."""
     return deploy_files(read_library(DATA), "system").definition
+
+
+@pytest.fixture
+def dry_runs(app: Flask) -> Any:
+    """dry_runs() runs every queued dry-run job to its end, as the worker does: real child processes."""
+
+    def run_queued() -> None:
+        db.session.commit()  # the jobs run in other sessions and processes; leave nothing open in ours
+        DryRunPool(app).run_until_idle()
+        db.session.expire_all()
+
+    return run_queued
+
+
+@pytest.fixture
+def deploy_checked(dry_runs: Any) -> Any:
+    """deploy_checked(user, files, key=None) -> the finished deploy job, as a page or the API deploys."""
+    from app.services.dry_runs import fresh_job, queue_job
+
+    def deploy(user: User, files: dict[str, bytes], key: str | None = None) -> Any:
+        job_id = queue_job(user, "deploy", files, key).id
+        dry_runs()
+        return fresh_job(job_id)
+
+    return deploy
+
+
+@pytest.fixture
+def dry_run_worker(app: Flask) -> Iterator[DryRunPool]:
+    """The worker's dry-run loop in a background thread, for requests that wait for their job."""
+    pool, stop = DryRunPool(app), threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            pool.poll()
+            stop.wait(0.05)
+
+    thread = threading.Thread(target=loop, name="test-dry-run-worker", daemon=True)
+    thread.start()
+    yield pool
+    stop.set()
+    thread.join(timeout=30)
+    pool.shutdown()
 
 
 def make_user(role: str, *, username: str | None = None, organisation: str | None = None,

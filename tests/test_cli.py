@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import signal
 import threading
 
@@ -13,9 +14,10 @@ from sqlalchemy import func, select
 from app import worker
 from app.cli import cli
 from app.extensions import db
-from app.models import ProcessDefinition, User
+from app.models import DryRunJob, ProcessDefinition, User
 from app.services import instances
 from app.services.users import user_for_password, user_for_token
+from tests.api import variants
 from tests.conftest import DATA, make_user
 
 PASSWORD = "a long enough password"
@@ -105,11 +107,35 @@ def test_users_token_prints_a_token_that_authenticates(app):
 def test_deploy_a_folder_then_again_unchanged(app):
     first = sfo(app, "deploy", str(DATA))
     assert first.exit_code == 0, first.output
-    assert first.stdout.startswith("Deployed small version 1.")
+    deployed, dry_run = first.stdout.splitlines()
+    assert deployed.startswith("Deployed small version 1.")
+    assert (
+        dry_run.startswith("Dry run: explored ")
+        and "end events reached: Done, Not an SFO; not reached: none." in dry_run
+    )
 
     again = sfo(app, "deploy", str(DATA))
-    assert (again.exit_code, again.stdout) == (0, "small is unchanged (version 1).\n")
+    assert again.exit_code == 0
+    assert again.stdout.splitlines()[0] == "small is unchanged (version 1)."
     assert _count(ProcessDefinition) == 1
+    jobs = db.session.scalars(select(DryRunJob).order_by(DryRunJob.id)).all()
+    assert [(j.purpose, j.status, j.requested_by) for j in jobs] == [("deploy", "passed", "cli")] * 2
+    assert all(j.child_pid not in (None, os.getpid()) for j in jobs)  # each ran in a child process
+
+
+def test_deploy_runs_the_dry_run_and_refuses_a_model_that_never_ends(app, tmp_path):
+    """Issue 14: sfo deploy skipped the dry run that the web deploy enforces."""
+    (tmp_path / "stuck.bpmn").write_text(variants.dead_end())
+    for name, content in variants.FORMS.items():
+        (tmp_path / name).write_bytes(content)
+
+    result = sfo(app, "deploy", str(tmp_path))
+
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: The process model has 3 problem(s); nothing was deployed.\n")
+    assert "Dry run: Never ends" in result.stderr
+    assert _count(ProcessDefinition) == 0
 
 
 def test_deploy_of_a_bad_diagram_lists_the_problems_and_deploys_nothing(app, tmp_path):
@@ -125,7 +151,7 @@ def test_deploy_of_a_bad_diagram_lists_the_problems_and_deploys_nothing(app, tmp
 
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr.startswith("Error: The process definition has 2 problem(s).\n")
+    assert result.stderr.startswith("Error: The process model has 2 problem(s); nothing was deployed.\n")
     assert "set_due: " in result.stderr and "imports are not allowed" in result.stderr
     assert "missing.schema.json" in result.stderr
     assert _count(ProcessDefinition) == 0
@@ -141,6 +167,18 @@ def test_worker_once_prints_what_it_did(app, small_definition, clock):
     assert result.exit_code == 0, result.output
     assert result.stdout == "Timers fired on 1 case(s); 2 notification(s) sent.\n"
     assert sfo(app, "worker", "--once").stdout == "Timers fired on 0 case(s); 0 notification(s) sent.\n"
+
+
+def test_worker_once_runs_the_queued_dry_runs(app, small_definition):
+    from app.services.dry_runs import queue_job
+
+    job = queue_job(make_user("process-owner"), "check", variants.files(variants.renamed("Queued")), "small")
+
+    result = sfo(app, "worker", "--once")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "Dry runs finished: 1."
+    assert db.session.get(DryRunJob, job.id).status == "passed"
 
 
 def test_worker_stops_on_sigterm(app, monkeypatch):
@@ -169,13 +207,15 @@ def test_init_twice_is_safe(app, monkeypatch):
 
     first = sfo(app, "init")
     assert first.exit_code == 0, first.output
-    schema, deployed = first.stdout.splitlines()
+    schema, deployed, dry_run = first.stdout.splitlines()
     assert (schema, deployed.startswith("Deployed small version 1.")) == ("Database schema is up to date.", True)
+    assert dry_run.startswith("Dry run: explored ")  # the library goes through the same checks and dry run
 
     second = sfo(app, "init")
     assert second.exit_code == 0, second.output
     assert second.stdout.splitlines() == ["Database schema is up to date.", "small is unchanged (version 1)."]
     assert _count(ProcessDefinition) == 1
+    assert _count(DryRunJob) == 1  # an unchanged library is not dry-run again
 
 
 def test_check_exits_non_zero_and_names_each_case_that_waits_for_nothing(app, monkeypatch):

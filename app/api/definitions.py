@@ -5,10 +5,11 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, Response, send_file
+from flask import Blueprint, Response, current_app, request, send_file, url_for
 from werkzeug.exceptions import NotFound
 
-from ..services import definitions
+from ..models import DryRunJob
+from ..services import definitions, dry_runs
 from ..services.access import DEPLOYING_ROLES, require_role
 from ..services.definitions import main_bpmn_file
 from ..services.errors import Invalid
@@ -20,6 +21,7 @@ from .schemas import (
     DefinitionDetailSchema,
     DefinitionListSchema,
     DeployedSchema,
+    DryRunJobSchema,
     UploadSchema,
 )
 
@@ -58,21 +60,42 @@ def download_bpmn(key: str, version: int, query: dict[str, Any]) -> Response:
 
 @bp.post("")
 @operation(
-    "Deploy .bpmn, .dmn and form .json files as a new version",
+    "Check, dry-run and deploy .bpmn, .dmn and form .json files as a new version",
     body=UploadSchema,
     body_type=MULTIPART,
     response=DeployedSchema,
     status=201,
     other_statuses=(200,),
+    other_responses=((202, DryRunJobSchema),),
     errors=(403, 413),
-    description="201 with the new version; 200 with the latest version when nothing changed; "
-    "422 listing every problem found, in which case nothing is deployed.",
+    description="Runs the same checks and dry run as the web deploy, in a dry-run job run by a worker. "
+    "The request waits for the job (up to SFO_API_DEPLOY_WAIT_SECONDS, one waiting request per server "
+    "process): 201 with the new version; 200 with the latest version when nothing changed; 422 listing "
+    "every problem found, in which case nothing is deployed. When the job has not ended by then, or the "
+    "request says `Prefer: respond-async`, 202 with the job and its URL in `Location`: "
+    "`GET /dry-runs/{id}` follows it to the same outcome.",
 )
-def deploy(body: dict[str, Any]) -> tuple[Presented, int]:
+def deploy(body: dict[str, Any]) -> tuple[Any, int, dict[str, str]] | tuple[Presented, int]:
     user = current_user()
     require_role(user, DEPLOYING_ROLES, "deploy process definitions")
-    result = definitions.deploy_files(uploaded_files(body["files"]), user.username)
-    return Presented(result.definition, created=result.created, summary=result.summary), 201 if result.created else 200
+    job = dry_runs.queue_job(user, "deploy", uploaded_files(body["files"]))
+    if not _respond_async():
+        job = dry_runs.wait_for_job(job.id, current_app.config["SFO_API_DEPLOY_WAIT_SECONDS"])
+    if not job.finished:
+        return job, 202, {"Location": url_for("api.dry_runs.get_dry_run", job_id=job.id)}
+    return deployed(job)
+
+
+def deployed(job: DryRunJob) -> tuple[Presented, int]:
+    """The outcome of a finished deploy job as the deploy answers it: the version, or every problem."""
+    if not job.passed or job.definition is None:
+        raise Invalid(job.outcome or "The process model was not deployed.", job.problems)
+    created = bool((job.result or {}).get("created"))
+    return Presented(job.definition, created=created, summary=job.outcome), 201 if created else 200
+
+
+def _respond_async() -> bool:
+    return "respond-async" in request.headers.get("Prefer", "").lower()
 
 
 def uploaded_files(parts: list[Any]) -> dict[str, bytes]:

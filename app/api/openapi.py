@@ -123,6 +123,8 @@ def responses(declared: Operation) -> dict[str, Any]:
     answers = {str(declared.status): success}
     for status in declared.other_statuses:
         answers[str(status)] = {**success, "description": HTTPStatus(status).phrase}
+    for status, schema in declared.other_responses:
+        answers[str(status)] = {"description": HTTPStatus(status).phrase, "content": {JSON: {"schema": schema}}}
     for status in error_statuses(declared):
         answers[str(status)] = {
             "description": HTTPStatus(status).phrase,

@@ -34,6 +34,7 @@ class Operation:
     response_type: str = JSON
     status: int = 200
     other_statuses: tuple[int, ...] = ()
+    other_responses: tuple[tuple[int, type[Schema]], ...] = ()  # statuses answered with another schema
     errors: tuple[int, ...] = ()
     public: bool = False
     description: str = ""
@@ -72,7 +73,8 @@ def render(spec: Operation, result: Any) -> Any:
     if isinstance(result, tuple):
         result, status, *rest = result
         headers = rest[0] if rest else {}
-    return jsonify(spec.response().dump(result)), status, headers
+    schema = dict(spec.other_responses).get(status, spec.response)
+    return jsonify(schema().dump(result)), status, headers
 
 
 def load(schema: Schema, payload: Any) -> Any:

@@ -146,6 +146,40 @@ class DeployedSchema(DefinitionSchema):
     summary = fields.String()
 
 
+class DryRunReportSchema(Schema):
+    states = fields.Integer()
+    paths = fields.Integer()
+    seconds = fields.Float()
+    truncated = fields.Boolean()
+    reached = fields.List(fields.String(), metadata={"description": "end events some path reached"})
+    unreached = fields.List(fields.String())
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "paths by ending"})
+    examples = fields.List(fields.Dict(), metadata={"description": "one path per outcome: description, steps"})
+
+
+class DryRunJobSchema(Schema):
+    """A dry-run job: the checks and dry run of uploaded files (and their deploy, for ``deploy``)."""
+
+    id = fields.Integer()
+    purpose = fields.String(metadata={"enum": ["check", "deploy"]})
+    status = fields.String(metadata={"enum": ["queued", "running", "passed", "failed", "error", "timed_out"]})
+    finished = fields.Boolean()
+    process_key = fields.String(attribute="model_key", allow_none=True)
+    checksum = fields.String(metadata={"description": "SHA-256 of the files checked"})
+    requested_by = fields.String()
+    states = fields.Integer(metadata={"description": "states the dry run explored so far"})
+    paths = fields.Integer(metadata={"description": "paths it followed to their end so far"})
+    outcome = fields.String(allow_none=True)
+    problems = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()), metadata={"description": "element → problems"}
+    )
+    report = fields.Nested(DryRunReportSchema, allow_none=True)
+    definition = fields.Nested(DefinitionSchema, allow_none=True, metadata={"description": "the version deployed"})
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+
+
 class DefinitionListSchema(Schema):
     items = fields.List(fields.Nested(DefinitionSchema))
 

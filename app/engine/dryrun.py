@@ -40,6 +40,7 @@ from .runtime import Engine, Instance, ProcessError, _definitions_of
 from .sandbox import CALLABLE_NAMES, check_cycle
 
 Sampler = Callable[[dict[str, Any], dict[str, Any], dt.date], dict[str, Any]]
+Progress = Callable[[int, int], None]  # (states explored, paths ended) so far
 BLOCKING = ("error", "dead-end", "loop")
 MAX_VARIANTS = 12
 DRY_RUN_START = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC)  # a Monday, away from bank holidays
@@ -295,8 +296,11 @@ def _detail(choice: dict[str, Any]) -> str:
 
 
 class Explorer:
-    def __init__(self, model: ProcessModel, sample: Sampler, clock: Any, limits: Limits):
+    def __init__(
+        self, model: ProcessModel, sample: Sampler, clock: Any, limits: Limits, progress: Progress | None = None
+    ):
         self.model, self.sample, self.clock, self.limits = model, sample, clock, limits
+        self.progress = progress
         self.flow = FlowAnalysis(model)
         self.fired: set[str] = set()
         self.claimed: set[tuple[str, str, str]] = set()
@@ -430,28 +434,23 @@ def dry_run(
     sample: Sampler,
     limits: Limits = Limits(),
     start: dt.datetime = DRY_RUN_START,
+    progress: Progress | None = None,
 ) -> DryRunReport:
-    """Explore every path of ``model`` from a case started with ``start_data``."""
+    """Explore every path of ``model`` from a case started with ``start_data``; ``progress`` is told the
+    states explored and paths ended after every new state."""
     began = time.perf_counter()
     clock = _DryRunClock(start)
     report = DryRunReport(end_events=_named_end_events(model))
-    _explore(model, start_data, sample, clock, limits, report)
+    _explore(Explorer(model, sample, clock, limits, progress), start_data, report)
     report.seconds = time.perf_counter() - began
     return report
 
 
-def _explore(
-    model: ProcessModel,
-    start_data: dict[str, Any],
-    sample: Sampler,
-    clock: _DryRunClock,
-    limits: Limits,
-    report: DryRunReport,
-) -> None:
+def _explore(explorer: Explorer, start_data: dict[str, Any], report: DryRunReport) -> None:
     """Depth first. Each path goes on with the last possible move (a loop goes round again, a chase timer
     fires again) in place; the other moves branch from a snapshot the first time they are seen."""
+    model, clock, limits = explorer.model, explorer.clock, explorer.limits
     engine = Engine(clock)
-    explorer = Explorer(model, sample, clock, limits)
     start = _Pending(None, clock.now(), (), Move(Step("start", "", "Start"), lambda i: i.run()), None)
     stack: list[_Pending] = [start]
     graph: dict[Any, set[Any]] = {}
@@ -513,6 +512,8 @@ def _follow(
             return
         graph[key] = set()
         report.states += 1
+        if explorer.progress is not None:
+            explorer.progress(report.states, len(report.paths))
         if report.states > limits.max_states or len(report.paths) >= limits.max_paths:
             report.truncated = True
             return
@@ -606,6 +607,8 @@ def timer_problems(model: ProcessModel, data: dict[str, Any], now: dt.datetime) 
             trial = dict(scope)
             try:
                 environment.execute(script, trial)
+            except MemoryError:
+                raise  # not a script the sample data cannot satisfy: the run has hit its memory limit
             except Exception:  # noqa: BLE001, S112 - sample data cannot satisfy every script; the dry run runs them for real
                 continue
             scope.update(trial)

@@ -3,6 +3,7 @@
 from .audit import AuditEvent, OutboxMessage
 from .deadlines import DeadlineExtension
 from .definitions import ProcessDefinition
+from .dryruns import DryRunJob
 from .idempotency import IdempotencyKey  # noqa: F401
 from .instances import ProcessInstance, Task, TaskDraft
 from .modelling import ProcessDraft
@@ -10,6 +11,6 @@ from .publication import PublicationCounter, PublishedReport, RecommendationReco
 from .users import ApiToken, User, UserGroup
 
 __all__ = [
-    "ApiToken", "AuditEvent", "DeadlineExtension", "OutboxMessage", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "Task",
-    "TaskDraft", "User", "UserGroup",
+    "ApiToken", "AuditEvent", "DeadlineExtension", "DryRunJob", "OutboxMessage", "ProcessDefinition", "ProcessDraft",
+    "ProcessInstance", "Task", "TaskDraft", "User", "UserGroup",
 ]

@@ -80,6 +80,19 @@ def latest_definition(key: str) -> ProcessDefinition | None:
     )
 
 
+def latest_with_files(files: dict[str, bytes]) -> ProcessDefinition | None:
+    """The latest version of a process when it holds exactly these files (compared as stored), else None."""
+    try:
+        checksum = checksum_of(_canonical_files(files))
+    except ValueError:  # a form that is not JSON: not a deployed version
+        return None
+    found = db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.checksum == checksum).limit(1))
+    if found is None:
+        return None
+    latest = latest_definition(found.key)
+    return latest if latest is not None and latest.checksum == checksum else None
+
+
 def get_latest_definition(key: str) -> ProcessDefinition:
     definition = latest_definition(key)
     if definition is None:
@@ -143,7 +156,14 @@ def _normalised(content: bytes, name: str) -> bytes:
 @transactional
 def deploy_files(files: dict[str, bytes], deployed_by: str, change_details: str = "") -> DeployResult:
     """Deploy the files as version N+1 of their process, unless they equal the latest version;
-    ``change_details`` (what changed inside the files) is added to the change summary."""
+    ``change_details`` (what changed inside the files) is added to the change summary. The checks only:
+    the pages, the API and the CLI deploy through a dry-run job (services/dry_runs.py), which runs the
+    dry run first and then calls ``add_version``."""
+    return add_version(files, deployed_by, change_details)
+
+
+def add_version(files: dict[str, bytes], deployed_by: str, change_details: str = "") -> DeployResult:
+    """``deploy_files`` inside the caller's transaction."""
     model = check_files(files)
     files = _canonical_files(files)
     checksum = checksum_of(files)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from ..engine import DefinitionInvalid
 from ..engine.compare import Comparison, compare
-from ..engine.dryrun import DRY_RUN_START, DryRunReport, dry_run, timer_problems
+from ..engine.dryrun import DRY_RUN_START, DryRunReport, Progress, dry_run, timer_problems
 from ..engine.migration import MigrationCheck, check_migration, migrate
 from ..extensions import db
 from ..models import ProcessDefinition, ProcessDraft, ProcessInstance, Task, User
@@ -23,7 +23,6 @@ from .audit import record_event
 from .definitions import (
     DEFINITION_SUFFIXES,
     check_files,
-    deploy_files,
     get_definition_version,
     get_latest_definition,
     latest_definition,
@@ -154,9 +153,30 @@ class CheckResult:
     def ok(self) -> bool:
         return not self.problems and self.report is not None and self.report.ok
 
+    def document(self) -> dict[str, Any]:
+        """The result as JSON, as a dry-run job keeps it and the job page and API show it."""
+        return {"key": self.key, "problems": self.problems, "report": summarise(self.report) if self.report else None}
 
-def check_and_dry_run(files: dict[str, bytes]) -> CheckResult:
-    """Every check, then (when they pass) the dry run; never raises for a bad model."""
+
+def summarise(report: DryRunReport) -> dict[str, Any]:
+    return {
+        "states": report.states,
+        "paths": len(report.paths),
+        "seconds": round(report.seconds, 2),
+        "truncated": report.truncated,
+        "reached": report.reached,
+        "unreached": report.unreached,
+        "counts": report.counts(),
+        "examples": [
+            {"description": p.describe(), "steps": [str(s) for s in p.steps], "blocking": p.blocking}
+            for p in report.example_paths()
+        ],
+    }
+
+
+def check_and_dry_run(files: dict[str, bytes], progress: Progress | None = None) -> CheckResult:
+    """Every check, then (when they pass) the dry run; never raises for a bad model. Diagram code runs
+    here: call it only in a dry-run job's child process (app/worker/dry_run_child.py), under its limits."""
     try:
         model = check_files(files)
     except Invalid as invalid:
@@ -167,7 +187,7 @@ def check_and_dry_run(files: dict[str, bytes]) -> CheckResult:
         return CheckResult(problems_as_fields(DefinitionInvalid(timers)), None, model.key)
     start = model.start_form()
     start_data = sample_for(start.schema, {}, DRY_RUN_START.date()) if start else {}
-    report = dry_run(model, start_data, sample_for)
+    report = dry_run(model, start_data, sample_for, progress=progress)
     problems: dict[str, list[str]] = {}
     for path in report.blocking:
         problems.setdefault(path.element_id or "_dry_run", []).append(f"Dry run: {path.describe()}")
@@ -182,21 +202,6 @@ def sample_data_for(model: Any) -> dict[str, Any]:
     return data
 
 
-def deploy(user: User, files: dict[str, bytes], key: str | None = None) -> tuple[Any, CheckResult]:
-    """Check, dry-run, then deploy as version N+1; a blocking problem refuses it with every problem listed."""
-    require_owner(user)
-    result = check_and_dry_run(files)
-    if not result.ok:
-        raise Invalid(
-            f"The process model has {sum(len(v) for v in result.problems.values())} problem(s); nothing was deployed.",
-            result.problems,
-        )
-    deployed = deploy_files(files, user.username, _element_changes(result.key, files))
-    if key is not None and deployed.created:
-        discard_draft(user, key)
-    return deployed, result
-
-
 # --- compare -----------------------------------------------------------------------------------
 
 
@@ -209,7 +214,7 @@ def compare_versions(user: User, key: str, old: int, new: int) -> Comparison:
     return compare(files_of(get_definition_version(key, old)), files_of(get_definition_version(key, new)))
 
 
-def _element_changes(key: str | None, files: dict[str, bytes]) -> str:
+def element_changes(key: str | None, files: dict[str, bytes]) -> str:
     """What changed inside the files since the latest version of their process, for the audit trail."""
     previous = latest_definition(key) if key else None
     split = _split(files)
@@ -236,14 +241,25 @@ def _split(files: dict[str, bytes]) -> dict[str, Any] | None:
 
 def compare_draft(user: User, key: str) -> Comparison | None:
     """The draft's changes from the latest version; None while the draft cannot be read."""
+    return compare_files(user, key, working_files(user, key))
+
+
+def compare_files(user: User, key: str, files: dict[str, bytes]) -> Comparison | None:
+    """What ``files`` change from the latest version of ``key``; None when they cannot be read (or the
+    process has no version yet)."""
     require_owner(user)
-    split = _split(working_files(user, key))
-    if split is None:
+    latest = latest_definition(key)
+    split = _split(files)
+    if latest is None or split is None:
         return None
     try:
-        return compare(files_of(get_latest_definition(key)), split)
+        return compare(files_of(latest), split)
     except DefinitionInvalid:
         return None
+
+
+def has_versions(key: str) -> bool:
+    return latest_definition(key) is not None
 
 
 # --- migration ---------------------------------------------------------------------------------
@@ -378,8 +394,11 @@ def read_zip(content: bytes, limit: int) -> tuple[dict[str, Any], dict[str, byte
     return metadata, files
 
 
-def import_zip(user: User, content: bytes, limit: int) -> tuple[Any, CheckResult]:
-    """Import a process-model folder as a new process (checked and dry-run like any deploy)."""
+def import_zip(user: User, content: bytes, limit: int) -> Any:
+    """Queue the import of a process-model folder as a new process: a deploy job, checked and dry-run
+    like any deploy. Returns the job."""
+    from .dry_runs import queue_job
+
     require_owner(user)
     metadata, files = read_zip(content, limit)
     process_id = metadata.get("primary_process_id")
@@ -390,4 +409,4 @@ def import_zip(user: User, content: bytes, limit: int) -> tuple[Any, CheckResult
             f"A process called {process_id} exists already.",
             {"archive": [f"{process_id} exists: open it and upload its files to make a new version."]},
         )
-    return deploy(user, files)
+    return queue_job(user, "deploy", files)

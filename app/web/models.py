@@ -7,12 +7,12 @@ import json
 from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from ..services import modelling
-from ..services.definitions import get_latest_definition, main_bpmn_file
+from ..services import dry_runs, modelling
+from ..services.definitions import checksum_of, get_latest_definition, main_bpmn_file
 from ..services.errors import Invalid
 from ..services.sample_data import sample_for
 from .auth import signed_in_user
@@ -149,8 +149,9 @@ def upload(key: str) -> Any:
             message=invalid.message,
             error_list=_error_list(invalid.fields),
         ), 422
-    flash(f"Added {', '.join(sorted(files))} to the draft. Check it, then deploy.", "success")
-    return redirect(url_for("models.check", key=key))
+    job = dry_runs.queue_job(user, "check", modelling.working_files(user, key), key)
+    flash(f"Added {', '.join(sorted(files))} to the draft. It is being checked.", "success")
+    return redirect(url_for("models.dry_run", job_id=job.id))
 
 
 @models.post("/<key>/draft/discard")
@@ -160,46 +161,95 @@ def discard(key: str) -> Response:
     return redirect(url_for("models.process", key=key))
 
 
-# --- checks, dry run and deploy ------------------------------------------------------------------
+# --- checks, dry run and deploy (run as dry-run jobs by the worker, never in the request) ----------
 
 
 @models.get("/<key>/check")
 def check(key: str) -> Any:
+    """The latest check of exactly the working files, or the page that starts one."""
     user = signed_in_user()
     files = modelling.working_files(user, key)
-    result = modelling.check_and_dry_run(files)
-    changes = modelling.compare_draft(user, key)
-    status = 200 if result.ok else 422
+    job = dry_runs.latest_job_for(checksum_of(files))
+    if job is not None:
+        return redirect(url_for("models.dry_run", job_id=job.id))
     return render_template(
         "models/check.html",
         title="Check and dry run",
         key=key,
-        result=result,
-        changes=changes,
-        error_list=_error_list(result.problems),
+        changes=modelling.compare_draft(user, key),
         draft=modelling.get_draft(key),
-    ), status
+    )
+
+
+@models.post("/<key>/check")
+def start_check(key: str) -> Response:
+    user = signed_in_user()
+    job = dry_runs.queue_job(user, "check", modelling.working_files(user, key), key)
+    return redirect(url_for("models.dry_run", job_id=job.id), 303)
 
 
 @models.post("/<key>/deploy")
 def deploy(key: str) -> Any:
+    """Deploy the working files through a deploy job; refused when they are not the files the person
+    saw checked (someone saved the draft since)."""
     user = signed_in_user()
     files = modelling.working_files(user, key)
-    try:
-        deployed, _ = modelling.deploy(user, files, key)
-    except Invalid as invalid:
-        result = modelling.check_and_dry_run(files)
-        return render_template(
-            "models/check.html",
-            title="Check and dry run",
-            key=key,
-            result=result,
-            changes=modelling.compare_draft(user, key),
-            error_list=_error_list(invalid.fields),
-            draft=modelling.get_draft(key),
-        ), 422
-    flash(deployed.summary, "success")
-    return redirect(url_for("models.process", key=deployed.definition.key))
+    checked = request.form.get("checksum")
+    if checked and checked != checksum_of(files):
+        message = "The draft has changed since it was checked, so it was not deployed. Check it again, then deploy."
+        return render_template("models/message.html", title="The draft has changed", message=message), 409
+    job = dry_runs.queue_job(user, "deploy", files, key)
+    return redirect(url_for("models.dry_run", job_id=job.id), 303)
+
+
+@models.get("/dry-runs/<int:job_id>")
+def dry_run(job_id: int) -> Any:
+    user = signed_in_user()
+    job = dry_runs.get_job(user, job_id)
+    key = job.process_key
+    current = key is not None and checksum_of(modelling.working_files(user, key)) == job.checksum
+    compared = key is not None and job.finished and job.purpose == "check"
+    changes = modelling.compare_files(user, key, _encoded(job.files)) if compared and key else None
+    return render_template(
+        "models/dry_run.html",
+        title=("Check, dry run and deploy" if job.purpose == "deploy" else "Check and dry run"),
+        job=job,
+        progress=progress_text(job),
+        current=current,
+        changes=changes,
+        draft=modelling.get_draft(key) if key else None,
+        has_versions=job.model_key is not None and modelling.has_versions(job.model_key),
+        error_list=_error_list(job.problems) if job.finished else [],
+    )
+
+
+@models.get("/dry-runs/<int:job_id>/progress")
+def dry_run_progress(job_id: int) -> Response:
+    job = dry_runs.get_job(signed_in_user(), job_id)
+    return jsonify(
+        status=job.status, finished=job.finished, states=job.states, paths=job.paths, text=progress_text(job)
+    )
+
+
+def _encoded(files: dict[str, str]) -> dict[str, bytes]:
+    return {name: text.encode() for name, text in files.items()}
+
+
+def progress_text(job: Any) -> str:
+    if job.status == "queued":
+        return f"Waiting for a worker to start it (queued {_seconds_since(job.created_at)} seconds ago)."
+    if job.status == "running" and not job.states:
+        return f"Checking the files ({_seconds_since(job.started_at)} seconds so far)."
+    if job.status == "running":
+        return (
+            f"Dry run: explored {job.states} states along {job.paths} paths "
+            f"({_seconds_since(job.started_at)} seconds so far)."
+        )
+    return str(job.outcome or "")
+
+
+def _seconds_since(moment: Any) -> int:
+    return max(0, int((dry_runs.wall_now() - moment).total_seconds())) if moment else 0
 
 
 @models.route("/new", methods=["GET", "POST"])
@@ -215,9 +265,9 @@ def new_process() -> Any:
     try:
         if len(parts) == 1 and (parts[0].filename or "").endswith(".zip"):
             limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 5 * 1024 * 1024) * 4
-            deployed, _ = modelling.import_zip(user, parts[0].read(), limit)
+            job = modelling.import_zip(user, parts[0].read(), limit)
         elif parts:
-            deployed, _ = modelling.deploy(user, {p.filename or "": p.read() for p in parts})
+            job = dry_runs.queue_job(user, "deploy", {p.filename or "": p.read() for p in parts})
         else:
             raise Invalid("Choose the files to upload.", {"_files": ["Choose a .zip or .bpmn, .dmn and .json files."]})
     except Invalid as invalid:
@@ -228,8 +278,7 @@ def new_process() -> Any:
             error_list=_error_list(invalid.fields),
             problems=invalid.fields,
         ), 422
-    flash(deployed.summary, "success")
-    return redirect(url_for("models.process", key=deployed.definition.key))
+    return redirect(url_for("models.dry_run", job_id=job.id), 303)
 
 
 # --- compare -------------------------------------------------------------------------------------

@@ -11,6 +11,9 @@ from app.extensions import db
 from app.models import ProcessDefinition
 from tests.api import variants
 
+# Deploys wait for their dry-run job, which the worker runs: a worker polls in the background here.
+pytestmark = pytest.mark.usefixtures("dry_run_worker")
+
 
 def _deployed_count() -> int:
     return db.session.scalar(select(func.count(ProcessDefinition.id))) or 0
@@ -51,7 +54,8 @@ def test_versions_newest_first(api, people, small_definition):
     versions = api.get("/process-definitions/small/versions", people.manager)["items"]
     assert [v["version"] for v in versions] == [2, 1]
     assert versions[0]["deployed_by"] == people.owner.username
-    assert versions[0]["change_summary"] == "changed: small.bpmn."
+    # the same summary as a deploy from the pages: the files, then the elements changed inside them
+    assert versions[0]["change_summary"] == "changed: small.bpmn. Elements: 1 element(s) changed. (small)"
 
 
 def test_download_a_version_as_xml(api, people, small_definition):
@@ -212,3 +216,13 @@ def test_a_deployed_version_can_start_cases(api, people, small_definition):
     api.upload(variants.files(variants.with_key("fresh")), people.owner)
     case = api.start("fresh", "FRESH-1", {}, as_user=people.provider)
     assert (case["process_key"], case["process_version"], case["status"]) == ("fresh", 1, "running")
+
+
+def test_a_model_that_passes_the_checks_but_never_ends_is_refused_by_the_dry_run(api, people, small_definition):
+    """Issue 14: the API deploy skipped the dry run that the web deploy enforces."""
+    before = _deployed_count()
+    error = api.upload(variants.files(variants.dead_end()), people.owner, expect=422)["error"]
+    assert error["code"] == "validation_failed" and "nothing was deployed" in error["message"]
+    messages = [m for ms in error["fields"].values() for m in ms]
+    assert any(m.startswith("Dry run: Never ends") for m in messages), messages
+    assert _deployed_count() == before

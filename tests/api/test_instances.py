@@ -305,8 +305,9 @@ def test_actions_refuse_unknown_keys(api, people, small_definition):
     assert fields == {"force": ["Unknown field."]}
 
 
-def test_retry_runs_the_failed_element_again(api, people, small_definition, clock):
-    deploy_files(variants.files(variants.failing_until("2027-03-02")), "system")
+def test_retry_runs_the_failed_element_again(api, people, small_definition, clock, dry_run_worker):
+    deployed = api.upload(variants.files(variants.failing_until("2027-03-02", NORTH["provider_org"])), people.owner)
+    assert deployed["key"] == "small_fragile"  # through the dry run: it fails on a real case's data only
     case = api.start("small_fragile", "SFO-1", NORTH, as_user=people.provider)
     api.post(f"/process-instances/{case.id}/retry", people.manager, expect=409)  # not in error
     failed = case.complete("triage", {"eligible": True}, as_user=people.team)

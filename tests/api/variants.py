@@ -51,12 +51,41 @@ def user_task_with_missing_form() -> str:
     return edited('value="triage.schema.json"', 'value="missing.schema.json"')
 
 
-def failing_until(day: str) -> str:
-    """The eligibility condition divides by zero before ``day`` (ISO): the case goes into error, retry heals it."""
-    condition = f'eligible == (1 / (1 if today() &gt;= "{day}" else 0) == 1)'
+def failing_until(day: str, organisation: str) -> str:
+    """The eligibility condition divides by zero for ``organisation``'s cases before ``day`` (ISO): such a
+    case goes into error, and retry heals it from that day. It fails on the data of a real case, not on
+    the dry run's sample data (whose provider is no real organisation), so it deploys like any model."""
+    condition = f'eligible == (1 / (1 if today() &gt;= "{day}" or provider_org != "{organisation}" else 0) == 1)'
     return with_key(
         "small_fragile", edited(ELIGIBLE_CONDITION, f"<bpmn:conditionExpression>{condition}</bpmn:conditionExpression>")
     )
+
+
+def dead_end() -> str:
+    """Both gateway branches meet at a parallel join: only one ever arrives, so the case never ends."""
+    bpmn = edited(
+        '<bpmn:endEvent id="end_not_eligible" name="Not an SFO"><bpmn:incoming>f_no</bpmn:incoming></bpmn:endEvent>',
+        '<bpmn:parallelGateway id="stuck_join"><bpmn:incoming>f4</bpmn:incoming><bpmn:incoming>f_no</bpmn:incoming>'
+        "<bpmn:outgoing>f_end</bpmn:outgoing></bpmn:parallelGateway>"
+        '<bpmn:sequenceFlow id="f_end" sourceRef="stuck_join" targetRef="end_done"/>',
+    )
+    bpmn = edited(
+        "<bpmn:flowNodeRef>end_not_eligible</bpmn:flowNodeRef>", "<bpmn:flowNodeRef>stuck_join</bpmn:flowNodeRef>", bpmn
+    )
+    bpmn = edited(
+        '<bpmn:endEvent id="end_done" name="Done"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>',
+        '<bpmn:endEvent id="end_done" name="Done"><bpmn:incoming>f_end</bpmn:incoming></bpmn:endEvent>',
+        bpmn,
+    )
+    bpmn = edited(
+        'sourceRef="wait_outcome" targetRef="end_done"', 'sourceRef="wait_outcome" targetRef="stuck_join"', bpmn
+    )
+    bpmn = edited(
+        'sourceRef="eligible_gateway" targetRef="end_not_eligible"',
+        'sourceRef="eligible_gateway" targetRef="stuck_join"',
+        bpmn,
+    )
+    return with_key("stuck", bpmn)
 
 
 def triage_by_reviewer() -> dict[str, bytes]:
@@ -71,3 +100,18 @@ def triage_by_reviewer() -> dict[str, bytes]:
     start = json.loads(FORMS["start.schema.json"])
     start["properties"]["reviewer"] = {"type": "string", "title": "Reviewer", "x-sfo-user-group": "reviewer"}
     return files(with_key("small_review", bpmn), start=start)
+
+
+# Hostile scripts for the dry run: pure Python that the restricted compiler accepts. Three nested loops of
+# range(10000) never end in practice; the list of lists grows until the memory limit stops it.
+CPU_BURNER = (
+    "n = 0\nfor i in range(10000):\n    for j in range(10000):\n        for k in range(10000):\n            n = n + 1"
+)
+MEMORY_HOG = "hog = []\nfor i in range(10000):\n    for j in range(10000):\n        hog.append([i] * 10000)"
+
+
+def with_triage_script(source: str, key: str = "small") -> str:
+    """The small process whose first script runs ``source`` before it sets the triage deadline."""
+    script = f"<bpmn:script>{source}\ntriage_due = add_working_days(today(), 2)</bpmn:script>"
+    bpmn = edited(TRIAGE_SCRIPT, script)
+    return with_key(key, bpmn) if key != "small" else bpmn

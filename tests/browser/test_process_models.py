@@ -1,7 +1,11 @@
 """A process owner changes the notification deadline and renames a task in the diagram editor, reads the
-dry run, deploys version 2, and moves a case started before onto it."""
+dry run, deploys version 2, and moves a case started before onto it. The check and the deploy run as
+dry-run jobs in a worker (a background thread of the test here, with real child processes): their pages
+show progress, update themselves with JavaScript and offer a refresh link without it."""
 
 from __future__ import annotations
+
+import pytest
 
 from app.demo import notification_dates
 from app.engine.calendar import add_working_days
@@ -13,6 +17,21 @@ from tests.sfo_case import People, SfoCase
 
 OLD_SCRIPT = "add_working_days(first_court_appearance, 5)"
 NEW_SCRIPT = "add_working_days(first_court_appearance, 7)"
+
+
+pytestmark = pytest.mark.usefixtures("dry_run_worker")
+
+
+def _until_ended(owner, selector: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait on a job page until ``selector`` shows its result: by itself with JavaScript, by following the
+    refresh link as a person would without it."""
+    if owner.javascript:
+        owner.page.wait_for_selector(selector)
+    else:
+        while owner.page.locator(selector).count() == 0:
+            owner.page.wait_for_timeout(500)
+            owner.follow("Refresh to see the progress")
+    owner.check()
 
 
 def _select(owner, element_id: str) -> None:  # type: ignore[no-untyped-def]
@@ -51,11 +70,15 @@ def test_owner_edits_deploys_and_migrates(sfo_definition, person):
     assert "Saved sfo_review.bpmn to the draft" in owner.page.content()
 
     owner.follow("Check, dry run and deploy")
+    assert "Confirm SFO eligibility" in owner.page.content()  # in the changes table
+    owner.press("Check and dry run")  # the job page, checked (axe) while the job is queued or running
+    _until_ended(owner, "#ends-reached")
     ends = owner.page.locator("#ends-reached").inner_text()
     assert ends == "Closed unpublished, Not an SFO, Published"
     assert "Confirm SFO eligibility" in owner.page.content()  # in the changes table
     owner.press("Deploy as a new version")
-    assert "Deployed sfo_review version 2" in owner.page.content()
+    _until_ended(owner, ".govuk-notification-banner--success")
+    assert "Deployed sfo_review version 2" in owner.banner()
 
     after = SfoCase(people, sfo_definition, "SFO-AFTER-1")
     appearance = notification_dates(now().date())["first_court_appearance"]
@@ -65,6 +88,7 @@ def test_owner_edits_deploys_and_migrates(sfo_definition, person):
     assert before.row.definition.version == 1
     assert before.row.data["notification_due"] == add_working_days(appearance, 5)
 
+    owner.follow("Back to the process")
     owner.follow("Move to version 2")
     assert "SFO-BEFORE-1" in owner.page.content()
     owner.press("Move every case that can move")
@@ -74,14 +98,13 @@ def test_owner_edits_deploys_and_migrates(sfo_definition, person):
 
 
 def test_compare_highlights_the_changes_on_the_diagram(sfo_definition, person):
-    from app.services import modelling
+    from app.services.definitions import deploy_files
 
     owner_user = make_user("process-owner")
     bpmn = sfo_definition.bpmn["sfo_review.bpmn"].replace(
         'name="Confirm eligibility"', 'name="Confirm SFO eligibility"'
     )
-    modelling.save_draft(owner_user, "sfo_review", {"sfo_review.bpmn": bpmn.encode()})
-    modelling.deploy(owner_user, modelling.working_files(owner_user, "sfo_review"), "sfo_review")
+    deploy_files({**sfo_definition.files(), "sfo_review.bpmn": bpmn.encode()}, owner_user.username)
     owner = person(owner_user)
     owner.visit("/process-models/sfo_review/compare?old=1&new=2")
     owner.page.wait_for_selector("body[data-viewer-ready='true']")
@@ -97,6 +120,9 @@ def test_without_javascript_the_xml_and_form_editors_work(sfo_definition, person
     xml.fill(xml.input_value().replace(OLD_SCRIPT, NEW_SCRIPT))
     owner.press("Save to the draft")
     owner.follow("Check, dry run and deploy")
+    owner.press("Check and dry run")
+    assert "Refresh to see the progress" in owner.page.content() or owner.page.locator("#ends-reached").count()
+    _until_ended(owner, "#ends-reached")
     assert owner.page.locator("#ends-reached").inner_text() == "Closed unpublished, Not an SFO, Published"
 
     owner.visit("/process-models/sfo_review/forms/confirm_eligibility.schema.json")

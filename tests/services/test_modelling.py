@@ -10,7 +10,7 @@ from app.demo import notification_dates
 from app.engine.calendar import add_working_days
 from app.extensions import db
 from app.models import ProcessInstance
-from app.services import modelling
+from app.services import dry_runs, modelling
 from app.services.errors import Forbidden, Invalid
 from app.services.runtime import now
 from tests.api import variants
@@ -32,14 +32,15 @@ def _edit(owner, definition, old: str, new: str) -> None:  # type: ignore[no-unt
     modelling.save_draft(owner, definition.key, {"sfo_review.bpmn": bpmn.replace(old, new).encode()})
 
 
-def test_new_deadline_for_new_cases_old_cases_stay_until_migrated(owner, sfo_definition):
+def test_new_deadline_for_new_cases_old_cases_stay_until_migrated(owner, sfo_definition, deploy_checked):
     people = People.create()
     before = SfoCase(people, sfo_definition, "SFO-OLD-1")
     _edit(owner, sfo_definition, DEADLINE_5, DEADLINE_7)
     _edit(owner, sfo_definition, 'name="Confirm eligibility"', 'name="Confirm SFO eligibility"')
     result = modelling.check_and_dry_run(modelling.working_files(owner, "sfo_review"))
     assert result.ok and result.report.reached == ["Closed unpublished", "Not an SFO", "Published"]
-    deployed, _ = modelling.deploy(owner, modelling.working_files(owner, "sfo_review"), "sfo_review")
+    deployed = deploy_checked(owner, modelling.working_files(owner, "sfo_review"), "sfo_review")
+    assert deployed.passed and deployed.report["reached"] == ["Closed unpublished", "Not an SFO", "Published"]
     assert deployed.definition.version == 2 and deployed.definition.deployed_by == owner.username
     summary = deployed.definition.change_summary
     assert (
@@ -66,7 +67,7 @@ def test_new_deadline_for_new_cases_old_cases_stay_until_migrated(owner, sfo_def
     assert "allocate_reviewer" in before.ready()
 
 
-def test_migration_is_refused_when_the_waiting_task_is_gone(owner, sfo_definition):
+def test_migration_is_refused_when_the_waiting_task_is_gone(owner, sfo_definition, deploy_checked):
     people = People.create()
     case = SfoCase(people, sfo_definition, "SFO-GONE-1")
     _edit(owner, sfo_definition, 'id="confirm_eligibility"', 'id="confirm_eligibility_v2"')
@@ -79,7 +80,7 @@ def test_migration_is_refused_when_the_waiting_task_is_gone(owner, sfo_definitio
     bpmn = bpmn.replace('sourceRef="confirm_eligibility"', 'sourceRef="confirm_eligibility_v2"')
     bpmn = bpmn.replace('bpmnElement="confirm_eligibility"', 'bpmnElement="confirm_eligibility_v2"')
     modelling.save_draft(owner, "sfo_review", {"sfo_review.bpmn": bpmn.encode()})
-    modelling.deploy(owner, modelling.working_files(owner, "sfo_review"), "sfo_review")
+    assert deploy_checked(owner, modelling.working_files(owner, "sfo_review"), "sfo_review").passed
     preview = modelling.migration_preview(owner, "sfo_review", 2)
     assert not preview[0].check.eligible and "confirm_eligibility" in preview[0].check.reasons[0]
     moved, refused = modelling.migrate_instances(owner, "sfo_review", 2)
@@ -92,28 +93,30 @@ def test_only_process_owners_and_admins(app, small_definition):
         with pytest.raises(Forbidden):
             modelling.process_list(make_user(role))
         with pytest.raises(Forbidden):
-            modelling.deploy(make_user(role), variants.files(variants.renamed("x")))
+            dry_runs.queue_job(make_user(role), "deploy", variants.files(variants.renamed("x")))
+        with pytest.raises(Forbidden):
+            dry_runs.queue_job(make_user(role), "check", variants.files(variants.renamed("x")))
     assert modelling.process_list(make_user("admin"))
 
 
-def test_bad_models_are_refused_with_every_problem_and_nothing_deployed(owner, small_definition):
+def test_bad_models_are_refused_with_every_problem_and_nothing_deployed(owner, small_definition, deploy_checked):
     bpmn = variants.edited(
         variants.TRIAGE_SCRIPT, "<bpmn:script>import os</bpmn:script>", variants.user_task_with_missing_form()
     )
-    with pytest.raises(Invalid) as error:
-        modelling.deploy(owner, variants.files(bpmn))
-    assert set(error.value.fields) >= {"set_due", "triage"}
+    job = deploy_checked(owner, variants.files(bpmn))
+    assert job.status == "failed" and job.definition is None
+    assert set(job.problems) >= {"set_due", "triage"}
     assert [v.definition.version for v in modelling.version_history(owner, "small")] == [1]
 
 
-def test_compare_lists_elements_conditions_timers_and_forms(owner, small_definition):
+def test_compare_lists_elements_conditions_timers_and_forms(owner, small_definition, deploy_checked):
     bpmn = variants.edited(
         "eligible == True", "eligible", variants.edited("overdue_at(triage_due)", "due_reminder_at(triage_due, 0)")
     )
     bpmn = variants.edited('name="Triage the case"', 'name="Triage"', bpmn)
     triage = json.loads(variants.FORMS["triage.schema.json"])
     triage["title"] = "Triage, revised"
-    modelling.deploy(owner, variants.files(bpmn, triage=triage))
+    assert deploy_checked(owner, variants.files(bpmn, triage=triage)).passed
     comparison = modelling.compare_versions(owner, "small", 1, 2)
     changed = {c.element_id: c.details for c in comparison.elements}
     assert any("condition changed" in d for d in changed["f_yes"])

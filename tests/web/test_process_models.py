@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, ProcessDefinition, ProcessInstance
+from app.models import AuditEvent, DryRunJob, ProcessDefinition, ProcessInstance, User
 from app.services import instances
 from app.web.models import models
 from tests.api import variants
@@ -41,11 +41,29 @@ def _upload(browser, url: str, files: dict[str, bytes], expect: int) -> object: 
     return response
 
 
+def _job_url(response) -> str:  # type: ignore[no-untyped-def]
+    location = response.headers["Location"]
+    assert re.fullmatch(r"/process-models/dry-runs/\d+", location), location
+    return location
+
+
+def _result(browser, response, dry_runs):  # type: ignore[no-untyped-def]
+    """The job page a form led to, once the worker has run the queued dry runs."""
+    url = _job_url(response)
+    dry_runs()
+    return browser.get(url)
+
+
 # --- who may use it ---
 
 
 def _model_routes(app):  # type: ignore[no-untyped-def]
     return [r for r in app.url_map.iter_rules() if r.endpoint.startswith("models.")]
+
+
+def _url_of(rule) -> str:  # type: ignore[no-untyped-def]
+    url = rule.rule.replace("<key>", "small").replace("<int:version>", "1").replace("<name>", "small.bpmn")
+    return url.replace("<int:job_id>", "1")
 
 
 @pytest.mark.parametrize("role", ["provider", "sfo-team", "reviewer", "quality-assurer", "publication", "manager"])
@@ -54,7 +72,7 @@ def test_every_route_of_the_area_refuses_other_roles(app, signed_in, small_defin
     rules = _model_routes(app)
     assert len(rules) >= 14
     for rule in rules:
-        url = rule.rule.replace("<key>", "small").replace("<int:version>", "1").replace("<name>", "small.bpmn")
+        url = _url_of(rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             browser._fresh_request()
             call = browser.client.get if method == "GET" else browser.client.post
@@ -66,7 +84,7 @@ def test_every_route_of_the_area_refuses_other_roles(app, signed_in, small_defin
 
 def test_every_route_needs_sign_in(app, client, small_definition):
     for rule in _model_routes(app):
-        url = rule.rule.replace("<key>", "small").replace("<int:version>", "1").replace("<name>", "small.bpmn")
+        url = _url_of(rule)
         response = client.get(url)
         assert response.status_code in (302, 405), url
         if response.status_code == 302:
@@ -104,7 +122,7 @@ def test_process_page_lists_versions_and_downloads(owner, small_definition):
 # --- drafts, checks and deploy ---
 
 
-def test_editor_saves_the_xml_to_a_draft_without_javascript(owner, small_definition):
+def test_editor_saves_the_xml_to_a_draft_without_javascript(owner, small_definition, dry_runs):
     page = owner.get("/process-models/small/editor")
     assert 'id="xml"' in page.html and "Small test process" in page.html
     owner.post("/process-models/small/editor?file=small.bpmn", {"xml": variants.renamed("Renamed in the editor")})
@@ -112,10 +130,19 @@ def test_editor_saves_the_xml_to_a_draft_without_javascript(owner, small_definit
         as_text=True
     )
     assert _versions() == 1
-    check = owner.get("/process-models/small/check")
+    start = owner.get("/process-models/small/check")
+    assert "Check and dry run" in start.text and "Deploy as a new version" not in start.text
+    queued = owner.post("/process-models/small/check", {}, expect=303)
+    waiting = owner.get(_job_url(queued))
+    assert "Waiting for a worker to start it" in waiting.text and "Refresh to see the progress" in waiting.text
+    check = _result(owner, queued, dry_runs)
     assert "Every check passed" in check.text and "Deploy as a new version" in check.text
     assert "Done" in check.text and "Not an SFO" in check.text  # end events reached by the dry run
-    owner.post("/process-models/small/deploy", {})
+    assert owner.client.get("/process-models/small/check").headers["Location"] == _job_url(queued)
+    deployed_page = _result(
+        owner, owner.post("/process-models/small/deploy", {"checksum": _checksum(check)}, 303), dry_runs
+    )
+    assert "Deployed small version 2" in deployed_page.text
     assert _versions() == 2
     deployed = db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.version == 2))
     assert deployed.name == "Renamed in the editor" and deployed.deployed_by == owner.username
@@ -127,6 +154,89 @@ def test_editor_saves_the_xml_to_a_draft_without_javascript(owner, small_definit
         select(AuditEvent).where(AuditEvent.kind == "definition-deployed", AuditEvent.actor == owner.username)
     )
     assert audit is not None and audit.detail["checksum"] == deployed.checksum
+
+
+def _checksum(page) -> str:  # type: ignore[no-untyped-def]
+    match = re.search(r'name="checksum" value="([0-9a-f]{64})"', page.html)
+    assert match, "no deploy form on the page"
+    return match.group(1)
+
+
+def test_a_double_submit_gives_the_job_already_queued(owner, small_definition, dry_runs):
+    owner.post("/process-models/small/editor?file=small.bpmn", {"xml": variants.renamed("Twice")})
+    start = owner.get("/process-models/small/check")
+    assert 'data-prevent-double-click="true"' in start.html
+    first = owner.post("/process-models/small/check", {}, expect=303)
+    assert owner.post("/process-models/small/check", {}, expect=303).headers["Location"] == first.headers["Location"]
+    owner.post("/process-models/small/deploy", {}, expect=400, csrf=False)  # a form from elsewhere queues nothing
+    deploy = owner.post("/process-models/small/deploy", {}, expect=303)
+    assert owner.post("/process-models/small/deploy", {}, expect=303).headers["Location"] == deploy.headers["Location"]
+    assert deploy.headers["Location"] != first.headers["Location"]  # a check and a deploy are two jobs
+
+    dry_runs()
+
+    assert _versions() == 2
+    assert db.session.scalar(select(func.count(DryRunJob.id))) == 2
+    again = owner.post("/process-models/small/check", {}, expect=303)  # once ended, a new check is a new job
+    assert again.headers["Location"] not in (first.headers["Location"], deploy.headers["Location"])
+
+
+def test_deploy_refuses_when_the_draft_changed_since_it_was_checked(owner, small_definition, dry_runs):
+    owner.post("/process-models/small/editor?file=small.bpmn", {"xml": variants.renamed("Checked")})
+    checked = _result(owner, owner.post("/process-models/small/check", {}, expect=303), dry_runs)
+    assert 'data-prevent-double-click="true"' in checked.html
+    owner.post("/process-models/small/editor?file=small.bpmn", {"xml": variants.renamed("Changed after")})
+
+    refused = owner.post("/process-models/small/deploy", {"checksum": _checksum(checked)}, expect=409)
+
+    assert "The draft has changed since it was checked" in refused.text
+    assert db.session.scalar(select(func.count(DryRunJob.id)).where(DryRunJob.purpose == "deploy")) == 0
+    assert _versions() == 1
+    stale = owner.get(checked_url_of(checked))
+    assert "The draft has changed since these files were checked" in stale.text
+    assert "Deploy as a new version" not in stale.text and "Check the draft again" in stale.text
+
+
+def checked_url_of(page) -> str:  # type: ignore[no-untyped-def]
+    job = db.session.scalar(select(DryRunJob).where(DryRunJob.checksum == _checksum(page)))
+    return f"/process-models/dry-runs/{job.id}"
+
+
+def test_a_deploy_deploys_the_files_it_checked_and_keeps_a_draft_changed_meanwhile(owner, small_definition, dry_runs):
+    owner.post("/process-models/small/editor?file=small.bpmn", {"xml": variants.renamed("Deployed as queued")})
+    queued = owner.post("/process-models/small/deploy", {}, expect=303)
+    owner.post("/process-models/small/editor?file=small.bpmn", {"xml": variants.renamed("Saved meanwhile")})
+
+    page = _result(owner, queued, dry_runs)
+
+    assert "Deployed small version 2" in page.text
+    deployed = db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.version == 2))
+    assert deployed.name == "Deployed as queued"
+    draft = owner.client.get("/process-models/small/draft/files/small.bpmn").get_data(as_text=True)
+    assert "Saved meanwhile" in draft, "a draft saved after the deploy was queued must be kept"
+
+
+def test_the_job_page_shows_progress_to_every_process_owner_without_javascript(owner, signed_in, small_definition):
+    queued = owner.post("/process-models/small/check", {}, expect=303)
+    colleague = signed_in(make_user("process-owner"))
+    page = colleague.get(_job_url(queued))
+    assert "Waiting for a worker to start it" in page.text
+    assert f'href="{_job_url(queued)}"' in page.html and "Refresh to see the progress" in page.text
+    assert "dry-run.js" in page.html  # progress in place where scripts run
+
+    job = db.session.scalar(select(DryRunJob))
+    job.status, job.states, job.paths, job.started_at = "running", 12, 3, job.created_at
+    db.session.commit()
+    assert "Dry run: explored 12 states along 3 paths" in colleague.get(_job_url(queued)).text
+    progress = colleague.client.get(_job_url(queued) + "/progress").get_json()
+    assert (progress["status"], progress["finished"], progress["states"], progress["paths"]) == (
+        "running",
+        False,
+        12,
+        3,
+    )
+    assert progress["text"].startswith("Dry run: explored 12 states along 3 paths")
+    colleague.get("/process-models/dry-runs/999999", expect=404)
 
 
 BAD = {
@@ -145,80 +255,57 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
-def test_bad_diagrams_uploaded_into_the_draft_are_refused_at_deploy(owner, small_definition, case):
-    _upload(owner, "/process-models/small/upload", {"small.bpmn": BAD[case]}, 302)
-    owner._fresh_request()
-    response = owner.client.get("/process-models/small/check")
-    assert response.status_code == 422
-    html = response.get_data(as_text=True)
-    assert "govuk-error-summary" in html and "Deploy as a new version" not in html
-    owner._fresh_request()
-    response = owner.client.post("/process-models/small/deploy", data={"csrf_token": owner.token})
-    assert response.status_code == 422 and "govuk-error-summary" in response.get_data(as_text=True)
+def test_bad_diagrams_uploaded_into_the_draft_are_refused_at_deploy(owner, small_definition, case, dry_runs):
+    checked = _result(owner, _upload(owner, "/process-models/small/upload", {"small.bpmn": BAD[case]}, 302), dry_runs)
+    assert "govuk-error-summary" in checked.html and "Deploy as a new version" not in checked.html
+    assert owner.client.get("/process-models/small/check").headers["Location"] == checked_url(owner, "small")
+    refused = _result(owner, owner.post("/process-models/small/deploy", {}, expect=303), dry_runs)
+    assert "govuk-error-summary" in refused.html and "nothing was deployed" in refused.text
     assert _versions() == 1
 
 
-def test_every_problem_is_listed_with_a_link_to_its_element(owner, small_definition):
+def checked_url(owner, key: str) -> str:  # type: ignore[no-untyped-def]
+    from app.services.definitions import checksum_of
+    from app.services.dry_runs import latest_job_for
+    from app.services.modelling import working_files
+
+    user = db.session.scalar(select(User).where(User.username == owner.username))
+    return f"/process-models/dry-runs/{latest_job_for(checksum_of(working_files(user, key))).id}"
+
+
+def test_every_problem_is_listed_with_a_link_to_its_element(owner, small_definition, dry_runs):
     bpmn = variants.edited(
         variants.TRIAGE_SCRIPT, "<bpmn:script>import os</bpmn:script>", variants.user_task_with_missing_form()
     )
-    _upload(owner, "/process-models/small/upload", {"small.bpmn": bpmn.encode()}, 302)
-    owner._fresh_request()
-    html = owner.client.get("/process-models/small/check").get_data(as_text=True)
-    assert 'href="#problem-set_due"' in html and 'id="problem-set_due"' in html
-    assert 'href="#problem-triage"' in html and "missing.schema.json" in html
+    page = _result(owner, _upload(owner, "/process-models/small/upload", {"small.bpmn": bpmn.encode()}, 302), dry_runs)
+    assert 'href="#problem-set_due"' in page.html and 'id="problem-set_due"' in page.html
+    assert 'href="#problem-triage"' in page.html and "missing.schema.json" in page.html
 
 
-def test_gateway_without_default_and_unreachable_elements_are_refused(owner, small_definition):
+def test_gateway_without_default_and_unreachable_elements_are_refused(owner, small_definition, dry_runs):
     bpmn = variants.edited('default="f_no"', "")
     bpmn = variants.edited("</bpmn:process>", '<bpmn:task id="orphan" name="Orphan"/></bpmn:process>', bpmn)
-    response = _upload(owner, "/process-models/new", {"small.bpmn": bpmn.encode(), **variants.FORMS}, 422)
-    html = response.get_data(as_text=True)
-    assert "f_no have no condition" in html and "no path from a start event reaches this element" in html
+    page = _result(
+        owner, _upload(owner, "/process-models/new", {"small.bpmn": bpmn.encode(), **variants.FORMS}, 303), dry_runs
+    )
+    assert "f_no have no condition" in page.text and "no path from a start event reaches this element" in page.text
     assert _versions() == 1
 
 
-def test_a_timer_that_gives_no_date_is_refused(owner, small_definition):
+def test_a_timer_that_gives_no_date_is_refused(owner, small_definition, dry_runs):
     bpmn = variants.edited("due_reminder_at(triage_due, 1)", "'next tuesday'")
-    html = _upload(owner, "/process-models/new", {"small.bpmn": bpmn.encode(), **variants.FORMS}, 422).get_data(
-        as_text=True
+    page = _result(
+        owner, _upload(owner, "/process-models/new", {"small.bpmn": bpmn.encode(), **variants.FORMS}, 303), dry_runs
     )
-    assert "triage_reminder" in html and "does not give an ISO date" in html
+    assert "triage_reminder" in page.text and "does not give an ISO date" in page.text
+    assert "Add a process model" in page.text  # to try again
     assert _versions() == 1
 
 
-def _dead_end_bpmn() -> str:
-    """Both gateway branches meet at a parallel join: only one ever arrives, so the case never ends."""
-    bpmn = variants.edited(
-        '<bpmn:endEvent id="end_not_eligible" name="Not an SFO"><bpmn:incoming>f_no</bpmn:incoming></bpmn:endEvent>',
-        '<bpmn:parallelGateway id="stuck_join"><bpmn:incoming>f4</bpmn:incoming><bpmn:incoming>f_no</bpmn:incoming>'
-        "<bpmn:outgoing>f_end</bpmn:outgoing></bpmn:parallelGateway>"
-        '<bpmn:sequenceFlow id="f_end" sourceRef="stuck_join" targetRef="end_done"/>',
-    )
-    bpmn = variants.edited(
-        "<bpmn:flowNodeRef>end_not_eligible</bpmn:flowNodeRef>", "<bpmn:flowNodeRef>stuck_join</bpmn:flowNodeRef>", bpmn
-    )
-    bpmn = variants.edited(
-        '<bpmn:endEvent id="end_done" name="Done"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>',
-        '<bpmn:endEvent id="end_done" name="Done"><bpmn:incoming>f_end</bpmn:incoming></bpmn:endEvent>',
-        bpmn,
-    )
-    bpmn = variants.edited(
-        'sourceRef="wait_outcome" targetRef="end_done"', 'sourceRef="wait_outcome" targetRef="stuck_join"', bpmn
-    )
-    bpmn = variants.edited(
-        'sourceRef="eligible_gateway" targetRef="end_not_eligible"',
-        'sourceRef="eligible_gateway" targetRef="stuck_join"',
-        bpmn,
-    )
-    return variants.with_key("stuck", bpmn)
-
-
-def test_a_dead_end_found_by_the_dry_run_blocks_deploy(owner, small_definition):
-    html = _upload(
-        owner, "/process-models/new", {"small.bpmn": _dead_end_bpmn().encode(), **variants.FORMS}, 422
-    ).get_data(as_text=True)
-    assert "Dry run: Never ends" in html, re.sub(r"<[^>]+>", " ", html)[-3000:]
+def test_a_dead_end_found_by_the_dry_run_blocks_deploy(owner, small_definition, dry_runs):
+    files = {"small.bpmn": variants.dead_end().encode(), **variants.FORMS}
+    page = _result(owner, _upload(owner, "/process-models/new", files, 303), dry_runs)
+    assert "Dry run: Never ends" in page.text, page.text[-3000:]
     assert _versions("stuck") == 0
 
 
@@ -232,15 +319,16 @@ def test_a_20_mb_upload_is_refused_with_the_limit(owner, small_definition, app):
 # --- compare, form editor ---
 
 
-def test_compare_lists_changed_elements(owner, small_definition):
-    _upload(
+def test_compare_lists_changed_elements(owner, small_definition, dry_runs):
+    uploaded = _upload(
         owner,
         "/process-models/small/upload",
         {"small.bpmn": variants.edited("eligible == True", "eligible").encode()},
         302,
     )
-    owner.get("/process-models/small/check")  # shows the "added" banner
-    owner.post("/process-models/small/deploy", {})
+    checked = _result(owner, uploaded, dry_runs)  # shows the "added" banner, and the changes
+    assert "f_yes" in checked.text
+    _result(owner, owner.post("/process-models/small/deploy", {"checksum": _checksum(checked)}, 303), dry_runs)
     page = owner.get("/process-models/small/compare?old=1&new=2")
     assert "f_yes" in page.text and "condition changed from “eligible == True” to “eligible”" in page.text
     assert '"f_yes": "changed"' in html.unescape(page.html)
@@ -278,7 +366,7 @@ def test_form_editor_previews_with_the_govuk_renderer_and_checks_the_schema(owne
 # --- import and export ---
 
 
-def test_export_then_import_as_a_new_process_that_runs(owner, small_definition):
+def test_export_then_import_as_a_new_process_that_runs(owner, small_definition, dry_runs):
     archive = owner.client.get("/process-models/small/versions/1/export").get_data()
     with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
         metadata = json.loads(zipped.read("small/process_model.json"))
@@ -292,7 +380,8 @@ def test_export_then_import_as_a_new_process_that_runs(owner, small_definition):
     with zipfile.ZipFile(buffer, "w") as out:
         for name, content in renamed.items():
             out.writestr(name.replace("small/", "imported/"), content)
-    _upload(owner, "/process-models/new", {"imported.zip": buffer.getvalue()}, 302)
+    imported = _result(owner, _upload(owner, "/process-models/new", {"imported.zip": buffer.getvalue()}, 303), dry_runs)
+    assert "Deployed imported version 1" in imported.text
     assert _versions("imported") == 1
     started = instances.start_case(make_user("sfo-team"), "imported", "IMP-1", {"case_reference": "IMP-1"})
     assert started.definition.key == "imported" and started.status == "running"
@@ -303,7 +392,7 @@ def test_export_then_import_as_a_new_process_that_runs(owner, small_definition):
 # --- migration ---
 
 
-def test_migration_preview_and_moving_cases(owner, sfo_definition):
+def test_migration_preview_and_moving_cases(owner, sfo_definition, dry_runs):
     people = People.create()
     case = SfoCase(people, sfo_definition, "SFO-MIG-1")
     bpmn = sfo_definition.bpmn["sfo_review.bpmn"].replace(
@@ -311,7 +400,7 @@ def test_migration_preview_and_moving_cases(owner, sfo_definition):
     )
     owner.post("/process-models/sfo_review/editor?file=sfo_review.bpmn", {"xml": bpmn})
     owner.get("/process-models/sfo_review/editor")  # shows the "saved" banner
-    owner.post("/process-models/sfo_review/deploy", {})
+    _result(owner, owner.post("/process-models/sfo_review/deploy", {}, 303), dry_runs)
     assert _versions("sfo_review") == 2
     page = owner.get("/process-models/sfo_review/migrate?version=2")
     assert "SFO-MIG-1" in page.text and "Yes" in page.text
