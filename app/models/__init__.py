@@ -6,9 +6,9 @@ from .definitions import ProcessDefinition
 from .instances import ProcessInstance, Task, TaskDraft
 from .modelling import ProcessDraft
 from .publication import PublishedReport, RecommendationRecord, ReviewTheme, Theme  # noqa: F401
-from .users import ApiToken, User, UserGroup
+from .users import ApiToken, RateLimitCounter, User, UserGroup
 
 __all__ = [
     "ApiToken", "AuditEvent", "DeadlineExtension", "OutboxMessage", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "Task",
-    "TaskDraft", "User", "UserGroup",
+    "TaskDraft", "RateLimitCounter", "User", "UserGroup",
 ]

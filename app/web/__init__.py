@@ -6,8 +6,10 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+from .account import account
+from .admin import admin
 from .assets import assets
-from .auth import auth, init_auth, limiter, protect
+from .auth import auth, init_auth, protect
 from .cases import cases
 from .filters import register_filters
 from .lessons import lessons
@@ -18,7 +20,7 @@ from .published import published
 from .reports import reports
 from .tasks import tasks
 
-PROTECTED = (tasks, cases, monitoring, reports, lessons, models)
+PROTECTED = (tasks, cases, monitoring, reports, lessons, models, account, admin)
 PUBLIC = (assets, auth, pages, published)
 
 
@@ -37,7 +39,6 @@ def register_web(app: Flask) -> None:
     for blueprint in PROTECTED:
         protect(blueprint)
         app.register_blueprint(blueprint)
-    limiter.init_app(app)
     app.context_processor(lambda: {"navigation_items": navigation_items})
 
 
@@ -48,6 +49,7 @@ NAVIGATION = (
     ("Monitoring", "monitoring.dashboard", ("manager", "admin")),
     ("Themes and lessons", "lessons.figures", ("manager", "admin")),
     ("Process models", "models.process_list", ("process-owner", "admin")),
+    ("User accounts", "admin.user_list", ("admin",)),
 )
 
 
