@@ -10,6 +10,7 @@ Both count failures only; a correct password is refused only at an address that 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -111,7 +112,7 @@ class SignInThrottle:
         if self.limiter.test(item, *identifiers):
             return 0
         reset = self.limiter.get_window_stats(item, *identifiers).reset_time
-        return max(1, int(reset - self.clock()) + 1)
+        return max(1, math.ceil(reset - self.clock()))
 
     def clock(self) -> float:
         storage = self.limiter.storage
@@ -136,6 +137,8 @@ def storage_for(app: Flask) -> Storage:
         from .runtime import runtime
 
         return DatabaseStorage(lambda: db.engine, lambda: runtime().clock.now().timestamp())
+    if uri.startswith(("redis", "rediss")):
+        return storage_from_string(uri, key_prefix=app.config.get("SFO_RATELIMIT_KEY_PREFIX", "sfo"))
     return storage_from_string(uri)
 
 

@@ -73,7 +73,13 @@ def signed_in_user() -> User:
 
 
 def protect(blueprint: Blueprint) -> None:
-    """Every route of the blueprint needs a signed-in user: declared once, where it is registered."""
+    """Every route of the blueprint needs a signed-in user: declared once, where it is registered.
+
+    Blueprints are module objects: a second app in the same process (tests, tools) finds them protected.
+    """
+    if getattr(blueprint, "protected", False):
+        return
+    blueprint.protected = True  # type: ignore[attr-defined]
 
     @blueprint.before_request
     @login_required
