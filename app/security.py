@@ -57,6 +57,7 @@ def register_security(app: Flask) -> None:
         app,
         force_https=False,  # TLS ends at the proxy or load balancer; HSTS tells browsers to stay on HTTPS
         strict_transport_security=app.config["SFO_ENV"] == "production",
+        strict_transport_security_max_age=365 * 24 * 3600,
         strict_transport_security_include_subdomains=False,
         frame_options="DENY",
         content_security_policy=content_security_policy(),
