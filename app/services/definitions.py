@@ -59,10 +59,18 @@ def check_files(files: dict[str, bytes]) -> ProcessModel:
     undecodable = [n for n, c in files.items() if not _is_utf8(c)]
     if undecodable:
         raise Invalid("Files must be UTF-8 text.", {n: ["This file is not UTF-8 text."] for n in undecodable})
+    refuse_nul_in_files(files)
     try:
         return parse_process_model(files, LANE_GROUPS)
     except DefinitionInvalid as invalid:
         raise Invalid(f"The process definition has {len(invalid.problems)} problem(s).", problems_as_fields(invalid)) from None
+
+
+def refuse_nul_in_files(files: dict[str, bytes]) -> None:
+    """PostgreSQL stores the NUL character in neither text nor JSON, raw or (in a form) as ``\\u0000``."""
+    holding = [n for n, c in files.items() if b"\x00" in c or (n.endswith(".json") and b"\\u0000" in c)]
+    if holding:
+        raise Invalid("A file holds the NUL character.", {n: ["Remove the NUL character from this file."] for n in holding})
 
 
 def _is_utf8(content: bytes) -> bool:

@@ -30,6 +30,7 @@ from .definitions import (
     list_latest_definitions,
     list_versions,
     problems_as_fields,
+    refuse_nul_in_files,
 )
 from .errors import Invalid, NotFound
 from .progress import save, task_title
@@ -108,6 +109,7 @@ def save_draft(user: User, key: str, changed: dict[str, bytes], removed: tuple[s
     """Replace (or add) whole files in the process's draft; started from the latest version."""
     require_owner(user)
     _check_names(changed)
+    refuse_nul_in_files(changed)
     files = working_files(user, key)
     files.update(changed)
     for name in removed:

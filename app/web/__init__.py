@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from .account import account
@@ -40,6 +41,16 @@ def register_web(app: Flask) -> None:
         protect(blueprint)
         app.register_blueprint(blueprint)
     app.context_processor(lambda: {"navigation_items": navigation_items})
+    app.before_request(refuse_nul_characters)
+
+
+def refuse_nul_characters() -> None:
+    """No page takes the NUL character: PostgreSQL stores it in neither text nor JSON (the API checks its own)."""
+    if request.path.startswith("/api/"):
+        return
+    for values in (request.args, request.form):
+        if any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+            raise BadRequest("Text cannot contain the NUL character. Remove it and try again.")
 
 
 NAVIGATION = (

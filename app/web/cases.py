@@ -18,6 +18,7 @@ from ..services.forms import validate_form_data
 from ..services.users import user_in_group
 from .auth import signed_in_user
 from .case_data import Answer, answers_for
+from .params import page_arg
 from .forms import apply_form_action, error_summary_items, list_action, merge_errors, parse_form, render_form
 
 cases = Blueprint("cases", __name__)
@@ -134,7 +135,7 @@ def case(business_key: str) -> str:
 def case_list() -> str:
     user = signed_in_user()
     reference = (request.args.get("reference") or "").strip()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg(request.args)
     filters = instance_service.InstanceFilters(business_key=reference or None, page=page, per_page=PER_PAGE)
     rows, total = instance_service.list_instances(user, filters)
     return render_template("cases/list.html", title="Cases", rows=rows, total=total, reference=reference,

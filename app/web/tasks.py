@@ -18,6 +18,7 @@ from ..services.forms import validate_form_data
 from ..services.progress import STAGES
 from ..services.runtime import now
 from ..services.users import user_in_group
+from .params import page_arg
 from .auth import safe_next, signed_in_user
 from .cases import case_summary
 from .forms import (
@@ -89,7 +90,7 @@ def inbox() -> str:
         tab = "mine"
     stage = request.args.get("stage") if request.args.get("stage") in STAGES else None
     due = request.args.get("due") if request.args.get("due") in ("today", "week") else None
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg(request.args)
     rows, total = task_service.list_tasks(user, tab_filters(user, tab, stage, due, page), _today())
     counts = {t.key: task_service.count_tasks(user, tab_filters(user, t.key, stage, due, 1), _today()) for t in TABS}
     return render_template(
