@@ -3,9 +3,12 @@ ASCII, NUL characters, dates far in the future."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from tests.conftest import make_user
+from tests.services.test_model_zip import _zip
 
 HUGE = "99999999999999999999999"
 
@@ -92,3 +95,14 @@ def test_nul_in_an_uploaded_model_file_is_refused(owner):
         "files": [(BytesIO(b"<definitions>\x00</definitions>"), "extra.bpmn")],
         "csrf_token": owner.token}, content_type="multipart/form-data")
     assert response.status_code == 422 and b"NUL" in response.get_data()
+
+
+def test_a_damaged_model_zip_is_refused_on_the_page(signed_in, sfo_definition):
+    owner = signed_in(make_user("process-owner"))
+    owner.get("/process-models/new")
+    owner._fresh_request()
+    content = _zip({"p/process_model.json": b"[]", "p/a.bpmn": b"<definitions/>"})
+    response = owner.client.post("/process-models/new", data={"files": [(io.BytesIO(content), "p.zip")],
+                                                               "csrf_token": owner.token},
+                                 content_type="multipart/form-data")
+    assert response.status_code == 422 and b"There is a problem" in response.get_data()
