@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from ..engine import DefinitionInvalid, ProcessModel, parse_process_model
 from ..extensions import db
-from ..models import AuditEvent, ProcessDefinition
+from ..models import AuditEvent, ProcessDefinition, User
 from ..models.users import LANE_GROUPS
-from .errors import Invalid, NotFound
+from .access import may_start, reads_definitions
+from .errors import Forbidden, Invalid, NotFound
 from .runtime import now, runtime, transactional
 
 DEFINITION_SUFFIXES = (".bpmn", ".dmn", ".json")
@@ -113,6 +114,22 @@ def list_latest_definitions() -> list[ProcessDefinition]:
         newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.version)
     )
     return list(db.session.scalars(query.order_by(ProcessDefinition.key)))
+
+
+def list_readable_definitions(user: User) -> list[ProcessDefinition]:
+    """Every process for those who read definitions; for anyone else, the processes they may start."""
+    latest = list_latest_definitions()
+    if reads_definitions(user):
+        return latest
+    return [definition for definition in latest if may_start(user, model_of(definition))]
+
+
+def get_startable_definition(user: User, key: str) -> ProcessDefinition:
+    """The latest version, for a reader of definitions or someone who may start the process."""
+    definition = get_latest_definition(key)
+    if not reads_definitions(user) and not may_start(user, model_of(definition)):
+        raise Forbidden("You may read only the processes you can start.")
+    return definition
 
 
 def list_versions(key: str) -> list[ProcessDefinition]:

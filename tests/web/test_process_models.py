@@ -54,7 +54,7 @@ def test_every_route_of_the_area_refuses_other_roles(app, signed_in, small_defin
     rules = _model_routes(app)
     assert len(rules) >= 14
     for rule in rules:
-        url = rule.rule.replace("<key>", "small").replace("<int:version>", "1").replace("<name>", "small.bpmn")
+        url = rule.rule.replace("<key>", "small").replace("<id:version>", "1").replace("<name>", "small.bpmn")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             browser._fresh_request()
             call = browser.client.get if method == "GET" else browser.client.post
@@ -66,7 +66,7 @@ def test_every_route_of_the_area_refuses_other_roles(app, signed_in, small_defin
 
 def test_every_route_needs_sign_in(app, client, small_definition):
     for rule in _model_routes(app):
-        url = rule.rule.replace("<key>", "small").replace("<int:version>", "1").replace("<name>", "small.bpmn")
+        url = rule.rule.replace("<key>", "small").replace("<id:version>", "1").replace("<name>", "small.bpmn")
         response = client.get(url)
         assert response.status_code in (302, 405), url
         if response.status_code == 302:
