@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
@@ -78,7 +79,10 @@ def test_no_operation_answers_5xx_or_breaks_its_schema(app, world, capsys):
     assert len(operations) >= 18
     run, failures = Run(), []
     for operation in operations:
-        passes = [(mode, operation.as_strategy(generation_mode=mode)) for mode in GenerationMode]
+        # The token is sent per role below: pinning the header keeps the negative pass from "breaking" a
+        # header the call then replaces (which would report a valid request as accepted bad data).
+        pinned = {"Authorization": "Bearer replaced-per-role"}
+        passes = [(mode, operation.as_strategy(generation_mode=mode, headers=pinned)) for mode in GenerationMode]
         path_names = {p.name for p in operation.path_parameters}
         if path_names:  # the same again on objects that exist, so that the found-and-allowed paths run too
             given_ids = {name: value for name, value in known.items() if name in path_names}
@@ -86,7 +90,9 @@ def test_no_operation_answers_5xx_or_breaks_its_schema(app, world, capsys):
         for mode, strategy in passes:
             try:
                 _fuzz(operation, strategy, tokens, run)
-            except Exception as failure:  # noqa: BLE001 - every operation's failure is listed at the end
+            except Unsatisfiable:
+                continue  # nothing of the operation can be made invalid (say, one free-text path segment)
+            except (Exception, BaseExceptionGroup) as failure:  # noqa: BLE001 - every failure is listed at the end
                 failures.append(f"{operation.label} ({mode}): {str(failure)[:1500]}")
     with capsys.disabled():
         print(f"\nfuzz: {len(operations)} operations, {run.examples} examples, {run.requests} requests")
