@@ -64,7 +64,9 @@ def tokens(username: str) -> None:
         lines = [f"{'id':>6}  {'issued':<16}  {'expires':<16}  {'last used':<16}  status"]
         for row in list_tokens(username):
             state = token_state(row) + (f" by {row.revoked_by}" if row.revoked_by else "")
-            lines.append(f"{row.id:>6}  {_when(row.created_at)}  {_when(row.expires_at)}  {_when(row.last_used_at)}  {state}")
+            lines.append(
+                f"{row.id:>6}  {_when(row.created_at)}  {_when(row.expires_at)}  {_when(row.last_used_at)}  {state}"
+            )
         return lines
 
     for line in _run(describe):

@@ -59,7 +59,9 @@ def test_signed_in_pages_and_the_api_are_not_cached(app):
     assert browser.client.get("/tasks").headers["Cache-Control"] == "no-store"
     from app.services.users import create_token
 
-    response = app.test_client().get("/api/v1/tasks", headers={"Authorization": f"Bearer {create_token(user.username)}"})
+    response = app.test_client().get(
+        "/api/v1/tasks", headers={"Authorization": f"Bearer {create_token(user.username)}"}
+    )
     assert response.headers["Cache-Control"] == "no-store"
 
 
@@ -71,8 +73,9 @@ def test_front_end_files_keep_their_caching(client):
 def test_hsts_in_production_over_https(base_app: Flask, monkeypatch):
     monkeypatch.setenv("SFO_ENV", "production")
     monkeypatch.setenv("SFO_SECRET_KEY", "a production secret for this test")
-    production = create_app({"SQLALCHEMY_DATABASE_URI": base_app.config["SQLALCHEMY_DATABASE_URI"],
-                             "SFO_TRUSTED_PROXIES": 1})
+    production = create_app(
+        {"SQLALCHEMY_DATABASE_URI": base_app.config["SQLALCHEMY_DATABASE_URI"], "SFO_TRUSTED_PROXIES": 1}
+    )
     client = production.test_client()
     secure = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")

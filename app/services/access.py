@@ -2,7 +2,8 @@
 
 Rules: process definitions (their versions, diagrams and files) are read by process owners, managers
 and admins; anyone who may start a process also reads its latest version's start form. A provider may
-start only a process whose start event lies in the provider lane. The review body (sfo-team, quality-assurer, publication, manager, admin) sees every case; a
+start only a process whose start event lies in the provider lane. The review body (sfo-team,
+quality-assurer, publication, manager, admin) sees every case; a
 reviewer sees the cases allocated to them; a provider user sees only their organisation's cases and
 only provider-lane tasks of them; a reviewer also sees a case on which a task is assigned to
 them. Another organisation's case is reported as not found, so its

@@ -4,6 +4,7 @@ sessions, list and revoke API tokens. Every change is audited (audit_event with 
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -37,7 +38,7 @@ def list_tokens(username: str) -> list[ApiToken]:
     return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
 
 
-def _audit(actor: str, kind: str, summary: str, **detail: object) -> None:
+def _audit(actor: str, kind: str, summary: str, **detail: Any) -> None:
     record_event(None, actor, kind, summary, **detail)
 
 
@@ -115,8 +116,13 @@ def revoke_tokens(username: str, actor: str, token_id: int | None = None) -> int
         row.revoked_at, row.revoked_by = now(), actor
     if rows:
         ids = [row.id for row in rows]
-        _audit(actor, "token-revoked", f"{actor} revoked {len(ids)} API token(s) of {username}.", username=username,
-               token_ids=ids)
+        _audit(
+            actor,
+            "token-revoked",
+            f"{actor} revoked {len(ids)} API token(s) of {username}.",
+            username=username,
+            token_ids=ids,
+        )
     return len(rows)
 
 

@@ -71,7 +71,8 @@ def refuse_nul_in_files(files: dict[str, bytes]) -> None:
     """PostgreSQL stores the NUL character in neither text nor JSON, raw or (in a form) as ``\\u0000``."""
     holding = [n for n, c in files.items() if b"\x00" in c or (n.endswith(".json") and b"\\u0000" in c)]
     if holding:
-        raise Invalid("A file holds the NUL character.", {n: ["Remove the NUL character from this file."] for n in holding})
+        fields = {name: ["Remove the NUL character from this file."] for name in holding}
+        raise Invalid("A file holds the NUL character.", fields)
 
 
 def _is_utf8(content: bytes) -> bool:

@@ -137,9 +137,11 @@ def storage_for(app: Flask) -> Storage:
         from .runtime import runtime
 
         return DatabaseStorage(lambda: db.engine, lambda: runtime().clock.now().timestamp())
-    if uri.startswith(("redis", "rediss")):
-        return storage_from_string(uri, key_prefix=app.config.get("SFO_RATELIMIT_KEY_PREFIX", "sfo"))
-    return storage_from_string(uri)
+    options = {"key_prefix": app.config.get("SFO_RATELIMIT_KEY_PREFIX", "sfo")} if uri.startswith("redis") else {}
+    storage = storage_from_string(uri, **options)
+    if not isinstance(storage, Storage):
+        raise RuntimeError(f"{uri} names an asynchronous rate-limit store; the service needs a synchronous one")
+    return storage
 
 
 def init_throttle(app: Flask) -> None:

@@ -94,7 +94,9 @@ def issue_token(username: str) -> tuple[str, ApiToken]:
     if not user.active:
         raise Conflict(f"{username} is disabled: enable the account before issuing a token.")
     token = secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_hash=_token_digest(token), created_at=now(), expires_at=now() + token_lifetime())
+    issued = now()
+    row = ApiToken(user_id=user.id, token_hash=_token_digest(token), created_at=issued,
+                   expires_at=issued + token_lifetime())
     db.session.add(row)
     return token, row
 
@@ -122,7 +124,8 @@ def check_token(token: str) -> TokenCheck:
     if row.revoked_at is not None:
         return TokenCheck(None, "The API token has been revoked. Ask an administrator for a new one.")
     if row.expires_at is not None and moment >= row.expires_at:
-        return TokenCheck(None, f"The API token expired on {row.expires_at:%Y-%m-%d}. Ask an administrator for a new one.")
+        expired = f"The API token expired on {row.expires_at:%Y-%m-%d}. Ask an administrator for a new one."
+        return TokenCheck(None, expired)
     if not row.user.active:
         return TokenCheck(None, "The account of this API token is disabled.")
     if row.last_used_at is None or moment - row.last_used_at >= LAST_USED_PRECISION:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
-from werkzeug.exceptions import BadRequest
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.exceptions import BadRequest
 
 from .account import account
 from .admin import admin

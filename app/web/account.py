@@ -20,7 +20,9 @@ def change_password() -> Response | tuple[str, int]:
         form = request.form
         try:
             change_password_service(
-                user, form.get("current_password") or "", form.get("new_password") or "",
+                user,
+                form.get("current_password") or "",
+                form.get("new_password") or "",
                 form.get("confirm_password") or "",
             )
         except Invalid as invalid:

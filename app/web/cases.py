@@ -18,8 +18,8 @@ from ..services.forms import validate_form_data
 from ..services.users import user_in_group
 from .auth import signed_in_user
 from .case_data import Answer, answers_for
-from .params import page_arg
 from .forms import apply_form_action, error_summary_items, list_action, merge_errors, parse_form, render_form
+from .params import page_arg
 
 cases = Blueprint("cases", __name__)
 PER_PAGE = 50
@@ -78,7 +78,8 @@ def _start_form(user: User) -> tuple[dict, dict]:
 def _new_case_page(user: User, values: dict, errors: dict[str, list[str]], status: int = 200) -> tuple[str, int]:
     schema, ui_schema = _start_form(user)
     return render_template(
-        "cases/new.html", title="Notify a Serious Further Offence", form_html=render_form(schema, ui_schema, values, errors),
+        "cases/new.html", title="Notify a Serious Further Offence",
+        form_html=render_form(schema, ui_schema, values, errors),
         error_list=error_summary_items(errors, schema, ui_schema), description=schema.get("description", ""),
     ), status
 
@@ -106,7 +107,8 @@ def create_case() -> tuple[str, int] | Response:
         return _new_case_page(user, apply_form_action(schema, shown, action), {})
     data = {**_new_case_defaults(user), **parsed.data}
     if parsed.errors:
-        return _new_case_page(user, shown, merge_errors(parsed.errors, validate_form_data(schema, data, user_in_group)), 400)
+        problems = merge_errors(parsed.errors, validate_form_data(schema, data, user_in_group))
+        return _new_case_page(user, shown, problems, 400)
     try:
         row = instance_service.start_case(user, SFO_PROCESS, data.get("case_reference"), data)
     except Invalid as invalid:

@@ -44,7 +44,9 @@ def error_link(item: tuple[str, str]) -> dict[str, str]:
 
 def error_items(errors: dict[str, list[str]]) -> list[dict[str, str]]:
     """{field name: [messages]} -> the GOV.UK error summary; field ids spell ``_`` as ``-``."""
-    return [{"text": message, "href": "#" + field.replace("_", "-")} for field, texts in errors.items() for message in texts]
+    return [
+        {"text": message, "href": "#" + field.replace("_", "-")} for field, texts in errors.items() for message in texts
+    ]
 
 
 def register_filters(app: Flask) -> None:

@@ -16,8 +16,9 @@ def is_plain_number(text: str) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ROW_ID))
 
 
-def int_arg(args: Mapping[str, str], name: str, default: int | None = None, *, low: int = 1,
-            high: int = MAX_ROW_ID) -> int | None:
+def int_arg(
+    args: Mapping[str, str], name: str, default: int | None = None, *, low: int = 1, high: int = MAX_ROW_ID
+) -> int | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return default

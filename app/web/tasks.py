@@ -18,7 +18,6 @@ from ..services.forms import validate_form_data
 from ..services.progress import STAGES
 from ..services.runtime import now
 from ..services.users import user_in_group
-from .params import page_arg
 from .auth import safe_next, signed_in_user
 from .cases import case_summary
 from .forms import (
@@ -30,6 +29,7 @@ from .forms import (
     parse_form,
     render_form,
 )
+from .params import page_arg
 
 tasks = Blueprint("tasks", __name__)
 PER_PAGE = 50

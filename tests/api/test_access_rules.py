@@ -25,11 +25,19 @@ def _data(reference: str) -> dict:
 
 
 def test_a_provider_cannot_start_a_process_that_starts_in_another_lane(api, people, internal_definition):
-    answer = api.post("/process-instances", people.provider,
-                      {"process_key": "internal", "business_key": "INT-1", "data": _data("INT-1")}, expect=403)
+    answer = api.post(
+        "/process-instances",
+        people.provider,
+        {"process_key": "internal", "business_key": "INT-1", "data": _data("INT-1")},
+        expect=403,
+    )
     assert "lane" in answer["error"]["message"]
-    api.post("/process-instances", people.team,
-             {"process_key": "internal", "business_key": "INT-1", "data": _data("INT-1")}, expect=201)
+    api.post(
+        "/process-instances",
+        people.team,
+        {"process_key": "internal", "business_key": "INT-1", "data": _data("INT-1")},
+        expect=201,
+    )
 
 
 def test_a_provider_starts_a_process_of_the_provider_lane(api, people, small_definition):
@@ -64,12 +72,16 @@ def test_owners_managers_and_admins_read_every_definition(api, small_definition,
 
 
 @pytest.mark.parametrize(
-    "reference", ["SFO/1", "SFO\\1", "SFO\t1", "SFO\n1", "SFO\u200b1", " SFO-1", "SFO-1 ", "SFO\u20281", "S" * 121,
-                  "\u00a0"],
+    "reference",
+    ["SFO/1", "SFO\\1", "SFO\t1", "SFO\n1", "SFO\u200b1", " SFO-1", "SFO-1 ", "SFO\u20281", "S" * 121, "\u00a0"],
 )
 def test_case_references_are_printable_without_slashes(api, people, small_definition, reference):
-    answer = api.post("/process-instances", people.provider,
-                      {"process_key": "small", "business_key": reference, "data": _data(reference)}, expect=422)
+    answer = api.post(
+        "/process-instances",
+        people.provider,
+        {"process_key": "small", "business_key": reference, "data": _data(reference)},
+        expect=422,
+    )
     assert set(answer["error"]["fields"]) & {"case_reference", "business_key"}
 
 
@@ -79,11 +91,19 @@ def test_unicode_references_without_slashes_are_fine(api, people, small_definiti
 
 def test_a_reference_taken_by_another_organisation_reads_like_ones_own(api, people, small_definition):
     api.start("small", "SFO-9", _data("SFO-9"), as_user=people.provider)
-    own = api.post("/process-instances", people.provider,
-                   {"process_key": "small", "business_key": "SFO-9", "data": _data("SFO-9")}, expect=409)
+    own = api.post(
+        "/process-instances",
+        people.provider,
+        {"process_key": "small", "business_key": "SFO-9", "data": _data("SFO-9")},
+        expect=409,
+    )
     other_data = {"case_reference": "SFO-9", "provider_org": "south-probation"}
-    other = api.post("/process-instances", people.other_provider,
-                     {"process_key": "small", "business_key": "SFO-9", "data": other_data}, expect=409)
+    other = api.post(
+        "/process-instances",
+        people.other_provider,
+        {"process_key": "small", "business_key": "SFO-9", "data": other_data},
+        expect=409,
+    )
     assert own == other
     assert "exist" not in other["error"]["message"] and "north" not in str(other)
     assert api.get("/process-instances", people.other_provider, business_key="SFO-9")["total"] == 0

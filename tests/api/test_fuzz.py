@@ -32,8 +32,13 @@ from tests.conftest import make_user
 
 EXAMPLES = int(os.environ.get("SFO_FUZZ_EXAMPLES", "10"))
 ROLES = ("manager", "provider", "process-owner", "sfo-team")
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          negative_data_rejection]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
 # The whole run's bound besides the counts: an example that takes longer than this has hung.
 DEADLINE_MS = 20_000
 
@@ -59,8 +64,14 @@ def world(app, small_definition):  # type: ignore[no-untyped-def]
 
 def _fuzz(operation: Any, strategy: Any, tokens: dict[str, str], run: Run) -> None:
     @given(case=strategy)
-    @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=DEADLINE_MS,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=DEADLINE_MS,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     def each(case: Any) -> None:
         run.examples += 1
         for role, token in tokens.items():

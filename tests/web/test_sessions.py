@@ -62,8 +62,10 @@ def test_changing_the_password_ends_other_sessions_and_keeps_this_one(app, signe
     user = make_user("sfo-team")
     here, elsewhere = signed_in(user), signed_in(user)
     here.get("/account/password")
-    here.post("/account/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD,
-                                    "confirm_password": NEW_PASSWORD})
+    here.post(
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+    )
     here.get("/tasks")
     elsewhere._fresh_request()
     assert elsewhere.client.get("/tasks").status_code == 302
@@ -77,8 +79,11 @@ def test_password_change_errors_are_shown_and_change_nothing(signed_in):
     user = make_user("sfo-team")
     person = signed_in(user)
     person.get("/account/password")
-    page = person.post("/account/password", {"current_password": "wrong", "new_password": "short",
-                                             "confirm_password": "other"}, expect=400)
+    page = person.post(
+        "/account/password",
+        {"current_password": "wrong", "new_password": "short", "confirm_password": "other"},
+        expect=400,
+    )
     assert "There is a problem" in page.text
     for message in ("Enter your current password correctly", "at least 10 characters", "the same new password twice"):
         assert message in page.text
@@ -96,8 +101,10 @@ def test_a_one_time_password_must_be_replaced_at_sign_in(app, browser):
     assert browser.client.get("/tasks").headers["Location"] == "/account/password"  # nothing else until then
     page = browser.get("/account/password")
     assert "one-time password" in page.text
-    browser.post("/account/password", {"current_password": one_time, "new_password": NEW_PASSWORD,
-                                       "confirm_password": NEW_PASSWORD})
+    browser.post(
+        "/account/password",
+        {"current_password": one_time, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+    )
     browser.get("/tasks")
 
 

@@ -24,8 +24,9 @@ def attempt(app: Flask, username: str, password: str, address: str = "203.0.113.
     browser.client.environ_base["REMOTE_ADDR"] = address
     browser.get("/sign-in")
     browser._fresh_request()
-    response = browser.client.post("/sign-in", data={"username": username, "password": password,
-                                                      "csrf_token": browser.token}, headers=headers)
+    response = browser.client.post(
+        "/sign-in", data={"username": username, "password": password, "csrf_token": browser.token}, headers=headers
+    )
     return response.status_code
 
 
@@ -65,8 +66,9 @@ def test_the_lockout_ends_with_its_window_and_says_when(app, clock):
     browser = Browser(app.test_client())
     browser.client.environ_base["REMOTE_ADDR"] = "203.0.113.5"
     browser.get("/sign-in")
-    response = browser.client.post("/sign-in", data={"username": user.username.upper(), "password": PASSWORD,
-                                                      "csrf_token": browser.token})
+    response = browser.client.post(
+        "/sign-in", data={"username": user.username.upper(), "password": PASSWORD, "csrf_token": browser.token}
+    )
     assert response.status_code == 429 and int(response.headers["Retry-After"]) <= 15 * 60
     assert b"Wait 15 minutes" in response.get_data()
     clock.advance(minutes=15)
@@ -117,11 +119,15 @@ def test_trusted_proxies_name_the_client(base_app):
         try:
             for _ in range(account_limit(proxied)):
                 attempt(proxied, user.username, "wrong", address="10.0.0.2", **{"X-Forwarded-For": "198.51.100.9"})
-            assert attempt(proxied, user.username, PASSWORD, address="10.0.0.2",
-                           **{"X-Forwarded-For": "198.51.100.9"}) == 429
+            assert (
+                attempt(proxied, user.username, PASSWORD, address="10.0.0.2", **{"X-Forwarded-For": "198.51.100.9"})
+                == 429
+            )
             # the same proxy, another client behind it
-            assert attempt(proxied, user.username, PASSWORD, address="10.0.0.2",
-                           **{"X-Forwarded-For": "203.0.113.77"}) == 302
+            assert (
+                attempt(proxied, user.username, PASSWORD, address="10.0.0.2", **{"X-Forwarded-For": "203.0.113.77"})
+                == 302
+            )
         finally:
             sign_in_throttle().reset()
             from tests.conftest import _empty_tables
