@@ -73,8 +73,10 @@ def test_front_end_files_keep_their_caching(client):
 def test_hsts_in_production_over_https(base_app: Flask, monkeypatch):
     monkeypatch.setenv("SFO_ENV", "production")
     monkeypatch.setenv("SFO_SECRET_KEY", "a production secret for this test")
+    # The same clock: the engine keeps one process-wide timer clock, which a new app would re-point.
     production = create_app(
-        {"SQLALCHEMY_DATABASE_URI": base_app.config["SQLALCHEMY_DATABASE_URI"], "SFO_TRUSTED_PROXIES": 1}
+        {"SQLALCHEMY_DATABASE_URI": base_app.config["SQLALCHEMY_DATABASE_URI"], "SFO_TRUSTED_PROXIES": 1},
+        clock=base_app.extensions["sfo.runtime"].clock,
     )
     client = production.test_client()
     secure = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
