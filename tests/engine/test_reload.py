@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from app.clock import FrozenClock
 from app.engine import Engine, parse_process_model
 from app.models.users import LANE_GROUPS
@@ -47,6 +49,17 @@ def _to_liaison(engine: Engine) -> str:
     state = _complete(engine, state, "confirm_eligibility", eligible=True)
     state = _complete(engine, state, "allocate_reviewer", reviewer="reviewer1")
     return _complete(engine, state, "write_terms_of_reference", other_reviews=REVIEWS)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_service_timer_clock():
+    """An Engine re-points SpiffWorkflow's process-wide timer clock to its own: put the service's back,
+    or every later test that moves the session clock finds no timer due."""
+    from app.engine import runtime as engine_runtime
+
+    previous = engine_runtime._clock
+    yield
+    engine_runtime._clock = previous
 
 
 def test_liaison_instances_completed_in_fresh_processes_reach_drafting():
