@@ -21,6 +21,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Any = None) -> Fl
     register_extensions(app, clock)
     register_blueprints(app)
     register_errors(app)
+    register_security(app)
     return app
 
 
@@ -48,6 +49,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(status)
     register_api(app)
     register_web(app)
+
+
+def register_security(app: Flask) -> None:
+    from .security import register_security as attach
+
+    attach(app)
 
 
 def register_errors(app: Flask) -> None:

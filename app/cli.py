@@ -12,6 +12,7 @@ import click
 from flask import Flask
 
 from . import create_app
+from .cli_accounts import register_account_commands
 from .services.errors import ServiceError
 
 
@@ -161,13 +162,18 @@ def _read_password() -> str:
 @users_group.command("token", help="Print a new API token for the user.")
 @click.argument("username")
 def users_token(username: str) -> None:
-    from .services.users import create_token
+    from .services.users import issue_token
 
     with _app().app_context():
         try:
-            click.echo(create_token(username))
+            token, row = issue_token(username)
         except ServiceError as error:
             _fail(error)
+        click.echo(token)
+        click.echo(f"Expires {row.expires_at:%Y-%m-%d %H:%M} UTC.", err=True)  # stdout stays just the token
+
+
+register_account_commands(users_group)
 
 
 @cli.command("deploy", help="Check, dry-run and deploy BPMN, DMN and form files (or folders of them) as a new version.")

@@ -71,6 +71,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SFO_PROCESS_MEMORY_MB": int(env.get("SFO_PROCESS_MEMORY_MB", "2048" if environment == "production" else "0")),
         # werkzeug's scrypt by default; tests use a cheaper method to stay fast.
         "SFO_PASSWORD_HASH_METHOD": "scrypt",
+        "SFO_TOKEN_DAYS": float(env.get("SFO_TOKEN_DAYS", "90")),
+        "SFO_TRUSTED_PROXIES": int(env.get("SFO_TRUSTED_PROXIES", "0")),
+        "RATELIMIT_STORAGE_URI": rate_limit_storage(env),
+        # Failed sign-ins allowed per window: per account from one address, and per address over all accounts.
+        "SFO_SIGN_IN_ACCOUNT_LIMIT": env.get("SFO_SIGN_IN_ACCOUNT_LIMIT", "5 per 15 minutes"),
+        "SFO_SIGN_IN_ADDRESS_LIMIT": env.get("SFO_SIGN_IN_ADDRESS_LIMIT", "30 per 15 minutes"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(env.get("SFO_SECURE_COOKIES"), environment == "production"),
@@ -82,6 +88,14 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
             config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(url, timeouts)
     return config
+
+
+def rate_limit_storage(env: Any) -> str:
+    """Redis when configured (shared by every process), else the service's own database (always shared)."""
+    return str(env.get("SFO_RATELIMIT_STORAGE_URL") or env.get("SFO_REDIS_URL") or DATABASE_STORAGE)
+
+
+DATABASE_STORAGE = "sfo-database://"
 
 
 def _engine_options(url: str, timeouts: dict[str, int]) -> dict[str, Any]:

@@ -232,3 +232,57 @@ def test_check_exits_non_zero_and_names_each_case_that_waits_for_nothing(app, mo
     assert result.stdout.startswith("STALL-1 (case ")
     assert "nothing to wait for" in result.stdout
     assert result.stderr == "1 case(s) need attention.\n"
+
+
+def test_users_token_prints_only_the_token_and_its_expiry_on_stderr(app, clock):
+    make_user("sfo-team", username="casey")
+    result = sfo(app, "users", "token", "casey")
+    assert result.exit_code == 0
+    assert len(result.stdout.strip().splitlines()) == 1
+    expected = clock.now() + dt.timedelta(days=90)
+    assert f"Expires {expected:%Y-%m-%d}" in result.stderr
+
+
+def test_users_tokens_lists_without_secrets_and_revoke_one_or_all(app, clock):
+    make_user("sfo-team", username="casey")
+    first = sfo(app, "users", "token", "casey").stdout.strip()
+    second = sfo(app, "users", "token", "casey").stdout.strip()
+    third = sfo(app, "users", "token", "casey").stdout.strip()
+    listing = sfo(app, "users", "tokens", "casey")
+    assert listing.exit_code == 0 and first not in listing.stdout and second not in listing.stdout
+    ids = [line.split()[0] for line in listing.stdout.splitlines()[1:]]
+    assert len(ids) == 3 and all(line.endswith("active") for line in listing.stdout.splitlines()[1:])
+    assert sfo(app, "users", "revoke", "casey", "--token", ids[0]).stdout == "Revoked 1 token(s) of casey.\n"
+    assert user_for_token(first) is None and user_for_token(second).username == "casey"
+    assert "revoked by cli" in sfo(app, "users", "tokens", "casey").stdout
+    assert sfo(app, "users", "revoke", "casey", "--all").stdout == "Revoked 2 token(s) of casey.\n"
+    assert user_for_token(third) is None
+    assert sfo(app, "users", "revoke", "casey").exit_code == 2  # neither --token nor --all
+    assert sfo(app, "users", "revoke", "casey", "--token", ids[0], "--all").exit_code == 2
+    assert sfo(app, "users", "revoke", "casey", "--token", ids[0]).exit_code == 1  # already revoked
+    assert sfo(app, "users", "revoke", "casey", "--token", "99999999999").exit_code == 2
+
+
+def test_users_tokens_shows_expired_tokens(app, clock):
+    make_user("sfo-team", username="casey")
+    token = sfo(app, "users", "token", "casey").stdout.strip()
+    clock.advance(days=91)
+    assert user_for_token(token) is None
+    assert sfo(app, "users", "tokens", "casey").stdout.splitlines()[1].endswith("expired")
+
+
+def test_users_disable_enable_and_reset_password(app):
+    make_user("sfo-team", username="casey")
+    token = sfo(app, "users", "token", "casey").stdout.strip()
+    assert sfo(app, "users", "disable", "casey").stdout == "Disabled casey.\n"
+    assert user_for_token(token) is None and user_for_password("casey", "correct horse battery") is None
+    assert sfo(app, "users", "enable", "casey").stdout == "Enabled casey.\n"
+    assert user_for_token(token).username == "casey"
+    result = sfo(app, "users", "reset-password", "casey")
+    one_time = result.stdout.strip()
+    assert result.exit_code == 0 and len(one_time) >= 12 and "must choose a new password" in result.stderr
+    user = user_for_password("casey", one_time)
+    assert user is not None and user.must_change_password
+    for command in ("disable", "enable", "reset-password", "tokens"):
+        missing = sfo(app, "users", command, "nobody")
+        assert missing.exit_code == 1 and "There is no user called nobody" in missing.stderr

@@ -6,7 +6,7 @@ from flask import g, request
 from werkzeug.wrappers import Response
 
 from ..models import User
-from ..services.users import user_for_token
+from ..services.users import check_token
 from ..status.errors import error_body
 
 
@@ -19,11 +19,10 @@ def bearer_token() -> str | None:
 def require_token() -> Response | None:
     """Before every API request: identify the caller by token, or answer 401."""
     token = bearer_token()
-    user = user_for_token(token) if token else None
+    checked = check_token(token) if token else None
+    user = checked.user if checked else None
     if user is None:
-        message = (
-            "Send a valid API token: Authorization: Bearer TOKEN." if token is None else "The API token is not valid."
-        )
+        message = checked.problem if checked else "Send a valid API token: Authorization: Bearer TOKEN."
         response: Response = error_body(401, message)
         response.headers["WWW-Authenticate"] = 'Bearer realm="sfo-api"'
         return response

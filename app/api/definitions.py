@@ -10,7 +10,7 @@ from werkzeug.exceptions import NotFound
 
 from ..models import DryRunJob
 from ..services import definitions, dry_runs
-from ..services.access import DEPLOYING_ROLES, require_role
+from ..services.access import DEPLOYING_ROLES, check_reads_definitions, require_role
 from ..services.definitions import main_bpmn_file
 from ..services.errors import Invalid
 from .auth import current_user
@@ -29,27 +29,47 @@ bp = Blueprint("definitions", __name__, url_prefix="/process-definitions")
 
 
 @bp.get("")
-@operation("The latest version of each process", response=DefinitionListSchema)
+@operation(
+    "The latest version of each process the caller may read or start",
+    response=DefinitionListSchema,
+    description="Process owners, managers and admins see every process; others see those they may start.",
+)
 def list_definitions() -> dict[str, Any]:
-    return {"items": definitions.list_latest_definitions()}
+    return {"items": definitions.list_readable_definitions(current_user())}
 
 
 @bp.get("/<key>")
-@operation("The latest version of a process, with its start form", response=DefinitionDetailSchema, errors=(404,))
+@operation(
+    "The latest version of a process, with its start form",
+    response=DefinitionDetailSchema,
+    errors=(403, 404),
+    description="For process owners, managers, admins, and whoever may start the process.",
+)
 def get_definition(key: str) -> Presented:
-    definition = definitions.get_latest_definition(key)
+    definition = definitions.get_startable_definition(current_user(), key)
     return Presented(definition, start_form=definitions.model_of(definition).start_form())
 
 
 @bp.get("/<key>/versions")
-@operation("Every deployed version of a process, newest first", response=DefinitionListSchema, errors=(404,))
+@operation(
+    "Every deployed version of a process, newest first (process owners, managers, admins)",
+    response=DefinitionListSchema,
+    errors=(403, 404),
+)
 def list_versions(key: str) -> dict[str, Any]:
+    check_reads_definitions(current_user())
     return {"items": definitions.list_versions(key)}
 
 
 @bp.get("/<key>/versions/<id:version>/bpmn")
-@operation("Download a version's BPMN diagram", query=BpmnQuerySchema, response_type="application/xml", errors=(404,))
+@operation(
+    "Download a version's BPMN diagram (process owners, managers, admins)",
+    query=BpmnQuerySchema,
+    response_type="application/xml",
+    errors=(403, 404),
+)
 def download_bpmn(key: str, version: int, query: dict[str, Any]) -> Response:
+    check_reads_definitions(current_user())
     definition = definitions.get_definition_version(key, version)
     name = query.get("file") or main_bpmn_file(definition.bpmn, definition.key)
     if name not in definition.bpmn:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -22,6 +23,7 @@ from ..services.errors import Invalid
 
 JSON = "application/json"
 MULTIPART = "multipart/form-data"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -118,12 +120,15 @@ def _finite_float(text: str) -> float:
 
 
 def refuse_nul(payload: Any) -> Any:
-    """Refuse text holding the NUL character: PostgreSQL can store it in neither text nor JSON columns."""
+    """Refuse text holding the NUL character (PostgreSQL can store it in neither text nor JSON columns) or a
+    lone surrogate (``"\\ud800"`` is valid JSON but no character: it cannot be stored or sent back as UTF-8)."""
     pending = [payload]
     while pending:  # a loop, not recursion: the payload may be nested as deep as the JSON parser allows
         value = pending.pop()
         if isinstance(value, str) and "\x00" in value:
             raise BadRequest("Text in the request cannot contain the NUL character (\\u0000).")
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise BadRequest("Text in the request holds a lone surrogate (\\ud800 to \\udfff), which is no character.")
         if isinstance(value, dict):
             pending.extend(value.keys())
             pending.extend(value.values())

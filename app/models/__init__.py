@@ -8,9 +8,9 @@ from .idempotency import IdempotencyKey  # noqa: F401
 from .instances import ProcessInstance, Task, TaskDraft
 from .modelling import ProcessDraft
 from .publication import PublicationCounter, PublishedReport, RecommendationRecord, ReviewTheme, Theme  # noqa: F401
-from .users import ApiToken, User, UserGroup
+from .users import ApiToken, RateLimitCounter, User, UserGroup
 
 __all__ = [
     "ApiToken", "AuditEvent", "DeadlineExtension", "DryRunJob", "OutboxMessage", "ProcessDefinition", "ProcessDraft",
-    "ProcessInstance", "Task", "TaskDraft", "User", "UserGroup",
+    "ProcessInstance", "RateLimitCounter", "Task", "TaskDraft", "User", "UserGroup",
 ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -25,6 +25,11 @@ class User(db.Model):  # type: ignore[name-defined]
     organisation: Mapped[str | None] = mapped_column(String(120), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    # Copied into the session cookie at sign-in and compared on every request: raising it (sign-out,
+    # disable, password change) ends every session of the user at once, on every server.
+    session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
+    # A password set by an administrator must be replaced by the user at their next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     groups: Mapped[list[UserGroup]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property
@@ -57,5 +62,21 @@ class ApiToken(db.Model):  # type: ignore[name-defined]
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    revoked_by: Mapped[str | None] = mapped_column(String(80))
     user: Mapped[User] = relationship(lazy="joined")
+
+    def is_usable(self, at: dt.datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or at < self.expires_at)
+
+
+class RateLimitCounter(db.Model):  # type: ignore[name-defined]
+    """Fixed-window counters of the rate limiter, shared by every server process (see services/throttle.py)."""
+
+    __tablename__ = "rate_limit_counter"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[float] = mapped_column(index=True)  # seconds since the epoch, as the limiter counts

@@ -1,6 +1,9 @@
 """Who may see and do what. Every read and write of a case or task goes through these checks.
 
-Rules: the review body (sfo-team, quality-assurer, publication, manager, admin) sees every case; a
+Rules: process definitions (their versions, diagrams and files) are read by process owners, managers
+and admins; anyone who may start a process also reads its latest version's start form. A provider may
+start only a process whose start event lies in the provider lane. The review body (sfo-team,
+quality-assurer, publication, manager, admin) sees every case; a
 reviewer sees the cases allocated to them; a provider user sees only their organisation's cases and
 only provider-lane tasks of them; a reviewer also sees a case on which a task is assigned to
 them. Another organisation's case is reported as not found, so its
@@ -8,6 +11,8 @@ existence does not leak.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import Select, false, select, union
 
@@ -19,6 +24,35 @@ MANAGING_ROLES = ("manager", "admin")
 STARTING_ROLES = ("provider", "sfo-team", "manager", "admin")
 MESSAGE_ROLES = ("sfo-team", "manager", "admin")
 DEPLOYING_ROLES = ("process-owner", "admin")
+DEFINITION_READING_ROLES = ("process-owner", "manager", "admin")
+
+
+def reads_definitions(user: User) -> bool:
+    return user.role in DEFINITION_READING_ROLES
+
+
+def check_reads_definitions(user: User) -> None:
+    require_role(user, DEFINITION_READING_ROLES, "read process definitions")
+
+
+def start_lanes(model: Any) -> set[str | None]:
+    """The lanes the process's start events lie in (None for a start event outside any lane)."""
+    return {
+        getattr(spec, "lane", None) for spec in model.spec.task_specs.values() if type(spec).__name__ == "StartEvent"
+    }
+
+
+def may_start(user: User, model: Any) -> bool:
+    if user.role not in STARTING_ROLES:
+        return False
+    if user.is_provider:
+        return any(lane is not None and user.in_group(lane) for lane in start_lanes(model))
+    return True
+
+
+def check_may_start(user: User, model: Any) -> None:
+    if not may_start(user, model):
+        raise Forbidden("You cannot start this process: it does not start in your team's lane.")
 
 
 def sees_all_cases(user: User) -> bool:

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from ..engine import DefinitionInvalid, ProcessModel, parse_process_model
 from ..engine.definitions import main_bpmn_file as main_bpmn_file  # one rule for pages, API and export
 from ..extensions import db
-from ..models import AuditEvent, ProcessDefinition
+from ..models import AuditEvent, ProcessDefinition, User
 from ..models.users import LANE_GROUPS
-from .errors import Invalid, NotFound
+from .access import may_start, reads_definitions
+from .errors import Forbidden, Invalid, NotFound
 from .runtime import now, runtime, transactional
 
 DEFINITION_SUFFIXES = (".bpmn", ".dmn", ".json")
@@ -60,10 +61,19 @@ def check_files(files: dict[str, bytes]) -> ProcessModel:
     undecodable = [n for n, c in files.items() if not _is_utf8(c)]
     if undecodable:
         raise Invalid("Files must be UTF-8 text.", {n: ["This file is not UTF-8 text."] for n in undecodable})
+    refuse_nul_in_files(files)
     try:
         return parse_process_model(files, LANE_GROUPS)
     except DefinitionInvalid as invalid:
         raise Invalid(f"The process definition has {len(invalid.problems)} problem(s).", problems_as_fields(invalid)) from None
+
+
+def refuse_nul_in_files(files: dict[str, bytes]) -> None:
+    """PostgreSQL stores the NUL character in neither text nor JSON, raw or (in a form) as ``\\u0000``."""
+    holding = [n for n, c in files.items() if b"\x00" in c or (n.endswith(".json") and b"\\u0000" in c)]
+    if holding:
+        fields = {name: ["Remove the NUL character from this file."] for name in holding}
+        raise Invalid("A file holds the NUL character.", fields)
 
 
 def _is_utf8(content: bytes) -> bool:
@@ -119,6 +129,22 @@ def list_latest_definitions() -> list[ProcessDefinition]:
         newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.version)
     )
     return list(db.session.scalars(query.order_by(ProcessDefinition.key)))
+
+
+def list_readable_definitions(user: User) -> list[ProcessDefinition]:
+    """Every process for those who read definitions; for anyone else, the processes they may start."""
+    latest = list_latest_definitions()
+    if reads_definitions(user):
+        return latest
+    return [definition for definition in latest if may_start(user, model_of(definition))]
+
+
+def get_startable_definition(user: User, key: str) -> ProcessDefinition:
+    """The latest version, for a reader of definitions or someone who may start the process."""
+    definition = get_latest_definition(key)
+    if not reads_definitions(user) and not may_start(user, model_of(definition)):
+        raise Forbidden("You may read only the processes you can start.")
+    return definition
 
 
 def list_versions(key: str) -> list[ProcessDefinition]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -11,7 +13,26 @@ from jsonschema.exceptions import ValidationError
 USER_GROUP_KEYWORD = "x-sfo-user-group"
 ERROR_MESSAGES_KEYWORD = "x-error-messages"  # per-field overrides: {"required": "Select yes if ..."}
 COPY_KEYWORD = "x-sfo-copy-of"  # a field that starts as a copy of another case variable
-_format_checker = FormatChecker(formats=("date", "email"))
+# Dates outside this range are mistakes (a year typed as 9999) that would only fail later, inside the
+# engine's deadline arithmetic, leaving the case in error. Refuse them with the form instead.
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_format_checker = FormatChecker(formats=("email",))
+
+
+@_format_checker.checks("date")
+def _is_date_in_range(value: object) -> bool:
+    day = _iso_date(value)
+    return not isinstance(value, str) or (day is not None and EARLIEST_DATE <= day <= LATEST_DATE)
+
+
+def _iso_date(value: object) -> dt.date | None:
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def field_path(path: Iterable[Any]) -> str:
@@ -84,6 +105,8 @@ def _message_for(error: ValidationError, schema: dict[str, Any], title: str) -> 
     kind = error.validator
     noun = _noun(title.rstrip("?"))
     if kind == "format" and schema.get("format") == "date":
+        if _iso_date(error.instance) is not None:
+            return f"{title.rstrip('?')} must be between {EARLIEST_DATE:%-d %B %Y} and {LATEST_DATE:%-d %B %Y}"
         return f"{title.rstrip('?')} must be a real date"
     if kind == "format":
         return f"Enter {noun} in the correct format"

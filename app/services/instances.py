@@ -17,6 +17,7 @@ from .access import (
     MESSAGE_ROLES,
     STARTING_ROLES,
     check_instance_visible,
+    check_may_start,
     require_role,
     visible_instances,
 )
@@ -36,6 +37,7 @@ def start_case(user: User, process_key: str, business_key: str | None, data: dic
     require_role(user, STARTING_ROLES, "start a case")
     definition = get_latest_definition(process_key)
     model = model_of(definition)
+    check_may_start(user, model)
     data = _prepare_start_data(user, business_key, data)
     form = model.start_form()
     if form is not None:
@@ -43,11 +45,10 @@ def start_case(user: User, process_key: str, business_key: str | None, data: dic
         if problems:
             raise Invalid("The notification has errors.", problems)
     key = str(data.get("case_reference") or business_key or "")
-    if not key:
-        raise Invalid("A case reference is needed.", {"business_key": ["Enter the case reference."]})
+    check_case_reference(key)
     if db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.process_key == definition.key,
                                                           ProcessInstance.business_key == key)):
-        raise Conflict(f"A case with reference {key} already exists.")
+        raise Conflict(REFERENCE_TAKEN.format(key=key))
     row = ProcessInstance(
         definition_id=definition.id, definition=definition, process_key=definition.key, business_key=key,
         status="running", provider_org=data.get("provider_org"), created_by=user.username, created_at=now(),
@@ -59,6 +60,28 @@ def start_case(user: User, process_key: str, business_key: str | None, data: dic
                  version=definition.version, data=data)
     advance(row, user.username, lambda instance: instance.run(), runtime().engine.new_instance(model, data))
     return row
+
+
+MAX_REFERENCE_LENGTH = 120
+# The same answer whoever holds the reference: a provider must not learn that another organisation has
+# notified a case under it (and a provider's own earlier case is on their Cases page anyway).
+REFERENCE_TAKEN = (
+    "The case reference {key} cannot be used for a new case. If you notified this case before, find it under "
+    "Cases; otherwise check the reference, or ask the SFO team."
+)
+
+
+def check_case_reference(key: str) -> None:
+    """References appear in page addresses and messages: printable text without '/', of a bounded length."""
+    problem = None
+    if not key.strip():
+        problem = "Enter the case reference."
+    elif len(key) > MAX_REFERENCE_LENGTH:
+        problem = f"The case reference must be {MAX_REFERENCE_LENGTH} characters or fewer."
+    elif not key.isprintable() or "/" in key or "\\" in key or key != key.strip():
+        problem = "Use letters, numbers, spaces and punctuation other than / and \\ (no spaces at either end)."
+    if problem:
+        raise Invalid("The case reference cannot be used.", {"case_reference": [problem]})
 
 
 def _prepare_start_data(user: User, business_key: str | None, data: Any) -> dict[str, Any]:

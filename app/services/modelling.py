@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from .definitions import (
     list_versions,
     main_bpmn_file,
     problems_as_fields,
+    refuse_nul_in_files,
 )
 from .errors import Invalid, NotFound
 from .progress import save, task_title
@@ -108,6 +110,7 @@ def save_draft(user: User, key: str, changed: dict[str, bytes], removed: tuple[s
     """Replace (or add) whole files in the process's draft; started from the latest version."""
     require_owner(user)
     _check_names(changed)
+    refuse_nul_in_files(changed)
     files = working_files(user, key)
     files.update(changed)
     for name in removed:
@@ -359,32 +362,29 @@ def export_zip(user: User, key: str, version: int) -> bytes:
 
 def read_zip(content: bytes, limit: int) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The metadata and model files of a process-model folder zip (files may sit in one folder)."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile:
-        raise Invalid(
-            "The file is not a zip archive.", {"archive": ["Choose a .zip of a process model folder."]}
-        ) from None
+    archive = _open_zip(content)
     entries = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename]
     if len(entries) > MAX_IMPORT_FILES or sum(i.file_size for i in entries) > limit:
         raise Invalid(
             "The archive is too large.", {"archive": [f"At most {MAX_IMPORT_FILES} files and {limit} bytes unpacked."]}
         )
+    backslashed = [i.filename for i in entries if "\\" in i.filename]
+    if backslashed:
+        # Windows tools write "folder\\file"; elsewhere it names a file outside the folder. Ask for a clean zip.
+        raise Invalid("The archive has file names with backslashes.",
+                      {name: ["A backslash in a file name: make the zip again with / between folders."]
+                       for name in backslashed})
     files: dict[str, bytes] = {}
-    metadata: dict[str, Any] = {}
+    metadata: dict[str, Any] | None = None
     for info in entries:
         name = info.filename.rsplit("/", 1)[-1]
-        data = archive.read(info)
         if name == METADATA:
-            try:
-                metadata = json.loads(data)
-            except ValueError:
-                raise Invalid("process_model.json is not valid JSON.", {METADATA: ["Not valid JSON."]}) from None
+            metadata = _metadata(_read_entry(archive, info))
         elif name.endswith(DEFINITION_SUFFIXES):
             if name in files:
                 raise Invalid("The archive holds a file twice.", {name: ["This file name appears twice."]})
-            files[name] = data
-    if not metadata:
+            files[name] = _read_entry(archive, info)
+    if metadata is None:
         raise Invalid(
             "The archive has no process_model.json.", {"archive": ["A process model folder has a process_model.json."]}
         )
@@ -392,6 +392,38 @@ def read_zip(content: bytes, limit: int) -> tuple[dict[str, Any], dict[str, byte
     if isinstance(listed, list) and all(isinstance(n, str) for n in listed):
         files = {n: c for n, c in files.items() if n in listed or not listed}
     return metadata, files
+
+
+def _open_zip(content: bytes) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise Invalid(
+            "The file is not a zip archive.", {"archive": ["Choose a .zip of a process model folder."]}
+        ) from None
+
+
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """An entry's content; a damaged entry (bad CRC, corrupt compressed data, unknown method) is refused."""
+    try:
+        return archive.read(info)
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, ValueError, EOFError, OSError):
+        raise Invalid(
+            "The archive is damaged.", {info.filename: ["This file cannot be unpacked: make the zip again."]}
+        ) from None
+
+
+def _metadata(data: bytes) -> dict[str, Any]:
+    try:
+        metadata = json.loads(data)
+    except ValueError:
+        raise Invalid("process_model.json is not valid JSON.", {METADATA: ["Not valid JSON."]}) from None
+    if not isinstance(metadata, dict):
+        raise Invalid("process_model.json is not a JSON object.", {METADATA: ["It must hold a JSON object {...}."]})
+    process_id = metadata.get("primary_process_id")
+    if process_id is not None and not isinstance(process_id, str):
+        raise Invalid("process_model.json is not as expected.", {METADATA: ["primary_process_id must be text."]})
+    return metadata
 
 
 def import_zip(user: User, content: bytes, limit: int) -> Any:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
@@ -79,23 +81,65 @@ def create_user(
     return user
 
 
+def token_lifetime() -> dt.timedelta:
+    return dt.timedelta(days=current_app.config["SFO_TOKEN_DAYS"])
+
+
 @transactional
-def create_token(username: str) -> str:
+def issue_token(username: str) -> tuple[str, ApiToken]:
+    """A new API token (shown once, stored only as its hash) and its row, expiring after the configured lifetime."""
     user = get_user(username)
     if user is None:
         raise NotFound(f"There is no user called {username}.")
+    if not user.active:
+        raise Conflict(f"{username} is disabled: enable the account before issuing a token.")
     token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), created_at=now()))
-    return token
+    issued = now()
+    row = ApiToken(user_id=user.id, token_hash=_token_digest(token), created_at=issued,
+                   expires_at=issued + token_lifetime())
+    db.session.add(row)
+    return token, row
+
+
+def create_token(username: str) -> str:
+    return issue_token(username)[0]
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    user: User | None
+    problem: str = ""
+
+
+# How often the last use of a token is written down: once per request would be a write per API call.
+LAST_USED_PRECISION = dt.timedelta(minutes=15)
+
+
+def check_token(token: str) -> TokenCheck:
+    """Whose token this is, or why it is refused (unknown, revoked, expired, or its user disabled)."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    moment = now()
+    if row is None:
+        return TokenCheck(None, "The API token is not valid.")
+    if row.revoked_at is not None:
+        return TokenCheck(None, "The API token has been revoked. Ask an administrator for a new one.")
+    if row.expires_at is not None and moment >= row.expires_at:
+        expired = f"The API token expired on {row.expires_at:%Y-%m-%d}. Ask an administrator for a new one."
+        return TokenCheck(None, expired)
+    if not row.user.active:
+        return TokenCheck(None, "The account of this API token is disabled.")
+    if row.last_used_at is None or moment - row.last_used_at >= LAST_USED_PRECISION:
+        _record_use(row, moment)
+    return TokenCheck(row.user)
+
+
+@transactional
+def _record_use(row: ApiToken, moment: dt.datetime) -> None:
+    row.last_used_at = moment
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None))
-    )
-    if row is None or not row.user.active:
-        return None
-    return row.user
+    return check_token(token).user
 
 
 def user_for_password(username: str, password: str) -> User | None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.exceptions import BadRequest
 
+from .account import account
+from .admin import admin
 from .assets import assets
-from .auth import auth, init_auth, limiter, protect
+from .auth import auth, init_auth, protect
 from .cases import cases
 from .filters import register_filters
 from .lessons import lessons
@@ -18,7 +21,7 @@ from .published import published
 from .reports import reports
 from .tasks import tasks
 
-PROTECTED = (tasks, cases, monitoring, reports, lessons, models)
+PROTECTED = (tasks, cases, monitoring, reports, lessons, models, account, admin)
 PUBLIC = (assets, auth, pages, published)
 
 
@@ -37,8 +40,17 @@ def register_web(app: Flask) -> None:
     for blueprint in PROTECTED:
         protect(blueprint)
         app.register_blueprint(blueprint)
-    limiter.init_app(app)
     app.context_processor(lambda: {"navigation_items": navigation_items})
+    app.before_request(refuse_nul_characters)
+
+
+def refuse_nul_characters() -> None:
+    """No page takes the NUL character: PostgreSQL stores it in neither text nor JSON (the API checks its own)."""
+    if request.path.startswith("/api/"):
+        return
+    for values in (request.args, request.form):
+        if any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+            raise BadRequest("Text cannot contain the NUL character. Remove it and try again.")
 
 
 NAVIGATION = (
@@ -48,6 +60,7 @@ NAVIGATION = (
     ("Monitoring", "monitoring.dashboard", ("manager", "admin")),
     ("Themes and lessons", "lessons.figures", ("manager", "admin")),
     ("Process models", "models.process_list", ("process-owner", "admin")),
+    ("User accounts", "admin.user_list", ("admin",)),
 )
 
 

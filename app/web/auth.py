@@ -1,24 +1,29 @@
-"""Signing in and out (session cookie), CSRF on every form, throttled sign-in."""
+"""Signing in and out (session cookie), CSRF on every form, throttled sign-in, sessions that end.
+
+A session carries the user's ``session_generation`` from the moment of sign-in; every request compares
+it with the user's current one, so signing out, disabling the account or changing the password ends
+every session of that user, on every server, including cookies copied before.
+"""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..models import User
+from ..services.accounts import sign_out_everywhere
+from ..services.throttle import init_throttle, sign_in_throttle
 from ..services.users import user_for_password
-
-SIGN_IN_LIMIT = "5 per 15 minutes"
 
 auth = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+GENERATION = "generation"
 
 
 class SessionUser:
@@ -46,7 +51,7 @@ def init_auth(app: Flask) -> None:
     # CSRF is checked by the web blueprints (``check_csrf``); the API authenticates with bearer tokens.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("SFO_RATELIMIT_STORAGE_URI", "memory://"))
+    init_throttle(app)
 
 
 def check_csrf() -> None:
@@ -56,8 +61,10 @@ def check_csrf() -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> SessionUser | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return SessionUser(user) if user is not None and user.active else None
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
+    if user is None or not user.active or session.get(GENERATION) != user.session_generation:
+        return None
+    return SessionUser(user)
 
 
 def signed_in_user() -> User:
@@ -66,30 +73,45 @@ def signed_in_user() -> User:
 
 
 def protect(blueprint: Blueprint) -> None:
-    """Every route of the blueprint needs a signed-in user: declared once, where it is registered."""
+    """Every route of the blueprint needs a signed-in user: declared once, where it is registered.
+
+    Blueprints are module objects: a second app in the same process (tests, tools) finds them protected.
+    """
+    if getattr(blueprint, "protected", False):
+        return
+    blueprint.protected = True  # type: ignore[attr-defined]
 
     @blueprint.before_request
     @login_required
-    def require_sign_in() -> None:
+    def require_sign_in() -> Response | None:
         check_csrf()
-
-
-def _username_key() -> str:
-    return f"{get_remote_address()}:{(request.form.get('username') or '').strip().lower()}"
+        if signed_in_user().must_change_password and request.endpoint != "account.change_password":
+            return redirect(url_for("account.change_password"))
+        return None
 
 
 def safe_next(target: str | None, default: str | None = None) -> str:
-    """Only redirect to a path of this service (never to another site)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default or url_for("tasks.inbox")
+    """Only redirect to a path of this service, never to another site.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so ``/\\t/evil.com``
+    means ``//evil.com``: those characters are refused, and the target must parse as a bare path.
+    """
+    fallback = default or url_for("tasks.inbox")
+    if not target or any(ord(c) < 0x21 or c in "\\\x7f" for c in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+def client_address() -> str:
+    """The caller's address: the socket's peer, or what the configured number of trusted proxies say."""
+    return request.remote_addr or "unknown"
 
 
 @auth.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(SIGN_IN_LIMIT, key_func=_username_key, methods=["POST"],
-               deduct_when=lambda response: response.status_code != 302,
-               error_message="Too many failed attempts to sign in. Wait 15 minutes, then try again.")
-def sign_in() -> Response | tuple[str, int]:
+def sign_in() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     if current_user.is_authenticated:
         return redirect(url_for("tasks.inbox"))
     errors: dict[str, str] = {}
@@ -102,18 +124,44 @@ def sign_in() -> Response | tuple[str, int]:
         if not password:
             errors["password"] = "Enter your password"  # noqa: S105  (a message, not a password)
         if not errors:
+            throttled = _throttled(username)
+            if throttled is not None:
+                return throttled
             user = user_for_password(username, password)
             if user is not None:
-                session.clear()  # a fresh session on sign-in
-                login_user(SessionUser(user))
-                return redirect(safe_next(request.args.get("next")))
+                return _start_session(user)
+            sign_in_throttle().record_failure(client_address(), username)
             errors["username"] = "The username or password is not right"
     return render_template("auth/sign_in.html", errors=errors, username=username), 400 if errors else 200
+
+
+def _throttled(username: str) -> tuple[str, int, dict[str, str]] | None:
+    wait = sign_in_throttle().wait_seconds(client_address(), username)
+    if not wait:
+        return None
+    minutes = max(1, -(-wait // 60))
+    message = f"Too many failed attempts to sign in. Wait {minutes} minute{'s' if minutes > 1 else ''}, then try again."
+    from .errors import render_error_page
+
+    page, status = render_error_page(429, message)
+    return page, status, {"Retry-After": str(wait)}
+
+
+def _start_session(user: User) -> Response:
+    session.clear()  # a fresh session on sign-in
+    login_user(SessionUser(user))
+    session[GENERATION] = user.session_generation
+    if user.must_change_password:
+        flash("Choose a new password to continue.", "info")
+        return redirect(url_for("account.change_password"))
+    return redirect(safe_next(request.args.get("next")))
 
 
 @auth.post("/sign-out")
 def sign_out() -> Response:
     check_csrf()
+    if current_user.is_authenticated:
+        sign_out_everywhere(signed_in_user())
     logout_user()
     session.clear()
     flash("You have signed out.", "success")

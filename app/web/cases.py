@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from ..models import ProcessInstance, Task, User
 from ..services import instances as instance_service
 from ..services import tasks as task_service
-from ..services.access import STARTING_ROLES, require_role
+from ..services.access import STARTING_ROLES, check_may_start, require_role
 from ..services.audit import events_of
 from ..services.definitions import get_latest_definition, model_of
 from ..services.errors import Conflict, Invalid
@@ -19,6 +19,7 @@ from ..services.users import user_in_group
 from .auth import signed_in_user
 from .case_data import Answer, answers_for
 from .forms import apply_form_action, error_summary_items, list_action, merge_errors, parse_form, render_form
+from .params import page_arg
 
 cases = Blueprint("cases", __name__)
 PER_PAGE = 50
@@ -67,15 +68,18 @@ def notification_answers(user: User, row: ProcessInstance) -> list[Answer]:
 SFO_PROCESS = "sfo_review"
 
 
-def _start_form() -> tuple[dict, dict]:
-    form = model_of(get_latest_definition(SFO_PROCESS)).start_form()
+def _start_form(user: User) -> tuple[dict, dict]:
+    model = model_of(get_latest_definition(SFO_PROCESS))
+    check_may_start(user, model)
+    form = model.start_form()
     return (form.schema, form.ui_schema) if form else ({"type": "object"}, {})
 
 
-def _new_case_page(values: dict, errors: dict[str, list[str]], status: int = 200) -> tuple[str, int]:
-    schema, ui_schema = _start_form()
+def _new_case_page(user: User, values: dict, errors: dict[str, list[str]], status: int = 200) -> tuple[str, int]:
+    schema, ui_schema = _start_form(user)
     return render_template(
-        "cases/new.html", title="Notify a Serious Further Offence", form_html=render_form(schema, ui_schema, values, errors),
+        "cases/new.html", title="Notify a Serious Further Offence",
+        form_html=render_form(schema, ui_schema, values, errors),
         error_list=error_summary_items(errors, schema, ui_schema), description=schema.get("description", ""),
     ), status
 
@@ -88,28 +92,29 @@ def _new_case_defaults(user: User) -> dict:
 def new_case() -> tuple[str, int]:
     user = signed_in_user()
     require_role(user, STARTING_ROLES, "notify a case")
-    return _new_case_page(_new_case_defaults(user), {})
+    return _new_case_page(user, _new_case_defaults(user), {})
 
 
 @cases.post("/cases/new")
 def create_case() -> tuple[str, int] | Response:
     user = signed_in_user()
     require_role(user, STARTING_ROLES, "notify a case")
-    schema, ui_schema = _start_form()
+    schema, ui_schema = _start_form(user)
     parsed = parse_form(schema, ui_schema, request.form)
     shown = {**_new_case_defaults(user), **parsed.values}
     action = list_action(request.form)
     if action:
-        return _new_case_page(apply_form_action(schema, shown, action), {})
+        return _new_case_page(user, apply_form_action(schema, shown, action), {})
     data = {**_new_case_defaults(user), **parsed.data}
     if parsed.errors:
-        return _new_case_page(shown, merge_errors(parsed.errors, validate_form_data(schema, data, user_in_group)), 400)
+        problems = merge_errors(parsed.errors, validate_form_data(schema, data, user_in_group))
+        return _new_case_page(user, shown, problems, 400)
     try:
         row = instance_service.start_case(user, SFO_PROCESS, data.get("case_reference"), data)
     except Invalid as invalid:
-        return _new_case_page(shown, invalid.fields, 400)
+        return _new_case_page(user, shown, invalid.fields, 400)
     except Conflict as conflict:
-        return _new_case_page(shown, {"case_reference": [conflict.message]}, 400)
+        return _new_case_page(user, shown, {"case_reference": [conflict.message]}, 400)
     flash(f"Case {row.business_key} has been notified. The SFO team will check whether it needs a review.", "success")
     return redirect(url_for("cases.case", business_key=row.business_key))
 
@@ -134,7 +139,7 @@ def case(business_key: str) -> str:
 def case_list() -> str:
     user = signed_in_user()
     reference = (request.args.get("reference") or "").strip()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg(request.args)
     filters = instance_service.InstanceFilters(business_key=reference or None, page=page, per_page=PER_PAGE)
     rows, total = instance_service.list_instances(user, filters)
     return render_template("cases/list.html", title="Cases", rows=rows, total=total, reference=reference,

@@ -42,8 +42,16 @@ def error_link(item: tuple[str, str]) -> dict[str, str]:
     return {"text": message, "href": f"#{field}"}
 
 
+def error_items(errors: dict[str, list[str]]) -> list[dict[str, str]]:
+    """{field name: [messages]} -> the GOV.UK error summary; field ids spell ``_`` as ``-``."""
+    return [
+        {"text": message, "href": "#" + field.replace("_", "-")} for field, texts in errors.items() for message in texts
+    ]
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(error_link, "error_link")
+    app.add_template_filter(error_items, "error_items")
     app.add_template_filter(govuk_date, "govuk_date")
     app.add_template_filter(govuk_datetime, "govuk_datetime")
     app.add_template_filter(humanise, "humanise")

@@ -17,6 +17,7 @@ from ..services.errors import Invalid
 from ..services.sample_data import sample_for
 from .auth import signed_in_user
 from .forms import render_form
+from .params import int_arg, is_plain_number
 
 models = Blueprint("models", __name__, url_prefix="/process-models")
 
@@ -69,7 +70,7 @@ def process(key: str) -> str:
     )
 
 
-@models.get("/<key>/versions/<int:version>/files/<name>")
+@models.get("/<key>/versions/<id:version>/files/<name>")
 def download(key: str, version: int, name: str) -> Response:
     content = modelling.version_file(signed_in_user(), key, version, name)
     return _attachment(content, name)
@@ -94,7 +95,7 @@ def _attachment(content: bytes, name: str) -> Response:
     return send_file(BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name)
 
 
-@models.get("/<key>/versions/<int:version>/export")
+@models.get("/<key>/versions/<id:version>/export")
 def export(key: str, version: int) -> Response:
     return _attachment(modelling.export_zip(signed_in_user(), key, version), f"{key}-v{version}.zip")
 
@@ -202,7 +203,7 @@ def deploy(key: str) -> Any:
     return redirect(url_for("models.dry_run", job_id=job.id), 303)
 
 
-@models.get("/dry-runs/<int:job_id>")
+@models.get("/dry-runs/<id:job_id>")
 def dry_run(job_id: int) -> Any:
     user = signed_in_user()
     job = dry_runs.get_job(user, job_id)
@@ -223,7 +224,7 @@ def dry_run(job_id: int) -> Any:
     )
 
 
-@models.get("/dry-runs/<int:job_id>/progress")
+@models.get("/dry-runs/<id:job_id>/progress")
 def dry_run_progress(job_id: int) -> Response:
     job = dry_runs.get_job(signed_in_user(), job_id)
     return jsonify(
@@ -288,8 +289,8 @@ def new_process() -> Any:
 def compare(key: str) -> Any:
     user = signed_in_user()
     latest = get_latest_definition(key).version
-    new = request.args.get("new", type=int) or latest
-    old = request.args.get("old", type=int) or max(1, new - 1)
+    new = int_arg(request.args, "new") or latest
+    old = int_arg(request.args, "old") or max(1, new - 1)
     comparison = modelling.compare_versions(user, key, old, new)
     bpmn = modelling.version_files(user, key, new)
     main = main_bpmn_file({n: c for n, c in bpmn.items() if n.endswith(".bpmn")}, key)
@@ -312,10 +313,10 @@ def compare(key: str) -> Any:
 @models.route("/<key>/migrate", methods=["GET", "POST"])
 def migration(key: str) -> Any:
     user = signed_in_user()
-    version = request.values.get("version", type=int) or get_latest_definition(key).version
+    version = int_arg(request.values, "version") or get_latest_definition(key).version
     if request.method == "POST":
         chosen = request.form.getlist("instance")
-        ids = None if request.form.get("all") == "yes" else [int(i) for i in chosen if i.isdigit()]
+        ids = None if request.form.get("all") == "yes" else [int(i) for i in chosen if is_plain_number(i)]
         moved, refused = modelling.migrate_instances(user, key, version, ids)
         flash(
             f"Moved {len(moved)} case(s) to version {version}." + (f" {len(refused)} refused." if refused else ""),

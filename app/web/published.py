@@ -8,6 +8,7 @@ from flask import Blueprint, Response, render_template, request
 from ..services.lessons import theme_titles
 from ..services.publication import PublishedFilters, get_published, list_published, published_choices
 from ..services.reports import parse_date
+from .params import int_arg
 
 published = Blueprint("published", __name__)
 
@@ -15,7 +16,7 @@ published = Blueprint("published", __name__)
 def _filters() -> PublishedFilters:
     return PublishedFilters(
         theme=(request.args.get("theme") or "").strip(),
-        year=request.args.get("year", type=int),
+        year=int_arg(request.args, "year", low=1, high=9999),
         offence_type=(request.args.get("offence") or "").strip(),
     )
 

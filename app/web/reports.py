@@ -9,6 +9,7 @@ from ..services.publication import published_for
 from ..services.reports import get_report
 from ..services.runtime import now
 from .auth import signed_in_user
+from .params import int_arg
 
 reports = Blueprint("reports", __name__)
 
@@ -17,7 +18,7 @@ reports = Blueprint("reports", __name__)
 def report(business_key: str) -> str:
     user = signed_in_user()
     row = instance_service.get_instance_by_key(user, business_key)
-    version = request.args.get("version", type=int)
+    version = int_arg(request.args, "version")
     found = get_report(user, row, version, today=now().date())
     title = f"Review report: case {row.business_key}"
     return render_template(

@@ -31,6 +31,7 @@ from .forms import (
     parse_form,
     render_form,
 )
+from .params import page_arg
 
 tasks = Blueprint("tasks", __name__)
 PER_PAGE = 50
@@ -91,7 +92,7 @@ def inbox() -> str:
         tab = "mine"
     stage = request.args.get("stage") if request.args.get("stage") in STAGES else None
     due = request.args.get("due") if request.args.get("due") in ("today", "week") else None
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg(request.args)
     rows, total = task_service.list_tasks(user, tab_filters(user, tab, stage, due, page), _today())
     counts = {t.key: task_service.count_tasks(user, tab_filters(user, t.key, stage, due, 1), _today()) for t in TABS}
     return render_template(

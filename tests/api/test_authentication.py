@@ -8,6 +8,7 @@ import pytest
 
 from app.api.openapi import API_PREFIX
 from app.extensions import db
+from app.services import accounts
 from app.services.users import create_user
 from tests.api.helpers import API
 
@@ -87,3 +88,54 @@ def test_token_of_a_deactivated_user_is_refused(api, app):
 def test_authentication_comes_before_reading_the_body(client):
     response = client.post(f"{API}/process-instances", data="{not json", content_type="application/json")
     assert response.status_code == 401
+
+
+def test_a_token_expires_after_the_configured_lifetime(api, people, app, clock):
+    headers = api.headers(people.team)
+    clock.advance(days=89, hours=23)
+    assert api.client.get(f"{API}/tasks", headers=headers).status_code == 200
+    clock.advance(hours=1)
+    response = api.client.get(f"{API}/tasks", headers=headers)
+    assert response.status_code == 401
+    assert "expired on 2027-05-30" in response.get_json()["error"]["message"]
+
+
+def test_the_token_lifetime_is_configurable(api, people, app, clock):
+    app.config["SFO_TOKEN_DAYS"] = 1
+    try:
+        headers = api.headers(people.team)
+    finally:
+        app.config["SFO_TOKEN_DAYS"] = 90
+    clock.advance(days=1)
+    assert api.client.get(f"{API}/tasks", headers=headers).status_code == 401
+
+
+def test_a_revoked_token_is_refused_with_a_clear_message(api, people):
+    headers = api.headers(people.team)
+    accounts.revoke_tokens(people.team.username, "admin")
+    response = api.client.get(f"{API}/tasks", headers=headers)
+    assert response.status_code == 401
+    assert "revoked" in response.get_json()["error"]["message"]
+
+
+def test_a_disabled_users_token_says_so(api, people):
+    headers = api.headers(people.team)
+    accounts.set_active(people.team.username, False, "admin")
+    response = api.client.get(f"{API}/tasks", headers=headers)
+    assert response.status_code == 401 and "disabled" in response.get_json()["error"]["message"]
+
+
+def test_last_use_is_recorded_coarsely(api, people, clock):
+    headers = api.headers(people.team)
+    api.client.get(f"{API}/tasks", headers=headers)
+    [row] = accounts.list_tokens(people.team.username)
+    assert row.last_used_at == clock.now()
+    first_use = clock.now()
+    clock.advance(minutes=5)
+    api.client.get(f"{API}/tasks", headers=headers)
+    db.session.refresh(row)
+    assert row.last_used_at == first_use  # not a write per request
+    clock.advance(minutes=15)
+    api.client.get(f"{API}/tasks", headers=headers)
+    db.session.refresh(row)
+    assert row.last_used_at == clock.now()

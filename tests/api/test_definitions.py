@@ -45,8 +45,8 @@ def test_get_latest_with_its_start_form(api, people, small_definition):
 def test_unknown_process_is_not_found(api, people, small_definition):
     error = api.get("/process-definitions/nope", people.team, expect=404)["error"]
     assert error["code"] == "not_found" and "nope" in error["message"]
-    api.get("/process-definitions/nope/versions", people.team, expect=404)
-    api.get("/process-definitions/nope/versions/1/bpmn", people.team, expect=404)
+    api.get("/process-definitions/nope/versions", people.manager, expect=404)
+    api.get("/process-definitions/nope/versions/1/bpmn", people.manager, expect=404)
 
 
 def test_versions_newest_first(api, people, small_definition):

@@ -21,7 +21,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from app.web.auth import limiter
+from app.services.throttle import sign_in_throttle
 
 from .accessibility import AXE_SCRIPT, FINDINGS, Journey
 from .person import Person
@@ -100,7 +100,7 @@ def person(
     app: Flask, live_server: str, chromium: Any, journey: Journey, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[Any]:
     """person(user, javascript=True) -> a Person signed in as that user, in a browser context of their own."""
-    limiter.reset()
+    sign_in_throttle().reset()
     opened: list[Person] = []
 
     def open_as(user: Any, *, javascript: bool = True, sign_in: bool = True) -> Person:

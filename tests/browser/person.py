@@ -12,6 +12,13 @@ from tests.conftest import PASSWORD
 from .accessibility import AXE_SCRIPT, Journey, check_page
 
 TIMEOUT_MS = 10_000
+# Anything the Content-Security-Policy blocks (a script, a style, an image) is a console error, so a test fails.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', event => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`
+                + ` at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
 
 
 class Person:
@@ -24,6 +31,7 @@ class Person:
         self.context.set_default_timeout(TIMEOUT_MS)
         if javascript:  # axe is then ready on every page; without scripts, check_page injects it
             self.context.add_init_script(path=str(AXE_SCRIPT))
+            self.context.add_init_script(REPORT_CSP_VIOLATIONS)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
         self.page.on("console", self._console)

@@ -11,7 +11,7 @@ import pytest
 from flask import g
 
 from app.models import User
-from app.web.auth import limiter
+from app.services.throttle import sign_in_throttle
 from tests.conftest import PASSWORD, make_user
 
 INPUT_TAGS = {"input", "select", "textarea"}
@@ -128,7 +128,7 @@ def _multidict(items: list[tuple[str, Any]]) -> Any:
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(app: Any) -> None:
-    limiter.reset()
+    sign_in_throttle().reset()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-from app.web.auth import SIGN_IN_LIMIT
+import pytest
+
 from tests.conftest import make_user
 
 
@@ -32,10 +33,10 @@ def test_wrong_password_shows_an_error_summary_and_no_hint_which_part_was_wrong(
     assert "Enter your username" in page.text and "Enter your password" in page.text
 
 
-def test_sign_in_is_throttled_after_repeated_failures(browser):
+def test_sign_in_is_throttled_after_repeated_failures(browser, app):
     user = make_user("sfo-team")
     browser.get("/sign-in")
-    attempts = int(SIGN_IN_LIMIT.split()[0])
+    attempts = int(app.config["SFO_SIGN_IN_ACCOUNT_LIMIT"].split()[0])
     for _ in range(attempts):
         browser.post("/sign-in", {"username": user.username, "password": "wrong password"}, expect=400)
     response = browser.post("/sign-in", {"username": user.username, "password": "correct horse battery"}, expect=429)
@@ -77,3 +78,33 @@ def test_error_pages_are_in_the_service_design(browser):
 def test_statements_are_public(browser):
     for url in ("/accessibility", "/cookies", "/privacy"):
         browser.get(url)
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/%09/evil.example", "/%0A/evil.example", "/%0D%0A/evil.example", "/\\evil.example", "/%5Cevil.example",
+     "https://evil.example/", "//evil.example", "/%20/evil.example", "javascript:alert(1)", "%2F%2Fevil.example"],
+)
+def test_next_with_hostile_characters_never_leaves_the_service(browser, target):
+    user = make_user("sfo-team")
+    browser.get("/sign-in")
+    response = browser.client.post(f"/sign-in?next={target}", data={
+        "username": user.username, "password": "correct horse battery", "csrf_token": browser.token})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/tasks"
+
+
+def test_next_with_a_nul_is_refused_outright(browser):
+    user = make_user("sfo-team")
+    browser.get("/sign-in")
+    response = browser.client.post("/sign-in?next=/tasks%00", data={
+        "username": user.username, "password": "correct horse battery", "csrf_token": browser.token})
+    assert response.status_code == 400 and "Location" not in response.headers
+
+
+def test_next_keeps_a_path_of_the_service(browser):
+    user = make_user("sfo-team")
+    browser.get("/sign-in")
+    response = browser.client.post("/sign-in?next=/cases%3Freference%3DSFO-1", data={
+        "username": user.username, "password": "correct horse battery", "csrf_token": browser.token})
+    assert response.headers["Location"] == "/cases?reference=SFO-1"

@@ -62,8 +62,8 @@ def _model_routes(app):  # type: ignore[no-untyped-def]
 
 
 def _url_of(rule) -> str:  # type: ignore[no-untyped-def]
-    url = rule.rule.replace("<key>", "small").replace("<int:version>", "1").replace("<name>", "small.bpmn")
-    return url.replace("<int:job_id>", "1")
+    url = rule.rule.replace("<key>", "small").replace("<name>", "small.bpmn")
+    return re.sub(r"<(?:int|id):(?:version|job_id)>", "1", url)
 
 
 @pytest.mark.parametrize("role", ["provider", "sfo-team", "reviewer", "quality-assurer", "publication", "manager"])

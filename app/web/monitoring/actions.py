@@ -102,7 +102,7 @@ def _reason(action: Action, required: bool, message: str) -> None:
 # --- reassign -------------------------------------------------------------------------------------
 
 
-@monitoring.route("/cases/<int:instance_id>/tasks/<task_id>/reassign", methods=["GET", "POST"])
+@monitoring.route("/cases/<id:instance_id>/tasks/<task_id>/reassign", methods=["GET", "POST"])
 def reassign(instance_id: int, task_id: str) -> Any:
     row, task = _case_and_task(instance_id, task_id)
     assert task is not None
@@ -131,7 +131,7 @@ def reassign(instance_id: int, task_id: str) -> Any:
 # --- extend a deadline ----------------------------------------------------------------------------
 
 
-@monitoring.route("/cases/<int:instance_id>/tasks/<task_id>/extend", methods=["GET", "POST"])
+@monitoring.route("/cases/<id:instance_id>/tasks/<task_id>/extend", methods=["GET", "POST"])
 def extend(instance_id: int, task_id: str) -> Any:
     row, task = _case_and_task(instance_id, task_id)
     assert task is not None
@@ -164,7 +164,7 @@ def extend(instance_id: int, task_id: str) -> Any:
 # --- suspend, resume, cancel ----------------------------------------------------------------------
 
 
-@monitoring.route("/cases/<int:instance_id>/suspend", methods=["GET", "POST"])
+@monitoring.route("/cases/<id:instance_id>/suspend", methods=["GET", "POST"])
 def suspend(instance_id: int) -> Any:
     row, _ = _case_and_task(instance_id, None)
     action = Action("suspend", f"Suspend case {row.business_key}", "Suspend case", row)
@@ -179,7 +179,7 @@ def suspend(instance_id: int) -> Any:
     return _run(action, read, perform)
 
 
-@monitoring.route("/cases/<int:instance_id>/resume", methods=["GET", "POST"])
+@monitoring.route("/cases/<id:instance_id>/resume", methods=["GET", "POST"])
 def resume(instance_id: int) -> Any:
     row, _ = _case_and_task(instance_id, None)
     action = Action("resume", f"Resume case {row.business_key}", "Resume case", row)
@@ -194,7 +194,7 @@ def resume(instance_id: int) -> Any:
     return _run(action, read, perform)
 
 
-@monitoring.route("/cases/<int:instance_id>/cancel", methods=["GET", "POST"])
+@monitoring.route("/cases/<id:instance_id>/cancel", methods=["GET", "POST"])
 def cancel(instance_id: int) -> Any:
     row, _ = _case_and_task(instance_id, None)
     action = Action("cancel", f"Cancel case {row.business_key}", "Cancel case", row)
@@ -216,7 +216,7 @@ def _as_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-@monitoring.route("/cases/<int:instance_id>/retry", methods=["GET", "POST"])
+@monitoring.route("/cases/<id:instance_id>/retry", methods=["GET", "POST"])
 def retry(instance_id: int) -> Any:
     row, _ = _case_and_task(instance_id, None)
     original = figures.failing_data(row)

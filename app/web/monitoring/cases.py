@@ -77,7 +77,7 @@ def _case(instance_id: int) -> ProcessInstance:
     return instance_service.get_instance(signed_in_user(), instance_id)
 
 
-@monitoring.get("/cases/<int:instance_id>")
+@monitoring.get("/cases/<id:instance_id>")
 def case(instance_id: int) -> str:
     user = signed_in_user()
     row = _case(instance_id)
@@ -101,7 +101,7 @@ def case(instance_id: int) -> str:
     )
 
 
-@monitoring.get("/cases/<int:instance_id>/diagram.bpmn")
+@monitoring.get("/cases/<id:instance_id>/diagram.bpmn")
 def case_diagram(instance_id: int) -> Response:
     """The BPMN of the case's own process version."""
     return bpmn_response(figures.main_bpmn(_case(instance_id).definition))

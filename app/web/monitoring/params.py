@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from ...services.monitoring import SORTS, STATUSES, CaseFilters
 from ...services.progress import STAGES
+from ..params import int_arg, is_plain_number, page_arg
 
 PER_PAGE = 50
 DATE_PARTS = ("day", "month", "year")
@@ -19,7 +20,7 @@ def read_date(args: MultiDict[str, str], name: str) -> tuple[dt.date | None, str
     parts = [(args.get(f"{name}-{part}") or "").strip() for part in DATE_PARTS]
     if not any(parts):
         return None, None
-    if not all(p.isdigit() for p in parts):
+    if not all(is_plain_number(p) for p in parts):
         return None, "Enter a real date, for example 27 3 2027"
     day, month, year = (int(p) for p in parts)
     try:
@@ -38,15 +39,14 @@ def read_filters(args: MultiDict[str, str]) -> tuple[CaseFilters, dict[str, str]
         errors["notified_to"] = f"Notified to: {problem}"
     if notified_from and notified_to and notified_to < notified_from:
         errors["notified_to"] = "Notified to must be the same as or after notified from"
-    version = args.get("version", "")
     filters = CaseFilters(
         stage=_choice(args.get("stage"), STAGES), status=_choice(args.get("status"), STATUSES),
         overdue=args.get("overdue") == "yes", reviewer=(args.get("reviewer") or "").strip() or None,
-        provider=(args.get("provider") or "").strip() or None, version=int(version) if version.isdigit() else None,
+        provider=(args.get("provider") or "").strip() or None, version=int_arg(args, "version"),
         notified_from=notified_from if not errors else None, notified_to=notified_to if not errors else None,
         reference=(args.get("reference") or "").strip()[:120] or None,
         sort=_choice(args.get("sort"), SORTS) or "updated", descending=args.get("order", "desc") != "asc",
-        page=max(1, args.get("page", 1, type=int) or 1), per_page=PER_PAGE,
+        page=page_arg(args), per_page=PER_PAGE,
     )
     return filters, errors
 

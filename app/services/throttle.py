@@ -1,0 +1,156 @@
+"""Failed sign-ins, counted in a store every server process shares: the service's database, or Redis
+when one is configured. Two limits, kept apart so that one attacker cannot lock a colleague out:
+
+- per account *and* address: a few failures for one username from one address refuse further tries
+  for that username from that address only; its owner signing in from elsewhere is not affected;
+- per address: many failures from one address (over any usernames) refuse that address only.
+
+Both count failures only; a correct password is refused only at an address that is itself throttled.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+from limits import RateLimitItem, parse
+from limits.storage import Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from sqlalchemy import case, delete, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..config import DATABASE_STORAGE
+from ..models import RateLimitCounter
+
+# Counters this long past their window are deleted by the next failure anyone records.
+STALE_SECONDS = 24 * 3600
+
+
+class DatabaseStorage(Storage):
+    """Fixed-window counters in the ``rate_limit_counter`` table (``limits`` storage interface)."""
+
+    STORAGE_SCHEME = None  # built by ``storage_for``, not from a URI: it needs the app's engine
+
+    def __init__(self, engine: Callable[[], Engine], clock: Callable[[], float]):
+        super().__init__()
+        self._engine, self._clock = engine, clock
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return SQLAlchemyError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        moment = self._clock()
+        table = RateLimitCounter.__table__
+        expired = table.c.expires_at <= moment
+        insert = _dialect_insert(self._engine())(table).values(key=key, count=amount, expires_at=moment + expiry)
+        upsert = insert.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "count": case((expired, amount), else_=table.c.count + amount),
+                "expires_at": case((expired, moment + expiry), else_=table.c.expires_at),
+            },
+        ).returning(table.c.count)
+        with self._engine().begin() as connection:
+            count = int(connection.execute(upsert).scalar_one())
+            connection.execute(delete(table).where(table.c.expires_at < moment - STALE_SECONDS))
+        return count
+
+    def get(self, key: str) -> int:
+        row = self._row(key)
+        return int(row.count) if row is not None else 0
+
+    def get_expiry(self, key: str) -> float:
+        row = self._row(key)
+        return float(row.expires_at) if row is not None else self._clock()
+
+    def _row(self, key: str) -> Any:
+        table = RateLimitCounter.__table__
+        query = select(table.c.count, table.c.expires_at).where(table.c.key == key, table.c.expires_at > self._clock())
+        with self._engine().connect() as connection:
+            return connection.execute(query).first()
+
+    def check(self) -> bool:
+        with self._engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+
+    def reset(self) -> int | None:
+        with self._engine().begin() as connection:
+            return int(connection.execute(delete(RateLimitCounter.__table__)).rowcount)
+
+    def clear(self, key: str) -> None:
+        with self._engine().begin() as connection:
+            connection.execute(delete(RateLimitCounter.__table__).where(RateLimitCounter.__table__.c.key == key))
+
+
+def _dialect_insert(engine: Engine) -> Any:
+    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+
+@dataclass(frozen=True)
+class SignInThrottle:
+    limiter: FixedWindowRateLimiter
+    per_account: RateLimitItem
+    per_address: RateLimitItem
+
+    def wait_seconds(self, address: str, username: str) -> int:
+        """0 when this address may try this username now; else how long until it may."""
+        waits = [
+            self._wait(self.per_account, address, _account(username)),
+            self._wait(self.per_address, address),
+        ]
+        return max(waits)
+
+    def _wait(self, item: RateLimitItem, *identifiers: str) -> int:
+        if self.limiter.test(item, *identifiers):
+            return 0
+        reset = self.limiter.get_window_stats(item, *identifiers).reset_time
+        return max(1, math.ceil(reset - self.clock()))
+
+    def clock(self) -> float:
+        storage = self.limiter.storage
+        return storage._clock() if isinstance(storage, DatabaseStorage) else time.time()
+
+    def record_failure(self, address: str, username: str) -> None:
+        self.limiter.hit(self.per_account, address, _account(username))
+        self.limiter.hit(self.per_address, address)
+
+    def reset(self) -> None:
+        self.limiter.storage.reset()
+
+
+def _account(username: str) -> str:
+    return "account:" + username.strip().lower()
+
+
+def storage_for(app: Flask) -> Storage:
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    if uri == DATABASE_STORAGE:
+        from ..extensions import db
+        from .runtime import runtime
+
+        return DatabaseStorage(lambda: db.engine, lambda: runtime().clock.now().timestamp())
+    options = {"key_prefix": app.config.get("SFO_RATELIMIT_KEY_PREFIX", "sfo")} if uri.startswith("redis") else {}
+    storage = storage_from_string(uri, **options)
+    if not isinstance(storage, Storage):
+        raise RuntimeError(f"{uri} names an asynchronous rate-limit store; the service needs a synchronous one")
+    return storage
+
+
+def init_throttle(app: Flask) -> None:
+    app.extensions["sfo.throttle"] = SignInThrottle(
+        FixedWindowRateLimiter(storage_for(app)),
+        parse(app.config["SFO_SIGN_IN_ACCOUNT_LIMIT"]),
+        parse(app.config["SFO_SIGN_IN_ADDRESS_LIMIT"]),
+    )
+
+
+def sign_in_throttle() -> SignInThrottle:
+    return current_app.extensions["sfo.throttle"]  # type: ignore[no-any-return]
