@@ -9,7 +9,7 @@ valid JSON Schema. All problems are collected and raised together.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,12 +22,13 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessParser
 
 from .sandbox import UnsafeCode, compile_expression, compile_script
 
 FORM_SCHEMA_PROPERTY = "formJsonSchemaFilename"
 FORM_UI_PROPERTY = "formUiSchemaFilename"
+CONDITION_PROPERTIES = ("acceptWhen", "reopenWhen")  # conditions a listener start event or an end event may carry
 _SAFE_PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
 )
@@ -109,11 +110,51 @@ def parse_xml(content: bytes, filename: str) -> Any:
         raise DefinitionInvalid([Problem(f"not well-formed XML ({error})", filename)]) from None
 
 
-def parse_process_model(files: dict[str, bytes], known_groups: Iterable[str]) -> ProcessModel:
-    """Build a ProcessModel from uploaded files, or raise DefinitionInvalid listing every problem."""
+class _LaneParser(SpiffProcessParser):
+    """Parses a process or sub-process where an element's own lane wins over its sub-process's lane.
+
+    SpiffWorkflow gives every element of a sub-process the lane of the sub-process itself, so a stage
+    drawn as one sub-process could only belong to one team. Here the sub-process's lane is only the
+    default for elements that no lane lists.
+    """
+
+    def __init__(self, p: Any, node: Any, nsmap: Any, data_stores: Any, filename: Any = None, lane: Any = None):
+        super().__init__(p, node, nsmap, data_stores, filename=filename, lane=None)
+        self.default_lane = lane
+
+    def get_lane_name(self, node_id: str) -> str | None:
+        return super().get_lane_name(node_id) or self.default_lane
+
+
+class _Parser(SpiffBpmnParser):  # type: ignore[misc]
+    PROCESS_PARSER_CLASS = _LaneParser
+
+
+def lane_resolver(lane_groups: Mapping[str, str] | Iterable[str]) -> dict[str, str]:
+    """Every name a lane may carry (a group id, or the group's title when ``lane_groups`` maps ids to
+    titles), in a case- and space-insensitive form, mapped to the group id."""
+    pairs = lane_groups.items() if isinstance(lane_groups, Mapping) else ((g, g) for g in lane_groups)
+    names: dict[str, str] = {}
+    for group, title in pairs:
+        names[_lane_key(group)] = group
+        names[_lane_key(title)] = group
+    return names
+
+
+def _lane_key(name: str) -> str:
+    return " ".join(str(name).split()).casefold()
+
+
+def parse_process_model(files: dict[str, bytes], known_groups: Mapping[str, str] | Iterable[str]) -> ProcessModel:
+    """Build a ProcessModel from uploaded files, or raise DefinitionInvalid listing every problem.
+
+    ``known_groups`` are the user groups a lane may stand for: ids, or a mapping of id to title (a lane
+    may then be named either way). Lanes are resolved to group ids here, once, so everything that reads a
+    task's lane sees a group id.
+    """
     problems: list[Problem] = []
     forms = _parse_forms(files, problems)
-    parser = SpiffBpmnParser(validator=BpmnValidator())
+    parser = _Parser(validator=BpmnValidator())
     bpmn_names = sorted(n for n in files if n.endswith(".bpmn"))
     if not bpmn_names:
         problems.append(Problem("no .bpmn file was given"))
@@ -131,7 +172,9 @@ def parse_process_model(files: dict[str, bytes], known_groups: Iterable[str]) ->
         raise DefinitionInvalid([Problem("no executable process (isExecutable=\"true\") was found")])
     model = _build_model(parser, process_ids[0], forms, problems)
     if model is not None:
-        problems.extend(check_model(model, set(known_groups)))
+        lanes = lane_resolver(known_groups)
+        resolve_lanes(model, lanes)
+        problems.extend(check_model(model, set(lanes.values()), _lane_titles(known_groups)))
     if problems:
         raise DefinitionInvalid(problems)
     assert model is not None
@@ -173,7 +216,26 @@ def _build_model(parser: Any, key: str, forms: dict[str, Any], problems: list[Pr
         return None
     for process in (spec, *subprocess_specs.values()):
         connect_loop_children(process)
+    connect_event_subprocesses(spec)
     return ProcessModel(key, spec.description or key, spec, subprocess_specs, forms)
+
+
+def connect_event_subprocesses(process: Any) -> None:
+    """Wire each message-started event sub-process to the process's start and end, as when it first runs.
+
+    SpiffWorkflow makes this connection when such a sub-process is first triggered, in the process that
+    triggers it. A case reloaded elsewhere (another gunicorn worker, a restart) finds it unwired and fails
+    when the sub-process ends ("No input task connected"); a process that had triggered one would also start
+    it with every new case. Naming the start as its input (without making it an output of the start, so
+    nothing runs it before its message comes) and the end as its output, once per parsed model, makes every
+    process behave alike.
+    """
+    for name in process.start.trigger_specs:
+        task_spec = process.task_specs[name]
+        if process.start not in task_spec.inputs:
+            task_spec.inputs = [*task_spec.inputs, process.start]
+        if process.end not in task_spec.outputs:
+            task_spec.connect(process.end)
 
 
 def connect_loop_children(process: Any) -> None:
@@ -217,19 +279,34 @@ def _is_ui_schema(name: str) -> bool:
     return "uischema" in name.lower()
 
 
-def check_model(model: ProcessModel, known_groups: set[str]) -> list[Problem]:
+def resolve_lanes(model: ProcessModel, lanes: dict[str, str]) -> None:
+    """Replace each lane name (a group id or title) by its group id; unknown names stay for check_model."""
+    for task_spec in model.all_task_specs():
+        lane = getattr(task_spec, "lane", None)
+        if lane is not None:
+            task_spec.lane = lanes.get(_lane_key(lane), lane)
+
+
+def _lane_titles(known_groups: Mapping[str, str] | Iterable[str]) -> list[str]:
+    if isinstance(known_groups, Mapping):
+        return [f"{title} ({group})" for group, title in known_groups.items()]
+    return sorted(known_groups)
+
+
+def check_model(model: ProcessModel, known_groups: set[str], titles: list[str] | None = None) -> list[Problem]:
     problems: list[Problem] = []
+    accepted = ", ".join(titles or sorted(known_groups))
     for task_spec in model.all_task_specs():
         element = getattr(task_spec, "bpmn_id", None) or task_spec.name
-        for message in _task_problems(task_spec, model, known_groups):
+        for message in _task_problems(task_spec, model, known_groups, accepted):
             problems.append(Problem(message, None, element))
     return problems
 
 
-def _task_problems(task_spec: Any, model: ProcessModel, known_groups: set[str]) -> Iterator[str]:
+def _task_problems(task_spec: Any, model: ProcessModel, known_groups: set[str], accepted: str) -> Iterator[str]:
     lane = getattr(task_spec, "lane", None)
     if lane is not None and lane not in known_groups:
-        yield f"lane '{lane}' does not match any user group ({', '.join(sorted(known_groups))})"
+        yield f"lane '{lane}' does not match any user group ({accepted})"
     properties = task_properties(task_spec)
     for key in (FORM_SCHEMA_PROPERTY, FORM_UI_PROPERTY):
         form_name = properties.get(key)
@@ -262,6 +339,10 @@ def _code_of(task_spec: Any) -> Iterator[tuple[str, str]]:
     dmn_engine = getattr(task_spec, "dmnEngine", None)
     if dmn_engine is not None:
         yield from _decision_expressions(dmn_engine.decision_table)
+    properties = task_properties(task_spec)
+    for name in CONDITION_PROPERTIES:
+        if properties.get(name):
+            yield "condition", properties[name]
 
 
 def _event_expressions(event_definition: Any) -> Iterator[tuple[str, str]]:

@@ -32,6 +32,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from .definitions import Form, ProcessModel, task_properties
+from .listeners import listeners_of, on_side_path
 from .sandbox import base_globals, compile_expression, compile_script, function_library, is_data_value
 
 
@@ -230,15 +231,17 @@ class Instance:
         return [(t.task_spec.bpmn_id, t.task_spec.bpmn_name or "") for t in self.workflow.get_tasks(state=TaskState.ERROR)]
 
     def data(self) -> dict[str, Any]:
-        """The case data as it stands: the latest completed step's data, plus the open tasks' data."""
-        merged: dict[str, Any] = {}
+        """The case data as it stands: the process's data objects, the latest completed step's data and the
+        open tasks' data. Side paths (listeners, reminder and escalation paths) hold the data of the moment
+        they began: they only add values the main path does not have."""
+        merged: dict[str, Any] = {k: v for k, v in self.workflow.data.get("data_objects", {}).items() if v is not None}
+        open_tasks = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR)
         last = self.workflow.last_task
-        if last is not None:
-            merged.update(last.data)
-        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR):
+        steps = ([last] if last is not None else []) + open_tasks
+        for task in [t for t in steps if on_side_path(t)] + [t for t in steps if not on_side_path(t)]:
             merged.update(task.data)
         if self.is_completed:
-            merged.update(self.workflow.data)
+            merged.update({k: v for k, v in self.workflow.data.items() if k != "data_objects"})
         return merged
 
     # acting
@@ -262,7 +265,10 @@ class Instance:
         self.run()
 
     def deliver_message(self, name: str, payload: dict[str, Any]) -> bool:
+        """Deliver to what waits for the message; a listener (an event sub-process started by it) also
+        catches it, and takes it alone when nothing else waits."""
         definitions = [d for _, d in self._waiting_messages() if d.name == name]
+        definitions += [item.definition for item in listeners_of(self.model) if item.message == name]
         if not definitions:
             return False
         self._run(lambda: self.workflow.catch(BpmnEvent(definitions[0], payload)))

@@ -112,6 +112,24 @@ def function_library(now: Callable[[], dt.datetime], notify: Callable[[str, str]
     }
 
 
+def holds(condition: str, values: dict[str, Any]) -> bool:
+    """Whether a restricted condition holds on plain values (case data or a message payload), without the
+    clock or notices. A condition that fails, for example on a value that is not set yet, does not hold."""
+    scope = {**base_globals(), **function_library(_no_clock, _no_notice), **values}
+    try:
+        return bool(eval(compile_expression(condition), scope))  # noqa: S307 - restricted code
+    except Exception:  # noqa: BLE001 - any failure means the condition does not hold
+        return False
+
+
+def _no_clock() -> dt.datetime:
+    raise ValueError("this condition cannot read the clock")
+
+
+def _no_notice(kind: str, target: str) -> None:
+    raise ValueError("this condition cannot send notices")
+
+
 LIBRARY_NAMES = frozenset(function_library(dt.datetime.now, lambda kind, task: None))
 CALLABLE_NAMES = LIBRARY_NAMES | frozenset(_builtins())
 
