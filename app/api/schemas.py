@@ -116,7 +116,7 @@ class MessageSchema(RequestSchema):
 
 class OtherReviewSchema(RequestSchema):
     agency = fields.String(
-        required=True, validate=validate.Length(min=1, max=MAX_AGENCY), metadata={"description": "the agency leading it"}
+        required=True, validate=validate.Length(min=1, max=MAX_AGENCY), metadata={"description": "who leads it"}
     )
     review_type = fields.String(required=True, validate=validate.OneOf(list(REVIEW_TYPES)))
 

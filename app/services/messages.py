@@ -127,10 +127,9 @@ def check_payload(name: str, payload: Any, today: dt.date) -> dict[str, Any]:
         for field, message in _describe(error):
             problems.setdefault(field, []).append(message)
     for field in _DATE_FIELDS.get(name, ()):
-        if field in payload and field not in problems:
-            message = _date_problem(payload[field], today)
-            if message:
-                problems[f"data.{field}"] = [message]
+        problem = _date_problem(payload[field], today) if field in payload else None
+        if problem and f"data.{field}" not in problems:
+            problems[f"data.{field}"] = [problem]
     if problems:
         raise Invalid(f"The '{name}' message has errors; nothing was changed.", problems)
     return payload
