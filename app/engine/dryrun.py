@@ -675,6 +675,16 @@ def message_definitions(model: ProcessModel) -> list[str]:
 __all__ = ["DryRunReport", "Limits", "PathResult", "Step", "dry_run", "task_properties"]
 
 
+def _read_only_inputs(model: ProcessModel, today: dt.date) -> dict[str, Any]:
+    """What scripts read besides form answers: data objects (empty at first) and message payloads (with the
+    keys scripts read from them)."""
+    inputs: dict[str, Any] = {name: None for process in (model.spec, *model.subprocess_specs.values())
+                              for name in process.data_objects}
+    for variable, keys in FlowAnalysis(model).message_keys.items():
+        inputs.setdefault(variable, {key: today.isoformat() if key.endswith("date") else "Example" for key in keys})
+    return inputs
+
+
 def timer_problems(model: ProcessModel, data: dict[str, Any], now: dt.datetime) -> list[Any]:
     """Evaluate every timer expression in the sandbox with sample data (and what the model's scripts
     compute from it); each must give an ISO date/datetime, duration or cycle of its kind."""
@@ -689,7 +699,7 @@ def timer_problems(model: ProcessModel, data: dict[str, Any], now: dt.datetime) 
     from .sandbox import function_library
 
     environment = RestrictedEnvironment(function_library(lambda: now, lambda kind, target: None))
-    scope = dict(data)
+    scope = {**_read_only_inputs(model, now.date()), **data}
     scripts = [s.script for s in model.all_task_specs() if getattr(s, "script", None)]
     for _ in range(2):  # a second round for scripts that read what a later one computes
         for script in scripts:
