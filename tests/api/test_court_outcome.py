@@ -102,13 +102,18 @@ def test_a_closed_case_refuses_outcomes_except_a_conviction_that_reopens_publica
     _do(case, "tag_themes", people.team)
     assert case.refresh(as_user=people.team)["outcome"] == "Closed unpublished"
     for outcome in ("acquitted", "discontinued"):
-        error = api.message("court-outcome", "SFO-API-1", {**OUTCOME, "court_outcome": outcome}, as_user=people.team,
-                            expect=409)["error"]
+        error = api.message(
+            "court-outcome", "SFO-API-1", {**OUTCOME, "court_outcome": outcome}, as_user=people.team, expect=409
+        )["error"]
         assert "closed" in error["message"]
     _fresh()
     detail = api.message("court-outcome", "SFO-API-1", OUTCOME, as_user=people.team)
-    assert (detail["id"], detail["status"], detail["stage"], detail["outcome"]) == (case.id, "running", "publication",
-                                                                                   None)
+    assert (detail["id"], detail["status"], detail["stage"], detail["outcome"]) == (
+        case.id,
+        "running",
+        "publication",
+        None,
+    )
     assert _finish(api, case, people)["outcome"] == "Published"
 
 
@@ -144,7 +149,8 @@ def test_another_agencys_review_is_added_through_the_api(api, people, sfo_defini
     _do(case, "draft_report", people.reviewer)
     _do(case, "quality_assure_report", people.qa, qa_decision="approve")
     detail = case.refresh(as_user=people.reviewer)
-    assert [(r["agency"], r["liaison_contact"]) for r in detail["data"]["other_reviews"]] == [("Northshire CSP",
-                                                                                               "A. Chair")]
+    assert [(r["agency"], r["liaison_contact"]) for r in detail["data"]["other_reviews"]] == [
+        ("Northshire CSP", "A. Chair")
+    ]
     error = api.post(path, people.team, review, expect=409)["error"]
     assert "until the report is approved" in error["message"]

@@ -22,8 +22,16 @@ from app.services.sample_data import sample_for
 ROOT = Path(__file__).resolve().parent.parent.parent
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 NOT_FLOW_ELEMENTS = {"sequenceFlow", "laneSet", "documentation", "extensionElements", "dataObject"}
-STAGES = ["eligibility", "scoping", "liaison", "drafting", "provider_response", "conviction_check", "publication",
-          "closure"]
+STAGES = [
+    "eligibility",
+    "scoping",
+    "liaison",
+    "drafting",
+    "provider_response",
+    "conviction_check",
+    "publication",
+    "closure",
+]
 
 
 def _process():
@@ -64,15 +72,17 @@ def test_every_deadline_uses_the_one_pattern():
     boundaries = {b.get("attachedToRef"): [] for b in root.iter(f"{BPMN}boundaryEvent")}
     for boundary in root.iter(f"{BPMN}boundaryEvent"):
         boundaries[boundary.get("attachedToRef")].append(boundary)
-    with_due = [t for t in root.iter(f"{BPMN}userTask")
-                if any(p.get("name") == "dueDate" for p in t.iter("{*}property"))]
+    with_due = [
+        t for t in root.iter(f"{BPMN}userTask") if any(p.get("name") == "dueDate" for p in t.iter("{*}property"))
+    ]
     assert len(with_due) == 12
     ends = {e.get("id"): e for e in root.iter(f"{BPMN}endEvent")}
     flows = {f.get("sourceRef"): f.get("targetRef") for f in root.iter(f"{BPMN}sequenceFlow")}
     for task in with_due:
         raised = sorted(
             ends[flows[b.get("id")]].find(f"{BPMN}messageEventDefinition").get("messageRef")
-            for b in boundaries[task.get("id")] if b.get("cancelActivity") == "false"
+            for b in boundaries[task.get("id")]
+            if b.get("cancelActivity") == "false"
         )
         assert raised == ["message_deadline_overdue", "message_deadline_reminder"], task.get("id")
 
@@ -81,11 +91,28 @@ def test_task_ids_that_others_rely_on_are_kept():
     model = _model()
     ids = {getattr(s, "bpmn_id", None) for s in model.all_task_specs()}
     assert {
-        "confirm_eligibility", "allocate_reviewer", "write_terms_of_reference", "liaise_with_other_review",
-        "gather_evidence", "draft_report", "quality_assure_report", "resolve_qa_returns", "record_provider_response",
-        "chase_court_outcome", "review_long_wait", "anonymise_report", "provide_progress_summary",
-        "coordinate_publication", "approve_publication", "revise_anonymisation", "resolve_publication_returns",
-        "publish_report", "tag_themes", "await_court_outcome", "court_outcome_received", "chase_timer",
+        "confirm_eligibility",
+        "allocate_reviewer",
+        "write_terms_of_reference",
+        "liaise_with_other_review",
+        "gather_evidence",
+        "draft_report",
+        "quality_assure_report",
+        "resolve_qa_returns",
+        "record_provider_response",
+        "chase_court_outcome",
+        "review_long_wait",
+        "anonymise_report",
+        "provide_progress_summary",
+        "coordinate_publication",
+        "approve_publication",
+        "revise_anonymisation",
+        "resolve_publication_returns",
+        "publish_report",
+        "tag_themes",
+        "await_court_outcome",
+        "court_outcome_received",
+        "chase_timer",
     } <= ids
 
 
@@ -111,7 +138,9 @@ def test_a_lane_that_names_no_group_is_refused_listing_the_names_a_lane_may_have
     with pytest.raises(DefinitionInvalid) as refused:
         parse_process_model(files, LANE_GROUPS)
     message = str(refused.value)
-    assert "lane 'QA people' does not match any user group" in message and "Quality assurance (quality-assurer)" in message
+    assert (
+        "lane 'QA people' does not match any user group" in message and "Quality assurance (quality-assurer)" in message
+    )
 
 
 # --- behaviour with the model parsed again between steps ---------------------------------------------------
@@ -125,7 +154,9 @@ class Steps:
         self.engine = Engine(self.clock)
         model = _model()
         data = sample_for(model.start_form().schema, {"other_reviews": []}, self.clock.now().date())
-        data.update(notification_dates(self.clock.now().date()), case_reference="SFO-1", provider_org="north", **answers)
+        data.update(
+            notification_dates(self.clock.now().date()), case_reference="SFO-1", provider_org="north", **answers
+        )
         instance = self.engine.new_instance(model, data)
         instance.run()
         self.state = self.engine.dump(instance)
@@ -143,6 +174,7 @@ class Steps:
         def complete(instance):
             task = next(t for t in instance.ready_human_tasks() if t.bpmn_id == bpmn_id)
             instance.complete_task(task.id, sample_for(task.form.schema, answers, self.clock.now().date()))
+
         self.act(complete)
 
     def message(self, name, payload):
@@ -181,8 +213,10 @@ def test_listeners_leave_nothing_waiting_until_their_message_comes():
     instance = steps.load()
     assert instance.waiting_message_names() == []  # the court outcome listener is not a wait
     assert {(item.message, item.accept_when) for item in listeners_of(instance.model)} == {
-        ("court-outcome", "eligible"), ("other-review-added", "other_reviews_open"),
-        ("deadline-reminder", None), ("deadline-overdue", None),
+        ("court-outcome", "eligible"),
+        ("other-review-added", "other_reviews_open"),
+        ("deadline-reminder", None),
+        ("deadline-overdue", None),
     }
     assert steps.message("court-outcome", {"court_outcome": "acquitted", "outcome_date": "2027-02-26"})
     instance = steps.load()
@@ -230,8 +264,13 @@ def test_a_closed_unpublished_case_reopens_at_its_last_decision():
     assert (reopened.is_completed, reopened.outcome()) == (False, None)
     assert steps.ready() == ["anonymise_report", "provide_progress_summary"]
     assert [o["court_outcome"] for o in reopened.data()["court_outcomes"]] == ["acquitted", "convicted_sfo"]
-    for bpmn_id in ("anonymise_report", "provide_progress_summary", "coordinate_publication", "approve_publication",
-                    "publish_report"):
+    for bpmn_id in (
+        "anonymise_report",
+        "provide_progress_summary",
+        "coordinate_publication",
+        "approve_publication",
+        "publish_report",
+    ):
         steps.do(bpmn_id, publish_approved=True, publication_date="2027-03-01")
     done = steps.load()
     assert (done.is_completed, done.outcome()) == (True, "Published")

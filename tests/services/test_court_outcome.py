@@ -45,8 +45,11 @@ def test_an_early_outcome_is_kept_and_used_at_the_conviction_check(sfo_definitio
     case.court_outcome("convicted_sfo", outcome_date="2027-02-26")
     assert (case.row.stage, case.ready()) == (stage, ready)  # the case goes on as it was
     [kept] = case.row.data["court_outcomes"]
-    assert (kept["court_outcome"], kept["outcome_date"], kept["received_on"]) == ("convicted_sfo", "2027-02-26",
-                                                                               "2027-03-01")
+    assert (kept["court_outcome"], kept["outcome_date"], kept["received_on"]) == (
+        "convicted_sfo",
+        "2027-02-26",
+        "2027-03-01",
+    )
     [event] = _events(case.row, "message")
     assert event.detail["payload"]["court_outcome"] == "convicted_sfo" and "convicted_sfo" in event.summary
     case.to_conviction_check()
@@ -97,8 +100,9 @@ def test_an_outcome_before_the_case_is_eligible_is_refused_and_changes_nothing(s
     assert "SFO-2027-001" in refused.value.message and "eligibility" in refused.value.message
     assert _unchanged(case.row) == before
     with pytest.raises(NotFound):
-        messages.deliver_message(people.team, "court-outcome", "NO-SUCH-CASE",
-                                 {"court_outcome": "acquitted", "outcome_date": "2027-02-26"})
+        messages.deliver_message(
+            people.team, "court-outcome", "NO-SUCH-CASE", {"court_outcome": "acquitted", "outcome_date": "2027-02-26"}
+        )
 
 
 def test_an_outcome_for_a_case_found_not_eligible_is_refused(sfo_definition, people):
@@ -119,7 +123,10 @@ def test_an_outcome_for_a_case_found_not_eligible_is_refused(sfo_definition, peo
         ({"court_outcome": "convicted_sfo", "outcome_date": "26/02/2027"}, {"data.outcome_date"}),
         ({"court_outcome": "convicted_sfo", "outcome_date": "2027-03-02"}, {"data.outcome_date"}),  # the future
         ({"court_outcome": ["convicted_sfo"], "outcome_date": "2027-02-26"}, {"data.court_outcome"}),
-        ({"outcome_date": "2027-02-26", "convicted_offence": "x" * 301}, {"data.court_outcome", "data.convicted_offence"}),
+        (
+            {"outcome_date": "2027-02-26", "convicted_offence": "x" * 301},
+            {"data.court_outcome", "data.convicted_offence"},
+        ),
     ],
 )
 def test_an_unknown_outcome_value_or_key_is_refused_and_changes_nothing(sfo_definition, people, payload, fields):
@@ -156,8 +163,11 @@ def test_the_chase_form_offers_the_outcome_values_of_the_message(sfo_definition,
 
     form = model_of(sfo_definition).forms["chase_court_outcome.schema.json"]
     values = [option["const"] for option in form["properties"]["court_outcome"]["oneOf"]]
-    assert values == list(messages.COURT_OUTCOMES) == ["convicted_sfo", "convicted_other", "acquitted", "discontinued",
-                                                       "other"]
+    assert (
+        values
+        == list(messages.COURT_OUTCOMES)
+        == ["convicted_sfo", "convicted_other", "acquitted", "discontinued", "other"]
+    )
     assert "another qualifying offence" in form["properties"]["court_outcome"]["oneOf"][0]["title"]
 
 

@@ -50,8 +50,11 @@ def test_a_review_added_during_liaison_gets_its_own_liaison_task_and_joins_other
     assert case.ready() == ["draft_report"]
     assert _agencies(case) == ["Northshire CSP", "Northshire SAB"]
     added = case.row.data["other_reviews"][1]
-    assert (added["liaison_contact"], added["added_by"], added["review_type"]) == ("B. Chair", people.reviewer.username,
-                                                                                  "safeguarding_adults_review")
+    assert (added["liaison_contact"], added["added_by"], added["review_type"]) == (
+        "B. Chair",
+        people.reviewer.username,
+        "safeguarding_adults_review",
+    )
 
 
 def test_a_review_added_during_drafting_is_liaised_with_in_parallel(sfo_definition, people):
@@ -127,14 +130,21 @@ def test_the_added_liaison_task_has_the_deadline_pattern(sfo_definition, people,
 def test_reviews_can_also_be_added_by_message(sfo_definition, people):
     case = SfoCase(people, sfo_definition)
     case.to_stage("drafting")
-    messages.deliver_message(people.team, "other-review-added", case.row.business_key,
-                             {"agency": "Eastshire SAB", "review_type": "safeguarding_adults_review"})
+    messages.deliver_message(
+        people.team,
+        "other-review-added",
+        case.row.business_key,
+        {"agency": "Eastshire SAB", "review_type": "safeguarding_adults_review"},
+    )
     [task] = _liaison_tasks(case)
     assert task.name.endswith("Eastshire SAB")
     with pytest.raises(Invalid):
-        messages.deliver_message(people.team, "other-review-added", case.row.business_key,
-                                 {"agency": "Eastshire SAB", "review_type": "safeguarding_adults_review",
-                                  "added_by": "someone.else"})
+        messages.deliver_message(
+            people.team,
+            "other-review-added",
+            case.row.business_key,
+            {"agency": "Eastshire SAB", "review_type": "safeguarding_adults_review", "added_by": "someone.else"},
+        )
     with pytest.raises(NotFound):  # the model's own deadline messages are not taken from outside
         messages.deliver_message(make_user("sfo-team"), "deadline-overdue", case.row.business_key, {})
     assert [t.bpmn_id for t in instances.tasks_of(case.row, "ready")].count("overdue_task_escalation") == 0

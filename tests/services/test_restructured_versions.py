@@ -59,15 +59,18 @@ def test_cases_move_between_restructured_versions(app, owner):
     case.to_stage("liaison", [{"agency": "Northshire CSP", "review_type": "domestic_homicide_review"}])
     case.add_review("Northshire SAB")
     files = read_library(ROOT / "bpmn", ROOT / "forms")
-    files["sfo_review.bpmn"] = files["sfo_review.bpmn"].replace(b'name="Gather evidence"', b'name="Gather the evidence"')
+    files["sfo_review.bpmn"] = files["sfo_review.bpmn"].replace(
+        b'name="Gather evidence"', b'name="Gather the evidence"'
+    )
     second = deploy_files(files, "system").definition
     [row] = modelling.migration_preview(owner, "sfo_review", second.version)
     assert row.check.eligible and {"gather_evidence", "liaison"} <= set(row.check.active)
     moved, refused = modelling.migrate_instances(owner, "sfo_review", second.version)
     assert (moved, refused) == ([case.row.id], {})
     assert case.task("gather_evidence").name == "Gather the evidence"
-    messages.deliver_message(people.team, "court-outcome", "SFO-NEW-1",
-                             {"court_outcome": "convicted_sfo", "outcome_date": "2027-02-26"})
+    messages.deliver_message(
+        people.team, "court-outcome", "SFO-NEW-1", {"court_outcome": "convicted_sfo", "outcome_date": "2027-02-26"}
+    )
     case.do("liaise_with_other_review")
     case.do("liaise_with_added_review")
     case.to_conviction_check()
