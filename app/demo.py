@@ -74,7 +74,7 @@ SCENARIOS = (
     # A Domestic Homicide Review commissioned after scoping: its own liaison task, alongside drafting.
     Scenario("DEMO-013", "south-probation", "drafting", {"reviewer": "reviewer2", "other_reviews": []},
              (Event("drafting", "other-review-added",
-                    {"agency": "Southshire Community Safety Partnership", "review_type": "domestic_homicide_review"}),)),
+                    {"agency": "Southshire Safety Partnership", "review_type": "domestic_homicide_review"}),)),
     # Acquitted and closed unpublished, then convicted at a retrial: publication reopened on the same case.
     Scenario("DEMO-014", "north-probation", "publication", {"reviewer": "reviewer1", "court_outcome": "acquitted"},
              (Event("closed", "court-outcome", {"court_outcome": "convicted_sfo"}),)),
