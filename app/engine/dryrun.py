@@ -39,7 +39,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import runtime as runtime_module
 from .definitions import ProcessModel, task_properties
 from .listeners import accepts, listeners_of
-from .runtime import Engine, Instance, ProcessError, _definitions_of
+from .runtime import Engine, Instance, ProcessError, _definitions_of, _stage_of
 from .sandbox import CALLABLE_NAMES
 
 Sampler = Callable[[dict[str, Any], dict[str, Any], dt.date], dict[str, Any]]
@@ -334,6 +334,7 @@ class Explorer:
     def __init__(self, model: ProcessModel, sample: Sampler, clock: Any, limits: Limits):
         self.model, self.sample, self.clock, self.limits = model, sample, clock, limits
         self.flow = FlowAnalysis(model)
+        self.outside_listeners = [item for item in listeners_of(model) if item.takes_outside_messages]
         self.fired: set[str] = set()
         self.claimed: set[tuple[str, str, str]] = set()
 
@@ -345,25 +346,24 @@ class Explorer:
         self.claimed.add(signature)
         return True
 
-    def moves(self, instance: Instance, active: list[Any]) -> list[Move]:
+    def moves(self, active: list[Any], data: dict[str, Any]) -> list[Move]:
         """What can happen next. A listener's message can come at any time, but is never what keeps a case
         going: with nothing else possible the path is a dead end, and its moves come first (so they branch,
         each tried once per stage of the case, and never become the path followed in place)."""
         waiting = [t for t in active if t.state == TaskState.WAITING and isinstance(t.task_spec, CatchingEvent)]
         main = [*self._task_moves(active), *self._message_moves(waiting), *self._timer_moves(waiting)]
-        return [*self._listener_moves(instance), *main] if main else []
+        return [*self._listener_moves(active, data), *main] if main else []
 
-    def _listener_moves(self, instance: Instance) -> list[Move]:
-        data = instance.data()
-        stage = max(instance.active_stages(), key=_stage_rank, default="")
+    def _listener_moves(self, active: list[Any], data: dict[str, Any]) -> list[Move]:
+        stage = max((_stage_of(t.task_spec) or "" for t in active), key=_stage_rank, default="") or "the case"
         moves = []
-        for listener in listeners_of(self.model):
-            if not listener.takes_outside_messages or not accepts(listener, data):
-                continue
+        for listener in self.outside_listeners:
+            step = Step("message", listener.start_id, f"Message '{listener.message}'", f"during {stage}")
+            if (step.kind, step.element_id, step.detail) in self.claimed or not accepts(listener, data):
+                continue  # tried already at this stage: no need to ask
             keys = sorted(self.flow.message_keys.get(getattr(listener.definition, "message_var", None) or "", set()))
             today = self.clock.now().date()
             payload = {k: self._sample_value(k, today) for k in keys}
-            step = Step("message", listener.start_id, f"Message '{listener.message}'", f"during {stage or 'the case'}")
             moves.append(Move(step, functools.partial(_deliver, name=listener.message, payload=payload)))
         return moves
 
@@ -597,7 +597,8 @@ def _follow(
             report.paths.append(PathResult(steps, "end", end_event=instance.outcome() or "(unnamed end event)"))
             graph.setdefault(parent, set()).add("END")
             return
-        key = _state_key(instance, active, explorer.flow)
+        data = instance.data()
+        key = _state_key(instance, active, explorer.flow, data)
         graph.setdefault(parent, set()).add(key)
         if key in graph:
             path = PathResult(steps, "merged")
@@ -613,7 +614,7 @@ def _follow(
             report.paths.append(PathResult(steps, "cut-off"))
             graph[key].add("END")  # unknown: do not call it a loop
             return
-        moves = explorer.moves(instance, active)
+        moves = explorer.moves(active, data)
         if not moves:
             report.paths.append(
                 PathResult(steps, "dead-end", element_id=active[0].task_spec.bpmn_id if active else None)
@@ -645,12 +646,11 @@ def _can_end(graph: dict[Any, set[Any]]) -> set[Any]:
     return ending
 
 
-def _state_key(instance: Instance, active: list[Any], flow: FlowAnalysis) -> tuple[Any, ...]:
+def _state_key(instance: Instance, active: list[Any], flow: FlowAnalysis, data: dict[str, Any]) -> tuple[Any, ...]:
     """What can still matter about a state: its active elements and the live steering values (the case
     data, data objects included, as the service sees it)."""
     names = sorted(f"{t.task_spec._wf_spec.name}/{t.task_spec.name}:{t.state}" for t in active)
     live: set[str] = set().union(*(flow.live_after(t.task_spec) | flow.reads_of(t.task_spec) for t in active))
-    data = instance.data()
     today = instance.workflow.script_engine.environment.globals["today"]()
     values = sorted((name, repr(flow.abstract(name, data.get(name), dt.date.fromisoformat(today)))) for name in live)
     return (tuple(names), tuple(values))
