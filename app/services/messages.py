@@ -192,14 +192,26 @@ def deliver_message(user: User, name: str, business_key: str, payload: Any) -> P
         if refusals:
             raise refusals[0]
         raise NotFound(f"No case with reference {business_key} is waiting for the message '{name}'.")
-    plan = plans[0]
-    lock_instance(plan.row.id)
+    plan = _decided_under_lock(plans[0].row, name, payload)
     if plan.reopening:
         return _reopen(plan.row, user.username, name, payload, "the court-outcome message")
     record_event(plan.row, user.username, "message", _summary(name, payload), message=name, payload=payload)
     delivered = {**payload, "added_by": user.username} if name == OTHER_REVIEW_ADDED else payload
     advance(plan.row, user.username, lambda instance: instance.deliver_message(name, delivered))
     return plan.row
+
+
+def _decided_under_lock(row: ProcessInstance, name: str, payload: dict[str, Any]) -> _Plan:
+    """Take the case's lock, read it again, and decide again: a message that came at the same moment may have
+    moved the case (two court outcomes at once are both kept, one after the other)."""
+    lock_instance(row.id)
+    db.session.refresh(row)
+    plan = _plan_for(row, name, payload)
+    if isinstance(plan, ServiceError):
+        raise plan
+    if plan is None:
+        raise NotFound(f"Case {row.business_key} no longer waits for the message '{name}'.")
+    return plan
 
 
 def _plan_for(row: ProcessInstance, name: str, payload: dict[str, Any]) -> _Plan | ServiceError | None:
