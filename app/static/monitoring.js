@@ -64,7 +64,8 @@
       var stage = onTopPlane(canvas, registry, element)
       if (stage && stage !== element && !shownOnStage[stage.id]) {
         shownOnStage[stage.id] = true
-        overlays.add(stage.id, 'sfo-task', { position: { bottom: -4, left: 0 }, html: taskBox(task) })
+        // below the stage's drill-down button, which must stay clickable
+        overlays.add(stage.id, 'sfo-task', { position: { top: stage.height + 14, left: 0 }, html: taskBox(task) })
       }
     })
   }
