@@ -25,9 +25,10 @@ cases = Blueprint("case_changes", __name__, url_prefix="/process-instances")
     errors=(403, 404, 409),
     description=(
         "404 when no case with that business key takes the message; 409 when more than one does, or when the "
-        "case does not take it now (a court-outcome before the case is found eligible, or for a closed case, "
-        "except a conviction of a qualifying SFO offence for a case closed unpublished, which reopens its "
-        "publication); 422 when the payload has unknown fields or values (nothing is changed)."
+        "case does not take it now (a court-outcome before the case is found eligible, for a suspended case or "
+        "one in error: send it again once it runs; or for a closed case, except a conviction of a qualifying SFO "
+        "offence for a case closed unpublished, which reopens its publication); 422 when the payload has "
+        "unknown fields or values (nothing is changed)."
     ),
 )
 def deliver(body: dict[str, Any]) -> Presented:

@@ -261,3 +261,16 @@ def test_a_manager_reopens_publication_with_a_reason(sfo_definition, people):
     assert case.row.outcome == "Published"
     with pytest.raises(Conflict):
         messages.reopen_publication(people.manager, case.row.id, dt.date(2027, 2, 26), "Again")
+
+
+def test_a_suspended_case_refuses_the_outcome_until_it_is_resumed(sfo_definition, people):
+    case = SfoCase(people, sfo_definition)
+    case.to_stage("drafting")
+    instances.suspend_instance(people.manager, case.row.id, "Court order")
+    before = _unchanged(case.row)
+    with pytest.raises(Conflict, match="suspended"):
+        case.court_outcome("convicted_sfo")
+    assert _unchanged(case.row) == before
+    instances.resume_instance(people.manager, case.row.id)
+    case.court_outcome("convicted_sfo")
+    assert [o["court_outcome"] for o in case.row.data["court_outcomes"]] == ["convicted_sfo"]
