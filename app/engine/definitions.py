@@ -398,7 +398,23 @@ def check_flow(root: Any, file_name: str) -> list[Problem]:
             continue
         problems.extend(Problem(m, file_name, e) for e, m in _gateway_problems(process))
         problems.extend(Problem(m, file_name, e) for e, m in _unreachable(process))
+        problems.extend(Problem(m, file_name, e) for e, m in _data_object_problems(process))
     return problems
+
+
+def _data_object_problems(process: Any) -> Iterator[tuple[str, str]]:
+    """Data object references SpiffWorkflow can resolve: to a data object of their own process or
+    sub-process, or of the one just around it. (It looks no further, and for a reference it cannot resolve
+    inside a sub-process it loops for ever: such a diagram would hang the deploy.)"""
+    for reference in process.iter(f"{{{BPMN_NS}}}dataObjectReference"):
+        container = reference.getparent()
+        places = [container] + ([container.getparent()] if container is not process else [])
+        wanted = reference.get("dataObjectRef")
+        if not any(o.get("id") == wanted for place in places for o in place if _local(o) == "dataObject"):
+            yield reference.get("id"), (
+                f"the data object '{wanted}' must be defined in this process or sub-process, or in the one just "
+                "around it"
+            )
 
 
 def _local(element: Any) -> str:

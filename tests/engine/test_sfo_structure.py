@@ -275,3 +275,26 @@ def test_a_closed_unpublished_case_reopens_at_its_last_decision():
     done = steps.load()
     assert (done.is_completed, done.outcome()) == (True, "Published")
     assert not reopens(done, "court-outcome", conviction)
+
+
+def test_a_data_object_reference_spiffworkflow_cannot_resolve_is_refused_instead_of_hanging():
+    """SpiffWorkflow loops for ever on a reference inside a sub-process that it cannot resolve."""
+    import signal
+
+    def stuck(*_):  # type: ignore[no-untyped-def]
+        raise TimeoutError("the parse hung")
+
+    files = read_library(ROOT / "bpmn", ROOT / "forms")
+    files["sfo_review.bpmn"] = files["sfo_review.bpmn"].replace(
+        b'id="conviction_court_outcomes" dataObjectRef="court_outcomes"',
+        b'id="conviction_court_outcomes" dataObjectRef="look_for_court_outcome"',
+    )
+    previous = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(60)
+    try:
+        with pytest.raises(DefinitionInvalid) as refused:
+            parse_process_model(files, LANE_GROUPS)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert "conviction_court_outcomes" in str(refused.value) and "look_for_court_outcome" in str(refused.value)
