@@ -101,7 +101,8 @@ def parse_xml(content: bytes, filename: str) -> Any:
     try:
         safe_xml.fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        raise DefinitionInvalid([Problem("DOCTYPE, entity or external reference declarations are not allowed", filename)]) from None
+        message = "DOCTYPE, entity or external reference declarations are not allowed"
+        raise DefinitionInvalid([Problem(message, filename)]) from None
     except safe_xml.ParseError as error:
         raise DefinitionInvalid([Problem(f"not well-formed XML ({error})", filename)]) from None
     try:
@@ -209,7 +210,8 @@ def _build_model(parser: Any, key: str, forms: dict[str, Any], problems: list[Pr
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as error:
-        problems.append(Problem(_validation_message(error), getattr(error, "file_name", None), getattr(error, "id", None)))
+        where = getattr(error, "file_name", None), getattr(error, "id", None)
+        problems.append(Problem(_validation_message(error), *where))
         return None
     except Exception as error:
         problems.append(Problem(f"the process could not be built: {error}"))
