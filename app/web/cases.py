@@ -9,11 +9,11 @@ from werkzeug.wrappers import Response
 
 from ..models import ProcessInstance, Task, User
 from ..services import instances as instance_service
+from ..services import messages as message_service
 from ..services import tasks as task_service
 from ..services.access import STARTING_ROLES, require_role
 from ..services.audit import events_of
 from ..services.definitions import get_latest_definition, model_of
-from ..services import messages as message_service
 from ..services.errors import Conflict, Forbidden, Invalid
 from ..services.forms import validate_form_data
 from ..services.users import user_in_group

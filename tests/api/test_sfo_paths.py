@@ -101,7 +101,8 @@ def test_deadline_reminder_then_escalation_for_managers(api, people, sfo_definit
     clock.set(dt.datetime(2027, 3, 4, 9, tzinfo=dt.UTC))
     fire_due_timers()
     escalations = api.tasks(people.manager, candidate="me")
-    assert [(t["bpmn_id"], t["name"]) for t in escalations] == [("overdue_task_escalation", "Overdue: Confirm eligibility")]
+    escalated = [(t["bpmn_id"], t["name"]) for t in escalations]
+    assert escalated == [("overdue_task_escalation", "Overdue: Confirm eligibility")]
     assert api.tasks(people.team, overdue="true")[0]["id"] == triage["id"]
 
 
