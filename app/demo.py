@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import ProcessInstance, Task, User
-from .services import instances, tasks
+from .services import instances, messages, tasks
 from .services.definitions import latest_definition, model_of
 from .services.errors import ServiceError
 from .services.publication_record import duty_conflict
@@ -41,11 +41,21 @@ DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
 
 
 @dataclass(frozen=True)
+class Event:
+    """Something from outside that happens to a demo case once it reaches a stage ("closed": once it closed)."""
+
+    at: str
+    message: str  # court-outcome or other-review-added
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Scenario:
     reference: str
     organisation: str
     stop_at: str | None  # the stage the case is left at; None runs it to the end
     choices: dict[str, Any] = field(default_factory=dict)
+    events: tuple[Event, ...] = ()
 
 
 SCENARIOS = (
@@ -60,6 +70,16 @@ SCENARIOS = (
     Scenario("DEMO-009", "south-probation", None, {"eligible": False}),
     Scenario("DEMO-010", "north-probation", None, {"reviewer": "reviewer2", "court_outcome": "acquitted"}),
     Scenario("DEMO-011", "south-probation", None, {"reviewer": "reviewer2", "court_outcome": "convicted_sfo"}),
+    # A guilty plea during scoping: the outcome is kept and the conviction check will not wait for it.
+    Scenario("DEMO-012", "north-probation", "drafting", {"reviewer": "reviewer1"},
+             (Event("scoping", "court-outcome", {"court_outcome": "convicted_sfo"}),)),
+    # A Domestic Homicide Review commissioned after scoping: its own liaison task, alongside drafting.
+    Scenario("DEMO-013", "south-probation", "drafting", {"reviewer": "reviewer2", "other_reviews": []},
+             (Event("drafting", "other-review-added",
+                    {"agency": "Southshire Safety Partnership", "review_type": "domestic_homicide_review"}),)),
+    # Acquitted and closed unpublished, then convicted at a retrial: publication reopened on the same case.
+    Scenario("DEMO-014", "north-probation", "publication", {"reviewer": "reviewer1", "court_outcome": "acquitted"},
+             (Event("closed", "court-outcome", {"court_outcome": "convicted_sfo"}),)),
 )
 BASE_CHOICES = {"eligible": True, "qa_decision": "approve", "publish_approved": True, "reviewer": "reviewer1",
                 "other_reviews": [{"agency": "Community Safety Partnership", "review_type": "domestic_homicide_review"}]}
@@ -95,8 +115,21 @@ def _ensure_case(scenario: Scenario) -> str:
     data = sample_for(start_form.schema if start_form else {}, {**BASE_CHOICES, **scenario.choices}, now().date())
     data.update(notification_dates(now().date()), case_reference=scenario.reference, provider_org=scenario.organisation)
     row = instances.start_case(provider, PROCESS_KEY, scenario.reference, data)
-    drive_case(row, {**BASE_CHOICES, **scenario.choices}, scenario.stop_at)
+    choices = {**BASE_CHOICES, **scenario.choices}
+    for event in scenario.events:
+        drive_case(row, choices, None if event.at == "closed" else event.at)
+        _send(row, event)
+    drive_case(row, choices, scenario.stop_at)
     return f"Case {scenario.reference}: {row.status}, stage {row.stage}."
+
+
+def _send(row: ProcessInstance, event: Event) -> None:
+    if event.message == "other-review-added":
+        reviewer = get_user(row.reviewer or "") or _first_user("reviewer")
+        messages.add_other_review(reviewer, row.id, event.payload["agency"], event.payload["review_type"])
+        return
+    payload = {**event.payload, "outcome_date": now().date().isoformat()}
+    messages.deliver_message(_first_user("manager"), event.message, row.business_key, payload)
 
 
 def notification_dates(today: dt.date) -> dict[str, str]:
@@ -135,7 +168,7 @@ def _deliver_court_outcome(row: ProcessInstance, choices: dict[str, Any]) -> boo
     manager = _first_user("manager")
     outcome = {"court_outcome": choices.get("court_outcome", "convicted_sfo"), "outcome_date": now().date().isoformat()}
     try:
-        instances.deliver_message(manager, "court-outcome", row.business_key, outcome)
+        messages.deliver_message(manager, "court-outcome", row.business_key, outcome)
     except ServiceError:
         return False
     return True

@@ -10,7 +10,7 @@ from .auth import require_token
 from .openapi import API_PREFIX, docs
 from .schemas import MAX_ROW_ID
 
-RESOURCES = (definitions.bp, dry_runs.bp, instances.bp, messages.bp, tasks.bp)
+RESOURCES = (definitions.bp, dry_runs.bp, instances.bp, messages.bp, messages.cases, tasks.bp)
 
 
 class RowIdConverter(IntegerConverter):

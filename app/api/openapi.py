@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
+from ..services.messages import MESSAGE_PAYLOADS
 from .operations import JSON, Operation, operation
 from .schemas import ErrorSchema
 
@@ -55,6 +56,8 @@ def build_document(app: Flask) -> dict[str, Any]:
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
+    for payload in MESSAGE_PAYLOADS.values():  # message payloads are JSON Schemas checked by the service
+        spec.components.schema(payload["title"], component=payload)
     paths: dict[str, dict[str, Any]] = {}
     for rule in sorted(api_rules(app), key=lambda r: r.rule):
         declared = operation_of(app, rule)

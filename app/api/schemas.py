@@ -11,6 +11,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from ..services.instances import STATUSES, InstanceFilters
+from ..services.messages import MAX_AGENCY, MESSAGE_PAYLOADS, REVIEW_TYPES
 from ..services.tasks import TaskFilters
 
 MAX_PER_PAGE = 100
@@ -95,9 +96,34 @@ class ReasonSchema(RequestSchema):
 
 
 class MessageSchema(RequestSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": f"the message: {', '.join(MESSAGE_PAYLOADS)}, or another that a process waits for"},
+    )
     business_key = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    data = fields.Dict(keys=fields.String(), load_default=dict)
+    data = fields.Dict(
+        keys=fields.String(),
+        load_default=dict,
+        metadata={
+            "description": "the payload; its fields depend on the message ("
+            + "; ".join(f"{name}: {schema['title']}" for name, schema in MESSAGE_PAYLOADS.items())
+            + "). Unknown fields or values are refused (422) and change nothing.",
+            "anyOf": [{"$ref": f"#/components/schemas/{schema['title']}"} for schema in MESSAGE_PAYLOADS.values()],
+        },
+    )
+
+
+class OtherReviewSchema(RequestSchema):
+    agency = fields.String(
+        required=True, validate=validate.Length(min=1, max=MAX_AGENCY), metadata={"description": "who leads it"}
+    )
+    review_type = fields.String(required=True, validate=validate.OneOf(list(REVIEW_TYPES)))
+
+
+class ReopenPublicationSchema(RequestSchema):
+    outcome_date = fields.Date(required=True, metadata={"description": "the date of the conviction"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class AssignSchema(RequestSchema):

@@ -23,13 +23,14 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import AdHocSubprocess
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessParser
 
 from .sandbox import UnsafeCode, compile_expression, compile_script
 from .timers import without_catch_up
 
 FORM_SCHEMA_PROPERTY = "formJsonSchemaFilename"
 FORM_UI_PROPERTY = "formUiSchemaFilename"
+CONDITION_PROPERTIES = ("acceptWhen", "reopenWhen")  # conditions a listener start event or an end event may carry
 _SAFE_PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
 )
@@ -102,9 +103,8 @@ def parse_xml(content: bytes, filename: str) -> Any:
     try:
         safe_xml.fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        raise DefinitionInvalid(
-            [Problem("DOCTYPE, entity or external reference declarations are not allowed", filename)]
-        ) from None
+        message = "DOCTYPE, entity or external reference declarations are not allowed"
+        raise DefinitionInvalid([Problem(message, filename)]) from None
     except safe_xml.ParseError as error:
         raise DefinitionInvalid([Problem(f"not well-formed XML ({error})", filename)]) from None
     try:
@@ -113,11 +113,51 @@ def parse_xml(content: bytes, filename: str) -> Any:
         raise DefinitionInvalid([Problem(f"not well-formed XML ({error})", filename)]) from None
 
 
-def parse_process_model(files: dict[str, bytes], known_groups: Iterable[str]) -> ProcessModel:
-    """Build a ProcessModel from uploaded files, or raise DefinitionInvalid listing every problem."""
+class _LaneParser(SpiffProcessParser):
+    """Parses a process or sub-process where an element's own lane wins over its sub-process's lane.
+
+    SpiffWorkflow gives every element of a sub-process the lane of the sub-process itself, so a stage
+    drawn as one sub-process could only belong to one team. Here the sub-process's lane is only the
+    default for elements that no lane lists.
+    """
+
+    def __init__(self, p: Any, node: Any, nsmap: Any, data_stores: Any, filename: Any = None, lane: Any = None):
+        super().__init__(p, node, nsmap, data_stores, filename=filename, lane=None)
+        self.default_lane = lane
+
+    def get_lane_name(self, node_id: str) -> str | None:
+        return super().get_lane_name(node_id) or self.default_lane
+
+
+class _Parser(SpiffBpmnParser):  # type: ignore[misc]
+    PROCESS_PARSER_CLASS = _LaneParser
+
+
+def lane_resolver(lane_groups: Mapping[str, str] | Iterable[str]) -> dict[str, str]:
+    """Every name a lane may carry (a group id, or the group's title when ``lane_groups`` maps ids to
+    titles), in a case- and space-insensitive form, mapped to the group id."""
+    pairs = lane_groups.items() if isinstance(lane_groups, Mapping) else ((g, g) for g in lane_groups)
+    names: dict[str, str] = {}
+    for group, title in pairs:
+        names[_lane_key(group)] = group
+        names[_lane_key(title)] = group
+    return names
+
+
+def _lane_key(name: str) -> str:
+    return " ".join(str(name).split()).casefold()
+
+
+def parse_process_model(files: dict[str, bytes], known_groups: Mapping[str, str] | Iterable[str]) -> ProcessModel:
+    """Build a ProcessModel from uploaded files, or raise DefinitionInvalid listing every problem.
+
+    ``known_groups`` are the user groups a lane may stand for: ids, or a mapping of id to title (a lane
+    may then be named either way). Lanes are resolved to group ids here, once, so everything that reads a
+    task's lane sees a group id.
+    """
     problems: list[Problem] = []
     forms = _parse_forms(files, problems)
-    parser = SpiffBpmnParser(validator=BpmnValidator())
+    parser = _Parser(validator=BpmnValidator())
     bpmn_names = sorted(n for n in files if n.endswith(".bpmn"))
     if not bpmn_names:
         problems.append(Problem("no .bpmn file was given"))
@@ -135,7 +175,9 @@ def parse_process_model(files: dict[str, bytes], known_groups: Iterable[str]) ->
         raise DefinitionInvalid([Problem('no executable process (isExecutable="true") was found')])
     model = _build_model(parser, process_ids[0], forms, problems)
     if model is not None:
-        problems.extend(check_model(model, set(known_groups)))
+        lanes = lane_resolver(known_groups)
+        resolve_lanes(model, lanes)
+        problems.extend(check_model(model, set(lanes.values()), _lane_titles(known_groups)))
     if problems:
         raise DefinitionInvalid(problems)
     assert model is not None
@@ -185,9 +227,8 @@ def _build_model(parser: Any, key: str, forms: dict[str, Any], problems: list[Pr
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as error:
-        problems.append(
-            Problem(_validation_message(error), getattr(error, "file_name", None), getattr(error, "id", None))
-        )
+        where = getattr(error, "file_name", None), getattr(error, "id", None)
+        problems.append(Problem(_validation_message(error), *where))
         return None
     except Exception as error:
         problems.append(Problem(f"the process could not be built: {error}"))
@@ -242,19 +283,34 @@ def _is_ui_schema(name: str) -> bool:
     return "uischema" in name.lower()
 
 
-def check_model(model: ProcessModel, known_groups: set[str]) -> list[Problem]:
+def resolve_lanes(model: ProcessModel, lanes: dict[str, str]) -> None:
+    """Replace each lane name (a group id or title) by its group id; unknown names stay for check_model."""
+    for task_spec in model.all_task_specs():
+        lane = getattr(task_spec, "lane", None)
+        if lane is not None:
+            task_spec.lane = lanes.get(_lane_key(lane), lane)
+
+
+def _lane_titles(known_groups: Mapping[str, str] | Iterable[str]) -> list[str]:
+    if isinstance(known_groups, Mapping):
+        return [f"{title} ({group})" for group, title in known_groups.items()]
+    return sorted(known_groups)
+
+
+def check_model(model: ProcessModel, known_groups: set[str], titles: list[str] | None = None) -> list[Problem]:
     problems: list[Problem] = []
+    accepted = ", ".join(titles or sorted(known_groups))
     for task_spec in model.all_task_specs():
         element = getattr(task_spec, "bpmn_id", None) or task_spec.name
-        for message in _task_problems(task_spec, model, known_groups):
+        for message in _task_problems(task_spec, model, known_groups, accepted):
             problems.append(Problem(message, None, element))
     return problems
 
 
-def _task_problems(task_spec: Any, model: ProcessModel, known_groups: set[str]) -> Iterator[str]:
+def _task_problems(task_spec: Any, model: ProcessModel, known_groups: set[str], accepted: str) -> Iterator[str]:
     lane = getattr(task_spec, "lane", None)
     if lane is not None and lane not in known_groups:
-        yield f"lane '{lane}' does not match any user group ({', '.join(sorted(known_groups))})"
+        yield f"lane '{lane}' does not match any user group ({accepted})"
     properties = task_properties(task_spec)
     for key in (FORM_SCHEMA_PROPERTY, FORM_UI_PROPERTY):
         form_name = properties.get(key)
@@ -292,6 +348,10 @@ def _code_of(task_spec: Any) -> Iterator[tuple[str, str]]:
     dmn_engine = getattr(task_spec, "dmnEngine", None)
     if dmn_engine is not None:
         yield from _decision_expressions(dmn_engine.decision_table)
+    properties = task_properties(task_spec)
+    for name in CONDITION_PROPERTIES:
+        if properties.get(name):
+            yield "condition", properties[name]
 
 
 def _event_definitions(event_definition: Any) -> list[Any]:
@@ -387,7 +447,23 @@ def check_flow(root: Any, file_name: str) -> list[Problem]:
             continue
         problems.extend(Problem(m, file_name, e) for e, m in _gateway_problems(process))
         problems.extend(Problem(m, file_name, e) for e, m in _unreachable(process))
+        problems.extend(Problem(m, file_name, e) for e, m in _data_object_problems(process))
     return problems
+
+
+def _data_object_problems(process: Any) -> Iterator[tuple[str, str]]:
+    """Data object references SpiffWorkflow can resolve: to a data object of their own process or
+    sub-process, or of the one just around it. (It looks no further, and for a reference it cannot resolve
+    inside a sub-process it loops for ever: such a diagram would hang the deploy.)"""
+    for reference in process.iter(f"{{{BPMN_NS}}}dataObjectReference"):
+        container = reference.getparent()
+        places = [container] + ([container.getparent()] if container is not process else [])
+        wanted = reference.get("dataObjectRef")
+        if not any(o.get("id") == wanted for place in places for o in place if _local(o) == "dataObject"):
+            yield reference.get("id"), (
+                f"the data object '{wanted}' must be defined in this process or sub-process, or in the one just "
+                "around it"
+            )
 
 
 def _local(element: Any) -> str:

@@ -36,7 +36,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import runtime as runtime_module
 from .definitions import ProcessModel, task_properties
-from .runtime import Engine, Instance, ProcessError, _definitions_of
+from .listeners import accepts, listeners_of
+from .runtime import Engine, Instance, ProcessError, _definitions_of, _stage_of
 from .sandbox import CALLABLE_NAMES, check_cycle
 
 Sampler = Callable[[dict[str, Any], dict[str, Any], dt.date], dict[str, Any]]
@@ -168,46 +169,78 @@ def _conditions_of(spec: Any) -> list[str]:
     ]
 
 
+def spec_key(spec: Any) -> tuple[str, str]:
+    """A task spec's key across the model: names repeat between processes ("Start", "End")."""
+    return (spec._wf_spec.name, spec.name)
+
+
 class FlowAnalysis:
     """Static facts about a model the exploration needs: which condition variables are still live
-    downstream of each element, what values conditions compare them with, and what forms offer."""
+    downstream of each element, what values conditions compare them with, and what forms offer.
+
+    "Downstream" crosses sub-process boundaries: into a sub-process an element reaches, and out of a
+    sub-process's end to what follows the sub-process in its parent."""
 
     def __init__(self, model: ProcessModel):
         self.model = model
-        self.specs = {s.name: s for s in model.all_task_specs()}
-        self.reads = {name: set().union(*(_names_read(c) for c in _conditions_of(s))) for name, s in self.specs.items()}
+        self.processes = [model.spec, *model.subprocess_specs.values()]
+        self.all_specs = [s for p in self.processes for s in p.task_specs.values()]
+        self.specs = {s.name: s for s in self.all_specs}
+        self.reads = {spec_key(s): set().union(*(_names_read(c) for c in _conditions_of(s))) for s in self.all_specs}
         self.literals: dict[str, set[Any]] = {}
-        for spec in self.specs.values():
+        for spec in self.all_specs:
             for condition in _conditions_of(spec):
                 for name, values in _literals_compared(condition).items():
                     self.literals.setdefault(name, set()).update(values)
-        self.sub_reads = set().union(
-            *(
-                self.reads[s.name]
-                for p in model.subprocess_specs.values()
-                for s in p.task_specs.values()
-                if s.name in self.reads
-            )
-        )
-        self._live: dict[str, frozenset[str]] = {}
+        self.callers: dict[str, list[Any]] = {}  # sub-process spec name -> the tasks that run it
+        for spec in self.all_specs:
+            called = getattr(spec, "spec", None)
+            if isinstance(called, str) and called in model.subprocess_specs:
+                self.callers.setdefault(called, []).append(spec)
+        self._inside: dict[str, frozenset[str]] = {}
+        self._live: dict[tuple[str, str], frozenset[str]] = {}
         self.form_fields = self._form_fields()
         self.message_keys = self._message_keys()
 
-    def live_after(self, spec_name: str) -> frozenset[str]:
+    def reads_of(self, spec: Any) -> set[str]:
+        return self.reads.get(spec_key(spec), set())
+
+    def live_after(self, spec: Any) -> frozenset[str]:
         """Condition variables read anywhere downstream of an element (itself excluded)."""
-        if spec_name not in self._live:
-            seen: set[str] = set()
-            todo = [o.name for o in getattr(self.specs.get(spec_name), "outputs", [])]
-            names: set[str] = set(self.sub_reads)
+        key = spec_key(spec)
+        if key not in self._live:
+            names: set[str] = set()
+            seen: set[tuple[str, str]] = set()
+            todo = list(self._next(spec))
             while todo:
                 current = todo.pop()
-                if current in seen:
+                if spec_key(current) in seen:
                     continue
-                seen.add(current)
-                names |= self.reads.get(current, set())
-                todo.extend(o.name for o in getattr(self.specs.get(current), "outputs", []))
-            self._live[spec_name] = frozenset(names)
-        return self._live[spec_name]
+                seen.add(spec_key(current))
+                names |= self.reads_of(current) | self._reads_inside(current)
+                todo.extend(self._next(current))
+            self._live[key] = frozenset(names)
+        return self._live[key]
+
+    def _next(self, spec: Any) -> list[Any]:
+        """What follows an element; after a sub-process's end, what follows the sub-process."""
+        outputs = [o for o in getattr(spec, "outputs", []) if o is not None]
+        if outputs or spec._wf_spec is self.model.spec:
+            return outputs
+        return [o for caller in self.callers.get(spec._wf_spec.name, []) for o in caller.outputs]
+
+    def _reads_inside(self, spec: Any) -> frozenset[str]:
+        """Every condition variable read inside the sub-process an element runs (none for other elements)."""
+        called = getattr(spec, "spec", None)
+        if not isinstance(called, str) or called not in self.model.subprocess_specs:
+            return frozenset()
+        if called not in self._inside:
+            self._inside[called] = frozenset()  # a sub-process that runs itself (never here) stops the recursion
+            inner = self.model.subprocess_specs[called].task_specs.values()
+            self._inside[called] = frozenset(
+                set().union(*(self.reads_of(s) | self._reads_inside(s) for s in inner))
+            )
+        return self._inside[called]
 
     def abstract(self, name: str, value: Any, today: dt.date) -> Any:
         """A counter beyond every bound its conditions test is as good as any larger one: saturate it,
@@ -233,7 +266,7 @@ class FlowAnalysis:
     def _message_keys(self) -> dict[str, set[str]]:
         """For each message variable, the keys scripts read from it (``var["key"]`` or ``var.get("key")``)."""
         keys: dict[str, set[str]] = {}
-        for spec in self.specs.values():
+        for spec in self.all_specs:
             source = getattr(spec, "script", None)
             if not source:
                 continue
@@ -302,6 +335,7 @@ class Explorer:
         self.model, self.sample, self.clock, self.limits = model, sample, clock, limits
         self.progress = progress
         self.flow = FlowAnalysis(model)
+        self.outside_listeners = [item for item in listeners_of(model) if item.takes_outside_messages]
         self.fired: set[str] = set()
         self.claimed: set[tuple[str, str, str]] = set()
 
@@ -313,9 +347,26 @@ class Explorer:
         self.claimed.add(signature)
         return True
 
-    def moves(self, active: list[Any]) -> list[Move]:
+    def moves(self, active: list[Any], data: dict[str, Any]) -> list[Move]:
+        """What can happen next. A listener's message can come at any time, but is never what keeps a case
+        going: with nothing else possible the path is a dead end, and its moves come first (so they branch,
+        each tried once per stage of the case, and never become the path followed in place)."""
         waiting = [t for t in active if t.state == TaskState.WAITING and isinstance(t.task_spec, CatchingEvent)]
-        return [*self._task_moves(active), *self._message_moves(waiting), *self._timer_moves(waiting)]
+        main = [*self._task_moves(active), *self._message_moves(waiting), *self._timer_moves(waiting)]
+        return [*self._listener_moves(active, data), *main] if main else []
+
+    def _listener_moves(self, active: list[Any], data: dict[str, Any]) -> list[Move]:
+        stage = max((_stage_of(t.task_spec) or "" for t in active), key=_stage_rank, default="") or "the case"
+        moves = []
+        for listener in self.outside_listeners:
+            step = Step("message", listener.start_id, f"Message '{listener.message}'", f"during {stage}")
+            if (step.kind, step.element_id, step.detail) in self.claimed or not accepts(listener, data):
+                continue  # tried already at this stage: no need to ask
+            keys = sorted(self.flow.message_keys.get(getattr(listener.definition, "message_var", None) or "", set()))
+            today = self.clock.now().date()
+            payload = {k: self._sample_value(k, today) for k in keys}
+            moves.append(Move(step, functools.partial(_deliver, name=listener.message, payload=payload)))
+        return moves
 
     def _task_moves(self, active: list[Any]) -> list[Move]:
         ready = [t for t in active if t.state == TaskState.READY and t.task_spec.manual]
@@ -328,7 +379,7 @@ class Explorer:
         form = self.model.form_for(spec)
         today = self.clock.now().date()
         schema: dict[str, Any] = form.schema if form else {"type": "object", "properties": {}}
-        live = self.flow.live_after(spec.name)
+        live = self.flow.live_after(spec)
         steering = {
             k: self.flow.options(k, v, today)
             for k, v in (schema.get("properties") or {}).items()
@@ -363,7 +414,7 @@ class Explorer:
         today = self.clock.now().date()
         variable = getattr(definition, "message_var", None)
         keys = sorted(self.flow.message_keys.get(variable or "", set()))
-        live = self.flow.live_after(task.task_spec.name)
+        live = self.flow.live_after(task.task_spec)
         base = {k: self._sample_value(k, today) for k in keys}
         steering = {k: self.flow.options(k, None, today) for k in keys if k in live}
         return [({**base, **choice}, choice) for choice in _variants(steering) or [{}]]
@@ -394,6 +445,14 @@ class Explorer:
     def _fire(self, instance: Instance, moment: dt.datetime) -> None:
         self.clock.set(max(self.clock.now(), moment + dt.timedelta(seconds=1)))
         instance.run()
+
+
+_STAGES = ("notification", "eligibility", "scoping", "liaison", "drafting", "quality-assurance",
+           "provider-response", "conviction-check", "publication", "closure")
+
+
+def _stage_rank(stage: str) -> int:
+    return _STAGES.index(stage) if stage in _STAGES else -1
 
 
 def _complete(instance: Instance, task_id: str, data: dict[str, Any]) -> None:
@@ -503,7 +562,8 @@ def _follow(
             report.paths.append(PathResult(steps, "end", end_event=instance.outcome() or "(unnamed end event)"))
             graph.setdefault(parent, set()).add("END")
             return
-        key = _state_key(instance, active, explorer.flow)
+        data = instance.data()
+        key = _state_key(instance, active, explorer.flow, data)
         graph.setdefault(parent, set()).add(key)
         if key in graph:
             path = PathResult(steps, "merged")
@@ -521,7 +581,7 @@ def _follow(
             report.paths.append(PathResult(steps, "cut-off"))
             graph[key].add("END")  # unknown: do not call it a loop
             return
-        moves = explorer.moves(active)
+        moves = explorer.moves(active, data)
         if not moves:
             report.paths.append(
                 PathResult(steps, "dead-end", element_id=active[0].task_spec.bpmn_id if active else None)
@@ -553,15 +613,11 @@ def _can_end(graph: dict[Any, set[Any]]) -> set[Any]:
     return ending
 
 
-def _state_key(instance: Instance, active: list[Any], flow: FlowAnalysis) -> tuple[Any, ...]:
-    """What can still matter about a state: its active elements and the live steering values."""
-    workflow = instance.workflow
-    names = sorted(f"{t.task_spec.name}:{t.state}" for t in active)
-    live = set().union(*(flow.live_after(t.task_spec.name) for t in active)) if active else set()
-    live |= set().union(*(flow.reads.get(t.task_spec.name, set()) for t in active)) if active else set()
-    data = dict(workflow.last_task.data) if workflow.last_task is not None else {}
-    for task in active:
-        data.update(task.data)
+def _state_key(instance: Instance, active: list[Any], flow: FlowAnalysis, data: dict[str, Any]) -> tuple[Any, ...]:
+    """What can still matter about a state: its active elements and the live steering values (the case
+    data, data objects included, as the service sees it)."""
+    names = sorted(f"{t.task_spec._wf_spec.name}/{t.task_spec.name}:{t.state}" for t in active)
+    live: set[str] = set().union(*(flow.live_after(t.task_spec) | flow.reads_of(t.task_spec) for t in active))
     today = instance.workflow.script_engine.environment.globals["today"]()
     values = sorted((name, repr(flow.abstract(name, data.get(name), dt.date.fromisoformat(today)))) for name in live)
     return (tuple(names), tuple(values))
@@ -586,6 +642,16 @@ def message_definitions(model: ProcessModel) -> list[str]:
 __all__ = ["DryRunReport", "Limits", "PathResult", "Step", "dry_run", "task_properties"]
 
 
+def _read_only_inputs(model: ProcessModel, today: dt.date) -> dict[str, Any]:
+    """What scripts read besides form answers: data objects (empty at first) and message payloads (with the
+    keys scripts read from them)."""
+    inputs: dict[str, Any] = {name: None for process in (model.spec, *model.subprocess_specs.values())
+                              for name in process.data_objects}
+    for variable, keys in FlowAnalysis(model).message_keys.items():
+        inputs.setdefault(variable, {key: today.isoformat() if key.endswith("date") else "Example" for key in keys})
+    return inputs
+
+
 def timer_problems(model: ProcessModel, data: dict[str, Any], now: dt.datetime) -> list[Any]:
     """Evaluate every timer expression in the sandbox with sample data (and what the model's scripts
     compute from it); each must give an ISO date/datetime, duration or cycle of its kind."""
@@ -600,7 +666,7 @@ def timer_problems(model: ProcessModel, data: dict[str, Any], now: dt.datetime) 
     from .sandbox import function_library
 
     environment = RestrictedEnvironment(function_library(lambda: now, lambda kind, target: None))
-    scope = dict(data)
+    scope = {**_read_only_inputs(model, now.date()), **data}
     scripts = [s.script for s in model.all_task_specs() if getattr(s, "script", None)]
     for _ in range(2):  # a second round for scripts that read what a later one computes
         for script in scripts:

@@ -1,8 +1,11 @@
 """Moving a running instance's saved state onto another version of its process.
 
-A saved state names the task spec of every task in it. It restores against another version's spec
-when every one of those names exists there; the tasks the case is waiting at must exist too, or the
-case would silently lose them.
+A saved state names the task spec of every task in it, per process: the top-level process, and each
+sub-process (a stage) that has run, under the name of its sub-process spec. It restores against another
+version when every one of those names exists there in the same process; the tasks the case is waiting at
+must exist too, or the case would silently lose them. A version that moved elements into or out of a
+sub-process (the restructured SFO diagram, for instance) therefore takes no cases from the versions before
+it: those finish on their own version.
 """
 
 from __future__ import annotations
@@ -26,27 +29,68 @@ class MigrationCheck:
     active: tuple[str, ...]
 
 
-def _task_dicts(state: dict[str, Any]) -> list[dict[str, Any]]:
-    tasks = list(state.get("tasks", {}).values())
+@dataclass(frozen=True)
+class _Part:
+    """The tasks of one process in a saved state, and the spec that process must have in the target."""
+
+    process: str
+    tasks: list[dict[str, Any]]
+
+
+def _parts(state: dict[str, Any], top: str) -> list[_Part]:
+    parts = [_Part(top, list(state.get("tasks", {}).values()))]
     for sub in (state.get("subprocesses") or {}).values():
-        tasks.extend(sub.get("tasks", {}).values())
-    return tasks
+        parts.append(_Part(str(sub.get("spec")), list(sub.get("tasks", {}).values())))
+    return parts
 
 
-def _spec_names(model: ProcessModel) -> set[str]:
-    return {s.name for s in model.all_task_specs()}
+def _process_specs(model: ProcessModel) -> dict[str, Any]:
+    return {model.spec.name: model.spec, **model.subprocess_specs}
 
 
 def check_migration(state_json: str, target: ProcessModel) -> MigrationCheck:
     state = json.loads(state_json)
-    names = _spec_names(target)
-    tasks = _task_dicts(state)
-    active = sorted({t["task_spec"] for t in tasks if int(t.get("state", 0)) & ACTIVE})
-    missing_active = [n for n in active if n not in names]
-    missing = sorted({t["task_spec"] for t in tasks} - names - set(missing_active))
-    reasons = [f"the case waits at '{n}', which the new version does not have" for n in missing_active]
-    reasons += [f"its history holds '{n}', which the new version does not have" for n in missing]
-    return MigrationCheck(not reasons, tuple(reasons), tuple(active))
+    processes = _process_specs(target)
+    where: dict[str, str] = {}
+    for name, process in processes.items():
+        for spec_name in process.task_specs:
+            where.setdefault(spec_name, name)
+    active: set[str] = set()
+    waiting: list[str] = []
+    history: dict[str, list[str]] = {}
+    for part in _parts(state, target.spec.name):
+        spec = processes.get(part.process)
+        names = set(spec.task_specs) if spec is not None else set()
+        for task in part.tasks:
+            name = task["task_spec"]
+            is_active = bool(int(task.get("state", 0)) & ACTIVE)
+            if is_active:
+                active.add(name)
+            if name in names:
+                continue
+            place = _place(part.process, spec is not None, where.get(name), target.spec.name)
+            if is_active:
+                waiting.append(f"the case waits at '{name}', {place}")
+            elif name not in history.setdefault(place, []):
+                history[place].append(name)
+    reasons = sorted(set(waiting)) + [_history_reason(names, place) for place, names in sorted(history.items())]
+    if reasons:
+        reasons.append("cases move only between versions whose structure matches; this one finishes on its version")
+    return MigrationCheck(not reasons, tuple(reasons), tuple(sorted(active)))
+
+
+def _place(process: str, exists: bool, elsewhere: str | None, top: str) -> str:
+    if not exists:
+        return f"in the part '{process}', which the new version does not have"
+    if elsewhere is None:
+        return "which the new version does not have"
+    return "which the new version has " + ("at the top level" if elsewhere == top else f"inside '{elsewhere}'")
+
+
+def _history_reason(names: list[str], place: str) -> str:
+    shown = ", ".join(f"'{n}'" for n in sorted(names)[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return f"its saved state holds {shown}{more}, {place}"
 
 
 def migrate(engine: Engine, state_json: str, target: ProcessModel) -> Instance:

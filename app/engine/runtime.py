@@ -36,6 +36,7 @@ from SpiffWorkflow.util.task import TaskState
 from .budget import Budget, BudgetExceeded, StepTooCostly, run_diagram_code, run_within_budget
 from .compaction import History, compact
 from .definitions import Form, ProcessModel, task_properties
+from .listeners import listeners_of, on_side_path
 from .sandbox import (
     base_globals,
     check_cycle,
@@ -273,19 +274,7 @@ class Instance:
         return [definition for _, definition in self._waiting_messages()] + self._listener_messages()
 
     def _listener_messages(self) -> list[Any]:
-        if self.is_completed:
-            return []
-        starts = [
-            start
-            for name in self.workflow.spec.start.trigger_specs
-            for start in self.model.subprocess_specs[self.workflow.spec.task_specs[name].spec].bpmn_start_events
-        ]
-        return [
-            d
-            for start in starts
-            for d in _definitions_of(start.event_definition)
-            if isinstance(d, MessageEventDefinition)
-        ]
+        return [] if self.is_completed else [item.definition for item in listeners_of(self.model)]
 
     def _waiting_messages(self) -> list[tuple[Any, Any]]:
         """(task, message definition) for every message the instance waits for, event gateways included."""
@@ -338,15 +327,17 @@ class Instance:
         ]
 
     def data(self) -> dict[str, Any]:
-        """The case data as it stands: the latest completed step's data, plus the open tasks' data."""
-        merged: dict[str, Any] = {}
+        """The case data as it stands: the process's data objects, the latest completed step's data and the
+        open tasks' data. Side paths (listeners, reminder and escalation paths) hold the data of the moment
+        they began: they only add values the main path does not have."""
+        merged: dict[str, Any] = {k: v for k, v in self.workflow.data.get("data_objects", {}).items() if v is not None}
+        open_tasks = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR)
         last = self.workflow.last_task
-        if last is not None:
-            merged.update(last.data)
-        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR):
+        steps = ([last] if last is not None else []) + open_tasks
+        for task in [t for t in steps if on_side_path(t)] + [t for t in steps if not on_side_path(t)]:
             merged.update(task.data)
         if self.is_completed:
-            merged.update(self.workflow.data)
+            merged.update({k: v for k, v in self.workflow.data.items() if k != "data_objects"})
         return merged
 
     # acting
@@ -370,6 +361,8 @@ class Instance:
         self.run()
 
     def deliver_message(self, name: str, payload: dict[str, Any]) -> bool:
+        """Deliver to what waits for the message; a listener (an event sub-process started by it) also
+        catches it, and takes it alone when nothing else waits."""
         definitions = [d for d in self._accepted_messages() if d.name == name]
         if not definitions:
             return False

@@ -28,7 +28,7 @@ from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from . import calendar
-from .budget import DIAGRAM_CODE
+from .budget import DIAGRAM_CODE, Budget, run_diagram_code
 
 MAX_RANGE = 10_000
 MAX_SEQUENCE = 1_000_000  # items (or characters) one operator may build
@@ -38,6 +38,7 @@ MAX_DATA_DEPTH = 40
 MAX_DATA_NODES = 200_000
 MAX_INSTANCES = 200  # of one multi-instance task
 MIN_CYCLE_SECONDS = 3600  # a recurring timer repeats at most hourly
+CONDITION_BUDGET = Budget(cpu_seconds=1.0, memory_bytes=64 * 1024 * 1024)  # a condition checked outside a step
 FORBIDDEN_NODES: dict[type, str] = {
     ast.Import: "imports are not allowed",
     ast.ImportFrom: "imports are not allowed",
@@ -220,6 +221,27 @@ def function_library(now: Callable[[], dt.datetime], notify: Callable[[str, str]
 CATCHABLE_ERRORS = frozenset(
     name for name, value in _builtins().items() if isinstance(value, type) and issubclass(value, Exception)
 )
+
+
+def holds(condition: str, values: dict[str, Any]) -> bool:
+    """Whether a restricted condition holds on plain values (case data or a message payload), without the
+    clock or notices. A condition that fails, for example on a value that is not set yet, does not hold."""
+    scope = {**base_globals(), **function_library(_no_clock, _no_notice), **values}
+    try:
+        code = compile_expression(condition)
+        return bool(run_diagram_code(CONDITION_BUDGET, lambda: eval(code, scope)))  # noqa: S307 - restricted code
+    except Exception:  # noqa: BLE001 - any failure (going over its budget too) means the condition does not hold
+        return False
+
+
+def _no_clock() -> dt.datetime:
+    raise ValueError("this condition cannot read the clock")
+
+
+def _no_notice(kind: str, target: str) -> None:
+    raise ValueError("this condition cannot send notices")
+
+
 LIBRARY_NAMES = frozenset(function_library(dt.datetime.now, lambda kind, task: None))
 CALLABLE_NAMES = LIBRARY_NAMES | frozenset(_builtins())
 

@@ -9,7 +9,17 @@ from ..extensions import db
 from .types import UtcDateTime
 
 ROLES = ("provider", "sfo-team", "reviewer", "quality-assurer", "publication", "manager", "process-owner", "admin")
-LANE_GROUPS = ("provider", "sfo-team", "reviewer", "quality-assurer", "publication", "manager")
+# The groups a diagram lane stands for, with the title a lane may carry instead of the id ("SFO team"
+# for sfo-team): diagrams name lanes for people, the service sees group ids. The one place that maps them.
+GROUP_TITLES: dict[str, str] = {
+    "provider": "Provider",
+    "sfo-team": "SFO team",
+    "reviewer": "Reviewer",
+    "quality-assurer": "Quality assurance",
+    "publication": "Publication team",
+    "manager": "Manager",
+}
+LANE_GROUPS = GROUP_TITLES  # iterates as the group ids; the engine also reads the titles from it
 REVIEW_BODY_ROLES = ("sfo-team", "quality-assurer", "publication", "manager", "admin")
 
 

@@ -1,4 +1,4 @@
-"""Cases (process instances): start, read, list, suspend/resume/cancel/retry, and messages."""
+"""Cases (process instances): start, read, list, suspend/resume/cancel/retry. Messages: ``messages``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from ..extensions import db
 from ..models import ProcessInstance, Task, User
 from .access import (
     MANAGING_ROLES,
-    MESSAGE_ROLES,
     STARTING_ROLES,
     check_instance_visible,
     check_may_start,
@@ -23,8 +22,9 @@ from .access import (
 )
 from .audit import record_event
 from .definitions import get_latest_definition, model_of
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, Invalid
 from .forms import validate_form_data
+from .messages import deliver_message  # noqa: F401 - kept here for callers of the earlier module
 from .progress import advance, load
 from .runtime import now, runtime, transactional
 from .users import user_in_group
@@ -234,24 +234,4 @@ def retry_instance(user: User, instance_id: int, corrections: dict[str, Any] | N
         instance.retry()
 
     advance(row, user.username, retry)
-    return row
-
-
-@transactional
-def deliver_message(user: User, name: str, business_key: str, payload: Any) -> ProcessInstance:
-    require_role(user, MESSAGE_ROLES, "send messages to cases")
-    if not isinstance(payload, dict):
-        raise Invalid("The message data must be an object.", {"data": ["Send the message fields as an object."]})
-    candidates = db.session.scalars(
-        select(ProcessInstance).where(ProcessInstance.business_key == business_key,
-                                      ProcessInstance.status.in_(("running", "waiting")))
-    ).all()
-    waiting = [row for row in candidates if name in load(row).accepted_message_names()]
-    if not waiting:
-        raise NotFound(f"No case with reference {business_key} is waiting for the message '{name}'.")
-    if len(waiting) > 1:
-        raise Conflict(f"More than one case with reference {business_key} waits for '{name}'.")
-    row = waiting[0]
-    record_event(row, user.username, "message", f"Message '{name}' received.", message=name, payload=payload)
-    advance(row, user.username, lambda instance: instance.deliver_message(name, payload))
     return row

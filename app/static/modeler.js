@@ -17,6 +17,7 @@
       { name: "Property", superClass: ["Element"],
         properties: [{ name: "name", type: "String", isAttr: true }, { name: "value", type: "String", isAttr: true }] },
       { name: "MessageVariable", superClass: ["Element"], properties: [{ name: "value", type: "String", isBody: true }] },
+      { name: "MessagePayload", superClass: ["Element"], properties: [{ name: "value", type: "String", isBody: true }] },
       { name: "CalledDecisionId", superClass: ["Element"], properties: [{ name: "value", type: "String", isBody: true }] },
       { name: "PreScript", superClass: ["Element"], properties: [{ name: "value", type: "String", isBody: true }] },
       { name: "PostScript", superClass: ["Element"], properties: [{ name: "value", type: "String", isBody: true }] },
@@ -241,6 +242,16 @@
     window.sfoModeler = modeler;
   }
 
+  function stageOnTopPlane(canvas, registry, element) {
+    var top = canvas.getRootElement();
+    var current = element;
+    while (current && canvas.findRoot(current) !== top) {
+      var plane = canvas.findRoot(current);
+      current = plane && plane.businessObject ? registry.get(plane.businessObject.id) : null;
+    }
+    return current;
+  }
+
   function startCompare() {
     var container = byId("diagram");
     if (!container || !window.BpmnJS) { return; }
@@ -251,7 +262,14 @@
       var registry = viewer.get("elementRegistry");
       canvas.zoom("fit-viewport");
       Object.keys(markers).forEach(function (id) {
-        if (registry.get(id)) { canvas.addMarker(id, "sfo-" + (markers[id] === "removed" ? "changed" : markers[id])); }
+        var element = registry.get(id);
+        if (!element) { return; }
+        var marker = "sfo-" + (markers[id] === "removed" ? "changed" : markers[id]);
+        canvas.addMarker(id, marker);
+        // An element inside a stage is drawn on the stage's own plane: mark the stage too, so the change
+        // shows on the plane a person sees first.
+        var stage = stageOnTopPlane(canvas, registry, element);
+        if (stage && stage !== element) { canvas.addMarker(stage.id, "sfo-changed"); }
       });
       document.body.setAttribute("data-viewer-ready", "true");
     });

@@ -3,6 +3,8 @@
 //   a case: {completed, active, errors, path: [[source, target]], overlays: [{element, name, assignee, due, overdue}]}
 //   the dashboard: {heatmap: {element id: open tasks}}
 // Every page shows the same information as text, so nothing depends on this file.
+// Stages are collapsed sub-processes: their tasks are drawn on their own planes (drill down with the
+// arrow on the stage). What happens inside a stage is also shown on the stage itself, on the top plane.
 (function () {
   'use strict'
 
@@ -24,39 +26,75 @@
     return Boolean(registry.get(id))
   }
 
+  // The element itself when it is drawn on the plane shown first, otherwise the collapsed sub-process
+  // (stage) on that plane that holds it.
+  function onTopPlane (canvas, registry, element) {
+    var top = canvas.getRootElement()
+    var current = element
+    while (current && canvas.findRoot(current) !== top) {
+      var plane = canvas.findRoot(current)
+      current = plane && plane.businessObject ? registry.get(plane.businessObject.id) : null
+    }
+    return current
+  }
+
   function markCase (viewer, data) {
     var canvas = viewer.get('canvas')
     var registry = viewer.get('elementRegistry')
     var overlays = viewer.get('overlays')
     ;(data.completed || []).forEach(function (id) { if (has(registry, id)) canvas.addMarker(id, 'sfo-completed') })
     ;(data.active || []).forEach(function (id) { if (has(registry, id)) canvas.addMarker(id, 'sfo-active') })
-    ;(data.errors || []).forEach(function (id) { if (has(registry, id)) canvas.addMarker(id, 'sfo-error') })
+    ;(data.errors || []).forEach(function (id) {
+      var element = registry.get(id)
+      if (!element) return
+      canvas.addMarker(id, 'sfo-error')
+      var stage = onTopPlane(canvas, registry, element)
+      if (stage && stage !== element) canvas.addMarker(stage.id, 'sfo-error')
+    })
     var taken = {}
     ;(data.path || []).forEach(function (pair) { taken[pair[0] + '>' + pair[1]] = true })
     registry.filter(function (element) { return element.type === 'bpmn:SequenceFlow' }).forEach(function (flow) {
       if (flow.source && flow.target && taken[flow.source.id + '>' + flow.target.id]) canvas.addMarker(flow.id, 'sfo-path')
     })
+    var shownOnStage = {}
     ;(data.overlays || []).forEach(function (task) {
-      if (!has(registry, task.element)) return
-      var box = document.createElement('div')
-      box.className = 'sfo-overlay' + (task.overdue ? ' sfo-overlay--overdue' : '')
-      box.appendChild(text('span', 'sfo-overlay__who', task.assignee))
-      box.appendChild(text('span', 'sfo-overlay__due', (task.overdue ? 'Overdue: ' : 'Due ') + formatDate(task.due)))
-      overlays.add(task.element, 'sfo-task', { position: { bottom: -4, left: 0 }, html: box })
+      var element = registry.get(task.element)
+      if (!element) return
+      overlays.add(task.element, 'sfo-task', { position: { bottom: -4, left: 0 }, html: taskBox(task) })
+      var stage = onTopPlane(canvas, registry, element)
+      if (stage && stage !== element && !shownOnStage[stage.id]) {
+        shownOnStage[stage.id] = true
+        // below the stage's drill-down button, which must stay clickable
+        overlays.add(stage.id, 'sfo-task', { position: { top: stage.height + 14, left: 0 }, html: taskBox(task) })
+      }
     })
   }
 
+  function taskBox (task) {
+    var box = document.createElement('div')
+    box.className = 'sfo-overlay' + (task.overdue ? ' sfo-overlay--overdue' : '')
+    box.appendChild(text('span', 'sfo-overlay__who', task.assignee))
+    box.appendChild(text('span', 'sfo-overlay__due', (task.overdue ? 'Overdue: ' : 'Due ') + formatDate(task.due)))
+    return box
+  }
+
+  // Open tasks per element; a stage on the top plane shows the sum of the tasks inside it.
   function markHeatmap (viewer, heatmap) {
     var canvas = viewer.get('canvas')
     var registry = viewer.get('elementRegistry')
-    var overlays = viewer.get('overlays')
-    var counts = Object.keys(heatmap).map(function (id) { return heatmap[id] })
-    var most = Math.max.apply(null, counts.concat([1]))
+    var counts = {}
     Object.keys(heatmap).forEach(function (id) {
-      if (!has(registry, id) || !heatmap[id]) return
-      var level = Math.min(4, Math.ceil(4 * heatmap[id] / most))
+      var element = registry.get(id)
+      if (!element || !heatmap[id]) return
+      counts[id] = (counts[id] || 0) + heatmap[id]
+      var stage = onTopPlane(canvas, registry, element)
+      if (stage && stage !== element) counts[stage.id] = (counts[stage.id] || 0) + heatmap[id]
+    })
+    var most = Math.max.apply(null, Object.keys(counts).map(function (id) { return counts[id] }).concat([1]))
+    Object.keys(counts).forEach(function (id) {
+      var level = Math.min(4, Math.ceil(4 * counts[id] / most))
       canvas.addMarker(id, 'sfo-heat-' + level)
-      overlays.add(id, 'sfo-count', { position: { top: -12, right: 12 }, html: text('span', 'sfo-count', String(heatmap[id])) })
+      viewer.get('overlays').add(id, 'sfo-count', { position: { top: -12, right: 12 }, html: text('span', 'sfo-count', String(counts[id])) })
     })
   }
 
@@ -72,7 +110,8 @@
   function focus (viewer, ids) {
     var canvas = viewer.get('canvas')
     var registry = viewer.get('elementRegistry')
-    var element = ids.map(function (id) { return registry.get(id) }).filter(Boolean)[0]
+    var element = ids.map(function (id) { return registry.get(id) }).filter(Boolean)
+      .map(function (found) { return onTopPlane(canvas, registry, found) }).filter(Boolean)[0]
     if (!element) {
       fitHeight(viewer)
       return

@@ -9,11 +9,12 @@ from werkzeug.wrappers import Response
 
 from ..models import ProcessInstance, Task, User
 from ..services import instances as instance_service
+from ..services import messages as message_service
 from ..services import tasks as task_service
 from ..services.access import STARTING_ROLES, check_may_start, require_role
 from ..services.audit import events_of
 from ..services.definitions import get_latest_definition, model_of
-from ..services.errors import Conflict, Invalid
+from ..services.errors import Conflict, Forbidden, Invalid
 from ..services.forms import validate_form_data
 from ..services.users import user_in_group
 from .auth import signed_in_user
@@ -132,7 +133,56 @@ def case(business_key: str) -> str:
         held_elsewhere=held_elsewhere,
         notification=notification_answers(user, row), records=stage_records(user, row),
         events=list(reversed(events)), data=instance_service.visible_data(user, row),
+        can_add_review=_can_add_review(user, row), review_types=message_service.REVIEW_TYPES,
     )
+
+
+def _can_add_review(user: User, row: ProcessInstance) -> bool:
+    return message_service.may_add_other_review(user, row) and message_service.takes_other_reviews(row)
+
+
+def _add_review_page(row: ProcessInstance, values: dict, errors: dict[str, str], status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "cases/add_review.html", title=f"Add another agency's review to case {row.business_key}", row=row,
+        values=values, errors=errors, review_types=message_service.REVIEW_TYPES,
+        error_list=[{"text": message, "href": f"#{name}"} for name, message in errors.items()],
+    ), status
+
+
+@cases.get("/cases/<business_key>/other-reviews/new")
+def new_other_review(business_key: str) -> tuple[str, int]:
+    user = signed_in_user()
+    row = instance_service.get_instance_by_key(user, business_key)
+    if not message_service.may_add_other_review(user, row):
+        raise Forbidden("Only the allocated reviewer and the SFO team can add another agency's review.")
+    errors = {} if message_service.takes_other_reviews(row) else {"agency": _REVIEW_WINDOW}
+    return _add_review_page(row, {}, errors, 200)
+
+
+_REVIEW_WINDOW = "Another agency's review can be added from the end of scoping until the report is approved"
+
+
+@cases.post("/cases/<business_key>/other-reviews/new")
+def add_other_review(business_key: str) -> tuple[str, int] | Response:
+    user = signed_in_user()
+    row = instance_service.get_instance_by_key(user, business_key)
+    values = {"agency": (request.form.get("agency") or "").strip(), "review_type": request.form.get("review_type", "")}
+    errors: dict[str, str] = {}
+    if not values["agency"]:
+        errors["agency"] = "Enter the agency leading the review"
+    if values["review_type"] not in message_service.REVIEW_TYPES:
+        errors["review_type"] = "Select the type of review"
+    if errors:
+        return _add_review_page(row, values, errors, 400)
+    try:
+        message_service.add_other_review(user, row.id, values["agency"], values["review_type"])
+    except Invalid as invalid:
+        fields = {name.removeprefix("data."): messages[0] for name, messages in invalid.fields.items()}
+        return _add_review_page(row, values, fields or {"agency": invalid.message}, 400)
+    except Conflict as conflict:
+        return _add_review_page(row, values, {"agency": conflict.message}, 409)
+    flash(f"{values['agency']}'s review is added. Its liaison task is in the reviewer's task list.", "success")
+    return redirect(url_for("cases.case", business_key=row.business_key))
 
 
 @cases.get("/cases")

@@ -4,7 +4,7 @@
     case = api.start("small", "SFO-1", {"provider_org": "north-probation"}, as_user=provider)
     case.complete("triage", {"eligible": True}, as_user=team)  # exact answers
     # or: case.do("triage", as_user=team, eligible=True)       # valid sample answers, some pinned
-    api.message("court-outcome", "SFO-1", {"court_outcome": "convicted"}, as_user=team)
+    api.message("court-outcome", "SFO-1", {"court_outcome": "acquitted", "outcome_date": "2027-02-26"}, as_user=team)
     assert case.refresh(as_user=team)["status"] == "completed"
 
 Every call checks the status it expects (``expect=``) and shows the response body when it differs.

@@ -238,7 +238,7 @@ def test_events_oldest_first(api, people, small_definition, clock):
     clock.advance(hours=1)
     case.complete("triage", {"eligible": True}, as_user=people.team)
     clock.advance(hours=1)
-    case.message("court-outcome", {"court_outcome": "convicted"}, as_user=people.team)
+    case.message("court-outcome", {"court_outcome": "convicted_sfo", "outcome_date": "2027-02-26"}, as_user=people.team)
     events = case.events(as_user=people.manager)
     kinds = [e["kind"] for e in events]
     assert {"started", "task-created", "task-completed", "message", "completed"} <= set(kinds)

@@ -101,14 +101,18 @@ def test_deadline_reminder_then_escalation_for_managers(api, people, sfo_definit
     clock.set(dt.datetime(2027, 3, 4, 9, tzinfo=dt.UTC))
     fire_due_timers()
     escalations = api.tasks(people.manager, candidate="me")
-    assert [t["bpmn_id"] for t in escalations] == ["confirm_eligibility_escalation"]
+    escalated = [(t["bpmn_id"], t["name"]) for t in escalations]
+    assert escalated == [("overdue_task_escalation", "Overdue: Confirm eligibility")]
     assert api.tasks(people.team, overdue="true")[0]["id"] == triage["id"]
 
 
-def test_court_outcome_for_a_case_that_waits_for_nothing_is_404(api, people, sfo_definition):
-    _start(api, people, sfo_definition)
-    api.message("court-outcome", "SFO-API-1", {"court_outcome": "acquitted"}, as_user=people.team, expect=404)
-    api.message("court-outcome", "NO-SUCH-CASE", {"court_outcome": "acquitted"}, as_user=people.team, expect=404)
+def test_court_outcome_before_eligibility_is_409_and_for_no_case_404(api, people, sfo_definition):
+    case = _start(api, people, sfo_definition)
+    outcome = {"court_outcome": "acquitted", "outcome_date": "2027-02-26"}
+    error = api.message("court-outcome", "SFO-API-1", outcome, as_user=people.team, expect=409)["error"]
+    assert error["code"] == "conflict" and "eligibility" in error["message"]
+    api.message("court-outcome", "NO-SUCH-CASE", outcome, as_user=people.team, expect=404)
+    assert "court_outcomes" not in case.refresh(as_user=people.team)["data"]
 
 
 def test_the_anonymiser_cannot_approve_publication_through_the_api(api, people, sfo_definition):

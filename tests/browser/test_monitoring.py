@@ -55,12 +55,19 @@ def test_manager_reassigns_and_extends_an_overdue_task(sfo_definition, person, c
 
     manager.follow("SFO-LATE-1")
     manager.page.wait_for_selector("#case-diagram[data-ready='true']")
+    stage = manager.page.locator('#case-diagram g.djs-element[data-element-id="scoping"]')  # the stage, on top
+    assert "sfo-active" in (stage.get_attribute("class") or "")
+    eligibility = manager.page.locator('#case-diagram g.djs-element[data-element-id="eligibility"]')
+    assert "sfo-completed" in (eligibility.get_attribute("class") or "")
+    overlay = manager.page.locator('#case-diagram .djs-overlays[data-container-id="scoping"] .sfo-overlay').inner_text()
+    assert people.reviewer.username in overlay and "Overdue" in overlay
+    manager.page.locator('#case-diagram .djs-overlays[data-container-id="scoping"] .bjs-drilldown').click()
     shape = manager.page.locator('#case-diagram g.djs-element[data-element-id="write_terms_of_reference"]')
-    assert "sfo-active" in (shape.get_attribute("class") or "")
+    assert "sfo-active" in (shape.get_attribute("class") or "")  # inside the stage, on its own plane
     done = manager.page.locator('#case-diagram g.djs-element[data-element-id="allocate_reviewer"]')
     assert "sfo-completed" in (done.get_attribute("class") or "")
-    overlay = manager.page.locator("#case-diagram .sfo-overlay").first.inner_text()
-    assert people.reviewer.username in overlay and "Overdue" in overlay
+    inner = manager.page.locator('#case-diagram .djs-overlays[data-container-id="write_terms_of_reference"]')
+    assert people.reviewer.username in inner.inner_text()
     manager.check()
 
     manager.follow(f"Reassign {TASK}")

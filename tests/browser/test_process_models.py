@@ -108,6 +108,8 @@ def test_compare_highlights_the_changes_on_the_diagram(sfo_definition, person):
     owner = person(owner_user)
     owner.visit("/process-models/sfo_review/compare?old=1&new=2")
     owner.page.wait_for_selector("body[data-viewer-ready='true']")
+    assert owner.page.locator('[data-element-id="eligibility"].sfo-changed').count() == 1  # the stage, on top
+    owner.page.locator('.djs-overlays[data-container-id="eligibility"] .bjs-drilldown').click()
     assert owner.page.locator('[data-element-id="confirm_eligibility"].sfo-changed').count() == 1
 
 

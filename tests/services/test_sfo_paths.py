@@ -123,11 +123,12 @@ def test_triage_deadline_reminds_then_escalates_to_managers(sfo_definition, peop
     fire_due_timers()
     kinds = sorted(db.session.scalars(select(OutboxMessage.kind)).all())
     assert kinds.count("reminder") == 1 and kinds.count("escalation") == 1
-    assert "confirm_eligibility_escalation" in case.ready(managers=True)
-    escalation = case.task("confirm_eligibility_escalation")
+    assert "overdue_task_escalation" in case.ready(managers=True)
+    escalation = case.task("overdue_task_escalation")
     assert escalation.lane == "manager" and escalation.stage is None
+    assert escalation.name == "Overdue: Confirm eligibility"
     case.do("confirm_eligibility", eligible=True)
-    assert "confirm_eligibility_escalation" in case.ready(managers=True)  # the manager still has to act
+    assert "overdue_task_escalation" in case.ready(managers=True)  # the manager still has to act
 
 
 def test_chase_timer_gives_the_team_a_task_to_record_the_outcome(sfo_definition, people, clock):

@@ -69,15 +69,16 @@ def test_message_by_business_key_and_not_found(small_definition):
     team = make_user("sfo-team")
     row = _start(small_definition, provider)
     [task] = instances.tasks_of(row, "ready")
+    outcome = {"court_outcome": "acquitted", "outcome_date": "2027-02-26"}
     with pytest.raises(NotFound):
-        instances.deliver_message(team, "court-outcome", "SFO-1", {"court_outcome": "acquitted"})
+        instances.deliver_message(team, "court-outcome", "SFO-1", outcome)
     tasks.complete_task(team, task.id, {"eligible": True})
     assert row.status == "waiting" and row.stage == "conviction-check"
     with pytest.raises(NotFound):
-        instances.deliver_message(team, "court-outcome", "NO-SUCH", {})
-    instances.deliver_message(team, "court-outcome", "SFO-1", {"court_outcome": "acquitted"})
+        instances.deliver_message(team, "court-outcome", "NO-SUCH", outcome)
+    instances.deliver_message(team, "court-outcome", "SFO-1", outcome)
     assert row.status == "completed" and row.outcome == "Done"
-    assert row.data["court_outcome_message"] == {"court_outcome": "acquitted"}
+    assert row.data["court_outcome_message"] == outcome
     kinds = [e.kind for e in db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == row.id).order_by(AuditEvent.id))]
     assert kinds[:2] == ["started", "task-created"] and "message" in kinds and kinds[-1] == "completed"
 

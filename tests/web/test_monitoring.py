@@ -289,7 +289,8 @@ def test_extended_timers_fire_on_the_new_date(scoping_case, people, clock):
     assert scoping_case.ready(managers=True) == ["write_terms_of_reference"]  # no escalation yet
     clock.set(dt.datetime(2027, 5, 1, 9, 0, tzinfo=dt.UTC))
     fire_due_timers()
-    assert "write_terms_of_reference_escalation" in scoping_case.ready(managers=True)
+    assert "overdue_task_escalation" in scoping_case.ready(managers=True)
+    assert scoping_case.task("overdue_task_escalation").name == "Overdue: Write the terms of reference"
     kinds = [e.detail.get("target") for e in _events(scoping_case.row, "notification")]
     assert "write_terms_of_reference" in kinds  # the reminder went out before the new date
 

@@ -1,5 +1,6 @@
 """Putting a case right: reassign a task, extend a deadline, suspend, resume, cancel, retry after
-correcting data. Each is a form, then a confirmation page, then the change (audited by its service)."""
+correcting data, reopen the publication of a case closed unpublished. Each is a form, then a confirmation
+page, then the change (audited by its service)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from ...models import ProcessInstance, Task
 from ...services import instances as instance_service
+from ...services import messages as message_service
 from ...services import monitoring as figures
 from ...services import tasks as task_service
 from ...services.deadlines import check_extension, extend_deadline
@@ -205,6 +207,38 @@ def cancel(instance_id: int) -> Any:
     def perform(action: Action) -> str:
         instance_service.cancel_instance(signed_in_user(), row.id, action.values["reason"])
         return f"Case {row.business_key} is cancelled."
+
+    return _run(action, read, perform)
+
+
+# --- reopen publication ---------------------------------------------------------------------------
+
+
+@monitoring.route("/cases/<int:instance_id>/reopen-publication", methods=["GET", "POST"])
+def reopen_publication(instance_id: int) -> Any:
+    row, _ = _case_and_task(instance_id, None)
+    action = Action("reopen", f"Reopen the publication of case {row.business_key}", "Reopen publication", row)
+
+    def read(action: Action) -> None:
+        convicted_on, problem = read_date(request.form, "outcome_date")
+        action.values.update({part: request.form.get(f"outcome_date-{part}", "") for part in ("day", "month", "year")})
+        action.hidden += [(f"outcome_date-{part}", action.values[part]) for part in ("day", "month", "year")]
+        if problem or convicted_on is None:
+            action.errors["outcome_date"] = problem or "Enter the date of the conviction"
+        elif convicted_on > today():
+            action.errors["outcome_date"] = "The date of the conviction must not be in the future"
+        action.summary += [("Closed as", row.outcome or ""),
+                           ("Conviction", "Convicted of a serious further offence"),
+                           ("Date of the conviction", govuk_date(convicted_on) if convicted_on else ""),
+                           ("Recorded by", signed_in_user().label)]
+        _reason(action, True, "Enter the reason for reopening publication")
+        action.extra["outcome_date"] = convicted_on
+
+    def perform(action: Action) -> str:
+        message_service.reopen_publication(
+            signed_in_user(), row.id, action.extra["outcome_date"], action.values["reason"]
+        )
+        return f"Case {row.business_key} is open again: its report goes to the publication team."
 
     return _run(action, read, perform)
 

@@ -12,6 +12,7 @@ from ...services import instances as instance_service
 from ...services import monitoring as figures
 from ...services.audit import events_of
 from ...services.deadlines import extensions_of
+from ...services.messages import can_reopen_publication
 from ..auth import signed_in_user
 from ..cases import notification_answers, stage_records
 from . import monitoring
@@ -97,7 +98,7 @@ def case(instance_id: int) -> str:
         "monitoring/case.html", title=f"Case {row.business_key}", row=row, open_tasks=open_tasks, diagram=diagram,
         states=states, events=[e for e in events if e.kind != "notification"], today=today(),
         records=stage_records(user, row), notification=notification_answers(user, row),
-        extensions=extensions_of(row.id), section="cases",
+        extensions=extensions_of(row.id), section="cases", can_reopen=can_reopen_publication(row),
     )
 
 

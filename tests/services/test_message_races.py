@@ -1,0 +1,74 @@
+"""Outside messages and changes arriving at the same moment (PostgreSQL only: each party is a thread with
+its own session; a barrier holds both after they chose the case and before they lock it)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app.extensions import db
+from app.models import ProcessInstance
+from app.services import messages
+from app.services.users import get_user
+from tests.services.test_concurrency import _once_per_thread, _run_together
+from tests.sfo_case import People, SfoCase
+
+OUTCOME = {"court_outcome": "convicted_sfo", "outcome_date": "2027-02-26"}
+
+
+@pytest.fixture
+def postgresql(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers and has no row locks; set TEST_DATABASE_URL to a PostgreSQL database")
+
+
+@pytest.fixture
+def together(monkeypatch):  # type: ignore[no-untyped-def]
+    """Both parties reach the case's lock before either takes it."""
+    problems: list[BaseException] = []
+    wait = _once_per_thread(threading.Barrier(2, timeout=30), problems)
+    lock = messages.lock_instance
+
+    def lock_together(instance_id: int) -> None:
+        wait()
+        lock(instance_id)
+
+    monkeypatch.setattr(messages, "lock_instance", lock_together)
+    return problems
+
+
+def test_two_court_outcomes_at_once_are_both_kept(app, postgresql, sfo_definition, together):
+    people = People.create()
+    case = SfoCase(people, sfo_definition)
+    case.to_stage("drafting")
+    instance_id, version = case.row.id, case.row.lock_version
+    team = people.team.username
+
+    def send(outcome: str):  # type: ignore[no-untyped-def]
+        payload = {**OUTCOME, "court_outcome": outcome}
+        return lambda: messages.deliver_message(get_user(team), "court-outcome", "SFO-2027-001", payload).id
+
+    results = _run_together(app, [send("acquitted"), send("convicted_sfo")])
+    assert [kind for kind, _ in results] == ["ok", "ok"] and not together, results
+    row = db.session.get(ProcessInstance, instance_id)
+    assert row.lock_version == version + 2
+    assert sorted(o["court_outcome"] for o in row.data["court_outcomes"]) == ["acquitted", "convicted_sfo"]
+
+
+def test_an_outcome_and_a_review_added_at_once_both_land(app, postgresql, sfo_definition, together):
+    people = People.create()
+    case = SfoCase(people, sfo_definition)
+    case.to_stage("liaison")
+    team, reviewer, instance_id = people.team.username, people.reviewer.username, case.row.id
+    results = _run_together(
+        app,
+        [
+            lambda: messages.deliver_message(get_user(team), "court-outcome", "SFO-2027-001", OUTCOME).id,
+            lambda: messages.add_other_review(get_user(reviewer), instance_id, "Northshire SAB", "other").id,
+        ],
+    )
+    assert [kind for kind, _ in results] == ["ok", "ok"] and not together, results
+    row = db.session.get(ProcessInstance, instance_id)
+    assert [o["court_outcome"] for o in row.data["court_outcomes"]] == ["convicted_sfo"]
+    assert [r["agency"] for r in row.data["added_reviews"]] == ["Northshire SAB"]

@@ -1,0 +1,77 @@
+"""Cases running on the flat SFO diagram (before the stages became sub-processes) keep running on it; moving
+them to the restructured version is refused with the reason; between restructured versions it works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.services import messages, modelling
+from app.services.definitions import deploy_files, read_library
+from app.services.errors import NotFound
+from tests.conftest import make_user
+from tests.sfo_case import People, SfoCase
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+FLAT = ROOT / "tests" / "data" / "sfo_review_before_restructure"
+
+
+@pytest.fixture
+def owner(app):
+    return make_user("process-owner")
+
+
+def _deploy(bpmn_folder: Path) -> object:
+    files = read_library(ROOT / "bpmn", ROOT / "forms")
+    files.update(read_library(bpmn_folder))
+    return deploy_files(files, "system").definition
+
+
+def test_cases_on_the_flat_version_finish_on_it_and_are_not_moved(app, owner):
+    flat = _deploy(FLAT)
+    people = People.create()
+    case = SfoCase(people, flat, "SFO-FLAT-1")
+    case.to_stage("drafting")
+    restructured = _deploy(ROOT / "bpmn")
+    assert (flat.version, restructured.version) == (1, 2)
+
+    [row] = modelling.migration_preview(owner, "sfo_review", 2)
+    assert row.instance.business_key == "SFO-FLAT-1" and not row.check.eligible
+    assert "the case waits at 'draft_report', which the new version has inside 'drafting'" in row.check.reasons
+    assert any("finishes on its version" in reason for reason in row.check.reasons)
+    moved, refused = modelling.migrate_instances(owner, "sfo_review", 2, [case.row.id])
+    assert moved == [] and "inside 'drafting'" in refused[case.row.id]
+    assert case.row.definition.version == 1
+
+    with pytest.raises(NotFound):  # the flat version has no listener: as before, it waits at the conviction check
+        case.court_outcome("convicted_sfo")
+    case.to_conviction_check()
+    case.court_outcome("convicted_sfo")
+    case.finish(publish_approved=True, publication_date="2027-03-01")
+    assert (case.row.status, case.row.outcome, case.row.definition.version) == ("completed", "Published", 1)
+
+
+def test_cases_move_between_restructured_versions(app, owner):
+    first = _deploy(ROOT / "bpmn")
+    people = People.create()
+    case = SfoCase(people, first, "SFO-NEW-1", reparse=True)
+    case.to_stage("liaison", [{"agency": "Northshire CSP", "review_type": "domestic_homicide_review"}])
+    case.add_review("Northshire SAB")
+    files = read_library(ROOT / "bpmn", ROOT / "forms")
+    files["sfo_review.bpmn"] = files["sfo_review.bpmn"].replace(
+        b'name="Gather evidence"', b'name="Gather the evidence"'
+    )
+    second = deploy_files(files, "system").definition
+    [row] = modelling.migration_preview(owner, "sfo_review", second.version)
+    assert row.check.eligible and {"gather_evidence", "liaison"} <= set(row.check.active)
+    moved, refused = modelling.migrate_instances(owner, "sfo_review", second.version)
+    assert (moved, refused) == ([case.row.id], {})
+    assert case.task("gather_evidence").name == "Gather the evidence"
+    messages.deliver_message(
+        people.team, "court-outcome", "SFO-NEW-1", {"court_outcome": "convicted_sfo", "outcome_date": "2027-02-26"}
+    )
+    case.do("liaise_with_other_review")
+    case.do("liaise_with_added_review")
+    case.to_conviction_check()
+    assert (case.row.stage, case.row.definition.version) == ("publication", 2)
