@@ -35,13 +35,16 @@ def loops_not_wired(definition, monkeypatch):
     (and the repair on load, which would otherwise mend it at the next step, held back)."""
     monkeypatch.setattr(engine_runtime, "_merge_lost_loop_instances", lambda workflow: None)
     model = runtime().model_for(definition)
-    loops = [s for s in model.spec.task_specs.values() if hasattr(s, "merge_child")]
-    for loop in loops:
-        model.spec.task_specs[loop.task_spec].completed_event.disconnect(loop.merge_child)
+    processes = [model.spec, *model.subprocess_specs.values()]
+    loops = [(p, s) for p in processes for s in p.task_specs.values() if hasattr(s, "merge_child")]
+    assert loops, "the model has no loop to unwire"
+    for process, loop in loops:
+        process.task_specs[loop.task_spec].completed_event.disconnect(loop.merge_child)
     try:
         yield
     finally:
-        connect_loop_children(model.spec)
+        for process in processes:
+            connect_loop_children(process)
         monkeypatch.undo()
 
 
