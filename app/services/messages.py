@@ -57,9 +57,9 @@ MESSAGE_PAYLOADS: dict[str, dict[str, Any]] = {
         "description": "The court's outcome for the person charged. Accepted from the moment the case is found "
         "eligible until it closes, whatever the case is doing, and kept until the conviction check uses it (the "
         "newest outcome received before then is used). Once the conviction check has decided, a later outcome is "
-        "recorded; it changes the case only when it is a conviction of a qualifying SFO offence and the report was "
-        "not published: publication goes ahead (reopening a case closed unpublished). Any other outcome for a "
-        "closed case is refused (409).",
+        "recorded, and: any outcome other than convicted_sfo stops a publication under way (the case closes "
+        "unpublished); a convicted_sfo for a report not yet published sends it to publication (reopening a case "
+        "closed unpublished). Any other outcome for a closed case is refused (409).",
         "required": ["court_outcome", "outcome_date"],
         "additionalProperties": False,
         "properties": {

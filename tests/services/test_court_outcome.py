@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, ProcessInstance
-from app.services import instances, messages
+from app.services import instances, messages, publication
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.timers import fire_due_timers
 from tests.sfo_case import People, SfoCase
@@ -78,14 +78,29 @@ def test_the_newest_outcome_before_the_conviction_check_is_the_one_used(sfo_defi
     assert (case.row.data["court_outcome"], case.row.data["outcome_date"]) == ("convicted_sfo", "2027-02-27")
 
 
-def test_an_outcome_after_the_decision_to_publish_is_recorded_and_changes_nothing(sfo_definition, people):
+def test_an_outcome_that_is_not_a_conviction_stops_a_publication_under_way(sfo_definition, people):
+    """A conviction quashed, or an outcome corrected by the court's feed, while the report is being prepared
+    for publication: it must never be published, so the publication stops and the case closes unpublished."""
+    case = _case(people, sfo_definition)
+    case.to_conviction_check()
+    case.court_outcome("convicted_sfo")
+    case.do("anonymise_report")
+    assert case.row.stage == "publication" and case.ready()
+    case.court_outcome("acquitted")
+    assert [o["court_outcome"] for o in case.row.data["court_outcomes"]] == ["convicted_sfo", "acquitted"]
+    assert case.row.stage == "closure" and case.ready() == ["tag_themes"]
+    assert not [t for t in instances.tasks_of(case.row, "ready") if t.stage == "publication"]
+    case.finish()
+    assert case.row.outcome == "Closed unpublished" and publication.published_for(case.row) is None
+
+
+def test_a_later_conviction_during_publication_changes_nothing_and_a_closed_case_refuses_more(sfo_definition, people):
     case = _case(people, sfo_definition)
     case.to_conviction_check()
     case.court_outcome("convicted_sfo")
     ready = case.ready()
-    case.court_outcome("acquitted")  # recorded for the history; the report still goes to publication
+    case.court_outcome("convicted_sfo", convicted_offence="manslaughter")  # recorded; publication goes on
     assert case.ready() == ready and case.row.stage == "publication"
-    assert [o["court_outcome"] for o in case.row.data["court_outcomes"]] == ["convicted_sfo", "acquitted"]
     case.finish(publish_approved=True, publication_date="2027-03-01")
     assert case.row.outcome == "Published"
     with pytest.raises(Conflict, match="closed"):
