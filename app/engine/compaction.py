@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.control import _EndJoin
 from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.util.task import TaskState
 
@@ -72,19 +73,41 @@ def compact(workflow: Any, history: History) -> int:
     for subprocess in list(workflow.subprocesses.values()):
         if not subprocess.completed:
             dropped += _compact_one(subprocess, history)
+    dropped += _drop_finished_subprocesses(workflow, history)
     _forget_subprocesses_of_dropped_tasks(workflow)
+    return dropped
+
+
+def _drop_finished_subprocesses(workflow: Any, history: History) -> int:
+    """A sub-process whose task has finished has handed its data back: the rest is history."""
+    dropped = 0
+    for task_id, subprocess in list(workflow.subprocesses.items()):
+        owner = workflow.tasks.get(task_id) or next(
+            (sp.tasks[task_id] for sp in workflow.subprocesses.values() if task_id in sp.tasks), None
+        )
+        if subprocess.completed and owner is not None and owner.has_state(TaskState.FINISHED_MASK):
+            history.remember(subprocess.tasks.values())
+            for task in subprocess.tasks.values():
+                workflow.event_manager.remove_task(task)
+            dropped += len(subprocess.tasks)
+            del workflow.subprocesses[task_id]
     return dropped
 
 
 def _compact_one(workflow: Any, history: History) -> int:
     unfinished = [t for t in workflow.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
-    if not unfinished:
+    # The process's end join waits, from wherever a listener's run ended, for the whole case: it is kept with
+    # the short path to it, but does not hold the rest of the tree in place.
+    end_joins = [t for t in unfinished if isinstance(t.task_spec, _EndJoin)]
+    frontier = [t for t in unfinished if t not in end_joins]
+    if not frontier:
         return 0
     root = workflow.task_tree
-    keep = _lowest_common_ancestor([*unfinished, *_arrivals_counted_by_waiting_joins(workflow, unfinished)])
-    if keep is root or keep.parent is root:
+    keep = _lowest_common_ancestor([*frontier, *_arrivals_counted_by_waiting_joins(workflow, frontier)])
+    if keep is root or keep.parent is root and not end_joins:
         return 0
     kept = {root.id, *(t.id for t in _subtree(keep))}
+    kept |= {t.id for join in end_joins for t in _path_from_root(join)}
     dropped = [t for t in workflow.tasks.values() if t.id not in kept]
     if len(dropped) < MIN_DROPPED:
         return 0
@@ -92,10 +115,21 @@ def _compact_one(workflow: Any, history: History) -> int:
     for task in dropped:
         workflow.top_workflow.event_manager.remove_task(task)
         del workflow.tasks[task.id]
-    root._children, keep._parent = [keep.id], root.id
+    _relink_under_root(workflow, kept)
     if workflow.last_task is not None and workflow.last_task.id not in kept:
         workflow.last_task = keep
     return len(dropped)
+
+
+def _relink_under_root(workflow: Any, kept: set[Any]) -> None:
+    """A kept task whose parent was dropped hangs from the root, in the order the tasks were made."""
+    root = workflow.task_tree
+    orphans = [t for t in workflow.tasks.values() if t is not root and t._parent not in kept]
+    for task in orphans:
+        task._parent = root.id
+    for task in workflow.tasks.values():
+        task._children = [child for child in task._children if child in kept]
+    root._children += [t.id for t in orphans if t.id not in root._children]
 
 
 def _arrivals_counted_by_waiting_joins(workflow: Any, unfinished: list[Any]) -> list[Any]:

@@ -47,7 +47,7 @@ def _finish(api, case, people):
         if detail["status"] == "completed":
             return detail
         task = next(t for t in detail["ready_tasks"] if t["lane"] != "manager")
-        _do(case, task["bpmn_id"], people.for_lane(task["lane"]), publish_approved=True, publication_date="2027-03-01")
+        _do(case, task["bpmn_id"], people.for_task(task), publish_approved=True, publication_date="2027-03-01")
     raise AssertionError("the case did not close")
 
 

@@ -54,7 +54,11 @@ def test_completing_a_task_twice_with_one_key_completes_it_once(api, people, sma
 def test_delivering_a_message_twice_with_one_key_delivers_it_once(api, people, small_definition):
     case = api.start("small", "SFO-1", NORTH, as_user=people.provider)
     case.complete("triage", {"eligible": True}, as_user=people.team)
-    body = {"name": "court-outcome", "business_key": "SFO-1", "data": {"court_outcome": "convicted"}}
+    body = {
+        "name": "court-outcome",
+        "business_key": "SFO-1",
+        "data": {"court_outcome": "convicted_sfo", "outcome_date": "2027-03-01"},
+    }
 
     first = _post(api, "/messages", people.team, body, "outcome-1", 200)
     again = _post(api, "/messages", people.team, body, "outcome-1", 200)
