@@ -46,18 +46,32 @@ def start_case(user: User, process_key: str, business_key: str | None, data: dic
             raise Invalid("The notification has errors.", problems)
     key = str(data.get("case_reference") or business_key or "")
     check_case_reference(key)
-    if db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.process_key == definition.key,
-                                                          ProcessInstance.business_key == key)):
+    # One case per reference across every process: pages, messages and people name a case by it alone.
+    if db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.business_key == key).limit(1)):
         raise Conflict(REFERENCE_TAKEN.format(key=key))
     row = ProcessInstance(
-        definition_id=definition.id, definition=definition, process_key=definition.key, business_key=key,
-        status="running", provider_org=data.get("provider_org"), created_by=user.username, created_at=now(),
-        updated_at=now(), state="", data={},
+        definition_id=definition.id,
+        definition=definition,
+        process_key=definition.key,
+        business_key=key,
+        status="running",
+        provider_org=data.get("provider_org"),
+        created_by=user.username,
+        created_at=now(),
+        updated_at=now(),
+        state="",
+        data={},
     )
     db.session.add(row)
     db.session.flush()
-    record_event(row, user.username, "started", f"Case {key} started on {definition.key} version {definition.version}.",
-                 version=definition.version, data=data)
+    record_event(
+        row,
+        user.username,
+        "started",
+        f"Case {key} started on {definition.key} version {definition.version}.",
+        version=definition.version,
+        data=data,
+    )
     advance(row, user.username, lambda instance: instance.run(), runtime().engine.new_instance(model, data))
     return row
 
@@ -90,13 +104,17 @@ def _prepare_start_data(user: User, business_key: str | None, data: Any) -> dict
     data = dict(data)
     if business_key:
         if data.get("case_reference") not in (None, business_key):
-            raise Invalid("The business key and case reference differ.",
-                          {"case_reference": ["The case reference must match the business key."]})
+            raise Invalid(
+                "The business key and case reference differ.",
+                {"case_reference": ["The case reference must match the business key."]},
+            )
         data["case_reference"] = business_key
     if user.is_provider:
         if data.get("provider_org") not in (None, user.organisation):
-            raise Invalid("You can only notify cases for your own organisation.",
-                          {"provider_org": [f"Your organisation is {user.organisation}."]})
+            raise Invalid(
+                "You can only notify cases for your own organisation.",
+                {"provider_org": [f"Your organisation is {user.organisation}."]},
+            )
         data["provider_org"] = user.organisation
     return data
 
@@ -106,8 +124,15 @@ def get_instance(user: User, instance_id: int) -> ProcessInstance:
 
 
 def get_instance_by_key(user: User, business_key: str) -> ProcessInstance:
-    row = db.session.scalar(select(ProcessInstance).where(ProcessInstance.business_key == business_key).limit(1))
-    return check_instance_visible(user, row)
+    """The case with this reference. Never one picked at random: cases started before references were
+    unique across processes may share one, and then the caller is asked to choose from the case list."""
+    query = visible_instances(user, select(ProcessInstance).where(ProcessInstance.business_key == business_key))
+    rows = list(db.session.scalars(query.limit(2)))
+    if len(rows) > 1:
+        raise Conflict(
+            f"More than one case has the reference {business_key}. Open the one you need from the case list."
+        )
+    return check_instance_visible(user, rows[0] if rows else None)
 
 
 @dataclass(frozen=True)
@@ -122,7 +147,9 @@ class InstanceFilters:
     per_page: int = 25
 
 
-def list_instances(user: User, filters: InstanceFilters, today: dt.date | None = None) -> tuple[list[ProcessInstance], int]:
+def list_instances(
+    user: User, filters: InstanceFilters, today: dt.date | None = None
+) -> tuple[list[ProcessInstance], int]:
     query = visible_instances(user, select(ProcessInstance))
     if filters.process_key:
         query = query.where(ProcessInstance.process_key == filters.process_key)
@@ -223,9 +250,14 @@ def retry_instance(user: User, instance_id: int, corrections: dict[str, Any] | N
         raise Conflict("Only a case in error can be retried.")
     corrections = dict(corrections or {})
     if corrections:
-        record_event(row, user.username, "data-corrected",
-                     f"Corrected {', '.join(sorted(corrections))} for {row.error_element}.",
-                     element=row.error_element, changes=corrections)
+        record_event(
+            row,
+            user.username,
+            "data-corrected",
+            f"Corrected {', '.join(sorted(corrections))} for {row.error_element}.",
+            element=row.error_element,
+            changes=corrections,
+        )
     record_event(row, user.username, "retried", f"Retried {row.error_element}.", element=row.error_element)
 
     def retry(instance: Instance) -> None:

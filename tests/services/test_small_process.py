@@ -79,7 +79,10 @@ def test_message_by_business_key_and_not_found(small_definition):
     instances.deliver_message(team, "court-outcome", "SFO-1", outcome)
     assert row.status == "completed" and row.outcome == "Done"
     assert row.data["court_outcome_message"] == outcome
-    kinds = [e.kind for e in db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == row.id).order_by(AuditEvent.id))]
+    kinds = [
+        e.kind
+        for e in db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == row.id).order_by(AuditEvent.id))
+    ]
     assert kinds[:2] == ["started", "task-created"] and "message" in kinds and kinds[-1] == "completed"
 
 
@@ -117,7 +120,9 @@ def test_a_script_failing_at_start_leaves_the_case_in_error_to_retry(app):
     from tests.conftest import DATA
 
     files = read_library(DATA)
-    files["small.bpmn"] = files["small.bpmn"].replace(b"add_working_days(today(), 2)", b"add_working_days(provider_org, 2)")
+    files["small.bpmn"] = files["small.bpmn"].replace(
+        b"add_working_days(today(), 2)", b"add_working_days(provider_org, 2)"
+    )
     definition = deploy_files(files, "system").definition
     provider, manager = make_user("provider"), make_user("manager")
     row = instances.start_case(provider, definition.key, "SFO-ERR", {})
@@ -126,5 +131,29 @@ def test_a_script_failing_at_start_leaves_the_case_in_error_to_retry(app):
     assert instances.tasks_of(row, "ready") == []
     instances.retry_instance(manager, row.id)
     assert row.status == "error"  # the data is still wrong: retrying fails again, recorded again
-    kinds = [e.kind for e in db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == row.id).order_by(AuditEvent.id))]
+    kinds = [
+        e.kind
+        for e in db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == row.id).order_by(AuditEvent.id))
+    ]
     assert kinds == ["started", "error", "retried", "error"]
+
+
+def test_a_reference_is_one_case_across_every_process(app, small_definition, sfo_definition):
+    """Pages and messages name a case by its reference alone: a second process may not reuse it, and two
+    cases that share one (from before this rule) are never resolved by picking one of them."""
+    from app.services.errors import Conflict
+    from tests.sfo_case import notification
+
+    provider, manager = make_user("provider"), make_user("manager")
+    instances.start_case(provider, small_definition.key, "REF-1", {"provider_org": provider.organisation})
+    with pytest.raises(Conflict, match="cannot be used for a new case"):
+        instances.start_case(
+            provider, "sfo_review", "REF-1", notification("REF-1", provider.organisation, sfo_definition)
+        )
+    second = instances.start_case(
+        provider, "sfo_review", "REF-2", notification("REF-2", provider.organisation, sfo_definition)
+    )
+    second.business_key = "REF-1"  # as two cases started before references were unique across processes
+    db.session.commit()
+    with pytest.raises(Conflict, match="More than one case has the reference REF-1"):
+        instances.get_instance_by_key(manager, "REF-1")
