@@ -109,7 +109,11 @@ def test_a_reference_taken_by_another_organisation_reads_like_ones_own(api, peop
     assert api.get("/process-instances", people.other_provider, business_key="SFO-9")["total"] == 0
 
 
-def test_case_references_are_unique_per_process(api, people, small_definition):
+def test_case_references_are_unique_across_processes(api, people, small_definition):
     deploy_files(variants.files(variants.with_key("other"), name="other.bpmn"), "system")
     api.start("small", "SFO-5", _data("SFO-5"), as_user=people.provider)
-    api.start("other", "SFO-5", _data("SFO-5"), as_user=people.provider)
+    refused = api.post(
+        "/process-instances", people.provider, {"process_key": "other", "business_key": "SFO-5", "data": _data("SFO-5")},
+        expect=409,
+    )
+    assert "cannot be used for a new case" in refused["error"]["message"]
