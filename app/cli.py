@@ -64,8 +64,11 @@ def db_group() -> None:
 
 @db_group.command("downgrade", help="Go back to an earlier schema REVISION (Alembic id, or -1 for one step).")
 @click.argument("revision")
-@click.option("--force", is_flag=True, help="Go ahead even if published reports, themes or recommendation "
-              "records would be deleted.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Go ahead even if published reports, themes or recommendation records would be deleted.",
+)
 def db_downgrade(revision: str, force: bool) -> None:
     from alembic import command
     from alembic.util import CommandError
@@ -133,21 +136,32 @@ def users_group() -> None:
 
 @users_group.command("create", help="Create a user; the password is read from standard input.")
 @click.argument("username")
-@click.option("--role", required=True, help="provider, sfo-team, reviewer, quality-assurer, publication, manager, "
-              "process-owner or admin")
+@click.option(
+    "--role",
+    required=True,
+    help="provider, sfo-team, reviewer, quality-assurer, publication, manager, process-owner or admin",
+)
 @click.option("--group", "groups", multiple=True, help="An extra group (repeatable).")
 @click.option("--org", "organisation", help="The organisation of a provider user.")
 @click.option("--name", "display_name", default="", help="Full name shown in the service.")
 @click.option("--email", help="Address for notifications.")
-def users_create(username: str, role: str, groups: tuple[str, ...], organisation: str | None, display_name: str,
-                 email: str | None) -> None:
+def users_create(
+    username: str, role: str, groups: tuple[str, ...], organisation: str | None, display_name: str, email: str | None
+) -> None:
     from .services.users import create_user
 
     password = _read_password()
     with _app().app_context():
         try:
-            create_user(username, role, password, groups=groups, organisation=organisation,
-                        display_name=display_name, email=email)
+            create_user(
+                username,
+                role,
+                password,
+                groups=groups,
+                organisation=organisation,
+                display_name=display_name,
+                email=email,
+            )
         except ServiceError as error:
             _fail(error)
     click.echo(f"Created {role} user {username}.")

@@ -71,18 +71,43 @@ SCENARIOS = (
     Scenario("DEMO-010", "north-probation", None, {"reviewer": "reviewer2", "court_outcome": "acquitted"}),
     Scenario("DEMO-011", "south-probation", None, {"reviewer": "reviewer2", "court_outcome": "convicted_sfo"}),
     # A guilty plea during scoping: the outcome is kept and the conviction check will not wait for it.
-    Scenario("DEMO-012", "north-probation", "drafting", {"reviewer": "reviewer1"},
-             (Event("scoping", "court-outcome", {"court_outcome": "convicted_sfo"}),)),
+    Scenario(
+        "DEMO-012",
+        "north-probation",
+        "drafting",
+        {"reviewer": "reviewer1"},
+        (Event("scoping", "court-outcome", {"court_outcome": "convicted_sfo"}),),
+    ),
     # A Domestic Homicide Review commissioned after scoping: its own liaison task, alongside drafting.
-    Scenario("DEMO-013", "south-probation", "drafting", {"reviewer": "reviewer2", "other_reviews": []},
-             (Event("drafting", "other-review-added",
-                    {"agency": "Southshire Safety Partnership", "review_type": "domestic_homicide_review"}),)),
+    Scenario(
+        "DEMO-013",
+        "south-probation",
+        "drafting",
+        {"reviewer": "reviewer2", "other_reviews": []},
+        (
+            Event(
+                "drafting",
+                "other-review-added",
+                {"agency": "Southshire Safety Partnership", "review_type": "domestic_homicide_review"},
+            ),
+        ),
+    ),
     # Acquitted and closed unpublished, then convicted at a retrial: publication reopened on the same case.
-    Scenario("DEMO-014", "north-probation", "publication", {"reviewer": "reviewer1", "court_outcome": "acquitted"},
-             (Event("closed", "court-outcome", {"court_outcome": "convicted_sfo"}),)),
+    Scenario(
+        "DEMO-014",
+        "north-probation",
+        "publication",
+        {"reviewer": "reviewer1", "court_outcome": "acquitted"},
+        (Event("closed", "court-outcome", {"court_outcome": "convicted_sfo"}),),
+    ),
 )
-BASE_CHOICES = {"eligible": True, "qa_decision": "approve", "publish_approved": True, "reviewer": "reviewer1",
-                "other_reviews": [{"agency": "Community Safety Partnership", "review_type": "domestic_homicide_review"}]}
+BASE_CHOICES = {
+    "eligible": True,
+    "qa_decision": "approve",
+    "publish_approved": True,
+    "reviewer": "reviewer1",
+    "other_reviews": [{"agency": "Community Safety Partnership", "review_type": "domestic_homicide_review"}],
+}
 
 
 def load_demo() -> list[str]:
@@ -101,8 +126,9 @@ def load_demo() -> list[str]:
 def _ensure_user(username: str, role: str, name: str, organisation: str | None) -> str:
     if get_user(username) is not None:
         return f"User {username} exists."
-    create_user(username, role, DEMO_PASSWORD, organisation=organisation, display_name=name,
-                email=f"{username}@example.org")
+    create_user(
+        username, role, DEMO_PASSWORD, organisation=organisation, display_name=name, email=f"{username}@example.org"
+    )
     return f"Created {role} user {username}."
 
 

@@ -27,5 +27,13 @@ class _EmbeddedServer(BaseApplication):  # type: ignore[misc]
 
 def serve(host: str, port: int, threads: int) -> None:
     # One worker process so SQLite has a single writer process; threads serve requests concurrently.
-    _EmbeddedServer({"bind": f"{host}:{port}", "workers": 1, "threads": threads, "worker_class": "gthread",
-                     "accesslog": "-", "timeout": 60}).run()
+    _EmbeddedServer(
+        {
+            "bind": f"{host}:{port}",
+            "workers": 1,
+            "threads": threads,
+            "worker_class": "gthread",
+            "accesslog": "-",
+            "timeout": 60,
+        }
+    ).run()

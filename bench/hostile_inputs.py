@@ -71,8 +71,8 @@ def main() -> None:
     for count in (300, 3000):
         content = many_gateways(count)
         root = parse_xml(content, "many.bpmn")
-        timed(f"{count:,} gateways, old scan of every flow per gateway", lambda: old_gateway_scan(root, count))
-        timed(f"{count:,} gateways, all flow checks (now)", lambda: check_flow(root, "many.bpmn"))
+        timed(f"{count:,} gateways, old scan of every flow per gateway", lambda r=root, n=count: old_gateway_scan(r, n))
+        timed(f"{count:,} gateways, all flow checks (now)", lambda r=root: check_flow(r, "many.bpmn"))
 
 
 if __name__ == "__main__":

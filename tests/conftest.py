@@ -64,7 +64,9 @@ def base_app(tmp_path_factory: pytest.TempPathFactory, clock: FrozenClock) -> Fl
     application = create_app(overrides, clock=clock)
     if application.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         application.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **application.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": 10, "max_overflow": 10
+            **application.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_size": 10,
+            "max_overflow": 10,
         }
     _reset_schema(application)
     return application
@@ -152,13 +154,20 @@ def dry_run_worker(app: Flask) -> Iterator[DryRunPool]:
     pool.shutdown()
 
 
-def make_user(role: str, *, username: str | None = None, organisation: str | None = None,
-              groups: tuple[str, ...] = (), email: str | None = None) -> User:
+def make_user(
+    role: str,
+    *,
+    username: str | None = None,
+    organisation: str | None = None,
+    groups: tuple[str, ...] = (),
+    email: str | None = None,
+) -> User:
     name = username or f"{role.replace('-', '')}{next(_names)}"
     if role == "provider" and organisation is None:
         organisation = "north-probation"
-    return create_user(name, role, PASSWORD, groups=groups, organisation=organisation,
-                       email=email or f"{name}@example.test")
+    return create_user(
+        name, role, PASSWORD, groups=groups, organisation=organisation, email=email or f"{name}@example.test"
+    )
 
 
 def auth_headers(user: User) -> dict[str, str]:

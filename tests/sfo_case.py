@@ -42,8 +42,12 @@ class People:
 
     def for_lane(self, lane: str | None) -> User:
         return {
-            "provider": self.provider, "sfo-team": self.team, "reviewer": self.reviewer,
-            "quality-assurer": self.qa, "publication": self.publication, "manager": self.manager,
+            "provider": self.provider,
+            "sfo-team": self.team,
+            "reviewer": self.reviewer,
+            "quality-assurer": self.qa,
+            "publication": self.publication,
+            "manager": self.manager,
         }[lane or "sfo-team"]
 
 
@@ -60,13 +64,16 @@ class SfoCase:
     """With ``reparse=True`` every step runs on a freshly parsed model (the parsed-model cache is emptied
     first), and the state is always reloaded from the database: as if each step ran in a new process."""
 
-    def __init__(self, people: People, definition: Any, reference: str = "SFO-2027-001", *, reparse: bool = False,
-                 **answers: Any):
+    def __init__(
+        self, people: People, definition: Any, reference: str = "SFO-2027-001", *, reparse: bool = False, **answers: Any
+    ):
         self.people = people
         self.reparse = reparse
         self._fresh()
         self.row: ProcessInstance = instances.start_case(
-            people.provider, "sfo_review", reference,
+            people.provider,
+            "sfo_review",
+            reference,
             notification(reference, people.provider.organisation or "", definition, **answers),
         )
 
@@ -98,8 +105,9 @@ class SfoCase:
         self._fresh()
         return instances.deliver_message(self.people.team, "court-outcome", self.row.business_key, payload)
 
-    def add_review(self, agency: str, review_type: str = "domestic_homicide_review",
-                   as_user: User | None = None) -> ProcessInstance:
+    def add_review(
+        self, agency: str, review_type: str = "domestic_homicide_review", as_user: User | None = None
+    ) -> ProcessInstance:
         self._fresh()
         return messages.add_other_review(as_user or self.people.reviewer, self.row.id, agency, review_type)
 

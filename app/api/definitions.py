@@ -130,5 +130,3 @@ def uploaded_files(parts: list[Any]) -> dict[str, bytes]:
         if name.endswith(".json") and b"\\u0000" in files[name]:  # PostgreSQL cannot store NUL in JSON
             raise Invalid("A form holds the NUL character.", {name: ["Remove the \\u0000 character from this file."]})
     return files
-
-

@@ -4,6 +4,16 @@ from .definitions import DefinitionInvalid, Form, Problem, ProcessModel, parse_p
 from .runtime import Engine, HumanTask, Instance, Notification, ProcessError, TaskNotReady
 
 __all__ = [
-    "DefinitionInvalid", "Engine", "Form", "HumanTask", "Instance", "Notification", "Problem",
-    "ProcessError", "ProcessModel", "TaskNotReady", "parse_process_model", "parse_xml",
+    "DefinitionInvalid",
+    "Engine",
+    "Form",
+    "HumanTask",
+    "Instance",
+    "Notification",
+    "Problem",
+    "ProcessError",
+    "ProcessModel",
+    "TaskNotReady",
+    "parse_process_model",
+    "parse_xml",
 ]

@@ -460,9 +460,12 @@ def _data_object_problems(process: Any) -> Iterator[tuple[str, str]]:
         places = [container] + ([container.getparent()] if container is not process else [])
         wanted = reference.get("dataObjectRef")
         if not any(o.get("id") == wanted for place in places for o in place if _local(o) == "dataObject"):
-            yield reference.get("id"), (
-                f"the data object '{wanted}' must be defined in this process or sub-process, or in the one just "
-                "around it"
+            yield (
+                reference.get("id"),
+                (
+                    f"the data object '{wanted}' must be defined in this process or sub-process, or in the one just "
+                    "around it"
+                ),
             )
 
 

@@ -237,9 +237,7 @@ class FlowAnalysis:
         if called not in self._inside:
             self._inside[called] = frozenset()  # a sub-process that runs itself (never here) stops the recursion
             inner = self.model.subprocess_specs[called].task_specs.values()
-            self._inside[called] = frozenset(
-                set().union(*(self.reads_of(s) | self._reads_inside(s) for s in inner))
-            )
+            self._inside[called] = frozenset(set().union(*(self.reads_of(s) | self._reads_inside(s) for s in inner)))
         return self._inside[called]
 
     def abstract(self, name: str, value: Any, today: dt.date) -> Any:
@@ -447,8 +445,18 @@ class Explorer:
         instance.run()
 
 
-_STAGES = ("notification", "eligibility", "scoping", "liaison", "drafting", "quality-assurance",
-           "provider-response", "conviction-check", "publication", "closure")
+_STAGES = (
+    "notification",
+    "eligibility",
+    "scoping",
+    "liaison",
+    "drafting",
+    "quality-assurance",
+    "provider-response",
+    "conviction-check",
+    "publication",
+    "closure",
+)
 
 
 def _stage_rank(stage: str) -> int:
@@ -645,8 +653,9 @@ __all__ = ["DryRunReport", "Limits", "PathResult", "Step", "dry_run", "task_prop
 def _read_only_inputs(model: ProcessModel, today: dt.date) -> dict[str, Any]:
     """What scripts read besides form answers: data objects (empty at first) and message payloads (with the
     keys scripts read from them)."""
-    inputs: dict[str, Any] = {name: None for process in (model.spec, *model.subprocess_specs.values())
-                              for name in process.data_objects}
+    inputs: dict[str, Any] = {
+        name: None for process in (model.spec, *model.subprocess_specs.values()) for name in process.data_objects
+    }
     for variable, keys in FlowAnalysis(model).message_keys.items():
         inputs.setdefault(variable, {key: today.isoformat() if key.endswith("date") else "Example" for key in keys})
     return inputs

@@ -113,7 +113,8 @@ def _deadline_timers(instance: Instance, task: Any) -> list[Any]:
     """Waiting timer boundary events attached to the task."""
     attached = task.task_spec.bpmn_id
     return [
-        t for t in instance.workflow.get_tasks(state=TaskState.WAITING)
+        t
+        for t in instance.workflow.get_tasks(state=TaskState.WAITING)
         if isinstance(t.task_spec, BoundaryEvent)
         and isinstance(t.task_spec.event_definition, TimerEventDefinition)
         and t.parent is task.parent

@@ -11,6 +11,17 @@ from .publication import PublicationCounter, PublishedReport, RecommendationReco
 from .users import ApiToken, RateLimitCounter, User, UserGroup
 
 __all__ = [
-    "ApiToken", "AuditEvent", "DeadlineExtension", "DryRunJob", "OutboxMessage", "ProcessDefinition", "ProcessDraft",
-    "ProcessInstance", "RateLimitCounter", "Task", "TaskDraft", "User", "UserGroup",
+    "ApiToken",
+    "AuditEvent",
+    "DeadlineExtension",
+    "DryRunJob",
+    "OutboxMessage",
+    "ProcessDefinition",
+    "ProcessDraft",
+    "ProcessInstance",
+    "RateLimitCounter",
+    "Task",
+    "TaskDraft",
+    "User",
+    "UserGroup",
 ]

@@ -91,7 +91,11 @@ def visible_instances(user: User, query: Select) -> Select:  # type: ignore[type
     if sees_all_cases(user):
         return query
     if user.is_provider:
-        return query.where(ProcessInstance.provider_org == user.organisation) if user.organisation else query.where(false())
+        return (
+            query.where(ProcessInstance.provider_org == user.organisation)
+            if user.organisation
+            else query.where(false())
+        )
     if user.role == "reviewer":
         # A union of two indexed look-ups: an OR of the two conditions made PostgreSQL scan every case.
         allocated = select(ProcessInstance.id).where(ProcessInstance.reviewer == user.username).correlate(None)

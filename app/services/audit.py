@@ -28,5 +28,7 @@ def record_event(
 
 
 def events_of(instance: ProcessInstance) -> list[AuditEvent]:
-    query = select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.occurred_at, AuditEvent.id)
+    query = (
+        select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.occurred_at, AuditEvent.id)
+    )
     return list(db.session.scalars(query))

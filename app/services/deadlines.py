@@ -57,16 +57,29 @@ def extend_deadline(user: User, task_id: str, new_due: dt.date | None, reason: s
         raise Conflict("The deadline could not be moved: the case went into error.")
     variable, _ = moved
     extension = DeadlineExtension(
-        instance_id=task.instance_id, task_id=task.id, bpmn_id=task.bpmn_id, stage=task.stage, due_variable=variable,
-        previous_due=previous_due, new_due=new_due, reason=reason.strip(), approved_by=user.username,
+        instance_id=task.instance_id,
+        task_id=task.id,
+        bpmn_id=task.bpmn_id,
+        stage=task.stage,
+        due_variable=variable,
+        previous_due=previous_due,
+        new_due=new_due,
+        reason=reason.strip(),
+        approved_by=user.username,
         approved_at=now(),
     )
     db.session.add(extension)
     record_event(
-        task.instance, user.username, "deadline-extended",
+        task.instance,
+        user.username,
+        "deadline-extended",
         f"'{task.name}' extended from {_long(previous_due)} to {_long(new_due)}: {reason.strip()}",
-        task_id=task.id, previous_due=previous_due.isoformat(), new_due=new_due.isoformat(), reason=reason.strip(),
-        approved_by=user.username, variable=variable,
+        task_id=task.id,
+        previous_due=previous_due.isoformat(),
+        new_due=new_due.isoformat(),
+        reason=reason.strip(),
+        approved_by=user.username,
+        variable=variable,
     )
     return extension
 
@@ -74,4 +87,3 @@ def extend_deadline(user: User, task_id: str, new_due: dt.date | None, reason: s
 def extensions_of(instance_id: int) -> list[DeadlineExtension]:
     query = select(DeadlineExtension).where(DeadlineExtension.instance_id == instance_id)
     return list(db.session.scalars(query.order_by(DeadlineExtension.approved_at, DeadlineExtension.id)))
-

@@ -57,7 +57,9 @@ def check_files(files: dict[str, bytes]) -> ProcessModel:
     """Parse and check uploaded files; raise Invalid listing every problem."""
     bad_names = [n for n in files if not n.endswith(DEFINITION_SUFFIXES) or "/" in n or n.startswith(".")]
     if bad_names:
-        raise Invalid("Only .bpmn, .dmn and .json files can be deployed.", {n: ["Unsupported file."] for n in bad_names})
+        raise Invalid(
+            "Only .bpmn, .dmn and .json files can be deployed.", {n: ["Unsupported file."] for n in bad_names}
+        )
     undecodable = [n for n, c in files.items() if not _is_utf8(c)]
     if undecodable:
         raise Invalid("Files must be UTF-8 text.", {n: ["This file is not UTF-8 text."] for n in undecodable})
@@ -65,7 +67,9 @@ def check_files(files: dict[str, bytes]) -> ProcessModel:
     try:
         return parse_process_model(files, LANE_GROUPS)
     except DefinitionInvalid as invalid:
-        raise Invalid(f"The process definition has {len(invalid.problems)} problem(s).", problems_as_fields(invalid)) from None
+        raise Invalid(
+            f"The process definition has {len(invalid.problems)} problem(s).", problems_as_fields(invalid)
+        ) from None
 
 
 def refuse_nul_in_files(files: dict[str, bytes]) -> None:
@@ -86,7 +90,10 @@ def _is_utf8(content: bytes) -> bool:
 
 def latest_definition(key: str) -> ProcessDefinition | None:
     return db.session.scalar(
-        select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc()).limit(1)
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
     )
 
 
@@ -169,7 +176,11 @@ def _summarise_change(previous: ProcessDefinition | None, files: dict[str, bytes
     added = sorted(set(files) - set(before))
     removed = sorted(set(before) - set(files))
     changed = sorted(n for n in set(files) & set(before) if _normalised(files[n], n) != _normalised(before[n], n))
-    parts = [f"{label}: {', '.join(names)}" for label, names in (("added", added), ("removed", removed), ("changed", changed)) if names]
+    parts = [
+        f"{label}: {', '.join(names)}"
+        for label, names in (("added", added), ("removed", removed), ("changed", changed))
+        if names
+    ]
     return "; ".join(parts) + "." if parts else "No file changed."
 
 
@@ -213,7 +224,10 @@ def add_version(files: dict[str, bytes], deployed_by: str, change_details: str =
     db.session.flush()
     db.session.add(
         AuditEvent(
-            instance_id=None, occurred_at=now(), actor=deployed_by, kind="definition-deployed",
+            instance_id=None,
+            occurred_at=now(),
+            actor=deployed_by,
+            kind="definition-deployed",
             summary=f"Deployed {model.key} version {definition.version}. {summary}",
             detail={"key": model.key, "version": definition.version, "checksum": checksum},
         )

@@ -83,7 +83,9 @@ def _describe(error: ValidationError) -> tuple[str, str]:
         missing = error.message.split("'")[1] if "'" in error.message else ""
         properties = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
         field_schema = properties.get(missing, {})
-        return field_path([*path, missing]), _custom(field_schema, "required") or _required_message(field_schema, missing)
+        return field_path([*path, missing]), _custom(field_schema, "required") or _required_message(
+            field_schema, missing
+        )
     schema = error.schema if isinstance(error.schema, dict) else {}
     title = _title(schema, str(path[-1]) if path else "this answer")
     return field_path(path), _custom(schema, str(error.validator)) or _message_for(error, schema, title)
@@ -115,7 +117,11 @@ def _message_for(error: ValidationError, schema: dict[str, Any], title: str) -> 
     if kind == "type":
         return _type_message(schema.get("type"), title.rstrip("?"))
     if kind == "minLength":
-        return f"Enter {noun}" if schema.get("minLength") == 1 else f"{title} must be {schema['minLength']} characters or more"
+        return (
+            f"Enter {noun}"
+            if schema.get("minLength") == 1
+            else f"{title} must be {schema['minLength']} characters or more"
+        )
     if kind == "maxLength":
         return f"{title} must be {schema['maxLength']} characters or fewer"
     if kind == "minimum":

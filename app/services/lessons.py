@@ -228,8 +228,12 @@ def theme_counts(by: str = "quarter", start: dt.date | None = None, end: dt.date
         (code, titles.get(code, code), [counts[(code, p)] for p in periods], sum(counts[(code, p)] for p in periods))
         for code in codes
     ]
-    return ThemeFigures(periods, sorted(rows, key=lambda r: -r[3]), len({i for _, _, i in tagged}),
-                        recommendation_theme_counts(start, end))
+    return ThemeFigures(
+        periods,
+        sorted(rows, key=lambda r: -r[3]),
+        len({i for _, _, i in tagged}),
+        recommendation_theme_counts(start, end),
+    )
 
 
 def recommendation_theme_counts(start: dt.date | None = None, end: dt.date | None = None) -> dict[str, int]:

@@ -371,9 +371,10 @@ def read_zip(content: bytes, limit: int) -> tuple[dict[str, Any], dict[str, byte
     backslashed = [i.filename for i in entries if "\\" in i.filename]
     if backslashed:
         # Windows tools write "folder\\file"; elsewhere it names a file outside the folder. Ask for a clean zip.
-        raise Invalid("The archive has file names with backslashes.",
-                      {name: ["A backslash in a file name: make the zip again with / between folders."]
-                       for name in backslashed})
+        raise Invalid(
+            "The archive has file names with backslashes.",
+            {name: ["A backslash in a file name: make the zip again with / between folders."] for name in backslashed},
+        )
     files: dict[str, bytes] = {}
     metadata: dict[str, Any] | None = None
     for info in entries:

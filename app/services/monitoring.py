@@ -119,8 +119,19 @@ class CaseFilters:
     per_page: int = 50
 
     def active(self) -> bool:
-        return any((self.stage, self.status, self.overdue, self.reviewer, self.provider, self.version,
-                    self.notified_from, self.notified_to, self.reference))
+        return any(
+            (
+                self.stage,
+                self.status,
+                self.overdue,
+                self.reviewer,
+                self.provider,
+                self.version,
+                self.notified_from,
+                self.notified_to,
+                self.reference,
+            )
+        )
 
     def cleared(self) -> CaseFilters:
         return CaseFilters(sort=self.sort, descending=self.descending, per_page=self.per_page)
@@ -166,9 +177,16 @@ def _has_overdue_task(today: dt.date) -> Any:
 def _case_query(filters: CaseFilters, today: dt.date) -> Any:
     next_due = _next_due().label("next_due")
     query = select(
-        ProcessInstance.id, ProcessInstance.business_key, ProcessInstance.stage, ProcessInstance.status,
-        ProcessInstance.reviewer, ProcessInstance.provider_org, ProcessDefinition.version,
-        ProcessInstance.created_at, ProcessInstance.updated_at, next_due,
+        ProcessInstance.id,
+        ProcessInstance.business_key,
+        ProcessInstance.stage,
+        ProcessInstance.status,
+        ProcessInstance.reviewer,
+        ProcessInstance.provider_org,
+        ProcessDefinition.version,
+        ProcessInstance.created_at,
+        ProcessInstance.updated_at,
+        next_due,
     ).join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
     return _filtered(query, filters, today), next_due
 
@@ -208,10 +226,15 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 def _order(filters: CaseFilters, next_due: Any) -> list[Any]:
     column = {
-        "reference": ProcessInstance.business_key, "stage": ProcessInstance.stage, "status": ProcessInstance.status,
-        "reviewer": ProcessInstance.reviewer, "provider": ProcessInstance.provider_org,
-        "version": ProcessDefinition.version, "notified": ProcessInstance.created_at,
-        "updated": ProcessInstance.updated_at, "due": next_due,
+        "reference": ProcessInstance.business_key,
+        "stage": ProcessInstance.stage,
+        "status": ProcessInstance.status,
+        "reviewer": ProcessInstance.reviewer,
+        "provider": ProcessInstance.provider_org,
+        "version": ProcessDefinition.version,
+        "notified": ProcessInstance.created_at,
+        "updated": ProcessInstance.updated_at,
+        "due": next_due,
     }.get(filters.sort, ProcessInstance.updated_at)
     direction = column.desc() if filters.descending else column.asc()
     tie = ProcessInstance.id.desc() if filters.descending else ProcessInstance.id.asc()
@@ -221,9 +244,16 @@ def _order(filters: CaseFilters, next_due: Any) -> list[Any]:
 def _case_row(values: Any, today: dt.date) -> CaseRow:
     next_due = _as_date(values.next_due) if values.next_due else None
     return CaseRow(
-        id=values.id, reference=values.business_key, stage=values.stage, status=values.status,
-        reviewer=values.reviewer, provider=values.provider_org, version=values.version,
-        notified=values.created_at, updated=values.updated_at, next_due=next_due,
+        id=values.id,
+        reference=values.business_key,
+        stage=values.stage,
+        status=values.status,
+        reviewer=values.reviewer,
+        provider=values.provider_org,
+        version=values.version,
+        notified=values.created_at,
+        updated=values.updated_at,
+        next_due=next_due,
         overdue=next_due is not None and next_due < today,
     )
 
@@ -233,7 +263,8 @@ def count_cases(filters: CaseFilters, today: dt.date) -> int:
         select(func.count(ProcessInstance.id)).join(
             ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id
         ),
-        filters, today,
+        filters,
+        today,
     )
     return db.session.scalar(query) or 0
 
@@ -256,8 +287,18 @@ def all_cases(user: User, filters: CaseFilters, today: dt.date) -> Iterator[Case
         yield _case_row(values, today)
 
 
-CSV_COLUMNS = ("Case reference", "Stage", "Status", "Reviewer", "Provider", "Process version", "Notified",
-               "Last change", "Next due", "Overdue")
+CSV_COLUMNS = (
+    "Case reference",
+    "Stage",
+    "Status",
+    "Reviewer",
+    "Provider",
+    "Process version",
+    "Notified",
+    "Last change",
+    "Next due",
+    "Overdue",
+)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -279,9 +320,20 @@ def cases_csv(rows: Iterable[CaseRow]) -> Iterator[str]:
 
     yield line(CSV_COLUMNS)
     for row in rows:
-        yield line((row.reference, row.stage, row.status, row.reviewer, row.provider, row.version,
-                    row.notified.date().isoformat(), row.updated.date().isoformat(),
-                    row.next_due.isoformat() if row.next_due else "", "yes" if row.overdue else "no"))
+        yield line(
+            (
+                row.reference,
+                row.stage,
+                row.status,
+                row.reviewer,
+                row.provider,
+                row.version,
+                row.notified.date().isoformat(),
+                row.updated.date().isoformat(),
+                row.next_due.isoformat() if row.next_due else "",
+                "yes" if row.overdue else "no",
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -297,8 +349,9 @@ def filter_options() -> FilterOptions:
     reviewers = db.session.scalars(select(ProcessInstance.reviewer).distinct())
     providers = db.session.scalars(select(ProcessInstance.provider_org).distinct())
     versions = db.session.scalars(select(ProcessDefinition.version).distinct())
-    return FilterOptions(STAGES, STATUSES, sorted(r for r in reviewers if r), sorted(p for p in providers if p),
-                         sorted(versions))
+    return FilterOptions(
+        STAGES, STATUSES, sorted(r for r in reviewers if r), sorted(p for p in providers if p), sorted(versions)
+    )
 
 
 # --- the dashboard --------------------------------------------------------------------------------
@@ -378,8 +431,9 @@ def timeliness(today: dt.date) -> list[MonthTimeliness]:
     done = _day(Task.completed_at)
     scope = (Task.state == "completed", Task.due_on.is_not(None), Task.completed_at >= _start_of_month(months[0]))
     first_due, last_due, first_done, last_done = db.session.execute(
-        select(func.min(Task.due_on), func.max(Task.due_on), func.min(Task.completed_at), func.max(Task.completed_at))
-        .where(*scope)
+        select(
+            func.min(Task.due_on), func.max(Task.due_on), func.min(Task.completed_at), func.max(Task.completed_at)
+        ).where(*scope)
     ).one()
     due: Counter[str] = Counter()
     met: Counter[str] = Counter()
@@ -458,8 +512,11 @@ def stage_durations() -> list[StageDuration]:
     created to its last task of the stage being completed (stages with a task still open are left out)."""
     still_open = func.sum(case((Task.state == "ready", 1), else_=0))
     per_case = (
-        select(Task.stage.label("stage"), func.min(Task.created_at).label("started"),
-               func.max(Task.completed_at).label("finished"))
+        select(
+            Task.stage.label("stage"),
+            func.min(Task.created_at).label("started"),
+            func.max(Task.completed_at).label("finished"),
+        )
         .where(Task.stage.is_not(None), Task.state.in_(("ready", "completed")))
         .group_by(Task.instance_id, Task.stage)
         .having(still_open == 0)
@@ -467,8 +524,9 @@ def stage_durations() -> list[StageDuration]:
     )
     started, finished = _day(per_case.c.started), _day(per_case.c.finished)
     earliest, latest = db.session.execute(
-        select(func.min(Task.created_at), func.max(Task.completed_at))
-        .where(Task.stage.is_not(None), Task.state.in_(("ready", "completed")))
+        select(func.min(Task.created_at), func.max(Task.completed_at)).where(
+            Task.stage.is_not(None), Task.state.in_(("ready", "completed"))
+        )
     ).one()
     samples: dict[str, list[int]] = defaultdict(list)
     if earliest is not None and latest is not None:
@@ -502,11 +560,13 @@ class ReviewerLoad:
 
 
 def workload_by_reviewer(today: dt.date) -> list[ReviewerLoad]:
-    cases = dict(db.session.execute(
-        select(ProcessInstance.reviewer, func.count())
-        .where(ProcessInstance.status.in_(OPEN_STATUSES), ProcessInstance.reviewer.is_not(None))
-        .group_by(ProcessInstance.reviewer)
-    ).all())
+    cases = dict(
+        db.session.execute(
+            select(ProcessInstance.reviewer, func.count())
+            .where(ProcessInstance.status.in_(OPEN_STATUSES), ProcessInstance.reviewer.is_not(None))
+            .group_by(ProcessInstance.reviewer)
+        ).all()
+    )
     tasks = {
         assignee: (ready, overdue)
         for assignee, ready, overdue in db.session.execute(
@@ -570,8 +630,13 @@ class Incident:
 
 def incidents() -> list[Incident]:
     query = (
-        select(ProcessInstance.id, ProcessInstance.business_key, ProcessInstance.error_element,
-               ProcessInstance.error_message, ProcessInstance.updated_at)
+        select(
+            ProcessInstance.id,
+            ProcessInstance.business_key,
+            ProcessInstance.error_element,
+            ProcessInstance.error_message,
+            ProcessInstance.updated_at,
+        )
         .where(ProcessInstance.status == "error")
         .order_by(ProcessInstance.updated_at.desc(), ProcessInstance.id.desc())
     )
@@ -614,8 +679,12 @@ class HistoryCache:
         if kept is not None and kept[0] == today and time.monotonic() - kept[1] < seconds:
             return kept[2]
         history = History(
-            calculated_at=moment, timeliness=timeliness(today), extensions=extensions_by_month(today),
-            extensions_by_stage=extensions_by_stage(), durations=stage_durations(), outcomes=outcomes(),
+            calculated_at=moment,
+            timeliness=timeliness(today),
+            extensions=extensions_by_month(today),
+            extensions_by_stage=extensions_by_stage(),
+            durations=stage_durations(),
+            outcomes=outcomes(),
             throughput=throughput(today),
         )
         self._kept = (today, time.monotonic(), history)
@@ -633,9 +702,13 @@ def dashboard(user: User, today: dt.date, moment: dt.datetime, keep_history_seco
     now; the monthly history is reused for up to ``keep_history_seconds``."""
     require_manager(user)
     return Dashboard(
-        today=today, open_by_stage=open_cases_by_stage(), heatmap=active_tasks_by_element(),
-        overdue_by_stage=overdue_by_stage(today), overdue_by_team=overdue_by_team(today),
-        workload=workload_by_reviewer(today), incidents=incidents(),
+        today=today,
+        open_by_stage=open_cases_by_stage(),
+        heatmap=active_tasks_by_element(),
+        overdue_by_stage=overdue_by_stage(today),
+        overdue_by_team=overdue_by_team(today),
+        workload=workload_by_reviewer(today),
+        incidents=incidents(),
         history=history_cache.get(today, moment, keep_history_seconds),
     )
 

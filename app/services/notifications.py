@@ -20,7 +20,8 @@ BODIES = {
     "assigned": "The task '{task}' for case {case} is assigned to you.{due_line}\n\nOpen the task: {link}\n",
     "available": "The task '{task}' for case {case} is waiting for someone in your team to pick it up.{due_line}\n\n"
     "Open the task: {link}\n",
-    "escalation": "A deadline on case {case} has passed and needs a manager's attention: {task}.\n\nOpen the task: {link}\n",
+    "escalation": "A deadline on case {case} has passed and needs a manager's attention: {task}.\n\n"
+    "Open the task: {link}\n",
     "reminder": "The task '{task}' for case {case} is due on {due}.\n\nOpen the task: {link}\n",
     "not_eligible": "The SFO team has decided that notification {case} does not meet the criteria for a Serious "
     "Further Offence review. No review will take place.\n\nSee the case: {link}\n",
@@ -38,7 +39,9 @@ def _recipient(task: Task | None, fallback_group: str) -> str:
     return f"group:{group}"
 
 
-def queue_message(kind: str, instance: ProcessInstance, task: Task | None, recipient: str | None = None) -> OutboxMessage:
+def queue_message(
+    kind: str, instance: ProcessInstance, task: Task | None, recipient: str | None = None
+) -> OutboxMessage:
     base_url = current_app.config["SFO_BASE_URL"].rstrip("/")
     link = f"{base_url}/tasks/{task.id}" if task is not None else f"{base_url}/cases/{instance.business_key}"
     due = _format_due(task)

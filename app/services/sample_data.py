@@ -11,7 +11,9 @@ import datetime as dt
 from typing import Any
 
 
-def sample_for(schema: dict[str, Any], choices: dict[str, Any] | None = None, today: dt.date | None = None) -> dict[str, Any]:
+def sample_for(
+    schema: dict[str, Any], choices: dict[str, Any] | None = None, today: dt.date | None = None
+) -> dict[str, Any]:
     choices = choices or {}
     value = _sample(schema, "", today or dt.date.today())
     data = value if isinstance(value, dict) else {}
@@ -79,6 +81,10 @@ def _boolean(schema: dict[str, Any], name: str, today: dt.date) -> bool:
 
 
 _SAMPLERS = {
-    "object": _object, "array": _array, "string": _string, "integer": _integer, "number": _number,
+    "object": _object,
+    "array": _array,
+    "string": _string,
+    "integer": _integer,
+    "number": _number,
     "boolean": _boolean,
 }

@@ -78,7 +78,9 @@ def _task_query(user: User, filters: TaskFilters, today: dt.date | None) -> Any:
     if filters.stage:
         query = query.where(Task.stage == filters.stage)
     if filters.completed_by:
-        query = query.where(Task.completed_by == (user.username if filters.completed_by == "me" else filters.completed_by))
+        query = query.where(
+            Task.completed_by == (user.username if filters.completed_by == "me" else filters.completed_by)
+        )
     if filters.workable:
         query = query.where((Task.assignee == user.username) | assignable_filter(user))
     if filters.due_by:
@@ -168,8 +170,9 @@ def claim_task(user: User, task_id: str) -> Task:
     check_may_work_on(user, task)
     check_duties(user, task)
     _set_assignee(task, None, user.username)
-    record_event(task.instance, user.username, "task-claimed", f"{user.username} picked up '{task.name}'.",
-                 task_id=task.id)
+    record_event(
+        task.instance, user.username, "task-claimed", f"{user.username} picked up '{task.name}'.", task_id=task.id
+    )
     return task
 
 
@@ -182,8 +185,14 @@ def release_task(user: User, task_id: str) -> Task:
         raise Conflict("Reviewer tasks stay with the allocated reviewer; a manager can reassign them.")
     previous = task.assignee
     _set_assignee(task, previous, None)
-    record_event(task.instance, user.username, "task-released", f"'{task.name}' was released.", task_id=task.id,
-                 previous=previous)
+    record_event(
+        task.instance,
+        user.username,
+        "task-released",
+        f"'{task.name}' was released.",
+        task_id=task.id,
+        previous=previous,
+    )
     return task
 
 
@@ -201,8 +210,15 @@ def assign_task(user: User, task_id: str, username: str) -> Task:
     check_assignee(target.username, task)
     previous = task.assignee
     _set_assignee(task, previous, target.username)
-    record_event(task.instance, user.username, "task-assigned", f"'{task.name}' assigned to {target.username}.",
-                 task_id=task.id, previous=previous, assignee=target.username)
+    record_event(
+        task.instance,
+        user.username,
+        "task-assigned",
+        f"'{task.name}' assigned to {target.username}.",
+        task_id=task.id,
+        previous=previous,
+        assignee=target.username,
+    )
     queue_message("assigned", task.instance, task)
     return task
 
@@ -237,15 +253,23 @@ def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
     form = form_of(task)
     if form is None:
         raise Conflict("This task has no form in its process version, so it cannot be completed here.")
-    problems = {**check_submission(instance, form.schema, data),  # names left in text to publish
-                **validate_form_data(form.schema, data, user_in_group)}
+    problems = {
+        **check_submission(instance, form.schema, data),  # names left in text to publish
+        **validate_form_data(form.schema, data, user_in_group),
+    }
     if problems:
         raise Invalid("The form has errors.", problems)
     task.assignee = task.assignee or user.username
     task.state, task.completed_by, task.completed_at = "completed", user.username, now()
     db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
-    record_event(instance, user.username, "task-completed", f"{user.username} completed '{task.name}'.",
-                 task_id=task.id, data=data)
+    record_event(
+        instance,
+        user.username,
+        "task-completed",
+        f"{user.username} completed '{task.name}'.",
+        task_id=task.id,
+        data=data,
+    )
     try:
         advance(instance, user.username, lambda running: running.complete_task(task.id, data))
     except TaskNotReady:

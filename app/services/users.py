@@ -73,7 +73,9 @@ def create_user(
         organisation=organisation,
         display_name=display_name,
         email=email,
-        password_hash=generate_password_hash(password, current_app.config["SFO_PASSWORD_HASH_METHOD"]) if password else None,
+        password_hash=generate_password_hash(password, current_app.config["SFO_PASSWORD_HASH_METHOD"])
+        if password
+        else None,
         created_at=now(),
         groups=[UserGroup(name=g) for g in sorted(set(groups) - {role})],
     )
@@ -95,8 +97,9 @@ def issue_token(username: str) -> tuple[str, ApiToken]:
         raise Conflict(f"{username} is disabled: enable the account before issuing a token.")
     token = secrets.token_urlsafe(32)
     issued = now()
-    row = ApiToken(user_id=user.id, token_hash=_token_digest(token), created_at=issued,
-                   expires_at=issued + token_lifetime())
+    row = ApiToken(
+        user_id=user.id, token_hash=_token_digest(token), created_at=issued, expires_at=issued + token_lifetime()
+    )
     db.session.add(row)
     return token, row
 

@@ -11,16 +11,31 @@ from werkzeug.exceptions import HTTPException
 
 from ..services.errors import ServiceError
 
-HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-              409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "validation_failed",
-              429: "too_many_requests", 500: "internal_error", 503: "service_unavailable"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "service_unavailable",
+}
 RETRY_AFTER_SECONDS = 5
-UNAVAILABLE = ("The service cannot reach its database just now. Try again in a few seconds; the outcome of this "
-               "request is unknown, so retry it with the same Idempotency-Key.")
+UNAVAILABLE = (
+    "The service cannot reach its database just now. Try again in a few seconds; the outcome of this "
+    "request is unknown, so retry it with the same Idempotency-Key."
+)
 
 
 def error_body(status: int, message: str, fields: dict[str, list[str]] | None = None, code: str | None = None) -> Any:
-    response = jsonify(error={"code": code or HTTP_CODES.get(status, "error"), "message": message, "fields": fields or {}})
+    response = jsonify(
+        error={"code": code or HTTP_CODES.get(status, "error"), "message": message, "fields": fields or {}}
+    )
     response.status_code = status
     return response
 
@@ -72,8 +87,9 @@ def _unavailable(error: BaseException) -> Any:
     from ..extensions import db
 
     # The message only: the driver's text may hold the database's address.
-    current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
-                               type(getattr(error, "orig", error)).__name__)
+    current_app.logger.warning(
+        "database unavailable on %s %s: %s", request.method, request.path, type(getattr(error, "orig", error)).__name__
+    )
     try:
         db.session.rollback()
     except Exception:  # the connection is gone; the pool replaces it on the next checkout

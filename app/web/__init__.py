@@ -26,10 +26,12 @@ PUBLIC = (assets, auth, pages, published)
 
 
 def register_web(app: Flask) -> None:
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(app.root_path + "/templates"),
-        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-    ])
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(app.root_path + "/templates"),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
     # Not StrictUndefined: govuk-frontend-jinja's macros read optional parameters that callers leave out.
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     register_filters(app)

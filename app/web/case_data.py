@@ -49,8 +49,11 @@ def _item_text(schema: dict[str, Any], item: Any) -> str:
     if not isinstance(item, dict):
         return display_value(schema, item)
     properties = schema.get("properties") or {}
-    parts = [f"{(properties.get(k) or {}).get('title', k)}: {display_value(properties.get(k) or {}, v)}" for k, v in item.items()
-             if k in properties]
+    parts = [
+        f"{(properties.get(k) or {}).get('title', k)}: {display_value(properties.get(k) or {}, v)}"
+        for k, v in item.items()
+        if k in properties
+    ]
     return ", ".join(parts)
 
 

@@ -79,9 +79,11 @@ def _start_form(user: User) -> tuple[dict, dict]:
 def _new_case_page(user: User, values: dict, errors: dict[str, list[str]], status: int = 200) -> tuple[str, int]:
     schema, ui_schema = _start_form(user)
     return render_template(
-        "cases/new.html", title="Notify a Serious Further Offence",
+        "cases/new.html",
+        title="Notify a Serious Further Offence",
         form_html=render_form(schema, ui_schema, values, errors),
-        error_list=error_summary_items(errors, schema, ui_schema), description=schema.get("description", ""),
+        error_list=error_summary_items(errors, schema, ui_schema),
+        description=schema.get("description", ""),
     ), status
 
 
@@ -129,11 +131,18 @@ def case(business_key: str) -> str:
     held_elsewhere = not open_tasks and bool(instance_service.tasks_of(row, "ready"))
     events = [e for e in events_of(row) if e.kind not in ("notification",)]
     return render_template(
-        "cases/case.html", title=f"Case {row.business_key}", row=row, user=user, open_tasks=open_tasks,
+        "cases/case.html",
+        title=f"Case {row.business_key}",
+        row=row,
+        user=user,
+        open_tasks=open_tasks,
         held_elsewhere=held_elsewhere,
-        notification=notification_answers(user, row), records=stage_records(user, row),
-        events=list(reversed(events)), data=instance_service.visible_data(user, row),
-        can_add_review=_can_add_review(user, row), review_types=message_service.REVIEW_TYPES,
+        notification=notification_answers(user, row),
+        records=stage_records(user, row),
+        events=list(reversed(events)),
+        data=instance_service.visible_data(user, row),
+        can_add_review=_can_add_review(user, row),
+        review_types=message_service.REVIEW_TYPES,
     )
 
 
@@ -143,8 +152,12 @@ def _can_add_review(user: User, row: ProcessInstance) -> bool:
 
 def _add_review_page(row: ProcessInstance, values: dict, errors: dict[str, str], status: int = 200) -> tuple[str, int]:
     return render_template(
-        "cases/add_review.html", title=f"Add another agency's review to case {row.business_key}", row=row,
-        values=values, errors=errors, review_types=message_service.REVIEW_TYPES,
+        "cases/add_review.html",
+        title=f"Add another agency's review to case {row.business_key}",
+        row=row,
+        values=values,
+        errors=errors,
+        review_types=message_service.REVIEW_TYPES,
         error_list=[{"text": message, "href": f"#{name}"} for name, message in errors.items()],
     ), status
 
@@ -192,5 +205,12 @@ def case_list() -> str:
     page = page_arg(request.args)
     filters = instance_service.InstanceFilters(business_key=reference or None, page=page, per_page=PER_PAGE)
     rows, total = instance_service.list_instances(user, filters)
-    return render_template("cases/list.html", title="Cases", rows=rows, total=total, reference=reference,
-                           page=page, pages=max(1, -(-total // PER_PAGE)))
+    return render_template(
+        "cases/list.html",
+        title="Cases",
+        rows=rows,
+        total=total,
+        reference=reference,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+    )

@@ -24,5 +24,8 @@ def render_error_page(status: int, message: str) -> tuple[str, int]:
     if status == 503:
         message = "The service cannot reach its records just now. Wait a few seconds and try again."
     if status == 404:
-        message = "If you typed the web address, check it is correct. If you followed a link, the case or task may not exist or you may not have access to it."
+        message = (
+            "If you typed the web address, check it is correct. If you followed a link, "
+            "the case or task may not exist or you may not have access to it."
+        )
     return render_template("errors/error.html", title=title, message=message, status=status), status

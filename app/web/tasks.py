@@ -60,7 +60,9 @@ def _today() -> dt.date:
 def tab_filters(user: User, tab: str, stage: str | None, due: str | None, page: int) -> task_service.TaskFilters:
     today = _today()
     common = task_service.TaskFilters(
-        stage=stage, page=page, per_page=PER_PAGE,
+        stage=stage,
+        page=page,
+        per_page=PER_PAGE,
         due_by={"today": today, "week": today + dt.timedelta(days=7)}.get(due or ""),
         newest_due_first=request.args.get("order") == "desc",
     )
@@ -96,8 +98,19 @@ def inbox() -> str:
     rows, total = task_service.list_tasks(user, tab_filters(user, tab, stage, due, page), _today())
     counts = {t.key: task_service.count_tasks(user, tab_filters(user, t.key, stage, due, 1), _today()) for t in TABS}
     return render_template(
-        "tasks/inbox.html", title="Tasks", tabs=TABS, tab=tab, rows=rows, total=total, counts=counts,
-        stage=stage, due=due, page=page, pages=max(1, -(-total // PER_PAGE)), stages=STAGES, due_tag=due_tag,
+        "tasks/inbox.html",
+        title="Tasks",
+        tabs=TABS,
+        tab=tab,
+        rows=rows,
+        total=total,
+        counts=counts,
+        stage=stage,
+        due=due,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        stages=STAGES,
+        due_tag=due_tag,
         user=user,
     )
 
@@ -141,12 +154,20 @@ def _page(task: Task, user: User, values: dict, errors: dict[str, list[str]], st
     kept = kept_matches(row) if check_mode(row, task.bpmn_id) in ("approve", "publish") else []
     may_work = task.state == "ready" and may_work_on(user, task) and conflict is None
     return render_template(
-        "tasks/task.html", title=task.name, task=task, row=row, user=user, may_work=may_work,
-        instructions=task_service.documentation_of(task), qa_comments=returned_with(user, row),
+        "tasks/task.html",
+        title=task.name,
+        task=task,
+        row=row,
+        user=user,
+        may_work=may_work,
+        instructions=task_service.documentation_of(task),
+        qa_comments=returned_with(user, row),
         summary=case_summary(user, row),
         form_html=render_form(schema, ui_schema, values, errors) if may_work else None,
         error_list=error_summary_items(errors, schema, ui_schema),
-        draft_saved_at=task_service.draft_saved_at(user, task), duty_conflict=conflict, kept_matches=kept,
+        draft_saved_at=task_service.draft_saved_at(user, task),
+        duty_conflict=conflict,
+        kept_matches=kept,
     ), status
 
 
@@ -193,7 +214,9 @@ def submit(task_id: str) -> tuple[str, int] | Response:
     return redirect(url_for("tasks.done", task_id=task.id))
 
 
-def _save_draft(user: User, task: Task, data: dict, shown: dict, errors: dict[str, list[str]]) -> tuple[str, int] | Response:
+def _save_draft(
+    user: User, task: Task, data: dict, shown: dict, errors: dict[str, list[str]]
+) -> tuple[str, int] | Response:
     if errors:  # keep what they typed on screen, and say what could not be read
         return _page(task, user, shown, errors, 400)
     if not task.assignee:
@@ -210,8 +233,15 @@ def done(task_id: str) -> str:
     task = task_service.get_task(user, task_id)
     next_tasks = task_service.ready_tasks_for(user, task.instance)
     mine = [t for t in next_tasks if may_work_on(user, t)]
-    return render_template("tasks/done.html", title=f"{task.name}: submitted", task=task, row=task.instance,
-                           mine=mine, others=[t for t in next_tasks if t not in mine], user=user)
+    return render_template(
+        "tasks/done.html",
+        title=f"{task.name}: submitted",
+        task=task,
+        row=task.instance,
+        mine=mine,
+        others=[t for t in next_tasks if t not in mine],
+        user=user,
+    )
 
 
 @tasks.get("/tasks/<task_id>/finished")
@@ -219,5 +249,6 @@ def finished(task_id: str) -> tuple[str, int]:
     """The task was completed (by someone else, or by this user in another tab) or is no longer needed."""
     user = signed_in_user()
     task = task_service.get_task(user, task_id)
-    return render_template("tasks/finished.html", title=f"{task.name}: no longer open", task=task,
-                           row=task.instance), 409 if request.args.get("conflict") else 200
+    return render_template(
+        "tasks/finished.html", title=f"{task.name}: no longer open", task=task, row=task.instance
+    ), 409 if request.args.get("conflict") else 200

@@ -113,7 +113,9 @@ def test_case_references_are_unique_across_processes(api, people, small_definiti
     deploy_files(variants.files(variants.with_key("other"), name="other.bpmn"), "system")
     api.start("small", "SFO-5", _data("SFO-5"), as_user=people.provider)
     refused = api.post(
-        "/process-instances", people.provider, {"process_key": "other", "business_key": "SFO-5", "data": _data("SFO-5")},
+        "/process-instances",
+        people.provider,
+        {"process_key": "other", "business_key": "SFO-5", "data": _data("SFO-5")},
         expect=409,
     )
     assert "cannot be used for a new case" in refused["error"]["message"]

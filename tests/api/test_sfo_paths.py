@@ -46,23 +46,27 @@ def test_convicted_of_the_sfo_then_published(api, people, sfo_definition):
     case = _start(api, people, sfo_definition)
     _to_conviction_check(case, people)
     assert (case.refresh(as_user=people.manager)["status"], case["stage"]) == ("waiting", "conviction-check")
-    api.message("court-outcome", "SFO-API-1", {"court_outcome": "convicted_sfo", "outcome_date": "2027-03-01"},
-                as_user=people.team)
+    api.message(
+        "court-outcome",
+        "SFO-API-1",
+        {"court_outcome": "convicted_sfo", "outcome_date": "2027-03-01"},
+        as_user=people.team,
+    )
     for _ in range(10):
         detail = case.refresh(as_user=people.manager)
         if detail["status"] == "completed":
             break
         [task] = [t for t in detail["ready_tasks"] if t["lane"] != "manager"][:1]
-        case.do(task["bpmn_id"], as_user=people.for_task(task), publish_approved=True,
-                publication_date="2027-03-01")
+        case.do(task["bpmn_id"], as_user=people.for_task(task), publish_approved=True, publication_date="2027-03-01")
     assert (detail["status"], detail["outcome"]) == ("completed", "Published")
 
 
 def test_acquitted_closes_unpublished(api, people, sfo_definition):
     case = _start(api, people, sfo_definition)
     _to_conviction_check(case, people)
-    api.message("court-outcome", "SFO-API-1", {"court_outcome": "acquitted", "outcome_date": "2027-03-01"},
-                as_user=people.team)
+    api.message(
+        "court-outcome", "SFO-API-1", {"court_outcome": "acquitted", "outcome_date": "2027-03-01"}, as_user=people.team
+    )
     case.do("tag_themes", as_user=people.team)
     assert (case["status"], case["outcome"]) == ("completed", "Closed unpublished")
 
@@ -118,14 +122,19 @@ def test_court_outcome_before_eligibility_is_409_and_for_no_case_404(api, people
 def test_the_anonymiser_cannot_approve_publication_through_the_api(api, people, sfo_definition):
     case = _start(api, people, sfo_definition)
     _to_conviction_check(case, people)
-    api.message("court-outcome", "SFO-API-1", {"court_outcome": "convicted_sfo", "outcome_date": "2027-03-01"},
-                as_user=people.team)
+    api.message(
+        "court-outcome",
+        "SFO-API-1",
+        {"court_outcome": "convicted_sfo", "outcome_date": "2027-03-01"},
+        as_user=people.team,
+    )
     case.do("anonymise_report", as_user=people.publication)
     case.do("provide_progress_summary", as_user=people.provider)
     case.do("coordinate_publication", as_user=people.publication, publication_date="2027-03-01")
     task = case.task("approve_publication", as_user=people.publication)
-    refused = api.post(f"/tasks/{task['id']}/complete", people.publication, {"data": {"publish_approved": True}},
-                       expect=403)
+    refused = api.post(
+        f"/tasks/{task['id']}/complete", people.publication, {"data": {"publish_approved": True}}, expect=403
+    )
     assert refused["error"]["code"] == "forbidden"
     assert "someone else must approve" in refused["error"]["message"]
     api.post(f"/tasks/{task['id']}/claim", people.publication, expect=403)
@@ -136,13 +145,20 @@ def test_the_anonymiser_cannot_approve_publication_through_the_api(api, people, 
 def test_a_reviewed_match_through_the_api(api, people, sfo_definition):
     case = _start(api, people, sfo_definition)
     _to_conviction_check(case, people)
-    api.message("court-outcome", "SFO-API-1", {"court_outcome": "convicted_sfo", "outcome_date": "2027-03-01"},
-                as_user=people.team)
+    api.message(
+        "court-outcome",
+        "SFO-API-1",
+        {"court_outcome": "convicted_sfo", "outcome_date": "2027-03-01"},
+        as_user=people.team,
+    )
     task = case.task("anonymise_report", as_user=people.publication)
     data = api.get(f"/tasks/{task['id']}", people.publication)["data"]  # the form starts as the approved report
-    pack = {**data, "redaction_log": [{"category": "person", "original": "Someone", "replacement": "Mr A"}],
-            "anonymisation_checks": ["person", "victims", "staff", "addresses"],
-            "anonymised_lessons": "Staff should know that the family came from Jordan."}
+    pack = {
+        **data,
+        "redaction_log": [{"category": "person", "original": "Someone", "replacement": "Mr A"}],
+        "anonymisation_checks": ["person", "victims", "staff", "addresses"],
+        "anonymised_lessons": "Staff should know that the family came from Jordan.",
+    }
     refused = api.post(f"/tasks/{task['id']}/complete", people.publication, {"data": pack}, expect=422)
     assert refused["error"]["code"] == "validation_failed"
     [message] = refused["error"]["fields"]["anonymised_lessons"]

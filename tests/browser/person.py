@@ -139,4 +139,3 @@ class Person:
     def tab_count(self, label: str) -> int:
         text = self.page.get_by_role("link", name=re.compile(rf"^{re.escape(label)} \(\d+\)$")).inner_text()
         return int(re.search(r"\((\d+)\)", text).group(1))  # type: ignore[union-attr]
-

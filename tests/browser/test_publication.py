@@ -152,4 +152,3 @@ def test_managers_read_themes_and_the_digest(sfo_definition, person):
     manager.press("Stop offering MAPPA management")
     manager.press("Add theme", status=400)
     assert "Enter the name of the theme" in manager.page.locator(".govuk-error-summary").inner_text()
-

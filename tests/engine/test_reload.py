@@ -63,8 +63,11 @@ def test_a_case_stalled_by_a_lost_merge_moves_on_when_loaded():
     engine = Engine(FrozenClock(dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC)))
     state = _to_liaison(engine)
     model = _fresh_model()
-    loop = next(s for s in model.all_task_specs() if getattr(s, "bpmn_id", None) == "liaise_with_other_review"
-                and hasattr(s, "merge_child"))
+    loop = next(
+        s
+        for s in model.all_task_specs()
+        if getattr(s, "bpmn_id", None) == "liaise_with_other_review" and hasattr(s, "merge_child")
+    )
     child_spec = loop._wf_spec.task_specs[loop.task_spec]
     child_spec.completed_event.disconnect(loop.merge_child)  # as a process that did not create the instances
     instance = engine.load(model, state)

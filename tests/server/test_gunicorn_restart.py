@@ -49,12 +49,25 @@ class Server:
 
     def __init__(self, database_url: str, log: Path):
         self.port, self.log, self.process = _free_port(), log, None
-        self.env = {**os.environ, "DATABASE_URL": database_url, "SFO_ENV": "test", "SFO_SECRET_KEY": "gunicorn-test",
-                    "SFO_BASE_URL": "http://sfo.test"}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SFO_ENV": "test",
+            "SFO_SECRET_KEY": "gunicorn-test",
+            "SFO_BASE_URL": "http://sfo.test",
+        }
 
     def start(self) -> None:
-        command = [GUNICORN, "--workers", "2", "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5",
-                   "app:create_app()"]
+        command = [
+            GUNICORN,
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--graceful-timeout",
+            "5",
+            "app:create_app()",
+        ]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log)
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -80,9 +93,12 @@ class Server:
 
     def call(self, method: str, path: str, token: str, body: Any = None, expect: int = 200) -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/v1{path}", data=data, method=method,
-                                         headers={"Authorization": f"Bearer {token}",
-                                                  "Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/api/v1{path}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=60) as answer:
                 status, text = answer.status, answer.read().decode()
@@ -95,8 +111,10 @@ class Server:
 @pytest.fixture
 def server(app, tmp_path):
     db.session.commit()
-    running = Server(app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://"),
-                     tmp_path / "gunicorn.log")
+    running = Server(
+        app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://"),
+        tmp_path / "gunicorn.log",
+    )
     try:
         running.start()
         yield running

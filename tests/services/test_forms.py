@@ -9,8 +9,12 @@ SCHEMA = {
         "crn": {"type": "string", "title": "CRN", "pattern": "^[A-Z][0-9]{6}$"},
         "offence_date": {"type": "string", "title": "Offence date", "format": "date"},
         "victim_count": {"type": "integer", "title": "Number of victims", "minimum": 1},
-        "level": {"type": "string", "title": "Level", "enum": ["local", "national"],
-                  "x-error-messages": {"enum": "Select local or national"}},
+        "level": {
+            "type": "string",
+            "title": "Level",
+            "enum": ["local", "national"],
+            "x-error-messages": {"enum": "Select local or national"},
+        },
         "reviewer": {"type": "string", "title": "Reviewer", "x-sfo-user-group": "reviewer"},
     },
 }
@@ -27,10 +31,18 @@ def test_missing_answers_get_plain_english_messages():
 
 
 def test_wrong_answers_are_explained_and_unknown_fields_refused():
-    problems = validate_form_data(SCHEMA, {
-        "case_reference": "", "eligible": "yes", "crn": "123", "offence_date": "2027-02-30",
-        "victim_count": 0, "level": "regional", "hacked": True,
-    })
+    problems = validate_form_data(
+        SCHEMA,
+        {
+            "case_reference": "",
+            "eligible": "yes",
+            "crn": "123",
+            "offence_date": "2027-02-30",
+            "victim_count": 0,
+            "level": "regional",
+            "hacked": True,
+        },
+    )
     assert problems["case_reference"] == ["Enter case reference"]
     assert problems["eligible"] == ["Select yes or no for is this an SFO"]
     assert problems["crn"] == ["CRN is not in the expected format"]
@@ -43,5 +55,6 @@ def test_wrong_answers_are_explained_and_unknown_fields_refused():
 def test_user_fields_must_name_a_member_of_the_group():
     data = {"case_reference": "A", "eligible": True, "crn": "X123456", "offence_date": "2027-01-01", "reviewer": "bob"}
     assert validate_form_data(SCHEMA, data, lambda user, group: user == "alice") == {
-        "reviewer": ["There is no reviewer with the username 'bob'."]}
+        "reviewer": ["There is no reviewer with the username 'bob'."]
+    }
     assert validate_form_data(SCHEMA, {**data, "reviewer": "alice"}, lambda user, group: user == "alice") == {}

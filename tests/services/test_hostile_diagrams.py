@@ -36,22 +36,27 @@ def _deploy(script: str, *, items_script: str | None = None, wait: bool = False)
         else ""
     )
     flows = (
-        '<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="go" /><bpmn:sequenceFlow id="f1" sourceRef="go" targetRef="burn" />'
+        '<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="go" />'
+        '<bpmn:sequenceFlow id="f1" sourceRef="go" targetRef="burn" />'
         if wait
         else '<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="burn" />'
     )
     bpmn = f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="http://bpmn.io/schema/bpmn">
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
+    targetNamespace="http://bpmn.io/schema/bpmn">
   <bpmn:message id="go_message" name="go" />
   <bpmn:process id="hostile" name="Hostile" isExecutable="true">
     <bpmn:laneSet id="lanes"><bpmn:lane id="team" name="sfo-team"><bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-      <bpmn:flowNodeRef>burn</bpmn:flowNodeRef><bpmn:flowNodeRef>go</bpmn:flowNodeRef><bpmn:flowNodeRef>each</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>burn</bpmn:flowNodeRef><bpmn:flowNodeRef>go</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>each</bpmn:flowNodeRef>
       <bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
     <bpmn:startEvent id="start"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>
     {catch}
-    <bpmn:scriptTask id="burn" name="Work something out"><bpmn:incoming>{"f1" if wait else "f0"}</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    <bpmn:scriptTask id="burn" name="Work something out"><bpmn:incoming>{"f1" if wait else "f0"}</bpmn:incoming>
+      <bpmn:outgoing>f2</bpmn:outgoing>
       <bpmn:script>{items_script or script}</bpmn:script></bpmn:scriptTask>
-    <bpmn:manualTask id="each" name="For each item"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>{multi}
+    <bpmn:manualTask id="each" name="For each item"><bpmn:incoming>f2</bpmn:incoming>
+      <bpmn:outgoing>f3</bpmn:outgoing>{multi}
     </bpmn:manualTask>
     <bpmn:endEvent id="end" name="Done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
     {flows}

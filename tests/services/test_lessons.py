@@ -102,11 +102,15 @@ def test_recommendations_are_tagged_with_themes_and_counted(sfo_definition, peop
     case.court_outcome("acquitted")
     task = case.task("tag_themes")
     assert tasks.prefill_of(task)["recommendation_themes"] == [{"recommendation": n} for n in (1, 2, 3)]
-    case.do("tag_themes", themes=["mappa"], recommendation_themes=[
-        {"recommendation": 1, "themes": ["mappa", "risk_assessment"]},
-        {"recommendation": 2, "themes": ["mappa"]},
-        {"recommendation": 3, "themes": []},
-    ])
+    case.do(
+        "tag_themes",
+        themes=["mappa"],
+        recommendation_themes=[
+            {"recommendation": 1, "themes": ["mappa", "risk_assessment"]},
+            {"recommendation": 2, "themes": ["mappa"]},
+            {"recommendation": 3, "themes": []},
+        ],
+    )
     records = db.session.scalars(select(RecommendationRecord).order_by(RecommendationRecord.number)).all()
     assert [r.themes for r in records] == [["mappa", "risk_assessment"], ["mappa"], []]
     direct = Counter(code for r in records for code in r.themes)

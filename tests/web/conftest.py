@@ -106,7 +106,9 @@ class Browser:
             items.append(("csrf_token", self.token or self.get("/sign-in").csrf_token()))
         self._fresh_request()
         response = self.client.post(url, data=_multidict(items))
-        assert response.status_code == expect, f"POST {url}: {response.status_code} {response.get_data(as_text=True)[:500]}"
+        assert response.status_code == expect, (
+            f"POST {url}: {response.status_code} {response.get_data(as_text=True)[:500]}"
+        )
         if response.status_code in (200, 400, 409) and "text/html" in response.content_type:
             page = Page(response.get_data(as_text=True), response.status_code)
             page.check()

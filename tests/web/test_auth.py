@@ -55,16 +55,19 @@ def test_forms_without_the_csrf_token_are_refused(browser):
 def test_next_never_leaves_the_service(browser):
     user = make_user("sfo-team")
     browser.get("/sign-in?next=//evil.example/")
-    response = browser.client.post("/sign-in?next=//evil.example/", data={
-        "username": user.username, "password": "correct horse battery", "csrf_token": browser.token})
+    response = browser.client.post(
+        "/sign-in?next=//evil.example/",
+        data={"username": user.username, "password": "correct horse battery", "csrf_token": browser.token},
+    )
     assert response.headers["Location"] == "/tasks"
 
 
 def test_session_cookie_is_http_only(browser):
     user = make_user("sfo-team")
     browser.get("/sign-in")
-    response = browser.client.post("/sign-in", data={
-        "username": user.username, "password": "correct horse battery", "csrf_token": browser.token})
+    response = browser.client.post(
+        "/sign-in", data={"username": user.username, "password": "correct horse battery", "csrf_token": browser.token}
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
@@ -82,14 +85,26 @@ def test_statements_are_public(browser):
 
 @pytest.mark.parametrize(
     "target",
-    ["/%09/evil.example", "/%0A/evil.example", "/%0D%0A/evil.example", "/\\evil.example", "/%5Cevil.example",
-     "https://evil.example/", "//evil.example", "/%20/evil.example", "javascript:alert(1)", "%2F%2Fevil.example"],
+    [
+        "/%09/evil.example",
+        "/%0A/evil.example",
+        "/%0D%0A/evil.example",
+        "/\\evil.example",
+        "/%5Cevil.example",
+        "https://evil.example/",
+        "//evil.example",
+        "/%20/evil.example",
+        "javascript:alert(1)",
+        "%2F%2Fevil.example",
+    ],
 )
 def test_next_with_hostile_characters_never_leaves_the_service(browser, target):
     user = make_user("sfo-team")
     browser.get("/sign-in")
-    response = browser.client.post(f"/sign-in?next={target}", data={
-        "username": user.username, "password": "correct horse battery", "csrf_token": browser.token})
+    response = browser.client.post(
+        f"/sign-in?next={target}",
+        data={"username": user.username, "password": "correct horse battery", "csrf_token": browser.token},
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/tasks"
 
@@ -97,14 +112,18 @@ def test_next_with_hostile_characters_never_leaves_the_service(browser, target):
 def test_next_with_a_nul_is_refused_outright(browser):
     user = make_user("sfo-team")
     browser.get("/sign-in")
-    response = browser.client.post("/sign-in?next=/tasks%00", data={
-        "username": user.username, "password": "correct horse battery", "csrf_token": browser.token})
+    response = browser.client.post(
+        "/sign-in?next=/tasks%00",
+        data={"username": user.username, "password": "correct horse battery", "csrf_token": browser.token},
+    )
     assert response.status_code == 400 and "Location" not in response.headers
 
 
 def test_next_keeps_a_path_of_the_service(browser):
     user = make_user("sfo-team")
     browser.get("/sign-in")
-    response = browser.client.post("/sign-in?next=/cases%3Freference%3DSFO-1", data={
-        "username": user.username, "password": "correct horse battery", "csrf_token": browser.token})
+    response = browser.client.post(
+        "/sign-in?next=/cases%3Freference%3DSFO-1",
+        data={"username": user.username, "password": "correct horse battery", "csrf_token": browser.token},
+    )
     assert response.headers["Location"] == "/cases?reference=SFO-1"

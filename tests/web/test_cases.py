@@ -44,8 +44,16 @@ def test_a_notification_with_errors_is_not_started_and_keeps_what_was_typed(sfo_
     people = People.create()
     web = signed_in(people.provider)
     web.get("/cases/new")
-    page = web.post("/cases/new", [("case_reference", "SFO-WEB-2"), ("offence_date-day", "31"),
-                                   ("offence_date-month", "2"), ("offence_date-year", "2027")], expect=400)
+    page = web.post(
+        "/cases/new",
+        [
+            ("case_reference", "SFO-WEB-2"),
+            ("offence_date-day", "31"),
+            ("offence_date-month", "2"),
+            ("offence_date-year", "2027"),
+        ],
+        expect=400,
+    )
     assert "There is a problem" in page.text and 'value="SFO-WEB-2"' in page.html and 'value="31"' in page.html
     assert instances.list_instances(people.manager, instances.InstanceFilters())[1] == 0
 

@@ -128,7 +128,8 @@ def answerable(schema: dict[str, Any], data: Any) -> Any:
     if isinstance(data, dict):
         properties = schema.get("properties") or {}
         return {
-            key: answerable(properties.get(key) or {}, value) for key, value in data.items()
+            key: answerable(properties.get(key) or {}, value)
+            for key, value in data.items()
             if not (properties.get(key) or {}).get("readOnly")
             and not (value == [] and key not in schema.get("required", []))
         }
@@ -150,7 +151,8 @@ def alternative(schema: dict[str, Any], ui: dict[str, Any], number: int = 1) -> 
     if kind == "object":
         return {
             key: alternative(value, ui.get(key) or {}, number)
-            for key, value in (schema.get("properties") or {}).items() if not value.get("readOnly")
+            for key, value in (schema.get("properties") or {}).items()
+            if not value.get("readOnly")
         }
     if kind == "array":
         items = schema.get("items") or {}
@@ -297,14 +299,17 @@ def field_html(html: str, element_id: str) -> str:
     """The form group holding an element."""
     start = html.index(f'id="{element_id}"')
     group = html.rindex('<div class="govuk-form-group', 0, start)
-    return html[group:html.index("</fieldset>", start) if "<fieldset" in html[group:start] else start + 400]
+    return html[group : html.index("</fieldset>", start) if "<fieldset" in html[group:start] else start + 400]
 
 
 def test_field_types_become_the_gov_uk_component_a_caseworker_expects():
     schema, ui = load("notification")
     html = render_form(schema, ui, {}, {})
-    assert re.search(r'<input class="govuk-input[^"]*" id="victim_count" name="victim_count" type="text"[^>]*'
-                     r'inputmode="numeric"', html)
+    assert re.search(
+        r'<input class="govuk-input[^"]*" id="victim_count" name="victim_count" type="text"[^>]*'
+        r'inputmode="numeric"',
+        html,
+    )
     assert 'class="govuk-input govuk-input--width-4" id="victim_count"' in html
     assert '<textarea class="govuk-textarea" id="offence_description"' in html
     assert 'id="offence_date-day" name="offence_date-day"' in html
@@ -329,16 +334,20 @@ def test_a_long_list_of_options_is_a_select_unless_radios_are_asked_for():
 
 
 def test_emails_numbers_and_booleans():
-    schema = {"type": "object", "required": ["email", "agreed"], "properties": {
-        "email": {"type": "string", "format": "email", "title": "Email address"},
-        "ratio": {"type": "number", "title": "Ratio"},
-        "agreed": {"type": "boolean", "title": "Agreed"},
-    }}
+    schema = {
+        "type": "object",
+        "required": ["email", "agreed"],
+        "properties": {
+            "email": {"type": "string", "format": "email", "title": "Email address"},
+            "ratio": {"type": "number", "title": "Ratio"},
+            "agreed": {"type": "boolean", "title": "Agreed"},
+        },
+    }
     html = render_form(schema, {}, {"agreed": False, "ratio": 0.5}, {})
     assert re.search(r'id="email" name="email" type="email" spellcheck="false" autocomplete="email"', html)
     assert 'inputmode="decimal"' in html
     assert re.search(r'id="agreed-2" name="agreed" type="radio" value="no" checked', html)
-    assert 'govuk-radios--inline' in html
+    assert "govuk-radios--inline" in html
     assert Page(html).submitted()["agreed"] == "no"
     parsed = parse_form(schema, {}, MultiDict({"agreed": "yes", "ratio": "1,250.75", "email": " a@b.org "}))
     assert same_json(parsed.data, {"email": "a@b.org", "ratio": 1250.75, "agreed": True})
@@ -377,8 +386,7 @@ def test_hints_come_from_descriptions_and_ui_help():
     assert "The SFO team uses this to propose whether the case is eligible for a review." in html
     schema, ui = load("terms_of_reference")
     text = Page(render_form(schema, ui, {}, {})).visible_text()
-    assert ("Leave the list empty if there are none. You will get one liaison task for each review in this list."
-            in text)
+    assert "Leave the list empty if there are none. You will get one liaison task for each review in this list." in text
 
 
 def test_fields_follow_the_ui_order_with_a_wildcard():
@@ -405,18 +413,31 @@ def test_read_only_answers_are_shown_not_asked():
 
 
 def test_a_fixed_value_is_not_an_input_but_is_part_of_the_data():
-    schema = {"type": "object", "properties": {"kind": {"const": "sfo", "title": "Kind"},
-                                               "note": {"type": "string", "title": "Note"}}}
+    schema = {
+        "type": "object",
+        "properties": {"kind": {"const": "sfo", "title": "Kind"}, "note": {"type": "string", "title": "Note"}},
+    }
     html = render_form(schema, {}, {}, {})
     assert 'name="kind"' not in html and "sfo" in Page(html).visible_text()
     assert parse_form(schema, {}, MultiDict({"kind": "other", "note": "x"})).data == {"kind": "sfo", "note": "x"}
 
 
 def test_nested_objects_are_fieldsets_with_a_legend():
-    schema = {"type": "object", "properties": {"address": {
-        "type": "object", "title": "Address", "required": ["town"],
-        "properties": {"street": {"type": "string", "title": "Street"}, "town": {"type": "string", "title": "Town"},
-                       "moved_on": {"type": "string", "format": "date", "title": "Moved on"}}}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "address": {
+                "type": "object",
+                "title": "Address",
+                "required": ["town"],
+                "properties": {
+                    "street": {"type": "string", "title": "Street"},
+                    "town": {"type": "string", "title": "Town"},
+                    "moved_on": {"type": "string", "format": "date", "title": "Moved on"},
+                },
+            }
+        },
+    }
     data = {"address": {"street": "1 High St", "town": "Leeds", "moved_on": "2020-01-31"}}
     html = render_form(schema, {}, data, {"address.town": ["Enter town"]})
     assert re.search(r'<fieldset class="govuk-fieldset" id="address">\s*<legend[^>]*>\s*Address \(optional\)', html)
@@ -429,11 +450,13 @@ def test_nested_objects_are_fieldsets_with_a_legend():
 
 
 def test_fields_only_in_conditional_parts_are_still_asked():
-    schema = {"type": "object", "properties": {"known": {"type": "boolean", "title": "Known?"}},
-              "if": {"properties": {"known": {"const": True}}},
-              "then": {"required": ["when"],
-                       "properties": {"when": {"type": "string", "format": "date", "title": "When"}}},
-              "allOf": [{"properties": {"extra": {"type": "string", "title": "Extra"}}}]}
+    schema = {
+        "type": "object",
+        "properties": {"known": {"type": "boolean", "title": "Known?"}},
+        "if": {"properties": {"known": {"const": True}}},
+        "then": {"required": ["when"], "properties": {"when": {"type": "string", "format": "date", "title": "When"}}},
+        "allOf": [{"properties": {"extra": {"type": "string", "title": "Extra"}}}],
+    }
     page = Page(render_form(schema, {}, {}, {}))
     assert {"known", "when-day", "extra"} <= set(page.ids)
     assert "When For example" in page.visible_text()  # required in some cases: not marked optional
@@ -454,8 +477,16 @@ def test_checkboxes_post_lists():
 
 def test_values_are_trimmed_empty_answers_left_out_and_unknown_names_ignored():
     schema, ui = load("chase_court_outcome")
-    posted = MultiDict({"outcome_known": "no", "chase_notes": "  Spoke to the court\r\nNo date yet  ",
-                        "court_outcome": "", "outcome_date-day": "", "unknown": "x", "chase_notes.0": "y"})
+    posted = MultiDict(
+        {
+            "outcome_known": "no",
+            "chase_notes": "  Spoke to the court\r\nNo date yet  ",
+            "court_outcome": "",
+            "outcome_date-day": "",
+            "unknown": "x",
+            "chase_notes.0": "y",
+        }
+    )
     expected = {"outcome_known": False, "chase_notes": "Spoke to the court\nNo date yet"}
     assert parse_form(schema, ui, posted) == (expected, {})
 
@@ -469,25 +500,34 @@ def test_an_option_that_is_not_offered_is_an_error():
 # --- dates ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("day", "month", "year", "expected"), [
-    ("5", "3", "2027", "2027-03-05"), ("05", "03", "2027", "2027-03-05"), ("29", "2", "2028", "2028-02-29"),
-    ("1", "Feb", "2027", "2027-02-01"), (" 31 ", "December", "2026", "2026-12-31"),
-])
+@pytest.mark.parametrize(
+    ("day", "month", "year", "expected"),
+    [
+        ("5", "3", "2027", "2027-03-05"),
+        ("05", "03", "2027", "2027-03-05"),
+        ("29", "2", "2028", "2028-02-29"),
+        ("1", "Feb", "2027", "2027-02-01"),
+        (" 31 ", "December", "2026", "2026-12-31"),
+    ],
+)
 def test_dates_from_three_boxes(day, month, year, expected):
     schema, ui = load("notification")
     posted = MultiDict({"offence_date-day": day, "offence_date-month": month, "offence_date-year": year})
     assert parse_form(schema, ui, posted).data == {"offence_date": expected, "other_reviews": []}
 
 
-@pytest.mark.parametrize(("day", "month", "year", "message", "boxes"), [
-    ("31", "2", "2027", "Date of the alleged offence must be a real date", ["day", "month", "year"]),
-    ("5", "13", "2027", "Date of the alleged offence must be a real date", ["day", "month", "year"]),
-    ("x", "3", "2027", "Date of the alleged offence must be a real date", ["day", "month", "year"]),
-    ("5", "", "2027", "Date of the alleged offence must include a month", ["month"]),
-    ("", "", "2027", "Date of the alleged offence must include a day and month", ["day", "month"]),
-    ("5", "3", "", "Date of the alleged offence must include a year", ["year"]),
-    ("5", "3", "27", "Date of the alleged offence must include a year with 4 numbers", ["year"]),
-])
+@pytest.mark.parametrize(
+    ("day", "month", "year", "message", "boxes"),
+    [
+        ("31", "2", "2027", "Date of the alleged offence must be a real date", ["day", "month", "year"]),
+        ("5", "13", "2027", "Date of the alleged offence must be a real date", ["day", "month", "year"]),
+        ("x", "3", "2027", "Date of the alleged offence must be a real date", ["day", "month", "year"]),
+        ("5", "", "2027", "Date of the alleged offence must include a month", ["month"]),
+        ("", "", "2027", "Date of the alleged offence must include a day and month", ["day", "month"]),
+        ("5", "3", "", "Date of the alleged offence must include a year", ["year"]),
+        ("5", "3", "27", "Date of the alleged offence must include a year with 4 numbers", ["year"]),
+    ],
+)
 def test_date_errors_keep_the_boxes_and_link_to_the_first_box_in_error(day, month, year, message, boxes):
     schema, ui = load("notification")
     posted = MultiDict({"offence_date-day": day, "offence_date-month": month, "offence_date-year": year})
@@ -508,8 +548,13 @@ def test_date_errors_keep_the_boxes_and_link_to_the_first_box_in_error(day, mont
 
 def test_a_date_asked_as_a_question_gets_a_plain_message():
     schema, ui = load("liaison")
-    posted = MultiDict({"expected_publication_date-day": "40", "expected_publication_date-month": "1",
-                        "expected_publication_date-year": "2027"})
+    posted = MultiDict(
+        {
+            "expected_publication_date-day": "40",
+            "expected_publication_date-month": "1",
+            "expected_publication_date-year": "2027",
+        }
+    )
     assert parse_form(schema, ui, posted).errors == {"expected_publication_date": ["The date must be a real date"]}
 
 
@@ -517,8 +562,12 @@ def test_a_stored_date_fills_the_three_boxes():
     schema, ui = load("progress_summary")
     html = render_form(schema, ui, {"progress_as_at": "2027-03-05"}, {})
     assert Page(html).submitted().to_dict() == {
-        "progress_summary": "", "progress_as_at-day": "5", "progress_as_at-month": "3", "progress_as_at-year": "2027",
-        "recommendation_progress-count": "0"}
+        "progress_summary": "",
+        "progress_as_at-day": "5",
+        "progress_as_at-month": "3",
+        "progress_as_at-year": "2027",
+        "recommendation_progress-count": "0",
+    }
 
 
 # --- lists of items ---------------------------------------------------------------------------
@@ -589,8 +638,16 @@ def test_remove_without_javascript_keeps_every_other_answer():
 def test_list_actions_that_do_not_fit_the_form_change_nothing():
     schema, ui = load("anonymise_report")
     values = {"redaction_log": [{"original": "A"}], "anonymised_report": "x"}
-    for action in ("remove:redaction_log.0", "remove:redaction_log.5", "remove:anonymised_report.0",
-                   "add:anonymised_report", "add:nothing", "remove:", "explode:redaction_log", ""):
+    for action in (
+        "remove:redaction_log.0",
+        "remove:redaction_log.5",
+        "remove:anonymised_report.0",
+        "add:anonymised_report",
+        "add:nothing",
+        "remove:",
+        "explode:redaction_log",
+        "",
+    ):
         assert apply_form_action(schema, values, action) == values
     assert apply_form_action(schema, values, "add:redaction_log")["redaction_log"] == [{"original": "A"}, {}]
     assert values == {"redaction_log": [{"original": "A"}], "anonymised_report": "x"}  # not changed in place
@@ -599,8 +656,10 @@ def test_list_actions_that_do_not_fit_the_form_change_nothing():
 
 
 def test_lists_of_single_answers():
-    schema = {"type": "object", "properties": {"names": {"type": "array", "title": "Names",
-                                                         "items": {"type": "string", "title": "Name"}}}}
+    schema = {
+        "type": "object",
+        "properties": {"names": {"type": "array", "title": "Names", "items": {"type": "string", "title": "Name"}}},
+    }
     html = render_form(schema, {}, {"names": ["Ann", "Bob"]}, {})
     assert 'id="names-1" name="names.1" type="text" value="Bob"' in html
     assert "Name 2" in html
@@ -619,10 +678,15 @@ def test_a_posted_list_cannot_be_made_huge():
 
 def test_error_summary_is_in_form_order_with_form_wide_problems_first():
     schema, ui = load("draft_report")
-    errors = {"recommendations.1.level": ["Select level"], "lessons": ["Enter lessons"],
-              "summary": ["Enter summary", "Second problem"], "recommendations": ["Too many"],
-              "recommendations.0": ["Check this recommendation"], "mystery": ["This is not a field of this form."],
-              FORM_ERRORS: ["The form data must be an object of field values."]}
+    errors = {
+        "recommendations.1.level": ["Select level"],
+        "lessons": ["Enter lessons"],
+        "summary": ["Enter summary", "Second problem"],
+        "recommendations": ["Too many"],
+        "recommendations.0": ["Check this recommendation"],
+        "mystery": ["This is not a field of this form."],
+        FORM_ERRORS: ["The form data must be an object of field values."],
+    }
     assert error_summary_items(errors, schema, ui) == [
         {"text": "The form data must be an object of field values.", "href": f"#{FORM_ANCHOR}"},
         {"text": "Enter summary", "href": "#summary"},
@@ -635,8 +699,11 @@ def test_error_summary_is_in_form_order_with_form_wide_problems_first():
     ]
     html = render_form(schema, ui, alternative(schema, ui), errors)
     assert "Second problem" not in html  # one message next to each field, as GOV.UK shows them
-    assert re.search(r'id="recommendations-0" aria-describedby="recommendations-0-error"|'
-                     r'aria-describedby="recommendations-0-error" id="recommendations-0"', html)
+    assert re.search(
+        r'id="recommendations-0" aria-describedby="recommendations-0-error"|'
+        r'aria-describedby="recommendations-0-error" id="recommendations-0"',
+        html,
+    )
     assert 'class="govuk-radios__input" id="recommendations-1-level"' in html
 
 
@@ -644,8 +711,11 @@ def test_inline_errors_use_the_gov_uk_error_message():
     schema, ui = load("escalation")
     errors = {"escalation_action": ["Select what you did"], "escalation_notes": ["Enter details"]}
     html = render_form(schema, ui, {}, errors)
-    assert re.search(r'<p id="escalation_action-error" class="govuk-error-message">\s*'
-                     r'<span class="govuk-visually-hidden">Error:</span> Select what you did', html)
+    assert re.search(
+        r'<p id="escalation_action-error" class="govuk-error-message">\s*'
+        r'<span class="govuk-visually-hidden">Error:</span> Select what you did',
+        html,
+    )
     assert 'class="govuk-textarea govuk-textarea--error" id="escalation_notes"' in html
     assert html.count("govuk-form-group--error") == 2
 
@@ -665,16 +735,23 @@ def test_answers_and_messages_are_escaped():
 
 
 def test_odd_schemas_still_render():
-    schema = {"type": "object", "properties": {
-        "maybe": {"type": ["string", "null"], "title": "Maybe"},
-        "untyped": {"title": "Untyped"},
-        "ref": {"$ref": "#/$defs/colour"},
-        "tuple": {"type": "array", "items": [{"type": "string"}]},
-        "levels": {"type": "integer", "enum": [1, 2, 3]},
-    }, "$defs": {"colour": {"type": "string", "title": "Colour", "enum": ["red", "green"]}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "maybe": {"type": ["string", "null"], "title": "Maybe"},
+            "untyped": {"title": "Untyped"},
+            "ref": {"$ref": "#/$defs/colour"},
+            "tuple": {"type": "array", "items": [{"type": "string"}]},
+            "levels": {"type": "integer", "enum": [1, 2, 3]},
+        },
+        "$defs": {"colour": {"type": "string", "title": "Colour", "enum": ["red", "green"]}},
+    }
     html = render_form(schema, {}, {"levels": 2}, {})
     page = Page(html)
     assert "Colour (optional)" in page.visible_text()
     assert 'type="radio" value="2" checked' in html
     assert parse_form(schema, {}, MultiDict({"levels": "3", "ref": "green", "maybe": "x"})).data == {
-        "maybe": "x", "ref": "green", "levels": 3}
+        "maybe": "x",
+        "ref": "green",
+        "levels": 3,
+    }

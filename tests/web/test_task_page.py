@@ -26,7 +26,9 @@ def test_invalid_answers_show_the_error_summary_keep_values_and_change_nothing(s
     version = case.row.lock_version
     web = signed_in(people.team)
     web.get(f"/tasks/{task.id}")
-    page = web.post(f"/tasks/{task.id}", {"eligibility_rationale": "Kept text <b>", "form_action": "submit"}, expect=400)
+    page = web.post(
+        f"/tasks/{task.id}", {"eligibility_rationale": "Kept text <b>", "form_action": "submit"}, expect=400
+    )
     assert page.title.startswith("Error: ") and "There is a problem" in page.text
     assert "Kept text &lt;b&gt;" in page.html
     assert re.search(r'href="#eligible', page.html)
@@ -55,8 +57,10 @@ def test_submit_moves_on_and_offers_the_next_task_if_it_is_yours(sfo_definition,
     task = case.task("confirm_eligibility")
     web = signed_in(people.team)
     web.get(f"/tasks/{task.id}")
-    response = web.post(f"/tasks/{task.id}", {"eligible": True, "eligibility_rationale": "Murder while on licence.",
-                                               "form_action": "submit"})
+    response = web.post(
+        f"/tasks/{task.id}",
+        {"eligible": True, "eligibility_rationale": "Murder while on licence.", "form_action": "submit"},
+    )
     assert response.headers["Location"].endswith(f"/tasks/{task.id}/done")
     page = web.get(f"/tasks/{task.id}/done")
     assert "What happens next" in page.text and "Allocate" in page.text

@@ -1,13 +1,13 @@
 """Task forms (JSON Schema + UI schema) as GOV.UK Frontend pages that work without JavaScript.
 
-    parsed = parse_form(schema, ui_schema, request.form)        # (data, errors), plus .values
-    action = list_action(request.form)                          # "add:<list>" / "remove:<item>" / None
-    if action:
-        values, errors = apply_form_action(schema, parsed.values, action), {}
-    else:
-        errors = merge_errors(parsed.errors, validate_form_data(schema, parsed.data))
-    html = render_form(schema, ui_schema, {**prefill, **values}, errors)
-    summary = error_summary_items(errors, schema, ui_schema)    # govukErrorSummary errorList
+parsed = parse_form(schema, ui_schema, request.form)        # (data, errors), plus .values
+action = list_action(request.form)                          # "add:<list>" / "remove:<item>" / None
+if action:
+    values, errors = apply_form_action(schema, parsed.values, action), {}
+else:
+    errors = merge_errors(parsed.errors, validate_form_data(schema, parsed.data))
+html = render_form(schema, ui_schema, {**prefill, **values}, errors)
+summary = error_summary_items(errors, schema, ui_schema)    # govukErrorSummary errorList
 """
 
 from .actions import apply_form_action, list_action

@@ -15,7 +15,9 @@ _LAST = 1_000_000
 
 
 def error_summary_items(
-    errors: Mapping[str, list[str]], schema: Mapping[str, Any], ui_schema: Mapping[str, Any] | None = None,
+    errors: Mapping[str, list[str]],
+    schema: Mapping[str, Any],
+    ui_schema: Mapping[str, Any] | None = None,
 ) -> list[dict[str, str]]:
     """``errorList`` items for ``govukErrorSummary``: ``{"text", "href"}``, in form order, one for
     every message (a field can have several problems, such as two names left in one text)."""

@@ -138,7 +138,10 @@ def _resolved(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str
 
 
 def _object_fields(
-    schema: Mapping[str, Any], ui: Mapping[str, Any], root: Mapping[str, Any], depth: int,
+    schema: Mapping[str, Any],
+    ui: Mapping[str, Any],
+    root: Mapping[str, Any],
+    depth: int,
 ) -> tuple[Field, ...]:
     properties = _properties(schema)
     always, sometimes = _required(schema)
@@ -205,14 +208,25 @@ def _ordered(names: list[str], order: Any) -> list[str]:
 
 
 def _field(
-    key: str, schema: Mapping[str, Any], ui: Mapping[str, Any], optional: bool, root: Mapping[str, Any], depth: int,
+    key: str,
+    schema: Mapping[str, Any],
+    ui: Mapping[str, Any],
+    optional: bool,
+    root: Mapping[str, Any],
+    depth: int,
 ) -> Field:
     kind = _kind(schema, ui)
     if kind in (Kind.GROUP, Kind.LIST) and depth >= MOST_LEVELS:
         kind = Kind.READONLY
     common: dict[str, Any] = {
-        "key": key, "kind": kind, "title": _title(schema, ui, key), "hint": _hint(schema, ui),
-        "optional": optional, "schema": schema, "ui": ui, "options": _options(schema, ui),
+        "key": key,
+        "kind": kind,
+        "title": _title(schema, ui, key),
+        "hint": _hint(schema, ui),
+        "optional": optional,
+        "schema": schema,
+        "ui": ui,
+        "options": _options(schema, ui),
     }
     if kind == Kind.CHOICE:
         common["widget"] = _choice_widget(ui, common["options"])
@@ -276,9 +290,14 @@ def _options(schema: Mapping[str, Any], ui: Mapping[str, Any]) -> tuple[Option, 
         choices = schema.get(keyword)
         if isinstance(choices, list) and choices and all(isinstance(c, Mapping) and "const" in c for c in choices):
             return tuple(
-                Option(option_key(c["const"]), str(c.get("title") or humanise(c["const"])), c["const"],
-                       str(c.get("description") or ""))
-                for c in choices if c["const"] is not None
+                Option(
+                    option_key(c["const"]),
+                    str(c.get("title") or humanise(c["const"])),
+                    c["const"],
+                    str(c.get("description") or ""),
+                )
+                for c in choices
+                if c["const"] is not None
             )
     if isinstance(schema.get("enum"), list):
         names = ui.get("ui:enumNames") or []

@@ -193,7 +193,16 @@ def _clean(value: Any) -> str:
 
 
 _PARSERS: dict[str, Callable[[Field, str, Any, dict[str, list[str]]], tuple[Any, Any]]] = {
-    Kind.READONLY: _readonly, Kind.TEXT: _text, Kind.EMAIL: _text, Kind.URL: _text, Kind.TEXTAREA: _text,
-    Kind.INTEGER: _number, Kind.NUMBER: _number, Kind.DATE: _date, Kind.CHOICE: _choice,
-    Kind.CHECKBOXES: _checkboxes, Kind.GROUP: _group, Kind.LIST: _list,
+    Kind.READONLY: _readonly,
+    Kind.TEXT: _text,
+    Kind.EMAIL: _text,
+    Kind.URL: _text,
+    Kind.TEXTAREA: _text,
+    Kind.INTEGER: _number,
+    Kind.NUMBER: _number,
+    Kind.DATE: _date,
+    Kind.CHOICE: _choice,
+    Kind.CHECKBOXES: _checkboxes,
+    Kind.GROUP: _group,
+    Kind.LIST: _list,
 }

@@ -87,10 +87,15 @@ def _fields_html(fields: tuple[Field, ...], prefix: str, values: Mapping[str, An
 
 def _summary(rows: list[tuple[Field, Any]]) -> Markup:
     """Read-only answers (what the process already knows) as a summary list, not as inputs."""
-    return component("summary-list", {"rows": [
-        {"key": {"text": field.title}, "value": {"html": _lines(readonly_text(field, _fixed(field, value)))}}
-        for field, value in rows
-    ]})
+    return component(
+        "summary-list",
+        {
+            "rows": [
+                {"key": {"text": field.title}, "value": {"html": _lines(readonly_text(field, _fixed(field, value)))}}
+                for field, value in rows
+            ]
+        },
+    )
 
 
 def _fixed(field: Field, value: Any) -> Any:
@@ -120,8 +125,13 @@ def _hint(*texts: str) -> dict[str, str] | None:
 
 def _input(field: Field, path: str, value: Any, errors: _Errors) -> Markup:
     params: dict[str, Any] = {
-        "id": element_id(path), "name": path, "label": _label(field), "hint": _hint(field.hint),
-        "value": shown(field, value) or None, "errorMessage": errors.param(path), "classes": _width_class(field),
+        "id": element_id(path),
+        "name": path,
+        "label": _label(field),
+        "hint": _hint(field.hint),
+        "value": shown(field, value) or None,
+        "errorMessage": errors.param(path),
+        "classes": _width_class(field),
     }
     if field.kind == Kind.EMAIL:
         params.update(type="email", autocomplete="email", spellcheck=False)
@@ -159,8 +169,13 @@ def _textarea(field: Field, path: str, value: Any, errors: _Errors) -> Markup:
     options = field.ui.get("ui:options") if field.ui else None
     rows = options.get("rows") if isinstance(options, Mapping) else None
     params = {
-        "id": element_id(path), "name": path, "label": _label(field), "hint": _hint(field.hint),
-        "value": shown(field, value), "errorMessage": errors.param(path), "rows": rows if isinstance(rows, int) else 5,
+        "id": element_id(path),
+        "name": path,
+        "label": _label(field),
+        "hint": _hint(field.hint),
+        "value": shown(field, value),
+        "errorMessage": errors.param(path),
+        "rows": rows if isinstance(rows, int) else 5,
     }
     limit = field.spec.get("maxLength")
     if isinstance(limit, int):
@@ -173,34 +188,57 @@ def _date(field: Field, path: str, value: Any, errors: _Errors) -> Markup:
     message = errors.message(path)
     wrong = parts_in_error(message) if message else ()
     items = [
-        {"name": part, "value": parts[part] or None,
-         "classes": ("govuk-input--width-4" if part == "year" else "govuk-input--width-2")
-         + (" govuk-input--error" if part in wrong else "")}
+        {
+            "name": part,
+            "value": parts[part] or None,
+            "classes": ("govuk-input--width-4" if part == "year" else "govuk-input--width-2")
+            + (" govuk-input--error" if part in wrong else ""),
+        }
         for part in PARTS
     ]
-    return component("date-input", {
-        "id": element_id(path), "namePrefix": path, "fieldset": {"legend": _legend(field)},
-        "hint": _hint(field.hint, DATE_EXAMPLE), "errorMessage": errors.param(path), "items": items,
-    })
+    return component(
+        "date-input",
+        {
+            "id": element_id(path),
+            "namePrefix": path,
+            "fieldset": {"legend": _legend(field)},
+            "hint": _hint(field.hint, DATE_EXAMPLE),
+            "errorMessage": errors.param(path),
+            "items": items,
+        },
+    )
 
 
 def _choice(field: Field, path: str, value: Any, errors: _Errors) -> Markup:
     chosen = shown(field, value)
     if field.widget == SELECT:
-        return component("select", {
-            "id": element_id(path), "name": path, "label": _label(field), "hint": _hint(field.hint),
+        return component(
+            "select",
+            {
+                "id": element_id(path),
+                "name": path,
+                "label": _label(field),
+                "hint": _hint(field.hint),
+                "errorMessage": errors.param(path),
+                "items": [{"value": "", "text": "Select an option", "selected": not chosen}]
+                + [
+                    {"value": option.key, "text": option.label, "selected": option.key == chosen}
+                    for option in field.options
+                ],
+            },
+        )
+    return component(
+        "radios",
+        {
+            "idPrefix": element_id(path),
+            "name": path,
+            "fieldset": {"legend": _legend(field)},
+            "hint": _hint(field.hint),
             "errorMessage": errors.param(path),
-            "items": [{"value": "", "text": "Select an option", "selected": not chosen}] + [
-                {"value": option.key, "text": option.label, "selected": option.key == chosen}
-                for option in field.options
-            ],
-        })
-    return component("radios", {
-        "idPrefix": element_id(path), "name": path, "fieldset": {"legend": _legend(field)},
-        "hint": _hint(field.hint), "errorMessage": errors.param(path),
-        "classes": "govuk-radios--inline" if _inline(field) else None,
-        "items": _items(field, [chosen]),
-    })
+            "classes": "govuk-radios--inline" if _inline(field) else None,
+            "items": _items(field, [chosen]),
+        },
+    )
 
 
 def _inline(field: Field) -> bool:
@@ -213,18 +251,28 @@ def _inline(field: Field) -> bool:
 
 def _items(field: Field, chosen: list[str]) -> list[dict[str, Any]]:
     return [
-        {"value": option.key, "text": option.label, "checked": option.key in chosen,
-         "hint": {"text": option.hint} if option.hint else None}
+        {
+            "value": option.key,
+            "text": option.label,
+            "checked": option.key in chosen,
+            "hint": {"text": option.hint} if option.hint else None,
+        }
         for option in field.options
     ]
 
 
 def _checkboxes(field: Field, path: str, value: Any, errors: _Errors) -> Markup:
-    return component("checkboxes", {
-        "idPrefix": element_id(path), "name": path, "fieldset": {"legend": _legend(field)},
-        "hint": _hint(field.hint or "Select all that apply."), "errorMessage": errors.param(path),
-        "items": _items(field, shown(field, value)),
-    })
+    return component(
+        "checkboxes",
+        {
+            "idPrefix": element_id(path),
+            "name": path,
+            "fieldset": {"legend": _legend(field)},
+            "hint": _hint(field.hint or "Select all that apply."),
+            "errorMessage": errors.param(path),
+            "items": _items(field, shown(field, value)),
+        },
+    )
 
 
 def _group(field: Field, path: str, value: Any, errors: _Errors) -> Markup:
@@ -232,18 +280,31 @@ def _group(field: Field, path: str, value: Any, errors: _Errors) -> Markup:
     return _fieldset(element_id(path), _legend(field, "m"), field.hint, errors.message(path), inner)
 
 
-def _fieldset(element: str, legend: dict[str, str], hint: str, message: str | None, inner: Markup,
-              group_classes: str = "govuk-form-group", classes: str | None = None) -> Markup:
+def _fieldset(
+    element: str,
+    legend: dict[str, str],
+    hint: str,
+    message: str | None,
+    inner: Markup,
+    group_classes: str = "govuk-form-group",
+    classes: str | None = None,
+) -> Markup:
     """A fieldset with its hint and error, for groups of fields the components do not cover."""
     described = [f"{element}-hint"] if hint else []
     top = component("hint", {"id": f"{element}-hint", "text": hint}) if hint else Markup("")
     if message:
         described.append(f"{element}-error")
         top += component("error-message", {"id": f"{element}-error", "text": message})
-    fieldset = component("fieldset", {
-        "legend": legend, "describedBy": " ".join(described) or None, "attributes": {"id": element},
-        "classes": classes, "html": top + inner,
-    })
+    fieldset = component(
+        "fieldset",
+        {
+            "legend": legend,
+            "describedBy": " ".join(described) or None,
+            "attributes": {"id": element},
+            "classes": classes,
+            "html": top + inner,
+        },
+    )
     error_class = " govuk-form-group--error" if message else ""
     return Markup('<div class="{}{}">{}</div>').format(group_classes, error_class, fieldset)
 
@@ -257,11 +318,19 @@ def _list(field: Field, path: str, value: Any, errors: _Errors) -> Markup:
     rendered = [_list_item(field.item, path, index, item, removable, errors) for index, item in enumerate(items)]
     add = _add_button(field, path, bool(items)) if len(items) < field.most_items else Markup("")
     inner = Markup('<input type="hidden" name="{}" value="{}"><div class="moj-add-another__items">{}</div>{}').format(
-        count_name(path), len(items), Markup("").join(rendered), add,
+        count_name(path),
+        len(items),
+        Markup("").join(rendered),
+        add,
     )
-    return _fieldset(element_id(path), _legend(field, "m"), field.hint, errors.message(path), inner,
-                     group_classes="govuk-form-group moj-add-another")
-
+    return _fieldset(
+        element_id(path),
+        _legend(field, "m"),
+        field.hint,
+        errors.message(path),
+        inner,
+        group_classes="govuk-form-group moj-add-another",
+    )
 
 
 def _list_item(item: Field, path: str, index: int, value: Any, removable: bool, errors: _Errors) -> Markup:
@@ -273,29 +342,52 @@ def _list_item(item: Field, path: str, index: int, value: Any, removable: bool, 
         inner = _RENDERERS[item.kind](single, item_path, value, errors)
         return Markup('<div class="moj-add-another__item">{}{}</div>').format(inner, remove)
     container = Markup('<div class="moj-add-another__item-container">{}{}</div>').format(
-        _fields_html(item.children, item_path, shown(item, value), errors), remove,
+        _fields_html(item.children, item_path, shown(item, value), errors),
+        remove,
     )
     legend = {"text": name, "classes": "moj-add-another__item-title govuk-fieldset__legend--s"}
-    return _fieldset(element_id(item_path), legend, "", errors.message(item_path), container,
-                     group_classes="moj-add-another__item", classes="moj-add-another__fieldset")
+    return _fieldset(
+        element_id(item_path),
+        legend,
+        "",
+        errors.message(item_path),
+        container,
+        group_classes="moj-add-another__item",
+        classes="moj-add-another__fieldset",
+    )
 
 
 def _remove_button(item_path: str, name: str) -> Markup:
     label = Markup('Remove<span class="govuk-visually-hidden"> {}</span>').format(lower_first(name))
-    return Markup('<div class="moj-add-another__remove-button-container">{}</div>').format(component("button", {
-        "html": label, "name": FORM_ACTION, "value": f"remove:{item_path}",
-        "classes": "govuk-button--secondary moj-add-another__remove-button",
-    }))
+    return Markup('<div class="moj-add-another__remove-button-container">{}</div>').format(
+        component(
+            "button",
+            {
+                "html": label,
+                "name": FORM_ACTION,
+                "value": f"remove:{item_path}",
+                "classes": "govuk-button--secondary moj-add-another__remove-button",
+            },
+        )
+    )
 
 
 def _add_button(field: Field, path: str, has_items: bool) -> Markup:
     assert field.item is not None  # noqa: S101
     noun = lower_first(field.item.title)
     text = f"Add another {noun}" if has_items else f"Add {'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
-    return Markup('<div class="moj-add-another__add-button-container">{}</div>').format(component("button", {
-        "text": text, "name": FORM_ACTION, "value": f"add:{path}", "id": f"{element_id(path)}-add",
-        "classes": "govuk-button--secondary moj-add-another__add-button",
-    }))
+    return Markup('<div class="moj-add-another__add-button-container">{}</div>').format(
+        component(
+            "button",
+            {
+                "text": text,
+                "name": FORM_ACTION,
+                "value": f"add:{path}",
+                "id": f"{element_id(path)}-add",
+                "classes": "govuk-button--secondary moj-add-another__add-button",
+            },
+        )
+    )
 
 
 def _readonly(field: Field, path: str, value: Any, errors: _Errors) -> Markup:
@@ -303,7 +395,16 @@ def _readonly(field: Field, path: str, value: Any, errors: _Errors) -> Markup:
 
 
 _RENDERERS: dict[str, Callable[[Field, str, Any, _Errors], Markup]] = {
-    Kind.READONLY: _readonly, Kind.TEXT: _input, Kind.EMAIL: _input, Kind.URL: _input, Kind.INTEGER: _input,
-    Kind.NUMBER: _input, Kind.TEXTAREA: _textarea, Kind.DATE: _date, Kind.CHOICE: _choice,
-    Kind.CHECKBOXES: _checkboxes, Kind.GROUP: _group, Kind.LIST: _list,
+    Kind.READONLY: _readonly,
+    Kind.TEXT: _input,
+    Kind.EMAIL: _input,
+    Kind.URL: _input,
+    Kind.INTEGER: _input,
+    Kind.NUMBER: _input,
+    Kind.TEXTAREA: _textarea,
+    Kind.DATE: _date,
+    Kind.CHOICE: _choice,
+    Kind.CHECKBOXES: _checkboxes,
+    Kind.GROUP: _group,
+    Kind.LIST: _list,
 }

@@ -84,7 +84,11 @@ def _render(action: Action, stage: str, status: int = 200) -> tuple[str, int]:
     error_list = [{"text": message, "href": f"#{name}"} for name, message in action.errors.items()]
     title = f"Check before you {action.confirm_text.lower()}" if stage == "confirm" else action.heading
     return render_template(
-        "monitoring/action.html", title=title, action=action, stage=stage, error_list=error_list,
+        "monitoring/action.html",
+        title=title,
+        action=action,
+        stage=stage,
+        error_list=error_list,
         section="cases",
     ), status
 
@@ -110,8 +114,15 @@ def reassign(instance_id: int, task_id: str) -> Any:
     assert task is not None
     organisation = task.organisation if task.lane == "provider" else None
     people = sorted(users_in_group(task.lane, organisation) if task.lane else [], key=lambda u: u.username)
-    action = Action("reassign", f"Reassign '{task.name}'", "Reassign task", row, task,
-                    values={"username": task.assignee or ""}, extra={"people": people})
+    action = Action(
+        "reassign",
+        f"Reassign '{task.name}'",
+        "Reassign task",
+        row,
+        task,
+        values={"username": task.assignee or ""},
+        extra={"people": people},
+    )
 
     def read(action: Action) -> None:
         username = request.form.get("username") or ""
@@ -149,16 +160,21 @@ def extend(instance_id: int, task_id: str) -> Any:
             action.errors["new_due"] = problem
         elif problems.get("new_due"):
             action.errors["new_due"] = problems["new_due"][0]
-        action.summary += [("Task", task.name), ("Current due date", govuk_date(task.due_on) or "None"),
-                           ("New due date", govuk_date(new_due) if new_due else "")]
+        action.summary += [
+            ("Task", task.name),
+            ("Current due date", govuk_date(task.due_on) or "None"),
+            ("New due date", govuk_date(new_due) if new_due else ""),
+        ]
         action.summary.append(("Approved by", signed_in_user().label))
         _reason(action, True, "Enter the reason for the extension")
         action.extra["new_due"] = new_due
 
     def perform(action: Action) -> str:
         extension = extend_deadline(signed_in_user(), task.id, action.extra["new_due"], action.values["reason"])
-        return (f"'{task.name}' is now due on {govuk_date(extension.new_due)}. "
-                "Its reminder and escalation follow the new date.")
+        return (
+            f"'{task.name}' is now due on {govuk_date(extension.new_due)}. "
+            "Its reminder and escalation follow the new date."
+        )
 
     return _run(action, read, perform)
 
@@ -227,10 +243,12 @@ def reopen_publication(instance_id: int) -> Any:
             action.errors["outcome_date"] = problem or "Enter the date of the conviction"
         elif convicted_on > today():
             action.errors["outcome_date"] = "The date of the conviction must not be in the future"
-        action.summary += [("Closed as", row.outcome or ""),
-                           ("Conviction", "Convicted of a serious further offence"),
-                           ("Date of the conviction", govuk_date(convicted_on) if convicted_on else ""),
-                           ("Recorded by", signed_in_user().label)]
+        action.summary += [
+            ("Closed as", row.outcome or ""),
+            ("Conviction", "Convicted of a serious further offence"),
+            ("Date of the conviction", govuk_date(convicted_on) if convicted_on else ""),
+            ("Recorded by", signed_in_user().label),
+        ]
         _reason(action, True, "Enter the reason for reopening publication")
         action.extra["outcome_date"] = convicted_on
 
@@ -258,8 +276,13 @@ def retry(instance_id: int) -> Any:
         {"key": key, "id": f"value-{index}", "text": _as_json(value)}
         for index, (key, value) in enumerate(sorted(original.items()))
     ]
-    action = Action("retry", f"Retry case {row.business_key}", "Retry", row,
-                    extra={"fields": fields, "element": row.error_element, "message": row.error_message})
+    action = Action(
+        "retry",
+        f"Retry case {row.business_key}",
+        "Retry",
+        row,
+        extra={"fields": fields, "element": row.error_element, "message": row.error_message},
+    )
 
     def read(action: Action) -> None:
         corrections: dict[str, Any] = {}
@@ -271,7 +294,7 @@ def retry(instance_id: int) -> Any:
                 value = json.loads(text)
             except ValueError:
                 action.errors[item["id"]] = (
-                    f"{item['key']}: enter a JSON value, for example \"some text\" in quotes, 12, true or null"
+                    f'{item["key"]}: enter a JSON value, for example "some text" in quotes, 12, true or null'
                 )
                 continue
             if value != original[item["key"]]:

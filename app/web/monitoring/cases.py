@@ -20,8 +20,14 @@ from .dashboard import bpmn_response, today
 from .params import query_of, read_filters
 
 COLUMNS = (  # (sort key, heading)
-    ("reference", "Case"), ("stage", "Stage"), ("status", "Status"), ("reviewer", "Reviewer"),
-    ("provider", "Provider"), ("version", "Version"), ("notified", "Notified"), ("due", "Next due"),
+    ("reference", "Case"),
+    ("stage", "Stage"),
+    ("status", "Status"),
+    ("reviewer", "Reviewer"),
+    ("provider", "Provider"),
+    ("version", "Version"),
+    ("notified", "Notified"),
+    ("due", "Next due"),
 )
 
 
@@ -31,9 +37,17 @@ def case_list() -> tuple[str, int]:
     filters, errors = read_filters(request.args)
     page = figures.list_cases(user, filters, today())
     return render_template(
-        "monitoring/cases.html", title="All cases", page=page, filters=filters, options=figures.filter_options(),
-        errors=errors, error_list=[{"text": m, "href": f"#{f}-day"} for f, m in errors.items()],
-        columns=COLUMNS, query_of=query_of, section="cases", selected=_selected_filters(filters),
+        "monitoring/cases.html",
+        title="All cases",
+        page=page,
+        filters=filters,
+        options=figures.filter_options(),
+        errors=errors,
+        error_list=[{"text": m, "href": f"#{f}-day"} for f, m in errors.items()],
+        columns=COLUMNS,
+        query_of=query_of,
+        section="cases",
+        selected=_selected_filters(filters),
     ), 400 if errors else 200
 
 
@@ -43,7 +57,8 @@ def _selected_filters(filters: figures.CaseFilters) -> list[dict[str, Any]]:
         ("Stage", "stage", filters.stage and filters.stage.replace("-", " ").capitalize()),
         ("Status", "status", filters.status and filters.status.capitalize()),
         ("Overdue", "overdue", "Overdue only" if filters.overdue else None),
-        ("Reviewer", "reviewer", filters.reviewer), ("Provider", "provider", filters.provider),
+        ("Reviewer", "reviewer", filters.reviewer),
+        ("Provider", "provider", filters.provider),
         ("Version", "version", filters.version and f"Version {filters.version}"),
         ("Reference", "reference", filters.reference and f"Contains '{filters.reference}'"),
         ("Notified from", "notified_from", filters.notified_from and _long(filters.notified_from)),
@@ -85,20 +100,39 @@ def case(instance_id: int) -> str:
     open_tasks = instance_service.tasks_of(row, "ready")
     states = figures.diagram_states(row)
     overlays = [
-        {"element": t.bpmn_id, "name": t.name, "assignee": t.assignee or "Unassigned",
-         "due": t.due_on.isoformat() if t.due_on else None, "overdue": bool(t.due_on and t.due_on < today())}
+        {
+            "element": t.bpmn_id,
+            "name": t.name,
+            "assignee": t.assignee or "Unassigned",
+            "due": t.due_on.isoformat() if t.due_on else None,
+            "overdue": bool(t.due_on and t.due_on < today()),
+        }
         for t in open_tasks
     ]
     diagram = None
     if states is not None:
-        diagram = {"completed": states.completed, "active": states.active, "errors": states.errors,
-                   "path": [list(pair) for pair in states.path], "overlays": overlays}
+        diagram = {
+            "completed": states.completed,
+            "active": states.active,
+            "errors": states.errors,
+            "path": [list(pair) for pair in states.path],
+            "overlays": overlays,
+        }
     events = list(reversed(events_of(row)))
     return render_template(
-        "monitoring/case.html", title=f"Case {row.business_key}", row=row, open_tasks=open_tasks, diagram=diagram,
-        states=states, events=[e for e in events if e.kind != "notification"], today=today(),
-        records=stage_records(user, row), notification=notification_answers(user, row),
-        extensions=extensions_of(row.id), section="cases", can_reopen=can_reopen_publication(row),
+        "monitoring/case.html",
+        title=f"Case {row.business_key}",
+        row=row,
+        open_tasks=open_tasks,
+        diagram=diagram,
+        states=states,
+        events=[e for e in events if e.kind != "notification"],
+        today=today(),
+        records=stage_records(user, row),
+        notification=notification_answers(user, row),
+        extensions=extensions_of(row.id),
+        section="cases",
+        can_reopen=can_reopen_publication(row),
     )
 
 

@@ -20,11 +20,18 @@ def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
-    matplotlib.rcParams.update({
-        "svg.fonttype": "none", "font.family": "sans-serif", "font.size": 10,
-        "axes.spines.top": False, "axes.spines.right": False, "axes.edgecolor": GREY, "text.color": BLACK,
-        "svg.hashsalt": "sfo-monitoring",  # stable ids: the same numbers give the same file
-    })
+    matplotlib.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "font.family": "sans-serif",
+            "font.size": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.edgecolor": GREY,
+            "text.color": BLACK,
+            "svg.hashsalt": "sfo-monitoring",  # stable ids: the same numbers give the same file
+        }
+    )
     from matplotlib import pyplot
 
     return pyplot

@@ -25,14 +25,20 @@ def today() -> dt.date:
 @monitoring.get("")
 def dashboard() -> str:
     board = figures.dashboard(signed_in_user(), today(), now(), _history_seconds())
-    return render_template("monitoring/dashboard.html", title="Monitoring", board=board, section="dashboard",
-                           total_open=sum(board.open_by_stage.values()))
+    return render_template(
+        "monitoring/dashboard.html",
+        title="Monitoring",
+        board=board,
+        section="dashboard",
+        total_open=sum(board.open_by_stage.values()),
+    )
 
 
 @monitoring.get("/incidents")
 def incidents() -> str:
-    return render_template("monitoring/incidents.html", title="Cases in error", incidents=figures.incidents(),
-                           section="incidents")
+    return render_template(
+        "monitoring/incidents.html", title="Cases in error", incidents=figures.incidents(), section="incidents"
+    )
 
 
 def _history_seconds() -> float:
@@ -100,9 +106,15 @@ def _throughput() -> bytes:
 
 
 CHARTS: dict[str, Callable[[], bytes]] = {
-    "open-by-stage": _open_by_stage, "overdue-by-stage": _overdue_by_stage, "overdue-by-team": _overdue_by_team,
-    "timeliness": _timeliness, "extensions": _extensions, "durations": _durations, "workload": _workload,
-    "outcomes": _outcomes, "throughput": _throughput,
+    "open-by-stage": _open_by_stage,
+    "overdue-by-stage": _overdue_by_stage,
+    "overdue-by-team": _overdue_by_team,
+    "timeliness": _timeliness,
+    "extensions": _extensions,
+    "durations": _durations,
+    "workload": _workload,
+    "outcomes": _outcomes,
+    "throughput": _throughput,
 }
 
 

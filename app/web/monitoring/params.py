@@ -40,13 +40,19 @@ def read_filters(args: MultiDict[str, str]) -> tuple[CaseFilters, dict[str, str]
     if notified_from and notified_to and notified_to < notified_from:
         errors["notified_to"] = "Notified to must be the same as or after notified from"
     filters = CaseFilters(
-        stage=_choice(args.get("stage"), STAGES), status=_choice(args.get("status"), STATUSES),
-        overdue=args.get("overdue") == "yes", reviewer=(args.get("reviewer") or "").strip() or None,
-        provider=(args.get("provider") or "").strip() or None, version=int_arg(args, "version"),
-        notified_from=notified_from if not errors else None, notified_to=notified_to if not errors else None,
+        stage=_choice(args.get("stage"), STAGES),
+        status=_choice(args.get("status"), STATUSES),
+        overdue=args.get("overdue") == "yes",
+        reviewer=(args.get("reviewer") or "").strip() or None,
+        provider=(args.get("provider") or "").strip() or None,
+        version=int_arg(args, "version"),
+        notified_from=notified_from if not errors else None,
+        notified_to=notified_to if not errors else None,
         reference=(args.get("reference") or "").strip()[:120] or None,
-        sort=_choice(args.get("sort"), SORTS) or "updated", descending=args.get("order", "desc") != "asc",
-        page=page_arg(args), per_page=PER_PAGE,
+        sort=_choice(args.get("sort"), SORTS) or "updated",
+        descending=args.get("order", "desc") != "asc",
+        page=page_arg(args),
+        per_page=PER_PAGE,
     )
     return filters, errors
 
@@ -58,9 +64,15 @@ def _choice(value: str | None, allowed: tuple[str, ...]) -> str | None:
 def query_of(filters: CaseFilters, **changes: Any) -> dict[str, Any]:
     """The query-string parameters that reproduce ``filters`` (with changes), for links."""
     values: dict[str, Any] = {
-        "stage": filters.stage, "status": filters.status, "overdue": "yes" if filters.overdue else None,
-        "reviewer": filters.reviewer, "provider": filters.provider, "version": filters.version,
-        "reference": filters.reference, "sort": filters.sort, "order": "desc" if filters.descending else "asc",
+        "stage": filters.stage,
+        "status": filters.status,
+        "overdue": "yes" if filters.overdue else None,
+        "reviewer": filters.reviewer,
+        "provider": filters.provider,
+        "version": filters.version,
+        "reference": filters.reference,
+        "sort": filters.sort,
+        "order": "desc" if filters.descending else "asc",
         "page": filters.page if filters.page > 1 else None,
     }
     for name in ("notified_from", "notified_to"):
