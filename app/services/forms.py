@@ -53,7 +53,7 @@ def validate_form_data(
         problems.setdefault(name, []).append("This is not a field of this form.")
     validator = Draft202012Validator(schema, format_checker=_format_checker)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
-        path, message = _describe(error)
+        path, message = _describe(error, schema)
         problems.setdefault(path, []).append(message)
     if user_in_group is not None:
         for path, value, group in _user_fields(schema, data):
@@ -77,16 +77,35 @@ def _custom(schema: dict[str, Any], kind: str) -> str | None:
     return str(messages[kind]) if isinstance(messages, dict) and kind in messages else None
 
 
-def _describe(error: ValidationError) -> tuple[str, str]:
+def _with_field_title(schema: dict[str, Any], root: dict[str, Any], path: list[Any]) -> dict[str, Any]:
+    """A rule from a conditional part of the form (``then``: "required if you return it") has no
+    title of its own: it names the field by the title the form gives it."""
+    if schema.get("title") or not path:
+        return schema
+    field: Any = root
+    for part in path:
+        if isinstance(part, int):
+            field = field.get("items") if isinstance(field, dict) else None
+        else:
+            field = ((field.get("properties") or {}) if isinstance(field, dict) else {}).get(part)
+    if not isinstance(field, dict):
+        return schema
+    return {
+        **{k: v for k, v in field.items() if k in ("title", "oneOf", "enum", "type", "format", ERROR_MESSAGES_KEYWORD)},
+        **schema,
+    }
+
+
+def _describe(error: ValidationError, root: dict[str, Any]) -> tuple[str, str]:
     path = list(error.absolute_path)
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else ""
         properties = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-        field_schema = properties.get(missing, {})
+        field_schema = _with_field_title(properties.get(missing, {}), root, [*path, missing])
         return field_path([*path, missing]), _custom(field_schema, "required") or _required_message(
             field_schema, missing
         )
-    schema = error.schema if isinstance(error.schema, dict) else {}
+    schema = _with_field_title(error.schema if isinstance(error.schema, dict) else {}, root, path)
     title = _title(schema, str(path[-1]) if path else "this answer")
     return field_path(path), _custom(schema, str(error.validator)) or _message_for(error, schema, title)
 

@@ -51,15 +51,32 @@ def publish_snapshot(instance: ProcessInstance, actor: str) -> PublishedReport:
     report = existing or PublishedReport(
         instance_id=instance.id, slug=_new_slug(published_on.year), published_by=actor, created_at=now(), themes=[]
     )
+    _fill_snapshot(report, instance, case, published_on)
+    leftovers = _unchecked_public_problems(report, case, checked)
+    if leftovers:
+        raise NotPublishable({"_form": leftovers})
+    db.session.add(report)
+    return report
+
+
+def _fill_snapshot(report: PublishedReport, instance: ProcessInstance, case: dict[str, Any], published_on: Any) -> None:
     offence_type = str(case.get("offence_category") or "other")
     report.offence_type, report.offence_title = offence_type, _offence_title(instance, offence_type)
     report.published_on, report.year = published_on, published_on.year
     report.title = f"Serious Further Offence review: {report.offence_title.lower()}"
     report.content = snapshot_content(instance, case)
-    leftovers = _unchecked_public_problems(report, case, checked)
-    if leftovers:
-        raise NotPublishable({"_form": leftovers})
-    db.session.add(report)
+
+
+def preview_snapshot(instance: ProcessInstance) -> PublishedReport | None:
+    """The public page's content as publishing would take it now (never stored), dated the planned
+    publication date, for approval; None while the anonymised pack is incomplete."""
+    case = instance.data or {}
+    published_on = parse_date(case.get("published_on")) or parse_date(case.get("publication_date")) or now().date()
+    report = PublishedReport(slug="", themes=[])
+    try:
+        _fill_snapshot(report, instance, case, published_on)
+    except ValueError:  # the anonymised lists do not match the report's yet
+        return None
     return report
 
 

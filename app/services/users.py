@@ -8,11 +8,11 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import ApiToken, User, UserGroup
+from ..models import ApiToken, ProcessInstance, Task, User, UserGroup
 from ..models.users import LANE_GROUPS, ROLES
 from .errors import Conflict, Invalid, NotFound
 from .runtime import now, transactional
@@ -155,3 +155,36 @@ def user_for_password(username: str, password: str) -> User | None:
 
 
 _DUMMY_HASH = generate_password_hash("not a real password")
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One person of a group, with the cases they review that are still open and their next due date."""
+
+    username: str
+    label: str
+    open_cases: int
+    next_due: dt.date | None
+
+
+def workloads(group: str) -> list[Workload]:
+    """Everyone active in ``group``, least loaded first: their open cases (as the case's reviewer) and
+    the earliest due date of the tasks they hold."""
+    people = sorted(users_in_group(group), key=lambda u: u.username)
+    names = [u.username for u in people]
+    cases = dict(
+        db.session.execute(
+            select(ProcessInstance.reviewer, func.count())
+            .where(ProcessInstance.reviewer.in_(names), ProcessInstance.status.notin_(("completed", "cancelled")))
+            .group_by(ProcessInstance.reviewer)
+        ).all()
+    )
+    due = dict(
+        db.session.execute(
+            select(Task.assignee, func.min(Task.due_on))
+            .where(Task.assignee.in_(names), Task.state == "ready")
+            .group_by(Task.assignee)
+        ).all()
+    )
+    found = [Workload(u.username, u.label, int(cases.get(u.username, 0)), due.get(u.username)) for u in people]
+    return sorted(found, key=lambda w: (w.open_cases, w.next_due or dt.date.max, w.username))

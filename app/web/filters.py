@@ -49,7 +49,39 @@ def error_items(errors: dict[str, list[str]]) -> list[dict[str, str]]:
     ]
 
 
+# Who a lane's tasks are for, as a sentence says it: "This task is for the SFO team."
+TEAMS = {
+    "provider": "the provider",
+    "sfo-team": "the SFO team",
+    "reviewer": "the reviewers",
+    "quality-assurer": "the quality assurance team",
+    "publication": "the publication team",
+    "manager": "the managers",
+}
+
+
+def team(lane: Any) -> str:
+    return TEAMS.get(str(lane or ""), f"the {humanise(lane).lower()} team" if lane else "the SFO team")
+
+
+def court_outcome(code: Any) -> str:
+    """'convicted_sfo' -> 'Convicted of a serious further offence' (the outcome's title up to its colon)."""
+    from ..services.messages import COURT_OUTCOMES
+
+    title = COURT_OUTCOMES.get(str(code or ""))
+    return title.split(":", 1)[0] if title else humanise(code)
+
+
+def capitalize_first(value: Any) -> str:
+    """'the SFO team' -> 'The SFO team' (Jinja's capitalize would lower the rest)."""
+    text = str(value or "")
+    return text[:1].upper() + text[1:]
+
+
 def register_filters(app: Flask) -> None:
+    app.add_template_filter(capitalize_first, "capitalize_first")
+    app.add_template_filter(team, "team")
+    app.add_template_filter(court_outcome, "court_outcome")
     app.add_template_filter(error_link, "error_link")
     app.add_template_filter(error_items, "error_items")
     app.add_template_filter(govuk_date, "govuk_date")

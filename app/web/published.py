@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
+from ..models import PublishedReport
 from ..services.lessons import theme_titles
 from ..services.publication import PublishedFilters, get_published, list_published, published_choices
 from ..services.reports import parse_date
@@ -39,7 +40,11 @@ def report_list() -> str:
 
 
 def _page_context(slug: str) -> dict:
-    report = get_published(slug)
+    return page_context(get_published(slug))
+
+
+def page_context(report: PublishedReport) -> dict:
+    """What the public page template reads; the approver's preview reads the same."""
     content = report.content or {}
     recommendations = [
         {**r, "target_date": parse_date(r.get("target_date"))} for r in content.get("recommendations") or []

@@ -32,6 +32,7 @@ from .forms import (
     render_form,
 )
 from .params import page_arg
+from .task_material import material_for, people_for
 
 tasks = Blueprint("tasks", __name__)
 PER_PAGE = 50
@@ -163,11 +164,12 @@ def _page(task: Task, user: User, values: dict, errors: dict[str, list[str]], st
         instructions=task_service.documentation_of(task),
         qa_comments=returned_with(user, row),
         summary=case_summary(user, row),
-        form_html=render_form(schema, ui_schema, values, errors) if may_work else None,
+        form_html=render_form(schema, ui_schema, values, errors, people_for(schema)) if may_work else None,
         error_list=error_summary_items(errors, schema, ui_schema),
         draft_saved_at=task_service.draft_saved_at(user, task),
         duty_conflict=conflict,
         kept_matches=kept,
+        material=material_for(task, schema),
     ), status
 
 
@@ -184,7 +186,8 @@ def task(task_id: str) -> tuple[str, int] | Response:
     task = task_service.get_task(user, task_id)
     if task.state != "ready":
         return redirect(url_for("tasks.finished", task_id=task.id))
-    values = task_service.draft_of(user, task) or task_service.prefill_of(task)
+    # a draft holds what was typed; what the process knows (read-only answers) still comes from the case
+    values = {**task_service.prefill_of(task), **(task_service.draft_of(user, task) or {})}
     return _page(task, user, values, {})
 
 

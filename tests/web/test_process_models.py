@@ -105,7 +105,7 @@ def test_admin_reaches_the_area(signed_in, small_definition):
 def test_list_shows_latest_version_and_open_cases_per_version(owner, small_definition):
     page = owner.get("/process-models/")
     assert "Small test process" in page.text and "Deployed processes" in page.text
-    assert "None" in page.text  # no open case yet
+    assert "No open cases" in page.text
 
 
 def test_process_page_lists_versions_and_downloads(owner, small_definition):

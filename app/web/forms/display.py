@@ -12,7 +12,7 @@ from typing import Any
 from .dates import date_parts, readable_date
 from .fields import Field, Kind, option_key
 
-NOTHING = "None"
+NOTHING = "Not given"
 
 
 def shown(field: Field, value: Any) -> Any:

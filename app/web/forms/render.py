@@ -7,8 +7,8 @@ submit buttons (``name="form_action"``), so they work without JavaScript.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -41,9 +41,23 @@ _DEFAULT_BUTTON = Markup(
 )
 
 
+@dataclass(frozen=True)
+class PersonChoice:
+    """Someone a user field (``x-sfo-user-group``) can name, offered as a radio with a hint."""
+
+    username: str
+    text: str
+    hint: str = ""
+
+
 class _Errors:
-    def __init__(self, errors: Mapping[str, list[str]] | None):
+    """The errors to show against each field, and the people each user field offers by group."""
+
+    def __init__(
+        self, errors: Mapping[str, list[str]] | None, people: Mapping[str, Sequence[PersonChoice]] | None = None
+    ):
         self._errors = errors or {}
+        self.people = people or {}
 
     def message(self, path: str) -> str | None:
         messages = self._errors.get(path) or []
@@ -59,11 +73,13 @@ def render_form(
     ui_schema: Mapping[str, Any] | None = None,
     values: Mapping[str, Any] | None = None,
     errors: Mapping[str, list[str]] | None = None,
+    people: Mapping[str, Sequence[PersonChoice]] | None = None,
 ) -> Markup:
     """Every field of the form as GOV.UK components, filled in from ``values`` (stored data or
-    ``ParsedForm.values``), with the first message for each path in ``errors`` shown inline."""
+    ``ParsedForm.values``), with the first message for each path in ``errors`` shown inline. A user
+    field whose group is in ``people`` offers those people to choose from."""
     fields = form_fields(schema, ui_schema)
-    body = _fields_html(fields, "", values or {}, _Errors(errors))
+    body = _fields_html(fields, "", values or {}, _Errors(errors, people))
     default = _DEFAULT_BUTTON if any(field.kind == Kind.LIST for field in walk(fields)) else Markup("")
     return Markup('<div class="sfo-form" id="{}">{}{}</div>').format(FORM_ANCHOR, default, body)
 
@@ -124,6 +140,9 @@ def _hint(*texts: str) -> dict[str, str] | None:
 
 
 def _input(field: Field, path: str, value: Any, errors: _Errors) -> Markup:
+    choices = errors.people.get(str(field.spec.get("x-sfo-user-group") or ""))
+    if choices:
+        return _people(field, path, value, errors, choices)
     params: dict[str, Any] = {
         "id": element_id(path),
         "name": path,
@@ -144,6 +163,31 @@ def _input(field: Field, path: str, value: Any, errors: _Errors) -> Markup:
     elif field.spec.get("pattern") or field.spec.get("x-sfo-user-group"):
         params.update(spellcheck=False, autocomplete="off")
     return component("input", params)
+
+
+def _people(field: Field, path: str, value: Any, errors: _Errors, choices: Sequence[PersonChoice]) -> Markup:
+    items = [
+        {
+            "value": c.username,
+            "text": c.text,
+            "checked": c.username == value,
+            "hint": {"text": c.hint} if c.hint else None,
+        }
+        for c in choices
+    ]
+    if value and all(c.username != value for c in choices):  # someone no longer in the group stays visible
+        items.append({"value": value, "text": str(value), "checked": True})
+    return component(
+        "radios",
+        {
+            "idPrefix": element_id(path),
+            "name": path,
+            "fieldset": {"legend": _legend(field)},
+            "hint": _hint(field.hint),
+            "errorMessage": errors.param(path),
+            "items": items,
+        },
+    )
 
 
 def _width_class(field: Field) -> str | None:

@@ -162,7 +162,7 @@ def extend(instance_id: int, task_id: str) -> Any:
             action.errors["new_due"] = problems["new_due"][0]
         action.summary += [
             ("Task", task.name),
-            ("Current due date", govuk_date(task.due_on) or "None"),
+            ("Current due date", govuk_date(task.due_on) or "No due date"),
             ("New due date", govuk_date(new_due) if new_due else ""),
         ]
         action.summary.append(("Approved by", signed_in_user().label))
