@@ -33,6 +33,16 @@ class Invalid(ServiceError):
     code = "validation_failed"
 
 
+class CaseNotWorkable(Conflict):
+    """The case is suspended (or stopped): its tasks wait, and what was typed can be kept as a draft."""
+
+    code = "case_not_workable"
+
+    def __init__(self, status: str):
+        super().__init__(f"The case is {status}; its tasks cannot be completed now.")
+        self.case_status = status
+
+
 class CaseStopped(Conflict):
     """The step was abandoned (it went over its budget inside the engine); the case is now in error."""
 

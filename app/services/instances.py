@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from ..engine import Instance
 from ..engine.inspection import correct_failing_element_data
 from ..extensions import db
-from ..models import ProcessInstance, Task, User
+from ..models import AuditEvent, ProcessInstance, Task, User
 from .access import (
     MANAGING_ROLES,
     STARTING_ROLES,
@@ -209,6 +209,17 @@ def suspend_instance(user: User, instance_id: int, reason: str = "") -> ProcessI
     row.updated_at = now()
     record_event(row, user.username, "suspended", f"Suspended. {reason}".strip(), reason=reason)
     return row
+
+
+def suspension_reason(row: ProcessInstance) -> str:
+    """The reason given when the case was last suspended ("" if none was given)."""
+    event = db.session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.instance_id == row.id, AuditEvent.kind == "suspended")
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    )
+    return str(((event.detail if event else None) or {}).get("reason") or "")
 
 
 @transactional

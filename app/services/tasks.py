@@ -21,7 +21,7 @@ from .access import (
     visible_tasks,
 )
 from .audit import record_event
-from .errors import Conflict, Forbidden, Invalid
+from .errors import CaseNotWorkable, Conflict, Forbidden, Invalid
 from .forms import prefill_copies, validate_form_data
 from .lessons import with_managed_options
 from .notifications import queue_message
@@ -124,6 +124,11 @@ def draft_of(user: User, task: Task) -> dict[str, Any] | None:
     return draft.data if draft else None
 
 
+def has_draft(task: Task) -> bool:
+    """Whether the task's holder saved a draft of it."""
+    return bool(task.assignee) and db.session.get(TaskDraft, (task.id, task.assignee)) is not None
+
+
 def draft_saved_at(user: User, task: Task) -> dt.datetime | None:
     draft = db.session.get(TaskDraft, (task.id, user.username))
     return draft.updated_at if draft else None
@@ -197,7 +202,9 @@ def release_task(user: User, task_id: str) -> Task:
 
 
 @transactional
-def assign_task(user: User, task_id: str, username: str) -> Task:
+def assign_task(user: User, task_id: str, username: str, *, make_case_reviewer: bool = False) -> Task:
+    """Give the task to ``username``, with the draft its previous holder saved; for a reviewer's task,
+    optionally make them the case's reviewer too, so later reviewer tasks go to them."""
     require_role(user, MANAGING_ROLES, "assign tasks")
     task = _locked_open_task(user, task_id)
     target = get_user(username) if username else None
@@ -219,8 +226,60 @@ def assign_task(user: User, task_id: str, username: str) -> Task:
         previous=previous,
         assignee=target.username,
     )
+    _carry_draft(task, previous, target.username)
+    if make_case_reviewer and task.lane == "reviewer":
+        change_case_reviewer(user, task.instance, target.username, task)
     queue_message("assigned", task.instance, task)
     return task
+
+
+def _carry_draft(task: Task, previous: str | None, assignee: str) -> None:
+    """The previous holder's draft goes with the task, unless the new holder has one of their own."""
+    draft = db.session.get(TaskDraft, (task.id, previous)) if previous else None
+    if draft is None or db.session.get(TaskDraft, (task.id, assignee)) is not None:
+        return
+    db.session.add(TaskDraft(task_id=task.id, username=assignee, data=dict(draft.data), updated_at=draft.updated_at))
+    db.session.delete(draft)
+    record_event(
+        task.instance,
+        "system",
+        "draft-carried",
+        f"{previous}'s draft of '{task.name}' went to {assignee}.",
+        task_id=task.id,
+    )
+
+
+def change_case_reviewer(user: User, instance: ProcessInstance, username: str, assigned: Task) -> None:
+    """Make ``username`` the case's reviewer: the case data says so (later reviewer tasks go to them), and
+    the case's other open reviewer tasks held by the previous reviewer move to them with their drafts."""
+    previous = instance.reviewer
+    if previous == username:
+        return
+    running = load(instance)
+    for human in running.ready_human_tasks():
+        running.update_task_data(human.id, {"reviewer": username})
+    advance(instance, user.username, lambda _: None, running)
+    instance.reviewer = username
+    others = db.session.scalars(
+        select(Task).where(
+            Task.instance_id == instance.id,
+            Task.state == "ready",
+            Task.lane == "reviewer",
+            Task.assignee == previous,
+            Task.id != assigned.id,
+        )
+    )
+    for task in list(others):
+        _set_assignee(task, previous, username)
+        _carry_draft(task, previous, username)
+    record_event(
+        instance,
+        user.username,
+        "reviewer-changed",
+        f"{username} is now the reviewer of the case (was {previous or 'nobody'}).",
+        previous=previous,
+        reviewer=username,
+    )
 
 
 @transactional
@@ -249,7 +308,7 @@ def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
     check_duties(user, task)
     instance = task.instance
     if instance.status in ("suspended", "error", "cancelled", "completed"):
-        raise Conflict(f"The case is {instance.status}; its tasks cannot be completed now.")
+        raise CaseNotWorkable(instance.status)
     form = form_of(task)
     if form is None:
         raise Conflict("This task has no form in its process version, so it cannot be completed here.")

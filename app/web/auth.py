@@ -7,11 +7,13 @@ every session of that user, on every server, including cookies copied before.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.wrappers import Response
 
 from ..extensions import db
@@ -72,6 +74,17 @@ def signed_in_user() -> User:
     return current_user.user  # type: ignore[no-any-return]
 
 
+KEEPS_INPUT = "keeps_input_when_token_expires"
+
+
+def keeps_input_when_token_expires(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a form's POST view that, when the form's CSRF token has expired, shows the form again with
+    what was typed (and a fresh token) instead of the error page. The view must then change nothing:
+    it reads ``g.token_expired``."""
+    setattr(view, KEEPS_INPUT, True)
+    return view
+
+
 def protect(blueprint: Blueprint) -> None:
     """Every route of the blueprint needs a signed-in user: declared once, where it is registered.
 
@@ -84,7 +97,13 @@ def protect(blueprint: Blueprint) -> None:
     @blueprint.before_request
     @login_required
     def require_sign_in() -> Response | None:
-        check_csrf()
+        try:
+            check_csrf()
+        except CSRFError:
+            view = current_app.view_functions.get(request.endpoint or "")
+            if not getattr(view, KEEPS_INPUT, False):
+                raise
+            g.token_expired = True  # the view shows the form again with what was typed, and changes nothing
         if signed_in_user().must_change_password and request.endpoint != "account.change_password":
             return redirect(url_for("account.change_password"))
         return None
@@ -132,7 +151,7 @@ def sign_in() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
                 return _start_session(user)
             sign_in_throttle().record_failure(client_address(), username)
             errors["username"] = "The username or password is not right"
-    return render_template("auth/sign_in.html", errors=errors, username=username), 400 if errors else 200
+    return render_template("auth/sign_in.html", errors=errors, username=username), 200  # errors in the summary
 
 
 def _throttled(username: str) -> tuple[str, int, dict[str, str]] | None:

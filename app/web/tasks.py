@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..engine.calendar import add_working_days
@@ -13,15 +13,16 @@ from ..models import ProcessInstance, Task, User
 from ..services import instances as instance_service
 from ..services import tasks as task_service
 from ..services.access import may_work_on
-from ..services.errors import Conflict, Invalid, ServiceError
+from ..services.errors import CaseNotWorkable, Conflict, Invalid, ServiceError
 from ..services.forms import validate_form_data
 from ..services.progress import STAGES
 from ..services.publication_check import kept_matches
 from ..services.publication_record import check_mode, duty_conflict
 from ..services.runtime import now
 from ..services.users import user_in_group
-from .auth import safe_next, signed_in_user
+from .auth import keeps_input_when_token_expires, safe_next, signed_in_user
 from .cases import case_summary
+from .filters import govuk_datetime
 from .forms import (
     FORM_ACTION,
     apply_form_action,
@@ -124,8 +125,8 @@ def claim(task_id: str) -> Response:
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(safe_next(request.form.get("next"), url_for("tasks.inbox", tab="team")))
-    flash(f"'{task.name}' for {task.business_key} is now in My tasks.", "success")
-    return redirect(safe_next(request.form.get("next"), url_for("tasks.inbox")))
+    flash(f"You picked up '{task.name}' for {task.business_key}. It is in My tasks.", "success")
+    return redirect(safe_next(request.form.get("next"), url_for("tasks.task", task_id=task.id)))
 
 
 @tasks.post("/tasks/<task_id>/release")
@@ -148,7 +149,9 @@ def _schemas(task: Task) -> tuple[dict, dict]:
     return (form.schema, form.ui_schema) if form else ({"type": "object"}, {})
 
 
-def _page(task: Task, user: User, values: dict, errors: dict[str, list[str]], status: int = 200) -> tuple[str, int]:
+def _page(
+    task: Task, user: User, values: dict, errors: dict[str, list[str]], *, kept_as_draft: bool = False
+) -> tuple[str, int]:
     schema, ui_schema = _schemas(task)
     row = task.instance
     conflict = duty_conflict(user, row, task.bpmn_id) if task.state == "ready" else None
@@ -170,7 +173,16 @@ def _page(task: Task, user: User, values: dict, errors: dict[str, list[str]], st
         duty_conflict=conflict,
         kept_matches=kept,
         material=material_for(task, schema),
-    ), status
+        suspension=suspension_of(row),
+        kept_as_draft=kept_as_draft,
+    ), 200  # errors are in the error summary: the page itself is what was asked for
+
+
+def suspension_of(row: ProcessInstance) -> str | None:
+    """Why the case is suspended (the reason given when it was), or None if it is not."""
+    if row.status != "suspended":
+        return None
+    return instance_service.suspension_reason(row) or "No reason was given."
 
 
 def returned_with(user: User, row: ProcessInstance) -> str | None:
@@ -191,7 +203,14 @@ def task(task_id: str) -> tuple[str, int] | Response:
     return _page(task, user, values, {})
 
 
+EXPIRED_FORM_MESSAGE = (
+    "This form was open too long and its security check expired, so nothing was submitted or saved. "
+    "Your answers are below: check them, then submit or save a draft again."
+)
+
+
 @tasks.post("/tasks/<task_id>")
+@keeps_input_when_token_expires
 def submit(task_id: str) -> tuple[str, int] | Response:
     user = signed_in_user()
     task = task_service.get_task(user, task_id)
@@ -200,6 +219,8 @@ def submit(task_id: str) -> tuple[str, int] | Response:
     schema, ui_schema = _schemas(task)
     parsed = parse_form(schema, ui_schema, request.form)
     shown = {**task_service.prefill_of(task), **parsed.values}  # read-only answers are not posted back
+    if g.get("token_expired"):
+        return _page(task, user, shown, {"_form": [EXPIRED_FORM_MESSAGE]})
     action = list_action(request.form)
     if action:
         return _page(task, user, apply_form_action(schema, shown, action), {})
@@ -208,10 +229,12 @@ def submit(task_id: str) -> tuple[str, int] | Response:
             return _save_draft(user, task, parsed.data, shown, parsed.errors)
         if parsed.errors:
             problems = merge_errors(parsed.errors, validate_form_data(schema, parsed.data, user_in_group))
-            return _page(task, user, shown, problems, 400)
+            return _page(task, user, shown, problems)
         task_service.complete_task(user, task.id, parsed.data)
     except Invalid as invalid:
-        return _page(task, user, shown, merge_errors(parsed.errors, invalid.fields), 400)
+        return _page(task, user, shown, merge_errors(parsed.errors, invalid.fields))
+    except CaseNotWorkable:
+        return _keep_as_draft(user, task, parsed.data, shown)
     except Conflict:
         return redirect(url_for("tasks.finished", task_id=task.id))
     return redirect(url_for("tasks.done", task_id=task.id))
@@ -221,12 +244,38 @@ def _save_draft(
     user: User, task: Task, data: dict, shown: dict, errors: dict[str, list[str]]
 ) -> tuple[str, int] | Response:
     if errors:  # keep what they typed on screen, and say what could not be read
-        return _page(task, user, shown, errors, 400)
+        return _page(task, user, shown, errors)
     if not task.assignee:
         task_service.claim_task(user, task.id)
     task_service.save_draft(user, task.id, data)
     flash("Your draft is saved. Only you can see it until you submit the form.", "success")
     return redirect(url_for("tasks.task", task_id=task.id))
+
+
+def _keep_as_draft(user: User, task: Task, data: dict, shown: dict) -> tuple[str, int]:
+    """The case cannot move on now (it is suspended): what was typed is kept as the user's draft."""
+    if not task.assignee:
+        task_service.claim_task(user, task.id)
+    task_service.save_draft(user, task.id, data)
+    return _page(task, user, shown, {}, kept_as_draft=True)
+
+
+@tasks.post("/tasks/<task_id>/autosave")
+def autosave(task_id: str) -> tuple[dict, int]:
+    """The task form's script saves what is typed as the user's draft every minute (JSON answer)."""
+    user = signed_in_user()
+    task = task_service.get_task(user, task_id)
+    if task.state != "ready":
+        return {"saved": False, "message": "This task is no longer open. Your answers were not saved."}, 409
+    schema, ui_schema = _schemas(task)
+    parsed = parse_form(schema, ui_schema, request.form)
+    try:
+        if not task.assignee:
+            task_service.claim_task(user, task.id)
+        draft = task_service.save_draft(user, task.id, parsed.data)
+    except ServiceError as error:
+        return {"saved": False, "message": error.message}, error.status
+    return {"saved": True, "message": f"Draft saved automatically {govuk_datetime(draft.updated_at)}."}, 200
 
 
 @tasks.get("/tasks/<task_id>/done")
@@ -235,14 +284,16 @@ def done(task_id: str) -> str:
     user = signed_in_user()
     task = task_service.get_task(user, task_id)
     next_tasks = task_service.ready_tasks_for(user, task.instance)
-    mine = [t for t in next_tasks if may_work_on(user, t)]
+    mine = [t for t in next_tasks if t.assignee == user.username]
+    team = [t for t in next_tasks if not t.assignee and may_work_on(user, t)]
     return render_template(
         "tasks/done.html",
         title=f"{task.name}: submitted",
         task=task,
         row=task.instance,
         mine=mine,
-        others=[t for t in next_tasks if t not in mine],
+        team=team,
+        others=[t for t in next_tasks if t not in mine and t not in team],
         user=user,
     )
 

@@ -54,7 +54,7 @@ def test_quality_assurance_reads_the_draft_and_what_changed_since_it_was_returne
 
     qa.choose("Your decision", "Return it to the reviewer with comments")
     qa.fill("Comments for the reviewer", "")  # it starts with the comments of the last return
-    qa.press("Submit", status=400)
+    qa.press("Submit")  # the form again, with the error summary
     assert "Enter comments for the reviewer" in qa.page.locator(".govuk-error-summary").inner_text()
 
 

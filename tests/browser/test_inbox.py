@@ -23,8 +23,10 @@ def test_pick_up_and_release_a_team_task(sfo_definition, person, javascript):
     assert "Unassigned" in team.task_row(reference, TASK).inner_text()
 
     team.press(f"Pick up {TASK} for {reference}")
-    assert f"'{TASK}' for {reference} is now in My tasks." in team.banner()
-    assert team.page.url.endswith("/tasks")  # My tasks
+    assert f"You picked up '{TASK}' for {reference}. It is in My tasks." in team.banner()
+    assert team.h1() == TASK  # picking a task up opens it
+    assert team.page.get_by_role("button", name="Submit").count() == 1
+    team.follow("Back to tasks")
     row = team.task_row(reference, TASK)
     assert "You" in row.inner_text()
     assert (team.tab_count("My tasks"), team.tab_count("Unassigned in my teams")) == (1, 0)

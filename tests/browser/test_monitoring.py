@@ -71,7 +71,7 @@ def test_manager_reassigns_and_extends_an_overdue_task(sfo_definition, person, c
     manager.check()
 
     manager.follow(f"Reassign {TASK}")
-    manager.choose("Who should do it? (Reviewer team)", people.other_reviewer.username)
+    manager.choose("Who should do it? (the reviewers)", people.other_reviewer.username)
     manager.press("Continue")
     assert manager.h1() == "Check before you reassign task"
     manager.press("Reassign task")

@@ -121,22 +121,34 @@ def reassign(instance_id: int, task_id: str) -> Any:
         row,
         task,
         values={"username": task.assignee or ""},
-        extra={"people": people},
+        extra={"people": people, "draft_by": task.assignee if task_service.has_draft(task) else None},
     )
 
     def read(action: Action) -> None:
         username = request.form.get("username") or ""
         action.values["username"] = username
+        case_reviewer = "yes" if task.lane == "reviewer" and request.form.get("case_reviewer") == "yes" else ""
+        action.values["case_reviewer"] = case_reviewer
+        if case_reviewer:
+            action.hidden.append(("case_reviewer", case_reviewer))
         if username not in {p.username for p in people}:
             action.errors["username"] = f"Select someone in the {task.lane} team"
         elif username == task.assignee:
             action.errors["username"] = f"The task is already assigned to {username}; select someone else"
         action.summary += [("Task", task.name), ("From", task.assignee or "Unassigned"), ("To", username)]
+        if case_reviewer:
+            action.summary.append(("Case reviewer", f"{username} (was {row.reviewer or 'nobody'})"))
         action.hidden.append(("username", username))
 
     def perform(action: Action) -> str:
-        done = task_service.assign_task(signed_in_user(), task.id, action.values["username"])
-        return f"'{done.name}' is now assigned to {done.assignee}. It is in their task list."
+        done = task_service.assign_task(
+            signed_in_user(),
+            task.id,
+            action.values["username"],
+            make_case_reviewer=bool(action.values["case_reviewer"]),
+        )
+        also = f" {done.assignee} is now the case's reviewer." if action.values["case_reviewer"] else ""
+        return f"'{done.name}' is now assigned to {done.assignee}. It is in their task list.{also}"
 
     return _run(action, read, perform)
 
