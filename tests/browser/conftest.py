@@ -23,7 +23,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.services.throttle import sign_in_throttle
 
-from .accessibility import AXE_SCRIPT, FINDINGS, Journey
+from .accessibility import AXE_SCRIPT, Journey
 from .person import Person
 
 CHROMIUM = os.environ.get("SFO_CHROMIUM", "/usr/bin/chromium")
@@ -116,11 +116,3 @@ def person(
             (tmp_path / f"{someone.username}.html").write_text(someone.page.content(), encoding="utf-8")
             print(f"{someone.username} was on {someone.page.url}: {shot} (and .html)")
         someone.close()
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if FINDINGS.minor:
-        terminalreporter.write_line("axe findings below 'serious' (reported, not failing):")
-        for rule, pages in sorted(FINDINGS.minor.items()):
-            url, target = sorted(pages.items())[0]
-            terminalreporter.write_line(f"  {rule}: {len(pages)} page(s), e.g. {url} at {target}")

@@ -49,6 +49,8 @@ def test_pick_up_and_release_a_team_task(sfo_definition, person, javascript):
     colleague.follow("Tasks")
     colleague.open_tab("Unassigned in my teams")
     colleague.press(f"Pick up {TASK} for {reference}")
+    assert colleague.h1() == TASK
+    colleague.follow("Back to tasks")
     assert colleague.tab_count("My tasks") == 1
 
 
