@@ -216,12 +216,21 @@
     var textarea = byId("xml");
     var modeler = new window.BpmnJS({ container: "#canvas", moddleExtensions: { spiffworkflow: spiffDescriptor } });
     var refs = loopReferences(textarea.value);
+    var viewKey = "sfo-view:" + form.getAttribute("action");
+    var changed = false;
+    var saving = false;
     modeler.importXML(textarea.value).then(function () {
       restoreLoopReferences(modeler, refs);
       byId("modeler-area").hidden = false;
       byId("xml-group").hidden = true;
-      modeler.get("canvas").zoom("fit-viewport");
+      var canvas = modeler.get("canvas");
+      canvas.resized();
+      var kept = window.sessionStorage.getItem(viewKey);
+      window.sessionStorage.removeItem(viewKey);
+      if (kept) { canvas.viewbox(JSON.parse(kept)); } else { fitBesidePalette(canvas); }
       bindPanel(modeler);
+      bindViewButtons(modeler);
+      modeler.on("commandStack.changed", function () { changed = true; });
       document.body.setAttribute("data-modeler-ready", "true");
     }).catch(function (error) {
       // Keep the XML editor: the diagram cannot be drawn, but it can still be fixed by hand.
@@ -231,15 +240,78 @@
       textarea.parentNode.insertBefore(note, textarea);
     });
     form.addEventListener("submit", function (event) {
+      saving = true;
       if (byId("modeler-area").hidden) { return; }
       event.preventDefault();
       document.activeElement && document.activeElement.blur && document.activeElement.blur();
+      var box = modeler.get("canvas").viewbox();
+      window.sessionStorage.setItem(viewKey, JSON.stringify({ x: box.x, y: box.y, width: box.width, height: box.height }));
       modeler.saveXML({ format: true }).then(function (result) {
         textarea.value = result.xml;
         HTMLFormElement.prototype.submit.call(form);
       });
     });
+    textarea.addEventListener("input", function () { changed = true; });
+    window.addEventListener("beforeunload", function (event) {
+      if (changed && !saving) { event.preventDefault(); event.returnValue = ""; }
+    });
     window.sfoModeler = modeler;
+  }
+
+  // The palette sits over the left of the canvas: fit the diagram in the space beside it.
+  function fitBesidePalette(canvas) {
+    var container = canvas.getContainer();
+    var palette = container.querySelector(".djs-palette");
+    var covered = palette ? palette.getBoundingClientRect().right - container.getBoundingClientRect().left + 10 : 0;
+    var size = canvas.getSize();
+    var inner = canvas.viewbox().inner;
+    var scale = Math.min((size.width - covered - 20) / inner.width, (size.height - 40) / inner.height, 1);
+    canvas.viewbox({
+      x: inner.x - (covered + 10) / scale,
+      y: inner.y - 20 / scale,
+      width: size.width / scale,
+      height: size.height / scale
+    });
+  }
+
+  function bindViewButtons(modeler) {
+    var canvas = modeler.get("canvas");
+    var area = byId("modeler-area");
+    var full = area.querySelector('[data-zoom="full"]');
+    area.querySelectorAll("[data-zoom]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var how = button.getAttribute("data-zoom");
+        if (how === "in" || how === "out") {
+          modeler.get("zoomScroll").stepZoom(how === "in" ? 1 : -1);
+        } else if (how === "fit") {
+          fitBesidePalette(canvas);
+        } else if (document.fullscreenElement) {
+          document.exitFullscreen();
+        } else if (area.requestFullscreen) {
+          area.requestFullscreen();
+        }
+      });
+    });
+    document.addEventListener("fullscreenchange", function () {
+      full.setAttribute("aria-pressed", document.fullscreenElement ? "true" : "false");
+      full.textContent = document.fullscreenElement ? "Leave full screen" : "Full screen";
+      canvas.resized();
+      fitBesidePalette(canvas);
+    });
+  }
+
+  // Zoom to the changed elements of the plane shown (with a margin), or fit the diagram if none.
+  function zoomToChanges(canvas, registry, ids) {
+    var root = canvas.getRootElement();
+    var shown = ids.map(function (id) { return registry.get(id); })
+      .filter(function (e) { return e && !e.waypoints && canvas.findRoot(e) === root; });
+    if (!shown.length) { canvas.zoom("fit-viewport", "auto"); return; }
+    var left = Math.min.apply(null, shown.map(function (e) { return e.x; }));
+    var top = Math.min.apply(null, shown.map(function (e) { return e.y; }));
+    var right = Math.max.apply(null, shown.map(function (e) { return e.x + e.width; }));
+    var bottom = Math.max.apply(null, shown.map(function (e) { return e.y + e.height; }));
+    var margin = 150;
+    canvas.viewbox({ x: left - margin, y: top - margin, width: right - left + 2 * margin, height: bottom - top + 2 * margin });
   }
 
   function stageOnTopPlane(canvas, registry, element) {
@@ -260,7 +332,7 @@
     viewer.importXML(container.getAttribute("data-xml")).then(function () {
       var canvas = viewer.get("canvas");
       var registry = viewer.get("elementRegistry");
-      canvas.zoom("fit-viewport");
+      var marked = [];
       Object.keys(markers).forEach(function (id) {
         var element = registry.get(id);
         if (!element) { return; }
@@ -269,8 +341,10 @@
         // An element inside a stage is drawn on the stage's own plane: mark the stage too, so the change
         // shows on the plane a person sees first.
         var stage = stageOnTopPlane(canvas, registry, element);
-        if (stage && stage !== element) { canvas.addMarker(stage.id, "sfo-changed"); }
+        if (stage && stage !== element) { canvas.addMarker(stage.id, "sfo-changed"); marked.push(stage.id); }
+        marked.push(id);
       });
+      zoomToChanges(canvas, registry, marked);
       document.body.setAttribute("data-viewer-ready", "true");
     });
   }

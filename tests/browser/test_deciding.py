@@ -43,8 +43,8 @@ def test_quality_assurance_reads_the_draft_and_what_changed_since_it_was_returne
     summary = words(qa.page.locator("#changes-summary"))
     assert "Compared with version 1, which" in summary and "returned" in summary
     assert "Changed: Summary." in summary
-    added = words(report.locator("ins.sfo-added"))
-    removed = words(report.locator("del.sfo-removed"))
+    added = words(report.locator("ins.sfo-diff-added"))
+    removed = words(report.locator("del.sfo-diff-removed"))
     assert "three" in added and "last reviewed in March 2025." in added
     assert "two" in removed and "not reviewed." in removed
     assert "[added]" in added  # said to screen readers too, not only shown in colour

@@ -1,0 +1,85 @@
+"""Diagrams people can use (issue 11): the editor opens fitted on a large canvas beside the palette, with
+zoom in, zoom out, fit and full-screen buttons; saving keeps the view; leaving with unsaved changes asks
+first. The compare view zooms to what changed."""
+
+from __future__ import annotations
+
+from tests.conftest import make_user
+
+SCALE = "() => window.sfoModeler.get('canvas').viewbox().scale"
+
+
+def open_editor(person):  # type: ignore[no-untyped-def]
+    owner = person(make_user("process-owner"))
+    owner.visit("/process-models/sfo_review/editor")
+    owner.page.wait_for_selector("body[data-modeler-ready='true']")
+    owner.check()
+    return owner
+
+
+def test_the_editor_opens_large_and_fitted_with_view_buttons(sfo_definition, person):
+    owner = open_editor(person)
+    viewport = owner.page.viewport_size
+    box = owner.page.locator("#canvas").bounding_box()
+    assert box["width"] >= 0.65 * viewport["width"] and box["height"] >= 0.6 * viewport["height"], box
+    fitted = owner.page.evaluate(SCALE)
+    assert fitted >= 0.2, fitted  # readable, not a speck
+    inner = owner.page.evaluate("() => { const b = window.sfoModeler.get('canvas').viewbox(); return b.inner; }")
+    outer = owner.page.evaluate("() => window.sfoModeler.get('canvas').viewbox()")
+    palette = owner.page.locator(".djs-palette").bounding_box()
+    left_edge = (inner["x"] - outer["x"]) * fitted + box["x"]
+    assert left_edge >= palette["x"] + palette["width"] - 5  # the palette does not cover the diagram
+
+    owner.page.get_by_role("button", name="Zoom in").click()
+    assert owner.page.evaluate(SCALE) > fitted
+    owner.page.get_by_role("button", name="Zoom out").click()
+    owner.page.get_by_role("button", name="Zoom out").click()
+    assert owner.page.evaluate(SCALE) < fitted
+    owner.page.get_by_role("button", name="Fit to the screen").click()
+    assert abs(owner.page.evaluate(SCALE) - fitted) < 0.01
+
+    owner.page.get_by_role("button", name="Full screen").click()
+    owner.page.wait_for_function("() => document.fullscreenElement && document.fullscreenElement.id === 'modeler-area'")
+    owner.page.get_by_role("button", name="Leave full screen").click()
+    owner.page.wait_for_function("() => !document.fullscreenElement")
+
+
+def test_saving_keeps_the_view_and_leaving_unsaved_changes_asks(sfo_definition, person):
+    owner = open_editor(person)
+    owner.page.get_by_role("button", name="Zoom in").click()
+    owner.page.get_by_role("button", name="Zoom in").click()
+    zoomed = owner.page.evaluate("() => window.sfoModeler.get('canvas').viewbox()")
+    owner.page.evaluate(
+        "() => { const m = window.sfoModeler; const e = m.get('elementRegistry').get('eligibility');"
+        " m.get('modeling').updateLabel(e, 'Eligibility and triage (renamed)'); }"
+    )
+    dialogs: list[str] = []
+    owner.page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    owner.page.get_by_role("link", name="Check, dry run and deploy").click()
+    owner.page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]
+
+    owner.press("Save to the draft")
+    owner.page.wait_for_selector("body[data-modeler-ready='true']")
+    kept = owner.page.evaluate("() => window.sfoModeler.get('canvas').viewbox()")
+    assert abs(kept["scale"] - zoomed["scale"]) < 0.01 and abs(kept["x"] - zoomed["x"]) < 1
+    owner.page.get_by_role("link", name="Check, dry run and deploy").click()  # saved: no question
+    owner.page.wait_for_url("**/check")
+    assert dialogs == ["beforeunload"]
+
+
+def test_compare_zooms_to_what_changed(sfo_definition, person):
+    from app.services.definitions import deploy_files
+
+    owner_user = make_user("process-owner")
+    bpmn = sfo_definition.bpmn["sfo_review.bpmn"].replace(
+        'name="Confirm eligibility"', 'name="Confirm SFO eligibility"'
+    )
+    deploy_files({**sfo_definition.files(), "sfo_review.bpmn": bpmn.encode()}, owner_user.username)
+    owner = person(owner_user)
+    owner.visit("/process-models/sfo_review/compare?old=1&new=2")
+    owner.page.wait_for_selector("body[data-viewer-ready='true']")
+    stage = owner.page.locator('#diagram [data-element-id="eligibility"]').first.bounding_box()
+    canvas = owner.page.locator("#diagram").bounding_box()
+    assert stage["width"] >= 0.15 * canvas["width"]  # zoomed in on the changed stage, not the whole diagram
+    assert canvas["x"] <= stage["x"] and stage["x"] + stage["width"] <= canvas["x"] + canvas["width"]
