@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,6 +168,16 @@ def list_versions(key: str) -> list[ProcessDefinition]:
 
 def model_of(definition: ProcessDefinition) -> ProcessModel:
     return runtime().model_for(definition)
+
+
+def element_names(definition: ProcessDefinition, bpmn_ids: Iterable[str]) -> dict[str, str]:
+    """The name each diagram element has in the definition (its id when it has none)."""
+    model = model_of(definition)
+    names = {}
+    for bpmn_id in bpmn_ids:
+        spec = model.element(bpmn_id)
+        names[bpmn_id] = str(getattr(spec, "bpmn_name", None) or bpmn_id)
+    return names
 
 
 def _summarise_change(previous: ProcessDefinition | None, files: dict[str, bytes]) -> str:

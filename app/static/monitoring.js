@@ -78,24 +78,38 @@
     return box
   }
 
-  // Open tasks per element; a stage on the top plane shows the sum of the tasks inside it.
-  function markHeatmap (viewer, heatmap) {
+  // Open tasks per element, marked in a neutral colour, and red where some are overdue; a stage on the
+  // top plane shows the sum of the tasks inside it.
+  function sumByShownElement (canvas, registry, counts) {
+    var sums = {}
+    Object.keys(counts || {}).forEach(function (id) {
+      var element = registry.get(id)
+      if (!element || !counts[id]) return
+      sums[id] = (sums[id] || 0) + counts[id]
+      var stage = onTopPlane(canvas, registry, element)
+      if (stage && stage !== element) sums[stage.id] = (sums[stage.id] || 0) + counts[id]
+    })
+    return sums
+  }
+
+  function markHeatmap (viewer, heatmap, overdue) {
     var canvas = viewer.get('canvas')
     var registry = viewer.get('elementRegistry')
-    var counts = {}
-    Object.keys(heatmap).forEach(function (id) {
-      var element = registry.get(id)
-      if (!element || !heatmap[id]) return
-      counts[id] = (counts[id] || 0) + heatmap[id]
-      var stage = onTopPlane(canvas, registry, element)
-      if (stage && stage !== element) counts[stage.id] = (counts[stage.id] || 0) + heatmap[id]
+    var open = sumByShownElement(canvas, registry, heatmap)
+    var late = sumByShownElement(canvas, registry, overdue)
+    Object.keys(open).forEach(function (id) {
+      canvas.addMarker(id, late[id] ? 'sfo-overdue' : 'sfo-waiting')
+      var label = text('span', 'sfo-count' + (late[id] ? ' sfo-count--overdue' : ''), String(open[id]))
+      if (late[id]) label.appendChild(text('span', 'sfo-count__late', ' (' + late[id] + ' overdue)'))
+      viewer.get('overlays').add(id, 'sfo-count', { position: { top: -14, right: 12 }, html: label })
     })
-    var most = Math.max.apply(null, Object.keys(counts).map(function (id) { return counts[id] }).concat([1]))
-    Object.keys(counts).forEach(function (id) {
-      var level = Math.min(4, Math.ceil(4 * counts[id] / most))
-      canvas.addMarker(id, 'sfo-heat-' + level)
-      viewer.get('overlays').add(id, 'sfo-count', { position: { top: -12, right: 12 }, html: text('span', 'sfo-count', String(counts[id])) })
-    })
+  }
+
+  // Fit the whole diagram in the box (as large as it fits, never above full size).
+  function fitAll (viewer) {
+    var canvas = viewer.get('canvas')
+    canvas.zoom('fit-viewport', 'auto')
+    if (canvas.viewbox().scale > 1) canvas.zoom(1, 'auto')
   }
 
   // The SFO diagram is far wider than the page: show its full height from the start (the viewer pans
@@ -141,8 +155,8 @@
       .then(function () {
         if (fallback) fallback.remove()
         if (data.heatmap) {
-          markHeatmap(viewer, data.heatmap)
-          fitHeight(viewer)
+          markHeatmap(viewer, data.heatmap, data.overdue)
+          fitAll(viewer)
         } else {
           markCase(viewer, data)
           focus(viewer, (data.errors || []).concat(data.active || []))

@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from ..services import dry_runs, modelling
-from ..services.definitions import checksum_of, get_latest_definition, main_bpmn_file
+from ..services.definitions import checksum_of, element_names, get_latest_definition, main_bpmn_file
 from ..services.errors import Invalid
 from ..services.sample_data import sample_for
 from .auth import signed_in_user
@@ -324,8 +324,14 @@ def migration(key: str) -> Any:
         )
         return redirect(url_for("models.migration", key=key, version=version))
     rows = modelling.migration_preview(user, key, version)
+    waiting = {row.instance.id: list(element_names(row.instance.definition, row.check.active).values()) for row in rows}
     return render_template(
-        "models/migrate.html", title=f"Move cases to version {version}", key=key, version=version, rows=rows
+        "models/migrate.html",
+        title=f"Move cases to version {version}",
+        key=key,
+        version=version,
+        rows=rows,
+        waiting=waiting,
     )
 
 

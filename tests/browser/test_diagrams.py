@@ -83,3 +83,31 @@ def test_compare_zooms_to_what_changed(sfo_definition, person):
     canvas = owner.page.locator("#diagram").bounding_box()
     assert stage["width"] >= 0.15 * canvas["width"]  # zoomed in on the changed stage, not the whole diagram
     assert canvas["x"] <= stage["x"] and stage["x"] + stage["width"] <= canvas["x"] + canvas["width"]
+
+
+def test_the_dashboard_diagram_is_fitted_with_neutral_and_red_marks_and_task_names(sfo_definition, person, clock):
+    import datetime as dt
+
+    from tests.conftest import START
+    from tests.sfo_case import People, SfoCase
+
+    people = People.create()
+    late = SfoCase(people, sfo_definition, "SFO-LATE-1")
+    SfoCase(people, sfo_definition, "SFO-LATE-2")
+    late.do("confirm_eligibility", eligible=True)  # allocate_reviewer has no deadline: waiting, never late
+    clock.set(START + dt.timedelta(days=20))  # the other case's triage deadline has passed
+
+    manager = person(people.manager)
+    manager.visit("/monitoring")
+    manager.page.wait_for_selector("#heatmap[data-ready='true']")
+    scale = manager.page.evaluate(
+        "() => { const g = document.querySelector('#heatmap .viewport'); return g.transform.baseVal.consolidate().matrix.a; }"
+    )
+    assert 0.3 <= scale <= 1, scale  # the whole top plane fitted and readable
+    diagram = manager.page.locator("#heatmap")
+    assert diagram.locator('[data-element-id="eligibility"].sfo-overdue').count() == 1
+    assert diagram.locator('[data-element-id="scoping"].sfo-waiting').count() == 1
+    assert "1 overdue" in diagram.locator(".sfo-count--overdue").first.inner_text()
+    table = manager.page.locator("#waiting-table").inner_text()
+    assert "Confirm eligibility" in table and "Allocate a reviewer" in table
+    assert "confirm_eligibility" not in table

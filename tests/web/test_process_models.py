@@ -404,6 +404,7 @@ def test_migration_preview_and_moving_cases(owner, sfo_definition, dry_runs):
     assert _versions("sfo_review") == 2
     page = owner.get("/process-models/sfo_review/migrate?version=2")
     assert "SFO-MIG-1" in page.text and "Yes" in page.text
+    assert "Confirm eligibility" in page.text and "confirm_eligibility" not in page.text  # names, not ids
     owner.post("/process-models/sfo_review/migrate?version=2", {"all": "yes"})
     row = db.session.get(ProcessInstance, case.row.id)
     assert row.definition.version == 2

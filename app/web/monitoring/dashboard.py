@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import Response, abort, current_app, render_template
 
 from ...services import monitoring as figures
-from ...services.definitions import get_latest_definition
+from ...services.definitions import element_names, get_latest_definition
 from ...services.runtime import now
 from ..auth import signed_in_user
 from ..filters import humanise
@@ -25,10 +25,16 @@ def today() -> dt.date:
 @monitoring.get("")
 def dashboard() -> str:
     board = figures.dashboard(signed_in_user(), today(), now(), _history_seconds())
+    latest = get_latest_definition(SFO_PROCESS)
+    names = element_names(latest, board.heatmap) if latest else {}
     return render_template(
         "monitoring/dashboard.html",
         title="Monitoring",
         board=board,
+        waiting=[
+            (names.get(bpmn_id, bpmn_id), count, board.overdue_by_element.get(bpmn_id, 0))
+            for bpmn_id, count in board.heatmap.items()
+        ],
         section="dashboard",
         total_open=sum(board.open_by_stage.values()),
     )
