@@ -111,3 +111,25 @@ def test_the_dashboard_diagram_is_fitted_with_neutral_and_red_marks_and_task_nam
     table = manager.page.locator("#waiting-table").inner_text()
     assert "Confirm eligibility" in table and "Allocate a reviewer" in table
     assert "confirm_eligibility" not in table
+
+
+def test_check_and_dry_run_is_started_once_however_often_it_is_pressed(sfo_definition, person):
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import DryRunJob
+
+    owner = person(make_user("process-owner"))
+    owner.visit("/process-models/sfo_review/check")
+    posts: list[str] = []
+    owner.page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    with owner.page.expect_navigation():
+        owner.page.evaluate(
+            "() => { const form = document.querySelector('form[data-module=\"sfo-submit-once\"]');"
+            " form.requestSubmit(); form.requestSubmit(); }"
+        )
+    assert len(posts) == 1
+    owner.check()  # the job's page, with its progress
+    assert "Check and dry run" in owner.h1()
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(DryRunJob)) == 1
