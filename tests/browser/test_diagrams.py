@@ -101,7 +101,7 @@ def test_the_dashboard_diagram_is_fitted_with_neutral_and_red_marks_and_task_nam
     manager.visit("/monitoring")
     manager.page.wait_for_selector("#heatmap[data-ready='true']")
     scale = manager.page.evaluate(
-        "() => { const g = document.querySelector('#heatmap .viewport'); return g.transform.baseVal.consolidate().matrix.a; }"
+        "() => document.querySelector('#heatmap .viewport').transform.baseVal.consolidate().matrix.a"
     )
     assert 0.3 <= scale <= 1, scale  # the whole top plane fitted and readable
     diagram = manager.page.locator("#heatmap")
