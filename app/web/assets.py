@@ -13,6 +13,7 @@ NODE_MODULES = PROJECT_ROOT / "node_modules"
 GOVUK = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
 MOJ = NODE_MODULES / "@ministryofjustice" / "frontend" / "moj"
 BPMN_JS = NODE_MODULES / "bpmn-js" / "dist"
+CODEMIRROR = NODE_MODULES / "codemirror"
 # name served at /vendor/<name> -> file in node_modules
 VENDOR_FILES = {
     "govuk-frontend.min.css": GOVUK / "govuk-frontend.min.css",
@@ -24,6 +25,12 @@ VENDOR_FILES = {
     "bpmn-js.css": BPMN_JS / "assets" / "bpmn-js.css",
     "diagram-js.css": BPMN_JS / "assets" / "diagram-js.css",
     "bpmn-embedded.css": BPMN_JS / "assets" / "bpmn-font" / "css" / "bpmn-embedded.css",
+    # the form editor's JSON editor
+    "codemirror.js": CODEMIRROR / "lib" / "codemirror.js",
+    "codemirror.css": CODEMIRROR / "lib" / "codemirror.css",
+    "codemirror-javascript.js": CODEMIRROR / "mode" / "javascript" / "javascript.js",
+    "codemirror-matchbrackets.js": CODEMIRROR / "addon" / "edit" / "matchbrackets.js",
+    "codemirror-closebrackets.js": CODEMIRROR / "addon" / "edit" / "closebrackets.js",
 }
 ASSET_FOLDERS = (GOVUK / "assets", MOJ / "assets")
 CACHE_SECONDS = 3600

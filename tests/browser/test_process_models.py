@@ -138,8 +138,26 @@ def test_without_javascript_the_xml_and_form_editors_work(sfo_definition, person
 def test_the_form_preview_follows_the_schema_as_it_is_typed(sfo_definition, person):
     owner = person(make_user("process-owner"))
     owner.visit("/process-models/sfo_review/forms/confirm_eligibility.schema.json")
-    schema = owner.page.get_by_label("JSON Schema")
-    schema.fill(schema.input_value().replace("Reasons for your decision", "Live: reasons", 1))
+    editor = owner.page.locator("#form-editor .CodeMirror").first  # the highlighted JSON editor
+    assert editor.locator(".cm-string").count() > 10  # strings highlighted
+    assert editor.evaluate("node => node.CodeMirror.lineCount()") > 20  # formatted, one key a line
+    editor.evaluate(
+        "(node, args) => node.CodeMirror.setValue(node.CodeMirror.getValue().replace(args[0], args[1]))",
+        ["Reasons for your decision", "Live: reasons"],
+    )
     owner.page.wait_for_selector("#form-preview[data-updated]")
     assert "Live: reasons" in owner.page.locator("#form-preview").inner_text()
     owner.check()
+
+    editor.evaluate("node => node.CodeMirror.setValue(JSON.stringify(JSON.parse(node.CodeMirror.getValue())))")
+    assert editor.evaluate("node => node.CodeMirror.lineCount()") == 1
+    owner.page.get_by_role("button", name="Format the JSON").click()
+    assert editor.evaluate("node => node.CodeMirror.lineCount()") > 20  # formatted again, two spaces a level
+
+    dialogs: list[str] = []
+    owner.page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    owner.page.get_by_role("link", name="Back to the process").click()
+    owner.page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]  # unsaved changes: asked before leaving
+    owner.press("Save to the draft")
+    assert "Live: reasons" in owner.page.locator("#form-preview").inner_text()
