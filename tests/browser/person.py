@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from tests.conftest import PASSWORD
@@ -51,9 +53,17 @@ class Person:
     # --- moving around ---------------------------------------------------------------------------
 
     def check(self) -> None:
-        """The checks every page must pass, and no script error or broken asset so far."""
+        """The checks every page must pass, and no script error or broken asset so far. With
+        ``SFO_SCREENSHOTS`` set to a folder, each checked page is also saved there as a screenshot, for a
+        person to look through."""
         assert not self.problems, f"{self.username}: {self.problems}"
         check_page(self.page, self.journey, scripts_enabled=self.javascript)
+        folder = os.environ.get("SFO_SCREENSHOTS")
+        if folder:
+            test = os.environ.get("PYTEST_CURRENT_TEST", "page").split("::")[-1].split(" ")[0]
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{test}-{self.journey.pages_checked:03d}-{self.username}")
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
     def visit(self, path: str, status: int = 200) -> Any:
         response = self.page.goto(path)
