@@ -34,6 +34,7 @@ import api_latency as loader  # noqa: E402  (the bulk loader of the API benchmar
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.web.auth import GENERATION  # noqa: E402
 from app.services.monitoring import history_cache  # noqa: E402
 from app.services.users import get_user  # noqa: E402
 
@@ -69,10 +70,11 @@ def signed_in_client(app: Flask, username: str):  # type: ignore[no-untyped-def]
     with app.app_context():
         user = get_user(username)
         assert user is not None
-        user_id = user.id
+        user_id, generation = user.id, user.session_generation
     with client.session_transaction() as session:
         session["_user_id"] = str(user_id)
         session["_fresh"] = True
+        session[GENERATION] = generation  # a session from before a password change is not honoured
     return client
 
 

@@ -45,15 +45,32 @@ class TaskFilters:
     workable: bool = False  # assigned to me, or unclaimed in my teams
     due_by: dt.date | None = None
     newest_due_first: bool = False
+    search: str = ""  # part of a case reference, the person's name or the task's name
+    sort: str = "due"  # one of SORTS
     page: int = 1
     per_page: int = 50
+
+
+SORTS = ("due", "case", "stage", "received")
+
+
+def _order(filters: TaskFilters) -> tuple[Any, ...]:
+    due = Task.due_on.desc().nulls_last() if filters.newest_due_first else Task.due_on.asc().nulls_last()
+    if filters.sort == "case":
+        return (ProcessInstance.business_key, due)
+    if filters.sort == "stage":
+        return (Task.stage.asc().nulls_last(), due)
+    if filters.sort == "received":
+        return (Task.created_at.desc(),)
+    if filters.state == "completed":
+        return (Task.completed_at.desc(),)
+    return (due, Task.created_at)
 
 
 def list_tasks(user: User, filters: TaskFilters, today: dt.date | None = None) -> tuple[list[Task], int]:
     query = _task_query(user, filters, today)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    due = Task.due_on.desc().nulls_last() if filters.newest_due_first else Task.due_on.asc().nulls_last()
-    order = (Task.completed_at.desc(),) if filters.state == "completed" else (due, Task.created_at)
+    order = _order(filters)
     page = query.order_by(*order, Task.id).limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
     return list(db.session.scalars(page)), total
 
@@ -85,6 +102,13 @@ def _task_query(user: User, filters: TaskFilters, today: dt.date | None) -> Any:
         query = query.where((Task.assignee == user.username) | assignable_filter(user))
     if filters.due_by:
         query = query.where(Task.due_on <= filters.due_by)
+    if filters.search:
+        pattern = "%" + filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            ProcessInstance.business_key.ilike(pattern, escape="\\")
+            | Task.name.ilike(pattern, escape="\\")
+            | ProcessInstance.data["person_name"].as_string().ilike(pattern, escape="\\")
+        )
     return query
 
 

@@ -59,14 +59,20 @@ def _today() -> dt.date:
     return now().date()
 
 
+MAX_SEARCH = 100
+
+
 def tab_filters(user: User, tab: str, stage: str | None, due: str | None, page: int) -> task_service.TaskFilters:
     today = _today()
+    sort = request.args.get("sort") or "due"
     common = task_service.TaskFilters(
         stage=stage,
         page=page,
         per_page=PER_PAGE,
         due_by={"today": today, "week": today + dt.timedelta(days=7)}.get(due or ""),
         newest_due_first=request.args.get("order") == "desc",
+        search=(request.args.get("q") or "").strip()[:MAX_SEARCH],
+        sort=sort if sort in task_service.SORTS else "due",
     )
     if tab == "team":
         return replace(common, candidate="me")
@@ -114,6 +120,8 @@ def inbox() -> str:
         stages=STAGES,
         due_tag=due_tag,
         user=user,
+        search=(request.args.get("q") or "").strip()[:MAX_SEARCH],
+        sort=request.args.get("sort") if request.args.get("sort") in task_service.SORTS else "due",
     )
 
 
