@@ -34,9 +34,9 @@ import api_latency as loader  # noqa: E402  (the bulk loader of the API benchmar
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.web.auth import GENERATION  # noqa: E402
 from app.services.monitoring import history_cache  # noqa: E402
 from app.services.users import get_user  # noqa: E402
+from app.web.auth import GENERATION  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/sfo_mon_bench"
 TARGET_MS = 150.0
