@@ -21,7 +21,7 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api_latency import QA  # noqa: E402
+from api_latency import APPROVER, QA  # noqa: E402
 from monitoring import add_load_arguments, loaded_app, measure, percentile, signed_in_client  # noqa: E402
 
 from app.extensions import db  # noqa: E402
@@ -30,7 +30,7 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/sfo_task_bench"
 TARGET_MS = 150.0
 PAGES = (
     ("Quality assure the report", "quality_assure_report", QA),
-    ("Approve publication", "approve_publication", None),
+    ("Approve publication", "approve_publication", APPROVER),
 )
 
 
