@@ -34,9 +34,8 @@ class Invalid(ServiceError):
 
 
 class CaseNotWorkable(Conflict):
-    """The case is suspended (or stopped): its tasks wait, and what was typed can be kept as a draft."""
-
-    code = "case_not_workable"
+    """The case is suspended (or stopped): its tasks wait, and what was typed can be kept as a draft.
+    The API answers it as any other conflict."""
 
     def __init__(self, status: str):
         super().__init__(f"The case is {status}; its tasks cannot be completed now.")
