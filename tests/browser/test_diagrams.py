@@ -38,6 +38,12 @@ def test_the_editor_opens_large_and_fitted_with_view_buttons(sfo_definition, per
     owner.page.get_by_role("button", name="Fit to the screen").click()
     assert abs(owner.page.evaluate(SCALE) - fitted) < 0.01
 
+    owner.page.locator("#canvas").click(position={"x": box["width"] // 2, "y": box["height"] - 10})  # an empty edge
+    assert owner.page.evaluate("() => document.activeElement.tagName.toLowerCase()") == "svg"
+    owner.page.keyboard.press("Control+Minus")
+    assert owner.page.evaluate(SCALE) < fitted  # keyboard shortcuts work once the diagram has focus
+    owner.page.get_by_role("button", name="Fit to the screen").click()
+
     owner.page.get_by_role("button", name="Full screen").click()
     owner.page.wait_for_function("() => document.fullscreenElement && document.fullscreenElement.id === 'modeler-area'")
     owner.page.get_by_role("button", name="Leave full screen").click()

@@ -45,7 +45,9 @@ def test_an_attacker_cannot_lock_the_owner_out_from_another_address(app):
 def test_failures_for_one_account_do_not_lock_a_colleague_at_the_same_address(app):
     careless, colleague = make_user("sfo-team"), make_user("sfo-team")
     for _ in range(account_limit(app)):
-        assert attempt(app, careless.username, "wrong password") == 200  # the sign-in page again, with the error summary
+        assert (
+            attempt(app, careless.username, "wrong password") == 200
+        )  # the sign-in page again, with the error summary
     assert attempt(app, careless.username, PASSWORD) == 429
     assert attempt(app, colleague.username, PASSWORD) == 302
 
