@@ -75,6 +75,22 @@ def list_tasks(user: User, filters: TaskFilters, today: dt.date | None = None) -
     return list(db.session.scalars(page)), total
 
 
+def returned_task_ids(tasks: list[Task]) -> set[str]:
+    """Those of ``tasks`` that are a step done before on the same case, come round again: a draft
+    report after quality assurance returned it, a publication pack sent back."""
+    ready = [t for t in tasks if t.state == "ready"]
+    if not ready:
+        return set()
+    done = set(
+        db.session.execute(
+            select(Task.instance_id, Task.bpmn_id)
+            .where(Task.instance_id.in_({t.instance_id for t in ready}), Task.state == "completed")
+            .distinct()
+        ).all()
+    )
+    return {t.id for t in ready if (t.instance_id, t.bpmn_id) in done}
+
+
 def count_tasks(user: User, filters: TaskFilters, today: dt.date | None = None) -> int:
     query = _task_query(user, filters, today)
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0

@@ -119,6 +119,7 @@ def inbox() -> str:
         pages=max(1, -(-total // PER_PAGE)),
         stages=STAGES,
         due_tag=due_tag,
+        returned=task_service.returned_task_ids(rows),
         user=user,
         search=(request.args.get("q") or "").strip()[:MAX_SEARCH],
         sort=request.args.get("sort") if request.args.get("sort") in task_service.SORTS else "due",

@@ -68,3 +68,16 @@ def test_the_inbox_and_dashboard_fit_a_phone(sfo_definition, person, clock):
             ".slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
         )
         assert width <= 390, f"{path} is {width} px wide on a 390 px screen: {wide}"
+
+
+@BOTH
+def test_the_inbox_tags_returned_and_overdue_work(sfo_definition, person, javascript, clock):
+    people = People.create()
+    case = SfoCase(people, sfo_definition, "SFO-2027-010")
+    case.to_stage("drafting")
+    case.do("draft_report")
+    case.do("quality_assure_report", qa_decision="return", qa_comments="Say when risk was last reviewed.")
+    clock.set(START + dt.timedelta(days=120))  # the draft report's deadline has passed
+    reviewer = person(people.reviewer, javascript=javascript)
+    row = reviewer.task_row("SFO-2027-010", "Draft the review report").inner_text()
+    assert "Returned by quality assurance" in row and "Overdue" in row
