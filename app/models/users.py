@@ -40,6 +40,7 @@ class User(db.Model):  # type: ignore[name-defined]
     session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
     # A password set by an administrator must be replaced by the user at their next sign-in.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    inbox_seen_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())  # tasks after it are "new"
     groups: Mapped[list[UserGroup]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property

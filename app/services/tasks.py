@@ -75,6 +75,19 @@ def list_tasks(user: User, filters: TaskFilters, today: dt.date | None = None) -
     return list(db.session.scalars(page)), total
 
 
+@transactional
+def inbox_visit(user: User) -> int:
+    """The tasks the user can work on that arrived since their last visit to the inbox (0 on the first
+    visit); this visit becomes the last."""
+    since = user.inbox_seen_at
+    new = 0
+    if since is not None:
+        query = _task_query(user, TaskFilters(workable=True), None).where(Task.created_at > since)
+        new = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    user.inbox_seen_at = now()
+    return new
+
+
 def returned_task_ids(tasks: list[Task]) -> set[str]:
     """Those of ``tasks`` that are a step done before on the same case, come round again: a draft
     report after quality assurance returned it, a publication pack sent back."""

@@ -103,6 +103,7 @@ def inbox() -> str:
     stage = request.args.get("stage") if request.args.get("stage") in STAGES else None
     due = request.args.get("due") if request.args.get("due") in ("today", "week") else None
     page = page_arg(request.args)
+    new_tasks = task_service.inbox_visit(user) if tab == "mine" and page == 1 else 0
     rows, total = task_service.list_tasks(user, tab_filters(user, tab, stage, due, page), _today())
     counts = {t.key: task_service.count_tasks(user, tab_filters(user, t.key, stage, due, 1), _today()) for t in TABS}
     return render_template(
@@ -120,6 +121,7 @@ def inbox() -> str:
         stages=STAGES,
         due_tag=due_tag,
         returned=task_service.returned_task_ids(rows),
+        new_tasks=new_tasks,
         user=user,
         search=(request.args.get("q") or "").strip()[:MAX_SEARCH],
         sort=request.args.get("sort") if request.args.get("sort") in task_service.SORTS else "due",

@@ -81,3 +81,19 @@ def test_the_inbox_tags_returned_and_overdue_work(sfo_definition, person, javasc
     reviewer = person(people.reviewer, javascript=javascript)
     row = reviewer.task_row("SFO-2027-010", "Draft the review report").inner_text()
     assert "Returned by quality assurance" in row and "Overdue" in row
+
+
+def test_the_inbox_counts_the_tasks_new_since_the_last_visit(sfo_definition, person, clock):
+    people = People.create()
+    SfoCase(people, sfo_definition, "SFO-2027-020")
+    team = person(people.team)  # signing in opens the inbox: the first visit
+    assert team.page.locator("#new-tasks").count() == 0
+    clock.set(START + dt.timedelta(hours=1))
+    SfoCase(people, sfo_definition, "SFO-2027-021")
+    SfoCase(people, sfo_definition, "SFO-2027-022")
+    team.visit("/tasks")
+    assert "2 new tasks have arrived for you or your teams since your last visit" in team.page.locator(
+        "#new-tasks"
+    ).inner_text().replace("\n", " ")
+    team.visit("/tasks")
+    assert team.page.locator("#new-tasks").count() == 0  # seen now
