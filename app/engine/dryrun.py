@@ -35,6 +35,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.util.task import TaskState
 
 from . import runtime as runtime_module
+from .budget import Budget, ScriptTooCostly
 from .definitions import ProcessModel, task_properties
 from .listeners import accepts, listeners_of
 from .runtime import Engine, Instance, ProcessError, _definitions_of, _stage_of
@@ -661,9 +662,12 @@ def _read_only_inputs(model: ProcessModel, today: dt.date) -> dict[str, Any]:
     return inputs
 
 
-def timer_problems(model: ProcessModel, data: dict[str, Any], now: dt.datetime) -> list[Any]:
+def timer_problems(
+    model: ProcessModel, data: dict[str, Any], now: dt.datetime, budget: Budget = runtime_module.DEFAULT_BUDGET
+) -> list[Any]:
     """Evaluate every timer expression in the sandbox with sample data (and what the model's scripts
-    compute from it); each must give an ISO date/datetime, duration or cycle of its kind."""
+    compute from it); each must give an ISO date/datetime, duration or cycle of its kind. A script over
+    its budget is reported as such (and the timers it would set up are not)."""
     from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
         CycleTimerEventDefinition,
         DurationTimerEventDefinition,
@@ -674,19 +678,26 @@ def timer_problems(model: ProcessModel, data: dict[str, Any], now: dt.datetime) 
     from .runtime import RestrictedEnvironment
     from .sandbox import function_library
 
-    environment = RestrictedEnvironment(function_library(lambda: now, lambda kind, target: None))
+    environment = RestrictedEnvironment(function_library(lambda: now, lambda kind, target: None), budget)
     scope = {**_read_only_inputs(model, now.date()), **data}
-    scripts = [s.script for s in model.all_task_specs() if getattr(s, "script", None)]
+    scripts = {s.bpmn_id: s.script for s in model.all_task_specs() if getattr(s, "script", None)}
+    too_costly = []
     for _ in range(2):  # a second round for scripts that read what a later one computes
-        for script in scripts:
+        for bpmn_id, script in list(scripts.items()):
             trial = dict(scope)
             try:
                 environment.execute(script, trial)
             except MemoryError:
                 raise  # not a script the sample data cannot satisfy: the run has hit its memory limit
+            except ScriptTooCostly as error:  # the same script would do the same in every case
+                too_costly.append(Problem(f"script: {error}", None, bpmn_id))
+                del scripts[bpmn_id]
+                continue
             except Exception:  # noqa: BLE001, S112 - sample data cannot satisfy every script; the dry run runs them for real
                 continue
             scope.update(trial)
+    if too_costly:  # the timers it was to set up would only be reported as unset
+        return too_costly
     problems = []
     for spec in model.all_task_specs():
         for definition in _definitions_of(getattr(spec, "event_definition", None)):
