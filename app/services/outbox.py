@@ -233,6 +233,22 @@ def _flag_for_managers(message: OutboxMessage) -> None:
     )
 
 
+STATUS_TEXT = {
+    "pending": "Waiting to be sent",
+    "sending": "Sending",
+    "sent": "Sent",
+    "failed": "Not sent: failed",
+    "undeliverable": "Not sent: no address",
+    "unknown": "May not have been sent",
+}
+
+
+def messages_of(instance_id: int) -> list[OutboxMessage]:
+    """The case's notifications, newest first, with what GOV.UK Notify said of each recipient's copy."""
+    query = select(OutboxMessage).where(OutboxMessage.instance_id == instance_id)
+    return list(db.session.scalars(query.order_by(OutboxMessage.id.desc())))
+
+
 def deliver_outbox(limit: int = 500) -> int:
     """Send due messages, each claimed, sent and recorded in turn; return how many were sent."""
     resolve_abandoned_sends()
