@@ -45,6 +45,9 @@ class User(db.Model):  # type: ignore[name-defined]
     # issuer and the subject it gives them. Such an account has no password; its roles follow the claims.
     sso_issuer: Mapped[str | None] = mapped_column(String(255))
     sso_subject: Mapped[str | None] = mapped_column(String(255))
+    # When the identity provider's groups stopped giving the person access (the account was disabled
+    # then): their next sign-in with a mapped group enables it again. Unset when an administrator disables it.
+    sso_removed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     groups: Mapped[list[UserGroup]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property

@@ -57,6 +57,8 @@ def set_active(username: str, active: bool, actor: str) -> User:
     user = existing_user(username)
     if not active and username == actor:
         raise Conflict("You cannot disable your own account.")
+    if not active:
+        user.sso_removed_at = None  # an administrator's decision: single sign-on does not undo it
     if user.active == active:
         return user
     user.active = active

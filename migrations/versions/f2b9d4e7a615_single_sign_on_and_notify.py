@@ -19,6 +19,7 @@ def upgrade():
     with op.batch_alter_table('user_account') as users:
         users.add_column(sa.Column('sso_issuer', sa.String(length=255), nullable=True))
         users.add_column(sa.Column('sso_subject', sa.String(length=255), nullable=True))
+        users.add_column(sa.Column('sso_removed_at', sa.DateTime(timezone=True), nullable=True))
         users.create_unique_constraint('uq_user_account_sso', ['sso_issuer', 'sso_subject'])
     with op.batch_alter_table('outbox') as outbox:
         outbox.add_column(sa.Column('channel', sa.String(length=10), nullable=True))
@@ -51,5 +52,6 @@ def downgrade():
         outbox.drop_column('channel')
     with op.batch_alter_table('user_account') as users:
         users.drop_constraint('uq_user_account_sso', type_='unique')
+        users.drop_column('sso_removed_at')
         users.drop_column('sso_subject')
         users.drop_column('sso_issuer')
