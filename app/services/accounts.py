@@ -73,6 +73,8 @@ def set_active(username: str, active: bool, actor: str) -> User:
 def reset_password(username: str, actor: str) -> str:
     """A one-time password, shown once to the administrator; the user must replace it at sign-in."""
     user = existing_user(username)
+    if user.sso_subject:
+        raise Conflict(f"{username} signs in with single sign-on and has no password here.")
     password = secrets.token_urlsafe(ONE_TIME_PASSWORD_BYTES)
     user.password_hash = _hash(password)
     user.must_change_password = True

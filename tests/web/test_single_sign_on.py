@@ -278,3 +278,18 @@ def test_password_sign_in_still_works_beside_single_sign_on(browser, idp):
     assert _signed_in(browser)
     assert db.session.scalar(select(User.password_hash).where(User.id == user.id))
     assert PASSWORD
+
+
+def test_administrators_see_how_an_account_signs_in_and_cannot_give_it_a_password(browser, signed_in, app, idp):
+    _person(idp)
+    _sign_in(browser, idp)
+    admin = signed_in(make_user("admin"))
+
+    page = admin.get("/admin/users/sam.okafor")
+
+    assert "Single sign-on" in page.text and "Reset the password" not in page.text
+    admin.get("/admin/users/sam.okafor/reset-password")
+    page = admin.post("/admin/users/sam.okafor/reset-password", {}, expect=409)
+    assert "signs in with single sign-on and has no password here" in page.text
+    db.session.expire_all()
+    assert get_user("sam.okafor").password_hash is None
