@@ -18,7 +18,7 @@ from typing import Any
 from flask import current_app
 from notifications_python_client.errors import HTTPError
 from notifications_python_client.notifications import NotificationsAPIClient
-from sqlalchemy import or_, select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import OutboxDelivery, OutboxMessage, ProcessInstance
@@ -41,6 +41,8 @@ STATUS_TEXT = {
     REJECTED: "Address refused",
 }
 TIMEOUT_SECONDS = 10
+# Notify keeps a notification's status for 7 days; one not final by then is not asked about again.
+NOTIFY_KEEPS = dt.timedelta(days=7)
 
 
 class NotifyUnavailable(Exception):
@@ -147,8 +149,9 @@ def record_deliveries(message: OutboxMessage, deliveries: list[Delivery]) -> Non
 
 
 def poll_delivery_statuses(limit: int = 100) -> int:
-    """Ask Notify about emails whose outcome is not known yet (each at most every SFO_NOTIFY_POLL_SECONDS);
-    a failure is written in the case's history for managers. Returns how many changed status."""
+    """Ask Notify about emails whose outcome is not known yet (each at most every SFO_NOTIFY_POLL_SECONDS,
+    for as long as Notify keeps them); a failure is written in the case's history for managers. Returns
+    how many changed status."""
     if not enabled():
         return 0
     due = now() - dt.timedelta(seconds=current_app.config["SFO_NOTIFY_POLL_SECONDS"])
@@ -159,9 +162,10 @@ def poll_delivery_statuses(limit: int = 100) -> int:
                 .where(
                     OutboxDelivery.status.in_(IN_PROGRESS),
                     OutboxDelivery.notify_id.is_not(None),
-                    or_(OutboxDelivery.checked_at.is_(None), OutboxDelivery.checked_at <= due),
+                    OutboxDelivery.created_at > now() - NOTIFY_KEEPS,
+                    func.coalesce(OutboxDelivery.checked_at, OutboxDelivery.created_at) <= due,
                 )
-                .order_by(OutboxDelivery.checked_at.is_not(None), OutboxDelivery.checked_at, OutboxDelivery.id)
+                .order_by(func.coalesce(OutboxDelivery.checked_at, OutboxDelivery.created_at), OutboxDelivery.id)
                 .limit(limit)
             )
         )

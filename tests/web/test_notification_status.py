@@ -45,5 +45,6 @@ def test_a_message_waiting_or_failed_shows_its_state_and_reason(app, small_defin
 
     assert "Waiting to be sent" in manager.get(f"/monitoring/cases/{case.id}").text
     run_once(app)
+    db.session.expire_all()  # the test's requests share one session; a real request starts afresh
     page = manager.get(f"/monitoring/cases/{case.id}")
     assert "Not sent: failed" in page.text and "SFO_NOTIFY_TEMPLATE_AVAILABLE" in page.text

@@ -283,3 +283,14 @@ def test_a_wrong_api_key_is_refused_by_notify_and_fails_the_message(app, small_d
 
     [message] = _outbox()
     assert message.status == "failed" and "403" in message.last_error and "AuthError" in message.last_error
+
+
+def test_an_email_notify_no_longer_keeps_is_not_asked_about_again(app, small_definition, notify_api, clock):
+    _team_case(small_definition, team_size=1)
+    run_once(app)
+    clock.advance(days=notify.NOTIFY_KEEPS.days, seconds=1)
+    asked = len(notify_api.requests)
+
+    assert notify.poll_delivery_statuses() == 0
+
+    assert len(notify_api.requests) == asked
