@@ -75,7 +75,9 @@ def _metadata(client: Any) -> dict[str, Any]:
 
 
 def _failed(message: str, status: int) -> tuple[str, int]:
-    return render_template("auth/sign_in.html", errors={"sso": message}, username=""), status
+    # The error summary links to the single sign-on button, or to the username when there is none.
+    field = "sso" if sso.configured() else "username"
+    return render_template("auth/sign_in.html", errors={field: message}, username=""), status
 
 
 @sso_pages.get("/sign-in/oidc")

@@ -5,6 +5,7 @@ the groups. Local accounts keep working beside it."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -144,7 +145,8 @@ def test_roles_follow_the_claims_at_every_sign_in(browser, signed_in, idp):
     other.get("/monitoring")  # a manager now
 
 
-def test_leaving_the_groups_ends_access_and_every_session_at_the_next_sign_in(browser, app, idp):
+def test_leaving_the_groups_ends_access_and_every_session_at_the_next_sign_in(browser, app, idp, caplog):
+    caplog.set_level(logging.DEBUG, logger="app")
     _person(idp, groups=("SFO-Team",))
     _sign_in(browser, idp)
     token = create_token("sam.okafor")
@@ -162,6 +164,9 @@ def test_leaving_the_groups_ends_access_and_every_session_at_the_next_sign_in(br
     assert api.status_code == 401
     db.session.expire_all()
     assert get_user("sam.okafor").active is False
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("app"))
+    assert "refused an account by its groups" in logged
+    assert "sam" not in logged.lower() and "okafor" not in logged.lower() and "@" not in logged
 
     _person(idp, groups=("SFO-Team",))  # back in the group: the next sign-in restores access
     assert _sign_in(elsewhere, idp).status_code == 302 and _signed_in(elsewhere)
