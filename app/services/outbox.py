@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..extensions import db
-from ..models import OutboxMessage, ProcessInstance
+from ..models import OutboxDelivery, OutboxMessage, ProcessInstance
 from . import notify
 from .audit import record_event
 from .runtime import now, transaction
@@ -247,6 +247,23 @@ def messages_of(instance_id: int) -> list[OutboxMessage]:
     """The case's notifications, newest first, with what GOV.UK Notify said of each recipient's copy."""
     query = select(OutboxMessage).where(OutboxMessage.instance_id == instance_id)
     return list(db.session.scalars(query.order_by(OutboxMessage.id.desc())))
+
+
+NOT_DELIVERED = ("failed", "undeliverable", "unknown")
+
+
+def undelivered(limit: int) -> list[tuple[OutboxMessage, str | None]]:
+    """Messages not sent, maybe not sent, or that Notify could not deliver to a recipient, newest first,
+    each with its case's reference."""
+    failing = select(OutboxDelivery.outbox_id).where(OutboxDelivery.status.in_((*notify.FAILURES, notify.REJECTED)))
+    query = (
+        select(OutboxMessage, ProcessInstance.business_key)
+        .outerjoin(ProcessInstance, ProcessInstance.id == OutboxMessage.instance_id)
+        .where(or_(OutboxMessage.status.in_(NOT_DELIVERED), OutboxMessage.id.in_(failing)))
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return [(message, reference) for message, reference in db.session.execute(query)]
 
 
 def deliver_outbox(limit: int = 500) -> int:

@@ -60,7 +60,7 @@ class OidcProvider:
         self.process.wait(timeout=10)
 
 
-def start_provider() -> OidcProvider:
+def start_provider(redirect_uri: str = REDIRECT_URI) -> OidcProvider:
     node = shutil.which("node")
     assert node, "node is needed for the OpenID Connect provider of the sign-in tests"
     port = free_port()
@@ -71,7 +71,7 @@ def start_provider() -> OidcProvider:
         "ISSUER": issuer,
         "CLIENT_ID": CLIENT_ID,
         "CLIENT_SECRET": CLIENT_SECRET,
-        "REDIRECT_URI": REDIRECT_URI,
+        "REDIRECT_URI": redirect_uri,
     }
     process = subprocess.Popen(
         [node, str(SCRIPT)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True

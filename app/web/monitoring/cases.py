@@ -13,14 +13,12 @@ from ...services import monitoring as figures
 from ...services.audit import events_of
 from ...services.deadlines import extensions_of
 from ...services.messages import can_reopen_publication
-from ...services.notify import FAILURES
-from ...services.notify import STATUS_TEXT as DELIVERY_TEXT
-from ...services.outbox import STATUS_TEXT as OUTBOX_TEXT
 from ...services.outbox import messages_of
 from ..auth import signed_in_user
 from ..cases import notification_answers, stage_records
 from . import monitoring
 from .dashboard import bpmn_response, today
+from .notifications import status_texts
 from .params import query_of, read_filters
 
 COLUMNS = (  # (sort key, heading)
@@ -138,9 +136,7 @@ def case(instance_id: int) -> str:
         section="cases",
         can_reopen=can_reopen_publication(row),
         outbox=messages_of(row.id),
-        outbox_text=OUTBOX_TEXT,
-        delivery_text=DELIVERY_TEXT,
-        delivery_failures=(*FAILURES, "rejected"),
+        **status_texts(),
     )
 
 
