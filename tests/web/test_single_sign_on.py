@@ -298,3 +298,16 @@ def test_administrators_see_how_an_account_signs_in_and_cannot_give_it_a_passwor
     assert "signs in with single sign-on and has no password here" in page.text
     db.session.expire_all()
     assert get_user("sam.okafor").password_hash is None
+
+
+def test_the_group_map_is_read_from_the_environment_and_refused_when_not_json(monkeypatch):
+    from app.config import load_config
+
+    monkeypatch.setenv("SFO_OIDC_GROUP_MAP", '{"SFO-Team": "sfo-team"}')
+    monkeypatch.setenv("SFO_OIDC_ISSUER", "https://idp.example/realms/staff/")
+    config = load_config()
+    assert config["SFO_OIDC_GROUP_MAP"] == {"SFO-Team": "sfo-team"}
+    assert config["SFO_OIDC_ISSUER"] == "https://idp.example/realms/staff"
+    monkeypatch.setenv("SFO_OIDC_GROUP_MAP", "SFO-Team=sfo-team")
+    with pytest.raises(RuntimeError, match="SFO_OIDC_GROUP_MAP must be a JSON object"):
+        load_config()

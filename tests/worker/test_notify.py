@@ -294,3 +294,18 @@ def test_an_email_notify_no_longer_keeps_is_not_asked_about_again(app, small_def
     assert notify.poll_delivery_statuses() == 0
 
     assert len(notify_api.requests) == asked
+
+
+def test_template_ids_are_read_per_kind_from_the_environment(monkeypatch):
+    from app.config import load_config
+
+    monkeypatch.setenv("SFO_NOTIFY_TEMPLATE_ASSIGNED", "5b6a1f2e-0000-4000-8000-000000000001")
+    monkeypatch.setenv("SFO_NOTIFY_TEMPLATE_NOT_ELIGIBLE", " 5b6a1f2e-0000-4000-8000-000000000002 ")
+    monkeypatch.setenv("SFO_NOTIFY_TEMPLATE_REMINDER", "")
+
+    templates = load_config()["SFO_NOTIFY_TEMPLATES"]
+
+    assert templates == {
+        "assigned": "5b6a1f2e-0000-4000-8000-000000000001",
+        "not_eligible": "5b6a1f2e-0000-4000-8000-000000000002",
+    }
