@@ -309,3 +309,22 @@ def test_template_ids_are_read_per_kind_from_the_environment(monkeypatch):
         "assigned": "5b6a1f2e-0000-4000-8000-000000000001",
         "not_eligible": "5b6a1f2e-0000-4000-8000-000000000002",
     }
+
+
+def test_two_workers_through_notify_send_each_recipient_each_message_once(
+    app, postgresql, small_definition, notify_api
+):
+    from tests.services.test_concurrency import _run_together
+
+    provider = make_user("provider")
+    make_user("sfo-team")
+    make_user("sfo-team")
+    for n in range(12):
+        instances.start_case(provider, small_definition.key, f"SFO-{n}", {"provider_org": provider.organisation})
+
+    results = _run_together(app, [deliver_outbox, deliver_outbox])
+
+    assert [kind for kind, _ in results] == ["ok", "ok"] and sum(value for _, value in results) == 12
+    pairs = [(n["reference"], n["email_address"]) for n in notify_api.notifications]
+    assert len(pairs) == 24 and len(set(pairs)) == 24
+    assert {m.status for m in _outbox()} == {"sent"}
