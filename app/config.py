@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -80,6 +81,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(env.get("SFO_SECURE_COOKIES"), environment == "production"),
+        **single_sign_on(env),
+        **gov_notify(env),
     }
     config.update(overrides or {})
     if overrides and "SQLALCHEMY_DATABASE_URI" in overrides:
@@ -108,3 +111,43 @@ def _engine_options(url: str, timeouts: dict[str, int]) -> dict[str, Any]:
         for name in ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")
     )
     return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5, "connect_args": {"options": settings}}
+
+
+def single_sign_on(env: Any) -> dict[str, Any]:
+    """Staff sign-in through the organisation's OpenID Connect provider (README "Single sign-on")."""
+    raw_map = env.get("SFO_OIDC_GROUP_MAP") or "{}"
+    try:
+        group_map = json.loads(raw_map)
+    except ValueError:
+        raise RuntimeError("SFO_OIDC_GROUP_MAP must be a JSON object (see the README)") from None
+    if not isinstance(group_map, dict):
+        raise RuntimeError("SFO_OIDC_GROUP_MAP must be a JSON object (see the README)")
+    return {
+        "SFO_OIDC_ISSUER": (env.get("SFO_OIDC_ISSUER") or "").rstrip("/"),
+        "SFO_OIDC_CLIENT_ID": env.get("SFO_OIDC_CLIENT_ID", ""),
+        "SFO_OIDC_CLIENT_SECRET": env.get("SFO_OIDC_CLIENT_SECRET", ""),
+        "SFO_OIDC_NAME": env.get("SFO_OIDC_NAME", "your organisation's account"),
+        "SFO_OIDC_SCOPES": env.get("SFO_OIDC_SCOPES", "openid email profile"),
+        "SFO_OIDC_GROUPS_CLAIM": env.get("SFO_OIDC_GROUPS_CLAIM", "groups"),
+        "SFO_OIDC_GROUP_MAP": group_map,
+    }
+
+
+NOTIFY_TEMPLATE_PREFIX = "SFO_NOTIFY_TEMPLATE_"
+
+
+def gov_notify(env: Any) -> dict[str, Any]:
+    """GOV.UK Notify as the email channel (README "GOV.UK Notify"): one template id per notification kind,
+    from ``SFO_NOTIFY_TEMPLATE_<KIND>`` (``SFO_NOTIFY_TEMPLATE_NOT_ELIGIBLE`` for the kind ``not_eligible``)."""
+    templates = {
+        name.removeprefix(NOTIFY_TEMPLATE_PREFIX).lower(): value.strip()
+        for name, value in env.items()
+        if name.startswith(NOTIFY_TEMPLATE_PREFIX) and value.strip()
+    }
+    return {
+        "SFO_NOTIFY_API_KEY": env.get("SFO_NOTIFY_API_KEY", ""),
+        "SFO_NOTIFY_BASE_URL": env.get("SFO_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+        "SFO_NOTIFY_TEMPLATES": templates,
+        # How often the worker asks Notify again about an email it has not heard the end of.
+        "SFO_NOTIFY_POLL_SECONDS": float(env.get("SFO_NOTIFY_POLL_SECONDS", "60")),
+    }

@@ -23,6 +23,7 @@ from app.models import User
 from app.services.definitions import deploy_files, read_library
 from app.services.users import create_token, create_user
 from app.worker.dry_runs import DryRunPool
+from tests.worker.notify_api import API_KEY, NotifyTestServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -172,3 +173,24 @@ def make_user(
 
 def auth_headers(user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {create_token(user.username)}"}
+
+
+TEMPLATE_SUBJECT = "SFO review ((case_reference)): ((task))"
+TEMPLATE_BODY = "((task)) for case ((case_reference)) is due on ((due_date)).\n\nOpen it: ((link))"
+
+
+@pytest.fixture
+def notify_api(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[NotifyTestServer]:
+    """The Notify API stand-in, with one template per notification kind the tests queue, and the app sending
+    through it (its API key, base URL and template ids)."""
+    server = NotifyTestServer()
+    base_url = server.start()
+    templates = {kind: server.add_template(TEMPLATE_SUBJECT, TEMPLATE_BODY) for kind in NOTIFY_KINDS}
+    monkeypatch.setitem(app.config, "SFO_NOTIFY_API_KEY", API_KEY)
+    monkeypatch.setitem(app.config, "SFO_NOTIFY_BASE_URL", base_url)
+    monkeypatch.setitem(app.config, "SFO_NOTIFY_TEMPLATES", templates)
+    yield server
+    server.stop()
+
+
+NOTIFY_KINDS = ("assigned", "available", "escalation", "reminder", "not_eligible")

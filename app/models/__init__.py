@@ -1,6 +1,6 @@
 """Database tables. Pages and the API read the projection tables (task, process_instance), never state blobs."""
 
-from .audit import AuditEvent, OutboxMessage
+from .audit import AuditEvent, OutboxDelivery, OutboxMessage
 from .deadlines import DeadlineExtension
 from .definitions import ProcessDefinition
 from .dryruns import DryRunJob
@@ -15,6 +15,7 @@ __all__ = [
     "AuditEvent",
     "DeadlineExtension",
     "DryRunJob",
+    "OutboxDelivery",
     "OutboxMessage",
     "ProcessDefinition",
     "ProcessDraft",

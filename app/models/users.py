@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -25,6 +25,7 @@ REVIEW_BODY_ROLES = ("sfo-team", "quality-assurer", "publication", "manager", "a
 
 class User(db.Model):  # type: ignore[name-defined]
     __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject", name="uq_user_account_sso"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -40,6 +41,13 @@ class User(db.Model):  # type: ignore[name-defined]
     session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
     # A password set by an administrator must be replaced by the user at their next sign-in.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Set for a person who signs in through the organisation's identity provider (OpenID Connect): the
+    # issuer and the subject it gives them. Such an account has no password; its roles follow the claims.
+    sso_issuer: Mapped[str | None] = mapped_column(String(255))
+    sso_subject: Mapped[str | None] = mapped_column(String(255))
+    # When the identity provider's groups stopped giving the person access (the account was disabled
+    # then): their next sign-in with a mapped group enables it again. Unset when an administrator disables it.
+    sso_removed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     groups: Mapped[list[UserGroup]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property

@@ -19,10 +19,11 @@ from .monitoring import monitoring
 from .pages import pages
 from .published import published
 from .reports import reports
+from .sso import init_sso, sso_pages
 from .tasks import tasks
 
 PROTECTED = (tasks, cases, monitoring, reports, lessons, models, account, admin)
-PUBLIC = (assets, auth, pages, published)
+PUBLIC = (assets, auth, sso_pages, pages, published)
 
 
 def register_web(app: Flask) -> None:
@@ -36,6 +37,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     register_filters(app)
     init_auth(app)
+    init_sso(app)
     for blueprint in PUBLIC:
         blueprint.public = True  # type: ignore[attr-defined]
         app.register_blueprint(blueprint)

@@ -1,4 +1,5 @@
-"""The background worker: fires due timers, delivers the notification outbox and runs dry-run jobs."""
+"""The background worker: fires due timers, delivers the notification outbox (and asks GOV.UK Notify what
+became of its emails) and runs dry-run jobs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import Flask
 
 from ..services.consistency import sweep_stalled_cases
 from ..services.idempotency import purge_expired_keys
+from ..services.notify import poll_delivery_statuses
 from ..services.outbox import deliver_outbox
 from ..services.timers import fire_due_timers
 from .dry_runs import DryRunPool
@@ -26,6 +28,7 @@ def run_once(app: Flask) -> tuple[int, int]:
         if stalled:
             log.warning("%d open case(s) had nothing to wait for; each was run again or put in error", stalled)
         sent = deliver_outbox()
+        poll_delivery_statuses()
         purge_expired_keys()
         return fired, sent
 
