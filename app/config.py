@@ -60,6 +60,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SFO_DRY_RUN_TIMEOUT_SECONDS": float(env.get("SFO_DRY_RUN_TIMEOUT_SECONDS", "120")),
         "SFO_DRY_RUN_POLL_SECONDS": float(env.get("SFO_DRY_RUN_POLL_SECONDS", "1")),
         "SFO_API_DEPLOY_WAIT_SECONDS": float(env.get("SFO_API_DEPLOY_WAIT_SECONDS", "30")),
+        # Metrics, logs and health (README "Metrics, logs and health"); no metrics token, no /metrics.
+        "SFO_METRICS_TOKEN": env.get("SFO_METRICS_TOKEN") or None,
+        "SFO_LOG_FORMAT": env.get("SFO_LOG_FORMAT", "json"),
+        "SFO_READY_WORKER_SECONDS": float(env.get("SFO_READY_WORKER_SECONDS", "300")),
+        # Records retention (README "Records: export and retention"); no years, no policy.
+        "SFO_RETENTION_YEARS": float(env["SFO_RETENTION_YEARS"]) if env.get("SFO_RETENTION_YEARS") else None,
+        "SFO_RETENTION_ACTION": env.get("SFO_RETENTION_ACTION", "reduce"),
         "SFO_SMTP_HOST": env.get("SFO_SMTP_HOST"),
         "SFO_SMTP_PORT": int(env.get("SFO_SMTP_PORT", "25")),
         "SFO_MAIL_FROM": env.get("SFO_MAIL_FROM", "sfo-reviews@localhost"),

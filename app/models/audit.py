@@ -51,3 +51,5 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     deliver_after: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # The request that queued the message (X-Request-Id): the worker logs its delivery under it.
+    request_id: Mapped[str | None] = mapped_column(String(64))

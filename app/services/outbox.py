@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import OutboxMessage, ProcessInstance
+from ..telemetry.logs import log_context
 from .audit import record_event
 from .runtime import now, transaction
 from .users import get_user, users_in_group
@@ -45,6 +46,8 @@ class Claimed:
     addresses: list[str]
     email: EmailMessage | None  # None: no mail server, the delivery is recorded in the log
     problem: Exception | None = None  # the message could not be built
+    request_id: str | None = None  # the request that queued it: the lines about it carry its id
+    case_id: int | None = None
 
 
 def _addresses(message: OutboxMessage) -> list[str]:
@@ -88,6 +91,7 @@ def _send(claimed: Claimed) -> None:
         return
     with smtplib.SMTP(current_app.config["SFO_SMTP_HOST"], current_app.config["SFO_SMTP_PORT"], timeout=10) as smtp:
         smtp.send_message(claimed.email)
+    log.info("notification %s (%s) sent by SMTP to %d recipient(s)", claimed.id, claimed.kind, len(claimed.addresses))
 
 
 def _claim_next_pending() -> OutboxMessage | None:
@@ -118,8 +122,12 @@ def _claim() -> Claimed | None:
             try:
                 email = _email(message, addresses) if smtp else None
             except Exception as problem:  # e.g. a header with a line break: it never will be sendable
-                return Claimed(message.id, message.kind, addresses, None, problem)
-            return Claimed(message.id, message.kind, addresses, email)
+                return Claimed(message.id, message.kind, addresses, None, problem, *_origin(message))
+            return Claimed(message.id, message.kind, addresses, email, None, *_origin(message))
+
+
+def _origin(message: OutboxMessage) -> tuple[str | None, int | None]:
+    return message.request_id, message.instance_id
 
 
 def _record(claimed: Claimed, error: Exception | None) -> bool:
@@ -190,11 +198,12 @@ def deliver_outbox(limit: int = 500) -> int:
         claimed = _claim()
         if claimed is None:
             break
-        error = claimed.problem
-        if error is None:
-            try:
-                _send(claimed)
-            except Exception as failure:
-                error = failure
-        sent += _record(claimed, error)
+        with log_context(claimed.request_id, claimed.case_id):
+            error = claimed.problem
+            if error is None:
+                try:
+                    _send(claimed)
+                except Exception as failure:
+                    error = failure
+            sent += _record(claimed, error)
     return sent

@@ -41,7 +41,7 @@ def error_body(status: int, message: str, fields: dict[str, list[str]] | None = 
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz", "/metrics")
 
 
 def _respond(status: int, message: str, fields: dict[str, list[str]] | None = None, code: str | None = None) -> Any:
