@@ -3,6 +3,7 @@ access request: managers and admins only, through the page and the API, and ever
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import zipfile
@@ -13,9 +14,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent
+from app.services.deadlines import extend_deadline
 from tests.conftest import auth_headers, make_user
 from tests.services.test_publication import PERSON, clean_pack
 from tests.sfo_case import People, SfoCase
+
+EXTENSION_REASON = "Reviewer Priya Lambert is on leave"
 
 
 @pytest.fixture
@@ -28,6 +32,8 @@ def published_case(people, definition) -> SfoCase:
     case = SfoCase(people, definition, "SFO-REC-1", person_name=PERSON, crn="X654321")
     case.do("confirm_eligibility", eligible=True)
     case.do("allocate_reviewer", reviewer=people.reviewer.username)
+    scoping = case.task("write_terms_of_reference")
+    extend_deadline(people.manager, scoping.id, scoping.due_on + dt.timedelta(days=14), EXTENSION_REASON)
     case.do("write_terms_of_reference", other_reviews=[])
     case.do("gather_evidence")
     recommendations = [
@@ -103,6 +109,7 @@ def test_a_manager_downloads_the_whole_record_from_the_case_page(app, sfo_defini
     assert PERSON not in json.dumps(record["published_report"])
     assert [r["number"] for r in record["recommendations"]] == [1, 2]
     assert {"started", "task-completed"} <= {e["kind"] for e in record["audit_trail"]}
+    assert [e["reason"] for e in record["deadline_extensions"]] == [EXTENSION_REASON]
     assert record["tasks"] and all(t["state"] in ("completed", "cancelled", "ready") for t in record["tasks"])
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
