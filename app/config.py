@@ -108,10 +108,17 @@ DATABASE_STORAGE = "sfo-database://"
 def _engine_options(url: str, timeouts: dict[str, int]) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # Several threads (web and embedded worker) share one file; wait (this long) rather than fail on locks.
-        return {"connect_args": {"timeout": timeouts["busy_timeout"] / 1000}}
+        return {"connect_args": {"timeout": timeouts["busy_timeout"] / 1000}, "hide_parameters": True}
     # No statement, lock wait or forgotten transaction may hold a connection (and a case's row) for long.
     settings = " ".join(
         f"-c {name}={timeouts[name]}"
         for name in ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")
     )
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5, "connect_args": {"options": settings}}
+    # hide_parameters: a database error's message (logged) never quotes the case data it was writing.
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 5,
+        "max_overflow": 5,
+        "connect_args": {"options": settings},
+        "hide_parameters": True,
+    }

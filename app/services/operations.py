@@ -36,7 +36,10 @@ def record_worker_pass(succeeded: bool) -> None:
             row.last_pass_at = moment
         else:
             row.last_failure_at = moment
-        db.session.execute(delete(WorkerPass).where(WorkerPass.last_pass_at < moment - FORGET_WORKERS_AFTER))
+        gone = moment - FORGET_WORKERS_AFTER
+        db.session.execute(
+            delete(WorkerPass).where(func.coalesce(WorkerPass.last_pass_at, WorkerPass.started_at) < gone)
+        )
 
 
 def latest_worker_pass() -> dt.datetime | None:

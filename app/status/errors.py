@@ -71,7 +71,8 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]
         if database_unavailable(error):
             return _unavailable(error)
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        app.logger.exception("unhandled error on %s %s", request.method, route)
         return _respond(500, "Something went wrong on our side. The error has been logged.")
 
 

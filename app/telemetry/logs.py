@@ -70,16 +70,18 @@ def json_formatter() -> logging.Formatter:
 
 
 def configure_logging(log_format: str) -> None:
-    """One handler on the root logger, writing JSON lines (or plain text) to standard error."""
+    """One handler on the root logger, writing JSON lines (or plain text) to standard error, at INFO.
+    Logging that whoever embeds the app set up already (a test runner, a script) is left as it is."""
     root = logging.getLogger()
     handler = next((h for h in root.handlers if getattr(h, "sfo_handler", False)), None)
     if handler is None:
+        if root.handlers:
+            return
         handler = logging.StreamHandler()
         handler.sfo_handler = True  # type: ignore[attr-defined]
         handler.addFilter(ContextFilter())
         root.addHandler(handler)
-        if root.level > logging.INFO or root.level == logging.NOTSET:
-            root.setLevel(logging.INFO)
+        root.setLevel(logging.INFO)
     text = "%(asctime)s %(levelname)s %(name)s [%(request_id)s case %(case_id)s]: %(message)s"
     handler.setFormatter(json_formatter() if log_format == "json" else logging.Formatter(text))
 

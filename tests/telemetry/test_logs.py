@@ -121,3 +121,17 @@ def test_the_worker_logs_a_case_s_timers_and_notifications_under_the_request_tha
     text = "\n".join(json.dumps(line) for line in lines)
     for personal in PERSONAL:
         assert personal not in text, f"a log line holds {personal!r}"
+
+
+def test_a_database_error_never_quotes_the_values_it_was_writing(app):
+    from sqlalchemy.exc import IntegrityError
+
+    from app.models import WorkerPass
+
+    db.session.add(WorkerPass(worker=PERSON, started_at=now()))
+    db.session.commit()
+    db.session.add(WorkerPass(worker=PERSON, started_at=now()))
+    with pytest.raises(IntegrityError) as clash:
+        db.session.commit()
+    db.session.rollback()
+    assert PERSON not in str(clash.value) and "hidden" in str(clash.value)

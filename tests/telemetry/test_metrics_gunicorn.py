@@ -1,8 +1,10 @@
 """Under gunicorn with several worker processes, a scrape answered by any of them counts the requests
-that all of them served (prometheus-client's multiprocess mode, set up by gunicorn.conf.py)."""
+that all of them served (prometheus-client's multiprocess mode, set up by gunicorn.conf.py); and the
+served app logs each request as a JSON line with its request id."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -57,12 +59,18 @@ def test_every_worker_process_sees_the_requests_of_all(app, tmp_path):
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, server)
-        for _ in range(REQUESTS):
-            with urlopen(f"{base}/healthz", timeout=10) as answer:
-                assert answer.status == 200
+        for number in range(REQUESTS):
+            request = Request(f"{base}/healthz", headers={"X-Request-Id": f"probe-{number}"})
+            with urlopen(request, timeout=10) as answer:
+                assert answer.status == 200 and answer.headers["X-Request-Id"] == f"probe-{number}"
         # Each scrape may be answered by any of the three workers: every one must count all 30.
         assert [_healthz_count(base) for _ in range(6)] == [REQUESTS] * 6
     finally:
         server.terminate()
         server.wait(timeout=30)
     assert list((tmp_path / "prometheus").glob("histogram_*.db")), "the workers wrote no multiprocess files"
+    logged = [json.loads(line) for line in (tmp_path / "gunicorn.log").read_text().splitlines() if line.startswith("{")]
+    requests = {
+        line["request_id"] for line in logged if line["logger"] == "app.requests" and line["route"] == "/healthz"
+    }
+    assert requests == {f"probe-{number}" for number in range(REQUESTS)}

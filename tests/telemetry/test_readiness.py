@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from app import worker
 from app.extensions import db
@@ -85,3 +86,13 @@ def test_the_dashboard_says_when_the_worker_last_ran(app, sfo_definition, clock,
     clock.set(START + dt.timedelta(hours=2))
     page = manager.get("/monitoring")
     assert "The background worker last completed a pass at 1 March 2027 at 9:00am: timers are not firing" in page.text
+
+
+def test_workers_not_heard_from_for_a_week_are_forgotten(app, clock):
+    db.session.add(WorkerPass(worker="gone:1", started_at=START - dt.timedelta(days=8)))
+    db.session.add(WorkerPass(worker="gone:2", started_at=START, last_pass_at=START - dt.timedelta(days=8)))
+    db.session.add(WorkerPass(worker="quiet:3", started_at=START, last_pass_at=START - dt.timedelta(days=6)))
+    db.session.commit()
+    worker.run_once(app)
+    names = set(db.session.scalars(select(WorkerPass.worker)))
+    assert "quiet:3" in names and not names & {"gone:1", "gone:2"} and len(names) == 2
