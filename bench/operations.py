@@ -26,6 +26,7 @@ import monitoring as bench  # noqa: E402  (the loader of the monitoring benchmar
 from app.extensions import db  # noqa: E402
 from app.models import ProcessInstance  # noqa: E402
 from app.services.retention import Policy, apply_policy, due_cases  # noqa: E402
+from app.services.users import create_token  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/sfo_ops_bench"
 TOKEN = "bench-metrics-token"
@@ -67,18 +68,16 @@ def main(argv: list[str] | None = None) -> None:
         published = db.session.scalar(
             select(ProcessInstance.id).where(ProcessInstance.stage == "closure").order_by(ProcessInstance.id).limit(1)
         )
-    client = bench.signed_in_client(app, bench.loader.MANAGER)
+    client = app.test_client()
+    with app.app_context():
+        manager = {"Authorization": f"Bearer {create_token(bench.loader.MANAGER)}"}
     print(
         f"\nServer time in process (Flask test client), ms; {args.requests} requests each after {args.warmup} warm-up"
     )
     print(f"  {'request':<40} {'n':>4} {'p50':>8} {'p95':>8}")
     line("GET /metrics", timed_requests(app, client, "/metrics", {"Authorization": f"Bearer {TOKEN}"}, args))
-    with app.app_context():
-        reference = db.session.get(ProcessInstance, published).business_key
-    line(
-        f"GET /cases/{reference}/record.zip",
-        timed_requests(app, client, f"/cases/{reference}/record.zip", {}, argparse.Namespace(warmup=1, requests=10)),
-    )
+    path = f"/api/v1/process-instances/{published}/record"
+    line(f"GET {path} (zip)", timed_requests(app, client, path, manager, argparse.Namespace(warmup=1, requests=10)))
     with app.app_context():
         with db.engine.begin() as connection:
             connection.execute(text(AGE_CLOSED_CASES))

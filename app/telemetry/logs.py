@@ -20,6 +20,7 @@ from typing import Any
 from flask import Flask, g, request
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy import event
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -52,12 +53,23 @@ def log_context(request_id: str | None = None, case_id: int | None = None) -> It
         _case_id.reset(case_token)
 
 
+class WithheldDatabaseError(Exception):
+    """Stands in for a database error in a log line: the database's own message may quote the values
+    it was given (PostgreSQL's "Key (...)=(...) already exists"), which may be case data."""
+
+
 class ContextFilter(logging.Filter):
-    """Adds ``request_id`` and ``case_id`` to every record (None outside a request or a case's work)."""
+    """Adds ``request_id`` and ``case_id`` to every record (None outside a request or a case's work),
+    and keeps a database error's message (but not its traceback) out of the line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = _request_id.get()
         record.case_id = _case_id.get()
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, StatementError):
+            cause = type(getattr(error, "orig", None) or error).__name__
+            withheld = WithheldDatabaseError(f"{type(error).__name__} ({cause}); the database's message is withheld")
+            record.exc_info, record.exc_text = (WithheldDatabaseError, withheld, error.__traceback__), None
         return True
 
 
