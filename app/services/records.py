@@ -243,12 +243,12 @@ def export_case_record(user: User, row: ProcessInstance) -> tuple[str, bytes]:
         bundle.writestr("record.json", json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True))
         if pdf is not None:
             bundle.writestr("report.pdf", pdf)
-    contents = "record.json and report.pdf" if pdf is not None else "record.json (no report drafted yet)"
+    contents = "record.json and report.pdf" if pdf is not None else "record.json; no report has been drafted yet"
     record_event(
         row,
         user.username,
         "record-exported",
-        f"{user.username} downloaded the case's whole record ({contents}).",
+        f"{user.username} downloaded the case's whole record: {contents}.",
         files=["record.json", "report.pdf"] if pdf is not None else ["record.json"],
     )
     return f"sfo-case-{_safe_name(row.business_key)}-record.zip", archive.getvalue()
