@@ -17,8 +17,6 @@ from .timers import TIMER_STATUSES
 # Rows of workers that have not passed for this long are dropped (workers come and go with deploys).
 FORGET_WORKERS_AFTER = dt.timedelta(days=7)
 
-__all__ = ["now", "record_worker_pass", "latest_worker_pass", "service_figures", "worker_name"]
-
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:120]
@@ -74,6 +72,7 @@ def service_figures(moment: dt.datetime, worker_interval: float) -> ServiceFigur
     )
     late_after = dt.timedelta(seconds=2 * worker_interval)
     outbox_due = (OutboxMessage.status == "pending", OutboxMessage.deliver_after <= moment)
+    outbox_by_status = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     oldest = db.session.scalar(select(func.min(OutboxMessage.deliver_after)).where(*outbox_due))
     return ServiceFigures(
         cases={(status, stage or "none"): n for status, stage, n in cases},
@@ -81,12 +80,8 @@ def service_figures(moment: dt.datetime, worker_interval: float) -> ServiceFigur
         overdue={(lane or "none",): n for lane, n in db.session.execute(overdue)},
         timers_due=db.session.scalar(timers.where(ProcessInstance.next_timer_at <= moment)) or 0,
         timers_late=db.session.scalar(timers.where(ProcessInstance.next_timer_at <= moment - late_after)) or 0,
-        outbox={(status,): n for status, n in db.session.execute(_outbox_by_status())},
+        outbox={(status,): n for status, n in db.session.execute(outbox_by_status)},
         outbox_due=db.session.scalar(select(func.count()).where(*outbox_due)) or 0,
         outbox_oldest_age=max(0.0, (moment - oldest).total_seconds()) if oldest else 0.0,
         worker_last_pass=latest_worker_pass(),
     )
-
-
-def _outbox_by_status():  # type: ignore[no-untyped-def]
-    return select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)

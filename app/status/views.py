@@ -38,7 +38,8 @@ def readyz():  # type: ignore[no-untyped-def]
 
 def _worker_readiness() -> dict[str, object]:
     """Whether a worker completed a pass within SFO_READY_WORKER_SECONDS (0: not checked)."""
-    from ..services.operations import latest_worker_pass, now
+    from ..services.operations import latest_worker_pass
+    from ..services.runtime import now
 
     limit = float(current_app.config["SFO_READY_WORKER_SECONDS"])
     last = latest_worker_pass()

@@ -31,10 +31,6 @@ _case_id: ContextVar[int | None] = ContextVar("sfo_case_id", default=None)
 log = logging.getLogger("app.requests")
 
 
-def current_request_id() -> str | None:
-    return _request_id.get()
-
-
 class CaseLog:
     def follow(self, request_id: str | None, case_id: int | None) -> None:
         """From here on, lines carry this request id and case."""

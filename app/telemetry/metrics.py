@@ -80,10 +80,11 @@ class DatabaseCollector(Collector):
     """Figures read from the database when scraped."""
 
     def collect(self) -> Iterator[Metric]:
-        from ..services import operations
+        from ..services.operations import service_figures
+        from ..services.runtime import now
 
-        today_now = operations.now()
-        figures = operations.service_figures(today_now, current_app.config["SFO_WORKER_INTERVAL"])
+        moment = now()
+        figures = service_figures(moment, current_app.config["SFO_WORKER_INTERVAL"])
         yield _gauge("sfo_cases", "Cases by status and stage.", ["status", "stage"], figures.cases)
         yield _gauge("sfo_tasks_ready", "Ready human tasks, by team (lane).", ["team"], figures.ready_tasks)
         yield _gauge(
@@ -122,7 +123,7 @@ class DatabaseCollector(Collector):
             "sfo_worker_last_pass_age_seconds",
             "Seconds since a worker last completed a pass (absent if none ever did).",
             [],
-            {(): (today_now - last_pass).total_seconds()} if last_pass else {},
+            {(): (moment - last_pass).total_seconds()} if last_pass else {},
         )
 
 
