@@ -65,7 +65,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SFO_LOG_FORMAT": env.get("SFO_LOG_FORMAT", "json"),
         "SFO_READY_WORKER_SECONDS": float(env.get("SFO_READY_WORKER_SECONDS", "300")),
         # Records retention (README "Records: export and retention"); no years, no policy.
-        "SFO_RETENTION_YEARS": float(env["SFO_RETENTION_YEARS"]) if env.get("SFO_RETENTION_YEARS") else None,
+        "SFO_RETENTION_YEARS": env.get("SFO_RETENTION_YEARS") or None,  # checked by `sfo retention`
         "SFO_RETENTION_ACTION": env.get("SFO_RETENTION_ACTION", "reduce"),
         "SFO_SMTP_HOST": env.get("SFO_SMTP_HOST"),
         "SFO_SMTP_PORT": int(env.get("SFO_SMTP_PORT", "25")),

@@ -68,11 +68,12 @@ def policy_from_config() -> Policy:
     years, action = current_app.config.get("SFO_RETENTION_YEARS"), current_app.config.get("SFO_RETENTION_ACTION")
     if years is None:
         raise Invalid("No retention policy is configured: set SFO_RETENTION_YEARS (and SFO_RETENTION_ACTION).")
-    if float(years) != int(years) or int(years) < 1:
-        raise Invalid(f"SFO_RETENTION_YEARS must be a whole number of years, 1 or more (it is {years}).")
+    whole = str(years).strip()
+    if not whole.isdigit() or int(whole) < 1:
+        raise Invalid(f"SFO_RETENTION_YEARS must be a whole number of years, 1 or more (it is {years!r}).")
     if action not in ACTIONS:
         raise Invalid(f"SFO_RETENTION_ACTION must be 'reduce' or 'delete' (it is {action!r}).")
-    return Policy(int(years), str(action))
+    return Policy(int(whole), str(action))
 
 
 def due_cases(policy: Policy) -> list[Decision]:

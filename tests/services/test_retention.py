@@ -34,7 +34,7 @@ def people(app):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def policy(app, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setitem(app.config, "SFO_RETENTION_YEARS", 7)
+    monkeypatch.setitem(app.config, "SFO_RETENTION_YEARS", "7")
     monkeypatch.setitem(app.config, "SFO_RETENTION_ACTION", "reduce")
     return lambda action: monkeypatch.setitem(app.config, "SFO_RETENTION_ACTION", action)
 
@@ -99,7 +99,11 @@ def test_without_a_policy_the_command_says_so_and_changes_nothing(app, monkeypat
     monkeypatch.setitem(app.config, "SFO_RETENTION_YEARS", None)
     result = sfo(app, "--dry-run")
     assert result.exit_code == 1 and "No retention policy is configured: set SFO_RETENTION_YEARS" in result.output
-    monkeypatch.setitem(app.config, "SFO_RETENTION_YEARS", 7)
+    for years in ("seven", "0", "2.5", "-3"):
+        monkeypatch.setitem(app.config, "SFO_RETENTION_YEARS", years)
+        result = sfo(app, "--apply")
+        assert result.exit_code == 1 and "SFO_RETENTION_YEARS must be a whole number of years" in result.output
+    monkeypatch.setitem(app.config, "SFO_RETENTION_YEARS", "7")
     monkeypatch.setitem(app.config, "SFO_RETENTION_ACTION", "shred")
     result = sfo(app, "--apply")
     assert result.exit_code == 1 and "SFO_RETENTION_ACTION must be 'reduce' or 'delete'" in result.output
