@@ -129,6 +129,35 @@ def check_command() -> None:
     click.echo("Every open case waits for a person, a timer or a message, and its records agree.")
 
 
+@cli.command(
+    "retention", help="Apply the records-retention policy (SFO_RETENTION_YEARS, SFO_RETENTION_ACTION) to closed cases."
+)
+@click.option("--dry-run", "mode", flag_value="dry-run", help="List what the policy would do; change nothing.")
+@click.option("--apply", "mode", flag_value="apply", help="Reduce or delete the cases the policy covers (audited).")
+def retention_command(mode: str | None) -> None:
+    from .services.retention import apply_policy, due_cases, policy_from_config
+
+    if mode is None:
+        click.echo("Error: say --dry-run to see what the policy would do, or --apply to do it.", err=True)
+        sys.exit(2)
+    with _app().app_context():
+        try:
+            policy = policy_from_config()
+        except ServiceError as error:
+            _fail(error)
+        decisions = due_cases(policy) if mode == "dry-run" else apply_policy(policy)
+    verb = {"reduce": "would be reduced", "delete": "would be deleted"} if mode == "dry-run" else {}
+    done = {"reduce": "reduced", "delete": "deleted"}
+    for d in decisions:
+        note = " (published report: reduced, never deleted)" if d.published and policy.action == "delete" else ""
+        action = verb.get(d.action) or done[d.action]
+        click.echo(f"{d.reference} (case {d.instance_id}, {d.status} {d.closed_at:%Y-%m-%d}): {action}{note}")
+    reduced = sum(d.action == "reduce" for d in decisions)
+    summary = f"{reduced} reduced to anonymised statistics, {len(decisions) - reduced} deleted"
+    prefix = "Dry run, nothing changed: " if mode == "dry-run" else "Applied: "
+    click.echo(f"{prefix}{summary} (closed cases older than {policy.years} years; open cases are never touched).")
+
+
 @cli.group("users", help="Manage users and API tokens.")
 def users_group() -> None:
     pass

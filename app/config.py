@@ -61,6 +61,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SFO_DRY_RUN_TIMEOUT_SECONDS": float(env.get("SFO_DRY_RUN_TIMEOUT_SECONDS", "120")),
         "SFO_DRY_RUN_POLL_SECONDS": float(env.get("SFO_DRY_RUN_POLL_SECONDS", "1")),
         "SFO_API_DEPLOY_WAIT_SECONDS": float(env.get("SFO_API_DEPLOY_WAIT_SECONDS", "30")),
+        # Metrics, logs and health (README "Metrics, logs and health"); no metrics token, no /metrics.
+        "SFO_METRICS_TOKEN": env.get("SFO_METRICS_TOKEN") or None,
+        "SFO_LOG_FORMAT": env.get("SFO_LOG_FORMAT", "json"),
+        "SFO_READY_WORKER_SECONDS": float(env.get("SFO_READY_WORKER_SECONDS", "300")),
+        # Records retention (README "Records: export and retention"); no years, no policy.
+        "SFO_RETENTION_YEARS": env.get("SFO_RETENTION_YEARS") or None,  # checked by `sfo retention`
+        "SFO_RETENTION_ACTION": env.get("SFO_RETENTION_ACTION", "reduce"),
         "SFO_SMTP_HOST": env.get("SFO_SMTP_HOST"),
         "SFO_SMTP_PORT": int(env.get("SFO_SMTP_PORT", "25")),
         "SFO_MAIL_FROM": env.get("SFO_MAIL_FROM", "sfo-reviews@localhost"),
@@ -104,13 +111,20 @@ DATABASE_STORAGE = "sfo-database://"
 def _engine_options(url: str, timeouts: dict[str, int]) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # Several threads (web and embedded worker) share one file; wait (this long) rather than fail on locks.
-        return {"connect_args": {"timeout": timeouts["busy_timeout"] / 1000}}
+        return {"connect_args": {"timeout": timeouts["busy_timeout"] / 1000}, "hide_parameters": True}
     # No statement, lock wait or forgotten transaction may hold a connection (and a case's row) for long.
     settings = " ".join(
         f"-c {name}={timeouts[name]}"
         for name in ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")
     )
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5, "connect_args": {"options": settings}}
+    # hide_parameters: a database error's message (logged) never quotes the case data it was writing.
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 5,
+        "max_overflow": 5,
+        "connect_args": {"options": settings},
+        "hide_parameters": True,
+    }
 
 
 def single_sign_on(env: Any) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from .dryruns import DryRunJob
 from .idempotency import IdempotencyKey  # noqa: F401
 from .instances import ProcessInstance, Task, TaskDraft
 from .modelling import ProcessDraft
+from .operations import WorkerPass
 from .publication import PublicationCounter, PublishedReport, RecommendationRecord, ReviewTheme, Theme  # noqa: F401
 from .users import ApiToken, RateLimitCounter, User, UserGroup
 
@@ -25,4 +26,5 @@ __all__ = [
     "TaskDraft",
     "User",
     "UserGroup",
+    "WorkerPass",
 ]

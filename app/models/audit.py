@@ -54,6 +54,8 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     channel: Mapped[str | None] = mapped_column(String(10))
     personalisation: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    # The request that queued the message (X-Request-Id): the worker logs its delivery under it.
+    request_id: Mapped[str | None] = mapped_column(String(64))
     deliveries: Mapped[list[OutboxDelivery]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="OutboxDelivery.id"
     )

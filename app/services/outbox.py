@@ -22,12 +22,14 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..models import OutboxDelivery, OutboxMessage, ProcessInstance
+from ..telemetry.logs import log_context
 from . import notify
 from .audit import record_event
 from .runtime import now, transaction
@@ -53,6 +55,8 @@ class Claimed:
     template_id: str = ""  # notify: the template of the row's kind
     personalisation: dict[str, str] | None = None
     retry: bool = False  # notify: an earlier attempt may have reached Notify
+    request_id: str | None = None  # the request that queued it: the lines about it carry its id
+    case_id: int | None = None
 
 
 def _addresses(message: OutboxMessage) -> list[str]:
@@ -108,6 +112,7 @@ def _send(claimed: Claimed) -> tuple[list[notify.Delivery], Exception | None]:
         return [], None
     with smtplib.SMTP(current_app.config["SFO_SMTP_HOST"], current_app.config["SFO_SMTP_PORT"], timeout=10) as smtp:
         smtp.send_message(claimed.email)
+    log.info("notification %s (%s) sent by SMTP to %d recipient(s)", claimed.id, claimed.kind, len(claimed.addresses))
     return [], None
 
 
@@ -141,8 +146,12 @@ def _claim() -> Claimed | None:
             try:
                 email = _email(message, addresses) if chosen == "smtp" else None
             except Exception as problem:  # e.g. a header with a line break: it never will be sendable
-                return Claimed(message.id, message.kind, chosen, addresses, problem=problem)
-            return Claimed(message.id, message.kind, chosen, addresses, email)
+                return Claimed(message.id, message.kind, chosen, addresses, problem=problem, **_origin(message))
+            return Claimed(message.id, message.kind, chosen, addresses, email, **_origin(message))
+
+
+def _origin(message: OutboxMessage) -> dict[str, Any]:
+    return {"request_id": message.request_id, "case_id": message.instance_id}
 
 
 def _claimed_for_notify(message: OutboxMessage, addresses: list[str]) -> Claimed:
@@ -163,6 +172,7 @@ def _claimed_for_notify(message: OutboxMessage, addresses: list[str]) -> Claimed
         template_id=template or "",
         personalisation=message.personalisation,
         retry=message.attempts > 1,
+        **_origin(message),
     )
 
 
@@ -274,12 +284,13 @@ def deliver_outbox(limit: int = 500) -> int:
         claimed = _claim()
         if claimed is None:
             break
-        deliveries: list[notify.Delivery] = []
-        error = claimed.problem
-        if error is None:
-            try:
-                deliveries, error = _send(claimed)
-            except Exception as failure:
-                error = failure
-        sent += _record(claimed, deliveries, error)
+        with log_context(claimed.request_id, claimed.case_id):
+            deliveries: list[notify.Delivery] = []
+            error = claimed.problem
+            if error is None:
+                try:
+                    deliveries, error = _send(claimed)
+                except Exception as failure:
+                    error = failure
+            sent += _record(claimed, deliveries, error)
     return sent

@@ -4,6 +4,7 @@ answers every sender with a temporary refusal."""
 from __future__ import annotations
 
 import email
+import logging
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ class SmtpTestServer:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> int:
+        # aiosmtpd logs every SMTP command at INFO; those are the test server's lines, not the service's.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         port = free_port()
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=port)
         self._controller.start()

@@ -9,6 +9,7 @@ from flask import Response, abort, current_app, render_template
 
 from ...services import monitoring as figures
 from ...services.definitions import get_latest_definition
+from ...services.operations import latest_worker_pass
 from ...services.runtime import now
 from ..auth import signed_in_user
 from ..filters import humanise
@@ -31,7 +32,15 @@ def dashboard() -> str:
         board=board,
         section="dashboard",
         total_open=sum(board.open_by_stage.values()),
+        worker=_worker_state(),
     )
+
+
+def _worker_state() -> dict[str, object]:
+    """When the background worker last completed a pass, and whether that is longer ago than readiness allows."""
+    last = latest_worker_pass()
+    limit = float(current_app.config["SFO_READY_WORKER_SECONDS"]) or 10 * current_app.config["SFO_WORKER_INTERVAL"]
+    return {"last_pass": last, "late": last is None or (now() - last).total_seconds() > limit}
 
 
 @monitoring.get("/incidents")
