@@ -148,12 +148,16 @@ def _lane_key(name: str) -> str:
     return " ".join(str(name).split()).casefold()
 
 
-def parse_process_model(files: dict[str, bytes], known_groups: Mapping[str, str] | Iterable[str]) -> ProcessModel:
+def parse_process_model(
+    files: dict[str, bytes], known_groups: Mapping[str, str] | Iterable[str], primary: str | None = None
+) -> ProcessModel:
     """Build a ProcessModel from uploaded files, or raise DefinitionInvalid listing every problem.
 
     ``known_groups`` are the user groups a lane may stand for: ids, or a mapping of id to title (a lane
     may then be named either way). Lanes are resolved to group ids here, once, so everything that reads a
-    task's lane sees a group id.
+    task's lane sees a group id. ``primary`` names the process that runs (SpiffArena's
+    ``primary_process_id``, or the key of a deployed version); without it, or when the files have no
+    executable process of that id, the first executable process of the first file runs.
     """
     problems: list[Problem] = []
     forms = _parse_forms(files, problems)
@@ -173,7 +177,8 @@ def parse_process_model(files: dict[str, bytes], known_groups: Mapping[str, str]
         raise DefinitionInvalid(problems)
     if not process_ids:
         raise DefinitionInvalid([Problem('no executable process (isExecutable="true") was found')])
-    model = _build_model(parser, process_ids[0], forms, problems)
+    key = primary if primary in process_ids else process_ids[0]
+    model = _build_model(parser, key, forms, problems)
     if model is not None:
         lanes = lane_resolver(known_groups)
         resolve_lanes(model, lanes)
@@ -220,6 +225,27 @@ def main_bpmn_file(bpmn_files: Mapping[str, str | bytes], process_id: str) -> st
 def _executable_process_ids(root: Any) -> list[str]:
     ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
     return [p.get("id") for p in root.xpath("//bpmn:process[@isExecutable='true']", namespaces=ns)]
+
+
+def executable_process_ids(content: bytes) -> list[str]:
+    """The executable processes a BPMN file declares (none when it cannot be read)."""
+    try:
+        return _executable_process_ids(parse_xml(content, ""))
+    except DefinitionInvalid:
+        return []
+
+
+def process_documentation(content: bytes, process_id: str) -> str:
+    """The documentation of process ``process_id`` in a BPMN file ("" when it has none)."""
+    try:
+        root = parse_xml(content, "")
+    except DefinitionInvalid:
+        return ""
+    for process in root.iter(f"{{{BPMN_NS}}}process"):
+        if process.get("id") == process_id:
+            documentation = process.find(f"{{{BPMN_NS}}}documentation")
+            return " ".join((documentation.text or "").split()) if documentation is not None else ""
+    return ""
 
 
 def _build_model(parser: Any, key: str, forms: dict[str, Any], problems: list[Problem]) -> ProcessModel | None:

@@ -240,7 +240,7 @@ def _settle(job: DryRunJob, failure: Failure | None) -> None:
 
 def _deploy(job: DryRunJob) -> None:
     files = {name: text.encode() for name, text in job.files.items()}
-    deployed = add_version(files, job.requested_by, element_changes(job.model_key, files))
+    deployed = add_version(files, job.requested_by, element_changes(job.model_key, files), job.process_key)
     job.definition_id = deployed.definition.id
     job.result = {**(job.result or {}), "created": deployed.created}
     draft = db.session.get(ProcessDraft, deployed.definition.key)

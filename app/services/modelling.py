@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from ..engine import DefinitionInvalid
 from ..engine.compare import Comparison, compare
+from ..engine.definitions import executable_process_ids, process_documentation
 from ..engine.dryrun import DRY_RUN_START, DryRunReport, Progress, dry_run, timer_problems
 from ..engine.migration import MigrationCheck, check_migration, migrate
 from ..extensions import db
@@ -177,11 +178,14 @@ def summarise(report: DryRunReport) -> dict[str, Any]:
     }
 
 
-def check_and_dry_run(files: dict[str, bytes], progress: Progress | None = None) -> CheckResult:
+def check_and_dry_run(
+    files: dict[str, bytes], progress: Progress | None = None, primary: str | None = None
+) -> CheckResult:
     """Every check, then (when they pass) the dry run; never raises for a bad model. Diagram code runs
-    here: call it only in a dry-run job's child process (app/worker/dry_run_child.py), under its limits."""
+    here: call it only in a dry-run job's child process (app/worker/dry_run_child.py), under its limits.
+    ``primary`` names the process that runs, when the files declare more than one."""
     try:
-        model = check_files(files)
+        model = check_files(files, primary)
     except Invalid as invalid:
         return CheckResult(invalid.fields or {"_files": [invalid.message]}, None)
     data = sample_data_for(model)
@@ -337,16 +341,20 @@ def migrate_instances(
 
 
 def export_zip(user: User, key: str, version: int) -> bytes:
+    """A version as a SpiffArena process-model folder: a process_model.json with SpiffArena's keys only
+    (it builds its own file list from the folder), and forms named as its editor pairs them."""
     require_owner(user)
     definition = get_definition_version(key, version)
-    files = definition.files()
+    files = spiffarena_form_names(definition.files())
     primary = main_bpmn_file(definition.bpmn, definition.key)
-    metadata = {
+    description = process_documentation(files[primary], definition.key) if primary else ""
+    metadata: dict[str, Any] = {
         "display_name": definition.name,
-        "description": definition.change_summary or "",
+        "description": description or definition.name,
         "primary_file_name": primary,
         "primary_process_id": definition.key,
-        "files": sorted(files),
+        "fault_or_suspend_on_exception": "fault",
+        "exception_notification_addresses": [],
         "metadata_extraction_paths": None,
     }
     buffer = io.BytesIO()
@@ -358,6 +366,31 @@ def export_zip(user: User, key: str, version: int) -> bytes:
             archive.writestr(f"{key}/{name}", content)
         archive.writestr(f"{key}/{METADATA}", json.dumps(metadata, indent=2))
     return buffer.getvalue()
+
+
+# Our forms are x.schema.json and x.uischema.json; SpiffArena's form editor pairs x-schema.json with
+# x-uischema.json. Both are read on import; the export writes SpiffArena's.
+_SPIFFARENA_FORM_SUFFIXES = ((".uischema.json", "-uischema.json"), (".schema.json", "-schema.json"))
+
+
+def spiffarena_form_names(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The files with forms renamed to SpiffArena's convention and the diagrams' references to them
+    changed to match (a name is only renamed when the new name is free)."""
+    renamed: dict[str, str] = {}
+    for name in files:
+        for ours, theirs in _SPIFFARENA_FORM_SUFFIXES:
+            if name.endswith(ours):
+                new = name[: -len(ours)] + theirs
+                if new not in files:
+                    renamed[name] = new
+                break
+    result: dict[str, bytes] = {}
+    for name, content in files.items():
+        if name.endswith(".bpmn"):
+            for old, new in renamed.items():
+                content = content.replace(f'"{old}"'.encode(), f'"{new}"'.encode())
+        result[renamed.get(name, name)] = content
+    return result
 
 
 def read_zip(content: bytes, limit: int) -> tuple[dict[str, Any], dict[str, bytes]]:
@@ -390,8 +423,10 @@ def read_zip(content: bytes, limit: int) -> tuple[dict[str, Any], dict[str, byte
             "The archive has no process_model.json.", {"archive": ["A process model folder has a process_model.json."]}
         )
     listed = metadata.get("files")
-    if isinstance(listed, list) and all(isinstance(n, str) for n in listed):
-        files = {n: c for n, c in files.items() if n in listed or not listed}
+    if isinstance(listed, list) and listed and all(isinstance(n, str) for n in listed):
+        # an export of this service before it wrote SpiffArena's layout listed its files by name;
+        # SpiffArena itself writes an empty list (or none) and reads the folder
+        files = {n: c for n, c in files.items() if n in listed}
     return metadata, files
 
 
@@ -434,7 +469,7 @@ def import_zip(user: User, content: bytes, limit: int) -> Any:
 
     require_owner(user)
     metadata, files = read_zip(content, limit)
-    process_id = metadata.get("primary_process_id")
+    process_id = primary_process_of(metadata, files)
     if process_id and db.session.scalar(
         select(ProcessDefinition.id).where(ProcessDefinition.key == process_id).limit(1)
     ):
@@ -442,4 +477,22 @@ def import_zip(user: User, content: bytes, limit: int) -> Any:
             f"A process called {process_id} exists already.",
             {"archive": [f"{process_id} exists: open it and upload its files to make a new version."]},
         )
-    return queue_job(user, "deploy", files)
+    return queue_job(user, "deploy", files, process_id)
+
+
+def primary_process_of(metadata: dict[str, Any], files: dict[str, bytes]) -> str | None:
+    """The process an imported folder runs: its ``primary_process_id``, which must be an executable
+    process of its files (in its ``primary_file_name`` when that is given)."""
+    process_id = metadata.get("primary_process_id")
+    if not process_id:
+        return None
+    primary_file = metadata.get("primary_file_name")
+    names = [primary_file] if isinstance(primary_file, str) and primary_file in files else sorted(files)
+    declared = [p for name in names if name.endswith(".bpmn") for p in executable_process_ids(files[name])]
+    if process_id not in declared:
+        where = primary_file if names == [primary_file] else "the .bpmn files"
+        raise Invalid(
+            f"process_model.json names a primary process {process_id} that {where} do not declare.",
+            {METADATA: [f"primary_process_id {process_id} is not an executable process of {where}."]},
+        )
+    return str(process_id)

@@ -41,7 +41,7 @@ class Runtime:
         """The parsed model of a deployed version, parsed once per process and kept by checksum."""
         model = self._models.get(definition.checksum)
         if model is None:
-            model = parse_process_model(definition.files(), LANE_GROUPS)
+            model = parse_process_model(definition.files(), LANE_GROUPS, definition.key)
             self._models[definition.checksum] = model
         return model
 

@@ -208,7 +208,9 @@ def dry_run(job_id: int) -> Any:
     user = signed_in_user()
     job = dry_runs.get_job(user, job_id)
     key = job.process_key
-    current = key is not None and checksum_of(modelling.working_files(user, key)) == job.checksum
+    known = key is not None and (modelling.get_draft(key) is not None or modelling.has_versions(key))
+    # an import names its process before any version of it exists: nothing to compare with yet
+    current = known and key is not None and checksum_of(modelling.working_files(user, key)) == job.checksum
     compared = key is not None and job.finished and job.purpose == "check"
     changes = modelling.compare_files(user, key, _encoded(job.files)) if compared and key else None
     return render_template(

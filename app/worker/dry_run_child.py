@@ -107,9 +107,11 @@ def _run(engine: Engine, job_id: int, limits: ChildLimits) -> int:
     writer = ProgressWriter(engine, job_id)
     try:
         with engine.connect() as connection:
-            files = connection.scalar(select(jobs.c.files).where(jobs.c.id == job_id)) or {}
+            row = connection.execute(select(jobs.c.files, jobs.c.process_key).where(jobs.c.id == job_id)).first()
+        files, primary = (row.files or {}, row.process_key) if row is not None else ({}, None)
         writer.write()  # the first sign of life: the job has started
-        result = check_and_dry_run({name: text.encode() for name, text in files.items()}, progress=writer)
+        encoded = {name: text.encode() for name, text in files.items()}
+        result = check_and_dry_run(encoded, progress=writer, primary=primary)
         document = _name_memory_errors(result.document(), limits)
     except MemoryError:
         return _out_of_memory(writer, limits)
