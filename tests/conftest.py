@@ -73,10 +73,14 @@ def base_app(tmp_path_factory: pytest.TempPathFactory, clock: FrozenClock) -> Fl
 
 
 def _empty_tables() -> None:
+    from app.services.groups import seed_groups
+
     db.session.remove()
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
+    seed_groups()  # seeded by the migration: every test starts with the six SFO groups
+    db.session.commit()
 
 
 @pytest.fixture

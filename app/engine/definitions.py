@@ -133,23 +133,53 @@ class _Parser(SpiffBpmnParser):  # type: ignore[misc]
     PROCESS_PARSER_CLASS = _LaneParser
 
 
-def lane_resolver(lane_groups: Mapping[str, str] | Iterable[str]) -> dict[str, str]:
-    """Every name a lane may carry (a group id, or the group's title when ``lane_groups`` maps ids to
-    titles), in a case- and space-insensitive form, mapped to the group id."""
+# SpiffArena gives a task in a lane called "Process Initiator" to whoever started the case; so does this
+# service, without a group for it.
+INITIATOR_LANE = "process-initiator"
+_INITIATOR_NAMES = ("process initiator", "process_initiator", "processinitiator", "process-initiator")
+
+
+def lane_resolver(
+    lane_groups: Mapping[str, str] | Iterable[str], lane_names: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Every name a lane may carry (a group id, the group's title when ``lane_groups`` maps ids to
+    titles, or another name mapped to a group in ``lane_names``), in a case- and space-insensitive form,
+    mapped to the group id."""
     pairs = lane_groups.items() if isinstance(lane_groups, Mapping) else ((g, g) for g in lane_groups)
-    names: dict[str, str] = {}
+    names: dict[str, str] = dict.fromkeys(_INITIATOR_NAMES, INITIATOR_LANE)
+    for name, group in (lane_names or {}).items():
+        names[lane_key(name)] = group
     for group, title in pairs:
-        names[_lane_key(group)] = group
-        names[_lane_key(title)] = group
+        names[lane_key(group)] = group
+        names[lane_key(title)] = group
     return names
 
 
-def _lane_key(name: str) -> str:
+def lane_key(name: str) -> str:
+    """A lane name as lanes are compared: spaces collapsed, case folded."""
     return " ".join(str(name).split()).casefold()
 
 
+def declared_lanes(files: dict[str, bytes]) -> list[str]:
+    """The names of the lanes of the executable processes of the BPMN files (unreadable files skipped)."""
+    names: list[str] = []
+    for name in sorted(n for n in files if n.endswith(".bpmn")):
+        try:
+            root = parse_xml(files[name], name)
+        except DefinitionInvalid:
+            continue
+        for process in root.iter(f"{{{BPMN_NS}}}process"):
+            if process.get("isExecutable") == "true":
+                names.extend(lane.get("name") for lane in process.iter(f"{{{BPMN_NS}}}lane") if lane.get("name"))
+    return list(dict.fromkeys(names))
+
+
 def parse_process_model(
-    files: dict[str, bytes], known_groups: Mapping[str, str] | Iterable[str], primary: str | None = None
+    files: dict[str, bytes],
+    known_groups: Mapping[str, str] | Iterable[str],
+    primary: str | None = None,
+    lane_names: Mapping[str, str] | None = None,
+    strict_lanes: bool = True,
 ) -> ProcessModel:
     """Build a ProcessModel from uploaded files, or raise DefinitionInvalid listing every problem.
 
@@ -157,7 +187,9 @@ def parse_process_model(
     may then be named either way). Lanes are resolved to group ids here, once, so everything that reads a
     task's lane sees a group id. ``primary`` names the process that runs (SpiffArena's
     ``primary_process_id``, or the key of a deployed version); without it, or when the files have no
-    executable process of that id, the first executable process of the first file runs.
+    executable process of that id, the first executable process of the first file runs. ``lane_names``
+    maps further lane names to group ids. ``strict_lanes=False`` (a deployed version, whose groups may
+    have changed since) resolves what it can and refuses no lane.
     """
     problems: list[Problem] = []
     forms = _parse_forms(files, problems)
@@ -180,9 +212,10 @@ def parse_process_model(
     key = primary if primary in process_ids else process_ids[0]
     model = _build_model(parser, key, forms, problems)
     if model is not None:
-        lanes = lane_resolver(known_groups)
+        lanes = lane_resolver(known_groups, lane_names)
         resolve_lanes(model, lanes)
-        problems.extend(check_model(model, set(lanes.values()), _lane_titles(known_groups)))
+        groups = set(lanes.values()) if strict_lanes else None
+        problems.extend(check_model(model, groups, _lane_titles(known_groups)))
     if problems:
         raise DefinitionInvalid(problems)
     assert model is not None
@@ -314,7 +347,7 @@ def resolve_lanes(model: ProcessModel, lanes: dict[str, str]) -> None:
     for task_spec in model.all_task_specs():
         lane = getattr(task_spec, "lane", None)
         if lane is not None:
-            task_spec.lane = lanes.get(_lane_key(lane), lane)
+            task_spec.lane = lanes.get(lane_key(lane), lane)
 
 
 def _lane_titles(known_groups: Mapping[str, str] | Iterable[str]) -> list[str]:
@@ -323,9 +356,10 @@ def _lane_titles(known_groups: Mapping[str, str] | Iterable[str]) -> list[str]:
     return sorted(known_groups)
 
 
-def check_model(model: ProcessModel, known_groups: set[str], titles: list[str] | None = None) -> list[Problem]:
+def check_model(model: ProcessModel, known_groups: set[str] | None, titles: list[str] | None = None) -> list[Problem]:
+    """Problems of the built model; ``known_groups`` None accepts any lane."""
     problems: list[Problem] = []
-    accepted = ", ".join(titles or sorted(known_groups))
+    accepted = ", ".join(titles or sorted(known_groups or ()))
     for task_spec in model.all_task_specs():
         element = getattr(task_spec, "bpmn_id", None) or task_spec.name
         for message in _task_problems(task_spec, model, known_groups, accepted):
@@ -333,9 +367,9 @@ def check_model(model: ProcessModel, known_groups: set[str], titles: list[str] |
     return problems
 
 
-def _task_problems(task_spec: Any, model: ProcessModel, known_groups: set[str], accepted: str) -> Iterator[str]:
+def _task_problems(task_spec: Any, model: ProcessModel, known_groups: set[str] | None, accepted: str) -> Iterator[str]:
     lane = getattr(task_spec, "lane", None)
-    if lane is not None and lane not in known_groups:
+    if lane is not None and known_groups is not None and lane not in known_groups:
         yield f"lane '{lane}' does not match any user group ({accepted})"
     properties = task_properties(task_spec)
     for key in (FORM_SCHEMA_PROPERTY, FORM_UI_PROPERTY):

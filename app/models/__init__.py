@@ -8,13 +8,15 @@ from .idempotency import IdempotencyKey  # noqa: F401
 from .instances import ProcessInstance, Task, TaskDraft
 from .modelling import ProcessDraft
 from .publication import PublicationCounter, PublishedReport, RecommendationRecord, ReviewTheme, Theme  # noqa: F401
-from .users import ApiToken, RateLimitCounter, User, UserGroup
+from .users import ApiToken, Group, GroupLaneName, RateLimitCounter, User, UserGroup
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
     "DeadlineExtension",
     "DryRunJob",
+    "Group",
+    "GroupLaneName",
     "OutboxMessage",
     "ProcessDefinition",
     "ProcessDraft",

@@ -13,9 +13,9 @@ from ..engine import DefinitionInvalid, ProcessModel, parse_process_model
 from ..engine.definitions import main_bpmn_file as main_bpmn_file  # one rule for pages, API and export
 from ..extensions import db
 from ..models import AuditEvent, ProcessDefinition, User
-from ..models.users import LANE_GROUPS
 from .access import may_start, reads_definitions
 from .errors import Forbidden, Invalid, NotFound
+from .groups import KnownGroups, known_groups
 from .runtime import now, runtime, transactional
 
 DEFINITION_SUFFIXES = (".bpmn", ".dmn", ".json")
@@ -53,9 +53,10 @@ def problems_as_fields(invalid: DefinitionInvalid) -> dict[str, list[str]]:
     return fields
 
 
-def check_files(files: dict[str, bytes], primary: str | None = None) -> ProcessModel:
+def check_files(files: dict[str, bytes], primary: str | None = None, groups: KnownGroups | None = None) -> ProcessModel:
     """Parse and check uploaded files; raise Invalid listing every problem. ``primary`` names the
-    process that runs, when the files declare more than one."""
+    process that runs, when the files declare more than one; lanes must name ``groups`` (by default
+    the groups of the database)."""
     bad_names = [n for n in files if not n.endswith(DEFINITION_SUFFIXES) or "/" in n or n.startswith(".")]
     if bad_names:
         raise Invalid(
@@ -66,7 +67,8 @@ def check_files(files: dict[str, bytes], primary: str | None = None) -> ProcessM
         raise Invalid("Files must be UTF-8 text.", {n: ["This file is not UTF-8 text."] for n in undecodable})
     refuse_nul_in_files(files)
     try:
-        return parse_process_model(files, LANE_GROUPS, primary)
+        groups = groups or known_groups()
+        return parse_process_model(files, groups.titles, primary, groups.lane_names)
     except DefinitionInvalid as invalid:
         raise Invalid(
             f"The process definition has {len(invalid.problems)} problem(s).", problems_as_fields(invalid)

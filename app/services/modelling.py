@@ -35,6 +35,7 @@ from .definitions import (
     refuse_nul_in_files,
 )
 from .errors import Invalid, NotFound
+from .groups import KnownGroups
 from .progress import save, task_title
 from .runtime import now, runtime, transactional
 from .sample_data import sample_for
@@ -179,13 +180,17 @@ def summarise(report: DryRunReport) -> dict[str, Any]:
 
 
 def check_and_dry_run(
-    files: dict[str, bytes], progress: Progress | None = None, primary: str | None = None
+    files: dict[str, bytes],
+    progress: Progress | None = None,
+    primary: str | None = None,
+    groups: KnownGroups | None = None,
 ) -> CheckResult:
     """Every check, then (when they pass) the dry run; never raises for a bad model. Diagram code runs
     here: call it only in a dry-run job's child process (app/worker/dry_run_child.py), under its limits.
-    ``primary`` names the process that runs, when the files declare more than one."""
+    ``primary`` names the process that runs, when the files declare more than one; ``groups`` are the
+    groups lanes may name (the child reads them from the database before it runs this)."""
     try:
-        model = check_files(files, primary)
+        model = check_files(files, primary, groups)
     except Invalid as invalid:
         return CheckResult(invalid.fields or {"_files": [invalid.message]}, None)
     data = sample_data_for(model)
@@ -413,7 +418,7 @@ def read_zip(content: bytes, limit: int) -> tuple[dict[str, Any], dict[str, byte
     for info in entries:
         name = info.filename.rsplit("/", 1)[-1]
         if name == METADATA:
-            metadata = _metadata(_read_entry(archive, info))
+            metadata = metadata_of(_read_entry(archive, info))
         elif name.endswith(DEFINITION_SUFFIXES):
             if name in files:
                 raise Invalid("The archive holds a file twice.", {name: ["This file name appears twice."]})
@@ -449,7 +454,8 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         ) from None
 
 
-def _metadata(data: bytes) -> dict[str, Any]:
+def metadata_of(data: bytes) -> dict[str, Any]:
+    """A process_model.json, checked as far as this service reads it."""
     try:
         metadata = json.loads(data)
     except ValueError:

@@ -13,6 +13,7 @@ from .assets import assets
 from .auth import auth, init_auth, protect
 from .cases import cases
 from .filters import register_filters
+from .groups import groups_pages
 from .lessons import lessons
 from .models import models
 from .monitoring import monitoring
@@ -21,7 +22,7 @@ from .published import published
 from .reports import reports
 from .tasks import tasks
 
-PROTECTED = (tasks, cases, monitoring, reports, lessons, models, account, admin)
+PROTECTED = (tasks, cases, monitoring, reports, lessons, models, groups_pages, account, admin)
 PUBLIC = (assets, auth, pages, published)
 
 
@@ -62,6 +63,7 @@ NAVIGATION = (
     ("Monitoring", "monitoring.dashboard", ("manager", "admin")),
     ("Themes and lessons", "lessons.figures", ("manager", "admin")),
     ("Process models", "models.process_list", ("process-owner", "admin")),
+    ("Groups", "groups.group_list", ("process-owner", "admin")),
     ("User accounts", "admin.user_list", ("admin",)),
 )
 

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from ..services import dry_runs, modelling
+from ..services import dry_runs, groups, modelling
 from ..services.definitions import checksum_of, get_latest_definition, main_bpmn_file
 from ..services.errors import Invalid
 from ..services.sample_data import sample_for
@@ -223,6 +223,7 @@ def dry_run(job_id: int) -> Any:
         draft=modelling.get_draft(key) if key else None,
         has_versions=job.model_key is not None and modelling.has_versions(job.model_key),
         error_list=_error_list(job.problems) if job.finished else [],
+        unknown_lanes=groups.unknown_lanes(_encoded(job.files)) if job.finished and not job.passed else [],
     )
 
 
