@@ -381,8 +381,6 @@ def _task_problems(task_spec: Any, model: ProcessModel, known_groups: set[str] |
             "ad-hoc sub-processes are not supported: SpiffWorkflow rewires their definition while an instance "
             "runs, so one case would change how the next one behaves"
         )
-    if type(task_spec).__name__ == "UserTask" and not properties.get(FORM_SCHEMA_PROPERTY):
-        yield "a user task must name its form (formJsonSchemaFilename)"
     for kind, source in _code_of(task_spec):
         try:
             (compile_script if kind == "script" else compile_expression)(source)
