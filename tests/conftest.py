@@ -46,6 +46,11 @@ def _reset_schema(app: Flask) -> None:
         upgrade()
 
 
+def model_files(folder: Path) -> dict[str, bytes]:
+    """The model files of a SpiffArena process-model folder (without its process_model.json)."""
+    return {name: content for name, content in read_library(folder).items() if name != "process_model.json"}
+
+
 @pytest.fixture(scope="session")
 def clock() -> FrozenClock:
     return FrozenClock(START)

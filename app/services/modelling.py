@@ -22,6 +22,7 @@ from ..models import ProcessDefinition, ProcessDraft, ProcessInstance, Task, Use
 from ..models.instances import OPEN_STATUSES
 from .access import DEPLOYING_ROLES, require_role
 from .audit import record_event
+from .calls import deployed_lookup, group_lookup, with_called_processes
 from .definitions import (
     DEFINITION_SUFFIXES,
     check_files,
@@ -400,6 +401,18 @@ def spiffarena_form_names(files: dict[str, bytes]) -> dict[str, bytes]:
 
 def read_zip(content: bytes, limit: int) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The metadata and model files of a process-model folder zip (files may sit in one folder)."""
+    models = read_models_zip(content, limit)
+    if len(models) > 1:
+        raise Invalid(
+            "The archive holds more than one process model.",
+            {"archive": ["Import a process group zip through the page that adds a process model."]},
+        )
+    return models[0]
+
+
+def read_models_zip(content: bytes, limit: int) -> list[tuple[dict[str, Any], dict[str, bytes]]]:
+    """Each process-model folder of a zip (one folder, or a process group: folders of folders), as its
+    metadata and model files; a folder is a model when it holds a process_model.json."""
     archive = _open_zip(content)
     entries = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename]
     if len(entries) > MAX_IMPORT_FILES or sum(i.file_size for i in entries) > limit:
@@ -413,26 +426,34 @@ def read_zip(content: bytes, limit: int) -> tuple[dict[str, Any], dict[str, byte
             "The archive has file names with backslashes.",
             {name: ["A backslash in a file name: make the zip again with / between folders."] for name in backslashed},
         )
-    files: dict[str, bytes] = {}
-    metadata: dict[str, Any] | None = None
+    folders: dict[str, tuple[dict[str, Any] | None, dict[str, bytes]]] = {}
+    model_folders = {i.filename.rpartition("/")[0] for i in entries if i.filename.rpartition("/")[2] == METADATA}
     for info in entries:
-        name = info.filename.rsplit("/", 1)[-1]
+        folder, _, name = info.filename.rpartition("/")
+        if len(model_folders) <= 1:
+            folder = ""  # one model: its files may sit in any folder of the archive
+        metadata, files = folders.setdefault(folder, (None, {}))
         if name == METADATA:
-            metadata = metadata_of(_read_entry(archive, info))
+            folders[folder] = (metadata_of(_read_entry(archive, info)), files)
         elif name.endswith(DEFINITION_SUFFIXES):
             if name in files:
                 raise Invalid("The archive holds a file twice.", {name: ["This file name appears twice."]})
             files[name] = _read_entry(archive, info)
-    if metadata is None:
+    models = [(m, _listed(m, f)) for _, (m, f) in sorted(folders.items()) if m is not None]
+    if not models:
         raise Invalid(
             "The archive has no process_model.json.", {"archive": ["A process model folder has a process_model.json."]}
         )
+    return models
+
+
+def _listed(metadata: dict[str, Any], files: dict[str, bytes]) -> dict[str, bytes]:
     listed = metadata.get("files")
     if isinstance(listed, list) and listed and all(isinstance(n, str) for n in listed):
         # an export of this service before it wrote SpiffArena's layout listed its files by name;
         # SpiffArena itself writes an empty list (or none) and reads the folder
-        files = {n: c for n, c in files.items() if n in listed}
-    return metadata, files
+        return {n: c for n, c in files.items() if n in listed}
+    return files
 
 
 def _open_zip(content: bytes) -> zipfile.ZipFile:
@@ -468,22 +489,33 @@ def metadata_of(data: bytes) -> dict[str, Any]:
     return metadata
 
 
-def import_zip(user: User, content: bytes, limit: int) -> Any:
-    """Queue the import of a process-model folder as a new process: a deploy job, checked and dry-run
-    like any deploy. Returns the job."""
+def import_zip(user: User, content: bytes, limit: int) -> list[Any]:
+    """Queue the import of a process-model folder, or of every model of a process group, each as a new
+    process: a deploy job, checked and dry-run like any deploy. A call activity to a process of another
+    model of the group is resolved within the group. Every model is checked for a clash before any job
+    is queued. Returns the jobs."""
     from .dry_runs import queue_job
 
     require_owner(user)
-    metadata, files = read_zip(content, limit)
-    process_id = primary_process_of(metadata, files)
-    if process_id and db.session.scalar(
-        select(ProcessDefinition.id).where(ProcessDefinition.key == process_id).limit(1)
-    ):
-        raise Invalid(
-            f"A process called {process_id} exists already.",
-            {"archive": [f"{process_id} exists: open it and upload its files to make a new version."]},
-        )
-    return queue_job(user, "deploy", files, process_id)
+    models = read_models_zip(content, limit)
+    group = {pid: files for _, files in models for pid in _executable_processes(files)}
+    lookup = group_lookup(group, deployed_lookup)
+    plans = []
+    for metadata, files in models:
+        process_id = primary_process_of(metadata, files) or next(iter(_executable_processes(files)), None)
+        if process_id and db.session.scalar(
+            select(ProcessDefinition.id).where(ProcessDefinition.key == process_id).limit(1)
+        ):
+            raise Invalid(
+                f"A process called {process_id} exists already.",
+                {"archive": [f"{process_id} exists: open it and upload its files to make a new version."]},
+            )
+        plans.append((process_id, with_called_processes(files, lookup)))
+    return [queue_job(user, "deploy", files, process_id) for process_id, files in plans]
+
+
+def _executable_processes(files: dict[str, bytes]) -> list[str]:
+    return [p for name in sorted(files) if name.endswith(".bpmn") for p in executable_process_ids(files[name])]
 
 
 def primary_process_of(metadata: dict[str, Any], files: dict[str, bytes]) -> str | None:

@@ -269,7 +269,10 @@ def new_process() -> Any:
     try:
         if len(parts) == 1 and (parts[0].filename or "").endswith(".zip"):
             limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 5 * 1024 * 1024) * 4
-            job = modelling.import_zip(user, parts[0].read(), limit)
+            jobs = modelling.import_zip(user, parts[0].read(), limit)
+            if len(jobs) > 1:
+                return render_template("models/imported.html", title="Process group imported", jobs=jobs)
+            job = jobs[0]
         elif parts:
             job = dry_runs.queue_job(user, "deploy", {p.filename or "": p.read() for p in parts})
         else:

@@ -7,11 +7,11 @@ from io import BytesIO
 
 import pytest
 
-from app.services.definitions import latest_definition, read_library
-from tests.conftest import DATA
+from app.services.definitions import latest_definition
+from tests.conftest import DATA, model_files
 
 pytestmark = pytest.mark.usefixtures("dry_run_worker")
-FINANCE = read_library(DATA / "spiffarena" / "finance_lanes")
+FINANCE = model_files(DATA / "spiffarena" / "finance_lanes")
 
 
 def _deploy(api, user, files, expect, **form):  # type: ignore[no-untyped-def]

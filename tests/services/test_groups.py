@@ -15,10 +15,10 @@ from app.services.access import can_see_instance, visible_instances
 from app.services.definitions import check_files, deploy_files, read_library
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.services.modelling import spiffarena_form_names
-from tests.conftest import DATA, ROOT, make_user
+from tests.conftest import DATA, ROOT, make_user, model_files
 from tests.sfo_case import People, SfoCase
 
-FINANCE = read_library(DATA / "spiffarena" / "finance_lanes")
+FINANCE = model_files(DATA / "spiffarena" / "finance_lanes")
 
 
 @pytest.fixture

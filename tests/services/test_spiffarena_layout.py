@@ -83,7 +83,7 @@ def test_round_trip_export_import_gives_the_same_dry_run(owner, sfo_definition):
 
 def test_import_honours_primary_process_id(owner, deploy_checked, dry_runs):
     archive = folder_zip(SPIFFARENA / "two_processes")
-    job = modelling.import_zip(owner, archive, LIMIT)
+    [job] = modelling.import_zip(owner, archive, LIMIT)
     assert job.process_key == "Process_main"
     dry_runs()
     definition = latest_definition("Process_main")

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from app.services import instances, tasks
-from app.services.definitions import deploy_files, read_library
+from app.services.definitions import deploy_files
 from app.services.errors import Invalid
 from app.services.modelling import check_and_dry_run
-from tests.conftest import DATA, make_user
+from tests.conftest import DATA, make_user, model_files
 
-FILES = read_library(DATA / "spiffarena" / "instructions_only")
+FILES = model_files(DATA / "spiffarena" / "instructions_only")
 
 
 def test_a_model_of_instructions_only_passes_the_checks_and_the_dry_run(app):
