@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,12 +80,17 @@ class ProcessModel:
         with_properties = [s for s in matches if task_properties(s)]
         return (with_properties or matches or [None])[0]
 
-    def form_for(self, task_spec: Any) -> Form | None:
+    def form_for(self, task_spec: Any, data: dict[str, Any] | None = None) -> Form | None:
+        """The task's form; with the task's ``data``, its options_from_task_data_var fields offer the
+        options that data holds."""
         properties = task_properties(task_spec)
         schema_name = properties.get(FORM_SCHEMA_PROPERTY)
         if not schema_name or schema_name not in self.forms:
             return None
-        return Form(self.forms[schema_name], self.forms.get(properties.get(FORM_UI_PROPERTY, ""), {}))
+        schema = self.forms[schema_name]
+        if data is not None and uses_data_options(schema):
+            schema = with_data_options(schema, data)
+        return Form(schema, self.forms.get(properties.get(FORM_UI_PROPERTY, ""), {}))
 
     def start_form(self) -> Form | None:
         for task_spec in self.spec.task_specs.values():
@@ -131,6 +137,28 @@ class _LaneParser(SpiffProcessParser):
 
 class _Parser(SpiffBpmnParser):  # type: ignore[misc]
     PROCESS_PARSER_CLASS = _LaneParser
+
+
+class ModelerValidator(BpmnValidator):  # type: ignore[misc]
+    """The BPMN schema, accepting two things SpiffArena's modeler writes that it refuses and that change
+    nothing this service runs: a ``messageRef`` attribute on a start event (the message is named by the
+    event's messageEventDefinition), and one data object id declared in several sub-processes (each
+    sub-process reads its own)."""
+
+    def validate(self, bpmn: Any, filename: str | None = None) -> None:
+        self.preprocess(bpmn)
+        checked = deepcopy(bpmn)
+        for event in checked.iter(f"{{{BPMN_NS}}}startEvent"):
+            event.attrib.pop("messageRef", None)
+        if self.validator.validate(checked):
+            return
+        errors = [e for e in self.validator.error_log if not _repeated_data_object_id(e.message)]
+        if errors:
+            raise ValidationException(errors[0].message, file_name=filename, line_number=errors[0].line)
+
+
+def _repeated_data_object_id(message: str) -> bool:
+    return "}dataObject', attribute 'id'" in message and "xs:ID" in message
 
 
 # SpiffArena gives a task in a lane called "Process Initiator" to whoever started the case; so does this
@@ -193,7 +221,7 @@ def parse_process_model(
     """
     problems: list[Problem] = []
     forms = _parse_forms(files, problems)
-    parser = _Parser(validator=BpmnValidator())
+    parser = _Parser(validator=ModelerValidator())
     bpmn_names = sorted(n for n in files if n.endswith(".bpmn"))
     if not bpmn_names:
         problems.append(Problem("no .bpmn file was given"))
@@ -328,6 +356,7 @@ def _parse_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, 
         if not isinstance(document, dict):
             problems.append(Problem("a form file must hold a JSON object", name))
             continue
+        document = _data_option_markers(document)
         if not _is_ui_schema(name):
             try:
                 Draft202012Validator.check_schema(document)
@@ -336,6 +365,62 @@ def _parse_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, 
                 continue
         forms[name] = document
     return forms
+
+
+# SpiffArena's forms may take a field's options from task data: "anyOf": ["options_from_task_data_var:x"],
+# x being a list of {"value": ..., "label": ...}. Parsed into a keyword of this service, filled in when
+# the form is shown or checked (``with_data_options``).
+OPTIONS_FROM_DATA = "options_from_task_data_var:"
+DATA_OPTIONS_KEYWORD = "x-sfo-options-from-data"
+MAX_DATA_OPTIONS = 1000
+
+
+def _data_option_markers(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_data_option_markers(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {key: _data_option_markers(value) for key, value in node.items()}
+    for keyword in ("anyOf", "oneOf"):
+        options = node.get(keyword)
+        placeholder = options[0] if isinstance(options, list) and len(options) == 1 else None
+        if isinstance(placeholder, str) and placeholder.startswith(OPTIONS_FROM_DATA):
+            del result[keyword]
+            result[DATA_OPTIONS_KEYWORD] = placeholder[len(OPTIONS_FROM_DATA) :]
+    return result
+
+
+def uses_data_options(schema: Any) -> bool:
+    if isinstance(schema, dict):
+        return DATA_OPTIONS_KEYWORD in schema or any(uses_data_options(v) for v in schema.values())
+    if isinstance(schema, list):
+        return any(uses_data_options(v) for v in schema)
+    return False
+
+
+def with_data_options(schema: Any, data: dict[str, Any]) -> Any:
+    """The schema with each options_from_task_data_var field offering the options ``data`` holds."""
+    if isinstance(schema, list):
+        return [with_data_options(item, data) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {key: with_data_options(value, data) for key, value in schema.items()}
+    name = schema.get(DATA_OPTIONS_KEYWORD)
+    if isinstance(name, str):
+        result["oneOf"] = [_option(item) for item in (_list(data.get(name)))[:MAX_DATA_OPTIONS]] or [
+            {"const": "", "title": "No options"}
+        ]
+    return result
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _option(item: Any) -> dict[str, Any]:
+    if isinstance(item, dict) and "value" in item:
+        return {"const": item["value"], "title": str(item.get("label", item["value"]))}
+    return {"const": item, "title": str(item)}
 
 
 def _is_ui_schema(name: str) -> bool:
@@ -380,6 +465,12 @@ def _task_problems(task_spec: Any, model: ProcessModel, known_groups: set[str] |
         yield (
             "ad-hoc sub-processes are not supported: SpiffWorkflow rewires their definition while an instance "
             "runs, so one case would change how the next one behaves"
+        )
+    if type(task_spec).__name__ == "ServiceTask":
+        operator = getattr(task_spec, "operation_name", None) or "a connector"
+        yield (
+            f"service tasks cannot run here: this service has no connector to call {operator}; "
+            "use a script task (for a calculation) or a user task (for a person to do it) instead"
         )
     for kind, source in _code_of(task_spec):
         try:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ..engine import HumanTask, Instance, ProcessError
 from ..engine.definitions import INITIATOR_LANE, lane_key
+from ..engine.sandbox import acting_user
 from ..extensions import db
 from ..models import ProcessInstance, Task
 from .audit import record_event
@@ -58,7 +59,8 @@ def advance(
     diagram errors put the case in error rather than failing the request."""
     instance = instance or load(row)
     try:
-        result = action(instance)
+        with acting_user(actor):
+            result = action(instance)
     except ProcessError as error:
         if not error.state_usable:
             raise StepAbandoned(row.id, error.element_id, error.message) from None

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..engine import Form, TaskNotReady
+from ..engine.definitions import uses_data_options
 from ..extensions import db
 from ..models import ProcessInstance, Task, TaskDraft, User
 from .access import (
@@ -96,6 +97,8 @@ def form_of(task: Task) -> Form | None:
     model = model_of_instance(task.instance)
     element = model.element(task.bpmn_id)
     form = model.form_for(element) if element is not None else None
+    if form is not None and uses_data_options(form.schema):  # options held in the task's data
+        form = model.form_for(element, {**(task.instance.data or {}), **_engine_data_of(task)})
     return with_managed_options(form) if form is not None else None
 
 
