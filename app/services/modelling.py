@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -371,7 +372,43 @@ def export_zip(user: User, key: str, version: int) -> bytes:
                 content = json.dumps(json.loads(content), indent=2).encode()
             archive.writestr(f"{key}/{name}", content)
         archive.writestr(f"{key}/{METADATA}", json.dumps(metadata, indent=2))
+        notes = service_only_functions(files)
+        if notes:
+            archive.writestr(f"{key}/{FUNCTIONS_NOTE}", notes)
     return buffer.getvalue()
+
+
+FUNCTIONS_NOTE = "README-sfo-functions.md"
+# The functions diagram code may call here that SpiffArena lacks, with what to write there instead.
+SERVICE_ONLY_FUNCTIONS = {
+    "today": "today's date in London as ISO text: `datetime.now().date().isoformat()` (SpiffArena's clock)",
+    "now": "the date-time now as ISO text: `datetime.now().isoformat()`",
+    "add_working_days": "a date plus working days (England and Wales bank holidays skipped): no equivalent; "
+    "compute the deadline in a script task and store it, so timers read a variable",
+    "working_days_between": "working days between two dates: no equivalent",
+    "is_working_day": "whether a date is a working day: no equivalent",
+    "due_reminder_at": "when a deadline's reminder fires: no equivalent; store the moment in a variable",
+    "overdue_at": "when a deadline is overdue: no equivalent; store the moment in a variable",
+    "add_months": "a date plus months: `(datetime.fromisoformat(day) + timedelta(days=30 * months))` approximately",
+    "notify": "a notice to a person or group: a message end event or a service task of SpiffArena's connectors",
+}
+
+
+def service_only_functions(files: dict[str, bytes]) -> str:
+    """A note listing the functions the model's diagrams call that only this service has (with a portable
+    equivalent where there is one); "" when it calls none."""
+    text = "\n".join(c.decode("utf-8", "replace") for n, c in sorted(files.items()) if n.endswith((".bpmn", ".dmn")))
+    used = [name for name in SERVICE_ONLY_FUNCTIONS if re.search(rf"\b{name}\(", text)]
+    if not used:
+        return ""
+    lines = [
+        "# Functions only the SFO review service has",
+        "",
+        "This model's scripts, conditions or timers call these functions, which SpiffArena does not offer.",
+        "",
+    ]
+    lines += [f"- `{name}()`: {SERVICE_ONLY_FUNCTIONS[name]}" for name in used]
+    return "\n".join(lines) + "\n"
 
 
 # Our forms are x.schema.json and x.uischema.json; SpiffArena's form editor pairs x-schema.json with

@@ -13,7 +13,7 @@ import pytest
 from app.services import modelling
 from app.services.definitions import latest_definition
 from app.services.errors import Invalid
-from tests.conftest import DATA, make_user
+from tests.conftest import DATA, make_user, model_files
 
 LIMIT = 10_000_000
 SPIFFARENA = DATA / "spiffarena"
@@ -111,3 +111,21 @@ def test_an_older_export_listing_its_files_by_name_still_imports_only_those(owne
     archive = folder_zip(SPIFFARENA / "two_processes", {"files": ["two_processes.bpmn", "colour-schema.json"]})
     _, files = modelling.read_zip(archive, LIMIT)
     assert set(files) == {"two_processes.bpmn", "colour-schema.json"}
+
+
+def test_the_export_lists_the_functions_only_this_service_has(owner, sfo_definition):
+    entries = unzipped(modelling.export_zip(owner, "sfo_review", 1))
+    note = entries["sfo_review/README-sfo-functions.md"].decode()
+    for name in ("today", "add_working_days", "due_reminder_at", "overdue_at", "notify"):
+        assert f"`{name}()`" in note
+    assert "store it, so timers read a variable" in note
+    _, files = modelling.read_zip(modelling.export_zip(owner, "sfo_review", 1), LIMIT)
+    assert "README-sfo-functions.md" not in files  # a note, not a model file: the import leaves it
+
+
+def test_a_model_calling_none_of_them_exports_no_note(owner):
+    from app.services.definitions import deploy_files
+
+    deploy_files(modelling.spiffarena_form_names(model_files(SPIFFARENA / "two_processes")), "system")
+    entries = unzipped(modelling.export_zip(owner, "Process_helper", 1))
+    assert not [name for name in entries if name.endswith(".md")]
