@@ -228,16 +228,24 @@ def parse_process_model(
     for name in sorted(n for n in files if n.endswith(".dmn")):
         _add_document(parser.add_dmn_xml, files[name], name, problems)
     process_ids: list[str] = []
+    roots: dict[str, Any] = {}
     for name in bpmn_names:
         root = _add_document(parser.add_bpmn_xml, files[name], name, problems)
         if root is not None:
             process_ids.extend(_executable_process_ids(root))
-            problems.extend(check_flow(root, name))
+            roots[name] = root
     if problems:
         raise DefinitionInvalid(problems)
     if not process_ids:
         raise DefinitionInvalid([Problem('no executable process (isExecutable="true") was found')])
     key = primary if primary in process_ids else process_ids[0]
+    # Only the processes that run (the main one and those it calls) must be sound: a model folder may
+    # hold other processes (tests, drafts) that no case of this process runs.
+    running = _running_processes(roots.values(), key)
+    for name, root in roots.items():
+        problems.extend(check_flow(root, name, running))
+    if problems:
+        raise DefinitionInvalid(problems)
     model = _build_model(parser, key, forms, problems)
     if model is not None:
         lanes = lane_resolver(known_groups, lane_names)
@@ -588,11 +596,25 @@ _NOT_FLOW_NODES = {
 }
 
 
-def check_flow(root: Any, file_name: str) -> list[Problem]:
-    """Gateways that can get stuck and elements no path reaches, per executable process."""
+def _running_processes(roots: Iterable[Any], key: str) -> set[str]:
+    """``key`` and every process its call activities call, directly or not, among the files' processes."""
+    processes = {p.get("id"): p for root in roots for p in root.iter(f"{{{BPMN_NS}}}process")}
+    running, todo = set(), [key]
+    while todo:
+        current = todo.pop()
+        if current in running or current not in processes:
+            continue
+        running.add(current)
+        todo.extend(a.get("calledElement") for a in processes[current].iter(f"{{{BPMN_NS}}}callActivity"))
+    return running
+
+
+def check_flow(root: Any, file_name: str, only: set[str] | None = None) -> list[Problem]:
+    """Gateways that can get stuck and elements no path reaches, per executable process (of ``only``,
+    when given)."""
     problems: list[Problem] = []
     for process in root.iter(f"{{{BPMN_NS}}}process"):
-        if process.get("isExecutable") != "true":
+        if process.get("isExecutable") != "true" or (only is not None and process.get("id") not in only):
             continue
         problems.extend(Problem(m, file_name, e) for e, m in _gateway_problems(process))
         problems.extend(Problem(m, file_name, e) for e, m in _unreachable(process))

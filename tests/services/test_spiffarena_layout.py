@@ -129,3 +129,12 @@ def test_a_model_calling_none_of_them_exports_no_note(owner):
     deploy_files(modelling.spiffarena_form_names(model_files(SPIFFARENA / "two_processes")), "system")
     entries = unzipped(modelling.export_zip(owner, "Process_helper", 1))
     assert not [name for name in entries if name.endswith(".md")]
+
+
+def test_only_the_processes_that_run_are_held_to_the_flow_checks(app):
+    files = model_files(SPIFFARENA / "two_processes")
+    stray = '<bpmn:task id="helper_stray" name="Never reached" />\n  </bpmn:process>'
+    files["two_processes.bpmn"] = files["two_processes.bpmn"].decode().replace("</bpmn:process>", stray, 1).encode()
+    assert modelling.check_and_dry_run(files, primary="Process_main").ok  # the helper does not run
+    refused = modelling.check_and_dry_run(files, primary="Process_helper")
+    assert "no path from a start event reaches this element" in str(refused.problems["two_processes.bpmn/helper_stray"])
