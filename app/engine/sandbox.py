@@ -180,8 +180,11 @@ def get_current_user() -> dict[str, str]:
     return {"username": _current_user.get() or "system"}
 
 
-def get_localtime(moment: Any, time_zone: str) -> dt.datetime:
-    """SpiffArena's helper: a date-time (or ISO text) in the named time zone, e.g. Europe/London."""
+def get_localtime(*args: Any, **kwargs: Any) -> dt.datetime:
+    """SpiffArena's helper: a date-time (or ISO text) in the named time zone, e.g. Europe/London; called
+    as ``get_localtime(moment, zone)`` or ``get_localtime(datetime=moment, timezone=zone)``."""
+    moment = kwargs.get("datetime", args[0] if args else None)
+    time_zone = kwargs.get("timezone", args[1] if len(args) > 1 else None)
     if not isinstance(time_zone, str) or not _TIME_ZONE.fullmatch(time_zone):
         raise ValueError(f"{time_zone!r} is not a time zone name such as Europe/London")
     try:

@@ -557,17 +557,14 @@ def _executable_processes(files: dict[str, bytes]) -> list[str]:
 
 def primary_process_of(metadata: dict[str, Any], files: dict[str, bytes]) -> str | None:
     """The process an imported folder runs: its ``primary_process_id``, which must be an executable
-    process of its files (in its ``primary_file_name`` when that is given)."""
+    process of its files. (SpiffArena runs that process whichever file declares it: its
+    ``primary_file_name`` may name another file.)"""
     process_id = metadata.get("primary_process_id")
     if not process_id:
         return None
-    primary_file = metadata.get("primary_file_name")
-    names = [primary_file] if isinstance(primary_file, str) and primary_file in files else sorted(files)
-    declared = [p for name in names if name.endswith(".bpmn") for p in executable_process_ids(files[name])]
-    if process_id not in declared:
-        where = primary_file if names == [primary_file] else "the .bpmn files"
+    if process_id not in _executable_processes(files):
         raise Invalid(
-            f"process_model.json names a primary process {process_id} that {where} do not declare.",
-            {METADATA: [f"primary_process_id {process_id} is not an executable process of {where}."]},
+            f"process_model.json names a primary process {process_id} that the .bpmn files do not declare.",
+            {METADATA: [f"primary_process_id {process_id} is not an executable process of the .bpmn files."]},
         )
     return str(process_id)

@@ -68,6 +68,7 @@ def test_safe_helpers_run_with_the_service_clock_and_the_user_who_acted(app):
     assert row.data["started_by"] == team.username
     assert row.data["stamp"] == int(now().timestamp())
     assert row.data["due"] == "2027-03-15T09:00:00+00:00" and row.data["local_due"] == "2027-03-15T09:00:00+00:00"
+    assert row.data["local_due_again"] == row.data["local_due"]  # SpiffArena's keyword arguments too
     assert row.data["parsed"] == "2027-03-01"  # datetime.strptime works, though diagram code cannot import
     assert "printed" not in row.data and not any(key.startswith("_") for key in row.data)
     assert row.next_timer_at == now() + dt.timedelta(days=2)  # a timer given as a timedelta

@@ -138,3 +138,10 @@ def test_only_the_processes_that_run_are_held_to_the_flow_checks(app):
     assert modelling.check_and_dry_run(files, primary="Process_main").ok  # the helper does not run
     refused = modelling.check_and_dry_run(files, primary="Process_helper")
     assert "no path from a start event reaches this element" in str(refused.problems["two_processes.bpmn/helper_stray"])
+
+
+def test_the_primary_process_may_sit_in_another_file_than_primary_file_name(owner):
+    files = model_files(SPIFFARENA / "two_processes")
+    files["other.bpmn"] = files["two_processes.bpmn"].replace(b"Process_main", b"Process_other")
+    metadata = {"primary_file_name": "two_processes.bpmn", "primary_process_id": "Process_other"}
+    assert modelling.primary_process_of(metadata, files) == "Process_other"
