@@ -140,24 +140,27 @@ class _Parser(SpiffBpmnParser):  # type: ignore[misc]
 
 
 class ModelerValidator(BpmnValidator):  # type: ignore[misc]
-    """The BPMN schema, accepting two things SpiffArena's modeler writes that it refuses and that change
+    """The BPMN schema, accepting what SpiffArena's modeler writes that it refuses and that changes
     nothing this service runs: a ``messageRef`` attribute on a start event (the message is named by the
-    event's messageEventDefinition), and one data object id declared in several sub-processes (each
-    sub-process reads its own)."""
+    event's messageEventDefinition), a ``correlationKey`` attribute on a collaboration, and one data
+    object id declared in several sub-processes (each sub-process reads its own)."""
 
     def validate(self, bpmn: Any, filename: str | None = None) -> None:
         self.preprocess(bpmn)
         checked = deepcopy(bpmn)
         for event in checked.iter(f"{{{BPMN_NS}}}startEvent"):
             event.attrib.pop("messageRef", None)
+        for collaboration in checked.iter(f"{{{BPMN_NS}}}collaboration"):
+            collaboration.attrib.pop("correlationKey", None)
         if self.validator.validate(checked):
             return
-        errors = [e for e in self.validator.error_log if not _repeated_data_object_id(e.message)]
+        errors = [e for e in self.validator.error_log if not _modeler_quirk(e.message)]
         if errors:
             raise ValidationException(errors[0].message, file_name=filename, line_number=errors[0].line)
 
 
-def _repeated_data_object_id(message: str) -> bool:
+def _modeler_quirk(message: str) -> bool:
+    """A data object id repeated in sub-processes."""
     return "}dataObject', attribute 'id'" in message and "xs:ID" in message
 
 
