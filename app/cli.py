@@ -1,4 +1,4 @@
-"""The ``sfo`` command line: init, run, worker, check, users, deploy, demo."""
+"""The ``sfo`` command line: init, run, worker, check, users, groups, deploy, demo."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from flask import Flask
 
 from . import create_app
 from .cli_accounts import register_account_commands
+from .cli_groups import groups_group
 from .services.errors import ServiceError
 
 
@@ -217,22 +218,41 @@ def users_token(username: str) -> None:
 
 
 register_account_commands(users_group)
+cli.add_command(groups_group)
 
 
-@cli.command("deploy", help="Check, dry-run and deploy BPMN, DMN and form files (or folders of them) as a new version.")
+@cli.command(
+    "deploy",
+    help="Check, dry-run and deploy BPMN, DMN and form files (or folders of them, such as a SpiffArena "
+    "process-model folder) as a new version.",
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def deploy_command(paths: tuple[Path, ...]) -> None:
+@click.option("--create-groups", is_flag=True, help="Create a group for every lane that names none.")
+def deploy_command(paths: tuple[Path, ...], create_groups: bool) -> None:
     from .services.definitions import DEFINITION_SUFFIXES
+    from .services.groups import create_groups_for, refuse_unknown_lanes
+    from .services.modelling import METADATA, metadata_of, primary_process_of
     from .worker.dry_runs import deploy_here
 
     files: dict[str, bytes] = {}
+    metadata: dict[str, Any] = {}
     for path in paths:
         candidates = sorted(path.iterdir()) if path.is_dir() else [path]
-        files.update({p.name: p.read_bytes() for p in candidates if p.is_file() and p.suffix in DEFINITION_SUFFIXES})
+        for candidate in candidates:
+            if candidate.is_file() and candidate.name == METADATA:
+                metadata = {"content": candidate.read_bytes()}
+            elif candidate.is_file() and candidate.suffix in DEFINITION_SUFFIXES:
+                files[candidate.name] = candidate.read_bytes()
     app = _app()
+    lines: list[str] = []
     with app.app_context():
         try:
-            lines = _deployed_lines(deploy_here(app, files, "cli", _progress_printer()))
+            primary = primary_process_of(metadata_of(metadata["content"]), files) if metadata else None
+            if create_groups:
+                lines.extend(create_groups_for("cli", files))
+            else:
+                refuse_unknown_lanes(files)
+            lines.extend(_deployed_lines(deploy_here(app, files, "cli", _progress_printer(), primary)))
         except ServiceError as error:
             _fail(error)
     for line in lines:

@@ -47,6 +47,11 @@ def _reset_schema(app: Flask) -> None:
         upgrade()
 
 
+def model_files(folder: Path) -> dict[str, bytes]:
+    """The model files of a SpiffArena process-model folder (without its process_model.json)."""
+    return {name: content for name, content in read_library(folder).items() if name != "process_model.json"}
+
+
 @pytest.fixture(scope="session")
 def clock() -> FrozenClock:
     return FrozenClock(START)
@@ -74,10 +79,14 @@ def base_app(tmp_path_factory: pytest.TempPathFactory, clock: FrozenClock) -> Fl
 
 
 def _empty_tables() -> None:
+    from app.services.groups import seed_groups
+
     db.session.remove()
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
+    seed_groups()  # seeded by the migration: every test starts with the six SFO groups
+    db.session.commit()
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ from .budget import Budget, ScriptTooCostly
 from .definitions import ProcessModel, task_properties
 from .listeners import accepts, listeners_of
 from .runtime import Engine, Instance, ProcessError, _definitions_of, _stage_of
-from .sandbox import CALLABLE_NAMES, check_cycle
+from .sandbox import CALLABLE_NAMES, check_cycle, timer_value
 
 Sampler = Callable[[dict[str, Any], dict[str, Any], dt.date], dict[str, Any]]
 Progress = Callable[[int, int], None]  # (states explored, paths ended) so far
@@ -375,7 +375,7 @@ class Explorer:
         # so branches that differ only by a side task meet again quickly.
         task = max(enumerate(ready), key=lambda pair: (pair[1].last_state_change, pair[0]))[1]
         spec = task.task_spec
-        form = self.model.form_for(spec)
+        form = self.model.form_for(spec, task.data)
         today = self.clock.now().date()
         schema: dict[str, Any] = form.schema if form else {"type": "object", "properties": {}}
         live = self.flow.live_after(spec)
@@ -704,7 +704,7 @@ def timer_problems(
             if not isinstance(definition, TimerEventDefinition):
                 continue
             try:
-                value = environment.evaluate(definition.expression, dict(scope))
+                value = timer_value(environment.evaluate(definition.expression, dict(scope)))
                 if isinstance(definition, CycleTimerEventDefinition):
                     check_cycle(value)
                 elif isinstance(definition, DurationTimerEventDefinition):

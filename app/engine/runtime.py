@@ -46,6 +46,7 @@ from .sandbox import (
     compile_script,
     function_library,
     is_data_value,
+    timer_value,
 )
 
 HISTORY_KEY = "sfo_history"  # what compaction dropped, kept beside SpiffWorkflow's own keys
@@ -181,6 +182,8 @@ class _ScriptEngine(PythonScriptEngine):
         if isinstance(spec, MultiInstanceTask) and expression == spec.cardinality:
             check_instance_count(value)
         for definition in _definitions_of(getattr(spec, "event_definition", None)):
+            if isinstance(definition, TimerEventDefinition) and expression == definition.expression:
+                value = timer_value(value)
             if isinstance(definition, CycleTimerEventDefinition) and expression == definition.expression:
                 check_cycle(value)
         return value

@@ -9,13 +9,15 @@ from .instances import ProcessInstance, Task, TaskDraft
 from .modelling import ProcessDraft
 from .operations import WorkerPass
 from .publication import PublicationCounter, PublishedReport, RecommendationRecord, ReviewTheme, Theme  # noqa: F401
-from .users import ApiToken, RateLimitCounter, User, UserGroup
+from .users import ApiToken, Group, GroupLaneName, RateLimitCounter, User, UserGroup
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
     "DeadlineExtension",
     "DryRunJob",
+    "Group",
+    "GroupLaneName",
     "OutboxDelivery",
     "OutboxMessage",
     "ProcessDefinition",

@@ -9,8 +9,9 @@ from ..extensions import db
 from .types import UtcDateTime
 
 ROLES = ("provider", "sfo-team", "reviewer", "quality-assurer", "publication", "manager", "process-owner", "admin")
-# The groups a diagram lane stands for, with the title a lane may carry instead of the id ("SFO team"
-# for sfo-team): diagrams name lanes for people, the service sees group ids. The one place that maps them.
+# The six SFO groups, seeded into the group table by its migration (and by ``seed_groups``): diagrams
+# name lanes for people ("SFO team"), the service sees group ids (sfo-team). Process owners add groups
+# and lane names as data (services/groups.py); these are only where a new database starts.
 GROUP_TITLES: dict[str, str] = {
     "provider": "Provider",
     "sfo-team": "SFO team",
@@ -71,6 +72,27 @@ class UserGroup(db.Model):  # type: ignore[name-defined]
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
     name: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class Group(db.Model):  # type: ignore[name-defined]
+    """A group of people a diagram lane stands for; its members are user_group rows of the same name."""
+
+    __tablename__ = "group"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    created_by: Mapped[str] = mapped_column(String(80), default="system")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class GroupLaneName(db.Model):  # type: ignore[name-defined]
+    """Another name a lane may carry for a group (a lane of an imported model mapped to a group here),
+    kept in the form lanes are compared in: spaces collapsed, case folded."""
+
+    __tablename__ = "group_lane_name"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("group.id", ondelete="CASCADE"), index=True)
 
 
 class ApiToken(db.Model):  # type: ignore[name-defined]

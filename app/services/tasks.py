@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..engine import Form, TaskNotReady
+from ..engine.definitions import uses_data_options
 from ..extensions import db
 from ..models import ProcessInstance, Task, TaskDraft, User
 from .access import (
@@ -96,6 +97,8 @@ def form_of(task: Task) -> Form | None:
     model = model_of_instance(task.instance)
     element = model.element(task.bpmn_id)
     form = model.form_for(element) if element is not None else None
+    if form is not None and uses_data_options(form.schema):  # options held in the task's data
+        form = model.form_for(element, {**(task.instance.data or {}), **_engine_data_of(task)})
     return with_managed_options(form) if form is not None else None
 
 
@@ -251,12 +254,17 @@ def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
     if instance.status in ("suspended", "error", "cancelled", "completed"):
         raise Conflict(f"The case is {instance.status}; its tasks cannot be completed now.")
     form = form_of(task)
-    if form is None:
-        raise Conflict("This task has no form in its process version, so it cannot be completed here.")
-    problems = {
-        **check_submission(instance, form.schema, data),  # names left in text to publish
-        **validate_form_data(form.schema, data, user_in_group),
-    }
+    if form is None:  # instructions only (a user task without a form, a manual task): done is all it takes
+        if data not in ({}, None):
+            raise Invalid("This task has no form: send no answers.", {"data": ["Send an empty object."]})
+        data = {}
+    schema = form.schema if form is not None else {}
+    problems: dict[str, list[str]] = {}
+    if form is not None:
+        problems = {
+            **check_submission(instance, schema, data),  # names left in text to publish
+            **validate_form_data(schema, data, user_in_group),
+        }
     if problems:
         raise Invalid("The form has errors.", problems)
     task.assignee = task.assignee or user.username
@@ -274,7 +282,7 @@ def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
         advance(instance, user.username, lambda running: running.complete_task(task.id, data))
     except TaskNotReady:
         raise Conflict("This task is no longer waiting to be done.") from None
-    after_task_completed(instance, form.schema, data, user.username)
+    after_task_completed(instance, schema, data, user.username)
     return instance
 
 

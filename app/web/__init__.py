@@ -13,6 +13,7 @@ from .assets import assets
 from .auth import auth, init_auth, protect
 from .cases import cases
 from .filters import register_filters
+from .groups import groups_pages
 from .lessons import lessons
 from .models import models
 from .monitoring import monitoring
@@ -22,7 +23,7 @@ from .reports import reports
 from .sso import init_sso, sso_pages
 from .tasks import tasks
 
-PROTECTED = (tasks, cases, monitoring, reports, lessons, models, account, admin)
+PROTECTED = (tasks, cases, monitoring, reports, lessons, models, groups_pages, account, admin)
 PUBLIC = (assets, auth, sso_pages, pages, published)
 
 
@@ -64,6 +65,7 @@ NAVIGATION = (
     ("Monitoring", "monitoring.dashboard", ("manager", "admin")),
     ("Themes and lessons", "lessons.figures", ("manager", "admin")),
     ("Process models", "models.process_list", ("process-owner", "admin")),
+    ("Groups", "groups.group_list", ("process-owner", "admin")),
     ("User accounts", "admin.user_list", ("admin",)),
 )
 

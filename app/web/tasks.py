@@ -164,6 +164,7 @@ def _page(task: Task, user: User, values: dict, errors: dict[str, list[str]], st
         qa_comments=returned_with(user, row),
         summary=case_summary(user, row),
         form_html=render_form(schema, ui_schema, values, errors) if may_work else None,
+        has_form=task_service.form_of(task) is not None,
         error_list=error_summary_items(errors, schema, ui_schema),
         draft_saved_at=task_service.draft_saved_at(user, task),
         duty_conflict=conflict,
