@@ -7,7 +7,14 @@ from .dryruns import DryRunJob
 from .idempotency import IdempotencyKey  # noqa: F401
 from .instances import ProcessInstance, Task, TaskDraft
 from .modelling import ProcessDraft
-from .publication import PublicationCounter, PublishedReport, RecommendationRecord, ReviewTheme, Theme  # noqa: F401
+from .publication import (  # noqa: F401
+    PublicationCounter,
+    PublishedReport,
+    RecommendationRecord,
+    ReviewFailure,
+    ReviewTheme,
+    Theme,
+)
 from .users import ApiToken, RateLimitCounter, User, UserGroup
 
 __all__ = [

@@ -74,6 +74,19 @@ class RecommendationRecord(db.Model):  # type: ignore[name-defined]
     sent_on: Mapped[dt.date] = mapped_column(Date, index=True)
 
 
+class ReviewFailure(db.Model):  # type: ignore[name-defined]
+    """A failure an approved report records, classified, dated when the report was approved."""
+
+    __tablename__ = "review_failure"
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    classification: Mapped[str] = mapped_column(String(20), index=True)
+    relevant_to_outcome: Mapped[bool] = mapped_column(Boolean)
+    description: Mapped[str] = mapped_column(Text)
+    approved_on: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
 class PublicationCounter(db.Model):  # type: ignore[name-defined]
     """The last publication number given out in a year. Taking a number increments this row in one
     statement, which holds its lock until the publication commits: two publications at once queue

@@ -42,6 +42,11 @@ ADDRESSEES = {
     "ministry_of_justice": "Ministry of Justice",
 }
 LEVELS = {"local": "Local", "regional": "Regional", "national": "National"}
+FAILURE_CLASSES = {
+    "systemic": "Systemic",
+    "organisational": "Organisational",
+    "individual": "Individual",
+}
 RESPONSES = {"accept": "Accepted", "partly": "Partly accepted", "reject": "Rejected"}
 PROGRESS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done"}
 STATUSES = ("awaiting response", "accepted", "in progress", "done", "overdue", "rejected")
@@ -88,6 +93,21 @@ class Recommendation:
 
 
 @dataclass(frozen=True)
+class DoneDifferently:
+    what: str
+    why_not: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    number: int
+    description: str
+    classification: str  # title
+    classification_code: str
+    relevant_to_outcome: bool
+
+
+@dataclass(frozen=True)
 class QaDecision:
     decision: str  # approve | return
     by: str
@@ -121,6 +141,8 @@ class Report:
     sent_on: dt.date | None
     progress_summary: str = ""
     progress_as_at: dt.date | None = None
+    done_differently: list[DoneDifferently] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
     qa_history: list[tuple[Version, QaDecision]] = field(default_factory=list)
 
     @property
@@ -195,10 +217,38 @@ def assemble(
         sections=[(title, str(draft.get(name) or "")) for name, title in SECTIONS],
         recommendations=recommendations_of(draft.get("recommendations") or [], case if sent else {}, today),
         sent_on=parse_date(case.get("report_sent_on")) if sent else None,
+        done_differently=done_differently_of(draft.get("done_differently")),
+        failures=failures_of(draft.get("failures")),
         progress_summary=str(case.get("progress_summary") or "") if sent else "",
         progress_as_at=parse_date(case.get("progress_as_at")) if sent else None,
         qa_history=[(v, v.decision) for v in versions if v.decision is not None] if with_qa else [],
     )
+
+
+def done_differently_of(items: Any) -> list[DoneDifferently]:
+    """What could or should have been done differently, each with why it was not done."""
+    return [
+        DoneDifferently(str(item.get("what") or ""), str(item.get("why_not") or ""))
+        for item in items or []
+        if isinstance(item, dict)
+    ]
+
+
+def failures_of(items: Any) -> list[Failure]:
+    """The failures the draft records, numbered in its order, each classified."""
+    found = []
+    for number, item in enumerate((i for i in items or [] if isinstance(i, dict)), start=1):
+        code = str(item.get("classification") or "")
+        found.append(
+            Failure(
+                number=number,
+                description=str(item.get("description") or ""),
+                classification=FAILURE_CLASSES.get(code, code),
+                classification_code=code,
+                relevant_to_outcome=item.get("relevant_to_outcome") is True,
+            )
+        )
+    return found
 
 
 def _by_number(items: Any) -> dict[int, dict[str, Any]]:
