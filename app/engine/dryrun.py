@@ -674,7 +674,7 @@ def timer_problems(model: ProcessModel, data: dict[str, Any], now: dt.datetime) 
     from .runtime import RestrictedEnvironment
     from .sandbox import function_library
 
-    environment = RestrictedEnvironment(function_library(lambda: now, lambda kind, target: None))
+    environment = RestrictedEnvironment(function_library(lambda: now, lambda kind, target: None, model.settings))
     scope = {**_read_only_inputs(model, now.date()), **data}
     scripts = [s.script for s in model.all_task_specs() if getattr(s, "script", None)]
     for _ in range(2):  # a second round for scripts that read what a later one computes

@@ -101,7 +101,7 @@ def test_recommendations_are_tagged_with_themes_and_counted(sfo_definition, peop
     case.do("record_provider_response", responses=[{"recommendation": n, **answer} for n in (1, 2, 3)])
     case.court_outcome("acquitted")
     task = case.task("tag_themes")
-    assert tasks.prefill_of(task)["recommendation_themes"] == [{"recommendation": n} for n in (1, 2, 3)]
+    assert tasks.prefill_of(task)["recommendation_themes"] == [{"recommendation": n, "text": "A."} for n in (1, 2, 3)]
     case.do(
         "tag_themes",
         themes=["mappa"],
