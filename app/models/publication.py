@@ -72,6 +72,15 @@ class RecommendationRecord(db.Model):  # type: ignore[name-defined]
     target_date: Mapped[dt.date | None] = mapped_column(Date)
     progress: Mapped[str | None] = mapped_column(String(20))
     sent_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    # the case's provider, for the inspection view; and the action as its addressee tracks it after the review
+    provider_org: Mapped[str | None] = mapped_column(String(120), index=True, nullable=True)
+    tracking_status: Mapped[str | None] = mapped_column(
+        String(20), nullable=True
+    )  # accepted | in_progress | done | not_done
+    evidence: Mapped[str | None] = mapped_column(Text, nullable=True)
+    done_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    tracked_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    tracked_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class ReviewFailure(db.Model):  # type: ignore[name-defined]

@@ -175,6 +175,14 @@ def sync_recommendations(instance: ProcessInstance) -> None:
     responses = {r.get("recommendation"): r for r in case.get("responses") or [] if isinstance(r, dict)}
     progress = {p.get("recommendation"): p for p in case.get("recommendation_progress") or [] if isinstance(p, dict)}
     themes = {t.get("recommendation"): t for t in case.get("recommendation_themes") or [] if isinstance(t, dict)}
+    kept = {
+        r.number: r
+        for r in db.session.scalars(select(RecommendationRecord).where(RecommendationRecord.instance_id == instance.id))
+    }
+    tracked = {
+        n: {k: getattr(r, k) for k in ("tracking_status", "evidence", "done_on", "tracked_on", "tracked_by")}
+        for n, r in kept.items()
+    }
     db.session.execute(delete(RecommendationRecord).where(RecommendationRecord.instance_id == instance.id))
     for number, item in enumerate(case.get("recommendations") or [], start=1):
         answer = responses.get(number, {})
@@ -190,6 +198,8 @@ def sync_recommendations(instance: ProcessInstance) -> None:
                 progress=progress.get(number, {}).get("status"),
                 themes=list(themes.get(number, {}).get("themes") or []),
                 sent_on=sent_on,
+                provider_org=instance.provider_org,
+                **tracked.get(number, {}),
             )
         )
 
@@ -290,7 +300,10 @@ def recommendation_counts(
         query = query.where(RecommendationRecord.sent_on <= end)
     table: dict[str, Counter[str]] = defaultdict(Counter)
     for record in db.session.scalars(query):
-        table[record.addressee][recommendation_status(record.response, record.target_date, record.progress, today)] += 1
+        status = recommendation_status(
+            record.response, record.target_date, record.progress, today, record.tracking_status
+        )
+        table[record.addressee][status] += 1
     order = list(ADDRESSEES) + sorted(set(table) - set(ADDRESSEES))
     rows = [(ADDRESSEES.get(a, a), [table[a][s] for s in STATUSES], sum(table[a].values())) for a in order]
     return RecommendationFigures(STATUSES, rows, [sum(table[a][s] for a in table) for s in STATUSES])

@@ -5,13 +5,13 @@ response and progress against each recommendation."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import AuditEvent, ProcessInstance, User
+from ..models import AuditEvent, ProcessInstance, RecommendationRecord, User
 from .access import check_instance_visible
 from .errors import NotFound
 
@@ -49,14 +49,24 @@ FAILURE_CLASSES = {
 }
 RESPONSES = {"accept": "Accepted", "partly": "Partly accepted", "reject": "Rejected"}
 PROGRESS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done"}
-STATUSES = ("awaiting response", "accepted", "in progress", "done", "overdue", "rejected")
+STATUSES = ("awaiting response", "accepted", "in progress", "done", "overdue", "rejected", "not done")
+TRACKING = {"accepted": "Accepted", "in_progress": "In progress", "done": "Done", "not_done": "Not done"}
+CLOSED_STATUSES = ("done", "rejected", "not done")
 
 
 def recommendation_status(
-    response: str | None, target_date: dt.date | None, progress: str | None, today: dt.date
+    response: str | None,
+    target_date: dt.date | None,
+    progress: str | None,
+    today: dt.date,
+    tracking: str | None = None,
 ) -> str:
-    """Where a recommendation stands: rejected and done are final; an open action past its target
-    date is overdue."""
+    """Where a recommendation stands: rejected, done and not done are final; an open action past its
+    target date is overdue. What the addressee records after the review (``tracking``) comes first."""
+    if tracking == "not_done":
+        return "not done"
+    if tracking in ("done", "in_progress", "accepted"):
+        progress = tracking
     if not response:
         return "awaiting response"
     if response == "reject":
@@ -188,7 +198,7 @@ def get_report(
     chosen = versions[-1] if version is None else next((v for v in versions if v.number == version), None)
     if chosen is None:
         raise NotFound("There is no such version of the report.")
-    return assemble(
+    report = assemble(
         instance.business_key,
         chosen,
         versions,
@@ -196,6 +206,27 @@ def get_report(
         today or dt.date.today(),
         with_qa=not user.is_provider,
     )
+    if report.sent_on is not None:  # where each action stands as its addressee has tracked it since
+        tracked = {
+            r.number: r.tracking_status
+            for r in db.session.scalars(
+                select(RecommendationRecord).where(
+                    RecommendationRecord.instance_id == instance.id, RecommendationRecord.tracking_status.is_not(None)
+                )
+            )
+        }
+        report.recommendations = [
+            replace(
+                r,
+                status=recommendation_status(
+                    r.response_code, r.target_date, r.progress_code, today or dt.date.today(), tracked[r.number]
+                ),
+            )
+            if r.number in tracked
+            else r
+            for r in report.recommendations
+        ]
+    return report
 
 
 def assemble(

@@ -20,8 +20,9 @@ from .pages import pages
 from .published import published
 from .reports import reports
 from .tasks import tasks
+from .tracking import tracking
 
-PROTECTED = (tasks, cases, monitoring, reports, lessons, models, account, admin)
+PROTECTED = (tasks, cases, monitoring, reports, lessons, tracking, models, account, admin)
 PUBLIC = (assets, auth, pages, published)
 
 

@@ -1,4 +1,4 @@
-"""failures recorded in approved review reports (the lessons figures count them)
+"""failures recorded in approved review reports (the lessons figures count them); recommendations tracked after the review
 
 Revision ID: f2b9d4c6a851
 Revises: e4a7c2f9d013
@@ -28,9 +28,26 @@ def upgrade():
     )
     op.create_index(op.f('ix_review_failure_classification'), 'review_failure', ['classification'], unique=False)
     op.create_index(op.f('ix_review_failure_approved_on'), 'review_failure', ['approved_on'], unique=False)
+    with op.batch_alter_table('recommendation_record', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('provider_org', sa.String(length=120), nullable=True))
+        batch_op.add_column(sa.Column('tracking_status', sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column('evidence', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('done_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('tracked_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('tracked_by', sa.String(length=80), nullable=True))
+        batch_op.create_index(batch_op.f('ix_recommendation_record_provider_org'), ['provider_org'], unique=False)
+    # existing rows: the provider of their case
+    op.execute(
+        "UPDATE recommendation_record SET provider_org = "
+        "(SELECT provider_org FROM process_instance WHERE process_instance.id = recommendation_record.instance_id)"
+    )
 
 
 def downgrade():
+    with op.batch_alter_table('recommendation_record', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recommendation_record_provider_org'))
+        for column in ('tracked_by', 'tracked_on', 'done_on', 'evidence', 'tracking_status', 'provider_org'):
+            batch_op.drop_column(column)
     op.drop_index(op.f('ix_review_failure_approved_on'), table_name='review_failure')
     op.drop_index(op.f('ix_review_failure_classification'), table_name='review_failure')
     op.drop_table('review_failure')

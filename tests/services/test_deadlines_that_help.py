@@ -96,7 +96,7 @@ def test_a_later_agreed_publication_date_moves_the_deadline(sfo_definition, peop
     case = convicted_case(people, sfo_definition)
     publication_due = case.task("anonymise_report").due_on
     case.do("anonymise_report", **clean_pack())
-    case.do("provide_progress_summary", recommendation_progress=[])
+    case.do("provide_progress_summary")
     case.do(
         "coordinate_publication",
         publication_date="2027-09-01",
@@ -118,7 +118,7 @@ def test_an_earlier_publication_date_keeps_the_deadline(sfo_definition, people):
     case = convicted_case(people, sfo_definition)
     publication_due = case.task("anonymise_report").due_on
     case.do("anonymise_report", **clean_pack())
-    case.do("provide_progress_summary", recommendation_progress=[])
+    case.do("provide_progress_summary")
     case.do("coordinate_publication", publication_date="2027-03-01", coordination_notes="No other reviews")
     assert case.row.data["publication_due"] == publication_due.isoformat()
     assert "publication_deadline_moved" not in case.row.data

@@ -10,6 +10,7 @@ from flask import Response, abort, current_app, render_template
 from ...services import monitoring as figures
 from ...services.definitions import get_latest_definition
 from ...services.runtime import now
+from ...services.tracking import overdue_recommendations
 from ..auth import signed_in_user
 from ..filters import humanise
 from . import charts, monitoring
@@ -24,13 +25,15 @@ def today() -> dt.date:
 
 @monitoring.get("")
 def dashboard() -> str:
-    board = figures.dashboard(signed_in_user(), today(), now(), _history_seconds())
+    user = signed_in_user()
+    board = figures.dashboard(user, today(), now(), _history_seconds())
     return render_template(
         "monitoring/dashboard.html",
         title="Monitoring",
         board=board,
         section="dashboard",
         total_open=sum(board.open_by_stage.values()),
+        overdue_actions=overdue_recommendations(user, today(), limit=0)[0],
     )
 
 
