@@ -8,6 +8,7 @@ from .idempotency import IdempotencyKey  # noqa: F401
 from .instances import ProcessInstance, Task, TaskDraft
 from .modelling import ProcessDraft
 from .publication import (  # noqa: F401
+    LessonsDigest,
     PublicationCounter,
     PublishedReport,
     RecommendationRecord,

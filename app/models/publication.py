@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -94,6 +94,21 @@ class ReviewFailure(db.Model):  # type: ignore[name-defined]
     relevant_to_outcome: Mapped[bool] = mapped_column(Boolean)
     description: Mapped[str] = mapped_column(Text)
     approved_on: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class LessonsDigest(db.Model):  # type: ignore[name-defined]
+    """The lessons digest of one quarter, produced by the worker once the quarter has ended: the
+    document as HTML and PDF, kept as it was sent out."""
+
+    __tablename__ = "lessons_digest"
+
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)  # 2027-Q1
+    start: Mapped[dt.date] = mapped_column(Date)
+    end: Mapped[dt.date] = mapped_column(Date)
+    reviews: Mapped[int] = mapped_column(Integer)
+    html: Mapped[str] = mapped_column(Text)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class PublicationCounter(db.Model):  # type: ignore[name-defined]

@@ -12,6 +12,7 @@ from .admin import admin
 from .assets import assets
 from .auth import auth, init_auth, protect
 from .cases import cases
+from .digests import digests
 from .filters import register_filters
 from .lessons import lessons
 from .models import models
@@ -22,7 +23,7 @@ from .reports import reports
 from .tasks import tasks
 from .tracking import tracking
 
-PROTECTED = (tasks, cases, monitoring, reports, lessons, tracking, models, account, admin)
+PROTECTED = (tasks, cases, monitoring, reports, lessons, tracking, digests, models, account, admin)
 PUBLIC = (assets, auth, pages, published)
 
 
@@ -62,6 +63,7 @@ NAVIGATION = (
     ("Cases", "cases.case_list", None),
     ("Monitoring", "monitoring.dashboard", ("manager", "admin")),
     ("Themes and lessons", "lessons.figures", ("manager", "admin")),
+    ("Lessons digests", "digests.digest_list", None),
     ("Process models", "models.process_list", ("process-owner", "admin")),
     ("User accounts", "admin.user_list", ("admin",)),
 )

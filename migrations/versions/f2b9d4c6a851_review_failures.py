@@ -1,4 +1,4 @@
-"""failures recorded in approved review reports (the lessons figures count them); recommendations tracked after the review
+"""failures recorded in approved review reports (the lessons figures count them); recommendations tracked after the review; the quarterly lessons digests
 
 Revision ID: f2b9d4c6a851
 Revises: e4a7c2f9d013
@@ -36,6 +36,16 @@ def upgrade():
         batch_op.add_column(sa.Column('tracked_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('tracked_by', sa.String(length=80), nullable=True))
         batch_op.create_index(batch_op.f('ix_recommendation_record_provider_org'), ['provider_org'], unique=False)
+    op.create_table('lessons_digest',
+    sa.Column('period', sa.String(length=10), nullable=False),
+    sa.Column('start', sa.Date(), nullable=False),
+    sa.Column('end', sa.Date(), nullable=False),
+    sa.Column('reviews', sa.Integer(), nullable=False),
+    sa.Column('html', sa.Text(), nullable=False),
+    sa.Column('pdf', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('period')
+    )
     # existing rows: the provider of their case
     op.execute(
         "UPDATE recommendation_record SET provider_org = "
@@ -44,6 +54,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('lessons_digest')
     with op.batch_alter_table('recommendation_record', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recommendation_record_provider_org'))
         for column in ('tracked_by', 'tracked_on', 'done_on', 'evidence', 'tracking_status', 'provider_org'):
