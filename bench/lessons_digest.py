@@ -120,9 +120,7 @@ def main() -> int:
             queried = time.perf_counter()
             render_template("lessons/digest_document.html", digest=digest, period=QUARTER[0], produced_on=NOW.date())
             rendered = time.perf_counter()
-            print(
-                f"figures {queried - started:.2f} s, HTML {rendered - queried:.2f} s; the rest is the PDF"
-            )
+            print(f"figures {queried - started:.2f} s, HTML {rendered - queried:.2f} s; the rest is the PDF")
             print(f"HTML {len(html.encode()) / 1024:.0f} KiB, PDF {len(pdf) / 1024:.0f} KiB")
     return 0
 
