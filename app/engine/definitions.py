@@ -9,6 +9,7 @@ valid JSON Schema. All problems are collected and raised together.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -54,6 +55,9 @@ class DefinitionInvalid(Exception):
         self.problems = problems
 
 
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+
+
 @dataclass
 class Form:
     schema: dict[str, Any]
@@ -69,6 +73,7 @@ class ProcessModel:
     spec: Any
     subprocess_specs: dict[str, Any]
     forms: dict[str, dict[str, Any]]
+    settings: dict[str, Any] = field(default_factory=dict)  # the process's settings, read with setting(name)
 
     def all_task_specs(self) -> Iterator[Any]:
         for process in (self.spec, *self.subprocess_specs.values()):
@@ -251,6 +256,7 @@ def parse_process_model(
         raise DefinitionInvalid(problems)
     model = _build_model(parser, key, forms, problems)
     if model is not None:
+        model.settings = process_settings(list(roots.items()), key, problems)
         lanes = lane_resolver(known_groups, lane_names)
         resolve_lanes(model, lanes)
         groups = set(lanes.values()) if strict_lanes else None
@@ -259,6 +265,49 @@ def parse_process_model(
         raise DefinitionInvalid(problems)
     assert model is not None
     return model
+
+
+SETTING_NAME = re.compile(r"[a-z][a-z0-9_]{0,59}")
+SETTING_READ = re.compile(r"""\bsetting\(\s*["']([^"']*)["']\s*\)""")
+
+
+def process_settings(roots: list[tuple[str, Any]], process_id: str, problems: list[Problem]) -> dict[str, Any]:
+    """The settings a process owner keeps on the process itself (``spiffworkflow:properties`` of the
+    ``bpmn:process``): whole numbers (round limits, numbers of working days) or text, read by the
+    diagram's code with ``setting("name")``."""
+    settings: dict[str, Any] = {}
+    for name, root in roots:
+        for process in root.iter(f"{{{BPMN_NS}}}process"):
+            if process.get("id") != process_id:
+                continue
+            for prop in process.findall(
+                f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property"
+            ):
+                key, value = prop.get("name") or "", (prop.get("value") or "").strip()
+                if not SETTING_NAME.fullmatch(key):
+                    problems.append(
+                        Problem(
+                            f"the process setting {key!r} needs a name of lower-case letters, digits and _",
+                            name,
+                            process_id,
+                        )
+                    )
+                    continue
+                settings[key] = int(value) if re.fullmatch(r"-?\d{1,9}", value) else value
+    for name, root in roots:
+        for element in root.iter():
+            if element.tag == f"{{{BPMN_NS}}}documentation":
+                continue
+            for used in SETTING_READ.findall(element.text or ""):
+                if used not in settings:
+                    problems.append(
+                        Problem(
+                            f"setting({used!r}) names no setting of the process",
+                            name,
+                            element.getparent().get("id") if element.getparent() is not None else None,
+                        )
+                    )
+    return settings
 
 
 def _add_document(add: Any, content: bytes, name: str, problems: list[Problem]) -> Any:

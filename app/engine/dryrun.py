@@ -678,7 +678,9 @@ def timer_problems(
     from .runtime import RestrictedEnvironment
     from .sandbox import function_library
 
-    environment = RestrictedEnvironment(function_library(lambda: now, lambda kind, target: None), budget)
+    environment = RestrictedEnvironment(
+        function_library(lambda: now, lambda kind, target: None, model.settings), budget
+    )
     scope = {**_read_only_inputs(model, now.date()), **data}
     scripts = {s.bpmn_id: s.script for s in model.all_task_specs() if getattr(s, "script", None)}
     too_costly = []

@@ -483,17 +483,17 @@ class Engine:
         self.clock = clock
         self.budget = budget  # for each engine step, and the diagram code it runs
 
-    def _script_engine(self, notifications: list[Notification]) -> PythonScriptEngine:
+    def _script_engine(self, notifications: list[Notification], model: ProcessModel) -> PythonScriptEngine:
         def notify(kind: str, task_bpmn_id: str) -> None:
             notifications.append(Notification(str(kind), str(task_bpmn_id)))
 
-        library = function_library(self.clock.now, notify)
+        library = function_library(self.clock.now, notify, model.settings)
         return _ScriptEngine(environment=RestrictedEnvironment(library, self.budget))
 
     def new_instance(self, model: ProcessModel, data: dict[str, Any]) -> Instance:
         """A new instance holding the start data; ``Instance.run`` takes it to its first wait."""
         instance = Instance(model, BpmnWorkflow(model.spec, model.subprocess_specs), self.clock, self.budget)
-        instance.workflow.script_engine = self._script_engine(instance.notifications)
+        instance.workflow.script_engine = self._script_engine(instance.notifications, model)
         instance.workflow.task_tree.data.update(data)
         return instance
 
@@ -506,7 +506,7 @@ class Engine:
             _serializer.migrate(dct)
         workflow = _serializer.from_dict(dct, model=model)
         instance = Instance(model, workflow, self.clock, self.budget, history=history)
-        workflow.script_engine = self._script_engine(instance.notifications)
+        workflow.script_engine = self._script_engine(instance.notifications, model)
         _merge_lost_loop_instances(workflow)
         return instance
 

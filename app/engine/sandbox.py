@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -280,11 +280,24 @@ def base_globals() -> dict[str, Any]:
     }
 
 
-def function_library(now: Callable[[], dt.datetime], notify: Callable[[str, str], None]) -> dict[str, Any]:
-    """The vetted functions diagram code may call; ``now`` is the service clock. The last group is
-    SpiffArena's safe set (``print`` too, in CALLABLE_NAMES: what it prints is kept out of logs and data,
-    which may hold personal data), so that its models run here."""
+def function_library(
+    now: Callable[[], dt.datetime],
+    notify: Callable[[str, str], None],
+    settings: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The vetted functions diagram code may call; ``now`` is the service clock, ``settings`` the
+    process's settings (of the version the case runs on). The last group is SpiffArena's safe set
+    (``print`` too, in CALLABLE_NAMES: what it prints is kept out of logs and data, which may hold
+    personal data), so that its models run here."""
+    known = dict(settings or {})
+
+    def setting(name: str) -> Any:
+        if name not in known:
+            raise ValueError(f"the process has no setting {name!r}")
+        return known[name]
+
     return {
+        "setting": setting,
         "today": lambda: now().astimezone(calendar.LONDON).date().isoformat(),
         "now": lambda: now().isoformat(),
         "add_working_days": calendar.add_working_days,

@@ -8,7 +8,15 @@ from .idempotency import IdempotencyKey  # noqa: F401
 from .instances import ProcessInstance, Task, TaskDraft
 from .modelling import ProcessDraft
 from .operations import WorkerPass
-from .publication import PublicationCounter, PublishedReport, RecommendationRecord, ReviewTheme, Theme  # noqa: F401
+from .publication import (  # noqa: F401
+    LessonsDigest,
+    PublicationCounter,
+    PublishedReport,
+    RecommendationRecord,
+    ReviewFailure,
+    ReviewTheme,
+    Theme,
+)
 from .users import ApiToken, Group, GroupLaneName, RateLimitCounter, User, UserGroup
 
 __all__ = [

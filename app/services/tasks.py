@@ -23,7 +23,7 @@ from .access import (
 )
 from .audit import record_event
 from .errors import Conflict, Forbidden, Invalid
-from .forms import prefill_copies, validate_form_data
+from .forms import prefill_copies, validate_form_data, with_fixed_rows
 from .lessons import with_managed_options
 from .notifications import queue_message
 from .progress import advance, load, lock_instance
@@ -124,7 +124,19 @@ def _engine_data_of(task: Task) -> dict[str, Any]:
 
 def draft_of(user: User, task: Task) -> dict[str, Any] | None:
     draft = db.session.get(TaskDraft, (task.id, user.username))
-    return draft.data if draft else None
+    return shown_values(task, draft.data) if draft else None
+
+
+def shown_values(task: Task, values: dict[str, Any]) -> dict[str, Any]:
+    """What the form shows: ``values`` (a draft, or the answers as posted) over the starting values, with
+    the rows the process set (read-only parts, which are not posted) filled in."""
+    prefill = prefill_of(task)
+    form = form_of(task)
+    shown = {**prefill, **values}
+    if form is None:
+        return shown
+    merged, _ = with_fixed_rows(form.schema, form.ui_schema, prefill, shown)
+    return merged if isinstance(merged, dict) else shown
 
 
 def draft_saved_at(user: User, task: Task) -> dt.datetime | None:
@@ -257,13 +269,13 @@ def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
     if form is None:  # instructions only (a user task without a form, a manual task): done is all it takes
         if data not in ({}, None):
             raise Invalid("This task has no form: send no answers.", {"data": ["Send an empty object."]})
-        data = {}
-    schema = form.schema if form is not None else {}
-    problems: dict[str, list[str]] = {}
-    if form is not None:
+        data, problems = {}, {}
+    else:
+        data, row_problems = with_fixed_rows(form.schema, form.ui_schema, prefill_of(task), data)
         problems = {
-            **check_submission(instance, schema, data),  # names left in text to publish
-            **validate_form_data(schema, data, user_in_group),
+            **check_submission(instance, form.schema, data),  # names left in text to publish
+            **validate_form_data(form.schema, data, user_in_group),
+            **row_problems,
         }
     if problems:
         raise Invalid("The form has errors.", problems)

@@ -12,6 +12,7 @@ from .admin import admin
 from .assets import assets
 from .auth import auth, init_auth, protect
 from .cases import cases
+from .digests import digests
 from .filters import register_filters
 from .groups import groups_pages
 from .lessons import lessons
@@ -22,8 +23,11 @@ from .published import published
 from .reports import reports
 from .sso import init_sso, sso_pages
 from .tasks import tasks
+from .tracking import tracking
 
-PROTECTED = (tasks, cases, monitoring, reports, lessons, models, groups_pages, account, admin)
+PROTECTED = (
+    tasks, cases, monitoring, reports, lessons, tracking, digests, models, groups_pages, account, admin
+)
 PUBLIC = (assets, auth, sso_pages, pages, published)
 
 
@@ -64,6 +68,7 @@ NAVIGATION = (
     ("Cases", "cases.case_list", None),
     ("Monitoring", "monitoring.dashboard", ("manager", "admin")),
     ("Themes and lessons", "lessons.figures", ("manager", "admin")),
+    ("Lessons digests", "digests.digest_list", None),
     ("Process models", "models.process_list", ("process-owner", "admin")),
     ("Groups", "groups.group_list", ("process-owner", "admin")),
     ("User accounts", "admin.user_list", ("admin",)),

@@ -197,7 +197,7 @@ def submit(task_id: str) -> tuple[str, int] | Response:
         return redirect(url_for("tasks.finished", task_id=task.id))
     schema, ui_schema = _schemas(task)
     parsed = parse_form(schema, ui_schema, request.form)
-    shown = {**task_service.prefill_of(task), **parsed.values}  # read-only answers are not posted back
+    shown = task_service.shown_values(task, parsed.values)  # read-only answers are not posted back
     action = list_action(request.form)
     if action:
         return _page(task, user, apply_form_action(schema, shown, action), {})

@@ -1,5 +1,5 @@
-"""The background worker: fires due timers, delivers the notification outbox (and asks GOV.UK Notify what
-became of its emails) and runs dry-run jobs."""
+"""The background worker: fires due timers, produces the quarterly lessons digest, delivers the notification
+outbox (and asks GOV.UK Notify what became of its emails) and runs dry-run jobs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 from flask import Flask
 
 from ..services.consistency import sweep_stalled_cases
+from ..services.digests import produce_due_digest
 from ..services.idempotency import purge_expired_keys
 from ..services.notify import poll_delivery_statuses
 from ..services.operations import record_worker_pass
@@ -29,6 +30,7 @@ def run_once(app: Flask) -> tuple[int, int]:
             stalled = sweep_stalled_cases()
             if stalled:
                 log.warning("%d open case(s) had nothing to wait for; each was run again or put in error", stalled)
+            produce_due_digest()  # before sending, so its announcement goes out in this pass
             sent = deliver_outbox()
             poll_delivery_statuses()
             purge_expired_keys()

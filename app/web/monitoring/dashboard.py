@@ -11,6 +11,7 @@ from ...services import monitoring as figures
 from ...services.definitions import get_latest_definition
 from ...services.operations import latest_worker_pass
 from ...services.runtime import now
+from ...services.tracking import overdue_recommendations
 from ..auth import signed_in_user
 from ..filters import humanise
 from . import charts, monitoring
@@ -25,7 +26,8 @@ def today() -> dt.date:
 
 @monitoring.get("")
 def dashboard() -> str:
-    board = figures.dashboard(signed_in_user(), today(), now(), _history_seconds())
+    user = signed_in_user()
+    board = figures.dashboard(user, today(), now(), _history_seconds())
     return render_template(
         "monitoring/dashboard.html",
         title="Monitoring",
@@ -33,6 +35,7 @@ def dashboard() -> str:
         section="dashboard",
         total_open=sum(board.open_by_stage.values()),
         worker=_worker_state(),
+        overdue_actions=overdue_recommendations(user, today(), limit=0)[0],
     )
 
 
