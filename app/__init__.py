@@ -22,12 +22,14 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Any = None) -> Fl
     register_blueprints(app)
     register_errors(app)
     register_security(app)
+    register_telemetry(app)
     return app
 
 
 def register_logging(app: Flask) -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .telemetry.logs import configure_logging
+
+    configure_logging(app.config["SFO_LOG_FORMAT"])  # JSON lines with the request id (README)
     # SpiffWorkflow logs every task state change at INFO: a dozen lines per completed task.
     logging.getLogger("spiff").setLevel(logging.WARNING)
 
@@ -53,6 +55,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_security(app: Flask) -> None:
     from .security import register_security as attach
+
+    attach(app)
+
+
+def register_telemetry(app: Flask) -> None:
+    from .telemetry import register_telemetry as attach
 
     attach(app)
 

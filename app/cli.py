@@ -1,4 +1,4 @@
-"""The ``sfo`` command line: init, run, worker, check, users, deploy, demo."""
+"""The ``sfo`` command line: init, run, worker, check, users, groups, deploy, demo."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from flask import Flask
 
 from . import create_app
 from .cli_accounts import register_account_commands
+from .cli_groups import groups_group
 from .services.errors import ServiceError
 
 
@@ -129,6 +130,35 @@ def check_command() -> None:
     click.echo("Every open case waits for a person, a timer or a message, and its records agree.")
 
 
+@cli.command(
+    "retention", help="Apply the records-retention policy (SFO_RETENTION_YEARS, SFO_RETENTION_ACTION) to closed cases."
+)
+@click.option("--dry-run", "mode", flag_value="dry-run", help="List what the policy would do; change nothing.")
+@click.option("--apply", "mode", flag_value="apply", help="Reduce or delete the cases the policy covers (audited).")
+def retention_command(mode: str | None) -> None:
+    from .services.retention import apply_policy, due_cases, policy_from_config
+
+    if mode is None:
+        click.echo("Error: say --dry-run to see what the policy would do, or --apply to do it.", err=True)
+        sys.exit(2)
+    with _app().app_context():
+        try:
+            policy = policy_from_config()
+        except ServiceError as error:
+            _fail(error)
+        decisions = due_cases(policy) if mode == "dry-run" else apply_policy(policy)
+    verb = {"reduce": "would be reduced", "delete": "would be deleted"} if mode == "dry-run" else {}
+    done = {"reduce": "reduced", "delete": "deleted"}
+    for d in decisions:
+        note = " (published report: reduced, never deleted)" if d.published and policy.action == "delete" else ""
+        action = verb.get(d.action) or done[d.action]
+        click.echo(f"{d.reference} (case {d.instance_id}, {d.status} {d.closed_at:%Y-%m-%d}): {action}{note}")
+    reduced = sum(d.action == "reduce" for d in decisions)
+    summary = f"{reduced} reduced to anonymised statistics, {len(decisions) - reduced} deleted"
+    prefix = "Dry run, nothing changed: " if mode == "dry-run" else "Applied: "
+    click.echo(f"{prefix}{summary} (closed cases older than {policy.years} years; open cases are never touched).")
+
+
 @cli.group("users", help="Manage users and API tokens.")
 def users_group() -> None:
     pass
@@ -188,22 +218,41 @@ def users_token(username: str) -> None:
 
 
 register_account_commands(users_group)
+cli.add_command(groups_group)
 
 
-@cli.command("deploy", help="Check, dry-run and deploy BPMN, DMN and form files (or folders of them) as a new version.")
+@cli.command(
+    "deploy",
+    help="Check, dry-run and deploy BPMN, DMN and form files (or folders of them, such as a SpiffArena "
+    "process-model folder) as a new version.",
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def deploy_command(paths: tuple[Path, ...]) -> None:
+@click.option("--create-groups", is_flag=True, help="Create a group for every lane that names none.")
+def deploy_command(paths: tuple[Path, ...], create_groups: bool) -> None:
     from .services.definitions import DEFINITION_SUFFIXES
+    from .services.groups import create_groups_for, refuse_unknown_lanes
+    from .services.modelling import METADATA, metadata_of, primary_process_of
     from .worker.dry_runs import deploy_here
 
     files: dict[str, bytes] = {}
+    metadata: dict[str, Any] = {}
     for path in paths:
         candidates = sorted(path.iterdir()) if path.is_dir() else [path]
-        files.update({p.name: p.read_bytes() for p in candidates if p.is_file() and p.suffix in DEFINITION_SUFFIXES})
+        for candidate in candidates:
+            if candidate.is_file() and candidate.name == METADATA:
+                metadata = {"content": candidate.read_bytes()}
+            elif candidate.is_file() and candidate.suffix in DEFINITION_SUFFIXES:
+                files[candidate.name] = candidate.read_bytes()
     app = _app()
+    lines: list[str] = []
     with app.app_context():
         try:
-            lines = _deployed_lines(deploy_here(app, files, "cli", _progress_printer()))
+            primary = primary_process_of(metadata_of(metadata["content"]), files) if metadata else None
+            if create_groups:
+                lines.extend(create_groups_for("cli", files))
+            else:
+                refuse_unknown_lanes(files)
+            lines.extend(_deployed_lines(deploy_here(app, files, "cli", _progress_printer(), primary)))
         except ServiceError as error:
             _fail(error)
     for line in lines:

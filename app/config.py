@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -60,6 +61,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SFO_DRY_RUN_TIMEOUT_SECONDS": float(env.get("SFO_DRY_RUN_TIMEOUT_SECONDS", "120")),
         "SFO_DRY_RUN_POLL_SECONDS": float(env.get("SFO_DRY_RUN_POLL_SECONDS", "1")),
         "SFO_API_DEPLOY_WAIT_SECONDS": float(env.get("SFO_API_DEPLOY_WAIT_SECONDS", "30")),
+        # Metrics, logs and health (README "Metrics, logs and health"); no metrics token, no /metrics.
+        "SFO_METRICS_TOKEN": env.get("SFO_METRICS_TOKEN") or None,
+        "SFO_LOG_FORMAT": env.get("SFO_LOG_FORMAT", "json"),
+        "SFO_READY_WORKER_SECONDS": float(env.get("SFO_READY_WORKER_SECONDS", "300")),
+        # Records retention (README "Records: export and retention"); no years, no policy.
+        "SFO_RETENTION_YEARS": env.get("SFO_RETENTION_YEARS") or None,  # checked by `sfo retention`
+        "SFO_RETENTION_ACTION": env.get("SFO_RETENTION_ACTION", "reduce"),
         "SFO_SMTP_HOST": env.get("SFO_SMTP_HOST"),
         "SFO_SMTP_PORT": int(env.get("SFO_SMTP_PORT", "25")),
         "SFO_MAIL_FROM": env.get("SFO_MAIL_FROM", "sfo-reviews@localhost"),
@@ -80,6 +88,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(env.get("SFO_SECURE_COOKIES"), environment == "production"),
+        **single_sign_on(env),
+        **gov_notify(env),
     }
     config.update(overrides or {})
     if overrides and "SQLALCHEMY_DATABASE_URI" in overrides:
@@ -101,10 +111,57 @@ DATABASE_STORAGE = "sfo-database://"
 def _engine_options(url: str, timeouts: dict[str, int]) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # Several threads (web and embedded worker) share one file; wait (this long) rather than fail on locks.
-        return {"connect_args": {"timeout": timeouts["busy_timeout"] / 1000}}
+        return {"connect_args": {"timeout": timeouts["busy_timeout"] / 1000}, "hide_parameters": True}
     # No statement, lock wait or forgotten transaction may hold a connection (and a case's row) for long.
     settings = " ".join(
         f"-c {name}={timeouts[name]}"
         for name in ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")
     )
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5, "connect_args": {"options": settings}}
+    # hide_parameters: a database error's message (logged) never quotes the case data it was writing.
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 5,
+        "max_overflow": 5,
+        "connect_args": {"options": settings},
+        "hide_parameters": True,
+    }
+
+
+def single_sign_on(env: Any) -> dict[str, Any]:
+    """Staff sign-in through the organisation's OpenID Connect provider (README "Single sign-on")."""
+    raw_map = env.get("SFO_OIDC_GROUP_MAP") or "{}"
+    try:
+        group_map = json.loads(raw_map)
+    except ValueError:
+        raise RuntimeError("SFO_OIDC_GROUP_MAP must be a JSON object (see the README)") from None
+    if not isinstance(group_map, dict):
+        raise RuntimeError("SFO_OIDC_GROUP_MAP must be a JSON object (see the README)")
+    return {
+        "SFO_OIDC_ISSUER": (env.get("SFO_OIDC_ISSUER") or "").rstrip("/"),
+        "SFO_OIDC_CLIENT_ID": env.get("SFO_OIDC_CLIENT_ID", ""),
+        "SFO_OIDC_CLIENT_SECRET": env.get("SFO_OIDC_CLIENT_SECRET", ""),
+        "SFO_OIDC_NAME": env.get("SFO_OIDC_NAME", "your organisation's account"),
+        "SFO_OIDC_SCOPES": env.get("SFO_OIDC_SCOPES", "openid email profile"),
+        "SFO_OIDC_GROUPS_CLAIM": env.get("SFO_OIDC_GROUPS_CLAIM", "groups"),
+        "SFO_OIDC_GROUP_MAP": group_map,
+    }
+
+
+NOTIFY_TEMPLATE_PREFIX = "SFO_NOTIFY_TEMPLATE_"
+
+
+def gov_notify(env: Any) -> dict[str, Any]:
+    """GOV.UK Notify as the email channel (README "GOV.UK Notify"): one template id per notification kind,
+    from ``SFO_NOTIFY_TEMPLATE_<KIND>`` (``SFO_NOTIFY_TEMPLATE_NOT_ELIGIBLE`` for the kind ``not_eligible``)."""
+    templates = {
+        name.removeprefix(NOTIFY_TEMPLATE_PREFIX).lower(): value.strip()
+        for name, value in env.items()
+        if name.startswith(NOTIFY_TEMPLATE_PREFIX) and value.strip()
+    }
+    return {
+        "SFO_NOTIFY_API_KEY": env.get("SFO_NOTIFY_API_KEY", ""),
+        "SFO_NOTIFY_BASE_URL": env.get("SFO_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+        "SFO_NOTIFY_TEMPLATES": templates,
+        # How often the worker asks Notify again about an email it has not heard the end of.
+        "SFO_NOTIFY_POLL_SECONDS": float(env.get("SFO_NOTIFY_POLL_SECONDS", "60")),
+    }

@@ -33,7 +33,7 @@ def serve(host: str, port: int, threads: int) -> None:
             "workers": 1,
             "threads": threads,
             "worker_class": "gthread",
-            "accesslog": "-",
+            # No gunicorn access log: the app logs each request as a JSON line with its request id.
             "timeout": 60,
         }
     ).run()

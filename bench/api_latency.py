@@ -81,7 +81,7 @@ ORGANISATIONS = ("north-probation", "south-probation", "east-probation", "west-p
 REVIEWER_COUNT = 20
 MEASURED_REVIEWER = "reviewer01"
 TEAM, QA, PUBLICATION, MANAGER = "casemanager1", "qa1", "publisher1", "manager1"
-APPROVER = "publisher2"  # approves publication: who anonymised a report may not also approve it
+APPROVER = "publisher2"  # approves publication: the anonymiser may not
 LANE_ACTORS = {"sfo-team": TEAM, "quality-assurer": QA, "publication": PUBLICATION, "manager": MANAGER}
 CLOSED_SHARE = 0.2  # of the cloned cases; the rest are spread evenly over the open stages
 FLOOR_TASK = "draft_report"  # the engine floor completes this task of a cloned case (drafting stage)
@@ -265,9 +265,10 @@ def drive_template(key: str, choices: dict[str, Any]) -> list[Snapshot]:
             task = ready[0]
             actor = get_user(
                 task.assignee
-                or (provider.username if task.lane == "provider" else None)
-                or (APPROVER if task.bpmn_id == "approve_publication" else LANE_ACTORS[task.lane or "sfo-team"])
+                or (provider.username if task.lane == "provider" else LANE_ACTORS[task.lane or "sfo-team"])
             )
+            if task.bpmn_id == "approve_publication":  # who anonymised the report may not approve it
+                actor = get_user(APPROVER)
             form = tasks.form_of(task)
             label = task.bpmn_id
             row = tasks.complete_task(actor, task.id, sample_for(form.schema if form else {}, choices, today))  # type: ignore[arg-type]

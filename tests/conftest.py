@@ -23,6 +23,7 @@ from app.models import User
 from app.services.definitions import deploy_files, read_library
 from app.services.users import create_token, create_user
 from app.worker.dry_runs import DryRunPool
+from tests.worker.notify_api import API_KEY, NotifyTestServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -44,6 +45,11 @@ def _reset_schema(app: Flask) -> None:
         with db.engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade()
+
+
+def model_files(folder: Path) -> dict[str, bytes]:
+    """The model files of a SpiffArena process-model folder (without its process_model.json)."""
+    return {name: content for name, content in read_library(folder).items() if name != "process_model.json"}
 
 
 @pytest.fixture(scope="session")
@@ -73,10 +79,14 @@ def base_app(tmp_path_factory: pytest.TempPathFactory, clock: FrozenClock) -> Fl
 
 
 def _empty_tables() -> None:
+    from app.services.groups import seed_groups
+
     db.session.remove()
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
+    seed_groups()  # seeded by the migration: every test starts with the six SFO groups
+    db.session.commit()
 
 
 @pytest.fixture
@@ -172,3 +182,24 @@ def make_user(
 
 def auth_headers(user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {create_token(user.username)}"}
+
+
+TEMPLATE_SUBJECT = "SFO review ((case_reference)): ((task))"
+TEMPLATE_BODY = "((task)) for case ((case_reference)) is due on ((due_date)).\n\nOpen it: ((link))"
+
+
+@pytest.fixture
+def notify_api(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[NotifyTestServer]:
+    """The Notify API stand-in, with one template per notification kind the tests queue, and the app sending
+    through it (its API key, base URL and template ids)."""
+    server = NotifyTestServer()
+    base_url = server.start()
+    templates = {kind: server.add_template(TEMPLATE_SUBJECT, TEMPLATE_BODY) for kind in NOTIFY_KINDS}
+    monkeypatch.setitem(app.config, "SFO_NOTIFY_API_KEY", API_KEY)
+    monkeypatch.setitem(app.config, "SFO_NOTIFY_BASE_URL", base_url)
+    monkeypatch.setitem(app.config, "SFO_NOTIFY_TEMPLATES", templates)
+    yield server
+    server.stop()
+
+
+NOTIFY_KINDS = ("assigned", "available", "escalation", "reminder", "not_eligible")

@@ -9,6 +9,7 @@ from app.demo import notification_dates
 from app.models import ProcessInstance, User
 from app.services import instances, messages, tasks
 from app.services.definitions import model_of
+from app.services.forms import fixed_lists
 from app.services.runtime import now, runtime
 from app.services.sample_data import sample_for
 from tests.conftest import make_user
@@ -95,6 +96,11 @@ class SfoCase:
         form = tasks.form_of(task)
         assert form is not None
         data = sample_for(form.schema, answers, now().date())
+        prefill = tasks.prefill_of(task)
+        for name in fixed_lists(form.schema, form.ui_schema):  # one answer for each row the process set
+            if name not in answers and isinstance(prefill.get(name), list):
+                sample = sample_for(form.schema["properties"][name]["items"], {}, now().date())
+                data[name] = [{**sample, **row} for row in prefill[name]]
         approving = bpmn_id == "approve_publication"  # someone other than the anonymiser
         user = as_user or (self.people.approver if approving else self.people.for_lane(task.lane))
         self._fresh()

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, request, send_file, url_for
 from werkzeug.exceptions import NotFound
 
 from ..models import DryRunJob
-from ..services import definitions, dry_runs
+from ..services import definitions, dry_runs, groups
 from ..services.access import DEPLOYING_ROLES, check_reads_definitions, require_role
 from ..services.definitions import main_bpmn_file
 from ..services.errors import Invalid
@@ -93,12 +93,18 @@ def download_bpmn(key: str, version: int, query: dict[str, Any]) -> Response:
     "process): 201 with the new version; 200 with the latest version when nothing changed; 422 listing "
     "every problem found, in which case nothing is deployed. When the job has not ended by then, or the "
     "request says `Prefer: respond-async`, 202 with the job and its URL in `Location`: "
-    "`GET /dry-runs/{id}` follows it to the same outcome.",
+    "`GET /dry-runs/{id}` follows it to the same outcome. Lanes must name groups (`GET /groups`): "
+    "lanes that name none are refused with 422 naming them, unless `create_groups` is true.",
 )
 def deploy(body: dict[str, Any]) -> tuple[Any, int, dict[str, str]] | tuple[Presented, int]:
     user = current_user()
     require_role(user, DEPLOYING_ROLES, "deploy process definitions")
-    job = dry_runs.queue_job(user, "deploy", uploaded_files(body["files"]))
+    files = uploaded_files(body["files"])
+    if body["create_groups"]:
+        groups.create_groups_for(user.username, files)
+    else:
+        groups.refuse_unknown_lanes(files)
+    job = dry_runs.queue_job(user, "deploy", files)
     if not _respond_async():
         job = dry_runs.wait_for_job(job.id, current_app.config["SFO_API_DEPLOY_WAIT_SECONDS"])
     if not job.finished:

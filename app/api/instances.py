@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, url_for
+from flask import Blueprint, Response, url_for
 
-from ..services import audit, instances
+from ..services import audit, instances, records
 from ..services.instances import InstanceFilters
 from .auth import current_user
 from .operations import operation
@@ -62,6 +62,20 @@ def list_events(instance_id: int) -> dict[str, Any]:
     user = current_user()
     row = instances.get_instance(user, instance_id)
     return {"items": present_events(user, audit.events_of(row))}
+
+
+@bp.get("/<id:instance_id>/record")
+@operation(
+    "A case's whole record as a zip: record.json and report.pdf (managers, admins; audited)",
+    response_type="application/zip",
+    errors=(403, 404),
+)
+def download_record(instance_id: int) -> Response:
+    user = current_user()
+    name, archive = records.export_case_record(user, instances.get_instance(user, instance_id))
+    return Response(
+        archive, mimetype="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @bp.post("/<id:instance_id>/suspend")

@@ -141,9 +141,37 @@ class UploadSchema(RequestSchema):
         validate=validate.Length(min=1, error="Attach the .bpmn, .dmn and form .json files to deploy."),
         metadata={"description": "the .bpmn, .dmn and form .json files of one process, as multipart file parts"},
     )
+    create_groups = fields.Boolean(
+        load_default=False,
+        metadata={"description": "create a group for every lane that names none (otherwise such lanes are refused)"},
+    )
+
+
+class GroupCreateSchema(RequestSchema):
+    id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=120))
+
+
+class LaneNameSchema(RequestSchema):
+    lane = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class MemberSchema(RequestSchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
 
 
 # --- responses ------------------------------------------------------------------------------------
+
+
+class GroupSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    members = fields.List(fields.String(), metadata={"description": "user names, by role or membership"})
+    lane_names = fields.List(fields.String(), metadata={"description": "other lane names, as compared"})
+
+
+class GroupListSchema(Schema):
+    items = fields.List(fields.Nested(GroupSchema))
 
 
 class FormSchema(Schema):

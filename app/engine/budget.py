@@ -22,6 +22,7 @@ A process-wide address-space limit (``limit_process_memory``) backs this up for 
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import resource
 import sys
@@ -130,16 +131,20 @@ class _Watchdog:
 
 def _interruptible(watch: _Watch) -> bool:
     """Whether to raise now: the thread is inside the covered call, in diagram code (or has stayed out
-    of it for the grace period), and not in this module's own bookkeeping."""
+    of it for the grace period), and not in this module's own bookkeeping nor in a finaliser or garbage
+    collector callback (an exception there cannot unwind the step: it is printed and dropped)."""
     frame = sys._current_frames().get(watch.thread_id)
     if frame is None or frame.f_code.co_filename == __file__:
         return False
     in_diagram_code = frame.f_code.co_filename == DIAGRAM_CODE
     if not in_diagram_code and time.monotonic() - watch.exceeded_at < _GRACE_SECONDS:
         return False
+    callbacks = {getattr(callback, "__code__", None) for callback in gc.callbacks}
     while frame is not None:
         if frame is watch.anchor:
             return True
+        if frame.f_code in callbacks or frame.f_code.co_name == "__del__":
+            return False
         frame = frame.f_back
     return False
 

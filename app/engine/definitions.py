@@ -9,7 +9,9 @@ valid JSON Schema. All problems are collected and raised together.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +55,9 @@ class DefinitionInvalid(Exception):
         self.problems = problems
 
 
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+
+
 @dataclass
 class Form:
     schema: dict[str, Any]
@@ -68,6 +73,7 @@ class ProcessModel:
     spec: Any
     subprocess_specs: dict[str, Any]
     forms: dict[str, dict[str, Any]]
+    settings: dict[str, Any] = field(default_factory=dict)  # the process's settings, read with setting(name)
 
     def all_task_specs(self) -> Iterator[Any]:
         for process in (self.spec, *self.subprocess_specs.values()):
@@ -79,12 +85,17 @@ class ProcessModel:
         with_properties = [s for s in matches if task_properties(s)]
         return (with_properties or matches or [None])[0]
 
-    def form_for(self, task_spec: Any) -> Form | None:
+    def form_for(self, task_spec: Any, data: dict[str, Any] | None = None) -> Form | None:
+        """The task's form; with the task's ``data``, its options_from_task_data_var fields offer the
+        options that data holds."""
         properties = task_properties(task_spec)
         schema_name = properties.get(FORM_SCHEMA_PROPERTY)
         if not schema_name or schema_name not in self.forms:
             return None
-        return Form(self.forms[schema_name], self.forms.get(properties.get(FORM_UI_PROPERTY, ""), {}))
+        schema = self.forms[schema_name]
+        if data is not None and uses_data_options(schema):
+            schema = with_data_options(schema, data)
+        return Form(schema, self.forms.get(properties.get(FORM_UI_PROPERTY, ""), {}))
 
     def start_form(self) -> Form | None:
         for task_spec in self.spec.task_specs.values():
@@ -133,55 +144,170 @@ class _Parser(SpiffBpmnParser):  # type: ignore[misc]
     PROCESS_PARSER_CLASS = _LaneParser
 
 
-def lane_resolver(lane_groups: Mapping[str, str] | Iterable[str]) -> dict[str, str]:
-    """Every name a lane may carry (a group id, or the group's title when ``lane_groups`` maps ids to
-    titles), in a case- and space-insensitive form, mapped to the group id."""
+class ModelerValidator(BpmnValidator):  # type: ignore[misc]
+    """The BPMN schema, accepting what SpiffArena's modeler writes that it refuses and that changes
+    nothing this service runs: a ``messageRef`` attribute on a start event (the message is named by the
+    event's messageEventDefinition), a ``correlationKey`` attribute on a collaboration, and one data
+    object id declared in several sub-processes (each sub-process reads its own)."""
+
+    def validate(self, bpmn: Any, filename: str | None = None) -> None:
+        self.preprocess(bpmn)
+        checked = deepcopy(bpmn)
+        for event in checked.iter(f"{{{BPMN_NS}}}startEvent"):
+            event.attrib.pop("messageRef", None)
+        for collaboration in checked.iter(f"{{{BPMN_NS}}}collaboration"):
+            collaboration.attrib.pop("correlationKey", None)
+        if self.validator.validate(checked):
+            return
+        errors = [e for e in self.validator.error_log if not _modeler_quirk(e.message)]
+        if errors:
+            raise ValidationException(errors[0].message, file_name=filename, line_number=errors[0].line)
+
+
+def _modeler_quirk(message: str) -> bool:
+    """A data object id repeated in sub-processes."""
+    return "}dataObject', attribute 'id'" in message and "xs:ID" in message
+
+
+# SpiffArena gives a task in a lane called "Process Initiator" to whoever started the case; so does this
+# service, without a group for it.
+INITIATOR_LANE = "process-initiator"
+_INITIATOR_NAMES = ("process initiator", "process_initiator", "processinitiator", "process-initiator")
+
+
+def lane_resolver(
+    lane_groups: Mapping[str, str] | Iterable[str], lane_names: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Every name a lane may carry (a group id, the group's title when ``lane_groups`` maps ids to
+    titles, or another name mapped to a group in ``lane_names``), in a case- and space-insensitive form,
+    mapped to the group id."""
     pairs = lane_groups.items() if isinstance(lane_groups, Mapping) else ((g, g) for g in lane_groups)
-    names: dict[str, str] = {}
+    names: dict[str, str] = dict.fromkeys(_INITIATOR_NAMES, INITIATOR_LANE)
+    for name, group in (lane_names or {}).items():
+        names[lane_key(name)] = group
     for group, title in pairs:
-        names[_lane_key(group)] = group
-        names[_lane_key(title)] = group
+        names[lane_key(group)] = group
+        names[lane_key(title)] = group
     return names
 
 
-def _lane_key(name: str) -> str:
+def lane_key(name: str) -> str:
+    """A lane name as lanes are compared: spaces collapsed, case folded."""
     return " ".join(str(name).split()).casefold()
 
 
-def parse_process_model(files: dict[str, bytes], known_groups: Mapping[str, str] | Iterable[str]) -> ProcessModel:
+def declared_lanes(files: dict[str, bytes]) -> list[str]:
+    """The names of the lanes of the executable processes of the BPMN files (unreadable files skipped)."""
+    names: list[str] = []
+    for name in sorted(n for n in files if n.endswith(".bpmn")):
+        try:
+            root = parse_xml(files[name], name)
+        except DefinitionInvalid:
+            continue
+        for process in root.iter(f"{{{BPMN_NS}}}process"):
+            if process.get("isExecutable") == "true":
+                names.extend(lane.get("name") for lane in process.iter(f"{{{BPMN_NS}}}lane") if lane.get("name"))
+    return list(dict.fromkeys(names))
+
+
+def parse_process_model(
+    files: dict[str, bytes],
+    known_groups: Mapping[str, str] | Iterable[str],
+    primary: str | None = None,
+    lane_names: Mapping[str, str] | None = None,
+    strict_lanes: bool = True,
+) -> ProcessModel:
     """Build a ProcessModel from uploaded files, or raise DefinitionInvalid listing every problem.
 
     ``known_groups`` are the user groups a lane may stand for: ids, or a mapping of id to title (a lane
     may then be named either way). Lanes are resolved to group ids here, once, so everything that reads a
-    task's lane sees a group id.
+    task's lane sees a group id. ``primary`` names the process that runs (SpiffArena's
+    ``primary_process_id``, or the key of a deployed version); without it, or when the files have no
+    executable process of that id, the first executable process of the first file runs. ``lane_names``
+    maps further lane names to group ids. ``strict_lanes=False`` (a deployed version, whose groups may
+    have changed since) resolves what it can and refuses no lane.
     """
     problems: list[Problem] = []
     forms = _parse_forms(files, problems)
-    parser = _Parser(validator=BpmnValidator())
+    parser = _Parser(validator=ModelerValidator())
     bpmn_names = sorted(n for n in files if n.endswith(".bpmn"))
     if not bpmn_names:
         problems.append(Problem("no .bpmn file was given"))
     for name in sorted(n for n in files if n.endswith(".dmn")):
         _add_document(parser.add_dmn_xml, files[name], name, problems)
     process_ids: list[str] = []
+    roots: dict[str, Any] = {}
     for name in bpmn_names:
         root = _add_document(parser.add_bpmn_xml, files[name], name, problems)
         if root is not None:
             process_ids.extend(_executable_process_ids(root))
-            problems.extend(check_flow(root, name))
+            roots[name] = root
     if problems:
         raise DefinitionInvalid(problems)
     if not process_ids:
         raise DefinitionInvalid([Problem('no executable process (isExecutable="true") was found')])
-    model = _build_model(parser, process_ids[0], forms, problems)
+    key = primary if primary in process_ids else process_ids[0]
+    # Only the processes that run (the main one and those it calls) must be sound: a model folder may
+    # hold other processes (tests, drafts) that no case of this process runs.
+    running = _running_processes(roots.values(), key)
+    for name, root in roots.items():
+        problems.extend(check_flow(root, name, running))
+    if problems:
+        raise DefinitionInvalid(problems)
+    model = _build_model(parser, key, forms, problems)
     if model is not None:
-        lanes = lane_resolver(known_groups)
+        model.settings = process_settings(list(roots.items()), key, problems)
+        lanes = lane_resolver(known_groups, lane_names)
         resolve_lanes(model, lanes)
-        problems.extend(check_model(model, set(lanes.values()), _lane_titles(known_groups)))
+        groups = set(lanes.values()) if strict_lanes else None
+        problems.extend(check_model(model, groups, _lane_titles(known_groups)))
     if problems:
         raise DefinitionInvalid(problems)
     assert model is not None
     return model
+
+
+SETTING_NAME = re.compile(r"[a-z][a-z0-9_]{0,59}")
+SETTING_READ = re.compile(r"""\bsetting\(\s*["']([^"']*)["']\s*\)""")
+
+
+def process_settings(roots: list[tuple[str, Any]], process_id: str, problems: list[Problem]) -> dict[str, Any]:
+    """The settings a process owner keeps on the process itself (``spiffworkflow:properties`` of the
+    ``bpmn:process``): whole numbers (round limits, numbers of working days) or text, read by the
+    diagram's code with ``setting("name")``."""
+    settings: dict[str, Any] = {}
+    for name, root in roots:
+        for process in root.iter(f"{{{BPMN_NS}}}process"):
+            if process.get("id") != process_id:
+                continue
+            for prop in process.findall(
+                f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property"
+            ):
+                key, value = prop.get("name") or "", (prop.get("value") or "").strip()
+                if not SETTING_NAME.fullmatch(key):
+                    problems.append(
+                        Problem(
+                            f"the process setting {key!r} needs a name of lower-case letters, digits and _",
+                            name,
+                            process_id,
+                        )
+                    )
+                    continue
+                settings[key] = int(value) if re.fullmatch(r"-?\d{1,9}", value) else value
+    for name, root in roots:
+        for element in root.iter():
+            if element.tag == f"{{{BPMN_NS}}}documentation":
+                continue
+            for used in SETTING_READ.findall(element.text or ""):
+                if used not in settings:
+                    problems.append(
+                        Problem(
+                            f"setting({used!r}) names no setting of the process",
+                            name,
+                            element.getparent().get("id") if element.getparent() is not None else None,
+                        )
+                    )
+    return settings
 
 
 def _add_document(add: Any, content: bytes, name: str, problems: list[Problem]) -> Any:
@@ -220,6 +346,27 @@ def main_bpmn_file(bpmn_files: Mapping[str, str | bytes], process_id: str) -> st
 def _executable_process_ids(root: Any) -> list[str]:
     ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
     return [p.get("id") for p in root.xpath("//bpmn:process[@isExecutable='true']", namespaces=ns)]
+
+
+def executable_process_ids(content: bytes) -> list[str]:
+    """The executable processes a BPMN file declares (none when it cannot be read)."""
+    try:
+        return _executable_process_ids(parse_xml(content, ""))
+    except DefinitionInvalid:
+        return []
+
+
+def process_documentation(content: bytes, process_id: str) -> str:
+    """The documentation of process ``process_id`` in a BPMN file ("" when it has none)."""
+    try:
+        root = parse_xml(content, "")
+    except DefinitionInvalid:
+        return ""
+    for process in root.iter(f"{{{BPMN_NS}}}process"):
+        if process.get("id") == process_id:
+            documentation = process.find(f"{{{BPMN_NS}}}documentation")
+            return " ".join((documentation.text or "").split()) if documentation is not None else ""
+    return ""
 
 
 def _build_model(parser: Any, key: str, forms: dict[str, Any], problems: list[Problem]) -> ProcessModel | None:
@@ -269,6 +416,7 @@ def _parse_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, 
         if not isinstance(document, dict):
             problems.append(Problem("a form file must hold a JSON object", name))
             continue
+        document = _data_option_markers(document)
         if not _is_ui_schema(name):
             try:
                 Draft202012Validator.check_schema(document)
@@ -277,6 +425,62 @@ def _parse_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, 
                 continue
         forms[name] = document
     return forms
+
+
+# SpiffArena's forms may take a field's options from task data: "anyOf": ["options_from_task_data_var:x"],
+# x being a list of {"value": ..., "label": ...}. Parsed into a keyword of this service, filled in when
+# the form is shown or checked (``with_data_options``).
+OPTIONS_FROM_DATA = "options_from_task_data_var:"
+DATA_OPTIONS_KEYWORD = "x-sfo-options-from-data"
+MAX_DATA_OPTIONS = 1000
+
+
+def _data_option_markers(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_data_option_markers(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {key: _data_option_markers(value) for key, value in node.items()}
+    for keyword in ("anyOf", "oneOf"):
+        options = node.get(keyword)
+        placeholder = options[0] if isinstance(options, list) and len(options) == 1 else None
+        if isinstance(placeholder, str) and placeholder.startswith(OPTIONS_FROM_DATA):
+            del result[keyword]
+            result[DATA_OPTIONS_KEYWORD] = placeholder[len(OPTIONS_FROM_DATA) :]
+    return result
+
+
+def uses_data_options(schema: Any) -> bool:
+    if isinstance(schema, dict):
+        return DATA_OPTIONS_KEYWORD in schema or any(uses_data_options(v) for v in schema.values())
+    if isinstance(schema, list):
+        return any(uses_data_options(v) for v in schema)
+    return False
+
+
+def with_data_options(schema: Any, data: dict[str, Any]) -> Any:
+    """The schema with each options_from_task_data_var field offering the options ``data`` holds."""
+    if isinstance(schema, list):
+        return [with_data_options(item, data) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {key: with_data_options(value, data) for key, value in schema.items()}
+    name = schema.get(DATA_OPTIONS_KEYWORD)
+    if isinstance(name, str):
+        result["oneOf"] = [_option(item) for item in (_list(data.get(name)))[:MAX_DATA_OPTIONS]] or [
+            {"const": "", "title": "No options"}
+        ]
+    return result
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _option(item: Any) -> dict[str, Any]:
+    if isinstance(item, dict) and "value" in item:
+        return {"const": item["value"], "title": str(item.get("label", item["value"]))}
+    return {"const": item, "title": str(item)}
 
 
 def _is_ui_schema(name: str) -> bool:
@@ -288,7 +492,7 @@ def resolve_lanes(model: ProcessModel, lanes: dict[str, str]) -> None:
     for task_spec in model.all_task_specs():
         lane = getattr(task_spec, "lane", None)
         if lane is not None:
-            task_spec.lane = lanes.get(_lane_key(lane), lane)
+            task_spec.lane = lanes.get(lane_key(lane), lane)
 
 
 def _lane_titles(known_groups: Mapping[str, str] | Iterable[str]) -> list[str]:
@@ -297,9 +501,10 @@ def _lane_titles(known_groups: Mapping[str, str] | Iterable[str]) -> list[str]:
     return sorted(known_groups)
 
 
-def check_model(model: ProcessModel, known_groups: set[str], titles: list[str] | None = None) -> list[Problem]:
+def check_model(model: ProcessModel, known_groups: set[str] | None, titles: list[str] | None = None) -> list[Problem]:
+    """Problems of the built model; ``known_groups`` None accepts any lane."""
     problems: list[Problem] = []
-    accepted = ", ".join(titles or sorted(known_groups))
+    accepted = ", ".join(titles or sorted(known_groups or ()))
     for task_spec in model.all_task_specs():
         element = getattr(task_spec, "bpmn_id", None) or task_spec.name
         for message in _task_problems(task_spec, model, known_groups, accepted):
@@ -307,9 +512,9 @@ def check_model(model: ProcessModel, known_groups: set[str], titles: list[str] |
     return problems
 
 
-def _task_problems(task_spec: Any, model: ProcessModel, known_groups: set[str], accepted: str) -> Iterator[str]:
+def _task_problems(task_spec: Any, model: ProcessModel, known_groups: set[str] | None, accepted: str) -> Iterator[str]:
     lane = getattr(task_spec, "lane", None)
-    if lane is not None and lane not in known_groups:
+    if lane is not None and known_groups is not None and lane not in known_groups:
         yield f"lane '{lane}' does not match any user group ({accepted})"
     properties = task_properties(task_spec)
     for key in (FORM_SCHEMA_PROPERTY, FORM_UI_PROPERTY):
@@ -321,8 +526,12 @@ def _task_problems(task_spec: Any, model: ProcessModel, known_groups: set[str], 
             "ad-hoc sub-processes are not supported: SpiffWorkflow rewires their definition while an instance "
             "runs, so one case would change how the next one behaves"
         )
-    if type(task_spec).__name__ == "UserTask" and not properties.get(FORM_SCHEMA_PROPERTY):
-        yield "a user task must name its form (formJsonSchemaFilename)"
+    if type(task_spec).__name__ == "ServiceTask":
+        operator = getattr(task_spec, "operation_name", None) or "a connector"
+        yield (
+            f"service tasks cannot run here: this service has no connector to call {operator}; "
+            "use a script task (for a calculation) or a user task (for a person to do it) instead"
+        )
     for kind, source in _code_of(task_spec):
         try:
             (compile_script if kind == "script" else compile_expression)(source)
@@ -439,11 +648,25 @@ _NOT_FLOW_NODES = {
 }
 
 
-def check_flow(root: Any, file_name: str) -> list[Problem]:
-    """Gateways that can get stuck and elements no path reaches, per executable process."""
+def _running_processes(roots: Iterable[Any], key: str) -> set[str]:
+    """``key`` and every process its call activities call, directly or not, among the files' processes."""
+    processes = {p.get("id"): p for root in roots for p in root.iter(f"{{{BPMN_NS}}}process")}
+    running, todo = set(), [key]
+    while todo:
+        current = todo.pop()
+        if current in running or current not in processes:
+            continue
+        running.add(current)
+        todo.extend(a.get("calledElement") for a in processes[current].iter(f"{{{BPMN_NS}}}callActivity"))
+    return running
+
+
+def check_flow(root: Any, file_name: str, only: set[str] | None = None) -> list[Problem]:
+    """Gateways that can get stuck and elements no path reaches, per executable process (of ``only``,
+    when given)."""
     problems: list[Problem] = []
     for process in root.iter(f"{{{BPMN_NS}}}process"):
-        if process.get("isExecutable") != "true":
+        if process.get("isExecutable") != "true" or (only is not None and process.get("id") not in only):
             continue
         problems.extend(Problem(m, file_name, e) for e, m in _gateway_problems(process))
         problems.extend(Problem(m, file_name, e) for e, m in _unreachable(process))

@@ -35,10 +35,11 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.util.task import TaskState
 
 from . import runtime as runtime_module
+from .budget import Budget, ScriptTooCostly
 from .definitions import ProcessModel, task_properties
 from .listeners import accepts, listeners_of
 from .runtime import Engine, Instance, ProcessError, _definitions_of, _stage_of
-from .sandbox import CALLABLE_NAMES, check_cycle
+from .sandbox import CALLABLE_NAMES, check_cycle, timer_value
 
 Sampler = Callable[[dict[str, Any], dict[str, Any], dt.date], dict[str, Any]]
 Progress = Callable[[int, int], None]  # (states explored, paths ended) so far
@@ -374,7 +375,7 @@ class Explorer:
         # so branches that differ only by a side task meet again quickly.
         task = max(enumerate(ready), key=lambda pair: (pair[1].last_state_change, pair[0]))[1]
         spec = task.task_spec
-        form = self.model.form_for(spec)
+        form = self.model.form_for(spec, task.data)
         today = self.clock.now().date()
         schema: dict[str, Any] = form.schema if form else {"type": "object", "properties": {}}
         live = self.flow.live_after(spec)
@@ -661,9 +662,12 @@ def _read_only_inputs(model: ProcessModel, today: dt.date) -> dict[str, Any]:
     return inputs
 
 
-def timer_problems(model: ProcessModel, data: dict[str, Any], now: dt.datetime) -> list[Any]:
+def timer_problems(
+    model: ProcessModel, data: dict[str, Any], now: dt.datetime, budget: Budget = runtime_module.DEFAULT_BUDGET
+) -> list[Any]:
     """Evaluate every timer expression in the sandbox with sample data (and what the model's scripts
-    compute from it); each must give an ISO date/datetime, duration or cycle of its kind."""
+    compute from it); each must give an ISO date/datetime, duration or cycle of its kind. A script over
+    its budget is reported as such (and the timers it would set up are not)."""
     from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
         CycleTimerEventDefinition,
         DurationTimerEventDefinition,
@@ -674,26 +678,35 @@ def timer_problems(model: ProcessModel, data: dict[str, Any], now: dt.datetime) 
     from .runtime import RestrictedEnvironment
     from .sandbox import function_library
 
-    environment = RestrictedEnvironment(function_library(lambda: now, lambda kind, target: None))
+    environment = RestrictedEnvironment(
+        function_library(lambda: now, lambda kind, target: None, model.settings), budget
+    )
     scope = {**_read_only_inputs(model, now.date()), **data}
-    scripts = [s.script for s in model.all_task_specs() if getattr(s, "script", None)]
+    scripts = {s.bpmn_id: s.script for s in model.all_task_specs() if getattr(s, "script", None)}
+    too_costly = []
     for _ in range(2):  # a second round for scripts that read what a later one computes
-        for script in scripts:
+        for bpmn_id, script in list(scripts.items()):
             trial = dict(scope)
             try:
                 environment.execute(script, trial)
             except MemoryError:
                 raise  # not a script the sample data cannot satisfy: the run has hit its memory limit
+            except ScriptTooCostly as error:  # the same script would do the same in every case
+                too_costly.append(Problem(f"script: {error}", None, bpmn_id))
+                del scripts[bpmn_id]
+                continue
             except Exception:  # noqa: BLE001, S112 - sample data cannot satisfy every script; the dry run runs them for real
                 continue
             scope.update(trial)
+    if too_costly:  # the timers it was to set up would only be reported as unset
+        return too_costly
     problems = []
     for spec in model.all_task_specs():
         for definition in _definitions_of(getattr(spec, "event_definition", None)):
             if not isinstance(definition, TimerEventDefinition):
                 continue
             try:
-                value = environment.evaluate(definition.expression, dict(scope))
+                value = timer_value(environment.evaluate(definition.expression, dict(scope)))
                 if isinstance(definition, CycleTimerEventDefinition):
                     check_cycle(value)
                 elif isinstance(definition, DurationTimerEventDefinition):

@@ -46,6 +46,7 @@ from .sandbox import (
     compile_script,
     function_library,
     is_data_value,
+    timer_value,
 )
 
 HISTORY_KEY = "sfo_history"  # what compaction dropped, kept beside SpiffWorkflow's own keys
@@ -181,6 +182,8 @@ class _ScriptEngine(PythonScriptEngine):
         if isinstance(spec, MultiInstanceTask) and expression == spec.cardinality:
             check_instance_count(value)
         for definition in _definitions_of(getattr(spec, "event_definition", None)):
+            if isinstance(definition, TimerEventDefinition) and expression == definition.expression:
+                value = timer_value(value)
             if isinstance(definition, CycleTimerEventDefinition) and expression == definition.expression:
                 check_cycle(value)
         return value
@@ -480,17 +483,17 @@ class Engine:
         self.clock = clock
         self.budget = budget  # for each engine step, and the diagram code it runs
 
-    def _script_engine(self, notifications: list[Notification]) -> PythonScriptEngine:
+    def _script_engine(self, notifications: list[Notification], model: ProcessModel) -> PythonScriptEngine:
         def notify(kind: str, task_bpmn_id: str) -> None:
             notifications.append(Notification(str(kind), str(task_bpmn_id)))
 
-        library = function_library(self.clock.now, notify)
+        library = function_library(self.clock.now, notify, model.settings)
         return _ScriptEngine(environment=RestrictedEnvironment(library, self.budget))
 
     def new_instance(self, model: ProcessModel, data: dict[str, Any]) -> Instance:
         """A new instance holding the start data; ``Instance.run`` takes it to its first wait."""
         instance = Instance(model, BpmnWorkflow(model.spec, model.subprocess_specs), self.clock, self.budget)
-        instance.workflow.script_engine = self._script_engine(instance.notifications)
+        instance.workflow.script_engine = self._script_engine(instance.notifications, model)
         instance.workflow.task_tree.data.update(data)
         return instance
 
@@ -503,7 +506,7 @@ class Engine:
             _serializer.migrate(dct)
         workflow = _serializer.from_dict(dct, model=model)
         instance = Instance(model, workflow, self.clock, self.budget, history=history)
-        workflow.script_engine = self._script_engine(instance.notifications)
+        workflow.script_engine = self._script_engine(instance.notifications, model)
         _merge_lost_loop_instances(workflow)
         return instance
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from types import CodeType, ModuleType
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec, safe_builtins
@@ -157,8 +160,82 @@ def add_months(day: str, months: int) -> str:
     return (calendar.as_date(day) + relativedelta(months=int(months))).isoformat()
 
 
+# Who completed the task (or sent the message) that the engine is running diagram code for: what
+# ``get_current_user()`` answers. Set by the service around each step; the dry run has no one.
+_current_user: ContextVar[str | None] = ContextVar("sfo_current_user", default=None)
+_TIME_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}")
+
+
+@contextmanager
+def acting_user(username: str | None) -> Iterator[None]:
+    token = _current_user.set(username)
+    try:
+        yield
+    finally:
+        _current_user.reset(token)
+
+
+def get_current_user() -> dict[str, str]:
+    """SpiffArena's helper, as far as this service shares it: the user's name, nothing personal."""
+    return {"username": _current_user.get() or "system"}
+
+
+def get_localtime(*args: Any, **kwargs: Any) -> dt.datetime:
+    """SpiffArena's helper: a date-time (or ISO text) in the named time zone, e.g. Europe/London; called
+    as ``get_localtime(moment, zone)`` or ``get_localtime(datetime=moment, timezone=zone)``."""
+    moment = kwargs.get("datetime", args[0] if args else None)
+    time_zone = kwargs.get("timezone", args[1] if len(args) > 1 else None)
+    if not isinstance(time_zone, str) or not _TIME_ZONE.fullmatch(time_zone):
+        raise ValueError(f"{time_zone!r} is not a time zone name such as Europe/London")
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"there is no time zone called {time_zone}") from None
+    value = dt.datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    if not isinstance(value, dt.datetime):
+        raise ValueError("get_localtime needs a date-time or ISO date-time text")
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(zone)
+
+
+class ServiceTime:
+    """The part of Python's ``time`` module a diagram may use: the service clock, and no ``sleep``."""
+
+    def __init__(self, now: Callable[[], dt.datetime]):
+        self._now = now
+
+    def time(self) -> float:
+        return self._now().timestamp()
+
+    def strftime(self, pattern: str) -> str:
+        return self._now().strftime(str(pattern)[:200])
+
+    def sleep(self, seconds: float) -> None:
+        raise ValueError("time.sleep is not available: to wait, draw a timer event")
+
+
+def timer_value(value: Any) -> Any:
+    """What a timer expression gives, as the engine reads timers: SpiffArena's models compute them with
+    ``timedelta`` and ``datetime``, which become an ISO duration or date-time here."""
+    if isinstance(value, dt.timedelta):
+        return f"PT{max(0, int(value.total_seconds()))}S"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _import_strptime(name: str, *args: Any, **kwargs: Any) -> ModuleType:
+    """``datetime.strptime`` imports the ``_strptime`` module when first used, through the builtins of
+    the code calling it; diagram code itself cannot import (nor name ``__import__``)."""
+    if name != "_strptime":
+        raise ImportError("imports are not allowed")
+    import _strptime
+
+    return _strptime
+
+
 def _builtins() -> dict[str, Any]:
     names = {k: v for k, v in safe_builtins.items() if k not in UNSAFE_BUILTINS}
+    names["__import__"] = _import_strptime
     names.update(
         range=_limited_range,
         pow=guarded_pow,
@@ -203,9 +280,24 @@ def base_globals() -> dict[str, Any]:
     }
 
 
-def function_library(now: Callable[[], dt.datetime], notify: Callable[[str, str], None]) -> dict[str, Any]:
-    """The vetted functions diagram code may call; ``now`` is the service clock."""
+def function_library(
+    now: Callable[[], dt.datetime],
+    notify: Callable[[str, str], None],
+    settings: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The vetted functions diagram code may call; ``now`` is the service clock, ``settings`` the
+    process's settings (of the version the case runs on). The last group is SpiffArena's safe set
+    (``print`` too, in CALLABLE_NAMES: what it prints is kept out of logs and data, which may hold
+    personal data), so that its models run here."""
+    known = dict(settings or {})
+
+    def setting(name: str) -> Any:
+        if name not in known:
+            raise ValueError(f"the process has no setting {name!r}")
+        return known[name]
+
     return {
+        "setting": setting,
         "today": lambda: now().astimezone(calendar.LONDON).date().isoformat(),
         "now": lambda: now().isoformat(),
         "add_working_days": calendar.add_working_days,
@@ -215,6 +307,11 @@ def function_library(now: Callable[[], dt.datetime], notify: Callable[[str, str]
         "overdue_at": calendar.overdue_at,
         "add_months": add_months,
         "notify": notify,
+        "datetime": dt.datetime,
+        "timedelta": dt.timedelta,
+        "time": ServiceTime(now),
+        "get_current_user": get_current_user,
+        "get_localtime": get_localtime,
     }
 
 
@@ -243,7 +340,7 @@ def _no_notice(kind: str, target: str) -> None:
 
 
 LIBRARY_NAMES = frozenset(function_library(dt.datetime.now, lambda kind, task: None))
-CALLABLE_NAMES = LIBRARY_NAMES | frozenset(_builtins())
+CALLABLE_NAMES = LIBRARY_NAMES | frozenset(_builtins()) | {"print"}
 
 
 def check_statements(source: str, mode: str) -> None:

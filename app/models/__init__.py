@@ -1,20 +1,32 @@
 """Database tables. Pages and the API read the projection tables (task, process_instance), never state blobs."""
 
-from .audit import AuditEvent, OutboxMessage
+from .audit import AuditEvent, OutboxDelivery, OutboxMessage
 from .deadlines import DeadlineExtension
 from .definitions import ProcessDefinition
 from .dryruns import DryRunJob
 from .idempotency import IdempotencyKey  # noqa: F401
 from .instances import ProcessInstance, Task, TaskDraft
 from .modelling import ProcessDraft
-from .publication import PublicationCounter, PublishedReport, RecommendationRecord, ReviewTheme, Theme  # noqa: F401
-from .users import ApiToken, RateLimitCounter, User, UserGroup
+from .operations import WorkerPass
+from .publication import (  # noqa: F401
+    LessonsDigest,
+    PublicationCounter,
+    PublishedReport,
+    RecommendationRecord,
+    ReviewFailure,
+    ReviewTheme,
+    Theme,
+)
+from .users import ApiToken, Group, GroupLaneName, RateLimitCounter, User, UserGroup
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
     "DeadlineExtension",
     "DryRunJob",
+    "Group",
+    "GroupLaneName",
+    "OutboxDelivery",
     "OutboxMessage",
     "ProcessDefinition",
     "ProcessDraft",
@@ -24,4 +36,5 @@ __all__ = [
     "TaskDraft",
     "User",
     "UserGroup",
+    "WorkerPass",
 ]

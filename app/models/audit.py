@@ -3,8 +3,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .types import JsonDocument, UtcDateTime
@@ -32,7 +32,8 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     ``claimed_at``) -> sent, or back to pending for a retry, or failed / undeliverable; a row still
     ``sending`` after its lease belonged to a worker that died mid-send and is resolved on a later
     pass (``unknown`` where the channel cannot tell whether it arrived). The row id is the message's
-    stable reference (its Message-ID)."""
+    stable reference (its Message-ID, or GOV.UK Notify's ``reference``). ``channel`` is the one that
+    claimed it (log, smtp or notify); ``personalisation`` holds the values a Notify template is given."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_pending", "status", "deliver_after"),)
@@ -51,3 +52,29 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     deliver_after: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    channel: Mapped[str | None] = mapped_column(String(10))
+    personalisation: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    # The request that queued the message (X-Request-Id): the worker logs its delivery under it.
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    deliveries: Mapped[list[OutboxDelivery]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="OutboxDelivery.id"
+    )
+
+
+class OutboxDelivery(db.Model):  # type: ignore[name-defined]
+    """One recipient's copy of an outbox message sent through GOV.UK Notify, and what Notify last said of it.
+
+    ``status`` is Notify's (created, sending, delivered, permanent-failure, temporary-failure,
+    technical-failure), or ``rejected`` when Notify refused the recipient (no ``notify_id`` then)."""
+
+    __tablename__ = "outbox_delivery"
+    __table_args__ = (UniqueConstraint("outbox_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    notify_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())

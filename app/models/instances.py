@@ -32,6 +32,10 @@ class ProcessInstance(db.Model):  # type: ignore[name-defined]
     error_message: Mapped[str | None] = mapped_column(Text)
     next_timer_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), index=True)
     lock_version: Mapped[int] = mapped_column(default=1)
+    # The request that last changed the case (X-Request-Id): the worker logs its timers under it.
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    # Set when the retention policy reduced the closed case to anonymised statistics.
+    reduced_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -72,6 +72,43 @@ class RecommendationRecord(db.Model):  # type: ignore[name-defined]
     target_date: Mapped[dt.date | None] = mapped_column(Date)
     progress: Mapped[str | None] = mapped_column(String(20))
     sent_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    # the case's provider, for the inspection view; and the action as its addressee tracks it after the review
+    provider_org: Mapped[str | None] = mapped_column(String(120), index=True, nullable=True)
+    tracking_status: Mapped[str | None] = mapped_column(
+        String(20), nullable=True
+    )  # accepted | in_progress | done | not_done
+    evidence: Mapped[str | None] = mapped_column(Text, nullable=True)
+    done_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    tracked_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    tracked_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+
+
+class ReviewFailure(db.Model):  # type: ignore[name-defined]
+    """A failure an approved report records, classified, dated when the report was approved."""
+
+    __tablename__ = "review_failure"
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    classification: Mapped[str] = mapped_column(String(20), index=True)
+    relevant_to_outcome: Mapped[bool] = mapped_column(Boolean)
+    description: Mapped[str] = mapped_column(Text)
+    approved_on: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class LessonsDigest(db.Model):  # type: ignore[name-defined]
+    """The lessons digest of one quarter, produced by the worker once the quarter has ended: the
+    document as HTML and PDF, kept as it was sent out."""
+
+    __tablename__ = "lessons_digest"
+
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)  # 2027-Q1
+    start: Mapped[dt.date] = mapped_column(Date)
+    end: Mapped[dt.date] = mapped_column(Date)
+    reviews: Mapped[int] = mapped_column(Integer)
+    html: Mapped[str] = mapped_column(Text)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class PublicationCounter(db.Model):  # type: ignore[name-defined]

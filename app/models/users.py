@@ -2,15 +2,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .types import UtcDateTime
 
 ROLES = ("provider", "sfo-team", "reviewer", "quality-assurer", "publication", "manager", "process-owner", "admin")
-# The groups a diagram lane stands for, with the title a lane may carry instead of the id ("SFO team"
-# for sfo-team): diagrams name lanes for people, the service sees group ids. The one place that maps them.
+# The six SFO groups, seeded into the group table by its migration (and by ``seed_groups``): diagrams
+# name lanes for people ("SFO team"), the service sees group ids (sfo-team). Process owners add groups
+# and lane names as data (services/groups.py); these are only where a new database starts.
 GROUP_TITLES: dict[str, str] = {
     "provider": "Provider",
     "sfo-team": "SFO team",
@@ -25,6 +26,7 @@ REVIEW_BODY_ROLES = ("sfo-team", "quality-assurer", "publication", "manager", "a
 
 class User(db.Model):  # type: ignore[name-defined]
     __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject", name="uq_user_account_sso"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -40,6 +42,13 @@ class User(db.Model):  # type: ignore[name-defined]
     session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
     # A password set by an administrator must be replaced by the user at their next sign-in.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Set for a person who signs in through the organisation's identity provider (OpenID Connect): the
+    # issuer and the subject it gives them. Such an account has no password; its roles follow the claims.
+    sso_issuer: Mapped[str | None] = mapped_column(String(255))
+    sso_subject: Mapped[str | None] = mapped_column(String(255))
+    # When the identity provider's groups stopped giving the person access (the account was disabled
+    # then): their next sign-in with a mapped group enables it again. Unset when an administrator disables it.
+    sso_removed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     inbox_seen_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())  # tasks after it are "new"
     groups: Mapped[list[UserGroup]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
@@ -64,6 +73,27 @@ class UserGroup(db.Model):  # type: ignore[name-defined]
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
     name: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class Group(db.Model):  # type: ignore[name-defined]
+    """A group of people a diagram lane stands for; its members are user_group rows of the same name."""
+
+    __tablename__ = "group"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    created_by: Mapped[str] = mapped_column(String(80), default="system")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class GroupLaneName(db.Model):  # type: ignore[name-defined]
+    """Another name a lane may carry for a group (a lane of an imported model mapped to a group here),
+    kept in the form lanes are compared in: spaces collapsed, case folded."""
+
+    __tablename__ = "group_lane_name"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("group.id", ondelete="CASCADE"), index=True)
 
 
 class ApiToken(db.Model):  # type: ignore[name-defined]

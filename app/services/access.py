@@ -80,6 +80,10 @@ def _holds_task_on(user: User, instance: ProcessInstance) -> bool:
 def check_instance_visible(user: User, instance: ProcessInstance | None) -> ProcessInstance:
     if instance is None:
         raise NotFound("There is no such case.")
+    if instance.reduced_at is not None:  # only its anonymised statistics are left (retention policy)
+        raise NotFound(
+            "There is no such case: its record was reduced to anonymised statistics under the retention policy."
+        )
     if can_see_instance(user, instance):
         return instance
     if user.is_provider:
@@ -88,6 +92,7 @@ def check_instance_visible(user: User, instance: ProcessInstance | None) -> Proc
 
 
 def visible_instances(user: User, query: Select) -> Select:  # type: ignore[type-arg]
+    query = query.where(ProcessInstance.reduced_at.is_(None))  # reduced by the retention policy: statistics only
     if sees_all_cases(user):
         return query
     if user.is_provider:

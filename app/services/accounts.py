@@ -57,6 +57,8 @@ def set_active(username: str, active: bool, actor: str) -> User:
     user = existing_user(username)
     if not active and username == actor:
         raise Conflict("You cannot disable your own account.")
+    if not active:
+        user.sso_removed_at = None  # an administrator's decision: single sign-on does not undo it
     if user.active == active:
         return user
     user.active = active
@@ -71,6 +73,8 @@ def set_active(username: str, active: bool, actor: str) -> User:
 def reset_password(username: str, actor: str) -> str:
     """A one-time password, shown once to the administrator; the user must replace it at sign-in."""
     user = existing_user(username)
+    if user.sso_subject:
+        raise Conflict(f"{username} signs in with single sign-on and has no password here.")
     password = secrets.token_urlsafe(ONE_TIME_PASSWORD_BYTES)
     user.password_hash = _hash(password)
     user.must_change_password = True

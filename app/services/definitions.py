@@ -14,9 +14,9 @@ from ..engine import DefinitionInvalid, ProcessModel, parse_process_model
 from ..engine.definitions import main_bpmn_file as main_bpmn_file  # one rule for pages, API and export
 from ..extensions import db
 from ..models import AuditEvent, ProcessDefinition, User
-from ..models.users import LANE_GROUPS
 from .access import may_start, reads_definitions
 from .errors import Forbidden, Invalid, NotFound
+from .groups import KnownGroups, known_groups
 from .runtime import now, runtime, transactional
 
 DEFINITION_SUFFIXES = (".bpmn", ".dmn", ".json")
@@ -54,8 +54,10 @@ def problems_as_fields(invalid: DefinitionInvalid) -> dict[str, list[str]]:
     return fields
 
 
-def check_files(files: dict[str, bytes]) -> ProcessModel:
-    """Parse and check uploaded files; raise Invalid listing every problem."""
+def check_files(files: dict[str, bytes], primary: str | None = None, groups: KnownGroups | None = None) -> ProcessModel:
+    """Parse and check uploaded files; raise Invalid listing every problem. ``primary`` names the
+    process that runs, when the files declare more than one; lanes must name ``groups`` (by default
+    the groups of the database)."""
     bad_names = [n for n in files if not n.endswith(DEFINITION_SUFFIXES) or "/" in n or n.startswith(".")]
     if bad_names:
         raise Invalid(
@@ -66,7 +68,8 @@ def check_files(files: dict[str, bytes]) -> ProcessModel:
         raise Invalid("Files must be UTF-8 text.", {n: ["This file is not UTF-8 text."] for n in undecodable})
     refuse_nul_in_files(files)
     try:
-        return parse_process_model(files, LANE_GROUPS)
+        groups = groups or known_groups()
+        return parse_process_model(files, groups.titles, primary, groups.lane_names)
     except DefinitionInvalid as invalid:
         raise Invalid(
             f"The process definition has {len(invalid.problems)} problem(s).", problems_as_fields(invalid)
@@ -202,17 +205,21 @@ def _normalised(content: bytes, name: str) -> bytes:
 
 
 @transactional
-def deploy_files(files: dict[str, bytes], deployed_by: str, change_details: str = "") -> DeployResult:
+def deploy_files(
+    files: dict[str, bytes], deployed_by: str, change_details: str = "", primary: str | None = None
+) -> DeployResult:
     """Deploy the files as version N+1 of their process, unless they equal the latest version;
     ``change_details`` (what changed inside the files) is added to the change summary. The checks only:
     the pages, the API and the CLI deploy through a dry-run job (services/dry_runs.py), which runs the
     dry run first and then calls ``add_version``."""
-    return add_version(files, deployed_by, change_details)
+    return add_version(files, deployed_by, change_details, primary)
 
 
-def add_version(files: dict[str, bytes], deployed_by: str, change_details: str = "") -> DeployResult:
+def add_version(
+    files: dict[str, bytes], deployed_by: str, change_details: str = "", primary: str | None = None
+) -> DeployResult:
     """``deploy_files`` inside the caller's transaction."""
-    model = check_files(files)
+    model = check_files(files, primary)
     files = _canonical_files(files)
     checksum = checksum_of(files)
     previous = latest_definition(model.key)

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 from ..extensions import db
 from ..models import DryRunJob, ProcessDraft, User
 from ..models.dryruns import ACTIVE_STATUSES, FINAL_STATUSES
+from .calls import deployed_lookup, with_called_processes
 from .definitions import DEFINITION_SUFFIXES, add_version, checksum_of
 from .errors import Conflict, Invalid, NotFound, ServiceError
 from .modelling import element_changes, require_owner
@@ -53,11 +54,14 @@ def queue_job_as(
     runner: str | None = None,
 ) -> DryRunJob:
     """``queue_job`` for a caller already authorised (the CLI, ``sfo init``); ``status="running"`` with a
-    ``runner`` claims the job at once for a caller that runs it itself."""
+    ``runner`` claims the job at once for a caller that runs it itself. The job checks the files with
+    those of the processes their call activities call (services/calls.py); it is known by the
+    checksum of the files as given, which a draft's files are compared with."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown dry-run purpose {purpose!r}")
-    texts = storable_files(files)
+    storable_files(files)
     checksum = checksum_of(files)
+    texts = storable_files(with_called_processes(files, deployed_lookup))
     existing = active_job(purpose, checksum)
     if existing is not None:
         return existing
@@ -240,7 +244,7 @@ def _settle(job: DryRunJob, failure: Failure | None) -> None:
 
 def _deploy(job: DryRunJob) -> None:
     files = {name: text.encode() for name, text in job.files.items()}
-    deployed = add_version(files, job.requested_by, element_changes(job.model_key, files))
+    deployed = add_version(files, job.requested_by, element_changes(job.model_key, files), job.process_key)
     job.definition_id = deployed.definition.id
     job.result = {**(job.result or {}), "created": deployed.created}
     draft = db.session.get(ProcessDraft, deployed.definition.key)

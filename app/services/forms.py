@@ -190,3 +190,51 @@ def prefill_copies(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, An
             value = [{k: v for k, v in item.items() if k in keep} for item in value if isinstance(item, dict)]
         values[name] = value
     return values
+
+
+def fixed_lists(schema: dict[str, Any], ui_schema: dict[str, Any]) -> list[str]:
+    """The list fields whose rows the process sets (``"ui:options": {"addable": false, "removable":
+    false}``, as in SpiffArena): people answer each row, never add or remove one."""
+    found = []
+    for name, field in (schema.get("properties") or {}).items():
+        ui = ui_schema.get(name)
+        options = ui.get("ui:options") if isinstance(ui, dict) else None
+        fixed = isinstance(options, dict) and options.get("addable") is False and options.get("removable") is False
+        if fixed and isinstance(field, dict) and field.get("type") == "array":
+            found.append(name)
+    return found
+
+
+def _fixed_keys(field: dict[str, Any]) -> set[str]:
+    items = field.get("items")
+    properties = (items.get("properties") if isinstance(items, dict) else None) or {}
+    return {key for key, spec in properties.items() if isinstance(spec, dict) and spec.get("readOnly")}
+
+
+def with_fixed_rows(
+    schema: dict[str, Any], ui_schema: dict[str, Any], stored: dict[str, Any], data: Any
+) -> tuple[Any, dict[str, list[str]]]:
+    """``data`` with each fixed list's read-only item fields (a recommendation's number and text) taken
+    from the rows the process set in ``stored``, whatever was sent; and a problem for each fixed list
+    sent with more or fewer rows than it has."""
+    if not isinstance(data, dict):
+        return data, {}
+    merged, problems = dict(data), {}
+    for name in fixed_lists(schema, ui_schema):
+        found = stored.get(name)
+        rows: list[Any] = found if isinstance(found, list) else []
+        sent = data.get(name)
+        if sent is None and not rows:
+            continue
+        if not isinstance(sent, list) or len(sent) != len(rows):
+            title = str(schema["properties"][name].get("title") or name).lower()
+            problems[name] = [f"Answer each of the {len(rows)} rows of {title}; rows cannot be added or removed"]
+            continue
+        keys = _fixed_keys(schema["properties"][name])
+        merged[name] = [
+            {**item, **{k: row[k] for k in keys if isinstance(row, dict) and k in row}}
+            if isinstance(item, dict)
+            else item
+            for item, row in zip(sent, rows, strict=True)
+        ]
+    return merged, problems

@@ -19,10 +19,18 @@ from sqlalchemy import delete, select
 
 from ..engine import Form
 from ..extensions import db
-from ..models import ProcessInstance, PublishedReport, RecommendationRecord, ReviewTheme, Theme, User
+from ..models import (
+    ProcessInstance,
+    PublishedReport,
+    RecommendationRecord,
+    ReviewFailure,
+    ReviewTheme,
+    Theme,
+    User,
+)
 from .access import MANAGING_ROLES, require_role
 from .errors import Invalid, NotFound
-from .reports import ADDRESSEES, STATUSES, parse_date, recommendation_status
+from .reports import ADDRESSEES, FAILURE_CLASSES, STATUSES, failures_of, parse_date, recommendation_status
 from .runtime import now, transactional
 
 OPTIONS_KEYWORD = "x-sfo-options"  # a field whose choices are the managed list named here
@@ -167,6 +175,14 @@ def sync_recommendations(instance: ProcessInstance) -> None:
     responses = {r.get("recommendation"): r for r in case.get("responses") or [] if isinstance(r, dict)}
     progress = {p.get("recommendation"): p for p in case.get("recommendation_progress") or [] if isinstance(p, dict)}
     themes = {t.get("recommendation"): t for t in case.get("recommendation_themes") or [] if isinstance(t, dict)}
+    kept = {
+        r.number: r
+        for r in db.session.scalars(select(RecommendationRecord).where(RecommendationRecord.instance_id == instance.id))
+    }
+    tracked = {
+        n: {k: getattr(r, k) for k in ("tracking_status", "evidence", "done_on", "tracked_on", "tracked_by")}
+        for n, r in kept.items()
+    }
     db.session.execute(delete(RecommendationRecord).where(RecommendationRecord.instance_id == instance.id))
     for number, item in enumerate(case.get("recommendations") or [], start=1):
         answer = responses.get(number, {})
@@ -182,8 +198,27 @@ def sync_recommendations(instance: ProcessInstance) -> None:
                 progress=progress.get(number, {}).get("status"),
                 themes=list(themes.get(number, {}).get("themes") or []),
                 sent_on=sent_on,
+                provider_org=instance.provider_org,
+                **tracked.get(number, {}),
             )
         )
+
+
+def sync_failures(instance: ProcessInstance) -> None:
+    """Rewrite the case's failure rows from the report just approved."""
+    db.session.execute(delete(ReviewFailure).where(ReviewFailure.instance_id == instance.id))
+    today = now().date()
+    db.session.add_all(
+        ReviewFailure(
+            instance_id=instance.id,
+            number=failure.number,
+            classification=failure.classification_code,
+            relevant_to_outcome=failure.relevant_to_outcome,
+            description=failure.description,
+            approved_on=today,
+        )
+        for failure in failures_of((instance.data or {}).get("failures"))
+    )
 
 
 RECOMMENDATION_FIELDS = {"qa_decision", "responses", "recommendation_progress", "recommendation_themes"}
@@ -195,6 +230,8 @@ def after_task_completed(instance: ProcessInstance, schema: dict[str, Any], data
         record_themes(instance, codes)
     if RECOMMENDATION_FIELDS & set(data):
         sync_recommendations(instance)
+    if data.get("qa_decision") == "approve":
+        sync_failures(instance)
 
 
 # --- figures ---------------------------------------------------------------------------------------
@@ -263,10 +300,105 @@ def recommendation_counts(
         query = query.where(RecommendationRecord.sent_on <= end)
     table: dict[str, Counter[str]] = defaultdict(Counter)
     for record in db.session.scalars(query):
-        table[record.addressee][recommendation_status(record.response, record.target_date, record.progress, today)] += 1
+        status = recommendation_status(
+            record.response, record.target_date, record.progress, today, record.tracking_status
+        )
+        table[record.addressee][status] += 1
     order = list(ADDRESSEES) + sorted(set(table) - set(ADDRESSEES))
     rows = [(ADDRESSEES.get(a, a), [table[a][s] for s in STATUSES], sum(table[a].values())) for a in order]
     return RecommendationFigures(STATUSES, rows, [sum(table[a][s] for a in table) for s in STATUSES])
+
+
+@dataclass(frozen=True)
+class FailureFigures:
+    periods: list[str]
+    classes: list[tuple[str, str, list[int], int, int]]  # code, title, per period, in all, relevant to outcome
+    themes: list[tuple[str, str, list[int]]]  # theme code, title, failures of each class (in FAILURE_CLASSES order)
+    total: int
+
+
+def failure_counts(by: str = "quarter", start: dt.date | None = None, end: dt.date | None = None) -> FailureFigures:
+    """Failures in reports approved between two dates: by class per quarter (or year), and by class for
+    each theme tagged on the same reviews."""
+    query = select(
+        ReviewFailure.instance_id,
+        ReviewFailure.classification,
+        ReviewFailure.relevant_to_outcome,
+        ReviewFailure.approved_on,
+    )
+    if start:
+        query = query.where(ReviewFailure.approved_on >= start)
+    if end:
+        query = query.where(ReviewFailure.approved_on <= end)
+    found = db.session.execute(query).all()
+    periods = sorted({period_of(day, by) for _, _, _, day in found})
+    per_period: Counter[tuple[str, str]] = Counter((code, period_of(day, by)) for _, code, _, day in found)
+    relevant: Counter[str] = Counter(code for _, code, yes, _ in found if yes)
+    classes = [
+        (
+            code,
+            title,
+            [per_period[(code, p)] for p in periods],
+            sum(per_period[(code, p)] for p in periods),
+            relevant[code],
+        )
+        for code, title in FAILURE_CLASSES.items()
+    ]
+    by_case: dict[int, Counter[str]] = defaultdict(Counter)
+    for instance_id, code, _, _ in found:
+        by_case[instance_id][code] += 1
+    by_theme: dict[str, Counter[str]] = defaultdict(Counter)
+    if by_case:
+        tagged = select(ReviewTheme.instance_id, ReviewTheme.theme_code).where(ReviewTheme.instance_id.in_(by_case))
+        for instance_id, theme in db.session.execute(tagged):
+            by_theme[theme].update(by_case[instance_id])
+    titles = theme_titles()
+    themes = [
+        (theme, titles.get(theme, theme), [counts[code] for code in FAILURE_CLASSES])
+        for theme, counts in sorted(by_theme.items(), key=lambda item: -sum(item[1].values()))
+    ]
+    return FailureFigures(periods, classes, themes, len(found))
+
+
+@dataclass(frozen=True)
+class FoundFailure:
+    reference: str
+    number: int
+    classification: str
+    relevant_to_outcome: bool
+    description: str
+    approved_on: dt.date
+
+
+def search_failures(
+    text: str = "", classification: str = "", relevant: str = "", limit: int = 200
+) -> list[FoundFailure]:
+    """Failures in approved reports, newest first, whose description holds ``text`` (any case), of one
+    class, relevant to the outcome (``yes``) or not (``no``)."""
+    query = (
+        select(ReviewFailure, ProcessInstance.business_key)
+        .join(ProcessInstance, ProcessInstance.id == ReviewFailure.instance_id)
+        .order_by(ReviewFailure.approved_on.desc(), ProcessInstance.business_key, ReviewFailure.number)
+    )
+    words = text.split()
+    for word in words[:10]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(ReviewFailure.description.ilike(f"%{escaped}%", escape="\\"))
+    if classification in FAILURE_CLASSES:
+        query = query.where(ReviewFailure.classification == classification)
+    if relevant in ("yes", "no"):
+        query = query.where(ReviewFailure.relevant_to_outcome.is_(relevant == "yes"))
+    return [
+        FoundFailure(
+            key,
+            row.number,
+            FAILURE_CLASSES.get(row.classification, row.classification),
+            row.relevant_to_outcome,
+            row.description,
+            row.approved_on,
+        )
+        for row, key in db.session.execute(query.limit(limit))
+    ]
 
 
 # --- the digest ------------------------------------------------------------------------------------
@@ -278,6 +410,7 @@ class DigestEntry:
     tagged_on: dt.date
     themes: list[str]
     lessons: str
+    good_practice: str = ""
 
 
 @dataclass(frozen=True)
@@ -287,6 +420,7 @@ class Digest:
     themes: ThemeFigures
     recommendations: RecommendationFigures
     entries: list[DigestEntry]
+    failures: FailureFigures | None = None
 
 
 def lessons_digest(start: dt.date, end: dt.date, today: dt.date) -> Digest:
@@ -305,21 +439,34 @@ def lessons_digest(start: dt.date, end: dt.date, today: dt.date) -> Digest:
     entries = []
     if by_case:
         for instance in db.session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(by_case))):
-            lessons = str((instance.data or {}).get("lessons_for_dissemination") or "")
+            case = instance.data or {}
             entries.append(
-                DigestEntry(instance.business_key, tagged_on[instance.id], sorted(by_case[instance.id]), lessons)
+                DigestEntry(
+                    instance.business_key,
+                    tagged_on[instance.id],
+                    sorted(by_case[instance.id]),
+                    str(case.get("lessons_for_dissemination") or ""),
+                    str(case.get("good_practice") or ""),
+                )
             )
     entries.sort(key=lambda e: (e.tagged_on, e.reference))
-    return Digest(start, end, theme_counts("quarter", start, end), recommendation_counts(today, start, end), entries)
+    return Digest(
+        start,
+        end,
+        theme_counts("quarter", start, end),
+        recommendation_counts(today, start, end),
+        entries,
+        failure_counts("quarter", start, end),
+    )
 
 
 def digest_csv(digest: Digest) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["section", "case_reference", "tagged_on", "theme", "count", "lessons"])
+    writer.writerow(["section", "case_reference", "tagged_on", "theme", "count", "lessons", "good_practice"])
     for _, title, _, total in digest.themes.rows:
         if total:
-            writer.writerow(["theme", "", "", title, total, ""])
+            writer.writerow(["theme", "", "", title, total, "", ""])
     for entry in digest.entries:
         writer.writerow(
             [
@@ -329,12 +476,18 @@ def digest_csv(digest: Digest) -> str:
                 "; ".join(entry.themes),
                 "",
                 _safe_cell(entry.lessons),
+                _safe_cell(entry.good_practice),
             ]
         )
+    if digest.failures is not None:
+        for _, title, _, total, relevant in digest.failures.classes:
+            if total:
+                writer.writerow(["failures", "", "", title, total, "", ""])
+                writer.writerow(["failures relevant to the outcome", "", "", title, relevant, "", ""])
     for addressee, counts, _ in digest.recommendations.rows:
         for status, count in zip(digest.recommendations.statuses, counts, strict=True):
             if count:
-                writer.writerow(["recommendations", "", "", f"{addressee}: {status}", count, ""])
+                writer.writerow(["recommendations", "", "", f"{addressee}: {status}", count, "", ""])
     return out.getvalue()
 
 

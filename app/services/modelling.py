@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 
 from ..engine import DefinitionInvalid
 from ..engine.compare import Comparison, compare
+from ..engine.definitions import executable_process_ids, process_documentation
 from ..engine.dryrun import DRY_RUN_START, DryRunReport, Progress, dry_run, timer_problems
 from ..engine.migration import MigrationCheck, check_migration, migrate
 from ..extensions import db
@@ -21,6 +23,7 @@ from ..models import ProcessDefinition, ProcessDraft, ProcessInstance, Task, Use
 from ..models.instances import OPEN_STATUSES
 from .access import DEPLOYING_ROLES, require_role
 from .audit import record_event
+from .calls import deployed_lookup, group_lookup, with_called_processes
 from .definitions import (
     DEFINITION_SUFFIXES,
     check_files,
@@ -34,6 +37,7 @@ from .definitions import (
     refuse_nul_in_files,
 )
 from .errors import Invalid, NotFound
+from .groups import KnownGroups
 from .progress import save, task_title
 from .runtime import now, runtime, transactional
 from .sample_data import sample_for
@@ -177,11 +181,18 @@ def summarise(report: DryRunReport) -> dict[str, Any]:
     }
 
 
-def check_and_dry_run(files: dict[str, bytes], progress: Progress | None = None) -> CheckResult:
+def check_and_dry_run(
+    files: dict[str, bytes],
+    progress: Progress | None = None,
+    primary: str | None = None,
+    groups: KnownGroups | None = None,
+) -> CheckResult:
     """Every check, then (when they pass) the dry run; never raises for a bad model. Diagram code runs
-    here: call it only in a dry-run job's child process (app/worker/dry_run_child.py), under its limits."""
+    here: call it only in a dry-run job's child process (app/worker/dry_run_child.py), under its limits.
+    ``primary`` names the process that runs, when the files declare more than one; ``groups`` are the
+    groups lanes may name (the child reads them from the database before it runs this)."""
     try:
-        model = check_files(files)
+        model = check_files(files, primary, groups)
     except Invalid as invalid:
         return CheckResult(invalid.fields or {"_files": [invalid.message]}, None)
     data = sample_data_for(model)
@@ -337,16 +348,20 @@ def migrate_instances(
 
 
 def export_zip(user: User, key: str, version: int) -> bytes:
+    """A version as a SpiffArena process-model folder: a process_model.json with SpiffArena's keys only
+    (it builds its own file list from the folder), and forms named as its editor pairs them."""
     require_owner(user)
     definition = get_definition_version(key, version)
-    files = definition.files()
+    files = spiffarena_form_names(definition.files())
     primary = main_bpmn_file(definition.bpmn, definition.key)
-    metadata = {
+    description = process_documentation(files[primary], definition.key) if primary else ""
+    metadata: dict[str, Any] = {
         "display_name": definition.name,
-        "description": definition.change_summary or "",
+        "description": description or definition.name,
         "primary_file_name": primary,
         "primary_process_id": definition.key,
-        "files": sorted(files),
+        "fault_or_suspend_on_exception": "fault",
+        "exception_notification_addresses": [],
         "metadata_extraction_paths": None,
     }
     buffer = io.BytesIO()
@@ -357,11 +372,84 @@ def export_zip(user: User, key: str, version: int) -> bytes:
                 content = json.dumps(json.loads(content), indent=2).encode()
             archive.writestr(f"{key}/{name}", content)
         archive.writestr(f"{key}/{METADATA}", json.dumps(metadata, indent=2))
+        notes = service_only_functions(files)
+        if notes:
+            archive.writestr(f"{key}/{FUNCTIONS_NOTE}", notes)
     return buffer.getvalue()
+
+
+FUNCTIONS_NOTE = "README-sfo-functions.md"
+# The functions diagram code may call here that SpiffArena lacks, with what to write there instead.
+SERVICE_ONLY_FUNCTIONS = {
+    "today": "today's date in London as ISO text: `datetime.now().date().isoformat()` (SpiffArena's clock)",
+    "now": "the date-time now as ISO text: `datetime.now().isoformat()`",
+    "add_working_days": "a date plus working days (England and Wales bank holidays skipped): no equivalent; "
+    "compute the deadline in a script task and store it, so timers read a variable",
+    "working_days_between": "working days between two dates: no equivalent",
+    "is_working_day": "whether a date is a working day: no equivalent",
+    "due_reminder_at": "when a deadline's reminder fires: no equivalent; store the moment in a variable",
+    "overdue_at": "when a deadline is overdue: no equivalent; store the moment in a variable",
+    "add_months": "a date plus months: `(datetime.fromisoformat(day) + timedelta(days=30 * months))` approximately",
+    "notify": "a notice to a person or group: a message end event or a service task of SpiffArena's connectors",
+}
+
+
+def service_only_functions(files: dict[str, bytes]) -> str:
+    """A note listing the functions the model's diagrams call that only this service has (with a portable
+    equivalent where there is one); "" when it calls none."""
+    text = "\n".join(c.decode("utf-8", "replace") for n, c in sorted(files.items()) if n.endswith((".bpmn", ".dmn")))
+    used = [name for name in SERVICE_ONLY_FUNCTIONS if re.search(rf"\b{name}\(", text)]
+    if not used:
+        return ""
+    lines = [
+        "# Functions only the SFO review service has",
+        "",
+        "This model's scripts, conditions or timers call these functions, which SpiffArena does not offer.",
+        "",
+    ]
+    lines += [f"- `{name}()`: {SERVICE_ONLY_FUNCTIONS[name]}" for name in used]
+    return "\n".join(lines) + "\n"
+
+
+# Our forms are x.schema.json and x.uischema.json; SpiffArena's form editor pairs x-schema.json with
+# x-uischema.json. Both are read on import; the export writes SpiffArena's.
+_SPIFFARENA_FORM_SUFFIXES = ((".uischema.json", "-uischema.json"), (".schema.json", "-schema.json"))
+
+
+def spiffarena_form_names(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The files with forms renamed to SpiffArena's convention and the diagrams' references to them
+    changed to match (a name is only renamed when the new name is free)."""
+    renamed: dict[str, str] = {}
+    for name in files:
+        for ours, theirs in _SPIFFARENA_FORM_SUFFIXES:
+            if name.endswith(ours):
+                new = name[: -len(ours)] + theirs
+                if new not in files:
+                    renamed[name] = new
+                break
+    result: dict[str, bytes] = {}
+    for name, content in files.items():
+        if name.endswith(".bpmn"):
+            for old, new in renamed.items():
+                content = content.replace(f'"{old}"'.encode(), f'"{new}"'.encode())
+        result[renamed.get(name, name)] = content
+    return result
 
 
 def read_zip(content: bytes, limit: int) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The metadata and model files of a process-model folder zip (files may sit in one folder)."""
+    models = read_models_zip(content, limit)
+    if len(models) > 1:
+        raise Invalid(
+            "The archive holds more than one process model.",
+            {"archive": ["Import a process group zip through the page that adds a process model."]},
+        )
+    return models[0]
+
+
+def read_models_zip(content: bytes, limit: int) -> list[tuple[dict[str, Any], dict[str, bytes]]]:
+    """Each process-model folder of a zip (one folder, or a process group: folders of folders), as its
+    metadata and model files; a folder is a model when it holds a process_model.json."""
     archive = _open_zip(content)
     entries = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename]
     if len(entries) > MAX_IMPORT_FILES or sum(i.file_size for i in entries) > limit:
@@ -375,24 +463,34 @@ def read_zip(content: bytes, limit: int) -> tuple[dict[str, Any], dict[str, byte
             "The archive has file names with backslashes.",
             {name: ["A backslash in a file name: make the zip again with / between folders."] for name in backslashed},
         )
-    files: dict[str, bytes] = {}
-    metadata: dict[str, Any] | None = None
+    folders: dict[str, tuple[dict[str, Any] | None, dict[str, bytes]]] = {}
+    model_folders = {i.filename.rpartition("/")[0] for i in entries if i.filename.rpartition("/")[2] == METADATA}
     for info in entries:
-        name = info.filename.rsplit("/", 1)[-1]
+        folder, _, name = info.filename.rpartition("/")
+        if len(model_folders) <= 1:
+            folder = ""  # one model: its files may sit in any folder of the archive
+        metadata, files = folders.setdefault(folder, (None, {}))
         if name == METADATA:
-            metadata = _metadata(_read_entry(archive, info))
+            folders[folder] = (metadata_of(_read_entry(archive, info)), files)
         elif name.endswith(DEFINITION_SUFFIXES):
             if name in files:
                 raise Invalid("The archive holds a file twice.", {name: ["This file name appears twice."]})
             files[name] = _read_entry(archive, info)
-    if metadata is None:
+    models = [(m, _listed(m, f)) for _, (m, f) in sorted(folders.items()) if m is not None]
+    if not models:
         raise Invalid(
             "The archive has no process_model.json.", {"archive": ["A process model folder has a process_model.json."]}
         )
+    return models
+
+
+def _listed(metadata: dict[str, Any], files: dict[str, bytes]) -> dict[str, bytes]:
     listed = metadata.get("files")
-    if isinstance(listed, list) and all(isinstance(n, str) for n in listed):
-        files = {n: c for n, c in files.items() if n in listed or not listed}
-    return metadata, files
+    if isinstance(listed, list) and listed and all(isinstance(n, str) for n in listed):
+        # an export of this service before it wrote SpiffArena's layout listed its files by name;
+        # SpiffArena itself writes an empty list (or none) and reads the folder
+        return {n: c for n, c in files.items() if n in listed}
+    return files
 
 
 def _open_zip(content: bytes) -> zipfile.ZipFile:
@@ -414,7 +512,8 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         ) from None
 
 
-def _metadata(data: bytes) -> dict[str, Any]:
+def metadata_of(data: bytes) -> dict[str, Any]:
+    """A process_model.json, checked as far as this service reads it."""
     try:
         metadata = json.loads(data)
     except ValueError:
@@ -427,19 +526,45 @@ def _metadata(data: bytes) -> dict[str, Any]:
     return metadata
 
 
-def import_zip(user: User, content: bytes, limit: int) -> Any:
-    """Queue the import of a process-model folder as a new process: a deploy job, checked and dry-run
-    like any deploy. Returns the job."""
+def import_zip(user: User, content: bytes, limit: int) -> list[Any]:
+    """Queue the import of a process-model folder, or of every model of a process group, each as a new
+    process: a deploy job, checked and dry-run like any deploy. A call activity to a process of another
+    model of the group is resolved within the group. Every model is checked for a clash before any job
+    is queued. Returns the jobs."""
     from .dry_runs import queue_job
 
     require_owner(user)
-    metadata, files = read_zip(content, limit)
+    models = read_models_zip(content, limit)
+    group = {pid: files for _, files in models for pid in _executable_processes(files)}
+    lookup = group_lookup(group, deployed_lookup)
+    plans = []
+    for metadata, files in models:
+        process_id = primary_process_of(metadata, files) or next(iter(_executable_processes(files)), None)
+        if process_id and db.session.scalar(
+            select(ProcessDefinition.id).where(ProcessDefinition.key == process_id).limit(1)
+        ):
+            raise Invalid(
+                f"A process called {process_id} exists already.",
+                {"archive": [f"{process_id} exists: open it and upload its files to make a new version."]},
+            )
+        plans.append((process_id, with_called_processes(files, lookup)))
+    return [queue_job(user, "deploy", files, process_id) for process_id, files in plans]
+
+
+def _executable_processes(files: dict[str, bytes]) -> list[str]:
+    return [p for name in sorted(files) if name.endswith(".bpmn") for p in executable_process_ids(files[name])]
+
+
+def primary_process_of(metadata: dict[str, Any], files: dict[str, bytes]) -> str | None:
+    """The process an imported folder runs: its ``primary_process_id``, which must be an executable
+    process of its files. (SpiffArena runs that process whichever file declares it: its
+    ``primary_file_name`` may name another file.)"""
     process_id = metadata.get("primary_process_id")
-    if process_id and db.session.scalar(
-        select(ProcessDefinition.id).where(ProcessDefinition.key == process_id).limit(1)
-    ):
+    if not process_id:
+        return None
+    if process_id not in _executable_processes(files):
         raise Invalid(
-            f"A process called {process_id} exists already.",
-            {"archive": [f"{process_id} exists: open it and upload its files to make a new version."]},
+            f"process_model.json names a primary process {process_id} that the .bpmn files do not declare.",
+            {METADATA: [f"primary_process_id {process_id} is not an executable process of the .bpmn files."]},
         )
-    return queue_job(user, "deploy", files)
+    return str(process_id)

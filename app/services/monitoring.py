@@ -192,7 +192,7 @@ def _case_query(filters: CaseFilters, today: dt.date) -> Any:
 
 
 def _filtered(query: Any, filters: CaseFilters, today: dt.date) -> Any:
-    conditions = []
+    conditions: list[Any] = [ProcessInstance.reduced_at.is_(None)]  # the figures count reduced cases; the list not
     if filters.stage:
         conditions.append(ProcessInstance.stage == filters.stage)
     if filters.status:
@@ -211,7 +211,7 @@ def _filtered(query: Any, filters: CaseFilters, today: dt.date) -> Any:
         conditions.append(ProcessInstance.created_at < _start_of(filters.notified_to + dt.timedelta(days=1)))
     if filters.reference:
         conditions.append(func.lower(ProcessInstance.business_key).like(_contains(filters.reference), escape="\\"))
-    return query.where(and_(*conditions)) if conditions else query
+    return query.where(and_(*conditions))
 
 
 def _contains(text_: str) -> str:

@@ -59,11 +59,18 @@ def queue_message(
         task_id=task.id if task is not None else None,
         subject=SUBJECTS.get(kind, "SFO review {case}: {task}").format(**values),
         body=BODIES.get(kind, "Case {case}: {task}\n\n{link}\n").format(**values),
+        personalisation=notify_personalisation(values),
         created_at=now(),
         deliver_after=now(),
     )
     db.session.add(message)
     return message
+
+
+def notify_personalisation(values: dict[str, str]) -> dict[str, str]:
+    """What a GOV.UK Notify template is given: the case reference, the task, its due date and the link.
+    Nothing about the recipient or the people in the case (Notify knows the address it sends to)."""
+    return {"case_reference": values["case"], "task": values["task"], "due_date": values["due"], "link": values["link"]}
 
 
 def notice_kind_for_new_task(task: Task) -> str:

@@ -1,15 +1,18 @@
-"""Delivering the notification outbox: by SMTP when configured, otherwise recorded as sent in the log.
+"""Delivering the notification outbox: through GOV.UK Notify or by SMTP when configured, otherwise
+recorded as sent in the log.
 
 Each message is sent in three steps so that no message is sent twice by two workers or by a retry:
 1. claim: the row is locked (``SKIP LOCKED``), marked ``sending`` with its claim time and committed;
 2. send: the channel is called with no transaction open, carrying the row id as a stable reference
-   (the email's Message-ID);
+   (the email's Message-ID, or Notify's ``reference``);
 3. record: ``sent`` (or a retry, or ``failed``) is committed.
 A worker that dies between 1 and 3 leaves the row ``sending``. Once its lease has run out, a later
 pass resolves it: the log channel records it again (recording a reference twice changes nothing);
 SMTP cannot be asked whether a message arrived, so the row becomes ``unknown`` and the case's history
 says so for a manager to check, rather than risking a second email. Delivery by SMTP is therefore
-at most once for such a row, and exactly once otherwise.
+at most once for such a row, and exactly once otherwise. Notify can be asked: the row is sent again,
+and the retry first asks Notify which recipients already have a notification with the row's reference
+(see notify.py), so Notify rows are delivered exactly once.
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..extensions import db
-from ..models import OutboxMessage, ProcessInstance
+from ..models import OutboxDelivery, OutboxMessage, ProcessInstance
+from ..telemetry.logs import log_context
+from . import notify
 from .audit import record_event
 from .runtime import now, transaction
 from .users import get_user, users_in_group
@@ -42,9 +48,15 @@ class Claimed:
 
     id: int
     kind: str
+    channel: str  # log, smtp or notify
     addresses: list[str]
-    email: EmailMessage | None  # None: no mail server, the delivery is recorded in the log
+    email: EmailMessage | None = None  # smtp: the email to send
     problem: Exception | None = None  # the message could not be built
+    template_id: str = ""  # notify: the template of the row's kind
+    personalisation: dict[str, str] | None = None
+    retry: bool = False  # notify: an earlier attempt may have reached Notify
+    request_id: str | None = None  # the request that queued it: the lines about it carry its id
+    case_id: int | None = None
 
 
 def _addresses(message: OutboxMessage) -> list[str]:
@@ -79,15 +91,29 @@ def _email(message: OutboxMessage, addresses: list[str]) -> EmailMessage:
     return email
 
 
-def _send(claimed: Claimed) -> None:
+def channel() -> str:
+    """Where notifications go: GOV.UK Notify when an API key is set, else SMTP when a host is, else the log."""
+    if notify.enabled():
+        return "notify"
+    return "smtp" if current_app.config["SFO_SMTP_HOST"] else "log"
+
+
+def _send(claimed: Claimed) -> tuple[list[notify.Delivery], Exception | None]:
+    """Step 2: what was sent through Notify (nothing is recorded for the other channels) and the error."""
+    if claimed.channel == "notify":
+        return notify.send(
+            claimed.id, claimed.addresses, claimed.template_id, claimed.personalisation or {}, claimed.retry
+        )
     if claimed.email is None:
         # No mail server: record the delivery without the content (it may hold personal data).
         log.info(
             "notification %s (%s) recorded as sent to %d recipient(s)", claimed.id, claimed.kind, len(claimed.addresses)
         )
-        return
+        return [], None
     with smtplib.SMTP(current_app.config["SFO_SMTP_HOST"], current_app.config["SFO_SMTP_PORT"], timeout=10) as smtp:
         smtp.send_message(claimed.email)
+    log.info("notification %s (%s) sent by SMTP to %d recipient(s)", claimed.id, claimed.kind, len(claimed.addresses))
+    return [], None
 
 
 def _claim_next_pending() -> OutboxMessage | None:
@@ -103,7 +129,7 @@ def _claim_next_pending() -> OutboxMessage | None:
 
 def _claim() -> Claimed | None:
     """Step 1: the next due message, marked sending and committed; None when nothing is due."""
-    smtp = bool(current_app.config["SFO_SMTP_HOST"])
+    chosen = channel()
     while True:
         with transaction():
             message = _claim_next_pending()
@@ -111,30 +137,64 @@ def _claim() -> Claimed | None:
                 return None
             message.attempts += 1
             addresses = _addresses(message)
-            if smtp and not addresses:
+            if chosen != "log" and not addresses:
                 message.status, message.last_error = "undeliverable", "No recipient has an email address."
                 continue
-            message.status, message.claimed_at = "sending", now()
+            message.status, message.claimed_at, message.channel = "sending", now(), chosen
+            if chosen == "notify":
+                return _claimed_for_notify(message, addresses)
             try:
-                email = _email(message, addresses) if smtp else None
+                email = _email(message, addresses) if chosen == "smtp" else None
             except Exception as problem:  # e.g. a header with a line break: it never will be sendable
-                return Claimed(message.id, message.kind, addresses, None, problem)
-            return Claimed(message.id, message.kind, addresses, email)
+                return Claimed(message.id, message.kind, chosen, addresses, problem=problem, **_origin(message))
+            return Claimed(message.id, message.kind, chosen, addresses, email, **_origin(message))
 
 
-def _record(claimed: Claimed, error: Exception | None) -> bool:
+def _origin(message: OutboxMessage) -> dict[str, Any]:
+    return {"request_id": message.request_id, "case_id": message.instance_id}
+
+
+def _claimed_for_notify(message: OutboxMessage, addresses: list[str]) -> Claimed:
+    template = notify.template_for(message.kind)
+    problem = None
+    if not template:
+        variable = f"SFO_NOTIFY_TEMPLATE_{message.kind.upper()}"
+        problem = notify.NotifyRefused(
+            f"No GOV.UK Notify template is set for '{message.kind}' notifications ({variable})."
+        )
+    already = {d.email for d in message.deliveries}
+    return Claimed(
+        message.id,
+        message.kind,
+        "notify",
+        [a for a in addresses if a not in already],
+        problem=problem,
+        template_id=template or "",
+        personalisation=message.personalisation,
+        retry=message.attempts > 1,
+        **_origin(message),
+    )
+
+
+def _record(claimed: Claimed, deliveries: list[notify.Delivery], error: Exception | None) -> bool:
     """Step 3: the outcome of the send, committed; True if the message was sent."""
     with transaction():
         message = db.session.get(OutboxMessage, claimed.id, with_for_update=True)
-        if message is None or message.status != "sending":
+        if message is None:
+            return False
+        notify.record_deliveries(message, deliveries)
+        if message.status != "sending":
             return False
         message.claimed_at = None
+        if error is None and message.deliveries and all(d.status == notify.REJECTED for d in message.deliveries):
+            message.status, message.last_error = "undeliverable", "GOV.UK Notify refused every recipient's address."
+            return False
         if error is None:
             message.status, message.sent_at = "sent", now()
             return True
-        # Mail server trouble is retried with backoff; a message that cannot be built never will be,
-        # and must not block the messages queued after it.
-        transient = isinstance(error, (OSError, smtplib.SMTPException))
+        # Mail server or Notify trouble is retried with backoff; a message that cannot be built (or that
+        # Notify refuses) never will be sent, and must not block the messages queued after it.
+        transient = isinstance(error, (OSError, smtplib.SMTPException, notify.NotifyUnavailable))
         message.last_error = f"{type(error).__name__}: {error}"[:500]
         message.status = "pending" if transient and message.attempts < MAX_ATTEMPTS else "failed"
         message.deliver_after = now() + dt.timedelta(minutes=2**message.attempts)
@@ -146,7 +206,7 @@ def resolve_abandoned_sends() -> int:
     """Rows left ``sending`` by a worker that stopped: sent again where the channel makes that harmless,
     otherwise marked ``unknown`` and noted on the case. Returns how many were resolved."""
     resolved = 0
-    smtp = bool(current_app.config["SFO_SMTP_HOST"])
+    current = channel()
     while True:
         with transaction():
             message = db.session.scalar(
@@ -160,8 +220,9 @@ def resolve_abandoned_sends() -> int:
                 return resolved
             resolved += 1
             message.claimed_at = None
-            if not smtp:
-                message.status = "pending"  # the log channel: recording it again is harmless
+            if (message.channel or current) != "smtp":
+                # The log channel: recording it again is harmless. Notify: the retry asks Notify first.
+                message.status = "pending"
                 continue
             message.status = "unknown"
             message.last_error = "The worker stopped while sending; the mail server may or may not have it."
@@ -182,6 +243,39 @@ def _flag_for_managers(message: OutboxMessage) -> None:
     )
 
 
+STATUS_TEXT = {
+    "pending": "Waiting to be sent",
+    "sending": "Sending",
+    "sent": "Sent",
+    "failed": "Not sent: failed",
+    "undeliverable": "Not sent: no address",
+    "unknown": "May not have been sent",
+}
+
+
+def messages_of(instance_id: int) -> list[OutboxMessage]:
+    """The case's notifications, newest first, with what GOV.UK Notify said of each recipient's copy."""
+    query = select(OutboxMessage).where(OutboxMessage.instance_id == instance_id)
+    return list(db.session.scalars(query.order_by(OutboxMessage.id.desc())))
+
+
+NOT_DELIVERED = ("failed", "undeliverable", "unknown")
+
+
+def undelivered(limit: int) -> list[tuple[OutboxMessage, str | None]]:
+    """Messages not sent, maybe not sent, or that Notify could not deliver to a recipient, newest first,
+    each with its case's reference."""
+    failing = select(OutboxDelivery.outbox_id).where(OutboxDelivery.status.in_((*notify.FAILURES, notify.REJECTED)))
+    query = (
+        select(OutboxMessage, ProcessInstance.business_key)
+        .outerjoin(ProcessInstance, ProcessInstance.id == OutboxMessage.instance_id)
+        .where(or_(OutboxMessage.status.in_(NOT_DELIVERED), OutboxMessage.id.in_(failing)))
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return [(message, reference) for message, reference in db.session.execute(query)]
+
+
 def deliver_outbox(limit: int = 500) -> int:
     """Send due messages, each claimed, sent and recorded in turn; return how many were sent."""
     resolve_abandoned_sends()
@@ -190,11 +284,13 @@ def deliver_outbox(limit: int = 500) -> int:
         claimed = _claim()
         if claimed is None:
             break
-        error = claimed.problem
-        if error is None:
-            try:
-                _send(claimed)
-            except Exception as failure:
-                error = failure
-        sent += _record(claimed, error)
+        with log_context(claimed.request_id, claimed.case_id):
+            deliveries: list[notify.Delivery] = []
+            error = claimed.problem
+            if error is None:
+                try:
+                    deliveries, error = _send(claimed)
+                except Exception as failure:
+                    error = failure
+            sent += _record(claimed, deliveries, error)
     return sent

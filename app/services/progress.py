@@ -14,10 +14,13 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from ..engine import HumanTask, Instance, ProcessError
+from ..engine.definitions import INITIATOR_LANE, lane_key
+from ..engine.sandbox import acting_user
 from ..extensions import db
 from ..models import ProcessInstance, Task
 from .audit import record_event
 from .errors import StepAbandoned
+from .groups import known_groups
 from .notifications import notice_kind_for_new_task, queue_message
 from .runtime import now, runtime
 
@@ -56,7 +59,8 @@ def advance(
     diagram errors put the case in error rather than failing the request."""
     instance = instance or load(row)
     try:
-        result = action(instance)
+        with acting_user(actor):
+            result = action(instance)
     except ProcessError as error:
         if not error.state_usable:
             raise StepAbandoned(row.id, error.element_id, error.message) from None
@@ -156,7 +160,7 @@ def sync_tasks(row: ProcessInstance, ready: list[HumanTask], data: dict[str, Any
 
 
 def _new_task_row(row: ProcessInstance, human: HumanTask, data: dict[str, Any]) -> Task:
-    assignee = data.get("reviewer") if human.lane == "reviewer" else None
+    assignee = named_owner(row, human, data)
     return Task(
         id=human.id,
         instance_id=row.id,
@@ -170,6 +174,29 @@ def _new_task_row(row: ProcessInstance, human: HumanTask, data: dict[str, Any]) 
         state="ready",
         created_at=now(),
     )
+
+
+def named_owner(row: ProcessInstance, human: HumanTask, data: dict[str, Any]) -> str | None:
+    """The person a new task goes to, as the diagram says (SpiffArena's way): a task in the Process
+    Initiator lane goes to whoever started the case; otherwise ``lane_owners``, a variable the diagram
+    sets to {lane name: [username]}, names the owner of its lane's tasks. A list of several names leaves
+    the task with the lane's group. Versions deployed before diagrams set ``lane_owners`` gave reviewer
+    tasks to the allocated ``reviewer``; those versions still do."""
+    if human.lane == INITIATOR_LANE:
+        return row.created_by
+    owners = human.data.get("lane_owners", data.get("lane_owners"))
+    if owners is None:
+        return str(data["reviewer"]) if human.lane == "reviewer" and data.get("reviewer") else None
+    if not isinstance(owners, dict) or human.lane is None:
+        return None
+    resolver = known_groups().resolver()
+    for lane, people in owners.items():
+        if not isinstance(lane, str) or resolver.get(lane_key(lane), lane) != human.lane:
+            continue
+        people = [people] if isinstance(people, str) else people
+        if isinstance(people, list) and len(people) == 1 and isinstance(people[0], str) and people[0]:
+            return people[0][:80]
+    return None
 
 
 def task_title(human: HumanTask) -> str:

@@ -5,13 +5,13 @@ response and progress against each recommendation."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import AuditEvent, ProcessInstance, User
+from ..models import AuditEvent, ProcessInstance, RecommendationRecord, User
 from .access import check_instance_visible
 from .errors import NotFound
 
@@ -42,16 +42,31 @@ ADDRESSEES = {
     "ministry_of_justice": "Ministry of Justice",
 }
 LEVELS = {"local": "Local", "regional": "Regional", "national": "National"}
+FAILURE_CLASSES = {
+    "systemic": "Systemic",
+    "organisational": "Organisational",
+    "individual": "Individual",
+}
 RESPONSES = {"accept": "Accepted", "partly": "Partly accepted", "reject": "Rejected"}
 PROGRESS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done"}
-STATUSES = ("awaiting response", "accepted", "in progress", "done", "overdue", "rejected")
+STATUSES = ("awaiting response", "accepted", "in progress", "done", "overdue", "rejected", "not done")
+TRACKING = {"accepted": "Accepted", "in_progress": "In progress", "done": "Done", "not_done": "Not done"}
+CLOSED_STATUSES = ("done", "rejected", "not done")
 
 
 def recommendation_status(
-    response: str | None, target_date: dt.date | None, progress: str | None, today: dt.date
+    response: str | None,
+    target_date: dt.date | None,
+    progress: str | None,
+    today: dt.date,
+    tracking: str | None = None,
 ) -> str:
-    """Where a recommendation stands: rejected and done are final; an open action past its target
-    date is overdue."""
+    """Where a recommendation stands: rejected, done and not done are final; an open action past its
+    target date is overdue. What the addressee records after the review (``tracking``) comes first."""
+    if tracking == "not_done":
+        return "not done"
+    if tracking in ("done", "in_progress", "accepted"):
+        progress = tracking
     if not response:
         return "awaiting response"
     if response == "reject":
@@ -88,6 +103,21 @@ class Recommendation:
 
 
 @dataclass(frozen=True)
+class DoneDifferently:
+    what: str
+    why_not: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    number: int
+    description: str
+    classification: str  # title
+    classification_code: str
+    relevant_to_outcome: bool
+
+
+@dataclass(frozen=True)
 class QaDecision:
     decision: str  # approve | return
     by: str
@@ -121,6 +151,8 @@ class Report:
     sent_on: dt.date | None
     progress_summary: str = ""
     progress_as_at: dt.date | None = None
+    done_differently: list[DoneDifferently] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
     qa_history: list[tuple[Version, QaDecision]] = field(default_factory=list)
 
     @property
@@ -166,7 +198,7 @@ def get_report(
     chosen = versions[-1] if version is None else next((v for v in versions if v.number == version), None)
     if chosen is None:
         raise NotFound("There is no such version of the report.")
-    return assemble(
+    report = assemble(
         instance.business_key,
         chosen,
         versions,
@@ -174,6 +206,27 @@ def get_report(
         today or dt.date.today(),
         with_qa=not user.is_provider,
     )
+    if report.sent_on is not None:  # where each action stands as its addressee has tracked it since
+        tracked = {
+            r.number: r.tracking_status
+            for r in db.session.scalars(
+                select(RecommendationRecord).where(
+                    RecommendationRecord.instance_id == instance.id, RecommendationRecord.tracking_status.is_not(None)
+                )
+            )
+        }
+        report.recommendations = [
+            replace(
+                r,
+                status=recommendation_status(
+                    r.response_code, r.target_date, r.progress_code, today or dt.date.today(), tracked[r.number]
+                ),
+            )
+            if r.number in tracked
+            else r
+            for r in report.recommendations
+        ]
+    return report
 
 
 def assemble(
@@ -195,10 +248,38 @@ def assemble(
         sections=[(title, str(draft.get(name) or "")) for name, title in SECTIONS],
         recommendations=recommendations_of(draft.get("recommendations") or [], case if sent else {}, today),
         sent_on=parse_date(case.get("report_sent_on")) if sent else None,
+        done_differently=done_differently_of(draft.get("done_differently")),
+        failures=failures_of(draft.get("failures")),
         progress_summary=str(case.get("progress_summary") or "") if sent else "",
         progress_as_at=parse_date(case.get("progress_as_at")) if sent else None,
         qa_history=[(v, v.decision) for v in versions if v.decision is not None] if with_qa else [],
     )
+
+
+def done_differently_of(items: Any) -> list[DoneDifferently]:
+    """What could or should have been done differently, each with why it was not done."""
+    return [
+        DoneDifferently(str(item.get("what") or ""), str(item.get("why_not") or ""))
+        for item in items or []
+        if isinstance(item, dict)
+    ]
+
+
+def failures_of(items: Any) -> list[Failure]:
+    """The failures the draft records, numbered in its order, each classified."""
+    found = []
+    for number, item in enumerate((i for i in items or [] if isinstance(i, dict)), start=1):
+        code = str(item.get("classification") or "")
+        found.append(
+            Failure(
+                number=number,
+                description=str(item.get("description") or ""),
+                classification=FAILURE_CLASSES.get(code, code),
+                classification_code=code,
+                relevant_to_outcome=item.get("relevant_to_outcome") is True,
+            )
+        )
+    return found
 
 
 def _by_number(items: Any) -> dict[int, dict[str, Any]]:

@@ -18,7 +18,6 @@ from ..engine import Engine, ProcessModel, parse_process_model
 from ..engine.budget import Budget
 from ..extensions import db
 from ..models import ProcessDefinition, ProcessInstance
-from ..models.users import LANE_GROUPS
 from .errors import CaseStopped, Conflict, StepAbandoned
 
 P = ParamSpec("P")
@@ -41,7 +40,13 @@ class Runtime:
         """The parsed model of a deployed version, parsed once per process and kept by checksum."""
         model = self._models.get(definition.checksum)
         if model is None:
-            model = parse_process_model(definition.files(), LANE_GROUPS)
+            from .groups import known_groups  # groups read the runtime's clock: imported when first used
+
+            groups = known_groups()
+            # A deployed version runs whatever groups became since: its lanes resolve as they can.
+            model = parse_process_model(
+                definition.files(), groups.titles, definition.key, groups.lane_names, strict_lanes=False
+            )
             self._models[definition.checksum] = model
         return model
 

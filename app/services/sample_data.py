@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+DEADLINE_AHEAD_DAYS = 42
+
 
 def sample_for(
     schema: dict[str, Any], choices: dict[str, Any] | None = None, today: dt.date | None = None
@@ -58,8 +60,8 @@ def _options(schema: dict[str, Any]) -> list[Any]:
 
 
 def _string(schema: dict[str, Any], name: str, today: dt.date) -> str:
-    if schema.get("format") == "date":
-        return today.isoformat()
+    if schema.get("format") == "date":  # a deadline is set ahead; any other date is today
+        return (today + dt.timedelta(days=DEADLINE_AHEAD_DAYS) if name.endswith("_deadline") else today).isoformat()
     if schema.get("format") == "email":
         return "someone@example.org"
     text = f"Example {str(schema.get('title') or name or 'answer').lower()}"

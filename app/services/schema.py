@@ -21,6 +21,10 @@ def init_lock() -> Iterator[None]:
     on a connection of its own, or a lock file beside an SQLite database."""
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect() as connection:
+            # The second init waits as long as the first takes (a minute under load), not the service's
+            # lock and statement timeouts; SET LOCAL ends with this connection's transaction.
+            connection.execute(text("SET LOCAL lock_timeout = 0"))
+            connection.execute(text("SET LOCAL statement_timeout = 0"))
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": INIT_LOCK_KEY})
             try:
                 yield

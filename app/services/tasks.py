@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..engine import Form, TaskNotReady
+from ..engine.definitions import uses_data_options
 from ..extensions import db
 from ..models import ProcessInstance, Task, TaskDraft, User
 from .access import (
@@ -22,7 +23,7 @@ from .access import (
 )
 from .audit import record_event
 from .errors import CaseNotWorkable, Conflict, Forbidden, Invalid
-from .forms import prefill_copies, validate_form_data
+from .forms import prefill_copies, validate_form_data, with_fixed_rows
 from .lessons import with_managed_options
 from .notifications import queue_message
 from .progress import advance, load, lock_instance
@@ -149,6 +150,8 @@ def form_of(task: Task) -> Form | None:
     model = model_of_instance(task.instance)
     element = model.element(task.bpmn_id)
     form = model.form_for(element) if element is not None else None
+    if form is not None and uses_data_options(form.schema):  # options held in the task's data
+        form = model.form_for(element, {**(task.instance.data or {}), **_engine_data_of(task)})
     return with_managed_options(form) if form is not None else None
 
 
@@ -174,7 +177,19 @@ def _engine_data_of(task: Task) -> dict[str, Any]:
 
 def draft_of(user: User, task: Task) -> dict[str, Any] | None:
     draft = db.session.get(TaskDraft, (task.id, user.username))
-    return draft.data if draft else None
+    return shown_values(task, draft.data) if draft else None
+
+
+def shown_values(task: Task, values: dict[str, Any]) -> dict[str, Any]:
+    """What the form shows: ``values`` (a draft, or the answers as posted) over the starting values, with
+    the rows the process set (read-only parts, which are not posted) filled in."""
+    prefill = prefill_of(task)
+    form = form_of(task)
+    shown = {**prefill, **values}
+    if form is None:
+        return shown
+    merged, _ = with_fixed_rows(form.schema, form.ui_schema, prefill, shown)
+    return merged if isinstance(merged, dict) else shown
 
 
 def has_draft(task: Task) -> bool:
@@ -363,12 +378,17 @@ def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
     if instance.status in ("suspended", "error", "cancelled", "completed"):
         raise CaseNotWorkable(instance.status)
     form = form_of(task)
-    if form is None:
-        raise Conflict("This task has no form in its process version, so it cannot be completed here.")
-    problems = {
-        **check_submission(instance, form.schema, data),  # names left in text to publish
-        **validate_form_data(form.schema, data, user_in_group),
-    }
+    if form is None:  # instructions only (a user task without a form, a manual task): done is all it takes
+        if data not in ({}, None):
+            raise Invalid("This task has no form: send no answers.", {"data": ["Send an empty object."]})
+        data, problems = {}, {}
+    else:
+        data, row_problems = with_fixed_rows(form.schema, form.ui_schema, prefill_of(task), data)
+        problems = {
+            **check_submission(instance, form.schema, data),  # names left in text to publish
+            **validate_form_data(form.schema, data, user_in_group),
+            **row_problems,
+        }
     if problems:
         raise Invalid("The form has errors.", problems)
     task.assignee = task.assignee or user.username
@@ -386,7 +406,7 @@ def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
         advance(instance, user.username, lambda running: running.complete_task(task.id, data))
     except TaskNotReady:
         raise Conflict("This task is no longer waiting to be done.") from None
-    after_task_completed(instance, form.schema, data, user.username)
+    after_task_completed(instance, form.schema if form is not None else {}, data, user.username)
     return instance
 
 

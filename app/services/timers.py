@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ProcessInstance
+from ..telemetry.logs import log_context
 from .errors import Conflict
 from .progress import advance
 from .runtime import now, transaction
@@ -44,24 +45,27 @@ def fire_due_timers(limit: int = 500) -> int:
     skipped: set[int] = set()
     for _ in range(limit):
         claimed: int | None = None
-        try:
-            with transaction():
-                row = _claim_next_due(skipped)
-                if row is None:
-                    return fired
-                claimed, due = row.id, row.next_timer_at
-                advance(row, "system", lambda instance: instance.fire_due_timers())
-                if row.next_timer_at == due and row.status in TIMER_STATUSES:
-                    # The engine did not consider it due (clock skew, suspended branch): do not spin on it.
-                    skipped.add(row.id)
+        with log_context() as case_log:
+            try:
+                with transaction():
+                    row = _claim_next_due(skipped)
+                    if row is None:
+                        return fired
+                    claimed, due = row.id, row.next_timer_at
+                    case_log.follow(row.request_id, row.id)  # its lines carry the request that set the timer
+                    advance(row, "system", lambda instance: instance.fire_due_timers())
+                    if row.next_timer_at == due and row.status in TIMER_STATUSES:
+                        # The engine did not consider it due (clock skew, suspended branch): do not spin on it.
+                        skipped.add(row.id)
+                    else:
+                        fired += 1
+                        log.info("timers fired on case %s", claimed)
+            except Exception as error:
+                if claimed is None:
+                    raise
+                if isinstance(error, Conflict):
+                    log.info("case %s changed concurrently; its timers will be retried on the next pass", claimed)
                 else:
-                    fired += 1
-        except Exception as error:
-            if claimed is None:
-                raise
-            if isinstance(error, Conflict):
-                log.info("case %s changed concurrently; its timers will be retried on the next pass", claimed)
-            else:
-                log.exception("firing the timers of case %s failed; it will be retried on the next pass", claimed)
-            skipped.add(claimed)
+                    log.exception("firing the timers of case %s failed; it will be retried on the next pass", claimed)
+                skipped.add(claimed)
     return fired

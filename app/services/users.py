@@ -13,8 +13,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import ApiToken, ProcessInstance, Task, User, UserGroup
-from ..models.users import LANE_GROUPS, ROLES
+from ..models.users import ROLES
 from .errors import Conflict, Invalid, NotFound
+from .groups import known_groups
 from .runtime import now, transactional
 
 MIN_PASSWORD_LENGTH = 10
@@ -56,7 +57,8 @@ def create_user(
         fields["username"] = ["Use letters, numbers, dots, dashes or underscores (up to 80)."]
     if role not in ROLES:
         fields["role"] = [f"Choose one of: {', '.join(ROLES)}."]
-    unknown = [g for g in groups if g not in ROLES and g not in LANE_GROUPS]
+    known = known_groups().titles
+    unknown = [g for g in groups if g not in ROLES and g not in known]
     if unknown:
         fields["groups"] = [f"Unknown group: {', '.join(unknown)}."]
     if role == "provider" and not organisation:

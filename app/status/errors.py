@@ -41,7 +41,7 @@ def error_body(status: int, message: str, fields: dict[str, list[str]] | None = 
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz", "/metrics")
 
 
 def _respond(status: int, message: str, fields: dict[str, list[str]] | None = None, code: str | None = None) -> Any:
@@ -71,7 +71,8 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]
         if database_unavailable(error):
             return _unavailable(error)
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        app.logger.exception("unhandled error on %s %s", request.method, route)
         return _respond(500, "Something went wrong on our side. The error has been logged.")
 
 

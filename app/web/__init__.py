@@ -12,17 +12,21 @@ from .admin import admin
 from .assets import assets
 from .auth import auth, init_auth, protect
 from .cases import cases
+from .digests import digests
 from .filters import register_filters
+from .groups import groups_pages
 from .lessons import lessons
 from .models import models
 from .monitoring import monitoring
 from .pages import pages
 from .published import published
 from .reports import reports
+from .sso import init_sso, sso_pages
 from .tasks import tasks
+from .tracking import tracking
 
-PROTECTED = (tasks, cases, monitoring, reports, lessons, models, account, admin)
-PUBLIC = (assets, auth, pages, published)
+PROTECTED = (tasks, cases, monitoring, reports, lessons, tracking, digests, models, groups_pages, account, admin)
+PUBLIC = (assets, auth, sso_pages, pages, published)
 
 
 def register_web(app: Flask) -> None:
@@ -36,6 +40,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     register_filters(app)
     init_auth(app)
+    init_sso(app)
     for blueprint in PUBLIC:
         blueprint.public = True  # type: ignore[attr-defined]
         app.register_blueprint(blueprint)
@@ -61,7 +66,9 @@ NAVIGATION = (
     ("Cases", "cases.case_list", None),
     ("Monitoring", "monitoring.dashboard", ("manager", "admin")),
     ("Themes and lessons", "lessons.figures", ("manager", "admin")),
+    ("Lessons digests", "digests.digest_list", None),
     ("Process models", "models.process_list", ("process-owner", "admin")),
+    ("Groups", "groups.group_list", ("process-owner", "admin")),
     ("User accounts", "admin.user_list", ("admin",)),
 )
 

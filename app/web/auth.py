@@ -148,7 +148,7 @@ def sign_in() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
                 return throttled
             user = user_for_password(username, password)
             if user is not None:
-                return _start_session(user)
+                return start_session(user, safe_next(request.args.get("next")))
             sign_in_throttle().record_failure(client_address(), username)
             errors["username"] = "The username or password is not right"
     return render_template("auth/sign_in.html", errors=errors, username=username), 200  # errors in the summary
@@ -166,14 +166,15 @@ def _throttled(username: str) -> tuple[str, int, dict[str, str]] | None:
     return page, status, {"Retry-After": str(wait)}
 
 
-def _start_session(user: User) -> Response:
-    session.clear()  # a fresh session on sign-in
+def start_session(user: User, target: str) -> Response:
+    """Signed in (by password or single sign-on): a fresh session, then ``target`` (a checked path)."""
+    session.clear()
     login_user(SessionUser(user))
     session[GENERATION] = user.session_generation
     if user.must_change_password:
         flash("Choose a new password to continue.", "info")
         return redirect(url_for("account.change_password"))
-    return redirect(safe_next(request.args.get("next")))
+    return redirect(target)
 
 
 @auth.post("/sign-out")

@@ -10,8 +10,9 @@ from werkzeug.wrappers import Response
 from ..models import ProcessInstance, Task, User
 from ..services import instances as instance_service
 from ..services import messages as message_service
+from ..services import records as record_service
 from ..services import tasks as task_service
-from ..services.access import STARTING_ROLES, check_may_start, require_role
+from ..services.access import MANAGING_ROLES, STARTING_ROLES, check_may_start, require_role
 from ..services.audit import events_of
 from ..services.definitions import get_latest_definition, model_of
 from ..services.errors import Conflict, Forbidden, Invalid
@@ -143,6 +144,19 @@ def case(business_key: str) -> str:
         data=instance_service.visible_data(user, row),
         can_add_review=_can_add_review(user, row),
         review_types=message_service.REVIEW_TYPES,
+        can_export_record=user.role in MANAGING_ROLES,
+    )
+
+
+@cases.get("/cases/<business_key>/record.zip")
+def case_record(business_key: str) -> Response:
+    """The case's whole record (managers and admins), for records transfer or a subject access request."""
+    user = signed_in_user()
+    require_role(user, MANAGING_ROLES, "download a case's whole record")
+    row = instance_service.get_instance_by_key(user, business_key)
+    name, archive = record_service.export_case_record(user, row)
+    return Response(
+        archive, mimetype="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
 
 

@@ -13,6 +13,7 @@ from ..models import User
 from ..services import lessons as lesson_service
 from ..services.access import MANAGING_ROLES, require_role
 from ..services.errors import Invalid
+from ..services.reports import FAILURE_CLASSES
 from ..services.runtime import now
 from .auth import signed_in_user
 
@@ -61,7 +62,26 @@ def figures() -> str:
         by=by,
         themes=lesson_service.theme_counts(by),
         recommendations=lesson_service.recommendation_counts(now().date()),
+        failures=lesson_service.failure_counts(by),
         periods=period_choices(now().date()),
+    )
+
+
+FAILURES_SHOWN = 200
+
+
+@lessons.get("/failures")
+def failure_search() -> str:
+    _manager()
+    query = {name: (request.args.get(name) or "").strip()[:200] for name in ("q", "classification", "relevant")}
+    found = lesson_service.search_failures(query["q"], query["classification"], query["relevant"], limit=FAILURES_SHOWN)
+    return render_template(
+        "lessons/failures.html",
+        title="Failures recorded in reports",
+        query=query,
+        classes=FAILURE_CLASSES,
+        found=found,
+        limit=FAILURES_SHOWN,
     )
 
 

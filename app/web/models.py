@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from ..services import dry_runs, modelling
+from ..services import dry_runs, groups, modelling
 from ..services.definitions import checksum_of, element_names, get_latest_definition, main_bpmn_file
 from ..services.errors import Invalid
 from ..services.sample_data import sample_for
@@ -208,7 +208,9 @@ def dry_run(job_id: int) -> Any:
     user = signed_in_user()
     job = dry_runs.get_job(user, job_id)
     key = job.process_key
-    current = key is not None and checksum_of(modelling.working_files(user, key)) == job.checksum
+    known = key is not None and (modelling.get_draft(key) is not None or modelling.has_versions(key))
+    # an import names its process before any version of it exists: nothing to compare with yet
+    current = known and key is not None and checksum_of(modelling.working_files(user, key)) == job.checksum
     compared = key is not None and job.finished and job.purpose == "check"
     changes = modelling.compare_files(user, key, _encoded(job.files)) if compared and key else None
     return render_template(
@@ -221,6 +223,7 @@ def dry_run(job_id: int) -> Any:
         draft=modelling.get_draft(key) if key else None,
         has_versions=job.model_key is not None and modelling.has_versions(job.model_key),
         error_list=_error_list(job.problems) if job.finished else [],
+        unknown_lanes=groups.unknown_lanes(_encoded(job.files)) if job.finished and not job.passed else [],
     )
 
 
@@ -266,7 +269,10 @@ def new_process() -> Any:
     try:
         if len(parts) == 1 and (parts[0].filename or "").endswith(".zip"):
             limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 5 * 1024 * 1024) * 4
-            job = modelling.import_zip(user, parts[0].read(), limit)
+            jobs = modelling.import_zip(user, parts[0].read(), limit)
+            if len(jobs) > 1:
+                return render_template("models/imported.html", title="Process group imported", jobs=jobs)
+            job = jobs[0]
         elif parts:
             job = dry_runs.queue_job(user, "deploy", {p.filename or "": p.read() for p in parts})
         else:

@@ -179,6 +179,7 @@ def _page(
         qa_comments=returned_with(user, row),
         summary=case_summary(user, row),
         form_html=render_form(schema, ui_schema, values, errors, people_for(schema)) if may_work else None,
+        has_form=task_service.form_of(task) is not None,
         error_list=error_summary_items(errors, schema, ui_schema),
         draft_saved_at=task_service.draft_saved_at(user, task),
         duty_conflict=conflict,
@@ -210,7 +211,7 @@ def task(task_id: str) -> tuple[str, int] | Response:
     if task.state != "ready":
         return redirect(url_for("tasks.finished", task_id=task.id))
     # a draft holds what was typed; what the process knows (read-only answers) still comes from the case
-    values = {**task_service.prefill_of(task), **(task_service.draft_of(user, task) or {})}
+    values = task_service.shown_values(task, task_service.draft_of(user, task) or {})
     return _page(task, user, values, {})
 
 
@@ -229,7 +230,7 @@ def submit(task_id: str) -> tuple[str, int] | Response:
         return redirect(url_for("tasks.finished", task_id=task.id))
     schema, ui_schema = _schemas(task)
     parsed = parse_form(schema, ui_schema, request.form)
-    shown = {**task_service.prefill_of(task), **parsed.values}  # read-only answers are not posted back
+    shown = task_service.shown_values(task, parsed.values)  # read-only answers are not posted back
     if g.get("token_expired"):
         return _page(task, user, shown, {"_form": [EXPIRED_FORM_MESSAGE]})
     action = list_action(request.form)

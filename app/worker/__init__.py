@@ -1,4 +1,5 @@
-"""The background worker: fires due timers, delivers the notification outbox and runs dry-run jobs."""
+"""The background worker: fires due timers, produces the quarterly lessons digest, delivers the notification
+outbox (and asks GOV.UK Notify what became of its emails) and runs dry-run jobs."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import time
 from flask import Flask
 
 from ..services.consistency import sweep_stalled_cases
+from ..services.digests import produce_due_digest
 from ..services.idempotency import purge_expired_keys
+from ..services.notify import poll_delivery_statuses
+from ..services.operations import record_worker_pass
 from ..services.outbox import deliver_outbox
 from ..services.timers import fire_due_timers
 from .dry_runs import DryRunPool
@@ -19,14 +23,21 @@ log = logging.getLogger(__name__)
 
 def run_once(app: Flask) -> tuple[int, int]:
     """One pass: (instances whose timers fired, messages sent). Stalled cases found on the way are put
-    in error (where monitoring shows them) and logged."""
+    in error (where monitoring shows them) and logged. Its end is recorded for /readyz and /metrics."""
     with app.app_context():
-        fired = fire_due_timers()
-        stalled = sweep_stalled_cases()
-        if stalled:
-            log.warning("%d open case(s) had nothing to wait for; each was run again or put in error", stalled)
-        sent = deliver_outbox()
-        purge_expired_keys()
+        try:
+            fired = fire_due_timers()
+            stalled = sweep_stalled_cases()
+            if stalled:
+                log.warning("%d open case(s) had nothing to wait for; each was run again or put in error", stalled)
+            produce_due_digest()  # before sending, so its announcement goes out in this pass
+            sent = deliver_outbox()
+            poll_delivery_statuses()
+            purge_expired_keys()
+        except Exception:
+            record_worker_pass(succeeded=False)
+            raise
+        record_worker_pass(succeeded=True)
         return fired, sent
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, create_engine, select, update
 from sqlalchemy.pool import NullPool
 
 from ..models import DryRunJob
+from ..services.groups import read_known_groups
 from ..services.modelling import check_and_dry_run
 
 EXIT_OUT_OF_MEMORY = 3
@@ -107,9 +108,12 @@ def _run(engine: Engine, job_id: int, limits: ChildLimits) -> int:
     writer = ProgressWriter(engine, job_id)
     try:
         with engine.connect() as connection:
-            files = connection.scalar(select(jobs.c.files).where(jobs.c.id == job_id)) or {}
+            row = connection.execute(select(jobs.c.files, jobs.c.process_key).where(jobs.c.id == job_id)).first()
+            groups = read_known_groups(connection)
+        files, primary = (row.files or {}, row.process_key) if row is not None else ({}, None)
         writer.write()  # the first sign of life: the job has started
-        result = check_and_dry_run({name: text.encode() for name, text in files.items()}, progress=writer)
+        encoded = {name: text.encode() for name, text in files.items()}
+        result = check_and_dry_run(encoded, progress=writer, primary=primary, groups=groups)
         document = _name_memory_errors(result.document(), limits)
     except MemoryError:
         return _out_of_memory(writer, limits)

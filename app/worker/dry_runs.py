@@ -211,13 +211,17 @@ class DryRunPool:
 
 
 def deploy_here(
-    app: Flask, files: dict[str, bytes], actor: str, on_progress: ProgressCallback | None = None
+    app: Flask,
+    files: dict[str, bytes],
+    actor: str,
+    on_progress: ProgressCallback | None = None,
+    primary: str | None = None,
 ) -> DryRunJob:
     """Check, dry-run and deploy ``files`` now, in a child process of this process with the worker's
     limits (``sfo deploy``, ``sfo init``). Call inside an app context. When the same files are already
-    being deployed elsewhere, wait for that job instead."""
+    being deployed elsewhere, wait for that job instead. ``primary`` names the process that runs."""
     pool = DryRunPool(app)
-    job = queue_job_as(actor, "deploy", files, status="running", runner=pool.runner)
+    job = queue_job_as(actor, "deploy", files, primary, status="running", runner=pool.runner)
     if job.runner != pool.runner:
         limit = pool.settings.timeout + STALE_GRACE.total_seconds()
         return wait_for_job(job.id, limit)

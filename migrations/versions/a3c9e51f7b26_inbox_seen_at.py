@@ -1,7 +1,7 @@
 """inbox: when each user last looked at their tasks, to count the tasks new since
 
 Revision ID: a3c9e51f7b26
-Revises: e4a7c2f9d013
+Revises: f2b9d4c6a851
 Create Date: 2026-11-30 14:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a3c9e51f7b26'
-down_revision = 'e4a7c2f9d013'
+down_revision = 'f2b9d4c6a851'
 branch_labels = None
 depends_on = None
 

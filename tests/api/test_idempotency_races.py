@@ -18,7 +18,11 @@ from tests.conftest import auth_headers, make_user
 from tests.services.test_concurrency import _once_per_thread
 
 pytestmark = pytest.mark.usefixtures("postgresql")
-OUTCOME = {"name": "court-outcome", "business_key": "SFO-1", "data": {"court_outcome": "convicted"}}
+OUTCOME = {
+    "name": "court-outcome",
+    "business_key": "SFO-1",
+    "data": {"court_outcome": "acquitted", "outcome_date": "2027-02-26"},
+}
 
 
 def _waiting_case(team) -> int:

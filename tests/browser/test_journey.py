@@ -89,6 +89,8 @@ def scope_liaise_and_gather(reviewer: Person) -> None:
     reviewer.fill("Lines of enquiry", "Was the risk to former partners assessed and managed?")
     reviewer.fill("Sources", "Case records, OASys assessments, MAPPA minutes.")
     reviewer.fill("Interviews", "Probation practitioner; senior probation officer.")
+    reviewer.date("Evidence gathering is due by", _days(40))
+    reviewer.date("Liaison with other agencies' reviews is due by", _days(30))
     # The review the provider named is already listed; the reviewer adds another one.
     assert reviewer.value("Agency leading the review", within=reviewer.group("Review 1")) == FIRST_AGENCY
     reviewer.press("Add another review")
@@ -125,6 +127,7 @@ DRAFT = {
     "Analysis: review": "No review followed the end of the relationship.",
     "Analysis: partnership working": "Police information was not requested.",
     "Analysis: management oversight": "Supervision records show no discussion of the case.",
+    "Good practice": "The practitioner saw the person weekly throughout the licence.",
     "Lessons": "Relationship changes must trigger a review of risk.",
 }
 

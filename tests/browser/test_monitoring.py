@@ -100,6 +100,7 @@ def test_monitoring_pages_work_without_javascript(sfo_definition, person):
     manager = person(people.manager, javascript=False)
     manager.visit("/monitoring")
     manager.visit("/monitoring/incidents")
+    manager.visit("/monitoring/notifications")
     manager.visit("/monitoring/cases?status=running&sort=reference&order=asc")
     manager.visit(f"/monitoring/cases/{case.row.id}")
     assert "The diagram needs JavaScript" in manager.page.inner_text("#case-diagram")

@@ -80,7 +80,7 @@ def test_publication_team_publishes_and_a_visitor_downloads_the_pdf(sfo_definiti
 
     open_task(team, case, "coordinate_publication")
     team.date("Planned publication date", "2027-03-01")
-    team.fill("Who you agreed the date with", "No other reviews")
+    team.fill("Who you agreed the date with, and why", "No other reviews")
     team.press("Submit")
     open_task(team, case, "approve_publication")  # who anonymised cannot also approve
     assert "someone else must approve" in team.page.locator("#duty-conflict").inner_text()

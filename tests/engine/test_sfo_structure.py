@@ -77,7 +77,7 @@ def test_every_deadline_uses_the_one_pattern():
     with_due = [
         t for t in root.iter(f"{BPMN}userTask") if any(p.get("name") == "dueDate" for p in t.iter("{*}property"))
     ]
-    assert len(with_due) == 12
+    assert len(with_due) == 14  # gather_evidence and liaise_with_other_review too (issue 15)
     ends = {e.get("id"): e for e in root.iter(f"{BPMN}endEvent")}
     flows = {f.get("sourceRef"): f.get("targetRef") for f in root.iter(f"{BPMN}sequenceFlow")}
     for task in with_due:

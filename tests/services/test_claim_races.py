@@ -38,7 +38,7 @@ def _hold_after_reading(monkeypatch, parties: int) -> list[BaseException]:
 
 
 def _events(kind: str) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.kind == kind)))
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.kind == kind).order_by(AuditEvent.id)))
 
 
 def _ready_task(definition) -> Task:

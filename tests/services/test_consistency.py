@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from app.extensions import db
 from app.models import AuditEvent
 from app.services import consistency, instances, progress, tasks
 from app.services.definitions import deploy_files
+from app.services.timers import fire_due_timers
 from tests.conftest import make_user
 from tests.services.test_stalls import REVIEWS, loops_not_wired
 from tests.sfo_case import People, SfoCase
@@ -59,7 +61,7 @@ def test_the_sweep_puts_a_stored_stalled_case_in_error(app, monkeypatch):
     assert consistency.sweep_stalled_cases() == 0  # a case in error is monitoring's now, not swept again
 
 
-def test_the_sweep_moves_on_a_case_stalled_by_a_lost_liaison_merge(sfo_definition, people, monkeypatch):
+def test_the_sweep_moves_on_a_case_stalled_by_a_lost_liaison_merge(sfo_definition, people, monkeypatch, clock):
     case = SfoCase(people, sfo_definition)
     case.do("confirm_eligibility", eligible=True)
     case.do("allocate_reviewer", reviewer=people.reviewer.username)
@@ -68,6 +70,13 @@ def test_the_sweep_moves_on_a_case_stalled_by_a_lost_liaison_merge(sfo_definitio
     with loops_not_wired(sfo_definition, monkeypatch):
         for bpmn_id in ("liaise_with_other_review", "liaise_with_other_review", "gather_evidence"):
             case.do(bpmn_id)
+        # the lost liaison still has its deadline timers; once they have fired and the manager has dealt
+        # with the escalation, nothing waits
+        clock.set(case.row.next_timer_at + dt.timedelta(days=30))
+        fire_due_timers()
+        fire_due_timers()
+        for escalation in [t for t in instances.tasks_of(case.row, "ready") if t.bpmn_id == "overdue_task_escalation"]:
+            case.do(escalation.bpmn_id, as_user=people.manager)
     assert (case.row.status, case.ready()) == ("waiting", [])
 
     assert consistency.sweep_stalled_cases() == 1

@@ -3,18 +3,22 @@ request returns, no lock is left behind, and a step cut short inside the engine 
 
 from __future__ import annotations
 
+import gc
+import sys
 import time
 
 import pytest
 from sqlalchemy import text
 
 from app.engine.budget import Budget
+from app.engine.dryrun import DRY_RUN_START, timer_problems
 from app.extensions import db
 from app.services import instances
 from app.services.audit import events_of
-from app.services.definitions import deploy_files
+from app.services.definitions import check_files, deploy_files
 from app.services.errors import CaseStopped, Conflict, NotFound
 from app.services.runtime import runtime
+from tests.api import variants
 from tests.conftest import make_user
 
 SMALL = Budget(cpu_seconds=0.5, memory_bytes=128 * 1024 * 1024)
@@ -134,3 +138,40 @@ def test_a_manager_waiting_on_a_held_case_gets_a_conflict_not_a_hang(app, postgr
         holder.close()
         db.session.execute(text("RESET lock_timeout"))
         db.session.commit()
+
+
+def test_a_costly_script_before_a_timer_is_reported_as_costly_not_as_an_unset_value(app):
+    """The deploy check runs scripts to work out timer values; a script over its budget there is the
+    problem to report, not the timer deadline it never got to set (seen under load in CI)."""
+    source = variants.with_triage_script(variants.CPU_BURNER)
+    model = check_files(variants.files(source))
+    problems = timer_problems(model, {"provider_org": "north-probation"}, DRY_RUN_START, SMALL)
+    assert [(p.element_id, p.message) for p in problems] == [
+        ("set_due", "script: the diagram code used more than 0.5 s of CPU time")
+    ]
+
+
+def test_the_budget_is_not_raised_into_a_garbage_collector_callback(app, small_budget):
+    """An exception raised into a gc callback cannot unwind the step: Python prints it and drops it
+    (seen in CI, where the test tools' own callback then failed). The watchdog waits until the thread
+    is back in the step's own code, and the step is still cut short."""
+    dropped, busy = [], [0.0]
+
+    def slow_callback(phase: str, info: dict) -> None:
+        if phase == "start" and busy[0] < 2.0:  # long enough for the watchdog to look in here, for a while
+            began = time.thread_time()
+            while time.thread_time() < began + 0.02:
+                pass
+            busy[0] += time.thread_time() - began
+
+    previous_hook = sys.unraisablehook
+    gc.callbacks.append(slow_callback)
+    sys.unraisablehook = dropped.append
+    try:
+        definition = _deploy("", items_script="items = [0] * 150000")
+        with pytest.raises(CaseStopped, match="the step used more than"):
+            instances.start_case(make_user("sfo-team"), definition.key, "HOSTILE-GC", {})
+    finally:
+        gc.callbacks.remove(slow_callback)
+        sys.unraisablehook = previous_hook
+    assert dropped == []

@@ -84,8 +84,8 @@ def test_the_digest_covers_its_period_only(sfo_definition, people, clock):
     assert [e.reference for e in digest.entries] == ["SFO-D-1"]
     later = lessons.lessons_digest(dt.date(2027, 4, 1), dt.date(2027, 12, 31), clock.now().date())
     rows = list(csv.reader(io.StringIO(lessons.digest_csv(later))))
-    assert ["review", "SFO-D-2", "2027-06-29", "Accommodation", "", "'=SUM(A1)"] in rows
-    assert ["theme", "", "", "Accommodation", "1", ""] in rows
+    assert ["review", "SFO-D-2", "2027-06-29", "Accommodation", "", "'=SUM(A1)", "Example good practice"] in rows
+    assert ["theme", "", "", "Accommodation", "1", "", ""] in rows
 
 
 def test_recommendations_are_tagged_with_themes_and_counted(sfo_definition, people):
@@ -101,7 +101,7 @@ def test_recommendations_are_tagged_with_themes_and_counted(sfo_definition, peop
     case.do("record_provider_response", responses=[{"recommendation": n, **answer} for n in (1, 2, 3)])
     case.court_outcome("acquitted")
     task = case.task("tag_themes")
-    assert tasks.prefill_of(task)["recommendation_themes"] == [{"recommendation": n} for n in (1, 2, 3)]
+    assert tasks.prefill_of(task)["recommendation_themes"] == [{"recommendation": n, "text": "A."} for n in (1, 2, 3)]
     case.do(
         "tag_themes",
         themes=["mappa"],

@@ -35,7 +35,7 @@ def test_every_qa_round_keeps_its_version(sfo_definition, people):
         "draft_report",
         summary="Version two.",
         overall_judgement="partly",
-        good_practice="",
+        good_practice="None found.",
         recommendations=[
             {"text": "A.", "addressee": "hmpps", "level": "national"},
             {"text": "B.", "addressee": "probation_provider", "level": "local"},

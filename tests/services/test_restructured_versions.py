@@ -75,3 +75,32 @@ def test_cases_move_between_restructured_versions(app, owner):
     case.do("liaise_with_added_review")
     case.to_conviction_check()
     assert (case.row.stage, case.row.definition.version) == ("publication", 2)
+
+
+BEFORE_ISSUE_15 = ROOT / "tests" / "data" / "sfo_before_issue_15"  # the diagram and the forms it changed
+
+
+@pytest.mark.parametrize("stage", ["liaison", "drafting", "provider-response"])
+def test_cases_from_before_the_review_content_finish_on_their_version_or_move(app, owner, stage):
+    """Cases started before the review asked why, classified failures and set the inner deadlines keep
+    running on their version (fixed numbers, typed recommendation numbers); moved to the new one, they
+    finish there."""
+    before = _deploy(BEFORE_ISSUE_15)
+    people = People.create()
+    staying = SfoCase(people, before, "SFO-OLD-1")
+    moving = SfoCase(people, before, "SFO-OLD-2")
+    reviews = [{"agency": "Northshire CSP", "review_type": "domestic_homicide_review"}]
+    for case in (staying, moving):
+        case.to_stage(stage, reviews)
+    after = _deploy(ROOT / "bpmn")
+    moved, refused = modelling.migrate_instances(owner, "sfo_review", after.version, [moving.row.id])
+    assert (moved, refused) == ([moving.row.id], {})
+    for case, version in ((staying, before.version), (moving, after.version)):
+        case.to_conviction_check(reviews)
+        case.court_outcome("acquitted")
+        case.finish()
+        assert (case.row.status, case.row.outcome, case.row.definition.version) == (
+            "completed",
+            "Closed unpublished",
+            version,
+        )

@@ -3,6 +3,7 @@ error with the element and a plain reason, where a manager can see it and retry 
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from app.services import instances, tasks
 from app.services.audit import events_of
 from app.services.definitions import deploy_files
 from app.services.runtime import runtime
+from app.services.timers import fire_due_timers
 from tests.conftest import make_user
 from tests.sfo_case import People, SfoCase
 
@@ -55,17 +57,25 @@ def _to_liaison(case: SfoCase, people: People) -> None:
 
 
 def test_a_step_that_leaves_nothing_to_wait_for_puts_the_case_in_error_and_retry_moves_it_on(
-    sfo_definition, people, monkeypatch
+    sfo_definition, people, monkeypatch, clock
 ):
     case = SfoCase(people, sfo_definition)
     _to_liaison(case, people)
     with loops_not_wired(sfo_definition, monkeypatch):
         for bpmn_id in ("liaise_with_other_review", "liaise_with_other_review", "gather_evidence"):
             case.do(bpmn_id)
+        row = case.row
+        # the lost liaison still has its deadline: it is not silent, its overdue timer brings in a manager
+        assert row.status == "waiting" and row.next_timer_at is not None
+        clock.set(row.next_timer_at + dt.timedelta(days=30))
+        fire_due_timers()
+        fire_due_timers()
+        for escalation in [t for t in instances.tasks_of(row, "ready") if t.bpmn_id == "overdue_task_escalation"]:
+            case.do(escalation.bpmn_id, as_user=people.manager)
     row = case.row
     assert row.status == "error"
     assert row.error_message == "Stalled after liaison: nothing is waiting for a person, a timer or a message."
-    assert row.error_element in ("gather_evidence", "liaise_with_other_review")
+    assert row.error_element in ("gather_evidence", "liaise_with_other_review", "overdue_work")
     assert [e.kind for e in events_of(row)][-1] == "error"
 
     instances.retry_instance(people.manager, row.id)

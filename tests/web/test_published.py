@@ -203,16 +203,16 @@ def test_theme_figures_match_a_direct_count(sfo_definition, people, signed_in, c
         row = page.html.split(f'data-theme="{code}"')[1].split("</tr>")[0]
         assert row.count(f">{count}<") == 2  # the quarter and the total
     assert db.session.scalar(select(func.count()).select_from(RecommendationRecord)) == 3
-    assert recommendation_row(page, "The probation provider") == ["0", "3", "0", "0", "0", "0", "3"]
+    assert recommendation_row(page, "The probation provider") == ["0", "3", "0", "0", "0", "0", "0", "3"]
     clock.set(clock.now() + dt.timedelta(days=200))  # past every target date
     page = manager.get("/monitoring/themes")
-    assert recommendation_row(page, "The probation provider") == ["0", "0", "0", "0", "3", "0", "3"]
+    assert recommendation_row(page, "The probation provider") == ["0", "0", "0", "0", "3", "0", "0", "3"]
     digest = manager.get("/monitoring/themes/digest?period=2027-Q1")
     assert "Lesson 2." in digest.text and "MAPPA management: 3 reviews" in digest.text
     rows = list(
         csv.reader(io.StringIO(fetch(manager, "/monitoring/themes/digest.csv?period=2027-Q1").get_data(as_text=True)))
     )
-    assert ["theme", "", "", "MAPPA management", "3", ""] in rows
+    assert ["theme", "", "", "MAPPA management", "3", "", ""] in rows
     assert sum(1 for r in rows if r[0] == "review") == 3
 
 
@@ -236,3 +236,37 @@ def test_managers_edit_the_list_of_themes_and_the_form_offers_it(sfo_definition,
     options = tasks.form_of(case.task("tag_themes")).schema["properties"]["themes"]["items"]["oneOf"]
     codes = [o["const"] for o in options]
     assert "transitions_from_custody" in codes and "mappa" not in codes
+
+
+def test_failures_are_in_the_report_and_found_by_search(sfo_definition, people, signed_in):
+    case = SfoCase(people, sfo_definition, reference="SFO-2027-31")
+    case.to_stage("drafting")
+    failures = [
+        {
+            "description": "Risk not reassessed after the arrest",
+            "classification": "individual",
+            "relevant_to_outcome": True,
+        },
+        {
+            "description": "No cover for staff sickness",
+            "classification": "organisational",
+            "relevant_to_outcome": False,
+        },
+    ]
+    done_differently = [{"what": "A home visit", "why_not": "Staff shortages"}]
+    case.do("draft_report", failures=failures, done_differently=done_differently, good_practice="Quick recall.")
+    case.do("quality_assure_report", qa_decision="approve")
+    reviewer = signed_in(people.reviewer)
+    report = reviewer.get("/cases/SFO-2027-31/report")
+    failure = report.html.split('id="failure-1"')[1].split("</tr>")[0]
+    assert "Risk not reassessed after the arrest" in failure and "Individual" in failure and ">Yes<" in failure
+    assert "Why it was not done" in report.text and "Staff shortages" in report.text
+    assert "Quick recall." in report.html.split('id="section-good-practice"')[1]
+    manager = signed_in(people.manager)
+    found = manager.get("/monitoring/themes/failures?q=sickness&relevant=no")
+    assert "1 failure found" in found.text and "SFO-2027-31" in found.text
+    assert "0 failures found" in manager.get("/monitoring/themes/failures?q=sickness&classification=systemic").text
+    assert "0 failures found" in manager.get("/monitoring/themes/failures?q=%25").text
+    figures = manager.get("/monitoring/themes")
+    assert figures.html.split('data-class="organisational"')[1].split("</tr>")[0].count(">1<") == 2
+    signed_in(people.reviewer).get("/monitoring/themes/failures", expect=403)

@@ -1,4 +1,4 @@
-"""Worker fixtures: a fake mail server the app is pointed at for one test."""
+"""Worker fixtures: a real SMTP server (aiosmtpd) the app is pointed at for one test."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from tests.worker.smtp import FakeSmtpServer
+from tests.worker.smtp import SmtpTestServer
 
 
 @pytest.fixture
-def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSmtpServer]:
-    server = FakeSmtpServer()
+def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpTestServer]:
+    server = SmtpTestServer()
     port = server.start()
     monkeypatch.setitem(app.config, "SFO_SMTP_HOST", "127.0.0.1")
     monkeypatch.setitem(app.config, "SFO_SMTP_PORT", port)

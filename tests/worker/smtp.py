@@ -1,12 +1,17 @@
-"""A tiny SMTP server on 127.0.0.1 for tests: records what it receives, or refuses every sender."""
+"""A real SMTP server for tests (aiosmtpd) on a free port of 127.0.0.1: records what it receives, or
+answers every sender with a temporary refusal."""
 
 from __future__ import annotations
 
 import email
-import socketserver
+import logging
+import socket
 import threading
 from dataclasses import dataclass, field
 from email.message import Message
+from typing import Any
+
+from aiosmtpd.controller import Controller
 
 
 @dataclass
@@ -16,72 +21,65 @@ class Received:
     message: Message
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @dataclass
-class FakeSmtpServer:
+class SmtpTestServer:
     refuse: bool = False
     received: list[Received] = field(default_factory=list)
-    connections: int = 0
+    connections: int = 0  # sessions that greeted the server (EHLO or HELO)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> int:
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Session)
-        self._server.daemon_threads = True
-        self._server.fake = self  # type: ignore[attr-defined]
-        serve = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-smtp", daemon=True)
-        serve.start()
-        return int(self._server.server_address[1])
+        # aiosmtpd logs every SMTP command at INFO; those are the test server's lines, not the service's.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        port = free_port()
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=port)
+        self._controller.start()
+        return port
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._controller.stop()
+
+    def greeted(self) -> None:
+        with self._lock:
+            self.connections += 1
 
     def record(self, item: Received) -> None:
         with self._lock:
             self.received.append(item)
 
 
-def _address(argument: str) -> str:
-    return argument[argument.index("<") + 1 : argument.rindex(">")]
+class _Handler:
+    """aiosmtpd's handler hooks: count sessions, refuse senders when asked, keep each message."""
 
+    def __init__(self, server: SmtpTestServer):
+        self.server = server
 
-class _Session(socketserver.StreamRequestHandler):
-    def reply(self, line: str) -> None:
-        self.wfile.write(line.encode() + b"\r\n")
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.server.greeted()
+        session.host_name = hostname
+        return responses
 
-    def handle(self) -> None:
-        fake: FakeSmtpServer = self.server.fake  # type: ignore[attr-defined]
-        with fake._lock:
-            fake.connections += 1
-        self.reply("220 fake.test ESMTP")
-        sender, recipients = "", []
-        while line := self.rfile.readline():
-            verb, _, argument = line.decode().strip().partition(" ")
-            verb = verb.upper()
-            if verb in ("EHLO", "HELO", "NOOP"):
-                self.reply("250 fake.test")
-            elif verb == "MAIL" and fake.refuse:
-                self.reply("451 4.3.0 Try again later")
-            elif verb == "MAIL":
-                sender, recipients = _address(argument), []
-                self.reply("250 OK")
-            elif verb == "RCPT":
-                recipients.append(_address(argument))
-                self.reply("250 OK")
-            elif verb == "DATA":
-                self.reply("354 End data with <CR><LF>.<CR><LF>")
-                fake.record(Received(sender, recipients, email.message_from_bytes(self._read_data())))
-                self.reply("250 OK queued")
-            elif verb == "RSET":
-                sender, recipients = "", []
-                self.reply("250 OK")
-            elif verb == "QUIT":
-                self.reply("221 Bye")
-                return
-            else:
-                self.reply("502 Command not implemented")
+    async def handle_HELO(self, server: Any, session: Any, envelope: Any, hostname: str) -> str:
+        self.server.greeted()
+        session.host_name = hostname
+        return f"250 {server.hostname}"
 
-    def _read_data(self) -> bytes:
-        lines = []
-        while (line := self.rfile.readline()) not in (b".\r\n", b""):
-            lines.append(line[1:] if line.startswith(b"..") else line)
-        return b"".join(lines)
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        if self.server.refuse:
+            return "451 4.3.0 Try again later"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        content = envelope.original_content or envelope.content
+        self.server.record(Received(envelope.mail_from, list(envelope.rcpt_tos), email.message_from_bytes(content)))
+        return "250 OK queued"

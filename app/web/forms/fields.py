@@ -76,6 +76,19 @@ class Field:
     def most_items(self) -> int:
         return min(_int(self.spec.get("maxItems"), MOST_ITEMS), MOST_ITEMS)
 
+    def _ui_option(self, name: str) -> bool:
+        options = (self.ui or {}).get("ui:options")
+        return not isinstance(options, Mapping) or options.get(name) is not False
+
+    @property
+    def addable(self) -> bool:
+        """Whether people may add items (``"ui:options": {"addable": false}`` fixes the rows)."""
+        return self._ui_option("addable")
+
+    @property
+    def removable(self) -> bool:
+        return self._ui_option("removable")
+
 
 def join_path(prefix: str, key: str | int) -> str:
     return f"{prefix}.{key}" if prefix else str(key)

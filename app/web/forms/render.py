@@ -358,9 +358,9 @@ def _list(field: Field, path: str, value: Any, errors: _Errors) -> Markup:
     assert field.item is not None  # noqa: S101 - every list field has an item
     items = list(shown(field, value))
     items = items[:MOST_ITEMS] + [blank(field.item)] * (field.fewest_items - len(items))
-    removable = len(items) > field.fewest_items
+    removable = field.removable and len(items) > field.fewest_items
     rendered = [_list_item(field.item, path, index, item, removable, errors) for index, item in enumerate(items)]
-    add = _add_button(field, path, bool(items)) if len(items) < field.most_items else Markup("")
+    add = _add_button(field, path, bool(items)) if field.addable and len(items) < field.most_items else Markup("")
     inner = Markup('<input type="hidden" name="{}" value="{}"><div class="moj-add-another__items">{}</div>{}').format(
         count_name(path),
         len(items),

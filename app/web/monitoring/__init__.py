@@ -22,4 +22,4 @@ def require_manager_role() -> None:
             raise Forbidden("Only managers can see monitoring.") from None
 
 
-from . import actions, cases, dashboard  # noqa: E402,F401  (routes register on import)
+from . import actions, cases, dashboard, notifications  # noqa: E402,F401  (routes register on import)

@@ -13,10 +13,12 @@ from ...services import monitoring as figures
 from ...services.audit import events_of
 from ...services.deadlines import extensions_of
 from ...services.messages import can_reopen_publication
+from ...services.outbox import messages_of
 from ..auth import signed_in_user
 from ..cases import notification_answers, stage_records
 from . import monitoring
 from .dashboard import bpmn_response, today
+from .notifications import status_texts
 from .params import query_of, read_filters
 
 COLUMNS = (  # (sort key, heading)
@@ -133,6 +135,8 @@ def case(instance_id: int) -> str:
         extensions=extensions_of(row.id),
         section="cases",
         can_reopen=can_reopen_publication(row),
+        outbox=messages_of(row.id),
+        **status_texts(),
     )
 
 

@@ -9,7 +9,9 @@ from flask import Response, abort, current_app, render_template
 
 from ...services import monitoring as figures
 from ...services.definitions import element_names, get_latest_definition
+from ...services.operations import latest_worker_pass
 from ...services.runtime import now
+from ...services.tracking import overdue_recommendations
 from ..auth import signed_in_user
 from ..filters import humanise
 from . import charts, monitoring
@@ -24,7 +26,8 @@ def today() -> dt.date:
 
 @monitoring.get("")
 def dashboard() -> str:
-    board = figures.dashboard(signed_in_user(), today(), now(), _history_seconds())
+    user = signed_in_user()
+    board = figures.dashboard(user, today(), now(), _history_seconds())
     latest = get_latest_definition(SFO_PROCESS)
     names = element_names(latest, board.heatmap) if latest else {}
     return render_template(
@@ -37,7 +40,16 @@ def dashboard() -> str:
         ],
         section="dashboard",
         total_open=sum(board.open_by_stage.values()),
+        worker=_worker_state(),
+        overdue_actions=overdue_recommendations(user, today(), limit=0)[0],
     )
+
+
+def _worker_state() -> dict[str, object]:
+    """When the background worker last completed a pass, and whether that is longer ago than readiness allows."""
+    last = latest_worker_pass()
+    limit = float(current_app.config["SFO_READY_WORKER_SECONDS"]) or 10 * current_app.config["SFO_WORKER_INTERVAL"]
+    return {"last_pass": last, "late": last is None or (now() - last).total_seconds() > limit}
 
 
 @monitoring.get("/incidents")

@@ -1,0 +1,90 @@
+"""The quarterly lessons digest: once a quarter has ended the worker produces its digest (themes,
+failures by kind, good practice, lessons, recommendations by addressee and status) as HTML and PDF, keeps
+it, and announces it to every team. Every signed-in person can read the digests.
+
+The document names no case: it is shared with every provider, who may only see their own cases. A
+quarter in which no review was tagged has no digest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import render_template
+from sqlalchemy import select
+from sqlalchemy.orm import defer
+
+from ..extensions import db
+from ..models import LessonsDigest, OutboxMessage, ReviewTheme
+from ..models.users import GROUP_TITLES
+from .lessons import lessons_digest
+from .runtime import now, transactional
+
+log = logging.getLogger(__name__)
+
+
+def quarter_of(day: dt.date) -> tuple[str, dt.date, dt.date]:
+    first_month = (day.month - 1) // 3 * 3 + 1
+    start = dt.date(day.year, first_month, 1)
+    following = dt.date(day.year + (first_month == 10), (first_month + 2) % 12 + 1, 1)
+    return f"{start.year}-Q{(first_month - 1) // 3 + 1}", start, following - dt.timedelta(days=1)
+
+
+def last_ended_quarter(today: dt.date) -> tuple[str, dt.date, dt.date]:
+    _, start, _ = quarter_of(today)
+    return quarter_of(start - dt.timedelta(days=1))
+
+
+def render_digest(period: str, start: dt.date, end: dt.date, today: dt.date) -> tuple[str, bytes, int]:
+    """The digest document as HTML and PDF, and how many reviews it covers."""
+    from weasyprint import HTML  # slow to import: only when a digest is produced
+
+    digest = lessons_digest(start, end, today)
+    html = render_template("lessons/digest_document.html", digest=digest, period=period, produced_on=today)
+    return html, HTML(string=html).write_pdf(pdf_variant="pdf/ua-1"), len(digest.entries)
+
+
+@transactional
+def produce_due_digest() -> LessonsDigest | None:
+    """The digest of the last quarter that has ended, if it has not been produced yet (one worker wins:
+    the period is the key)."""
+    today = now().date()
+    period, start, end = last_ended_quarter(today)
+    if db.session.get(LessonsDigest, period) is not None:
+        return None
+    tagged = select(ReviewTheme.instance_id).where(ReviewTheme.tagged_on >= start, ReviewTheme.tagged_on <= end)
+    if db.session.scalar(tagged.limit(1)) is None:
+        return None  # no review tagged in the quarter: no digest (the check is one indexed query a pass)
+    html, pdf, reviews = render_digest(period, start, end, today)
+    digest = LessonsDigest(period=period, start=start, end=end, reviews=reviews, html=html, pdf=pdf, created_at=now())
+    db.session.add(digest)
+    for group in GROUP_TITLES:
+        if group == "provider":
+            continue  # provider notices are per organisation and per case; providers read the list page
+        db.session.add(
+            OutboxMessage(
+                kind="lessons-digest",
+                recipient=f"group:{group}",
+                instance_id=None,
+                subject=f"Lessons digest: {start:%B} to {end:%B %Y}",
+                body=(
+                    f"The lessons digest for {start:%-d %B} to {end:%-d %B %Y} is ready: themes, failures by "
+                    f"kind, good practice and where the recommendations stand, from {reviews} "
+                    f"review{'s' if reviews != 1 else ''}.\n\nRead it in the service under Lessons digests.\n"
+                ),
+                created_at=now(),
+                deliver_after=now(),
+            )
+        )
+    log.info("lessons digest %s produced (%d reviews, %d bytes of PDF)", period, reviews, len(pdf))
+    return digest
+
+
+def list_digests() -> list[LessonsDigest]:
+    query = select(LessonsDigest).order_by(LessonsDigest.start.desc())
+    return list(db.session.scalars(query.options(defer(LessonsDigest.html), defer(LessonsDigest.pdf))))
+
+
+def get_digest(period: str) -> LessonsDigest | None:
+    return db.session.get(LessonsDigest, period)

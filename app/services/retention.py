@@ -1,0 +1,175 @@
+"""The records-retention policy: closed cases older than SFO_RETENTION_YEARS are reduced to anonymised
+statistics (SFO_RETENTION_ACTION=reduce, the default) or deleted (delete). Applied by
+``sfo retention --dry-run|--apply``; open cases and published reports are never touched.
+
+Reduced, a case keeps only what the monitoring dashboard and the lessons pages count: its status,
+stage, outcome, provider organisation and dates; its tasks' stages, teams and dates (not who did
+them); its deadline extensions' dates (not the reason or approver); its themes; its recommendations'
+addressee, level, response, target date and progress (not their text); and from its data only the
+fields in ``STATISTICAL_FIELDS``. Its reference becomes ``reduced/<id>``; its engine state, audit trail,
+notifications and drafts are deleted, and one ``retention-reduced`` event says what was done.
+A case with a published report is reduced even under ``delete``, so the published report keeps its
+link to the statistics and is not changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+from sqlalchemy import delete, select, update
+
+from ..extensions import db
+from ..models import (
+    AuditEvent,
+    DeadlineExtension,
+    OutboxMessage,
+    ProcessInstance,
+    PublishedReport,
+    RecommendationRecord,
+    ReviewTheme,
+    Task,
+    TaskDraft,
+)
+from .audit import record_event
+from .errors import Invalid
+from .runtime import now, transaction
+
+CLOSED_STATUSES = ("completed", "cancelled")
+ACTIONS = ("reduce", "delete")
+# Case data kept after reduction: categories the figures count, never free text or identifiers.
+STATISTICAL_FIELDS = ("court_outcome", "offence_category", "supervision_type", "eligible", "overall_judgement")
+ACTOR = "retention"
+
+
+@dataclass(frozen=True)
+class Policy:
+    years: int
+    action: str
+
+    def cutoff(self, moment: dt.datetime) -> dt.datetime:
+        return moment - relativedelta(years=self.years)
+
+
+@dataclass(frozen=True)
+class Decision:
+    instance_id: int
+    reference: str
+    status: str
+    closed_at: dt.datetime
+    action: str  # reduce | delete
+    published: bool
+
+
+def policy_from_config() -> Policy:
+    """The configured policy; a clear error when it is missing or malformed."""
+    years, action = current_app.config.get("SFO_RETENTION_YEARS"), current_app.config.get("SFO_RETENTION_ACTION")
+    if years is None:
+        raise Invalid("No retention policy is configured: set SFO_RETENTION_YEARS (and SFO_RETENTION_ACTION).")
+    whole = str(years).strip()
+    if not whole.isdigit() or int(whole) < 1:
+        raise Invalid(f"SFO_RETENTION_YEARS must be a whole number of years, 1 or more (it is {years!r}).")
+    if action not in ACTIONS:
+        raise Invalid(f"SFO_RETENTION_ACTION must be 'reduce' or 'delete' (it is {action!r}).")
+    return Policy(int(whole), str(action))
+
+
+def due_cases(policy: Policy) -> list[Decision]:
+    """Closed cases last changed before the cutoff and not yet reduced, oldest first, with what to do."""
+    published = select(PublishedReport.instance_id).where(PublishedReport.instance_id.is_not(None))
+    query = (
+        select(ProcessInstance.id, ProcessInstance.business_key, ProcessInstance.status, ProcessInstance.updated_at)
+        .add_columns(ProcessInstance.id.in_(published).label("published"))
+        .where(
+            ProcessInstance.status.in_(CLOSED_STATUSES),
+            ProcessInstance.reduced_at.is_(None),
+            ProcessInstance.updated_at < policy.cutoff(now()),
+        )
+        .order_by(ProcessInstance.updated_at, ProcessInstance.id)
+    )
+    return [
+        Decision(id_, reference, status, closed_at, "reduce" if published else policy.action, bool(published))
+        for id_, reference, status, closed_at, published in db.session.execute(query)
+    ]
+
+
+def apply_policy(policy: Policy) -> list[Decision]:
+    """Carry out every due decision, each case in its own transaction; the ones carried out."""
+    done = []
+    for decision in due_cases(policy):
+        with transaction():
+            row = db.session.get(ProcessInstance, decision.instance_id, with_for_update=True)
+            # Reopened (a late conviction) or changed since it was listed: leave it alone.
+            if row is None or row.status not in CLOSED_STATUSES or row.updated_at >= policy.cutoff(now()):
+                continue
+            if decision.action == "delete":
+                _delete(row, policy)
+            else:
+                _reduce(row, policy)
+        done.append(decision)
+    if done:
+        with transaction():
+            reduced = sum(d.action == "reduce" for d in done)
+            record_event(
+                None,
+                ACTOR,
+                "retention-applied",
+                f"Retention policy ({policy.years} years, {policy.action}) applied: "
+                f"{reduced} case(s) reduced to anonymised statistics, {len(done) - reduced} deleted.",
+                years=policy.years,
+                action=policy.action,
+                reduced=[d.instance_id for d in done if d.action == "reduce"],
+                deleted=[d.reference for d in done if d.action == "delete"],
+            )
+    return done
+
+
+def _reduce(row: ProcessInstance, policy: Policy) -> None:
+    data = row.data or {}
+    row.data = {name: data[name] for name in STATISTICAL_FIELDS if name in data}
+    row.state = ""
+    row.business_key = f"reduced/{row.id}"
+    row.reviewer = None
+    row.created_by = ACTOR
+    row.error_element = row.error_message = None
+    row.next_timer_at = None
+    row.request_id = None
+    row.reduced_at = now()  # updated_at stays the closing time: throughput counts closures by it
+    tasks = select(Task.id).where(Task.instance_id == row.id)
+    db.session.execute(delete(TaskDraft).where(TaskDraft.task_id.in_(tasks)))
+    db.session.execute(update(Task).where(Task.instance_id == row.id).values(assignee=None, completed_by=None))
+    db.session.execute(
+        update(DeadlineExtension).where(DeadlineExtension.instance_id == row.id).values(reason="", approved_by="")
+    )
+    db.session.execute(update(RecommendationRecord).where(RecommendationRecord.instance_id == row.id).values(text=""))
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.instance_id == row.id))
+    db.session.execute(delete(AuditEvent).where(AuditEvent.instance_id == row.id))
+    record_event(
+        row,
+        ACTOR,
+        "retention-reduced",
+        f"Closed more than {policy.years} years ago: the record was reduced to anonymised statistics "
+        "under the retention policy.",
+        years=policy.years,
+    )
+
+
+def _delete(row: ProcessInstance, policy: Policy) -> None:
+    reference, closed = row.business_key, row.updated_at
+    for model in (OutboxMessage, AuditEvent, DeadlineExtension, RecommendationRecord, ReviewTheme):
+        db.session.execute(delete(model).where(model.instance_id == row.id))
+    db.session.execute(
+        delete(TaskDraft).where(TaskDraft.task_id.in_(select(Task.id).where(Task.instance_id == row.id)))
+    )
+    db.session.execute(delete(Task).where(Task.instance_id == row.id))
+    db.session.delete(row)
+    record_event(
+        None,
+        ACTOR,
+        "retention-deleted",
+        f"Case {reference} (closed {closed:%d %B %Y}) was deleted under the retention policy ({policy.years} years).",
+        reference=reference,
+        years=policy.years,
+    )

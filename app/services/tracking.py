@@ -1,0 +1,211 @@
+"""Recommendations after the review: each addressee records where its action stands (accepted, in
+progress, done, not done), with evidence and dates; overdue actions for the managers' dashboard; and the
+inspection view of a provider's open recommendations for the routine inspection programme.
+
+It reads and writes the ``recommendation_record`` projection (one row per recommendation of a report
+sent to the provider), never the case data of every case.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import ProcessInstance, RecommendationRecord, User
+from .access import MANAGING_ROLES, check_instance_visible, require_role
+from .audit import record_event
+from .errors import Forbidden, Invalid, NotFound
+from .reports import ADDRESSEES, CLOSED_STATUSES, LEVELS, RESPONSES, TRACKING, parse_date, recommendation_status
+from .runtime import now, transactional
+
+TRACKING_ROLES = ("provider", "sfo-team", "manager", "admin")
+EVIDENCE_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class Tracked:
+    reference: str
+    number: int
+    text: str
+    addressee: str
+    addressee_code: str
+    level: str
+    response: str
+    action_target: dt.date | None
+    status: str
+    tracking: str  # the addressee's own record, as a title ("" before any)
+    tracking_code: str
+    evidence: str
+    done_on: dt.date | None
+    tracked_on: dt.date | None
+    tracked_by: str
+    provider_org: str
+
+
+def _tracked(record: RecommendationRecord, reference: str, today: dt.date) -> Tracked:
+    return Tracked(
+        reference=reference,
+        number=record.number,
+        text=record.text,
+        addressee=ADDRESSEES.get(record.addressee, record.addressee),
+        addressee_code=record.addressee,
+        level=LEVELS.get(record.level, record.level),
+        response=RESPONSES.get(str(record.response), "Not received yet") if record.response else "Not received yet",
+        action_target=record.target_date,
+        status=recommendation_status(
+            record.response, record.target_date, record.progress, today, record.tracking_status
+        ),
+        tracking=TRACKING.get(str(record.tracking_status), "") if record.tracking_status else "",
+        tracking_code=record.tracking_status or "",
+        evidence=record.evidence or "",
+        done_on=record.done_on,
+        tracked_on=record.tracked_on,
+        tracked_by=record.tracked_by or "",
+        provider_org=record.provider_org or "",
+    )
+
+
+def may_track(user: User, addressee: str) -> bool:
+    """The provider tracks what is addressed to the provider; the SFO team and managers track the rest
+    (for HMPPS and the Ministry of Justice) and may correct any."""
+    if user.role not in TRACKING_ROLES:
+        return False
+    return addressee == "probation_provider" if user.is_provider else True
+
+
+def recommendations_of_case(user: User, instance: ProcessInstance, today: dt.date) -> list[Tracked]:
+    check_instance_visible(user, instance)
+    query = (
+        select(RecommendationRecord)
+        .where(RecommendationRecord.instance_id == instance.id)
+        .order_by(RecommendationRecord.number)
+    )
+    return [_tracked(r, instance.business_key, today) for r in db.session.scalars(query)]
+
+
+@transactional
+def track(
+    user: User, instance: ProcessInstance, number: int, status: str, evidence: str, done_on: str
+) -> RecommendationRecord:
+    """Record where recommendation ``number`` of the case stands. Refused, changing nothing, when the
+    answers are not usable."""
+    check_instance_visible(user, instance)
+    record = db.session.get(RecommendationRecord, (instance.id, number))
+    if record is None:
+        raise NotFound("There is no such recommendation, or the report has not been sent yet.")
+    if not may_track(user, record.addressee):
+        raise Forbidden("You cannot record progress on a recommendation addressed to another body.")
+    problems: dict[str, list[str]] = {}
+    if status not in TRACKING:
+        problems["status"] = ["Select where the action stands"]
+    evidence = (evidence or "").replace("\r\n", "\n").strip()
+    if len(evidence) > EVIDENCE_LIMIT:
+        problems["evidence"] = [f"The evidence must be {EVIDENCE_LIMIT} characters or fewer"]
+    elif status in ("done", "not_done") and not evidence:
+        problems["evidence"] = [
+            "Give the evidence that the action is done" if status == "done" else "Say why the action was not done"
+        ]
+    day = parse_date(done_on) if done_on else None
+    today = now().date()
+    if status == "done" and day is None:
+        problems["done_on"] = ["Enter the date the action was done"]
+    elif day is not None and day > today:
+        problems["done_on"] = ["The date the action was done must be today or in the past"]
+    if problems:
+        raise Invalid("The progress could not be recorded.", problems)
+    record.tracking_status = status
+    record.evidence = evidence or None
+    record.done_on = day if status == "done" else None
+    record.tracked_on, record.tracked_by = today, user.username
+    record_event(
+        instance,
+        user.username,
+        "recommendation-tracked",
+        f"{user.username} recorded recommendation {number} as {TRACKING[status].lower()}.",
+        recommendation=number,
+        status=status,
+        evidence=evidence,
+        done_on=record.done_on.isoformat() if record.done_on else None,
+    )
+    return record
+
+
+def _open_records(provider_org: str | None = None):  # type: ignore[no-untyped-def]
+    query = (
+        select(RecommendationRecord, ProcessInstance.business_key)
+        .join(ProcessInstance, ProcessInstance.id == RecommendationRecord.instance_id)
+        .order_by(RecommendationRecord.target_date, ProcessInstance.business_key, RecommendationRecord.number)
+    )
+    if provider_org is not None:
+        query = query.where(RecommendationRecord.provider_org == provider_org)
+    return query
+
+
+def overdue_recommendations(user: User, today: dt.date, limit: int = 50) -> tuple[int, list[Tracked]]:
+    """Actions past their target date and not finished, oldest first: how many, and the first ``limit``."""
+    require_role(user, MANAGING_ROLES, "see overdue actions")
+    query = _open_records().where(RecommendationRecord.target_date < today)
+    found = [_tracked(r, key, today) for r, key in db.session.execute(query)]
+    overdue = [t for t in found if t.status == "overdue"]
+    return len(overdue), overdue[:limit]
+
+
+def inspection(user: User, provider_org: str, today: dt.date) -> list[Tracked]:
+    """Every open recommendation from reviews of the provider's cases, with the evidence recorded."""
+    require_role(user, MANAGING_ROLES, "see the inspection view")
+    found = [_tracked(r, key, today) for r, key in db.session.execute(_open_records(provider_org))]
+    return [t for t in found if t.status not in CLOSED_STATUSES]
+
+
+def providers() -> list[str]:
+    query = select(RecommendationRecord.provider_org).where(RecommendationRecord.provider_org.is_not(None)).distinct()
+    return sorted(str(p) for p in db.session.scalars(query))
+
+
+def inspection_csv(rows: list[Tracked]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "case_reference",
+            "recommendation",
+            "text",
+            "addressee",
+            "level",
+            "response",
+            "target_date",
+            "status",
+            "evidence",
+            "done_on",
+            "updated_on",
+            "updated_by",
+        ]
+    )
+    for t in rows:
+        writer.writerow(
+            [
+                t.reference,
+                t.number,
+                _safe(t.text),
+                t.addressee,
+                t.level,
+                t.response,
+                t.action_target.isoformat() if t.action_target else "",
+                t.status,
+                _safe(t.evidence),
+                t.done_on.isoformat() if t.done_on else "",
+                t.tracked_on.isoformat() if t.tracked_on else "",
+                t.tracked_by,
+            ]
+        )
+    return out.getvalue()
+
+
+def _safe(text: str) -> str:
+    """Text that a spreadsheet will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,224 @@
+"""The records-retention policy, applied by ``sfo retention --dry-run|--apply``: closed cases older than
+the configured years are reduced to anonymised statistics (or deleted); open cases and published
+reports are never touched; everything is audited; and the monitoring figures (dashboard and lessons)
+stay exactly the same after a reduction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from app.cli import cli
+from app.extensions import db
+from app.models import AuditEvent, DeadlineExtension, OutboxMessage, ProcessInstance, PublishedReport, Task
+from app.models.publication import RecommendationRecord, ReviewTheme
+from app.services import lessons, monitoring
+from app.services.retention import STATISTICAL_FIELDS
+from tests.conftest import START, auth_headers
+from tests.services.test_publication import PERSON
+from tests.services.test_records import EXTENSION_REASON, published_case
+from tests.sfo_case import People, SfoCase
+
+TODAY = START.date()
+SEVEN_YEARS_LATER = START.replace(year=START.year + 7) + dt.timedelta(days=1)
+
+
+@pytest.fixture
+def people(app):  # type: ignore[no-untyped-def]
+    return People.create()
+
+
+@pytest.fixture
+def policy(app, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(app.config, "SFO_RETENTION_YEARS", "7")
+    monkeypatch.setitem(app.config, "SFO_RETENTION_ACTION", "reduce")
+    return lambda action: monkeypatch.setitem(app.config, "SFO_RETENTION_ACTION", action)
+
+
+def sfo(app, *args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, ["retention", *args], obj=app)
+
+
+@pytest.fixture
+def cases(app, sfo_definition, people, clock):  # type: ignore[no-untyped-def]
+    """A published case, a case found not eligible (both closed on 1 March 2027), a case still open, and a
+    case closed a year later."""
+    published = published_case(people, sfo_definition)
+    not_eligible = SfoCase(people, sfo_definition, "SFO-RET-2", person_name="Alex Marlowe")
+    not_eligible.do("confirm_eligibility", eligible=False)
+    not_eligible.finish()
+    still_open = SfoCase(people, sfo_definition, "SFO-RET-3", person_name="Casey Norwood")
+    still_open.do("confirm_eligibility", eligible=True)
+    clock.set(START.replace(year=START.year + 1))
+    recent = SfoCase(people, sfo_definition, "SFO-RET-4", person_name="Drew Ellison")
+    recent.do("confirm_eligibility", eligible=False)
+    recent.finish()
+    db.session.commit()
+    assert [c.row.status for c in (published, not_eligible, still_open, recent)] == [
+        "completed",
+        "completed",
+        "running",
+        "completed",
+    ]
+    return published, not_eligible, still_open, recent
+
+
+def figures() -> str:
+    """Every figure of the dashboard and the lessons pages for March 2027, as one comparable text."""
+    monitoring.history_cache.clear()
+    digest = lessons.lessons_digest(dt.date(2027, 1, 1), dt.date(2027, 12, 31), TODAY)
+    values = {
+        "open": monitoring.open_cases_by_stage(),
+        "heatmap": monitoring.active_tasks_by_element(),
+        "overdue": monitoring.overdue_by_stage(TODAY),
+        "timeliness": monitoring.timeliness(TODAY),
+        "extensions": monitoring.extensions_by_month(TODAY),
+        "extensions_by_stage": monitoring.extensions_by_stage(),
+        "durations": monitoring.stage_durations(),
+        "outcomes": monitoring.outcomes(),
+        "throughput": monitoring.throughput(TODAY),
+        "themes": lessons.theme_counts("quarter"),
+        "recommendations": lessons.recommendation_counts(TODAY),
+        "digest": (digest.themes, digest.recommendations, len(digest.entries)),
+    }
+    return repr(values)
+
+
+def snapshot(row_id: int) -> str:
+    db.session.expire_all()
+    row = db.session.get(ProcessInstance, row_id)
+    events = db.session.scalar(select(func.count()).where(AuditEvent.instance_id == row_id))
+    return json.dumps([row.business_key, row.data, row.state, row.lock_version, events], default=str)
+
+
+def test_without_a_policy_the_command_says_so_and_changes_nothing(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SFO_RETENTION_YEARS", None)
+    result = sfo(app, "--dry-run")
+    assert result.exit_code == 1 and "No retention policy is configured: set SFO_RETENTION_YEARS" in result.output
+    for years in ("seven", "0", "2.5", "-3"):
+        monkeypatch.setitem(app.config, "SFO_RETENTION_YEARS", years)
+        result = sfo(app, "--apply")
+        assert result.exit_code == 1 and "SFO_RETENTION_YEARS must be a whole number of years" in result.output
+    monkeypatch.setitem(app.config, "SFO_RETENTION_YEARS", "7")
+    monkeypatch.setitem(app.config, "SFO_RETENTION_ACTION", "shred")
+    result = sfo(app, "--apply")
+    assert result.exit_code == 1 and "SFO_RETENTION_ACTION must be 'reduce' or 'delete'" in result.output
+    assert sfo(app).exit_code == 2
+
+
+def test_the_dry_run_lists_the_closed_cases_past_the_period_and_changes_nothing(app, cases, clock, policy):
+    published, not_eligible, still_open, recent = cases
+    clock.set(SEVEN_YEARS_LATER)
+    before = [snapshot(c.row.id) for c in cases]
+
+    result = sfo(app, "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"SFO-REC-1 (case {published.row.id}, completed 2027-03-01): would be reduced")
+    assert lines[1].startswith(f"SFO-RET-2 (case {not_eligible.row.id}, completed 2027-03-01): would be reduced")
+    assert lines[2] == (
+        "Dry run, nothing changed: 2 reduced to anonymised statistics, 0 deleted "
+        "(closed cases older than 7 years; open cases are never touched)."
+    )
+    assert [snapshot(c.row.id) for c in cases] == before
+    assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.kind.like("retention-%"))) is None
+
+
+def test_reduction_keeps_every_monitoring_figure_and_nothing_personal(app, client, cases, clock, policy, people):
+    published, not_eligible, still_open, recent = cases
+    report = db.session.scalar(select(PublishedReport))
+    published_before = json.dumps([report.slug, report.instance_id, report.content, report.themes, report.title])
+    figures_before = figures()
+    open_before, recent_before = snapshot(still_open.row.id), snapshot(recent.row.id)
+    clock.set(SEVEN_YEARS_LATER)
+
+    result = sfo(app, "--apply")
+
+    assert result.exit_code == 0, result.output
+    assert "Applied: 2 reduced to anonymised statistics, 0 deleted" in result.output
+    assert figures() == figures_before
+    assert (snapshot(still_open.row.id), snapshot(recent.row.id)) == (open_before, recent_before)
+    db.session.expire_all()
+    report = db.session.scalar(select(PublishedReport))
+    assert json.dumps([report.slug, report.instance_id, report.content, report.themes, report.title]) == (
+        published_before
+    )
+    for case in (published, not_eligible):
+        row = db.session.get(ProcessInstance, case.row.id)
+        assert row.business_key == f"reduced/{row.id}" and row.reduced_at == SEVEN_YEARS_LATER
+        assert set(row.data) <= set(STATISTICAL_FIELDS) and row.state == "" and row.reviewer is None
+        assert row.updated_at.date() == TODAY and row.status == "completed"
+        kinds = db.session.scalars(select(AuditEvent.kind).where(AuditEvent.instance_id == row.id)).all()
+        assert kinds == ["retention-reduced"]
+        assert db.session.scalar(select(func.count()).where(OutboxMessage.instance_id == row.id)) == 0
+        people_on_tasks = select(Task.assignee, Task.completed_by).where(Task.instance_id == row.id)
+        assert set(db.session.execute(people_on_tasks).all()) == {(None, None)}
+    assert db.session.get(ProcessInstance, published.row.id).data["court_outcome"] == "convicted_sfo"
+    assert db.session.scalars(select(DeadlineExtension.reason)).all() == [""]
+    assert set(db.session.scalars(select(RecommendationRecord.text))) == {""}
+    assert db.session.scalars(select(ReviewTheme.theme_code)).all() == ["risk_assessment"]
+    # Nothing that named the people is left about the reduced cases.
+    kept = json.dumps(
+        [
+            [r.business_key, r.data, r.state, r.created_by, r.error_message]
+            for r in db.session.scalars(select(ProcessInstance).where(ProcessInstance.reduced_at.is_not(None)))
+        ]
+    )
+    for personal in (PERSON, "Alex Marlowe", "X654321", "SFO-REC-1", "SFO-RET-2", people.reviewer.username):
+        assert personal not in kept
+    assert EXTENSION_REASON not in repr(db.session.scalars(select(DeadlineExtension)).all())
+    # Audited, and the reduced cases are gone from pages, the API and the case lists.
+    [summary] = db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "retention-applied")).all()
+    assert summary.detail["reduced"] == [published.row.id, not_eligible.row.id]
+    headers = auth_headers(people.manager)
+    assert client.get(f"/api/v1/process-instances/{published.row.id}", headers=headers).status_code == 404
+    listed = client.get("/api/v1/process-instances?per_page=100", headers=headers).get_json()
+    assert {item["business_key"] for item in listed["items"]} == {"SFO-RET-3", "SFO-RET-4"}
+    page = monitoring.list_cases(people.manager, monitoring.CaseFilters(), TODAY)
+    assert {row.reference for row in page.rows} == {"SFO-RET-3", "SFO-RET-4"}
+    # Applying again finds nothing more to do.
+    assert "Applied: 0 reduced to anonymised statistics, 0 deleted" in sfo(app, "--apply").output
+
+
+def test_deletion_removes_closed_cases_but_only_reduces_a_published_one(app, cases, clock, policy):
+    published, not_eligible, still_open, recent = (case.row.id for case in cases)
+    policy("delete")
+    clock.set(SEVEN_YEARS_LATER)
+
+    result = sfo(app, "--apply")
+
+    assert result.exit_code == 0, result.output
+    assert "reduced (published report: reduced, never deleted)" in result.output
+    assert "Applied: 1 reduced to anonymised statistics, 1 deleted" in result.output
+    db.session.expire_all()
+    assert db.session.get(ProcessInstance, not_eligible) is None
+    for model in (Task, AuditEvent, OutboxMessage):
+        assert db.session.scalar(select(func.count()).where(model.instance_id == not_eligible)) == 0
+    assert db.session.get(ProcessInstance, published).reduced_at is not None
+    assert db.session.scalar(select(PublishedReport.instance_id)) == published
+    [deleted] = db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "retention-deleted")).all()
+    assert deleted.instance_id is None and deleted.detail["reference"] == "SFO-RET-2"
+    assert db.session.get(ProcessInstance, still_open).status == "running"
+    assert db.session.get(ProcessInstance, recent).reduced_at is None
+
+
+def test_a_case_reopened_after_the_dry_run_is_left_alone(app, cases, clock, policy, monkeypatch):
+    from app.services import retention
+
+    published, not_eligible, *_ = cases
+    clock.set(SEVEN_YEARS_LATER)
+    listed = retention.due_cases(retention.policy_from_config())
+    row = db.session.get(ProcessInstance, not_eligible.row.id)
+    row.status = "waiting"  # as a late conviction reopening it would
+    db.session.commit()
+    monkeypatch.setattr(retention, "due_cases", lambda policy: listed)
+
+    done = retention.apply_policy(retention.policy_from_config())
+
+    assert [d.instance_id for d in done] == [published.row.id]
+    assert db.session.get(ProcessInstance, not_eligible.row.id).reduced_at is None

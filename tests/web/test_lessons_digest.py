@@ -1,0 +1,70 @@
+"""The quarterly lessons digest (issue 15): produced by the worker when a quarter has ended (frozen
+clock), once; HTML and PDF; listed for every signed-in person; announced by notification."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import LessonsDigest, OutboxMessage
+from app.services.digests import last_ended_quarter
+from app.worker import run_once
+from tests.sfo_case import People, SfoCase
+
+FAILURES = [{"description": "No home visit", "classification": "individual", "relevant_to_outcome": True}]
+
+
+@pytest.fixture
+def people(app):
+    return People.create()
+
+
+def test_last_ended_quarter():
+    assert last_ended_quarter(dt.date(2027, 4, 1)) == ("2027-Q1", dt.date(2027, 1, 1), dt.date(2027, 3, 31))
+    assert last_ended_quarter(dt.date(2027, 1, 15)) == ("2026-Q4", dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+
+
+def test_the_worker_produces_the_digest_once_the_quarter_has_ended(app, sfo_definition, people, clock, signed_in):
+    case = SfoCase(people, sfo_definition, reference="SFO-DIG-1")
+    case.to_stage("drafting")
+    case.do("draft_report", failures=FAILURES, good_practice="Swift recall after the warning signs.")
+    case.do("quality_assure_report", qa_decision="approve")
+    case.do("record_provider_response")
+    case.court_outcome("acquitted")
+    case.do("tag_themes", themes=["mappa"], lessons_for_dissemination="Share police call-outs the same day.")
+
+    run_once(app)  # March 2027: the quarter has not ended, and no review was tagged in the one before
+    assert db.session.scalars(select(LessonsDigest)).all() == []
+    assert "No digest has been produced yet" in signed_in(people.reviewer).get("/lessons-digests").text
+    clock.set(dt.datetime(2027, 4, 1, 6, tzinfo=dt.UTC))
+    run_once(app)
+    run_once(app)  # once only
+    digest = db.session.get(LessonsDigest, "2027-Q1")
+    assert digest is not None and digest.reviews == 1
+    assert "Swift recall after the warning signs." in digest.html and "Share police call-outs" in digest.html
+    assert "MAPPA management: 1 review" in digest.html and "SFO-DIG-1" not in digest.html  # no case named
+    assert digest.html.split('data-class="individual"')[1].split("</tr>")[0].count(">1<") == 3
+    assert digest.pdf.startswith(b"%PDF")
+    text = "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(digest.pdf)).pages)
+    assert "Good practice" in text and "Swift recall" in text
+    announced = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "lessons-digest")).all()
+    assert {m.recipient for m in announced if "January to March 2027" in m.subject} == {
+        "group:sfo-team",
+        "group:reviewer",
+        "group:quality-assurer",
+        "group:publication",
+        "group:manager",
+    }
+    provider = signed_in(people.provider)
+    page = provider.get("/lessons-digests")
+    assert "1 January 2027 to 31 March 2027" in page.text
+    pdf = provider.client.get("/lessons-digests/2027-Q1.pdf")
+    assert (
+        pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and "attachment" in pdf.headers["Content-Disposition"]
+    )
+    assert provider.client.get("/lessons-digests/2030-Q1.pdf").status_code == 404
