@@ -325,7 +325,13 @@ def change_case_reviewer(user: User, instance: ProcessInstance, username: str, a
         return
     running = load(instance)
     for human in running.ready_human_tasks():
-        running.update_task_data(human.id, {"reviewer": username})
+        change: dict[str, Any] = {"reviewer": username}
+        owners = human.data.get("lane_owners")
+        if isinstance(owners, dict):  # the diagram names lane owners: the previous reviewer's lanes move
+            change["lane_owners"] = {
+                lane: [username] if people in (previous, [previous]) else people for lane, people in owners.items()
+            }
+        running.update_task_data(human.id, change)
     advance(instance, user.username, lambda _: None, running)
     instance.reviewer = username
     others = db.session.scalars(
