@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import Response, abort, current_app, render_template
 
 from ...services import monitoring as figures
-from ...services.definitions import element_names, get_latest_definition
+from ...services.definitions import element_names, get_latest_definition, latest_definition
 from ...services.operations import latest_worker_pass
 from ...services.runtime import now
 from ...services.tracking import overdue_recommendations
@@ -28,7 +28,7 @@ def today() -> dt.date:
 def dashboard() -> str:
     user = signed_in_user()
     board = figures.dashboard(user, today(), now(), _history_seconds())
-    latest = get_latest_definition(SFO_PROCESS)
+    latest = latest_definition(SFO_PROCESS)  # None before the SFO process is deployed
     names = element_names(latest, board.heatmap) if latest else {}
     return render_template(
         "monitoring/dashboard.html",
