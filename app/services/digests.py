@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import replace
 
 from flask import render_template
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from ..extensions import db
-from ..models import LessonsDigest, OutboxMessage, ReviewTheme
+from ..models import LessonsDigest, OutboxMessage, ProcessInstance, ReviewTheme
 from ..models.users import GROUP_TITLES
-from .lessons import lessons_digest
+from . import anonymisation
+from .lessons import Digest, lessons_digest
+from .publication_record import case_for_check
 from .runtime import now, transactional
 
 log = logging.getLogger(__name__)
@@ -36,11 +39,44 @@ def last_ended_quarter(today: dt.date) -> tuple[str, dt.date, dt.date]:
     return quarter_of(start - dt.timedelta(days=1))
 
 
+WITHHELD = (
+    "Withheld from this digest: it may identify someone in the review. Managers can read it on the lessons pages."
+)
+
+
+def shareable(digest: Digest) -> Digest:
+    """The digest with each review's own words kept only where the anonymisation check finds nothing of its
+    case in them: lessons and good practice are written in the review, not anonymised as a published
+    report is, and the digest goes to every provider."""
+    references = [entry.reference for entry in digest.entries]
+    cases = {
+        row.business_key: row
+        for row in db.session.scalars(select(ProcessInstance).where(ProcessInstance.business_key.in_(references)))
+    }
+    entries = []
+    for entry in digest.entries:
+        row = cases.get(entry.reference)
+        matchers = anonymisation.identifiers(case_for_check(row)) if row is not None else []
+
+        def safe(text: str, where: str) -> str:
+            if not text.strip():
+                return text
+            clean = row is not None and not anonymisation.check_text("digest", where, text, matchers)  # noqa: B023
+            return text if clean else WITHHELD
+
+        entries.append(
+            replace(
+                entry, lessons=safe(entry.lessons, "Lessons"), good_practice=safe(entry.good_practice, "Good practice")
+            )
+        )
+    return replace(digest, entries=entries)
+
+
 def render_digest(period: str, start: dt.date, end: dt.date, today: dt.date) -> tuple[str, bytes, int]:
     """The digest document as HTML and PDF, and how many reviews it covers."""
     from weasyprint import HTML  # slow to import: only when a digest is produced
 
-    digest = lessons_digest(start, end, today)
+    digest = shareable(lessons_digest(start, end, today))
     html = render_template("lessons/digest_document.html", digest=digest, period=period, produced_on=today)
     return html, HTML(string=html).write_pdf(pdf_variant="pdf/ua-1"), len(digest.entries)
 

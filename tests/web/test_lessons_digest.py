@@ -68,3 +68,20 @@ def test_the_worker_produces_the_digest_once_the_quarter_has_ended(app, sfo_defi
         pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and "attachment" in pdf.headers["Content-Disposition"]
     )
     assert provider.client.get("/lessons-digests/2030-Q1.pdf").status_code == 404
+
+
+def test_a_review_s_own_words_that_name_someone_are_withheld_from_the_digest(app, sfo_definition, people, clock):
+    """Lessons and good practice are the review's words, not anonymised, and the digest goes to every
+    provider: a passage in which the anonymisation check finds the person is left out."""
+    case = SfoCase(people, sfo_definition, reference="SFO-DIG-2", person_name="Daniel Okafor")
+    case.to_stage("drafting")
+    case.do("draft_report", failures=FAILURES, good_practice="Mr Okafor's officer recalled him within hours.")
+    case.do("quality_assure_report", qa_decision="approve")
+    case.do("record_provider_response")
+    case.court_outcome("acquitted")
+    case.do("tag_themes", themes=["mappa"], lessons_for_dissemination="Share police call-outs the same day.")
+    clock.set(dt.datetime(2027, 4, 1, 6, tzinfo=dt.UTC))
+    run_once(app)
+    digest = db.session.get(LessonsDigest, "2027-Q1")
+    assert digest is not None and "Okafor" not in digest.html
+    assert "Withheld from this digest" in digest.html and "Share police call-outs the same day." in digest.html
