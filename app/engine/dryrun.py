@@ -38,7 +38,7 @@ from . import runtime as runtime_module
 from .budget import Budget, ScriptTooCostly
 from .definitions import ProcessModel, task_properties
 from .listeners import accepts, listeners_of
-from .runtime import Engine, Instance, ProcessError, _definitions_of, _stage_of
+from .runtime import STAGES, Engine, Instance, ProcessError, _definitions_of, _stage_of
 from .sandbox import CALLABLE_NAMES, check_cycle, timer_value
 
 Sampler = Callable[[dict[str, Any], dict[str, Any], dt.date], dict[str, Any]]
@@ -446,22 +446,8 @@ class Explorer:
         instance.run()
 
 
-_STAGES = (
-    "notification",
-    "eligibility",
-    "scoping",
-    "liaison",
-    "drafting",
-    "quality-assurance",
-    "provider-response",
-    "conviction-check",
-    "publication",
-    "closure",
-)
-
-
 def _stage_rank(stage: str) -> int:
-    return _STAGES.index(stage) if stage in _STAGES else -1
+    return STAGES.index(stage) if stage in STAGES else -1
 
 
 def _complete(instance: Instance, task_id: str, data: dict[str, Any]) -> None:

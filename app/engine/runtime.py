@@ -444,6 +444,21 @@ def _timer_moment(task: Any) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+# The SFO stages in the order a case goes through them (a task names its stage in its properties).
+STAGES = (
+    "notification",
+    "eligibility",
+    "scoping",
+    "liaison",
+    "drafting",
+    "quality-assurance",
+    "provider-response",
+    "conviction-check",
+    "publication",
+    "closure",
+)
+
+
 def _stage_of(task_spec: Any) -> str | None:
     """A task's stage property; an event-based gateway takes it from the events it waits for."""
     stage = task_properties(task_spec).get("stage")

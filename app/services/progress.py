@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ..engine import HumanTask, Instance, ProcessError
 from ..engine.definitions import INITIATOR_LANE, lane_key
+from ..engine.runtime import STAGES
 from ..engine.sandbox import acting_user
 from ..extensions import db
 from ..models import ProcessInstance, Task
@@ -25,19 +26,6 @@ from .notifications import notice_kind_for_new_task, queue_message
 from .runtime import now, runtime
 
 T = TypeVar("T")
-
-STAGES = (
-    "notification",
-    "eligibility",
-    "scoping",
-    "liaison",
-    "drafting",
-    "quality-assurance",
-    "provider-response",
-    "conviction-check",
-    "publication",
-    "closure",
-)
 
 
 def lock_instance(instance_id: int) -> None:
