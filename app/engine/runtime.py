@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
+from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
@@ -81,6 +82,15 @@ class Notification:
 
 
 @dataclass(frozen=True)
+class Printed:
+    """What a script task printed: kept in the case's audit trail as that task's log."""
+
+    task_bpmn_id: str
+    task_name: str
+    text: str
+
+
+@dataclass(frozen=True)
 class HumanTask:
     """A task waiting for a person, as the service needs to see it."""
 
@@ -137,6 +147,7 @@ def _timers_read(clock: Clock) -> Iterator[None]:
 # --- the restricted script environment ----------------------------------------------------------
 
 
+PRINTED_LIMIT = 4000  # characters of a script's printed output kept in the audit trail
 DEFAULT_BUDGET = Budget(cpu_seconds=5.0, memory_bytes=256 * 1024 * 1024)
 
 
@@ -145,6 +156,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         super().__init__(library)
         self.guards = base_globals()
         self.budget = budget
+        self.printed = ""  # what the last script printed (one environment per instance, one step at a time)
 
     def _scope(self, context: dict[str, Any], external: dict[str, Any] | None) -> dict[str, Any]:
         return {**self.guards, **self.globals, **(external or {}), **context}
@@ -161,7 +173,10 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         if clashes:
             raise ValueError(f"task data uses reserved names: {', '.join(sorted(clashes))}")
         code, scope = compile_script(script), self._scope(context, external_context)
+        self.printed = ""
         run_diagram_code(self.budget, lambda: exec(code, scope))  # noqa: S102
+        collector = scope.get("_print")
+        self.printed = collector() if isinstance(collector, PrintCollector) else ""
         hidden = set(self.guards) | set(self.globals) | set(external_context or {})
         results = {k: v for k, v in scope.items() if is_data_value(k, v, hidden)}
         check_data(results)
@@ -174,7 +189,22 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 
 
 class _ScriptEngine(PythonScriptEngine):
-    """SpiffWorkflow's script engine, checking the values that size the engine's own work."""
+    """SpiffWorkflow's script engine, checking the values that size the engine's own work and keeping
+    what each script task prints."""
+
+    environment: RestrictedEnvironment
+
+    def __init__(self, environment: RestrictedEnvironment, printed: list[Printed]):
+        super().__init__(environment=environment)
+        self.printed = printed
+
+    def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> Any:
+        result = super().execute(task, script, external_context)
+        if self.environment.printed:
+            spec = task.task_spec
+            text = self.environment.printed[:PRINTED_LIMIT]
+            self.printed.append(Printed(str(spec.bpmn_id), str(spec.bpmn_name or spec.bpmn_id), text))
+        return result
 
     def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
         value = super().evaluate(task, expression, external_context)
@@ -232,6 +262,7 @@ class Instance:
     budget: Budget
     notifications: list[Notification] = field(default_factory=list)
     history: History = field(default_factory=History)
+    printed: list[Printed] = field(default_factory=list)
 
     # reading
 
@@ -498,17 +529,19 @@ class Engine:
         self.clock = clock
         self.budget = budget  # for each engine step, and the diagram code it runs
 
-    def _script_engine(self, notifications: list[Notification], model: ProcessModel) -> PythonScriptEngine:
+    def _script_engine(self, instance: Instance, model: ProcessModel) -> PythonScriptEngine:
+        notifications = instance.notifications
+
         def notify(kind: str, task_bpmn_id: str) -> None:
             notifications.append(Notification(str(kind), str(task_bpmn_id)))
 
         library = function_library(self.clock.now, notify, model.settings)
-        return _ScriptEngine(environment=RestrictedEnvironment(library, self.budget))
+        return _ScriptEngine(RestrictedEnvironment(library, self.budget), instance.printed)
 
     def new_instance(self, model: ProcessModel, data: dict[str, Any]) -> Instance:
         """A new instance holding the start data; ``Instance.run`` takes it to its first wait."""
         instance = Instance(model, BpmnWorkflow(model.spec, model.subprocess_specs), self.clock, self.budget)
-        instance.workflow.script_engine = self._script_engine(instance.notifications, model)
+        instance.workflow.script_engine = self._script_engine(instance, model)
         instance.workflow.task_tree.data.update(data)
         return instance
 
@@ -521,7 +554,7 @@ class Engine:
             _serializer.migrate(dct)
         workflow = _serializer.from_dict(dct, model=model)
         instance = Instance(model, workflow, self.clock, self.budget, history=history)
-        workflow.script_engine = self._script_engine(instance.notifications, model)
+        workflow.script_engine = self._script_engine(instance, model)
         _merge_lost_loop_instances(workflow)
         return instance
 

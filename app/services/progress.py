@@ -76,6 +76,10 @@ def save(row: ProcessInstance, instance: Instance, actor: str, error: ProcessErr
     new_tasks = sync_tasks(row, ready, data)
     for notification in instance.notifications:
         _queue_notification(row, notification.kind, notification.task_bpmn_id)
+    for printed in instance.printed:  # the task's log; providers see the summary only, as for any event
+        lines = len(printed.text.splitlines())
+        summary = f"'{printed.task_name}' printed {lines} line{'s' if lines != 1 else ''}."
+        record_event(row, actor, "script-printed", summary, element=printed.task_bpmn_id, printed=printed.text)
     if row.status == "completed":
         record_event(row, actor, "completed", f"The case closed: {row.outcome or 'completed'}.", outcome=row.outcome)
     return new_tasks

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from app.api.presenters import present_events
 from app.services import instances, modelling, tasks
+from app.services.audit import events_of
 from app.services.definitions import deploy_files
 from app.services.dry_runs import fresh_job
 from app.services.errors import Invalid
@@ -108,3 +110,17 @@ def test_the_restricted_rules_still_hold_for_the_new_helpers(app, script, refusa
     result = modelling.check_and_dry_run(files)
     assert not result.ok
     assert refusal in str(result.problems)
+
+
+def test_what_a_script_prints_is_kept_as_that_task_s_log(app):
+    """SpiffArena's ``print`` writes to the task's log: here the case's audit trail, shown to managers;
+    providers see that something was printed, not what (it may hold data they may not read)."""
+    deploy_files(model_files(CORPUS / "safe_helpers"), "system")
+    row = instances.start_case(make_user("sfo-team"), "Process_helpers", "HELP-PRINT", {})
+    [event] = [e for e in events_of(row) if e.kind == "script-printed"]
+    assert event.detail["printed"] == "starting\n" and "printed 1 line" in event.summary
+    assert "starting" not in str(row.data)
+    provider = make_user("provider")
+    assert present_events(provider, [event])[0].detail is None
+    manager = make_user("manager")
+    assert present_events(manager, [event])[0].detail == event.detail
