@@ -50,7 +50,8 @@ def test_owner_edits_deploys_and_migrates(sfo_definition, person):
     people = People.create()
     before = SfoCase(people, sfo_definition, "SFO-BEFORE-1")
     owner = person(make_user("process-owner"))
-    owner.context.set_default_timeout(60_000)  # the dry run takes a few seconds on a busy machine
+    # The SFO dry run takes 10-20 s on a busy machine (1,221 states); a job may run up to its 120 s limit.
+    owner.context.set_default_timeout(150_000)
 
     owner.follow("Process models")
     owner.follow("SFO review")

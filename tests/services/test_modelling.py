@@ -40,7 +40,8 @@ def test_new_deadline_for_new_cases_old_cases_stay_until_migrated(owner, sfo_def
     result = modelling.check_and_dry_run(modelling.working_files(owner, "sfo_review"))
     assert result.ok and result.report.reached == ["Closed unpublished", "Not an SFO", "Published"]
     deployed = deploy_checked(owner, modelling.working_files(owner, "sfo_review"), "sfo_review")
-    assert deployed.passed and deployed.report["reached"] == ["Closed unpublished", "Not an SFO", "Published"]
+    assert deployed.passed, (deployed.status, deployed.outcome, deployed.problems)
+    assert deployed.report["reached"] == ["Closed unpublished", "Not an SFO", "Published"]
     assert deployed.definition.version == 2 and deployed.definition.deployed_by == owner.username
     summary = deployed.definition.change_summary
     assert (
