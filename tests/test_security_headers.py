@@ -73,6 +73,10 @@ def test_front_end_files_keep_their_caching(client):
 def test_hsts_in_production_over_https(base_app: Flask, monkeypatch):
     monkeypatch.setenv("SFO_ENV", "production")
     monkeypatch.setenv("SFO_SECRET_KEY", "a production secret for this test")
+    # A production app caps its process's address space (SFO_PROCESS_MEMORY_MB, 2 GB by default), and the
+    # cap cannot be lifted again: here it would stay on the test run and on every program it starts after
+    # (node, serving the sign-in tests' identity provider, then crashes).
+    monkeypatch.setenv("SFO_PROCESS_MEMORY_MB", "0")
     # The same clock: the engine keeps one process-wide timer clock, which a new app would re-point.
     production = create_app(
         {"SQLALCHEMY_DATABASE_URI": base_app.config["SQLALCHEMY_DATABASE_URI"], "SFO_TRUSTED_PROXIES": 1},
