@@ -6,7 +6,7 @@ from typing import Any
 
 from ..models import AuditEvent, ProcessInstance, Task, User
 from ..services import instances, tasks
-from ..services.access import can_see_task
+from ..services.access import tasks_seen_on
 
 
 class Presented:
@@ -21,12 +21,12 @@ class Presented:
 
 
 def present_instance(user: User, row: ProcessInstance) -> Presented:
-    completed = [task for task in instances.tasks_of(row, "completed") if can_see_task(user, task)]
+    seen = tasks_seen_on(user, row, instances.tasks_of(row, "ready", "completed"))
     return Presented(
         row,
         data=instances.visible_data(user, row),
-        ready_tasks=tasks.ready_tasks_for(user, row),
-        completed_tasks=completed,
+        ready_tasks=[task for task in seen if task.state == "ready"],
+        completed_tasks=[task for task in seen if task.state == "completed"],
     )
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, exists, text
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..extensions import db
 from .definitions import ProcessDefinition
@@ -45,13 +45,18 @@ class ProcessInstance(db.Model):  # type: ignore[name-defined]
     __mapper_args__ = {"version_id_col": lock_version}
 
 
+_READY_UNHELD = text("state = 'ready' AND assignee IS NULL")
+
+
 class Task(db.Model):  # type: ignore[name-defined]
     """Projection of one human task of an instance: what inboxes and dashboards read."""
 
     __tablename__ = "task"
     __table_args__ = (
-        Index("ix_task_assignee_state", "assignee", "state"),
         Index("ix_task_lane_state", "lane", "state"),
+        # the inbox's two lists: a team's unclaimed tasks, soonest due first, and a person's held tasks
+        Index("ix_task_ready_unheld", "lane", "due_on", postgresql_where=_READY_UNHELD, sqlite_where=_READY_UNHELD),
+        Index("ix_task_held_due", "assignee", "state", "due_on"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -86,3 +91,10 @@ class TaskDraft(db.Model):  # type: ignore[name-defined]
     username: Mapped[str] = mapped_column(String(80), primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+# Whether anyone saved a draft of the task: read with the task when completing it (deferred elsewhere), so
+# a completion deletes drafts only where there are some.
+Task.any_draft = column_property(  # type: ignore[attr-defined]
+    exists().where(TaskDraft.task_id == Task.id), deferred=True
+)

@@ -117,6 +117,13 @@ def can_see_task(user: User, task: Task) -> bool:
     return True
 
 
+def tasks_seen_on(user: User, instance: ProcessInstance, tasks: list[Task]) -> list[Task]:
+    """Those of the case's ``tasks`` the user may see (``can_see_task`` for each, judging the case once)."""
+    if not can_see_instance(user, instance):
+        return []
+    return [task for task in tasks if task.lane == "provider"] if user.is_provider else list(tasks)
+
+
 def check_task_visible(user: User, task: Task | None) -> Task:
     if task is None:
         raise NotFound("There is no such task.")

@@ -9,12 +9,11 @@ from sqlalchemy import select
 from ..engine.inspection import move_deadline
 from ..extensions import db
 from ..models import DeadlineExtension, Task, User
-from .access import MANAGING_ROLES, require_role
+from .access import MANAGING_ROLES, check_task_visible, require_role
 from .audit import record_event
 from .errors import Conflict, Invalid
-from .progress import advance, lock_instance
+from .progress import advance, locked_task
 from .runtime import now, transactional
-from .tasks import get_task
 
 
 def check_extension(task: Task, new_due: dt.date | None, reason: str, today: dt.date) -> dict[str, list[str]]:
@@ -38,9 +37,7 @@ def _long(day: dt.date) -> str:
 @transactional
 def extend_deadline(user: User, task_id: str, new_due: dt.date | None, reason: str) -> DeadlineExtension:
     require_role(user, MANAGING_ROLES, "extend deadlines")
-    task = get_task(user, task_id)
-    lock_instance(task.instance_id)
-    db.session.refresh(task)
+    task = check_task_visible(user, locked_task(task_id))
     if task.state != "ready":
         raise Conflict("This task has already been completed or is no longer needed.")
     if task.due_on is None:

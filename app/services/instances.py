@@ -25,7 +25,7 @@ from .definitions import get_latest_definition, model_of
 from .errors import Conflict, Invalid
 from .forms import validate_form_data
 from .messages import deliver_message  # noqa: F401 - kept here for callers of the earlier module
-from .progress import advance, load
+from .progress import advance, load, no_tasks_yet, tasks_after_step
 from .runtime import now, runtime, transactional
 from .users import user_in_group
 
@@ -64,6 +64,7 @@ def start_case(user: User, process_key: str, business_key: str | None, data: dic
     )
     db.session.add(row)
     db.session.flush()
+    no_tasks_yet(row)
     record_event(
         row,
         user.username,
@@ -172,8 +173,13 @@ def list_instances(
     return list(db.session.scalars(page)), total
 
 
-def tasks_of(instance: ProcessInstance, state: str) -> list[Task]:
-    query = select(Task).where(Task.instance_id == instance.id, Task.state == state)
+def tasks_of(instance: ProcessInstance, *states: str) -> list[Task]:
+    """The case's tasks in those states, oldest first (as the step that just ran left them, if one did)."""
+    stepped = tasks_after_step(instance)
+    if stepped is not None:
+        rows = [task for task in stepped if task.state in states]
+        return sorted(rows, key=lambda task: (task.created_at, task.id))
+    query = select(Task).where(Task.instance_id == instance.id, Task.state.in_(states))
     return list(db.session.scalars(query.order_by(Task.created_at, Task.id)))
 
 

@@ -13,17 +13,19 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from notifications_python_client.errors import HTTPError
-from notifications_python_client.notifications import NotificationsAPIClient
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import OutboxDelivery, OutboxMessage, ProcessInstance
 from .audit import record_event
 from .runtime import now, transaction
+
+if TYPE_CHECKING:
+    from notifications_python_client.errors import HTTPError
+    from notifications_python_client.notifications import NotificationsAPIClient
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,9 @@ def reference(outbox_id: int) -> str:
 
 
 def client() -> NotificationsAPIClient:
+    """Notify's client library is imported on first use (13 MB that a service without Notify never needs)."""
+    from notifications_python_client.notifications import NotificationsAPIClient
+
     config = current_app.config
     return NotificationsAPIClient(
         config["SFO_NOTIFY_API_KEY"], base_url=config["SFO_NOTIFY_BASE_URL"], timeout=TIMEOUT_SECONDS
@@ -103,6 +108,8 @@ def send(
 ) -> tuple[list[Delivery], Exception | None]:
     """Send the row to each address that has no notification yet; what was sent (or refused), and the
     error that stopped the sending, if one did. ``retry``: ask Notify first what an earlier attempt sent."""
+    from notifications_python_client.errors import HTTPError
+
     api = client()
     ref = reference(outbox_id)
     deliveries: list[Delivery] = []
@@ -171,6 +178,8 @@ def poll_delivery_statuses(limit: int = 100) -> int:
         )
     if not pending:
         return 0
+    from notifications_python_client.errors import HTTPError
+
     api = client()
     changed = 0
     for delivery_id, notify_id in pending:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, undefer
 
 from ..engine import HumanTask, Instance, ProcessError
 from ..engine.definitions import INITIATOR_LANE, lane_key
@@ -34,6 +35,27 @@ def lock_instance(instance_id: int) -> None:
     db.session.execute(
         select(ProcessInstance.id).where(ProcessInstance.id == instance_id).with_for_update(key_share=True)
     )
+
+
+def locked_task(task_id: str) -> Task | None:
+    """The task with its case (state and data included) in one statement that takes the case's row lock,
+    as ``lock_instance`` does, so the worker and people queue on the case in one order.
+
+    A request that waited for the lock reads the case as the other left it, and its engine state is the
+    judge of whether the task is still open: the task row comes from the statement's snapshot."""
+    query = (
+        select(Task)
+        .join(Task.instance)
+        .options(
+            contains_eager(Task.instance).undefer(ProcessInstance.state),
+            contains_eager(Task.instance).undefer(ProcessInstance.data),
+            undefer(Task.any_draft),  # type: ignore[attr-defined]
+        )
+        .where(Task.id == task_id)
+        .with_for_update(key_share=True, of=ProcessInstance)
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalar(query)
 
 
 def load(row: ProcessInstance) -> Instance:
@@ -62,6 +84,7 @@ def save(row: ProcessInstance, instance: Instance, actor: str, error: ProcessErr
     """Write the engine's state into the row, the task projection, the audit trail and the outbox."""
     data = instance.data()
     instance.compact()
+    known_tasks = tasks_after_step(row)  # the rows as the previous step of this session left them, if any
     row.state = runtime().engine.dump(instance)
     row.data = data
     row.provider_org = data.get("provider_org") or row.provider_org
@@ -73,7 +96,7 @@ def save(row: ProcessInstance, instance: Instance, actor: str, error: ProcessErr
     _set_status(row, instance, ready, error)
     if error is not None:
         record_event(row, actor, "error", f"{error.element_id} failed: {error.message}", element=error.element_id)
-    new_tasks = sync_tasks(row, ready, data)
+    new_tasks = sync_tasks(row, ready, data, known_tasks)
     for notification in instance.notifications:
         _queue_notification(row, notification.kind, notification.task_bpmn_id)
     for printed in instance.printed:  # the task's log; providers see the summary only, as for any event
@@ -117,11 +140,16 @@ def _set_status(row: ProcessInstance, instance: Instance, ready: list[HumanTask]
     row.stage = max(stages, key=STAGES.index) if stages else row.stage
 
 
-def sync_tasks(row: ProcessInstance, ready: list[HumanTask], data: dict[str, Any]) -> list[Task]:
-    """Bring the task projection in line with the engine's ready human tasks; return new rows."""
-    open_rows = {
-        t.id: t for t in db.session.scalars(select(Task).where(Task.instance_id == row.id, Task.state == "ready"))
-    }
+def sync_tasks(
+    row: ProcessInstance, ready: list[HumanTask], data: dict[str, Any], known: list[Task] | None = None
+) -> list[Task]:
+    """Bring the task projection in line with the engine's ready human tasks; return new rows. ``known``
+    are the case's task rows when this session has them already (a new case has none)."""
+    if known is None:
+        with db.session.no_autoflush:  # the step's writes go in one flush, at the commit
+            known = list(db.session.scalars(select(Task).where(Task.instance_id == row.id)))
+    rows = list(known)
+    open_rows = {t.id: t for t in rows if t.state == "ready"}
     ready_ids = {t.id for t in ready}
     for task_id, task in open_rows.items():
         if task_id not in ready_ids:
@@ -136,7 +164,8 @@ def sync_tasks(row: ProcessInstance, ready: list[HumanTask], data: dict[str, Any
         task = _new_task_row(row, human, data)
         db.session.add(task)
         created.append(task)
-    db.session.flush()
+        rows.append(task)
+    row.__dict__["_sfo_tasks"] = (row.state, rows)  # for a response about this step: see ``tasks_after_step``
     for task in created:
         queue_message(notice_kind_for_new_task(task), row, task)
         record_event(
@@ -149,6 +178,20 @@ def sync_tasks(row: ProcessInstance, ready: list[HumanTask], data: dict[str, Any
             assignee=task.assignee,
         )
     return created
+
+
+def tasks_after_step(row: ProcessInstance) -> list[Task] | None:
+    """The case's task rows as the step just saved left them (``sync_tasks`` read and wrote them), or None
+    when the row has changed since (a later step) or was not stepped in this session."""
+    saved = row.__dict__.get("_sfo_tasks")
+    if saved is None or "state" not in row.__dict__ or saved[0] is not row.__dict__["state"]:
+        return None
+    return list(saved[1])
+
+
+def no_tasks_yet(row: ProcessInstance) -> None:
+    """Say that a case made in this session has no task rows, so its first step need not look for them."""
+    row.__dict__["_sfo_tasks"] = (row.__dict__["state"], [])
 
 
 def _new_task_row(row: ProcessInstance, human: HumanTask, data: dict[str, Any]) -> Task:

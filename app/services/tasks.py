@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..engine import Form, TaskNotReady
+from ..engine import Form, Instance, TaskNotReady
 from ..engine.definitions import uses_data_options
 from ..extensions import db
 from ..models import ProcessInstance, Task, TaskDraft, User
@@ -26,7 +27,7 @@ from .errors import CaseNotWorkable, Conflict, Forbidden, Invalid
 from .forms import prefill_copies, validate_form_data, with_fixed_rows
 from .lessons import with_managed_options
 from .notifications import queue_message
-from .progress import advance, load, lock_instance
+from .progress import advance, load, locked_task
 from .publication import after_task_completed
 from .publication_check import check_assignee, check_duties, check_submission
 from .runtime import model_of_instance, now, transactional
@@ -110,8 +111,13 @@ def count_tasks(user: User, filters: TaskFilters, today: dt.date | None = None) 
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
+def _tasks_with_case() -> Any:
+    """Tasks joined to their case once: the filters and the loaded ``task.instance`` share the join."""
+    return select(Task).join(Task.instance).options(contains_eager(Task.instance))
+
+
 def _task_query(user: User, filters: TaskFilters, today: dt.date | None) -> Any:
-    query = visible_tasks(user, select(Task).join(Task.instance)).where(Task.state == filters.state)
+    query = visible_tasks(user, _tasks_with_case()).where(Task.state == filters.state)
     if filters.assignee:
         query = query.where(Task.assignee == (user.username if filters.assignee == "me" else filters.assignee))
     if filters.candidate == "me":
@@ -147,12 +153,7 @@ def get_task(user: User, task_id: str) -> Task:
 
 
 def form_of(task: Task) -> Form | None:
-    model = model_of_instance(task.instance)
-    element = model.element(task.bpmn_id)
-    form = model.form_for(element) if element is not None else None
-    if form is not None and uses_data_options(form.schema):  # options held in the task's data
-        form = model.form_for(element, {**(task.instance.data or {}), **_engine_data_of(task)})
-    return with_managed_options(form) if form is not None else None
+    return _facts_of(task).form
 
 
 def documentation_of(task: Task) -> str:
@@ -163,16 +164,46 @@ def documentation_of(task: Task) -> str:
 def prefill_of(task: Task) -> dict[str, Any]:
     """Values the form starts with: the task's own data (a liaison task sees its own review, not the
     case-wide last one) for the form's fields, falling back to the case data."""
-    form = form_of(task)
+    return _facts_of(task).prefill
+
+
+@dataclass(frozen=True)
+class _TaskFacts:
+    """What a task's page, answer or completion reads of its form, computed once per state of the case:
+    the form (with options from the task's data) and the values it starts with."""
+
+    form: Form | None
+    prefill: dict[str, Any]
+
+
+def _facts_of(task: Task, running: Instance | None = None) -> _TaskFacts:
+    """The task's facts, kept on the row until the task or its case changes (a new lock version, or new
+    case data before the flush that counts it), so one request loads the engine and builds the form once.
+    ``running`` is the case's engine instance when the caller has loaded it already."""
+    instance = task.instance
+    key = (task.state, instance.lock_version, instance.data)
+    cached = task.__dict__.get("_sfo_facts")
+    if cached is not None and cached[0] == key[:2] and cached[1] is key[2]:
+        return cached[2]  # type: ignore[no-any-return]
+    data = {**(instance.data or {}), **_engine_data_of(task, running)}
+    model = model_of_instance(instance)
+    element = model.element(task.bpmn_id)
+    form = model.form_for(element) if element is not None else None
+    if form is not None and uses_data_options(form.schema):  # options held in the task's data
+        form = model.form_for(element, data)
+    form = with_managed_options(form) if form is not None else None
     fields = set((form.schema.get("properties") or {}) if form else ())
-    data = {**(task.instance.data or {}), **_engine_data_of(task)}
-    return {**{k: v for k, v in data.items() if k in fields}, **prefill_copies(form.schema if form else {}, data)}
+    prefill = {**{k: v for k, v in data.items() if k in fields}, **prefill_copies(form.schema if form else {}, data)}
+    facts = _TaskFacts(form, prefill)
+    task.__dict__["_sfo_facts"] = (key[:2], key[2], facts)
+    return facts
 
 
-def _engine_data_of(task: Task) -> dict[str, Any]:
+def _engine_data_of(task: Task, running: Instance | None = None) -> dict[str, Any]:
     if task.state != "ready":
         return {}
-    return next((h.data for h in load(task.instance).ready_human_tasks() if h.id == task.id), {})
+    running = running or load(task.instance)
+    return next((h.data for h in running.ready_human_tasks() if h.id == task.id), {})
 
 
 def draft_of(user: User, task: Task) -> dict[str, Any] | None:
@@ -183,8 +214,8 @@ def draft_of(user: User, task: Task) -> dict[str, Any] | None:
 def shown_values(task: Task, values: dict[str, Any]) -> dict[str, Any]:
     """What the form shows: ``values`` (a draft, or the answers as posted) over the starting values, with
     the rows the process set (read-only parts, which are not posted) filled in."""
-    prefill = prefill_of(task)
-    form = form_of(task)
+    facts = _facts_of(task)
+    prefill, form = facts.prefill, facts.form
     shown = {**prefill, **values}
     if form is None:
         return shown
@@ -210,12 +241,12 @@ def _open_task(user: User, task_id: str) -> Task:
 
 
 def _locked_open_task(user: User, task_id: str) -> Task:
-    """The task, read again under its case's row lock (taken in the same order as a completion), so
-    claims, releases, assignments and completions of one task queue instead of overwriting each other."""
-    task = get_task(user, task_id)
-    lock_instance(task.instance_id)
-    db.session.refresh(task)
-    return _open_task(user, task_id)
+    """The task, read under its case's row lock (taken in the same order as a completion), so claims,
+    releases, assignments and completions of one task queue instead of overwriting each other."""
+    task = check_task_visible(user, locked_task(task_id))
+    if task.state != "ready":
+        raise Conflict("This task has already been completed or is no longer needed.")
+    return task
 
 
 def _set_assignee(task: Task, expected: str | None, assignee: str | None) -> None:
@@ -374,22 +405,21 @@ def save_draft(user: User, task_id: str, data: Any) -> TaskDraft:
 
 @transactional
 def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
-    task = get_task(user, task_id)
-    lock_instance(task.instance_id)
-    db.session.refresh(task)  # read its state again now that nobody else can change the case
-    task = _open_task(user, task_id)
+    task = _locked_open_task(user, task_id)
     check_may_work_on(user, task)
     check_duties(user, task)
     instance = task.instance
     if instance.status in ("suspended", "error", "cancelled", "completed"):
         raise CaseNotWorkable(instance.status)
-    form = form_of(task)
+    running = load(instance)  # once: for the task's own data and for the step itself
+    facts = _facts_of(task, running)
+    form = facts.form
     if form is None:  # instructions only (a user task without a form, a manual task): done is all it takes
         if data not in ({}, None):
             raise Invalid("This task has no form: send no answers.", {"data": ["Send an empty object."]})
         data, problems = {}, {}
     else:
-        data, row_problems = with_fixed_rows(form.schema, form.ui_schema, prefill_of(task), data)
+        data, row_problems = with_fixed_rows(form.schema, form.ui_schema, facts.prefill, data)
         problems = {
             **check_submission(instance, form.schema, data),  # names left in text to publish
             **validate_form_data(form.schema, data, user_in_group),
@@ -399,7 +429,8 @@ def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
         raise Invalid("The form has errors.", problems)
     task.assignee = task.assignee or user.username
     task.state, task.completed_by, task.completed_at = "completed", user.username, now()
-    db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
+    if task.any_draft:
+        db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
     record_event(
         instance,
         user.username,
@@ -409,14 +440,14 @@ def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
         data=data,
     )
     try:
-        advance(instance, user.username, lambda running: running.complete_task(task.id, data))
-    except TaskNotReady:
+        advance(instance, user.username, lambda engine: engine.complete_task(task.id, data), running)
+    except TaskNotReady:  # done by someone else while this request waited for the case's lock
         raise Conflict("This task is no longer waiting to be done.") from None
     after_task_completed(instance, form.schema if form is not None else {}, data, user.username)
     return instance
 
 
 def ready_tasks_for(user: User, instance: ProcessInstance) -> list[Task]:
-    query = visible_tasks(user, select(Task).join(Task.instance))
+    query = visible_tasks(user, _tasks_with_case())
     query = query.where(Task.instance_id == instance.id, Task.state == "ready").order_by(Task.created_at, Task.id)
     return list(db.session.scalars(query))

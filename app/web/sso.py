@@ -11,11 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from joserfc.errors import JoseError
 from requests import RequestException
 from werkzeug.wrappers import Response
 
@@ -50,6 +47,8 @@ def _client() -> Any:
     cached = current_app.extensions.get("sfo.oidc")
     if cached is not None and cached[0] == key:
         return cached[1]
+    from authlib.integrations.flask_client import OAuth  # imported only where single sign-on is used: 17 MB
+
     issuer, client_id, secret, scopes = key
     client = OAuth(current_app._get_current_object()).register(  # type: ignore[attr-defined]
         "idp",
@@ -118,6 +117,9 @@ def _verified_claims() -> dict[str, Any]:
     """The person's claims once every check has passed: state (Authlib, against the session), the issuer
     named in the answer (RFC 9207), the code exchanged with the PKCE verifier, the ID token's signature,
     issuer, audience, expiry and nonce; then userinfo for the same subject."""
+    from authlib.integrations.base_client.errors import OAuthError
+    from joserfc.errors import JoseError
+
     issuer = current_app.config["SFO_OIDC_ISSUER"]
     try:
         client = _client()

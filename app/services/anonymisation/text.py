@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 
 from anyascii import anyascii
-from confusable_homoglyphs import categories, confusables
 
 ALLOWED_CONTROLS = frozenset("\t\n\r")
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
@@ -59,6 +58,8 @@ def _suspects(text: str) -> str:
 @cache
 def _latin_look_alike(char: str) -> str:
     """The Latin letter ``char`` looks like (Cyrillic "а" is "a"), or ``char`` itself."""
+    from confusable_homoglyphs import categories, confusables  # its tables: 7.5 MB, for publication checks only
+
     if categories.alias(char) in ("LATIN", "COMMON"):
         return char
     found = confusables.is_confusable(char, preferred_aliases=["latin"], greedy=True) or []

@@ -1,0 +1,70 @@
+"""Round-trip budgets: how many SQL statements each API operation sends (issue 12).
+
+Time on a shared machine is noise; the number of statements is not. Each budget is what the operation
+needs now, measured on the real SFO model; a change that adds a round trip fails here, and whoever
+raises a budget says why beside it. COMMIT counts (it is a round trip); the driver's implicit BEGIN is
+not visible to SQLAlchemy. SQLite sends each audit row as its own INSERT where PostgreSQL batches them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.services.sample_data import sample_for
+from tests.api.helpers import API
+from tests.api.test_sfo_paths import _notification
+
+# The statements each operation may send. Start and complete write the case, its audit trail, the new
+# task and its notification.
+BUDGETS = {
+    # token with user and groups; definition; reference free; case; audit; outbox; case again; task; commit
+    "start a case": 9,
+    # token; task with its case, locked; the case's tasks; audit; outbox; case; task done; new task; commit
+    "complete a task": 9,
+    "list my tasks": 3,  # token; count; page
+    "get a task with its form": 4,  # token; task with its case; case state (the task's own data); draft
+    "get an instance": 2,  # token; case
+}
+SQLITE_EXTRA = {"start a case": 1, "complete a task": 1}  # one INSERT per audit row
+
+
+@pytest.fixture
+def counted(api, people, sfo_definition, statements) -> dict[str, int]:
+    """The statements of each operation on the SFO model, after a first case has filled the caches."""
+    api.start("sfo_review", "SFO-WARM", _notification(sfo_definition, "SFO-WARM"), as_user=people.provider)
+    notification = _notification(sfo_definition, "SFO-BUDGET")
+    as_provider, as_team = api.headers(people.provider), api.headers(people.team)
+    client = api.client
+
+    def send(method: str, path: str, headers: dict[str, str], body: Any = None) -> Any:
+        response = client.open(API + path, method=method, headers=headers, json=body)
+        assert response.status_code in (200, 201), response.get_data(as_text=True)
+        return response.get_json()
+
+    counts: dict[str, int] = {}
+    made: dict[str, Any] = {}
+    start = {"process_key": "sfo_review", "business_key": "SFO-BUDGET", "data": notification}
+    counts["start a case"] = statements.count(
+        lambda: made.update(case=send("POST", "/process-instances", as_provider, start))
+    )
+    case_id = made["case"]["id"]
+    [task] = send("GET", f"/tasks?process_instance_id={case_id}", as_team)["items"]
+    counts["list my tasks"] = statements.count(lambda: send("GET", "/tasks", as_team))
+    counts["get a task with its form"] = statements.count(lambda: send("GET", f"/tasks/{task['id']}", as_team))
+    counts["get an instance"] = statements.count(lambda: send("GET", f"/process-instances/{case_id}", as_team))
+    form = send("GET", f"/tasks/{task['id']}", as_team)["form"]
+    answers = {"data": sample_for(form["schema"], {"eligible": True})}
+    counts["complete a task"] = statements.count(
+        lambda: made.update(case=send("POST", f"/tasks/{task['id']}/complete", as_team, answers))
+    )
+    assert made["case"]["stage"] == "scoping"  # the completion did what it should
+    return counts
+
+
+def test_each_operation_stays_within_its_round_trip_budget(app, counted):
+    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    budgets = {op: budget + (SQLITE_EXTRA.get(op, 0) if sqlite else 0) for op, budget in BUDGETS.items()}
+    over = {op: f"{counted[op]} statements, budget {budget}" for op, budget in budgets.items() if counted[op] > budget}
+    assert not over, over
