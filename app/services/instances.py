@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from ..engine import Instance
 from ..engine.inspection import correct_failing_element_data
@@ -121,7 +122,9 @@ def _prepare_start_data(user: User, business_key: str | None, data: Any) -> dict
 
 
 def get_instance(user: User, instance_id: int) -> ProcessInstance:
-    return check_instance_visible(user, db.session.get(ProcessInstance, instance_id))
+    """The case with its data (every reader of one case reads it: one statement instead of two)."""
+    row = db.session.get(ProcessInstance, instance_id, options=[undefer(ProcessInstance.data)])
+    return check_instance_visible(user, row)
 
 
 def get_instance_by_key(user: User, business_key: str) -> ProcessInstance:

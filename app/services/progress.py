@@ -105,6 +105,7 @@ def save(row: ProcessInstance, instance: Instance, actor: str, error: ProcessErr
         record_event(row, actor, "script-printed", summary, element=printed.task_bpmn_id, printed=printed.text)
     if row.status == "completed":
         record_event(row, actor, "completed", f"The case closed: {row.outcome or 'completed'}.", outcome=row.outcome)
+    db.session.flush()  # the step's writes together, so what answers for the case shows its new lock version
     return new_tasks
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..engine import Form, Instance, TaskNotReady
@@ -69,9 +69,13 @@ def _order(filters: TaskFilters) -> tuple[Any, ...]:
     return (due, Task.created_at)
 
 
-def list_tasks(user: User, filters: TaskFilters, today: dt.date | None = None) -> tuple[list[Task], int]:
+def list_tasks(
+    user: User, filters: TaskFilters, today: dt.date | None = None, total: int | None = None
+) -> tuple[list[Task], int]:
+    """A page of the tasks ``filters`` select, and how many there are (``total``, when the caller counted)."""
     query = _task_query(user, filters, today)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     order = _order(filters)
     page = query.order_by(*order, Task.id).limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
     return list(db.session.scalars(page)), total
@@ -109,6 +113,15 @@ def returned_task_ids(tasks: list[Task]) -> set[str]:
 def count_tasks(user: User, filters: TaskFilters, today: dt.date | None = None) -> int:
     query = _task_query(user, filters, today)
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def count_each(user: User, lists: dict[str, TaskFilters], today: dt.date | None = None) -> dict[str, int]:
+    """How many tasks each of several lists holds (the inbox's tabs), in one statement."""
+    counts = [
+        select(func.count()).select_from(_task_query(user, filters, today).subquery()).scalar_subquery()
+        for filters in lists.values()
+    ]
+    return dict(zip(lists, db.session.execute(select(*counts)).one(), strict=True))
 
 
 def _tasks_with_case() -> Any:
@@ -149,7 +162,10 @@ def _task_query(user: User, filters: TaskFilters, today: dt.date | None) -> Any:
 
 
 def get_task(user: User, task_id: str) -> Task:
-    return check_task_visible(user, db.session.get(Task, task_id))
+    """The task with its case, the case's data and engine state (its form and starting values need both)."""
+    load_case = joinedload(Task.instance)
+    options = [load_case.undefer(ProcessInstance.data), load_case.undefer(ProcessInstance.state)]
+    return check_task_visible(user, db.session.get(Task, task_id, options=options))
 
 
 def form_of(task: Task) -> Form | None:

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from ..extensions import db
@@ -63,7 +65,10 @@ def check_csrf() -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> SessionUser | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
+    user = None
+    if user_id.isdigit() and len(user_id) < 10:  # the person and their groups in one statement, on every page
+        query = select(User).options(joinedload(User.groups)).where(User.id == int(user_id))
+        user = db.session.scalars(query).unique().first()
     if user is None or not user.active or session.get(GENERATION) != user.session_generation:
         return None
     return SessionUser(user)

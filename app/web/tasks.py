@@ -104,8 +104,8 @@ def inbox() -> str:
     due = request.args.get("due") if request.args.get("due") in ("today", "week") else None
     page = page_arg(request.args)
     new_tasks = task_service.inbox_visit(user) if tab == "mine" and page == 1 else 0
-    rows, total = task_service.list_tasks(user, tab_filters(user, tab, stage, due, page), _today())
-    counts = {t.key: task_service.count_tasks(user, tab_filters(user, t.key, stage, due, 1), _today()) for t in TABS}
+    counts = task_service.count_each(user, {t.key: tab_filters(user, t.key, stage, due, 1) for t in TABS}, _today())
+    rows, total = task_service.list_tasks(user, tab_filters(user, tab, stage, due, page), _today(), counts[tab])
     return render_template(
         "tasks/inbox.html",
         title="Tasks",
