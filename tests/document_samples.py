@@ -1,0 +1,25 @@
+"""Small files of each kind people attach to a case, and files that only pretend to be one."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+GIF = b"GIF89a" + b"\x00" * 64
+HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
+
+
+def zipped(*names: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for name in names:
+            package.writestr(name, "<x/>")
+    return buffer.getvalue()
+
+
+DOCX = zipped("[Content_Types].xml", "_rels/.rels", "word/document.xml")
+XLSX = zipped("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml")
+PLAIN_ZIP = zipped("notes.txt")
