@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import filetype  # type: ignore[import-untyped]
-from flask import current_app
+from flask import Response, current_app, send_file
 from sqlalchemy import select
 
 from ..extensions import db
@@ -222,6 +222,19 @@ class Download:
     filename: str
     content_type: str
     content: bytes
+
+    def response(self) -> Response:
+        """Always a download, never shown in the browser, never sniffed, never kept in a cache on the way."""
+        response = send_file(
+            io.BytesIO(self.content),
+            mimetype=self.content_type,
+            as_attachment=True,
+            download_name=self.filename,
+            max_age=0,
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
 
 
 @transactional

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -190,11 +189,12 @@ def add_note(business_key: str) -> tuple[str, int] | Response:
 
 # The upload form may be larger than SFO_MAX_REQUEST_BYTES by the attachment limit (and its form fields).
 UPLOAD_FORM_ALLOWANCE = 64 * 1024
+UPLOAD_ENDPOINTS = ("cases.upload_attachment", "api.instances.add_attachment")
 
 
 @cases.before_app_request
 def _allow_attachment_uploads() -> None:
-    if request.endpoint == "cases.upload_attachment":
+    if request.endpoint in UPLOAD_ENDPOINTS:
         general = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
         request.max_content_length = max(general, attachment_service.max_bytes() + UPLOAD_FORM_ALLOWANCE)
 
@@ -229,22 +229,7 @@ def upload_attachment(business_key: str) -> tuple[str, int] | Response:
 def download_attachment(business_key: str, attachment_id: int) -> Response:
     user = signed_in_user()
     row = instance_service.get_instance_by_key(user, business_key)
-    return attachment_response(attachment_service.download_attachment(user, row, attachment_id))
-
-
-def attachment_response(download: attachment_service.Download) -> Response:
-    """Always a download, never shown in the browser, never guessed at, never cached by the way."""
-    response = send_file(
-        io.BytesIO(download.content),
-        mimetype=download.content_type,
-        as_attachment=True,
-        download_name=download.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_service.download_attachment(user, row, attachment_id).response()
 
 
 @cases.get("/cases/<business_key>/record.zip")
