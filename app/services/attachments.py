@@ -148,7 +148,7 @@ def _put(attachment: CaseAttachment, content: bytes) -> None:
     attachment.storage, attachment.stored_name = "directory", name
 
 
-def _read(attachment: CaseAttachment) -> bytes:
+def stored_content(attachment: CaseAttachment) -> bytes:
     if attachment.storage == "directory":
         try:
             return (_directory() / str(attachment.stored_name)).read_bytes()
@@ -244,7 +244,7 @@ def download_attachment(user: User, row: ProcessInstance, attachment_id: int) ->
     attachment = db.session.get(CaseAttachment, attachment_id)
     if attachment is None or attachment.instance_id != row.id:
         raise NotFound("There is no such document on this case.")
-    content = _read(attachment)
+    content = stored_content(attachment)
     record_event(
         row,
         user.username,
