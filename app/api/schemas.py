@@ -337,7 +337,9 @@ class EventListSchema(Schema):
 
 
 class NoteBodySchema(RequestSchema):
-    text = fields.String(required=True, metadata={"description": "the note (line breaks kept), 4,000 characters at most"})
+    text = fields.String(
+        required=True, metadata={"description": "the note (line breaks kept), 4,000 characters at most"}
+    )
 
 
 class NoteSchema(Schema):

@@ -185,7 +185,12 @@ def case_record(row: ProcessInstance, exported_by: str) -> dict[str, Any]:
             for e in events
         ],
         "notes": [
-            {"id": e.id, "added_at": _when(e.occurred_at), "added_by": e.actor, "text": (e.detail or {}).get("text", "")}
+            {
+                "id": e.id,
+                "added_at": _when(e.occurred_at),
+                "added_by": e.actor,
+                "text": (e.detail or {}).get("text", ""),
+            }
             for e in events
             if e.kind == NOTE_KIND
         ],
