@@ -123,7 +123,7 @@ def add_attachment(instance_id: int, body: dict[str, Any]) -> tuple[Any, int]:
         raise Invalid(invalid.message, {"files": invalid.fields.get("attachment", [invalid.message])}) from None
 
 
-@bp.get("/<id:instance_id>/attachments/<int:attachment_id>")
+@bp.get("/<id:instance_id>/attachments/<id:attachment_id>")
 @operation(
     "Download a document of a case (always as an attachment; audited)",
     response_type="application/octet-stream",

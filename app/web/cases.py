@@ -225,7 +225,7 @@ def upload_attachment(business_key: str) -> tuple[str, int] | Response:
     return redirect(url_for("cases.case", business_key=row.business_key) + "#documents")
 
 
-@cases.get("/cases/<business_key>/attachments/<int:attachment_id>")
+@cases.get("/cases/<business_key>/attachments/<id:attachment_id>")
 def download_attachment(business_key: str, attachment_id: int) -> Response:
     user = signed_in_user()
     row = instance_service.get_instance_by_key(user, business_key)

@@ -65,3 +65,11 @@ def test_a_file_that_is_not_what_it_is_called_is_refused(api, people, small_defi
     error = _upload(api, base, people.team, "report.pdf", HTML, expect=422).get_json()["error"]
     assert list(error["fields"]) == ["files"]
     assert api.get(f"{base}/attachments", people.team)["items"] == []
+
+
+def test_an_id_too_large_for_a_row_is_not_found_on_a_path_with_get_and_post(api, people, small_definition):
+    too_large = "30167733963120944"
+    for method in ("GET", "POST"):
+        response = api.call(method, f"/process-instances/{too_large}/notes", people.team, json={"text": "x"})
+        assert response.status_code == 404, (method, response.get_data(as_text=True))
+        assert response.get_json()["error"]["code"] == "not_found"

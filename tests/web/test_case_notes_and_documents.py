@@ -201,3 +201,11 @@ def test_hostile_file_names_are_shown_and_offered_safely(sfo_definition, signed_
     disposition = download.headers["Content-Disposition"]
     assert "/" not in disposition.split("filename", 1)[1] and "<" not in disposition
     assert [e.detail["filename"] for e in events_of(case.row) if e.kind == "attachment-added"] == [attachment.filename]
+
+
+def test_a_document_id_too_large_for_a_row_is_not_found(sfo_definition, signed_in):
+    people = People.create()
+    SfoCase(people, sfo_definition)
+    web = signed_in(people.team)
+    web.get(f"{CASE}/attachments/99999999999999999999", expect=404)
+    web.get(f"{CASE}/attachments/0", expect=404)
