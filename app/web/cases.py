@@ -22,6 +22,7 @@ from ..services.errors import Conflict, Forbidden, Invalid
 from ..services.forms import validate_form_data
 from ..services.users import user_in_group
 from .auth import keeps_input_when_token_expires, signed_in_user
+from .errors import render_error_page
 from .case_data import Answer, answers_for
 from .forms import apply_form_action, error_summary_items, list_action, merge_errors, parse_form, render_form
 from .params import page_arg
@@ -200,11 +201,12 @@ def _allow_attachment_uploads() -> None:
 
 
 @cases.errorhandler(RequestEntityTooLarge)
-def _upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int] | Response:
-    """An upload far over the limit: the case page says so (nothing was read, nothing is stored)."""
+def _upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    """An upload far over the limit: the case page says so (nothing was read, nothing is stored).
+    Any other form of these pages that is too large gets the service's error page, as elsewhere."""
     key = (request.view_args or {}).get("business_key")
     if request.endpoint != "cases.upload_attachment" or not key:
-        return error  # type: ignore[return-value]
+        return render_error_page(413, "The request is larger than this service accepts.")
     user = signed_in_user()
     row = instance_service.get_instance_by_key(user, key)
     limit = attachment_service.size_text(attachment_service.max_bytes())

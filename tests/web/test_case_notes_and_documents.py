@@ -209,3 +209,13 @@ def test_a_document_id_too_large_for_a_row_is_not_found(sfo_definition, signed_i
     web = signed_in(people.team)
     web.get(f"{CASE}/attachments/99999999999999999999", expect=404)
     web.get(f"{CASE}/attachments/0", expect=404)
+
+
+def test_other_case_forms_keep_the_general_request_limit(sfo_definition, signed_in, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
+    people = People.create()
+    case = SfoCase(people, sfo_definition)
+    web = signed_in(people.team)
+    web.get(CASE)
+    page = web.post(f"{CASE}/notes", {"note": "z" * 4000}, expect=413)
+    assert "The file or form is too large" in page.text and "case-note" not in kinds(case)
