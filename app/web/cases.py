@@ -1,4 +1,5 @@
-"""Case pages: the case at a glance (/cases/<reference>) and a new notification (/cases/new)."""
+"""Case pages: the case at a glance (/cases/<reference>), its notes and documents, and a new notification
+(/cases/new)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from ..services.errors import Conflict, Forbidden, Invalid
 from ..services.forms import validate_form_data
 from ..services.users import user_in_group
 from .auth import keeps_input_when_token_expires, signed_in_user
-from .errors import render_error_page
 from .case_data import Answer, answers_for
+from .errors import render_error_page
 from .forms import apply_form_action, error_summary_items, list_action, merge_errors, parse_form, render_form
 from .params import page_arg
 
