@@ -175,8 +175,9 @@ def remove_files(paths: list[Path]) -> None:
 # --- use cases ------------------------------------------------------------------------------------
 
 
-@transactional
 def add_attachment(user: User, row: ProcessInstance, filename: str | None, content: bytes) -> CaseAttachment:
+    """Check, store and record a document; a file written to the directory is removed again when its row
+    cannot be committed."""
     check_instance_visible(user, row)
     content_type = check_upload(filename, content)
     attachment = CaseAttachment(
@@ -189,6 +190,16 @@ def add_attachment(user: User, row: ProcessInstance, filename: str | None, conte
         uploaded_at=now(),
     )
     _put(attachment, content)
+    try:
+        return _keep(user, row, attachment)
+    except BaseException:
+        if attachment.storage == "directory":
+            remove_files([_directory() / str(attachment.stored_name)])
+        raise
+
+
+@transactional
+def _keep(user: User, row: ProcessInstance, attachment: CaseAttachment) -> CaseAttachment:
     db.session.add(attachment)
     db.session.flush()
     record_event(
@@ -198,7 +209,7 @@ def add_attachment(user: User, row: ProcessInstance, filename: str | None, conte
         f"Document added: {attachment.filename} ({size_text(attachment.size)})",
         attachment_id=attachment.id,
         filename=attachment.filename,
-        content_type=content_type,
+        content_type=attachment.content_type,
         size=attachment.size,
         sha256=attachment.sha256,
         storage=attachment.storage,

@@ -8,7 +8,7 @@ from app.models import CaseAttachment
 from app.services import attachments, notes
 from app.services.audit import events_of
 from app.services.errors import Forbidden, Invalid, NotFound
-from tests.document_samples import DOCX, GIF, HTML, JPEG, PDF, PLAIN_ZIP, PNG, XLSX
+from tests.document_samples import DOCX, EXCEL_97, GIF, HTML, JPEG, PDF, PLAIN_ZIP, PNG, WORD_97, XLSX
 from tests.sfo_case import People, SfoCase
 
 
@@ -20,6 +20,8 @@ from tests.sfo_case import People, SfoCase
         (PNG, "image/png"),
         (JPEG, "image/jpeg"),
         (GIF, "image/gif"),
+        (WORD_97, "application/msword"),
+        (EXCEL_97, None),
         (HTML, None),
         (XLSX, None),
         (PLAIN_ZIP, None),
@@ -120,3 +122,20 @@ def test_a_name_that_says_another_accepted_type_is_refused(sfo_definition):
     with pytest.raises(Invalid, match="called .pdf but it is a PNG image"):
         attachments.add_attachment(people.team, case.row, "report.pdf", PNG)
     assert CaseAttachment.query.count() == 0
+
+
+def test_a_document_file_is_removed_again_when_its_row_cannot_be_kept(postgresql, sfo_definition, app, tmp_path):
+    """The case went (deleted by retention, say) between the page and the upload: no file is left behind."""
+    from app.models import ProcessInstance
+    from app.services.errors import Conflict
+
+    app.config["SFO_ATTACHMENT_DIR"] = str(tmp_path)
+    try:
+        people = People.create()
+        case = SfoCase(people, sfo_definition)
+        gone = ProcessInstance(id=case.row.id + 1000, business_key="SFO-GONE", provider_org="north-probation")
+        with pytest.raises(Conflict):
+            attachments.add_attachment(people.team, gone, "a.pdf", PDF)
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        app.config["SFO_ATTACHMENT_DIR"] = None
