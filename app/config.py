@@ -51,6 +51,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url, timeouts),
         "MAX_CONTENT_LENGTH": int(env.get("SFO_MAX_REQUEST_BYTES", str(5 * 1024 * 1024))),
+        # Documents added to a case: the largest accepted (the upload form alone may exceed
+        # SFO_MAX_REQUEST_BYTES by this much), and where their bytes go (unset: in the database).
+        "SFO_ATTACHMENT_MAX_BYTES": int(env.get("SFO_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
+        "SFO_ATTACHMENT_DIR": env.get("SFO_ATTACHMENT_DIR") or None,
         "SFO_BPMN_DIR": env.get("SFO_BPMN_DIR", str(PROJECT_ROOT / "bpmn")),
         "SFO_FORMS_DIR": env.get("SFO_FORMS_DIR", str(PROJECT_ROOT / "forms")),
         "SFO_WORKER_INTERVAL": float(env.get("SFO_WORKER_INTERVAL", "30")),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 from . import definitions, dry_runs, groups, instances, messages, tasks
 from .auth import require_token
@@ -18,6 +19,14 @@ class RowIdConverter(IntegerConverter):
 
     def __init__(self, url_map: Map) -> None:
         super().__init__(url_map, min=1, max=MAX_ROW_ID)
+
+    def to_python(self, value: str) -> int:
+        # Not a ValidationError: on a path with a GET and a POST route, Werkzeug would then answer 405
+        # (the other method's route matched the path), though no route has such a case.
+        try:
+            return int(super().to_python(value))
+        except ValidationError:
+            raise NotFound() from None
 
 
 def register_api(app: Flask) -> None:

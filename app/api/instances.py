@@ -6,17 +6,24 @@ from typing import Any
 
 from flask import Blueprint, Response, url_for
 
-from ..services import audit, instances, records
+from ..services import attachments, audit, instances, notes, records
+from ..services.errors import Invalid
 from ..services.instances import InstanceFilters
 from .auth import current_user
-from .operations import operation
+from .operations import MULTIPART, operation
 from .presenters import Presented, page, present_events, present_instance
 from .schemas import (
+    AttachmentListSchema,
+    AttachmentSchema,
+    AttachmentUploadSchema,
     EmptySchema,
     EventListSchema,
     InstancePageSchema,
     InstanceQuerySchema,
     InstanceSchema,
+    NoteBodySchema,
+    NoteListSchema,
+    NoteSchema,
     ReasonSchema,
     StartCaseSchema,
 )
@@ -62,6 +69,70 @@ def list_events(instance_id: int) -> dict[str, Any]:
     user = current_user()
     row = instances.get_instance(user, instance_id)
     return {"items": present_events(user, audit.events_of(row))}
+
+
+@bp.get("/<id:instance_id>/notes")
+@operation("A case's notes, oldest first (anyone who may see the case)", response=NoteListSchema, errors=(403, 404))
+def list_notes(instance_id: int) -> dict[str, Any]:
+    user = current_user()
+    return {"items": notes.notes_of(user, instances.get_instance(user, instance_id))}
+
+
+@bp.post("/<id:instance_id>/notes")
+@operation(
+    "Add a note to a case (anyone who may see the case); it is kept in the audit trail",
+    body=NoteBodySchema,
+    response=NoteSchema,
+    status=201,
+    errors=(403, 404),
+)
+def add_note(instance_id: int, body: dict[str, Any]) -> tuple[Any, int]:
+    user = current_user()
+    row = instances.get_instance(user, instance_id)
+    try:
+        return notes.add_note(user, row, body["text"]), 201
+    except Invalid as invalid:
+        raise Invalid(invalid.message, {"text": invalid.fields.get("note", [invalid.message])}) from None
+
+
+@bp.get("/<id:instance_id>/attachments")
+@operation("The documents added to a case, oldest first", response=AttachmentListSchema, errors=(403, 404))
+def list_attachments(instance_id: int) -> dict[str, Any]:
+    user = current_user()
+    return {"items": attachments.attachments_of(user, instances.get_instance(user, instance_id))}
+
+
+@bp.post("/<id:instance_id>/attachments")
+@operation(
+    "Add a document to a case: PDF, Word (.docx, .doc), PNG, JPEG or GIF, recognised by its content",
+    body=AttachmentUploadSchema,
+    body_type=MULTIPART,
+    response=AttachmentSchema,
+    status=201,
+    errors=(403, 404, 413),
+    description="At most SFO_ATTACHMENT_MAX_BYTES (10 MB unless configured); 422 (field `files`) for an empty "
+    "file, a type not accepted, or a name ending as another accepted type than the content is. Audited.",
+)
+def add_attachment(instance_id: int, body: dict[str, Any]) -> tuple[Any, int]:
+    user = current_user()
+    row = instances.get_instance(user, instance_id)
+    [part] = body["files"]
+    try:
+        return attachments.add_attachment(user, row, part.filename, part.read()), 201
+    except Invalid as invalid:
+        raise Invalid(invalid.message, {"files": invalid.fields.get("attachment", [invalid.message])}) from None
+
+
+@bp.get("/<id:instance_id>/attachments/<id:attachment_id>")
+@operation(
+    "Download a document of a case (always as an attachment; audited)",
+    response_type="application/octet-stream",
+    errors=(403, 404),
+)
+def download_attachment(instance_id: int, attachment_id: int) -> Response:
+    user = current_user()
+    row = instances.get_instance(user, instance_id)
+    return attachments.download_attachment(user, row, attachment_id).response()
 
 
 @bp.get("/<id:instance_id>/record")

@@ -336,6 +336,46 @@ class EventListSchema(Schema):
     items = fields.List(fields.Nested(EventSchema))
 
 
+class NoteBodySchema(RequestSchema):
+    text = fields.String(
+        required=True, metadata={"description": "the note (line breaks kept), 4,000 characters at most"}
+    )
+
+
+class NoteSchema(Schema):
+    id = fields.Integer(metadata={"description": "the note's audit event id"})
+    added_at = fields.DateTime(attribute="occurred_at")
+    added_by = fields.String(attribute="actor")
+    text = fields.Function(lambda event: (event.detail or {}).get("text", ""))
+
+
+class NoteListSchema(Schema):
+    items = fields.List(fields.Nested(NoteSchema))
+
+
+class AttachmentUploadSchema(RequestSchema):
+    files = fields.List(
+        fields.Raw(metadata={"type": "string", "format": "binary"}),
+        required=True,
+        validate=validate.Length(min=1, max=1, error="Attach one file."),
+        metadata={"description": "one PDF, Word (.docx, .doc), PNG, JPEG or GIF file, as a multipart file part"},
+    )
+
+
+class AttachmentSchema(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String(metadata={"description": "what the content was found to be"})
+    size = fields.Integer(metadata={"description": "bytes"})
+    sha256 = fields.String()
+    uploaded_by = fields.String()
+    uploaded_at = fields.DateTime()
+
+
+class AttachmentListSchema(Schema):
+    items = fields.List(fields.Nested(AttachmentSchema))
+
+
 class ErrorDetailSchema(Schema):
     code = fields.String()
     message = fields.String()

@@ -1,5 +1,6 @@
 """Database tables. Pages and the API read the projection tables (task, process_instance), never state blobs."""
 
+from .attachments import CaseAttachment
 from .audit import AuditEvent, OutboxDelivery, OutboxMessage
 from .deadlines import DeadlineExtension
 from .definitions import ProcessDefinition
@@ -22,6 +23,7 @@ from .users import ApiToken, Group, GroupLaneName, RateLimitCounter, User, UserG
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "CaseAttachment",
     "DeadlineExtension",
     "DryRunJob",
     "Group",

@@ -1,8 +1,10 @@
 """A case's whole record as one zip, for records transfer or a subject access request: ``record.json``
 (the case, its data, every form answer by task and round, its tasks, deadline extensions, the audit
 trail, notifications, the report versions, recommendations, themes and the published snapshot) and
-``report.pdf`` (the latest version of the review report, when one was drafted). Managers and admins
-only; every download is written to the case's audit trail."""
+``report.pdf`` (the latest version of the review report, when one was drafted), and every document added
+to the case under ``attachments/`` (named ``<id>-<file name>``; ``record.json`` lists them with who added
+them, when, their type, size and SHA-256). Case notes are in ``notes`` (and, as events, in the audit
+trail). Managers and admins only; every download is written to the case's audit trail."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import (
     AuditEvent,
+    CaseAttachment,
     DeadlineExtension,
     OutboxMessage,
     ProcessInstance,
@@ -29,8 +32,10 @@ from ..models import (
     User,
 )
 from .access import MANAGING_ROLES, check_instance_visible, require_role
+from .attachments import stored_content
 from .audit import events_of, record_event
 from .errors import NotFound
+from .notes import NOTE_KIND
 from .reports import Version, assemble, draft_versions
 from .runtime import now, transactional
 
@@ -179,6 +184,29 @@ def case_record(row: ProcessInstance, exported_by: str) -> dict[str, Any]:
             }
             for e in events
         ],
+        "notes": [
+            {
+                "id": e.id,
+                "added_at": _when(e.occurred_at),
+                "added_by": e.actor,
+                "text": (e.detail or {}).get("text", ""),
+            }
+            for e in events
+            if e.kind == NOTE_KIND
+        ],
+        "attachments": [
+            {
+                "id": a.id,
+                "file": attachment_path(a),
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "uploaded_by": a.uploaded_by,
+                "uploaded_at": _when(a.uploaded_at),
+            }
+            for a in _rows(CaseAttachment, row, CaseAttachment.id)
+        ],
         "notifications": [
             {
                 "id": m.id,
@@ -239,19 +267,30 @@ def export_case_record(user: User, row: ProcessInstance) -> tuple[str, bytes]:
     record = case_record(row, user.username)
     pdf = report_pdf(row)
     archive = io.BytesIO()
+    files = ["record.json", "report.pdf"] if pdf is not None else ["record.json"]
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("record.json", json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True))
         if pdf is not None:
             bundle.writestr("report.pdf", pdf)
+        for attachment in _rows(CaseAttachment, row, CaseAttachment.id):
+            bundle.writestr(attachment_path(attachment), stored_content(attachment))
+            files.append(attachment_path(attachment))
     contents = "record.json and report.pdf" if pdf is not None else "record.json; no report has been drafted yet"
+    documents = len(files) - (2 if pdf is not None else 1)
+    if documents:
+        contents += f"; {documents} document{'s' if documents > 1 else ''} added to the case"
     record_event(
         row,
         user.username,
         "record-exported",
         f"{user.username} downloaded the case's whole record: {contents}.",
-        files=["record.json", "report.pdf"] if pdf is not None else ["record.json"],
+        files=files,
     )
     return f"sfo-case-{_safe_name(row.business_key)}-record.zip", archive.getvalue()
+
+
+def attachment_path(attachment: CaseAttachment) -> str:
+    return f"attachments/{attachment.id}-{attachment.filename}"
 
 
 def _safe_name(reference: str) -> str:

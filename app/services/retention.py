@@ -6,8 +6,10 @@ Reduced, a case keeps only what the monitoring dashboard and the lessons pages c
 stage, outcome, provider organisation and dates; its tasks' stages, teams and dates (not who did
 them); its deadline extensions' dates (not the reason or approver); its themes; its recommendations'
 addressee, level, response, target date and progress (not their text); and from its data only the
-fields in ``STATISTICAL_FIELDS``. Its reference becomes ``reduced/<id>``; its engine state, audit trail,
-notifications and drafts are deleted, and one ``retention-reduced`` event says what was done.
+fields in ``STATISTICAL_FIELDS``. Its reference becomes ``reduced/<id>``; its engine state, audit trail
+(with its notes), notifications, drafts and documents (their rows, and their files when kept in
+SFO_ATTACHMENT_DIR) are deleted, and one ``retention-reduced`` event says what was done. A document's
+file is removed only once the deletion of its row is committed.
 A case with a published report is reduced even under ``delete``, so the published report keeps its
 link to the statistics and is not changed.
 """
@@ -24,6 +26,7 @@ from sqlalchemy import delete, select, update
 from ..extensions import db
 from ..models import (
     AuditEvent,
+    CaseAttachment,
     DeadlineExtension,
     OutboxMessage,
     ProcessInstance,
@@ -33,6 +36,7 @@ from ..models import (
     Task,
     TaskDraft,
 )
+from .attachments import remove_files, stored_files
 from .audit import record_event
 from .errors import Invalid
 from .runtime import now, transaction
@@ -104,10 +108,13 @@ def apply_policy(policy: Policy) -> list[Decision]:
             # Reopened (a late conviction) or changed since it was listed: leave it alone.
             if row is None or row.status not in CLOSED_STATUSES or row.updated_at >= policy.cutoff(now()):
                 continue
+            files = stored_files(row.id)
+            db.session.execute(delete(CaseAttachment).where(CaseAttachment.instance_id == row.id))
             if decision.action == "delete":
                 _delete(row, policy)
             else:
                 _reduce(row, policy)
+        remove_files(files)  # committed: the rows that named them are gone
         done.append(decision)
     if done:
         with transaction():

@@ -1,15 +1,19 @@
-"""Case pages: the case at a glance (/cases/<reference>) and a new notification (/cases/new)."""
+"""Case pages: the case at a glance (/cases/<reference>), its notes and documents, and a new notification
+(/cases/new)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from ..models import ProcessInstance, Task, User
+from ..services import attachments as attachment_service
 from ..services import instances as instance_service
 from ..services import messages as message_service
+from ..services import notes as note_service
 from ..services import records as record_service
 from ..services import tasks as task_service
 from ..services.access import MANAGING_ROLES, STARTING_ROLES, check_may_start, require_role
@@ -18,8 +22,9 @@ from ..services.definitions import get_latest_definition, model_of
 from ..services.errors import Conflict, Forbidden, Invalid
 from ..services.forms import validate_form_data
 from ..services.users import user_in_group
-from .auth import signed_in_user
+from .auth import keeps_input_when_token_expires, signed_in_user
 from .case_data import Answer, answers_for
+from .errors import render_error_page
 from .forms import apply_form_action, error_summary_items, list_action, merge_errors, parse_form, render_form
 from .params import page_arg
 
@@ -123,14 +128,25 @@ def create_case() -> tuple[str, int] | Response:
     return redirect(url_for("cases.case", business_key=row.business_key))
 
 
+# Downloads are in the audit trail, but the case's history shows what happened to the case, not who read it.
+HIDDEN_FROM_HISTORY = ("notification", "attachment-downloaded")
+
+
 @cases.get("/cases/<business_key>")
-def case(business_key: str) -> str:
+def case(business_key: str) -> tuple[str, int]:
     user = signed_in_user()
-    row = instance_service.get_instance_by_key(user, business_key)
+    return _case_page(user, instance_service.get_instance_by_key(user, business_key))
+
+
+def _case_page(
+    user: User, row: ProcessInstance, errors: dict[str, list[str]] | None = None, note: str = ""
+) -> tuple[str, int]:
+    """The case page; with ``errors`` (fields ``note`` or ``attachment``) it answers 200 with the error summary."""
     open_tasks = task_service.ready_tasks_for(user, row)
     # Providers see only their own tasks: say when the case is with another team rather than "nobody".
     held_elsewhere = not open_tasks and bool(instance_service.tasks_of(row, "ready"))
-    events = [e for e in events_of(row) if e.kind not in ("notification",)]
+    events = [e for e in events_of(row) if e.kind not in HIDDEN_FROM_HISTORY]
+    errors = errors or {}
     return render_template(
         "cases/case.html",
         title=f"Case {row.business_key}",
@@ -145,7 +161,78 @@ def case(business_key: str) -> str:
         can_add_review=_can_add_review(user, row),
         review_types=message_service.REVIEW_TYPES,
         can_export_record=user.role in MANAGING_ROLES,
-    )
+        attachments=attachment_service.attachments_of(user, row),
+        attachment_limit=attachment_service.size_text(attachment_service.max_bytes()),
+        note=note,
+        note_limit=note_service.NOTE_MAX_CHARS,
+        errors={name: messages[0] for name, messages in errors.items()},
+        error_list=[{"text": messages[0], "href": f"#{name}"} for name, messages in errors.items()],
+    ), 200
+
+
+EXPIRED_NOTE = "The page was open too long for the note to be added safely. Check the note, then add it again"
+
+
+@cases.post("/cases/<business_key>/notes")
+@keeps_input_when_token_expires
+def add_note(business_key: str) -> tuple[str, int] | Response:
+    user = signed_in_user()
+    row = instance_service.get_instance_by_key(user, business_key)
+    text = request.form.get("note", "")
+    if g.get("token_expired"):
+        return _case_page(user, row, {"note": [EXPIRED_NOTE]}, text)
+    try:
+        note_service.add_note(user, row, text)
+    except Invalid as invalid:
+        return _case_page(user, row, invalid.fields, text)
+    flash("Your note is added to the case's history.", "success")
+    return redirect(url_for("cases.case", business_key=row.business_key) + "#history")
+
+
+# The upload form may be larger than SFO_MAX_REQUEST_BYTES by the attachment limit (and its form fields).
+UPLOAD_FORM_ALLOWANCE = 64 * 1024
+UPLOAD_ENDPOINTS = ("cases.upload_attachment", "api.instances.add_attachment")
+
+
+@cases.before_app_request
+def _allow_attachment_uploads() -> None:
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        general = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+        request.max_content_length = max(general, attachment_service.max_bytes() + UPLOAD_FORM_ALLOWANCE)
+
+
+@cases.errorhandler(RequestEntityTooLarge)
+def _upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    """An upload far over the limit: the case page says so (nothing was read, nothing is stored).
+    Any other form of these pages that is too large gets the service's error page, as elsewhere."""
+    key = (request.view_args or {}).get("business_key")
+    if request.endpoint != "cases.upload_attachment" or not key:
+        return render_error_page(413, "The request is larger than this service accepts.")
+    user = signed_in_user()
+    row = instance_service.get_instance_by_key(user, key)
+    limit = attachment_service.size_text(attachment_service.max_bytes())
+    return _case_page(user, row, {"attachment": [f"The selected file must be smaller than {limit}"]})
+
+
+@cases.post("/cases/<business_key>/attachments")
+def upload_attachment(business_key: str) -> tuple[str, int] | Response:
+    user = signed_in_user()
+    row = instance_service.get_instance_by_key(user, business_key)
+    upload = request.files.get("attachment")
+    try:
+        content = upload.read() if upload is not None else b""
+        attachment = attachment_service.add_attachment(user, row, upload.filename if upload else None, content)
+    except Invalid as invalid:
+        return _case_page(user, row, invalid.fields)
+    flash(f"{attachment.filename} is added to the case.", "success")
+    return redirect(url_for("cases.case", business_key=row.business_key) + "#documents")
+
+
+@cases.get("/cases/<business_key>/attachments/<id:attachment_id>")
+def download_attachment(business_key: str, attachment_id: int) -> Response:
+    user = signed_in_user()
+    row = instance_service.get_instance_by_key(user, business_key)
+    return attachment_service.download_attachment(user, row, attachment_id).response()
 
 
 @cases.get("/cases/<business_key>/record.zip")

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from ..engine.calendar import LONDON
+from ..services.attachments import size_text
 
 
 def govuk_date(value: Any) -> str:
@@ -87,3 +88,4 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(govuk_date, "govuk_date")
     app.add_template_filter(govuk_datetime, "govuk_datetime")
     app.add_template_filter(humanise, "humanise")
+    app.add_template_filter(size_text, "file_size")

@@ -157,3 +157,28 @@ def test_providers_get_403_for_their_own_case_and_404_for_another_s(app, client,
     assert client.get(url).status_code == 401
     admin = make_user("admin")
     assert client.get(url, headers=auth_headers(admin)).status_code == 200
+
+
+def test_the_record_holds_the_notes_and_every_document(app, client, sfo_definition, people):
+    from app.services import attachments, notes
+    from tests.document_samples import DOCX, PDF
+
+    case = SfoCase(people, sfo_definition, "SFO-REC-3", person_name=PERSON)
+    notes.add_note(people.provider, case.row, "First\nSecond")
+    pdf = attachments.add_attachment(people.team, case.row, "letter.pdf", PDF)
+    word = attachments.add_attachment(people.provider, case.row, "minutes.docx", DOCX)
+    answer = client.get(f"/api/v1/process-instances/{case.row.id}/record", headers=auth_headers(people.manager))
+    assert answer.status_code == 200
+    record, _ = unzip(answer.data)
+    assert [(n["added_by"], n["text"]) for n in record["notes"]] == [(people.provider.username, "First\nSecond")]
+    listed = [(a["filename"], a["uploaded_by"], a["size"], a["file"]) for a in record["attachments"]]
+    assert listed == [
+        ("letter.pdf", people.team.username, len(PDF), f"attachments/{pdf.id}-letter.pdf"),
+        ("minutes.docx", people.provider.username, len(DOCX), f"attachments/{word.id}-minutes.docx"),
+    ]
+    with zipfile.ZipFile(io.BytesIO(answer.data)) as bundle:
+        assert bundle.read(f"attachments/{pdf.id}-letter.pdf") == PDF
+        assert bundle.read(f"attachments/{word.id}-minutes.docx") == DOCX
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.kind == "record-exported"))
+    assert event.detail["files"][-2:] == [f"attachments/{pdf.id}-letter.pdf", f"attachments/{word.id}-minutes.docx"]
+    assert "2 documents added to the case" in event.summary

@@ -222,3 +222,31 @@ def test_a_case_reopened_after_the_dry_run_is_left_alone(app, cases, clock, poli
 
     assert [d.instance_id for d in done] == [published.row.id]
     assert db.session.get(ProcessInstance, not_eligible.row.id).reduced_at is None
+
+
+@pytest.mark.parametrize("action", ["reduce", "delete"])
+def test_notes_and_documents_go_with_the_case_and_their_files_with_them(
+    app, cases, clock, policy, people, tmp_path, monkeypatch, action
+):
+    from app.models import CaseAttachment
+    from app.services import attachments, notes
+    from tests.document_samples import PDF
+
+    _, not_eligible, still_open, _ = cases
+    monkeypatch.setitem(app.config, "SFO_ATTACHMENT_DIR", str(tmp_path))
+    notes.add_note(people.team, not_eligible.row, "Spoke to Alex Marlowe's sister.")
+    attachments.add_attachment(people.team, not_eligible.row, "statement.pdf", PDF)
+    monkeypatch.setitem(app.config, "SFO_ATTACHMENT_DIR", None)
+    attachments.add_attachment(people.team, not_eligible.row, "in-database.pdf", PDF)
+    monkeypatch.setitem(app.config, "SFO_ATTACHMENT_DIR", str(tmp_path))
+    kept = attachments.add_attachment(people.team, still_open.row, "open-case.pdf", PDF)
+    gone = not_eligible.row.id
+    policy(action)
+    clock.set(SEVEN_YEARS_LATER)
+
+    assert sfo(app, "--apply").exit_code == 0
+
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).where(CaseAttachment.instance_id == gone)) == 0
+    assert db.session.scalar(select(func.count()).where(AuditEvent.kind == "case-note")) == 0
+    assert [path.name for path in tmp_path.iterdir()] == [kept.stored_name]  # the open case's file stays
