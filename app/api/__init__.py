@@ -5,12 +5,22 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 from werkzeug.routing import IntegerConverter, Map
 
-from . import definitions, dry_runs, groups, instances, messages, tasks
+from . import definitions, dry_runs, groups, instances, messages, recommendations, tasks
 from .auth import require_token
 from .openapi import API_PREFIX, docs
 from .schemas import MAX_ROW_ID
 
-RESOURCES = (definitions.bp, dry_runs.bp, groups.bp, instances.bp, messages.bp, messages.cases, tasks.bp)
+RESOURCES = (
+    definitions.bp,
+    dry_runs.bp,
+    groups.bp,
+    instances.bp,
+    messages.bp,
+    messages.cases,
+    recommendations.bp,
+    recommendations.inspection,
+    tasks.bp,
+)
 
 
 class RowIdConverter(IntegerConverter):

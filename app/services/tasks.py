@@ -24,7 +24,7 @@ from .access import (
 from .audit import record_event
 from .errors import CaseNotWorkable, Conflict, Forbidden, Invalid
 from .forms import prefill_copies, validate_form_data, with_fixed_rows
-from .lessons import with_managed_options
+from .lessons import stored_themes_prefill, with_managed_options
 from .notifications import queue_message
 from .progress import advance, load, lock_instance
 from .publication import after_task_completed
@@ -162,11 +162,17 @@ def documentation_of(task: Task) -> str:
 
 def prefill_of(task: Task) -> dict[str, Any]:
     """Values the form starts with: the task's own data (a liaison task sees its own review, not the
-    case-wide last one) for the form's fields, falling back to the case data."""
+    case-wide last one) for the form's fields, falling back to the case data. A ready task's themes field
+    starts from the review's stored themes."""
     form = form_of(task)
     fields = set((form.schema.get("properties") or {}) if form else ())
     data = {**(task.instance.data or {}), **_engine_data_of(task)}
-    return {**{k: v for k, v in data.items() if k in fields}, **prefill_copies(form.schema if form else {}, data)}
+    schema = form.schema if form else {}
+    return {
+        **{k: v for k, v in data.items() if k in fields},
+        **prefill_copies(schema, data),
+        **(stored_themes_prefill(schema, task.instance) if task.state == "ready" else {}),
+    }
 
 
 def _engine_data_of(task: Task) -> dict[str, Any]:
