@@ -13,7 +13,14 @@ from ..services.runtime import now
 from ..services.tracking import Tracked
 from .auth import current_user
 from .operations import operation
-from .schemas import InspectionQuerySchema, InspectionSchema, TrackedListSchema, TrackedSchema, TrackingSchema
+from .schemas import (
+    InspectionQuerySchema,
+    InspectionSchema,
+    NoQuerySchema,
+    TrackedListSchema,
+    TrackedSchema,
+    TrackingSchema,
+)
 
 bp = Blueprint("recommendations", __name__, url_prefix="/process-instances")
 inspection = Blueprint("inspection", __name__, url_prefix="/inspection")
@@ -22,18 +29,24 @@ inspection = Blueprint("inspection", __name__, url_prefix="/inspection")
 @bp.get("/<id:instance_id>/recommendations")
 @operation(
     "A case's recommendations (once the report is sent), each with where its action stands",
+    query=NoQuerySchema,
     response=TrackedListSchema,
     errors=(403, 404),
 )
-def list_recommendations(instance_id: int) -> dict[str, Any]:
+def list_recommendations(instance_id: int, query: dict[str, Any]) -> dict[str, Any]:
     user = current_user()
     row = instances.get_instance(user, instance_id)
     return {"items": tracking.recommendations_of_case(user, row, now().date())}
 
 
 @bp.get("/<id:instance_id>/recommendations/<id:number>")
-@operation("One recommendation of a case, with where its action stands", response=TrackedSchema, errors=(403, 404))
-def get_recommendation(instance_id: int, number: int) -> Tracked:
+@operation(
+    "One recommendation of a case, with where its action stands",
+    query=NoQuerySchema,
+    response=TrackedSchema,
+    errors=(403, 404),
+)
+def get_recommendation(instance_id: int, number: int, query: dict[str, Any]) -> Tracked:
     user = current_user()
     row = instances.get_instance(user, instance_id)
     return tracking.recommendation_of_case(user, row, number, now().date())
@@ -42,6 +55,7 @@ def get_recommendation(instance_id: int, number: int) -> Tracked:
 @bp.put("/<id:instance_id>/recommendations/<id:number>/tracking")
 @operation(
     "Record where a recommendation's action stands (its addressee; the SFO team and managers for the others)",
+    query=NoQuerySchema,
     body=TrackingSchema,
     response=TrackedSchema,
     errors=(403, 404),
@@ -50,7 +64,7 @@ def get_recommendation(instance_id: int, number: int) -> Tracked:
     "(today or earlier). Refused answers get 422 with a message per field and change nothing. Open and closed "
     "cases alike.",
 )
-def track(instance_id: int, number: int, body: dict[str, Any]) -> Tracked:
+def track(instance_id: int, number: int, query: dict[str, Any], body: dict[str, Any]) -> Tracked:
     user = current_user()
     row = instances.get_instance(user, instance_id)
     done_on = body["done_on"].isoformat() if body["done_on"] else ""

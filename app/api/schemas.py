@@ -82,6 +82,10 @@ class EmptySchema(RequestSchema):
     """No fields: the body may be left out or be `{}`."""
 
 
+class NoQuerySchema(RequestSchema):
+    """No query parameters: any parameter is refused (422) rather than silently ignored."""
+
+
 class StartCaseSchema(RequestSchema):
     process_key = fields.String(required=True, validate=validate.Length(min=1, max=120))
     business_key = fields.String(
