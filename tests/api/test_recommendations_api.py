@@ -152,5 +152,8 @@ def test_the_endpoints_are_in_the_openapi_document(api):
     assert set(paths["/api/v1/process-instances/{instance_id}/recommendations/{number}/tracking"]) == {"put"}
     put = paths["/api/v1/process-instances/{instance_id}/recommendations/{number}/tracking"]["put"]
     assert {"403", "404", "422"} <= set(put["responses"])
-    assert "get" in paths["/api/v1/inspection"] and "get" in paths["/api/v1/process-instances/{instance_id}/recommendations"]
+    assert (
+        "get" in paths["/api/v1/inspection"]
+        and "get" in paths["/api/v1/process-instances/{instance_id}/recommendations"]
+    )
     assert {"Tracked", "Tracking"} <= set(document["components"]["schemas"])
