@@ -6,12 +6,22 @@ from flask import Blueprint, Flask
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 
-from . import definitions, dry_runs, groups, instances, messages, tasks
+from . import definitions, dry_runs, groups, instances, messages, recommendations, tasks
 from .auth import require_token
 from .openapi import API_PREFIX, docs
 from .schemas import MAX_ROW_ID
 
-RESOURCES = (definitions.bp, dry_runs.bp, groups.bp, instances.bp, messages.bp, messages.cases, tasks.bp)
+RESOURCES = (
+    definitions.bp,
+    dry_runs.bp,
+    groups.bp,
+    instances.bp,
+    messages.bp,
+    messages.cases,
+    recommendations.bp,
+    recommendations.inspection,
+    tasks.bp,
+)
 
 
 class RowIdConverter(IntegerConverter):

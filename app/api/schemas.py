@@ -12,7 +12,9 @@ from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from ..services.instances import STATUSES, InstanceFilters
 from ..services.messages import MAX_AGENCY, MESSAGE_PAYLOADS, REVIEW_TYPES
+from ..services.reports import ADDRESSEES, TRACKING
 from ..services.tasks import TaskFilters
+from ..services.tracking import EVIDENCE_LIMIT
 
 MAX_PER_PAGE = 100
 MAX_ROW_ID = 2**31 - 1  # the id columns are 32-bit integers; a larger number names nothing
@@ -78,6 +80,10 @@ class BpmnQuerySchema(RequestSchema):
 
 class EmptySchema(RequestSchema):
     """No fields: the body may be left out or be `{}`."""
+
+
+class NoQuerySchema(RequestSchema):
+    """No query parameters: any parameter is refused (422) rather than silently ignored."""
 
 
 class StartCaseSchema(RequestSchema):
@@ -158,6 +164,28 @@ class LaneNameSchema(RequestSchema):
 
 class MemberSchema(RequestSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+
+
+class TrackingSchema(RequestSchema):
+    status = fields.String(
+        required=True,
+        metadata={"description": "where the action stands: " + ", ".join(TRACKING), "enum": list(TRACKING)},
+    )
+    evidence = fields.String(
+        load_default="",
+        metadata={"description": f"what shows it; required when done or not done; {EVIDENCE_LIMIT} characters at most"},
+    )
+    done_on = fields.Date(
+        load_default=None, allow_none=True, metadata={"description": "the date it was done; required when done"}
+    )
+
+
+class InspectionQuerySchema(RequestSchema):
+    provider = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=120),
+        metadata={"description": "the provider organisation; a provider user may name only its own"},
+    )
 
 
 # --- responses ------------------------------------------------------------------------------------
@@ -374,6 +402,38 @@ class AttachmentSchema(Schema):
 
 class AttachmentListSchema(Schema):
     items = fields.List(fields.Nested(AttachmentSchema))
+
+
+class TrackedSchema(Schema):
+    """A recommendation of a report sent to the provider, with its addressee's record of the action."""
+
+    case_reference = fields.String(attribute="reference")
+    number = fields.Integer()
+    text = fields.String()
+    addressee = fields.String(attribute="addressee_code", metadata={"enum": list(ADDRESSEES)})
+    addressee_title = fields.String(attribute="addressee")
+    level = fields.String()
+    response = fields.String(metadata={"description": "the provider's response, as a title"})
+    target_date = fields.Date(attribute="action_target", allow_none=True)
+    status = fields.String(metadata={"description": "overall: awaiting response, accepted, overdue, done..."})
+    tracking_status = fields.Function(
+        lambda t: t.tracking_code or None,
+        metadata={"type": "string", "nullable": True, "enum": list(TRACKING), "description": "as last recorded"},
+    )
+    evidence = fields.String()
+    done_on = fields.Date(allow_none=True)
+    updated_on = fields.Date(attribute="tracked_on", allow_none=True)
+    updated_by = fields.Function(lambda t: t.tracked_by or None, metadata={"type": "string", "nullable": True})
+    provider_org = fields.String()
+
+
+class TrackedListSchema(Schema):
+    items = fields.List(fields.Nested(TrackedSchema))
+
+
+class InspectionSchema(Schema):
+    provider = fields.String()
+    items = fields.List(fields.Nested(TrackedSchema), metadata={"description": "open recommendations"})
 
 
 class ErrorDetailSchema(Schema):

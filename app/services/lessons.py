@@ -29,6 +29,7 @@ from ..models import (
     User,
 )
 from .access import MANAGING_ROLES, require_role
+from .audit import record_event
 from .errors import Invalid, NotFound
 from .reports import ADDRESSEES, FAILURE_CLASSES, STATUSES, failures_of, parse_date, recommendation_status
 from .runtime import now, transactional
@@ -155,15 +156,50 @@ def tagged_themes(schema: dict[str, Any], data: dict[str, Any]) -> list[str] | N
     return None
 
 
-def record_themes(instance: ProcessInstance, codes: list[str]) -> None:
+def stored_themes(instance: ProcessInstance) -> list[str]:
+    """The review's themes as stored (the one record of them), in the order of the managed list."""
+    query = select(ReviewTheme.theme_code).where(ReviewTheme.instance_id == instance.id)
+    codes = set(db.session.scalars(query))
+    order = [t.code for t in list_themes()]
+    return [code for code in order if code in codes] + sorted(codes - set(order))
+
+
+def stored_themes_prefill(schema: dict[str, Any], instance: ProcessInstance) -> dict[str, list[str]]:
+    """A form's themes field starts from the review's stored themes (set on the case's themes page since the
+    report was approved), so the closure task shows what is stored and writes back to it."""
+    names = [
+        name
+        for name, spec in (schema.get("properties") or {}).items()
+        if isinstance(spec, dict) and spec.get(OPTIONS_KEYWORD) == "themes" and spec.get("type") == "array"
+    ]
+    codes = stored_themes(instance) if names else []
+    return {name: codes for name in names} if codes else {}
+
+
+def record_themes(instance: ProcessInstance, codes: list[str], actor: str) -> None:
+    """Store the review's themes, audited when they change. A review keeps the date it was first tagged, so
+    a correction does not move it to another period of the figures and digest."""
+    kept = db.session.execute(
+        select(ReviewTheme.theme_code, ReviewTheme.tagged_on).where(ReviewTheme.instance_id == instance.id)
+    ).all()
+    before = stored_themes(instance)
+    after = list(dict.fromkeys(codes))
+    tagged_on = min((day for _, day in kept), default=now().date())
     db.session.execute(delete(ReviewTheme).where(ReviewTheme.instance_id == instance.id))
-    today = now().date()
-    db.session.add_all(
-        ReviewTheme(instance_id=instance.id, theme_code=code, tagged_on=today) for code in dict.fromkeys(codes)
-    )
+    db.session.add_all(ReviewTheme(instance_id=instance.id, theme_code=code, tagged_on=tagged_on) for code in after)
     published = db.session.scalar(select(PublishedReport).where(PublishedReport.instance_id == instance.id))
     if published is not None:
-        published.themes = list(dict.fromkeys(codes))
+        published.themes = after
+    if set(before) != set(after):
+        titles = theme_titles()
+        record_event(
+            instance,
+            actor,
+            "themes-changed",
+            f"{actor} set the themes: {'; '.join(titles.get(c, c) for c in after) or 'none'}.",
+            before=before,
+            after=after,
+        )
 
 
 def sync_recommendations(instance: ProcessInstance) -> None:
@@ -224,10 +260,10 @@ def sync_failures(instance: ProcessInstance) -> None:
 RECOMMENDATION_FIELDS = {"qa_decision", "responses", "recommendation_progress", "recommendation_themes"}
 
 
-def after_task_completed(instance: ProcessInstance, schema: dict[str, Any], data: dict[str, Any]) -> None:
+def after_task_completed(instance: ProcessInstance, schema: dict[str, Any], data: dict[str, Any], actor: str) -> None:
     codes = tagged_themes(schema, data)
     if codes is not None:
-        record_themes(instance, codes)
+        record_themes(instance, codes, actor)
     if RECOMMENDATION_FIELDS & set(data):
         sync_recommendations(instance)
     if data.get("qa_decision") == "approve":

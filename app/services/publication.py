@@ -191,7 +191,7 @@ def after_task_completed(instance: ProcessInstance, schema: dict[str, Any], data
             publish_snapshot(instance, actor)
         except NotPublishable as refused:
             raise Invalid("The report cannot be published.", refused.problems) from None
-    lessons.after_task_completed(instance, schema, data)
+    lessons.after_task_completed(instance, schema, data, actor)
 
 
 # --- what the public pages read (only the published table) -----------------------------------------

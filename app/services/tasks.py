@@ -25,7 +25,7 @@ from .access import (
 from .audit import record_event
 from .errors import CaseNotWorkable, Conflict, Forbidden, Invalid
 from .forms import prefill_copies, validate_form_data, with_fixed_rows
-from .lessons import with_managed_options
+from .lessons import stored_themes_prefill, with_managed_options
 from .notifications import queue_message
 from .progress import advance, load, locked_task
 from .publication import after_task_completed
@@ -179,7 +179,8 @@ def documentation_of(task: Task) -> str:
 
 def prefill_of(task: Task) -> dict[str, Any]:
     """Values the form starts with: the task's own data (a liaison task sees its own review, not the
-    case-wide last one) for the form's fields, falling back to the case data."""
+    case-wide last one) for the form's fields, falling back to the case data. A ready task's themes field
+    starts from the review's stored themes."""
     return _facts_of(task).prefill
 
 
@@ -209,7 +210,12 @@ def _facts_of(task: Task, running: Instance | None = None) -> _TaskFacts:
         form = model.form_for(element, data)
     form = with_managed_options(form) if form is not None else None
     fields = set((form.schema.get("properties") or {}) if form else ())
-    prefill = {**{k: v for k, v in data.items() if k in fields}, **prefill_copies(form.schema if form else {}, data)}
+    schema = form.schema if form else {}
+    prefill = {
+        **{k: v for k, v in data.items() if k in fields},
+        **prefill_copies(schema, data),
+        **(stored_themes_prefill(schema, instance) if task.state == "ready" else {}),
+    }
     facts = _TaskFacts(form, prefill)
     task.__dict__["_sfo_facts"] = (key[:2], key[2], facts)
     return facts

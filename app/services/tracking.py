@@ -88,6 +88,13 @@ def recommendations_of_case(user: User, instance: ProcessInstance, today: dt.dat
     return [_tracked(r, instance.business_key, today) for r in db.session.scalars(query)]
 
 
+def recommendation_of_case(user: User, instance: ProcessInstance, number: int, today: dt.date) -> Tracked:
+    found = [t for t in recommendations_of_case(user, instance, today) if t.number == number]
+    if not found:
+        raise NotFound("There is no such recommendation, or the report has not been sent yet.")
+    return found[0]
+
+
 @transactional
 def track(
     user: User, instance: ProcessInstance, number: int, status: str, evidence: str, done_on: str
@@ -156,8 +163,13 @@ def overdue_recommendations(user: User, today: dt.date, limit: int = 50) -> tupl
 
 
 def inspection(user: User, provider_org: str, today: dt.date) -> list[Tracked]:
-    """Every open recommendation from reviews of the provider's cases, with the evidence recorded."""
-    require_role(user, MANAGING_ROLES, "see the inspection view")
+    """Every open recommendation from reviews of the provider's cases, with the evidence recorded. Managers
+    see any provider's; a provider user only its own organisation's (another's is not found)."""
+    if user.is_provider:
+        if not user.organisation or provider_org != user.organisation:
+            raise NotFound("There is no such organisation.")
+    else:
+        require_role(user, MANAGING_ROLES, "see the inspection view")
     found = [_tracked(r, key, today) for r, key in db.session.execute(_open_records(provider_org))]
     return [t for t in found if t.status not in CLOSED_STATUSES]
 

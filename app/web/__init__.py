@@ -11,6 +11,7 @@ from .account import account
 from .admin import admin
 from .assets import assets
 from .auth import auth, init_auth, protect
+from .case_themes import case_themes
 from .cases import cases
 from .digests import digests
 from .filters import register_filters
@@ -25,7 +26,20 @@ from .sso import init_sso, sso_pages
 from .tasks import tasks
 from .tracking import tracking
 
-PROTECTED = (tasks, cases, monitoring, reports, lessons, tracking, digests, models, groups_pages, account, admin)
+PROTECTED = (
+    tasks,
+    cases,
+    case_themes,
+    monitoring,
+    reports,
+    lessons,
+    tracking,
+    digests,
+    models,
+    groups_pages,
+    account,
+    admin,
+)
 PUBLIC = (assets, auth, sso_pages, pages, published)
 
 

@@ -18,6 +18,7 @@ from ..services import records as record_service
 from ..services import tasks as task_service
 from ..services.access import MANAGING_ROLES, STARTING_ROLES, check_may_start, require_role
 from ..services.audit import events_of
+from ..services.case_themes import may_set_themes
 from ..services.definitions import get_latest_definition, model_of
 from ..services.errors import Conflict, Forbidden, Invalid
 from ..services.forms import validate_form_data
@@ -161,6 +162,7 @@ def _case_page(
         can_add_review=_can_add_review(user, row),
         review_types=message_service.REVIEW_TYPES,
         can_export_record=user.role in MANAGING_ROLES,
+        can_set_themes=may_set_themes(user),
         attachments=attachment_service.attachments_of(user, row),
         attachment_limit=attachment_service.size_text(attachment_service.max_bytes()),
         note=note,

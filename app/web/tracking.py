@@ -93,6 +93,7 @@ def inspection() -> str:
 @tracking.get("/monitoring/inspection.csv")
 def inspection_csv() -> Response:
     user = signed_in_user()
+    require_role(user, MANAGING_ROLES, "see the inspection view")  # the page is the managers'; providers use the API
     provider = (request.args.get("provider") or "").strip()[:120]
     rows = tracking_service.inspection(user, provider, now().date())
     response = Response(tracking_service.inspection_csv(rows), mimetype="text/csv")

@@ -1,7 +1,7 @@
 """case attachments: documents added to a case, their bytes in the database or a configured directory
 
 Revision ID: c7e4a9b2d315
-Revises: a3c9e51f7b26
+Revises: b12e7c4a9d30
 Create Date: 2026-11-30 16:45:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c7e4a9b2d315'
-down_revision = 'a3c9e51f7b26'
+down_revision = 'b12e7c4a9d30'
 branch_labels = None
 depends_on = None
 
