@@ -89,7 +89,9 @@ def test_a_rate_limit_is_retried_later_and_no_recipient_is_sent_twice(app, small
 
 def test_a_rate_limit_part_way_through_sends_the_rest_only(app, small_definition, notify_api, clock, monkeypatch):
     _team_case(small_definition, team_size=3)
-    original = notify.NotificationsAPIClient.send_email_notification
+    from notifications_python_client.notifications import NotificationsAPIClient
+
+    original = NotificationsAPIClient.send_email_notification
     calls = []
 
     def second_one_limited(self, *args, **kwargs):
@@ -98,7 +100,7 @@ def test_a_rate_limit_part_way_through_sends_the_rest_only(app, small_definition
             notify_api.rate_limited = 1
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(notify.NotificationsAPIClient, "send_email_notification", second_one_limited)
+    monkeypatch.setattr(NotificationsAPIClient, "send_email_notification", second_one_limited)
     assert deliver_outbox() == 0
     [message] = _outbox()
     assert message.status == "pending" and len(message.deliveries) == 1
