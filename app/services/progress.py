@@ -38,21 +38,22 @@ def lock_instance(instance_id: int) -> None:
 
 
 def locked_task(task_id: str) -> Task | None:
-    """The task with its case (state and data included) in one statement that takes the case's row lock,
-    as ``lock_instance`` does, so the worker and people queue on the case in one order.
+    """The task with its case (state and data included) in one statement that locks both rows, the case
+    first, as ``lock_instance`` and the worker do, so people and the worker queue on a case in one order.
 
-    A request that waited for the lock reads the case as the other left it, and its engine state is the
-    judge of whether the task is still open: the task row comes from the statement's snapshot."""
+    Locking the task row too is what makes it current: a request that waited reads both rows as the one
+    before it left them (PostgreSQL re-reads locked rows, not the others of the statement's snapshot)."""
     query = (
         select(Task)
-        .join(Task.instance)
+        .select_from(ProcessInstance)
+        .join(Task, Task.instance_id == ProcessInstance.id)
         .options(
             contains_eager(Task.instance).undefer(ProcessInstance.state),
             contains_eager(Task.instance).undefer(ProcessInstance.data),
             undefer(Task.any_draft),  # type: ignore[attr-defined]
         )
         .where(Task.id == task_id)
-        .with_for_update(key_share=True, of=ProcessInstance)
+        .with_for_update(key_share=True, of=[ProcessInstance, Task])
         .execution_options(populate_existing=True)
     )
     return db.session.scalar(query)

@@ -82,16 +82,15 @@ def test_two_people_completing_the_same_task_at_once_one_wins_one_gets_a_conflic
     instance_id, task_id, version = row.id, task.id, row.lock_version
     barrier, problems, seen = threading.Barrier(2, timeout=15), [], []
     wait = _once_per_thread(barrier, problems)
-    original = tasks.get_task
+    original = tasks.locked_task
 
-    def get_task_then_wait(user, task_id):
-        task = original(user, task_id)
+    def wait_then_lock(task_id):
+        wait()  # both are about to read the task and lock its case at the same moment
+        task = original(task_id)
         seen.append((task.state, task.instance.lock_version, len(task.instance.state)))  # engine state loaded too
-        wait()
         return task
 
-    # Both read the task and its case before either takes the case's row lock.
-    monkeypatch.setattr(tasks, "get_task", get_task_then_wait)
+    monkeypatch.setattr(tasks, "locked_task", wait_then_lock)
 
     def complete(username: str) -> Callable[[], str]:
         return lambda: tasks.complete_task(get_user(username), task_id, {"eligible": True}).status
@@ -99,7 +98,9 @@ def test_two_people_completing_the_same_task_at_once_one_wins_one_gets_a_conflic
     results = _run_together(app, [complete(alice.username), complete(bob.username)])
 
     assert not problems
-    assert seen[0] == seen[1] and seen[0][:2] == ("ready", version)  # both read the same version before locking
+    # The one that waited for the lock read the task and case as the winner left them, not as they were
+    # when its statement began: locking the task row too is what makes it current.
+    assert sorted(s[:2] for s in seen) == [("completed", version + 1), ("ready", version)]
     assert sorted(kind for kind, _ in results) == ["error", "ok"]
     [error] = [value for kind, value in results if kind == "error"]
     assert isinstance(error, Conflict) and error.status == 409
@@ -187,18 +188,17 @@ def test_a_person_and_a_worker_racing_on_one_case_end_in_one_outcome(
     clock.set(AFTER_DUE_DATE)  # the overdue timer is due: it cancels triage and opens the escalation
     barrier, problems = threading.Barrier(2, timeout=15), []
     wait = _once_per_thread(barrier, problems)
-    original_get, original_advance = tasks.get_task, timers.advance
+    original_lock, original_advance = tasks.locked_task, timers.advance
 
-    def get_task_then_wait(*args):
-        task = original_get(*args)
-        wait()  # the person has read the task as ready ...
-        return task
+    def wait_then_lock(*args):
+        wait()  # the person is about to read the task and lock the case ...
+        return original_lock(*args)
 
     def advance_after_wait(*args):
         wait()  # ... while the worker holds its claim on the case
         return original_advance(*args)
 
-    monkeypatch.setattr(tasks, "get_task", get_task_then_wait)
+    monkeypatch.setattr(tasks, "locked_task", wait_then_lock)
     monkeypatch.setattr(timers, "advance", advance_after_wait)
 
     def complete() -> str:
