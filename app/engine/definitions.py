@@ -8,6 +8,7 @@ valid JSON Schema. All problems are collected and raised together.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -265,6 +266,39 @@ def parse_process_model(
         raise DefinitionInvalid(problems)
     assert model is not None
     return model
+
+
+def produced_names(model: ProcessModel) -> set[str]:
+    """Every case variable the model can set: its tasks' form fields, the names its scripts assign, message
+    variables, data objects, multi-instance outputs and decision outputs."""
+    names: set[str] = set()
+    for process in (model.spec, *model.subprocess_specs.values()):
+        names.update(getattr(process, "data_objects", None) or {})
+    for task_spec in model.all_task_specs():
+        form = model.form_for(task_spec)  # only forms a task shows: a form file nobody uses sets nothing
+        properties = form.schema.get("properties") if form is not None else None
+        names.update(properties if isinstance(properties, dict) else ())
+        for kind, source in _code_of(task_spec):
+            if kind == "script":
+                names |= _assigned_names(source)
+        for definition in _event_definitions(getattr(task_spec, "event_definition", None)):
+            if getattr(definition, "message_var", None):
+                names.add(definition.message_var)
+        output = getattr(task_spec, "data_output", None)
+        if output is not None:
+            names.add(output.bpmn_id)
+        dmn_engine = getattr(task_spec, "dmnEngine", None)
+        if dmn_engine is not None:
+            names.update(column.name for column in dmn_engine.decision_table.outputs if column.name)
+    return names
+
+
+def _assigned_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
 
 
 SETTING_NAME = re.compile(r"[a-z][a-z0-9_]{0,59}")

@@ -15,6 +15,7 @@ from ..engine.definitions import main_bpmn_file as main_bpmn_file  # one rule fo
 from ..extensions import db
 from ..models import AuditEvent, ProcessDefinition, User
 from .access import may_start, reads_definitions
+from .case_contract import missing_variables
 from .errors import Forbidden, Invalid, NotFound
 from .groups import KnownGroups, known_groups
 from .runtime import now, runtime, transactional
@@ -69,11 +70,21 @@ def check_files(files: dict[str, bytes], primary: str | None = None, groups: Kno
     refuse_nul_in_files(files)
     try:
         groups = groups or known_groups()
-        return parse_process_model(files, groups.titles, primary, groups.lane_names)
+        model = parse_process_model(files, groups.titles, primary, groups.lane_names)
     except DefinitionInvalid as invalid:
         raise Invalid(
             f"The process definition has {len(invalid.problems)} problem(s).", problems_as_fields(invalid)
         ) from None
+    missing = missing_variables(model)
+    if missing:
+        raise Invalid(
+            f"The SFO process no longer sets {len(missing)} case variable(s) the service reads.",
+            {
+                name: [f"No form field or script sets '{name}' any more; the service reads it for {use}."]
+                for name, use in missing.items()
+            },
+        )
+    return model
 
 
 def refuse_nul_in_files(files: dict[str, bytes]) -> None:
