@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, select, true, update
+from sqlalchemy import ColumnElement, and_, false, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -261,11 +261,10 @@ def matches_text(text: str) -> ColumnElement[bool]:
         english = literal_column("'english'")
         document = func.to_tsvector(english, PublishedReport.search_text)  # the index's expression
         return document.op("@@")(func.websearch_to_tsquery(english, text))
-    words = [w.strip('"') for w in text.split()]
-    return and_(
-        *(PublishedReport.search_text.ilike(f"%{_escape_like(w)}%", escape="\\") for w in words if w),
-        true(),
-    )
+    words = [word for word in (w.strip('"') for w in text.split()) if word]
+    if not words:  # only quotes: nothing to look for (as PostgreSQL finds nothing)
+        return false()
+    return and_(*(PublishedReport.search_text.ilike(f"%{_escape_like(w)}%", escape="\\") for w in words))
 
 
 def list_published(filters: PublishedFilters, page: int = 1, per_page: int = PER_PAGE) -> PublishedPage:
