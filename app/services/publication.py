@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, literal_column, select, update
+from sqlalchemy import Boolean, ColumnElement, and_, false, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -258,9 +258,9 @@ def matches_text(text: str) -> ColumnElement[bool]:
     full-text search (stemmed English words, "quoted phrases", -excluded words; indexed), or on
     SQLite every word as a case-insensitive substring."""
     if db.engine.dialect.name == "postgresql":
-        english = literal_column("'english'")
+        english: ColumnElement[str] = literal_column("'english'")
         document = func.to_tsvector(english, PublishedReport.search_text)  # the index's expression
-        return document.op("@@")(func.websearch_to_tsquery(english, text))
+        return document.op("@@", return_type=Boolean)(func.websearch_to_tsquery(english, text))
     words = [word for word in (w.strip('"') for w in text.split()) if word]
     if not words:  # only quotes: nothing to look for (as PostgreSQL finds nothing)
         return false()
