@@ -63,3 +63,29 @@ def test_the_field_list_changes_the_form(sfo_definition, person, javascript):
     assert saved["required"] == ["eligible"]
     assert "Why you decided this" in owner.page.locator("#form-preview").inner_text()
     assert row(owner, "eligibility_rationale").get_by_label("Label").input_value() == "Why you decided this"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
+def test_the_field_list_changes_the_options(sfo_definition, person, javascript):
+    owner = person(make_user("process-owner"), javascript=javascript)
+    owner.visit("/process-models/sfo_review/forms/anonymise_report.schema.json")
+    checks = row(owner, "anonymisation_checks")
+    options = checks.get_by_label("Options")
+    assert (
+        options.input_value().splitlines()[0] == "person | The name of the person on probation is removed or replaced"
+    )
+    options.fill(options.input_value().replace("Addresses are removed", "Addresses and places are removed"))
+    if javascript:
+        owner.page.wait_for_function(
+            "() => document.getElementById('form-preview').innerText.includes('Addresses and places are removed')"
+        )
+    else:
+        owner.press("Preview the field changes")
+        assert "Addresses and places are removed" in owner.page.locator("#form-preview").inner_text()
+    owner.press("Save the field changes to the draft")
+    db.session.expire_all()
+    draft = db.session.get(ProcessDraft, "sfo_review")
+    assert draft is not None
+    saved = json.loads(draft.files["anonymise_report.schema.json"])
+    titles = [o["title"] for o in saved["properties"]["anonymisation_checks"]["items"]["oneOf"]]
+    assert titles[-1] == "Addresses and places are removed" and len(titles) == 4
