@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, func, literal_column
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -40,13 +41,12 @@ class PublishedReport(db.Model):  # type: ignore[name-defined]
     published_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
+    # PostgreSQL's words of search_text (to_tsvector 'english'), written with it; unused on SQLite.
+    search_vector: Mapped[Any] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"), nullable=True)
+
     __table_args__ = (
         # PostgreSQL's full-text search of the public list (SQLite searches with LIKE instead).
-        Index(
-            "ix_published_report_search",
-            func.to_tsvector(literal_column("'english'"), search_text),
-            postgresql_using="gin",
-        ).ddl_if(dialect="postgresql"),
+        Index("ix_published_report_search", search_vector, postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
 

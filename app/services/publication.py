@@ -54,6 +54,7 @@ def publish_snapshot(instance: ProcessInstance, actor: str) -> PublishedReport:
         instance_id=instance.id, slug=_new_slug(published_on.year), published_by=actor, created_at=now(), themes=[]
     )
     _fill_snapshot(report, instance, case, published_on)
+    index_for_search(report)
     leftovers = _unchecked_public_problems(report, case, checked)
     if leftovers:
         raise NotPublishable({"_form": leftovers})
@@ -68,7 +69,6 @@ def _fill_snapshot(report: PublishedReport, instance: ProcessInstance, case: dic
     report.title = public_text(case, TITLE_FIELD) or fallback_title(report.offence_title)
     report.summary = public_text(case, SUMMARY_FIELD) or None
     report.content = snapshot_content(instance, case)
-    report.search_text = search_text_of(report.title, report.summary, report.content)
 
 
 def public_text(case: dict[str, Any], field: str) -> str:
@@ -78,6 +78,13 @@ def public_text(case: dict[str, Any], field: str) -> str:
 def fallback_title(offence_title: str) -> str:
     """The title of a review whose pack has no title of its own (prepared before titles came in)."""
     return f"Serious Further Offence review: {offence_title.lower()}"
+
+
+def index_for_search(report: PublishedReport) -> None:
+    """Write what a visitor's search reads: the text, and on PostgreSQL its indexed words."""
+    report.search_text = search_text_of(report.title, report.summary, report.content or {})
+    if db.engine.dialect.name == "postgresql":
+        report.search_vector = func.to_tsvector(ENGLISH, report.search_text)
 
 
 def search_text_of(title: str, summary: str | None, content: dict[str, Any]) -> str:
@@ -222,6 +229,7 @@ def after_task_completed(instance: ProcessInstance, schema: dict[str, Any], data
 # --- what the public pages read (only the published table) -----------------------------------------
 
 
+ENGLISH: ColumnElement[str] = literal_column("'english'")  # a literal, as the stored vectors were made
 SEARCH_LIMIT = 200  # characters of a visitor's search that are used
 PER_PAGE = 20
 
@@ -258,9 +266,8 @@ def matches_text(text: str) -> ColumnElement[bool]:
     full-text search (stemmed English words, "quoted phrases", -excluded words; indexed), or on
     SQLite every word as a case-insensitive substring."""
     if db.engine.dialect.name == "postgresql":
-        english: ColumnElement[str] = literal_column("'english'")
-        document = func.to_tsvector(english, PublishedReport.search_text)  # the index's expression
-        return document.op("@@", return_type=Boolean)(func.websearch_to_tsquery(english, text))
+        query = func.websearch_to_tsquery(ENGLISH, text)
+        return PublishedReport.search_vector.op("@@", return_type=Boolean)(query)
     words = [word for word in (w.strip('"') for w in text.split()) if word]
     if not words:  # only quotes: nothing to look for (as PostgreSQL finds nothing)
         return false()

@@ -11,6 +11,7 @@ import json
 
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = "d5e1a7c3b920"
@@ -54,15 +55,18 @@ def upgrade():
             table.update().where(table.c.id == row.id).values(search_text=_search_text(row.title, row.content))
         )
     if connection.dialect.name == "postgresql":
-        op.execute(
-            "CREATE INDEX ix_published_report_search ON published_report "
-            "USING gin (to_tsvector('english', search_text))"
-        )
+        op.add_column("published_report", sa.Column("search_vector", postgresql.TSVECTOR(), nullable=True))
+        op.execute("UPDATE published_report SET search_vector = to_tsvector('english', search_text)")
+        op.execute("CREATE INDEX ix_published_report_search ON published_report USING gin (search_vector)")
+    else:
+        with op.batch_alter_table("published_report", schema=None) as batch_op:
+            batch_op.add_column(sa.Column("search_vector", sa.Text(), nullable=True))
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_published_report_search")
     with op.batch_alter_table("published_report", schema=None) as batch_op:
+        batch_op.drop_column("search_vector")
         batch_op.drop_column("search_text")
         batch_op.drop_column("summary")

@@ -32,7 +32,6 @@ def add_published(number: int, title: str, summary: str | None = None, text: str
         slug=f"2026-{number:03d}",
         title=title,
         summary=summary,
-        search_text=publication.search_text_of(title, summary, content),
         published_on=dt.date(2026, 1, 1) + dt.timedelta(days=number),
         year=2026,
         offence_type="murder",
@@ -42,6 +41,7 @@ def add_published(number: int, title: str, summary: str | None = None, text: str
         published_by="someone",
         created_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC),
     )
+    publication.index_for_search(report)
     db.session.add(report)
     db.session.commit()
     return report
