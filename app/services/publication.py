@@ -275,7 +275,10 @@ def matches_text(text: str) -> ColumnElement[bool]:
 
 
 def list_published(filters: PublishedFilters, page: int = 1, per_page: int = PER_PAGE) -> PublishedPage:
-    query = select(PublishedReport).order_by(PublishedReport.published_on.desc(), PublishedReport.id.desc())
+    """One page of the published reports the filters and search match, newest first. The matches are
+    counted on their ids and themes; only the page's reports are loaded whole."""
+    order = (PublishedReport.published_on.desc(), PublishedReport.id.desc())
+    query = select(PublishedReport.id, PublishedReport.themes).order_by(*order)
     if filters.year:
         query = query.where(PublishedReport.year == filters.year)
     if filters.offence_type:
@@ -283,12 +286,12 @@ def list_published(filters: PublishedFilters, page: int = 1, per_page: int = PER
     text = search_terms(filters.text)
     if text:
         query = query.where(matches_text(text))
-    reports = list(db.session.scalars(query))
-    if filters.theme:
-        reports = [r for r in reports if filters.theme in (r.themes or [])]
-    pages = max(1, -(-len(reports) // per_page))
+    ids = [row.id for row in db.session.execute(query) if not filters.theme or filters.theme in (row.themes or [])]
+    pages = max(1, -(-len(ids) // per_page))
     page = min(max(page, 1), pages)
-    return PublishedPage(reports[(page - 1) * per_page : page * per_page], len(reports), page, pages)
+    shown = ids[(page - 1) * per_page : page * per_page]
+    reports = list(db.session.scalars(select(PublishedReport).where(PublishedReport.id.in_(shown)).order_by(*order)))
+    return PublishedPage(reports, len(ids), page, pages)
 
 
 def list_summary(report: PublishedReport, limit: int = 300) -> str:
