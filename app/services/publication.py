@@ -309,7 +309,13 @@ def list_summary(report: PublishedReport, limit: int = 300) -> str:
 
 def published_choices() -> tuple[list[int], list[tuple[str, str]], list[str]]:
     """The years, offence types (code, title) and theme codes that published reports have."""
-    reports = list(db.session.scalars(select(PublishedReport)))
+    columns = (
+        PublishedReport.year,
+        PublishedReport.offence_type,
+        PublishedReport.offence_title,
+        PublishedReport.themes,
+    )
+    reports = list(db.session.execute(select(*columns)))  # not the reports' content: the list page reads this
     years = sorted({r.year for r in reports}, reverse=True)
     offences = sorted({(r.offence_type, r.offence_title) for r in reports}, key=lambda o: o[1])
     themes = sorted({code for r in reports for code in r.themes or []})
