@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -26,6 +27,11 @@ class PublishedReport(db.Model):  # type: ignore[name-defined]
         ForeignKey("process_instance.id", ondelete="SET NULL"), unique=True, nullable=True
     )
     title: Mapped[str] = mapped_column(String(250))
+    # Written by the publication team with the anonymised text (checked with it); None for reviews
+    # published before summaries came in.
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Everything a visitor can search (title, summary, the report's text), written with the snapshot.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     published_on: Mapped[dt.date] = mapped_column(Date, index=True)
     year: Mapped[int] = mapped_column(Integer, index=True)
     offence_type: Mapped[str] = mapped_column(String(80), index=True)
@@ -34,6 +40,14 @@ class PublishedReport(db.Model):  # type: ignore[name-defined]
     themes: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
     published_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+    # PostgreSQL's words of search_text (to_tsvector 'english'), written with it; unused on SQLite.
+    search_vector: Mapped[Any] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"), nullable=True)
+
+    __table_args__ = (
+        # PostgreSQL's full-text search of the public list (SQLite searches with LIKE instead).
+        Index("ix_published_report_search", search_vector, postgresql_using="gin").ddl_if(dialect="postgresql"),
+    )
 
 
 class Theme(db.Model):  # type: ignore[name-defined]

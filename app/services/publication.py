@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Boolean, ColumnElement, and_, false, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -21,6 +21,8 @@ from .errors import Invalid, NotFound
 from .publication_check import (
     CHECK_KEYWORD,
     SEND_BACK,
+    SUMMARY_FIELD,
+    TITLE_FIELD,
     NotPublishable,
     check_pack,
     items_of,
@@ -52,6 +54,7 @@ def publish_snapshot(instance: ProcessInstance, actor: str) -> PublishedReport:
         instance_id=instance.id, slug=_new_slug(published_on.year), published_by=actor, created_at=now(), themes=[]
     )
     _fill_snapshot(report, instance, case, published_on)
+    index_for_search(report)
     leftovers = _unchecked_public_problems(report, case, checked)
     if leftovers:
         raise NotPublishable({"_form": leftovers})
@@ -63,8 +66,37 @@ def _fill_snapshot(report: PublishedReport, instance: ProcessInstance, case: dic
     offence_type = str(case.get("offence_category") or "other")
     report.offence_type, report.offence_title = offence_type, _offence_title(instance, offence_type)
     report.published_on, report.year = published_on, published_on.year
-    report.title = f"Serious Further Offence review: {report.offence_title.lower()}"
+    report.title = public_text(case, TITLE_FIELD) or fallback_title(report.offence_title)
+    report.summary = public_text(case, SUMMARY_FIELD) or None
     report.content = snapshot_content(instance, case)
+
+
+def public_text(case: dict[str, Any], field: str) -> str:
+    return str(case.get(field) or "").strip()
+
+
+def fallback_title(offence_title: str) -> str:
+    """The title of a review whose pack has no title of its own (prepared before titles came in)."""
+    return f"Serious Further Offence review: {offence_title.lower()}"
+
+
+def index_for_search(report: PublishedReport) -> None:
+    """Write what a visitor's search reads: the text, and on PostgreSQL its indexed words."""
+    report.search_text = search_text_of(report.title, report.summary, report.content or {})
+    if db.engine.dialect.name == "postgresql":
+        report.search_vector = func.to_tsvector(ENGLISH, report.search_text)
+
+
+def search_text_of(title: str, summary: str | None, content: dict[str, Any]) -> str:
+    """What a visitor's search reads: the title, the summary and every text of the public page.
+    (The migration that added the column wrote the same for earlier snapshots.)"""
+    parts = [title, summary or ""]
+    parts += [str(s.get("text") or "") for s in content.get("sections") or [] if isinstance(s, dict)]
+    for r in content.get("recommendations") or []:
+        if isinstance(r, dict):
+            parts += [str(r.get(k) or "") for k in ("text", "action", "owner", "progress")]
+    parts.append(str(content.get("progress_summary") or ""))
+    return "\n".join(p for p in parts if p)
 
 
 def preview_snapshot(instance: ProcessInstance) -> PublishedReport | None:
@@ -98,7 +130,7 @@ def _unchecked_public_problems(report: PublishedReport, case: dict[str, Any], id
     passage_texts = {passage.text for passage in passages(case, case)}
     others = [
         text
-        for text in _public_strings([report.title, report.offence_title, report.content])
+        for text in _public_strings([report.title, report.summary or "", report.offence_title, report.content])
         if text not in passage_texts
     ]
     matchers = anonymisation.identifiers(identity, case.get("redaction_log"))
@@ -197,26 +229,93 @@ def after_task_completed(instance: ProcessInstance, schema: dict[str, Any], data
 # --- what the public pages read (only the published table) -----------------------------------------
 
 
+ENGLISH: ColumnElement[str] = literal_column("'english'")  # a literal, as the stored vectors were made
+SEARCH_LIMIT = 200  # characters of a visitor's search that are used
+PER_PAGE = 20
+
+
 @dataclass(frozen=True)
 class PublishedFilters:
     theme: str = ""
     year: int | None = None
     offence_type: str = ""
+    text: str = ""
 
 
-def list_published(filters: PublishedFilters) -> list[PublishedReport]:
-    query = select(PublishedReport).order_by(PublishedReport.published_on.desc(), PublishedReport.id.desc())
+@dataclass(frozen=True)
+class PublishedPage:
+    reports: list[PublishedReport]
+    total: int
+    page: int
+    pages: int
+
+
+def search_terms(raw: str) -> str:
+    """A visitor's search as the list uses it: no control characters (PostgreSQL refuses NUL), single
+    spaces, at most SEARCH_LIMIT characters."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in raw)
+    return " ".join(printable.split())[:SEARCH_LIMIT].strip()
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def matches_text(text: str) -> ColumnElement[bool]:
+    """Published reports whose title, summary or report text match a visitor's search: PostgreSQL's
+    full-text search (stemmed English words, "quoted phrases", -excluded words; indexed), or on
+    SQLite every word as a case-insensitive substring."""
+    if db.engine.dialect.name == "postgresql":
+        query = func.websearch_to_tsquery(ENGLISH, text)
+        return PublishedReport.search_vector.op("@@", return_type=Boolean)(query)
+    words = [word for word in (w.strip('"') for w in text.split()) if word]
+    if not words:  # only quotes: nothing to look for (as PostgreSQL finds nothing)
+        return false()
+    return and_(*(PublishedReport.search_text.ilike(f"%{_escape_like(w)}%", escape="\\") for w in words))
+
+
+def list_published(filters: PublishedFilters, page: int = 1, per_page: int = PER_PAGE) -> PublishedPage:
+    """One page of the published reports the filters and search match, newest first. The matches are
+    counted on their ids and themes; only the page's reports are loaded whole."""
+    order = (PublishedReport.published_on.desc(), PublishedReport.id.desc())
+    query = select(PublishedReport.id, PublishedReport.themes).order_by(*order)
     if filters.year:
         query = query.where(PublishedReport.year == filters.year)
     if filters.offence_type:
         query = query.where(PublishedReport.offence_type == filters.offence_type)
-    reports = list(db.session.scalars(query))
-    return [r for r in reports if filters.theme in (r.themes or [])] if filters.theme else reports
+    text = search_terms(filters.text)
+    if text:
+        query = query.where(matches_text(text))
+    ids = [row.id for row in db.session.execute(query) if not filters.theme or filters.theme in (row.themes or [])]
+    pages = max(1, -(-len(ids) // per_page))
+    page = min(max(page, 1), pages)
+    shown = ids[(page - 1) * per_page : page * per_page]
+    reports = list(db.session.scalars(select(PublishedReport).where(PublishedReport.id.in_(shown)).order_by(*order)))
+    return PublishedPage(reports, len(ids), page, pages)
+
+
+def list_summary(report: PublishedReport, limit: int = 300) -> str:
+    """The summary shown in the public list: the one written at publication, or for reviews published
+    before summaries came in, the first paragraph of the report's (anonymised) summary, shortened."""
+    if report.summary:
+        return report.summary
+    sections = (report.content or {}).get("sections") or []
+    first = str(sections[0].get("text") or "") if sections and isinstance(sections[0], dict) else ""
+    paragraph = " ".join(next((p for p in first.split("\n") if p.strip()), "").split())
+    if len(paragraph) <= limit:
+        return paragraph
+    return paragraph[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def published_choices() -> tuple[list[int], list[tuple[str, str]], list[str]]:
     """The years, offence types (code, title) and theme codes that published reports have."""
-    reports = list(db.session.scalars(select(PublishedReport)))
+    columns = (
+        PublishedReport.year,
+        PublishedReport.offence_type,
+        PublishedReport.offence_title,
+        PublishedReport.themes,
+    )
+    reports = list(db.session.execute(select(*columns)))  # not the reports' content: the list page reads this
     years = sorted({r.year for r in reports}, reverse=True)
     offences = sorted({(r.offence_type, r.offence_title) for r in reports}, key=lambda o: o[1])
     themes = sorted({code for r in reports for code in r.themes or []})

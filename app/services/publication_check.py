@@ -15,7 +15,10 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import ProcessInstance, Task, User
+from sqlalchemy import or_, select
+
+from ..extensions import db
+from ..models import ProcessInstance, PublishedReport, Task, User
 from . import anonymisation
 from .audit import record_event
 from .errors import Forbidden, Invalid
@@ -31,6 +34,8 @@ from .reports import SECTIONS
 from .users import get_user
 
 REVIEWED_FIELD = "reviewed_matches"
+TITLE_FIELD = "public_title"  # the published review's title and summary, written with the anonymised text
+SUMMARY_FIELD = "public_summary"
 REPLACE = "Replace it and record the change in the redaction log."
 SEND_BACK = "Send the report back so that it can be revised."
 
@@ -53,6 +58,10 @@ class NotPublishable(Exception):
 
 def passages(pack: dict[str, Any], case: dict[str, Any]) -> Iterator[Passage]:
     """Every piece of text the publication pack would make public, with its form path."""
+    yield Passage(TITLE_FIELD, "The title of the published review", str(pack.get(TITLE_FIELD) or ""))
+    yield Passage(
+        SUMMARY_FIELD, "The short summary for the list of published reviews", str(pack.get(SUMMARY_FIELD) or "")
+    )
     for name, title in SECTIONS:
         yield Passage(f"anonymised_{name}", title, str(pack.get(f"anonymised_{name}") or ""))
     for index, item in enumerate(items_of(pack.get("anonymised_recommendations"))):
@@ -167,13 +176,34 @@ def check_submission(instance: ProcessInstance, schema: dict[str, Any], submitte
         reviewed = set(reviewed_references(submitted))
         found = findings(submitted, case)  # once, with every match: the reviewed ones are checked too
         kept = [f for f in found if f.reference is None or f.reference not in reviewed]
-        return {**_reviewed_problems(submitted, found), **_problems(kept, submitted, case, REPLACE, True)}
+        return {
+            **_title_taken(instance, submitted),
+            **_reviewed_problems(submitted, found),
+            **_problems(kept, submitted, case, REPLACE, True),
+        }
     if mode == "approve" and submitted.get("publish_approved") is not True:
         return {}
     problems = check_pack(case, case, SEND_BACK, recorded_reviews(instance))
     if mode == "publish":
         problems.update(publication_blockers(instance))
     return problems
+
+
+def _title_taken(instance: ProcessInstance, pack: dict[str, Any]) -> dict[str, list[str]]:
+    """The title must tell this review apart in the public list: no other published review has it."""
+    title = " ".join(str(pack.get(TITLE_FIELD) or "").split()).casefold()
+    if not title:
+        return {}
+    taken = db.session.scalars(
+        select(PublishedReport.title).where(
+            or_(PublishedReport.instance_id.is_(None), PublishedReport.instance_id != instance.id)
+        )
+    )
+    if any(" ".join(other.split()).casefold() == title for other in taken):
+        return {
+            TITLE_FIELD: ["Another published review already has this title. Write a title that sets this review apart"]
+        }
+    return {}
 
 
 def recorded_reviews(instance: ProcessInstance) -> list[str]:

@@ -138,6 +138,7 @@ def _published(row: ProcessInstance) -> dict[str, Any] | None:
     return {
         "slug": report.slug,
         "title": report.title,
+        "summary": report.summary,
         "published_on": _when(report.published_on),
         "published_by": report.published_by,
         "offence_type": report.offence_type,

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from ..services import dry_runs, groups, modelling
+from ..services import dry_runs, form_fields, groups, modelling
 from ..services.definitions import checksum_of, element_names, get_latest_definition, main_bpmn_file
 from ..services.errors import Invalid
 from ..services.sample_data import sample_for
@@ -344,6 +344,9 @@ def migration(key: str) -> Any:
 # --- the form editor -----------------------------------------------------------------------------
 
 
+FIELD_ACTIONS = ("fields-preview", "fields-save")
+
+
 @models.route("/<key>/forms/<name>", methods=["GET", "POST"])
 def form_editor(key: str, name: str) -> Any:
     user = signed_in_user()
@@ -354,7 +357,16 @@ def form_editor(key: str, name: str) -> Any:
     schema_text = request.form.get("schema", files[name].decode())
     ui_text = request.form.get("ui_schema", files[ui_name].decode() if ui_name in files else "{}")
     fields, schema, ui_schema = _parse_schemas(schema_text, ui_text)
-    if request.method == "POST" and request.form.get("action") == "save" and not fields:
+    action = request.form.get("action") if request.method == "POST" else None
+    posted_fields: dict[str, str] = {}
+    applied = False
+    if action in FIELD_ACTIONS and not fields:
+        edits = form_fields.apply_edits(schema, request.form)
+        if edits.problems:
+            fields, posted_fields = edits.problems, request.form.to_dict()
+        else:
+            schema, schema_text, applied = edits.schema, json.dumps(edits.schema, indent=2) + "\n", True
+    if request.method == "POST" and action in ("save", "fields-save") and not fields:
         changed = {name: json.dumps(schema, indent=2).encode()}
         if ui_schema or ui_name in files:
             changed[ui_name] = json.dumps(ui_schema, indent=2).encode()
@@ -376,6 +388,9 @@ def form_editor(key: str, name: str) -> Any:
         schema_text=schema_text,
         ui_text=ui_text,
         preview=preview,
+        field_list=form_fields.fields_of(schema),
+        posted_fields=posted_fields,
+        applied=applied,
         problems=fields,
         error_list=[{"text": m, "href": f"#{k.replace('_', '-')}"} for k, ms in fields.items() for m in ms],
     ), (422 if fields else 200)

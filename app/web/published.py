@@ -7,9 +7,16 @@ from flask import Blueprint, Response, render_template, request
 
 from ..models import PublishedReport
 from ..services.lessons import theme_titles
-from ..services.publication import PublishedFilters, get_published, list_published, published_choices
+from ..services.publication import (
+    PublishedFilters,
+    get_published,
+    list_published,
+    list_summary,
+    published_choices,
+    search_terms,
+)
 from ..services.reports import parse_date
-from .params import int_arg
+from .params import int_arg, page_arg
 
 published = Blueprint("published", __name__)
 
@@ -19,24 +26,34 @@ def _filters() -> PublishedFilters:
         theme=(request.args.get("theme") or "").strip(),
         year=int_arg(request.args, "year", low=1, high=9999),
         offence_type=(request.args.get("offence") or "").strip(),
+        text=search_terms(request.args.get("q") or ""),
     )
 
 
 @published.get("/published")
 def report_list() -> str:
     filters = _filters()
+    found = list_published(filters, page_arg(request.args))
     years, offences, themes = published_choices()
     titles = theme_titles()
     return render_template(
         "published/list.html",
         title="Published Serious Further Offence reviews",
-        reports=list_published(filters),
+        found=found,
+        reports=[(report, list_summary(report)) for report in found.reports],
         filters=filters,
+        page_args=_page_args(filters),
         years=years,
         offences=offences,
         themes=[(code, titles.get(code, code)) for code in themes],
         theme_titles=titles,
     )
+
+
+def _page_args(filters: PublishedFilters) -> dict[str, str | int]:
+    """The list's query string without the page number: the search and filters that paging keeps."""
+    args = {"q": filters.text, "theme": filters.theme, "year": filters.year or "", "offence": filters.offence_type}
+    return {name: value for name, value in args.items() if value}
 
 
 def _page_context(slug: str) -> dict:

@@ -158,6 +158,8 @@ def test_a_reviewed_match_through_the_api(api, people, sfo_definition):
         "redaction_log": [{"category": "person", "original": "Someone", "replacement": "Mr A"}],
         "anonymisation_checks": ["person", "victims", "staff", "addresses"],
         "anonymised_lessons": "Staff should know that the family came from Jordan.",
+        "public_title": "Risk not reassessed after a move",
+        "public_summary": "Risk was not reassessed when the person moved home.",
     }
     refused = api.post(f"/tasks/{task['id']}/complete", people.publication, {"data": pack}, expect=422)
     assert refused["error"]["code"] == "validation_failed"

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from app.extensions import db
-from tests.services.test_publication import PERSON, clean_pack, convicted_case
+from tests.services.test_publication import PERSON, SUMMARY, TITLE, clean_pack, convicted_case, publish
 from tests.sfo_case import People
 
 from .person import Person
@@ -61,8 +61,15 @@ def test_publication_team_publishes_and_a_visitor_downloads_the_pdf(sfo_definiti
     summary = " ".join(team.page.locator(".govuk-error-summary").inner_text().split())
     assert "Summary still contains the name of the person on probation" in summary
     assert "Recommendation 2 still contains a word that matches part of the name of the person on probation" in summary
+    assert "Enter a title for the published review" in summary
     assert PERSON not in summary and "Blackwood" not in summary
 
+    team.fill("Title of the published review", "Risk missed after Blackwood moved")  # names him: refused below
+    team.fill("Short summary for the list of published reviews", SUMMARY)
+    team.press("Submit")
+    summary = " ".join(team.page.locator(".govuk-error-summary").inner_text().split())
+    assert "The title of the published review still contains" in summary and "Blackwood" not in summary
+    team.fill("Title of the published review", TITLE)
     replace_names(team)
     entry = team.group("Redaction 1")
     team.choose("What was removed", "Name of the person on probation", within=entry)
@@ -100,7 +107,9 @@ def test_publication_team_publishes_and_a_visitor_downloads_the_pdf(sfo_definiti
     visitor.page.get_by_label("Theme", exact=True).select_option(label="MAPPA management")
     visitor.press("Apply filters")
     assert "1 review" in visitor.page.get_by_role("main").inner_text()
-    visitor.follow(re.compile(r"^Serious Further Offence review"))
+    assert SUMMARY in visitor.page.locator("#published-reviews").inner_text()
+    visitor.follow(TITLE)
+    assert visitor.h1() == TITLE and SUMMARY in visitor.page.get_by_role("main").inner_text()
     main = visitor.page.get_by_role("main").inner_text()
     for expected in (
         "Make sure the practitioner of Mr A records home visits.",
@@ -152,3 +161,29 @@ def test_managers_read_themes_and_the_digest(sfo_definition, person):
     manager.press("Stop offering MAPPA management")
     manager.press("Add theme", status=400)
     assert "Enter the name of the theme" in manager.page.locator(".govuk-error-summary").inner_text()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
+def test_a_visitor_searches_the_published_reviews(sfo_definition, person, javascript):
+    people = People.create()
+    report = publish(convicted_case(people, sfo_definition), people)
+    visitor = person(people.publication, javascript=javascript, sign_in=False)
+    visitor.visit("/published")
+    visitor.fill("Search published reviews", "transfer checklist")  # words of the summary
+    visitor.press("Search")
+    results = visitor.page.locator("#published-reviews")
+    assert TITLE in results.inner_text() and SUMMARY in results.inner_text()
+    assert "1 review matching “transfer checklist”" in visitor.page.locator("#result-count").inner_text()
+    visitor.page.get_by_label("Year published", exact=True).select_option(label="2027")
+    visitor.press("Apply filters")  # the filters keep the search
+    assert visitor.page.get_by_label("Search published reviews").input_value() == "transfer checklist"
+    assert TITLE in visitor.page.locator("#published-reviews").inner_text()
+    visitor.fill("Search published reviews", "100% _'\"<b>")
+    visitor.press("Search")
+    assert "No published reviews match this search." in visitor.page.get_by_role("main").inner_text()
+    visitor.fill("Search published reviews", PERSON)  # in the case, never in the published snapshot
+    visitor.press("Search")
+    assert visitor.page.locator("#published-reviews li").count() == 0
+    visitor.follow("Clear the search and filters")
+    visitor.follow(TITLE)
+    assert report.slug in visitor.page.locator(".govuk-caption-l").inner_text()

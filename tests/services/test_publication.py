@@ -12,6 +12,8 @@ from app.services.errors import Invalid
 from tests.sfo_case import People, SfoCase
 
 PERSON = "Jordan Blackwood"
+TITLE = "Risk not reassessed after a move between regions"
+SUMMARY = "Risk was not reassessed when the person moved home; the review recommends a transfer checklist."
 
 
 @pytest.fixture
@@ -74,6 +76,8 @@ def convicted_case(people, definition, **answers):
 def clean_pack(**overrides):
     pack = {f"anonymised_{name}": f"Clean text for {title.lower()}." for name, title in publication.SECTIONS}
     pack.update(
+        public_title=TITLE,
+        public_summary=SUMMARY,
         anonymised_recommendations=[
             {"text": "Review how risk is assessed at transfer."},
             {"text": "Make sure the practitioner of Mr A records home visits."},
