@@ -52,6 +52,8 @@ READ_BY_THE_SERVICE: dict[str, str] = {
     "anonymised_recommendations": "the published report",
     "anonymised_responses": "the published report",
     "anonymised_progress_summary": "the published report",
+    "public_title": "the published report's title on the public list (checked by the anonymisation gate)",
+    "public_summary": "the published report's summary on the public list (checked by the anonymisation gate)",
     "redaction_log": "the anonymisation gate and the approver's view of what was removed",
     "publish_approved": "the publication approval the publish step checks",
     "publication_date": "the published report's date",

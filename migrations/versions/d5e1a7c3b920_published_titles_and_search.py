@@ -2,7 +2,7 @@
 full-text index on PostgreSQL)
 
 Revision ID: d5e1a7c3b920
-Revises: a3c9e51f7b26
+Revises: c7e4a9b2d315
 Create Date: 2026-11-30 16:45:00
 
 """
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = "d5e1a7c3b920"
-down_revision = "a3c9e51f7b26"
+down_revision = "c7e4a9b2d315"
 branch_labels = None
 depends_on = None
 
