@@ -13,7 +13,7 @@ import logging
 from dataclasses import replace
 
 from flask import render_template
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import defer
 
 from ..extensions import db
@@ -92,6 +92,10 @@ def produce_due_digest() -> LessonsDigest | None:
     tagged = select(ReviewTheme.instance_id).where(ReviewTheme.tagged_on >= start, ReviewTheme.tagged_on <= end)
     if db.session.scalar(tagged.limit(1)) is None:
         return None  # no review tagged in the quarter: no digest (the check is one indexed query a pass)
+    if not _producing_alone(period):
+        return None  # another worker is producing it now
+    if db.session.scalar(select(LessonsDigest.period).where(LessonsDigest.period == period)) is not None:
+        return None  # another worker produced it while this one looked
     html, pdf, reviews = render_digest(period, start, end, today)
     digest = LessonsDigest(period=period, start=start, end=end, reviews=reviews, html=html, pdf=pdf, created_at=now())
     db.session.add(digest)
@@ -115,6 +119,20 @@ def produce_due_digest() -> LessonsDigest | None:
         )
     log.info("lessons digest %s produced (%d reviews, %d bytes of PDF)", period, reviews, len(pdf))
     return digest
+
+
+# The key of the digest's lock ("DIGS" in ASCII), paired with the period: nothing else uses it.
+DIGEST_LOCK_KEY = 0x44494753
+
+
+def _producing_alone(period: str) -> bool:
+    """Whether this worker is the one to produce the period's digest: on PostgreSQL, the one holding a lock
+    for it until its transaction ends, so a second worker neither renders it again (about a minute at
+    1,000 reviews) nor fails its pass on the duplicate. SQLite has a single writer."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    taken = text("SELECT pg_try_advisory_xact_lock(:key, hashtext(:period))")
+    return bool(db.session.scalar(taken, {"key": DIGEST_LOCK_KEY, "period": period}))
 
 
 def list_digests() -> list[LessonsDigest]:

@@ -30,8 +30,8 @@ def run_once(app: Flask) -> tuple[int, int]:
             stalled = sweep_stalled_cases()
             if stalled:
                 log.warning("%d open case(s) had nothing to wait for; each was run again or put in error", stalled)
-            produce_due_digest()  # before sending, so its announcement goes out in this pass
             sent = deliver_outbox()
+            produce_due_digest()  # after sending: its minute of rendering, once a quarter, delays no notice
             poll_delivery_statuses()
             purge_expired_keys()
         except Exception:

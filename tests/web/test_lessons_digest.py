@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 
 import pytest
 from pypdf import PdfReader
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import LessonsDigest, OutboxMessage
+from app.services import digests
 from app.services.digests import last_ended_quarter
 from app.worker import run_once
 from tests.sfo_case import People, SfoCase
@@ -85,3 +87,45 @@ def test_a_review_s_own_words_that_name_someone_are_withheld_from_the_digest(app
     digest = db.session.get(LessonsDigest, "2027-Q1")
     assert digest is not None and "Okafor" not in digest.html
     assert "Withheld from this digest" in digest.html and "Share police call-outs the same day." in digest.html
+
+
+def test_two_workers_produce_a_quarter_s_digest_once_and_neither_pass_fails(
+    app, postgresql, sfo_definition, people, clock, monkeypatch
+):
+    case = SfoCase(people, sfo_definition, reference="SFO-DIG-2")
+    case.to_stage("drafting")
+    case.do("draft_report", failures=FAILURES, good_practice="Swift recall after the warning signs.")
+    case.do("quality_assure_report", qa_decision="approve")
+    case.do("record_provider_response")
+    case.court_outcome("acquitted")
+    case.do("tag_themes", themes=["mappa"], lessons_for_dissemination="Share police call-outs the same day.")
+    clock.set(dt.datetime(2027, 4, 1, 6, tzinfo=dt.UTC))
+    rendering, second_done = threading.Event(), threading.Event()
+    original = digests.render_digest
+
+    def render_while_the_other_tries(*args):
+        rendering.set()
+        assert second_done.wait(15)  # the other worker's pass ends while this one is rendering
+        return original(*args)
+
+    monkeypatch.setattr(digests, "render_digest", render_while_the_other_tries)
+    results: dict[str, object] = {}
+
+    def first() -> None:
+        with app.app_context():
+            results["first"] = digests.produce_due_digest() is not None
+
+    def second() -> None:
+        assert rendering.wait(15)
+        with app.app_context():
+            results["second"] = digests.produce_due_digest()
+        second_done.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results == {"first": True, "second": None}
+    db.session.expire_all()
+    assert [d.period for d in db.session.scalars(select(LessonsDigest))] == ["2027-Q1"]
