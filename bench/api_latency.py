@@ -415,7 +415,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, port: int, log_path: Path) -> Iterator[None]:
+def gunicorn(database_url: str, port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     env = {**os.environ, "DATABASE_URL": database_url, "SFO_SECRET_KEY": "bench-secret-key", "SFO_ENV": "production"}
     env["SFO_READY_WORKER_SECONDS"] = "0"  # no worker runs while measuring (timers stay still): ready without one
     env.pop("SFO_EMBEDDED_WORKER", None)
@@ -424,7 +424,7 @@ def gunicorn(database_url: str, port: int, log_path: Path) -> Iterator[None]:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
     try:
         wait_ready(port, process, log_path)
-        yield
+        yield process
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -432,6 +432,17 @@ def gunicorn(database_url: str, port: int, log_path: Path) -> Iterator[None]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def worker_memory(master_pid: int) -> list[float]:
+    """The resident memory of each gunicorn worker (the master's children), in MB (Linux /proc)."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
 
 
 def wait_ready(port: int, process: subprocess.Popen[bytes], log_path: Path, timeout: float = 60) -> None:
@@ -550,6 +561,8 @@ class ApiBench:
         reviewer = task.reviewer or reviewer_name(task.instance_id % REVIEWER_COUNT)
         choices = {**BASE_CHOICES, "reviewer": reviewer, "court_outcome": "convicted_sfo"}
         data = sample_for(detail["form"]["schema"], choices, self.today)
+        if "public_title" in data:  # each published review's title must be its own
+            data["public_title"] = f"{data['public_title']} {task.instance_id}"[:120]
         answer, elapsed = self.client.expect(
             200, "POST", f"/api/v1/tasks/{task.id}/complete", task.actor, {"data": data}
         )
@@ -717,9 +730,11 @@ def main(argv: list[str] | None = None) -> None:
         cloner.add(missing)
         say(f"  cloned {missing:,} cases in {time.perf_counter() - load_started:.1f} s")
         counts = count_cases(app)
-        with gunicorn(args.database_url, port, log_path):
+        with gunicorn(args.database_url, port, log_path) as server:
             bench = ApiBench(Client(port, tokens), app, args, size)
             api = timed("HTTP measurements", lambda: bench.run(used, rng))  # noqa: B023
+            memory = worker_memory(server.pid)
+            say("  web worker memory after the measurements (RSS): " + ", ".join(f"{mb:.0f} MB" for mb in memory))
         floor = timed("engine floor", lambda: engine_floor(app, args.floor_repetitions))
         load = os.getloadavg()[0]  # other work on the machine skews every figure: show it
         results.append((size, api[0], floor, api[1], dict(bench.by_task_type), counts, load))
