@@ -1,0 +1,76 @@
+"""The provider organisations of a case. The one that notified it (``provider_org``) is the primary
+provider; a case supervised by more than one provider (a transfer between organisations) names the others
+in ``other_providers``. Each gets a ``case_provider`` row: a provider user of any of them sees the case,
+its report goes to each, and each answers the recommendations addressed to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import CaseProvider, ProcessInstance
+
+ORGANISATION_LENGTH = 120
+
+
+def named_providers(data: dict[str, Any], primary: str | None = None) -> list[str]:
+    """The case's providers, the primary first, each once."""
+    first = str(data.get("provider_org") or primary or "").strip()[:ORGANISATION_LENGTH]
+    others = data.get("other_providers")
+    names = [first] + [str(o).strip()[:ORGANISATION_LENGTH] for o in others if isinstance(o, str)] if isinstance(
+        others, list
+    ) else [first]
+    return [name for name in dict.fromkeys(names) if name]
+
+
+def recommendation_provider(recommendation: Any, providers: list[str]) -> str | None:
+    """The provider that answers a recommendation: the one it names, when that is one of the case's
+    providers; otherwise (a single provider, or a recommendation for HMPPS or the Ministry of Justice)
+    the primary provider. The diagram's "Send the report to the providers" applies the same rule."""
+    named = recommendation.get("provider") if isinstance(recommendation, dict) else None
+    if isinstance(named, str) and named in providers:
+        return named
+    return providers[0] if providers else None
+
+
+def providers_of(instance: ProcessInstance) -> list[str]:
+    """The case's providers as recorded, the primary first."""
+    query = (
+        select(CaseProvider.organisation)
+        .where(CaseProvider.instance_id == instance.id)
+        .order_by(CaseProvider.is_primary.desc(), CaseProvider.organisation)
+    )
+    return list(db.session.scalars(query))
+
+
+def sync_case_providers(instance: ProcessInstance, data: dict[str, Any]) -> None:
+    """Make the case's provider rows match its data (called whenever the case is saved)."""
+    wanted = named_providers(data, instance.provider_org)
+    kept = {p.organisation: p for p in db.session.scalars(select(CaseProvider).where(CaseProvider.instance_id == instance.id))}
+    for name, row in kept.items():
+        if name not in wanted:
+            db.session.delete(row)
+    for position, name in enumerate(wanted):
+        row = kept.get(name)
+        if row is None:
+            db.session.add(CaseProvider(instance_id=instance.id, organisation=name, is_primary=position == 0))
+        elif row.is_primary != (position == 0):
+            row.is_primary = position == 0
+
+
+def is_provider_of(instance: ProcessInstance, organisation: str | None) -> bool:
+    if not organisation:
+        return False
+    if instance.provider_org == organisation:
+        return True
+    query = select(CaseProvider.instance_id).where(
+        CaseProvider.instance_id == instance.id, CaseProvider.organisation == organisation
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def cases_of_organisation(organisation: str):  # type: ignore[no-untyped-def]
+    """The ids of the cases the organisation is a provider of (an indexed look-up, for ``IN``)."""
+    return select(CaseProvider.instance_id).where(CaseProvider.organisation == organisation)
