@@ -70,7 +70,9 @@ def check_migration(state_json: str, target: ProcessModel) -> MigrationCheck:
                 active.add(name)
             if name in names:
                 if is_active and _became_multi_instance(spec, name, part):
-                    waiting.append(f"the case waits at '{name}' as one task, which the new version repeats for each item")
+                    waiting.append(
+                        f"the case waits at '{name}' as one task, which the new version repeats for each item"
+                    )
                 continue
             place = _place(part.process, spec is not None, where.get(name), target.spec.name)
             if is_active:

@@ -17,12 +17,10 @@ ORGANISATION_LENGTH = 120
 
 def named_providers(data: dict[str, Any], primary: str | None = None) -> list[str]:
     """The case's providers, the primary first, each once."""
-    first = str(data.get("provider_org") or primary or "").strip()[:ORGANISATION_LENGTH]
     others = data.get("other_providers")
-    names = [first] + [str(o).strip()[:ORGANISATION_LENGTH] for o in others if isinstance(o, str)] if isinstance(
-        others, list
-    ) else [first]
-    return [name for name in dict.fromkeys(names) if name]
+    names = [data.get("provider_org") or primary or ""] + (others if isinstance(others, list) else [])
+    cleaned = (name[:ORGANISATION_LENGTH] for name in names if isinstance(name, str))  # as the diagram reads them
+    return [name for name in dict.fromkeys(cleaned) if name]
 
 
 def recommendation_provider(recommendation: Any, providers: list[str]) -> str | None:
@@ -48,10 +46,13 @@ def providers_of(instance: ProcessInstance) -> list[str]:
 def sync_case_providers(instance: ProcessInstance, data: dict[str, Any]) -> None:
     """Make the case's provider rows match its data (called whenever the case is saved)."""
     wanted = named_providers(data, instance.provider_org)
-    kept = {p.organisation: p for p in db.session.scalars(select(CaseProvider).where(CaseProvider.instance_id == instance.id))}
-    for name, row in kept.items():
+    kept = {
+        p.organisation: p
+        for p in db.session.scalars(select(CaseProvider).where(CaseProvider.instance_id == instance.id))
+    }
+    for name, gone in kept.items():
         if name not in wanted:
-            db.session.delete(row)
+            db.session.delete(gone)
     for position, name in enumerate(wanted):
         row = kept.get(name)
         if row is None:

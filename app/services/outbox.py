@@ -63,10 +63,7 @@ class Claimed:
 def _addresses(message: OutboxMessage) -> list[str]:
     if message.recipient.startswith("group:"):
         group = message.recipient.removeprefix("group:")
-        if group != "provider":
-            users = users_in_group(group)
-        else:
-            users = _provider_users(message)
+        users = _provider_users(message) if group == "provider" else users_in_group(group)
     else:
         user = get_user(message.recipient)
         users = [user] if user is not None and user.active else []

@@ -220,10 +220,12 @@ def task_organisation(row: ProcessInstance, human: HumanTask) -> str | None:
     ``organisation`` property names a variable (each instance of the multi-instance provider response
     names its provider), that variable's value when it is one of the case's providers."""
     variable = human.properties.get("organisation")
-    value = human.data.get(variable) if isinstance(variable, str) and variable else None
-    if isinstance(value, str) and is_provider_of(row, value):
-        return value
-    return row.provider_org
+    if not isinstance(variable, str) or not variable or variable not in human.data:
+        return row.provider_org
+    value = human.data[variable]
+    # never another organisation's: a name that is not one of the case's providers leaves the task with
+    # no provider (its deadline escalates it to a manager)
+    return value if isinstance(value, str) and is_provider_of(row, value) else None
 
 
 def named_owner(row: ProcessInstance, human: HumanTask, data: dict[str, Any]) -> str | None:

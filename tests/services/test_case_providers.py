@@ -48,7 +48,13 @@ def _response_tasks(case):
 
 def _answer(task, user, numbers):
     rows = [
-        {"recommendation": n, "response": "accept", "action": f"Action on {n}", "owner": "Head of quality", "target_date": "2027-06-30"}
+        {
+            "recommendation": n,
+            "response": "accept",
+            "action": f"Action on {n}",
+            "owner": "Head of quality",
+            "target_date": "2027-06-30",
+        }
         for n in numbers
     ]
     return tasks.complete_task(user, task.id, {"responses": rows})
