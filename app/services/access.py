@@ -123,7 +123,9 @@ def tasks_seen_on(user: User, instance: ProcessInstance, tasks: list[Task]) -> l
     """Those of the case's ``tasks`` the user may see (``can_see_task`` for each, judging the case once)."""
     if not can_see_instance(user, instance):
         return []
-    return [task for task in tasks if task.lane == "provider"] if user.is_provider else list(tasks)
+    if not user.is_provider:
+        return list(tasks)
+    return [task for task in tasks if task.lane == "provider" and task.organisation == user.organisation]
 
 
 def check_task_visible(user: User, task: Task | None) -> Task:
