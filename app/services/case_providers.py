@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, inspect, select, update
 
 from ..extensions import db
 from ..models import CaseProvider, ProcessInstance
@@ -44,21 +44,44 @@ def providers_of(instance: ProcessInstance) -> list[str]:
 
 
 def sync_case_providers(instance: ProcessInstance, data: dict[str, Any]) -> None:
-    """Make the case's provider rows match its data (called whenever the case is saved)."""
+    """Make the case's provider rows match its new ``data`` (called whenever the case is saved, before
+    ``instance.data`` is replaced). The rows match the data saved before, so only a change is written: most
+    saves send no statement at all."""
     wanted = named_providers(data, instance.provider_org)
-    kept = {
-        p.organisation: p
-        for p in db.session.scalars(select(CaseProvider).where(CaseProvider.instance_id == instance.id))
-    }
-    for name, gone in kept.items():
-        if name not in wanted:
-            db.session.delete(gone)
+    before = _saved_providers(instance)
+    if wanted == before:
+        return
+    removed = [name for name in before if name not in wanted]
+    if removed:
+        db.session.execute(
+            delete(CaseProvider).where(CaseProvider.instance_id == instance.id, CaseProvider.organisation.in_(removed))
+        )
     for position, name in enumerate(wanted):
-        row = kept.get(name)
-        if row is None:
+        if name not in before:
             db.session.add(CaseProvider(instance_id=instance.id, organisation=name, is_primary=position == 0))
-        elif row.is_primary != (position == 0):
-            row.is_primary = position == 0
+        elif (before.index(name) == 0) != (position == 0):
+            db.session.execute(
+                update(CaseProvider)
+                .where(CaseProvider.instance_id == instance.id, CaseProvider.organisation == name)
+                .values(is_primary=position == 0)
+            )
+
+
+def _saved_providers(instance: ProcessInstance) -> list[str]:
+    """The providers the case's rows hold: from the data saved last when it is loaded (a new case has
+    none), else read from the rows."""
+    if inspect(instance).pending:
+        return []
+    saved = inspect(instance).attrs.data.loaded_value
+    if isinstance(saved, dict):
+        return named_providers(saved, instance.provider_org) if saved else []
+    return providers_of(instance)
+
+
+def providers_named_in(instance: ProcessInstance) -> list[str]:
+    """The case's providers, the primary first, as its data names them (what its rows hold), for pages
+    that have read the case's data already."""
+    return named_providers(instance.data or {}, instance.provider_org)
 
 
 def is_provider_of(instance: ProcessInstance, organisation: str | None) -> bool:

@@ -88,9 +88,9 @@ def save(row: ProcessInstance, instance: Instance, actor: str, error: ProcessErr
     instance.compact()
     known_tasks = tasks_after_step(row)  # the rows as the previous step of this session left them, if any
     row.state = runtime().engine.dump(instance)
+    sync_case_providers(row, data)  # before the data is replaced: the rows match the data saved before
     row.data = data
     row.provider_org = data.get("provider_org") or row.provider_org
-    sync_case_providers(row, data)
     row.reviewer = data.get("reviewer") or row.reviewer
     row.next_timer_at = instance.next_timer_at()
     row.updated_at = now()
