@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import CaseProvider, OutboxMessage, RecommendationRecord
 from app.services import instances, monitoring, tasks, tracking
+from app.services.case_providers import providers_of, sync_case_providers
 from app.services.errors import Forbidden, Invalid, NotFound
 from app.services.outbox import _addresses
 from app.services.runtime import now
@@ -188,3 +189,24 @@ def test_a_recommendation_cannot_name_a_provider_the_case_does_not_have(people, 
     with pytest.raises(Invalid):
         case.do("draft_report", recommendations=wrong)
     assert case.task("draft_report").state == "ready"
+
+
+def test_the_rows_follow_a_change_of_providers(people, sfo_definition):
+    """A corrected notification (a provider removed, another added, the primary changed) changes the rows,
+    and with them who sees the case."""
+    west = make_user("provider", organisation="west-probation")
+    case = SfoCase(people, sfo_definition, "SFO-TWO-5", other_providers=[SOUTH])
+    row = case.row
+    sync_case_providers(row, dict(row.data, provider_org=SOUTH, other_providers=["west-probation", NORTH]))
+    row.data = dict(row.data, provider_org=SOUTH, other_providers=["west-probation", NORTH])
+    row.provider_org = SOUTH
+    db.session.flush()
+    kept = db.session.scalars(select(CaseProvider).where(CaseProvider.instance_id == row.id)).all()
+    assert {(p.organisation, p.is_primary) for p in kept} == {(SOUTH, True), ("west-probation", False), (NORTH, False)}
+    sync_case_providers(row, dict(row.data, other_providers=[]))
+    db.session.flush()
+    assert providers_of(row) == [SOUTH]
+    assert instances.get_instance(people.other_provider, row.id).id == row.id
+    for user in (people.provider, west):
+        with pytest.raises(NotFound):
+            instances.get_instance(user, row.id)
