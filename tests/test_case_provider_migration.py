@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.test_schema_commands import _execute, _sfo, empty_postgresql, fresh_database  # noqa: F401
 
-BEFORE_CASE_PROVIDERS = "b12e7c4a9d30"
+BEFORE_CASE_PROVIDERS = "c7e4a9b2d315"
 
 
 def test_the_upgrade_gives_each_case_its_notifying_provider(fresh_database):  # noqa: F811
