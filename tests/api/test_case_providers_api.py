@@ -71,3 +71,23 @@ def test_one_provider_answers_every_recommendation_as_before(api, people, sfo_de
     api.get(f"/process-instances/{case.id}", people.other_provider, expect=404)
     api.post(f"/tasks/{task['id']}/complete", people.provider, {"data": {"responses": _rows(2)}})
     assert case.refresh(as_user=people.manager)["stage"] == "conviction-check"
+
+
+def test_each_provider_tracks_its_own_recommendations_through_the_api(api, people, sfo_definition):
+    stranger = make_user("provider", organisation="east-probation")
+    case = _sent(api, people, sfo_definition, "SFO-TWO-T", RECOMMENDATIONS, other_providers=[SOUTH])
+    [north_task] = case.ready_tasks(as_user=people.provider)
+    [south_task] = case.ready_tasks(as_user=people.other_provider)
+    api.post(f"/tasks/{south_task['id']}/complete", people.other_provider, {"data": {"responses": _rows(1)}})
+    api.post(f"/tasks/{north_task['id']}/complete", people.provider, {"data": {"responses": _rows(1)}})
+    url = f"/process-instances/{case.id}/recommendations"
+    body = {"status": "in_progress", "evidence": "Briefings booked."}
+    assert api.put(f"{url}/1/tracking", people.other_provider, body, expect=403)["error"]["code"] == "forbidden"
+    api.put(f"{url}/2/tracking", people.other_provider, body)
+    api.put(f"{url}/1/tracking", people.provider, body)
+    api.put(f"{url}/2/tracking", stranger, body, expect=404)
+    api.get(url, stranger, expect=404)
+    assert [item["number"] for item in api.get(url, people.other_provider)["items"]] == [1, 2]
+    south_open = api.get("/inspection", people.other_provider, provider=SOUTH)["items"]
+    assert [(item["case_reference"], item["number"]) for item in south_open] == [("SFO-TWO-T", 2)]
+    api.get("/inspection", people.other_provider, provider=NORTH, expect=404)
