@@ -47,7 +47,11 @@ def sync_case_providers(instance: ProcessInstance, data: dict[str, Any]) -> None
     """Make the case's provider rows match its new ``data`` (called whenever the case is saved, before
     ``instance.data`` is replaced). The rows match the data saved before, so only a change is written: most
     saves send no statement at all."""
-    wanted = named_providers(data, instance.provider_org)
+    with db.session.no_autoflush:  # the case's own changes go in its one UPDATE, after this
+        _sync(instance, named_providers(data, instance.provider_org))
+
+
+def _sync(instance: ProcessInstance, wanted: list[str]) -> None:
     before = _saved_providers(instance)
     if wanted == before:
         return
