@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.test_schema_commands import _execute, _sfo, empty_postgresql, fresh_database  # noqa: F401
 
-BEFORE_CASE_PROVIDERS = "c7e4a9b2d315"
+BEFORE_CASE_PROVIDERS = "d5e1a7c3b920"
 
 
 def test_the_upgrade_gives_each_case_its_notifying_provider(fresh_database):  # noqa: F811

@@ -1,7 +1,7 @@
 """the providers that supervised a case (a transfer between organisations names several): access and case lists read it
 
 Revision ID: c7e4a1d9b352
-Revises: c7e4a9b2d315
+Revises: d5e1a7c3b920
 Create Date: 2026-11-30 16:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c7e4a1d9b352'
-down_revision = 'c7e4a9b2d315'
+down_revision = 'd5e1a7c3b920'
 branch_labels = None
 depends_on = None
 
