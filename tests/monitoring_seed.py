@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from app.extensions import db
-from app.models import DeadlineExtension, ProcessInstance, Task
+from app.models import CaseProvider, DeadlineExtension, ProcessInstance, Task
 from app.services.progress import STAGES
 
 UTC = dt.UTC
@@ -199,6 +199,10 @@ def _write(definition: Any, cases: list[SeedCase], extensions: list[SeedExtensio
             }
             for c in cases
         ],
+    )
+    db.session.execute(  # as saving a case (or the migration, for cases from before) records its provider
+        insert(CaseProvider.__table__),
+        [{"instance_id": c.id, "organisation": c.provider, "is_primary": True} for c in cases if c.provider],
     )
     db.session.execute(
         insert(Task.__table__),

@@ -3,9 +3,10 @@
 A saved state names the task spec of every task in it, per process: the top-level process, and each
 sub-process (a stage) that has run, under the name of its sub-process spec. It restores against another
 version when every one of those names exists there in the same process; the tasks the case is waiting at
-must exist too, or the case would silently lose them. A version that moved elements into or out of a
-sub-process (the restructured SFO diagram, for instance) therefore takes no cases from the versions before
-it: those finish on their own version.
+must exist too, or the case would silently lose them, and be of the same kind (a task waited at once is
+not moved onto a version that repeats it for each item, as the provider response is for each provider). A
+version that moved elements into or out of a sub-process (the restructured SFO diagram, for instance)
+therefore takes no cases from the versions before it: those finish on their own version.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.util.task import TaskState
 
 from .definitions import ProcessModel
@@ -67,6 +69,10 @@ def check_migration(state_json: str, target: ProcessModel) -> MigrationCheck:
             if is_active:
                 active.add(name)
             if name in names:
+                if is_active and _became_multi_instance(spec, name, part):
+                    waiting.append(
+                        f"the case waits at '{name}' as one task, which the new version repeats for each item"
+                    )
                 continue
             place = _place(part.process, spec is not None, where.get(name), target.spec.name)
             if is_active:
@@ -77,6 +83,17 @@ def check_migration(state_json: str, target: ProcessModel) -> MigrationCheck:
     if reasons:
         reasons.append("cases move only between versions whose structure matches; this one finishes on its version")
     return MigrationCheck(not reasons, tuple(reasons), tuple(sorted(active)))
+
+
+def _became_multi_instance(spec: Any, name: str, part: _Part) -> bool:
+    """A task the case waits at as a single task that the new version makes multi-instance (one for each
+    provider, say): restored, the case would wait at a multi-instance task with no instances, and lose it."""
+    target = spec.task_specs[name]
+    child = getattr(target, "task_spec", None) if isinstance(target, LoopTask) else None
+    if child is None:
+        return False
+    child_name = getattr(child, "name", child)
+    return not any(task["task_spec"] == child_name for task in part.tasks)
 
 
 def _place(process: str, exists: bool, elsewhere: str | None, top: str) -> str:

@@ -6,7 +6,7 @@ from .deadlines import DeadlineExtension
 from .definitions import ProcessDefinition
 from .dryruns import DryRunJob
 from .idempotency import IdempotencyKey  # noqa: F401
-from .instances import ProcessInstance, Task, TaskDraft
+from .instances import CaseProvider, ProcessInstance, Task, TaskDraft
 from .modelling import ProcessDraft
 from .operations import WorkerPass
 from .publication import (  # noqa: F401
@@ -24,6 +24,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "CaseAttachment",
+    "CaseProvider",
     "DeadlineExtension",
     "DryRunJob",
     "Group",

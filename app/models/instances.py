@@ -45,6 +45,18 @@ class ProcessInstance(db.Model):  # type: ignore[name-defined]
     __mapper_args__ = {"version_id_col": lock_version}
 
 
+class CaseProvider(db.Model):  # type: ignore[name-defined]
+    """A provider organisation that supervised the case: the one that notified it (``is_primary``) and any
+    other named in the notification (a transfer between organisations). A provider user of any of them
+    sees the case; the access checks and case lists read this table."""
+
+    __tablename__ = "case_provider"
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(120), primary_key=True, index=True)
+    is_primary: Mapped[bool] = mapped_column(default=False)
+
+
 _READY_UNHELD = text("state = 'ready' AND assignee IS NULL")
 
 

@@ -4,8 +4,9 @@ Rules: process definitions (their versions, diagrams and files) are read by proc
 and admins; anyone who may start a process also reads its latest version's start form. A provider may
 start only a process whose start event lies in the provider lane. The review body (sfo-team,
 quality-assurer, publication, manager, admin) sees every case; a
-reviewer sees the cases allocated to them; a provider user sees only their organisation's cases and
-only provider-lane tasks of them; a reviewer also sees a case on which a task is assigned to
+reviewer sees the cases allocated to them; a provider user sees only the cases their organisation is a
+provider of (a case supervised by several providers is seen by each) and only their organisation's
+provider-lane tasks of them; a reviewer also sees a case on which a task is assigned to
 them. Another organisation's case is reported as not found, so its
 existence does not leak.
 """
@@ -18,6 +19,7 @@ from sqlalchemy import Select, false, select, union
 
 from ..models import ProcessInstance, Task, User
 from ..models.users import REVIEW_BODY_ROLES
+from .case_providers import cases_of_organisation, is_provider_of
 from .errors import Forbidden, NotFound
 
 MANAGING_ROLES = ("manager", "admin")
@@ -63,7 +65,7 @@ def can_see_instance(user: User, instance: ProcessInstance) -> bool:
     if sees_all_cases(user):
         return True
     if user.is_provider:
-        return bool(user.organisation) and instance.provider_org == user.organisation
+        return is_provider_of(instance, user.organisation)
     if user.role == "reviewer":
         return instance.reviewer == user.username or _holds_task_on(user, instance)
     return False
@@ -97,7 +99,7 @@ def visible_instances(user: User, query: Select) -> Select:  # type: ignore[type
         return query
     if user.is_provider:
         return (
-            query.where(ProcessInstance.provider_org == user.organisation)
+            query.where(ProcessInstance.id.in_(cases_of_organisation(user.organisation)))
             if user.organisation
             else query.where(false())
         )
@@ -113,7 +115,7 @@ def can_see_task(user: User, task: Task) -> bool:
     if not can_see_instance(user, task.instance):
         return False
     if user.is_provider:
-        return task.lane == "provider"
+        return task.lane == "provider" and task.organisation == user.organisation
     return True
 
 
@@ -121,7 +123,9 @@ def tasks_seen_on(user: User, instance: ProcessInstance, tasks: list[Task]) -> l
     """Those of the case's ``tasks`` the user may see (``can_see_task`` for each, judging the case once)."""
     if not can_see_instance(user, instance):
         return []
-    return [task for task in tasks if task.lane == "provider"] if user.is_provider else list(tasks)
+    if not user.is_provider:
+        return list(tasks)
+    return [task for task in tasks if task.lane == "provider" and task.organisation == user.organisation]
 
 
 def check_task_visible(user: User, task: Task | None) -> Task:
@@ -137,7 +141,7 @@ def check_task_visible(user: User, task: Task | None) -> Task:
 def visible_tasks(user: User, query: Select) -> Select:  # type: ignore[type-arg]
     query = visible_instances(user, query)
     if user.is_provider:
-        query = query.where(Task.lane == "provider")
+        query = query.where(Task.lane == "provider", Task.organisation == user.organisation)
     return query
 
 

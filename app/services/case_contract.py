@@ -14,6 +14,8 @@ READ_BY_THE_SERVICE: dict[str, str] = {
     # who and what the case is about
     "case_reference": "the case's reference: messages, pages and the API find the case by it",
     "provider_org": "the notifying provider: its staff see the case and do its provider tasks",
+    "other_providers": "the other providers that supervised the person: their staff see the case and answer "
+    "the recommendations addressed to them",
     "person_name": "the inbox's search, and the anonymisation gate's first check",
     "date_of_birth": "the anonymisation gate",
     "crn": "the anonymisation gate",

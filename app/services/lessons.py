@@ -30,6 +30,7 @@ from ..models import (
 )
 from .access import MANAGING_ROLES, require_role
 from .audit import record_event
+from .case_providers import named_providers, recommendation_provider
 from .errors import Invalid, NotFound
 from .reports import ADDRESSEES, FAILURE_CLASSES, STATUSES, failures_of, parse_date, recommendation_status
 from .runtime import now, transactional
@@ -220,6 +221,7 @@ def sync_recommendations(instance: ProcessInstance) -> None:
         for n, r in kept.items()
     }
     db.session.execute(delete(RecommendationRecord).where(RecommendationRecord.instance_id == instance.id))
+    providers = named_providers(case, instance.provider_org)
     for number, item in enumerate(case.get("recommendations") or [], start=1):
         answer = responses.get(number, {})
         db.session.add(
@@ -234,7 +236,7 @@ def sync_recommendations(instance: ProcessInstance) -> None:
                 progress=progress.get(number, {}).get("status"),
                 themes=list(themes.get(number, {}).get("themes") or []),
                 sent_on=sent_on,
-                provider_org=instance.provider_org,
+                provider_org=recommendation_provider(item, providers) or instance.provider_org,
                 **tracked.get(number, {}),
             )
         )

@@ -19,9 +19,10 @@ from sqlalchemy import Date, Integer, and_, case, cast, column, func, select, te
 from ..engine.calendar import is_working_day, working_days_between
 from ..engine.inspection import ElementStates, element_states, failing_element_data
 from ..extensions import db
-from ..models import DeadlineExtension, ProcessDefinition, ProcessInstance, Task, User
+from ..models import CaseProvider, DeadlineExtension, ProcessDefinition, ProcessInstance, Task, User
 from ..models.instances import OPEN_STATUSES
 from .access import MANAGING_ROLES, require_role
+from .case_providers import cases_of_organisation
 from .progress import STAGES, load
 
 STATUSES = ("running", "waiting", "suspended", "error", "completed", "cancelled")
@@ -202,7 +203,8 @@ def _filtered(query: Any, filters: CaseFilters, today: dt.date) -> Any:
     if filters.reviewer:
         conditions.append(ProcessInstance.reviewer == filters.reviewer)
     if filters.provider:
-        conditions.append(ProcessInstance.provider_org == filters.provider)
+        # any of the case's providers: a case supervised by several is found under each
+        conditions.append(ProcessInstance.id.in_(cases_of_organisation(filters.provider)))
     if filters.version:
         conditions.append(ProcessDefinition.version == filters.version)
     if filters.notified_from:
@@ -347,7 +349,7 @@ class FilterOptions:
 
 def filter_options() -> FilterOptions:
     reviewers = db.session.scalars(select(ProcessInstance.reviewer).distinct())
-    providers = db.session.scalars(select(ProcessInstance.provider_org).distinct())
+    providers = db.session.scalars(select(CaseProvider.organisation).distinct())
     versions = db.session.scalars(select(ProcessDefinition.version).distinct())
     return FilterOptions(
         STAGES, STATUSES, sorted(r for r in reviewers if r), sorted(p for p in providers if p), sorted(versions)

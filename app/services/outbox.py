@@ -28,10 +28,11 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from ..extensions import db
-from ..models import OutboxDelivery, OutboxMessage, ProcessInstance
+from ..models import OutboxDelivery, OutboxMessage, ProcessInstance, Task, User
 from ..telemetry.logs import log_context
 from . import notify
 from .audit import record_event
+from .case_providers import providers_of
 from .runtime import now, transaction
 from .users import get_user, users_in_group
 
@@ -62,16 +63,24 @@ class Claimed:
 def _addresses(message: OutboxMessage) -> list[str]:
     if message.recipient.startswith("group:"):
         group = message.recipient.removeprefix("group:")
-        if group != "provider":
-            users = users_in_group(group)
-        else:
-            # Provider users only ever hear about their own organisation's cases; no organisation, nobody.
-            instance = db.session.get(ProcessInstance, message.instance_id) if message.instance_id else None
-            users = users_in_group(group, instance.provider_org) if instance and instance.provider_org else []
+        users = _provider_users(message) if group == "provider" else users_in_group(group)
     else:
         user = get_user(message.recipient)
         users = [user] if user is not None and user.active else []
     return sorted({u.email for u in users if u.email})
+
+
+def _provider_users(message: OutboxMessage) -> list[User]:
+    """Provider users only ever hear about their own organisation's cases; no organisation, nobody. A
+    notice about a task goes to the organisation the task is for; a notice about the case goes to each
+    of its providers."""
+    instance = db.session.get(ProcessInstance, message.instance_id) if message.instance_id else None
+    if instance is None:
+        return []
+    task = db.session.get(Task, message.task_id) if message.task_id else None
+    if task is not None:
+        return users_in_group("provider", task.organisation) if task.organisation else []
+    return [user for organisation in providers_of(instance) for user in users_in_group("provider", organisation)]
 
 
 def message_id(message_id_number: int) -> str:

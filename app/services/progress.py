@@ -21,6 +21,7 @@ from ..engine.sandbox import acting_user
 from ..extensions import db
 from ..models import ProcessInstance, Task
 from .audit import record_event
+from .case_providers import is_provider_of, sync_case_providers
 from .errors import StepAbandoned
 from .groups import known_groups
 from .notifications import notice_kind_for_new_task, queue_message
@@ -87,6 +88,7 @@ def save(row: ProcessInstance, instance: Instance, actor: str, error: ProcessErr
     instance.compact()
     known_tasks = tasks_after_step(row)  # the rows as the previous step of this session left them, if any
     row.state = runtime().engine.dump(instance)
+    sync_case_providers(row, data)  # before the data is replaced: the rows match the data saved before
     row.data = data
     row.provider_org = data.get("provider_org") or row.provider_org
     row.reviewer = data.get("reviewer") or row.reviewer
@@ -206,11 +208,24 @@ def _new_task_row(row: ProcessInstance, human: HumanTask, data: dict[str, Any]) 
         lane=human.lane,
         stage=human.stage,
         assignee=assignee or None,
-        organisation=row.provider_org,
+        organisation=task_organisation(row, human),
         due_on=_due_on(human),
         state="ready",
         created_at=now(),
     )
+
+
+def task_organisation(row: ProcessInstance, human: HumanTask) -> str | None:
+    """The provider organisation a task is for: the case's provider, or, for a task whose
+    ``organisation`` property names a variable (each instance of the multi-instance provider response
+    names its provider), that variable's value when it is one of the case's providers."""
+    variable = human.properties.get("organisation")
+    if not isinstance(variable, str) or not variable or variable not in human.data:
+        return row.provider_org
+    value = human.data[variable]
+    # never another organisation's: a name that is not one of the case's providers leaves the task with
+    # no provider (its deadline escalates it to a manager)
+    return value if isinstance(value, str) and is_provider_of(row, value) else None
 
 
 def named_owner(row: ProcessInstance, human: HumanTask, data: dict[str, Any]) -> str | None:
@@ -255,11 +270,17 @@ def _due_on(human: HumanTask) -> dt.date | None:
 
 
 def _queue_notification(row: ProcessInstance, kind: str, target: str) -> None:
+    held = db.session.scalars(
+        select(Task)
+        .where(Task.instance_id == row.id, Task.bpmn_id == target, Task.state == "ready")
+        .order_by(Task.created_at)
+    ).all()
     task = db.session.scalar(
         select(Task).where(Task.instance_id == row.id, Task.bpmn_id == target).order_by(Task.created_at.desc()).limit(1)
     )
-    if task is not None and task.state == "ready":
-        queue_message(kind, row, task)
+    if held:  # each instance of a multi-instance task (each provider's response) is held by someone
+        for each in held:
+            queue_message(kind, row, each)
     elif target in ("provider", "sfo-team", "reviewer", "quality-assurer", "publication", "manager"):
         queue_message(kind, row, None, recipient=f"group:{target}")
     else:

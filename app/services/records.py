@@ -34,6 +34,7 @@ from ..models import (
 from .access import MANAGING_ROLES, check_instance_visible, require_role
 from .attachments import stored_content
 from .audit import events_of, record_event
+from .case_providers import providers_of
 from .errors import NotFound
 from .notes import NOTE_KIND
 from .reports import Version, assemble, draft_versions
@@ -56,6 +57,7 @@ def _case(row: ProcessInstance) -> dict[str, Any]:
         "stage": row.stage,
         "outcome": row.outcome,
         "provider_org": row.provider_org,
+        "providers": providers_of(row),
         "reviewer": row.reviewer,
         "error_element": row.error_element,
         "error_message": row.error_message,

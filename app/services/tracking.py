@@ -70,12 +70,15 @@ def _tracked(record: RecommendationRecord, reference: str, today: dt.date) -> Tr
     )
 
 
-def may_track(user: User, addressee: str) -> bool:
-    """The provider tracks what is addressed to the provider; the SFO team and managers track the rest
+def may_track(user: User, addressee: str, provider_org: str | None) -> bool:
+    """The provider tracks what is addressed to the provider, and, on a case supervised by several
+    providers, only what is addressed to its own organisation; the SFO team and managers track the rest
     (for HMPPS and the Ministry of Justice) and may correct any."""
     if user.role not in TRACKING_ROLES:
         return False
-    return addressee == "probation_provider" if user.is_provider else True
+    if user.is_provider:
+        return addressee == "probation_provider" and bool(user.organisation) and provider_org == user.organisation
+    return True
 
 
 def recommendations_of_case(user: User, instance: ProcessInstance, today: dt.date) -> list[Tracked]:
@@ -105,7 +108,7 @@ def track(
     record = db.session.get(RecommendationRecord, (instance.id, number))
     if record is None:
         raise NotFound("There is no such recommendation, or the report has not been sent yet.")
-    if not may_track(user, record.addressee):
+    if not may_track(user, record.addressee, record.provider_org):
         raise Forbidden("You cannot record progress on a recommendation addressed to another body.")
     problems: dict[str, list[str]] = {}
     if status not in TRACKING:

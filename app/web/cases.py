@@ -18,6 +18,7 @@ from ..services import records as record_service
 from ..services import tasks as task_service
 from ..services.access import MANAGING_ROLES, STARTING_ROLES, check_may_start, require_role
 from ..services.audit import events_of
+from ..services.case_providers import providers_named_in
 from ..services.case_themes import may_set_themes
 from ..services.definitions import get_latest_definition, model_of
 from ..services.errors import Conflict, Forbidden, Invalid
@@ -57,11 +58,12 @@ def case_summary(user: User, row: ProcessInstance) -> list[Answer]:
     """The few facts every task page shows beside the form."""
     data = instance_service.visible_data(user, row)
     offence = data.get("offence_description") or str(data.get("offence_category", "")).replace("_", " ")
+    providers = providers_named_in(row)
     facts = [
         ("Case reference", row.business_key),
         ("Person", data.get("person_name")),
         ("Offence", offence),
-        ("Provider", row.provider_org),
+        ("Providers" if len(providers) > 1 else "Provider", ", ".join(providers) or row.provider_org),
         ("Stage", str(row.stage or "").replace("-", " ").capitalize()),
         ("Reviewer", row.reviewer),
     ]
@@ -152,6 +154,7 @@ def _case_page(
         "cases/case.html",
         title=f"Case {row.business_key}",
         row=row,
+        providers=providers_named_in(row),
         user=user,
         open_tasks=open_tasks,
         held_elsewhere=held_elsewhere,

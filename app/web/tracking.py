@@ -34,7 +34,7 @@ def _page(
         title=f"Recommendations: case {row.business_key}",
         row=row,
         items=tracking_service.recommendations_of_case(user, row, now().date()),
-        may_track=lambda item: tracking_service.may_track(user, item.addressee_code),
+        may_track=lambda item: tracking_service.may_track(user, item.addressee_code, item.provider_org),
         statuses=TRACKING,
         errors=errors,
         error_list=error_list,

@@ -41,6 +41,18 @@ def test_sfo_model_reaches_every_end_event_without_a_blocking_path():
     assert "court_outcome = 'convicted_sfo'" in details and "qa_decision = 'return'" in details
 
 
+def test_sfo_model_with_two_providers_reaches_every_end_event_without_a_blocking_path():
+    """A case supervised by two providers: the provider response runs once for each (1,224 states, against
+    1,221 for one provider, which the sampled notification names)."""
+    model = parse_process_model(read_library(ROOT / "bpmn", ROOT / "forms"), LANE_GROUPS)
+    start = sample_for(model.start_form().schema, {"other_providers": ["south-probation"]}, DRY_RUN_START.date())
+    report = dry_run(model, start, sample_for, Limits())
+    assert report.reached == ["Closed unpublished", "Not an SFO", "Published"]
+    assert report.ok and not report.truncated
+    answered = [sum(s.label == "Respond to the recommendations" for s in p.steps) for p in report.paths]
+    assert max(answered) == 2  # one response for each provider
+
+
 def test_a_script_failing_at_runtime_is_an_error_path():
     bpmn = variants.edited(
         variants.TRIAGE_SCRIPT, "<bpmn:script>triage_due = add_working_days(missing_value, 2)</bpmn:script>"

@@ -94,7 +94,13 @@ def test_cases_from_before_the_review_content_finish_on_their_version_or_move(ap
         case.to_stage(stage, reviews)
     after = _deploy(ROOT / "bpmn")
     moved, refused = modelling.migrate_instances(owner, "sfo_review", after.version, [moving.row.id])
-    assert (moved, refused) == ([moving.row.id], {})
+    if stage == "provider-response":
+        # the provider response is now one task for each provider: a case waiting at the single task of its
+        # version is not moved (it would lose the task) and finishes on its version
+        assert moved == [] and "which the new version repeats for each item" in refused[moving.row.id]
+        after = before
+    else:
+        assert (moved, refused) == ([moving.row.id], {})
     for case, version in ((staying, before.version), (moving, after.version)):
         case.to_conviction_check(reviews)
         case.court_outcome("acquitted")

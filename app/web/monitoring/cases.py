@@ -11,6 +11,7 @@ from ...models import ProcessInstance
 from ...services import instances as instance_service
 from ...services import monitoring as figures
 from ...services.audit import events_of
+from ...services.case_providers import providers_named_in
 from ...services.deadlines import extensions_of
 from ...services.messages import can_reopen_publication
 from ...services.outbox import messages_of
@@ -125,6 +126,7 @@ def case(instance_id: int) -> str:
         "monitoring/case.html",
         title=f"Case {row.business_key}",
         row=row,
+        providers=providers_named_in(row),
         open_tasks=open_tasks,
         diagram=diagram,
         states=states,
