@@ -10,17 +10,38 @@ from typing import Any
 from sqlalchemy import delete, inspect, select, update
 
 from ..extensions import db
-from ..models import CaseProvider, ProcessInstance
+from ..models import CaseProvider, ProcessInstance, User
 
 ORGANISATION_LENGTH = 120
 
 
 def named_providers(data: dict[str, Any], primary: str | None = None) -> list[str]:
-    """The case's providers, the primary first, each once."""
-    others = data.get("other_providers")
+    """The case's providers, the primary first, each once. The others count only once the SFO team has
+    confirmed the case for review (``eligible``), having read the notification that names them: until
+    then only the notifying provider sees the case, so a provider named by mistake sees nothing of it."""
+    others = data.get("other_providers") if data.get("eligible") is True else []
     names = [data.get("provider_org") or primary or ""] + (others if isinstance(others, list) else [])
     cleaned = (name[:ORGANISATION_LENGTH] for name in names if isinstance(name, str))  # as the diagram reads them
     return [name for name in dict.fromkeys(cleaned) if name]
+
+
+def unknown_providers(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Field messages for other providers that are not provider organisations of this service (none of
+    its active provider users belongs to them), or that repeat the notifying provider."""
+    others = data.get("other_providers")
+    if not isinstance(others, list) or not others:
+        return {}
+    known = set(
+        db.session.scalars(select(User.organisation).where(User.role == "provider", User.active.is_(True)).distinct())
+    )
+    problems = [
+        f"{name} is the provider notifying the case"
+        if name == data.get("provider_org")
+        else f"{name} is not a probation provider this service knows: check the name, or ask the SFO team"
+        for name in others
+        if isinstance(name, str) and (name not in known or name == data.get("provider_org"))
+    ]
+    return {"other_providers": problems} if problems else {}
 
 
 def recommendation_provider(recommendation: Any, providers: list[str]) -> str | None:

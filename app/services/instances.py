@@ -22,6 +22,7 @@ from .access import (
     visible_instances,
 )
 from .audit import record_event
+from .case_providers import unknown_providers
 from .definitions import get_latest_definition, model_of
 from .errors import Conflict, Invalid
 from .forms import validate_form_data
@@ -42,7 +43,7 @@ def start_case(user: User, process_key: str, business_key: str | None, data: dic
     data = _prepare_start_data(user, business_key, data)
     form = model.start_form()
     if form is not None:
-        problems = validate_form_data(form.schema, data, user_in_group)
+        problems = validate_form_data(form.schema, data, user_in_group) or unknown_providers(data)
         if problems:
             raise Invalid("The notification has errors.", problems)
     key = str(data.get("case_reference") or business_key or "")

@@ -20,6 +20,7 @@ def _rows(count):
 
 
 def _sent(api, people, definition, reference, recommendations, **answers):
+    assert people.other_provider.organisation == SOUTH  # a provider the service knows: it has users
     case = _start(api, people, definition, reference, **answers)
     case.do("confirm_eligibility", as_user=people.team, eligible=True)
     case.do("allocate_reviewer", as_user=people.team, reviewer=people.reviewer.username)

@@ -63,6 +63,12 @@ def _answer(task, user, numbers):
 
 def test_the_notification_names_several_providers_and_each_sees_the_case(people, sfo_definition, stranger):
     case = SfoCase(people, sfo_definition, "SFO-TWO-1", other_providers=[SOUTH])
+    # Until the SFO team has read the notification and confirmed the case, only its notifier sees it: a
+    # provider named by mistake sees nothing of the person.
+    assert providers_of(case.row) == [NORTH]
+    with pytest.raises(NotFound):
+        instances.get_instance(people.other_provider, case.row.id)
+    case.to_stage("scoping")
     kept = db.session.scalars(select(CaseProvider).where(CaseProvider.instance_id == case.row.id)).all()
     assert {(p.organisation, p.is_primary) for p in kept} == {(NORTH, True), (SOUTH, False)}
     for user in (people.provider, people.other_provider):
@@ -153,6 +159,7 @@ def test_each_provider_tracks_only_its_own_recommendations(people, sfo_definitio
 
 def test_monitoring_finds_the_case_under_each_provider(people, sfo_definition):
     case = SfoCase(people, sfo_definition, "SFO-TWO-3", other_providers=[SOUTH])
+    case.to_stage("scoping")
     SfoCase(people, sfo_definition, "SFO-ONE-3")
     for provider, expected in ((SOUTH, ["SFO-TWO-3"]), (NORTH, ["SFO-ONE-3", "SFO-TWO-3"])):
         found = monitoring.list_cases(people.manager, monitoring.CaseFilters(provider=provider), now().date())
@@ -196,6 +203,7 @@ def test_the_rows_follow_a_change_of_providers(people, sfo_definition):
     and with them who sees the case."""
     west = make_user("provider", organisation="west-probation")
     case = SfoCase(people, sfo_definition, "SFO-TWO-5", other_providers=[SOUTH])
+    case.to_stage("scoping")
     row = case.row
     sync_case_providers(row, dict(row.data, provider_org=SOUTH, other_providers=["west-probation", NORTH]))
     row.data = dict(row.data, provider_org=SOUTH, other_providers=["west-probation", NORTH])
@@ -210,3 +218,17 @@ def test_the_rows_follow_a_change_of_providers(people, sfo_definition):
     for user in (people.provider, west):
         with pytest.raises(NotFound):
             instances.get_instance(user, row.id)
+
+
+@pytest.mark.parametrize(
+    ("named", "message"),
+    [
+        (["west-probation"], "west-probation is not a probation provider this service knows"),
+        ([NORTH], "north-probation is the provider notifying the case"),
+    ],
+)
+def test_a_provider_the_service_does_not_know_is_refused_at_notification(people, sfo_definition, named, message):
+    with pytest.raises(Invalid) as refused:
+        SfoCase(people, sfo_definition, "SFO-TWO-9", other_providers=named)
+    assert message in refused.value.fields["other_providers"][0]
+    assert instances.list_instances(people.manager, instances.InstanceFilters())[0] == []

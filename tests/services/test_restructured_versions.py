@@ -4,10 +4,11 @@ them to the restructured version is refused with the reason; between restructure
 from __future__ import annotations
 
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
-from app.services import messages, modelling
+from app.services import definitions, messages, modelling
 from app.services.definitions import deploy_files, read_library
 from app.services.errors import NotFound
 from tests.conftest import make_user
@@ -23,9 +24,13 @@ def owner(app):
 
 
 def _deploy(bpmn_folder: Path) -> object:
+    """An earlier version of the SFO process, as a database that ran it holds it. Those versions were
+    deployed before the data contract (services/case_contract.py) named the variables later versions
+    added, so the contract is not asked of them here."""
     files = read_library(ROOT / "bpmn", ROOT / "forms")
     files.update(read_library(bpmn_folder))
-    return deploy_files(files, "system").definition
+    with patch.object(definitions, "missing_variables", return_value={}):
+        return deploy_files(files, "system").definition
 
 
 def test_cases_on_the_flat_version_finish_on_it_and_are_not_moved(app, owner):
