@@ -26,19 +26,24 @@ def people(app):
     return People.create()
 
 
-def test_last_ended_quarter():
-    assert last_ended_quarter(dt.date(2027, 4, 1)) == ("2027-Q1", dt.date(2027, 1, 1), dt.date(2027, 3, 31))
-    assert last_ended_quarter(dt.date(2027, 1, 15)) == ("2026-Q4", dt.date(2026, 10, 1), dt.date(2026, 12, 31))
-
-
-def test_the_worker_produces_the_digest_once_the_quarter_has_ended(app, sfo_definition, people, clock, signed_in):
-    case = SfoCase(people, sfo_definition, reference="SFO-DIG-1")
+def _reviewed_and_tagged(people, definition, reference):
+    """A case whose report names failures and good practice, closed with its themes tagged in March 2027."""
+    case = SfoCase(people, definition, reference=reference)
     case.to_stage("drafting")
     case.do("draft_report", failures=FAILURES, good_practice="Swift recall after the warning signs.")
     case.do("quality_assure_report", qa_decision="approve")
     case.do("record_provider_response")
     case.court_outcome("acquitted")
     case.do("tag_themes", themes=["mappa"], lessons_for_dissemination="Share police call-outs the same day.")
+
+
+def test_last_ended_quarter():
+    assert last_ended_quarter(dt.date(2027, 4, 1)) == ("2027-Q1", dt.date(2027, 1, 1), dt.date(2027, 3, 31))
+    assert last_ended_quarter(dt.date(2027, 1, 15)) == ("2026-Q4", dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+
+
+def test_the_worker_produces_the_digest_once_the_quarter_has_ended(app, sfo_definition, people, clock, signed_in):
+    _reviewed_and_tagged(people, sfo_definition, "SFO-DIG-1")
 
     run_once(app)  # March 2027: the quarter has not ended, and no review was tagged in the one before
     assert db.session.scalars(select(LessonsDigest)).all() == []
@@ -92,13 +97,7 @@ def test_a_review_s_own_words_that_name_someone_are_withheld_from_the_digest(app
 def test_two_workers_produce_a_quarter_s_digest_once_and_neither_pass_fails(
     app, postgresql, sfo_definition, people, clock, monkeypatch
 ):
-    case = SfoCase(people, sfo_definition, reference="SFO-DIG-2")
-    case.to_stage("drafting")
-    case.do("draft_report", failures=FAILURES, good_practice="Swift recall after the warning signs.")
-    case.do("quality_assure_report", qa_decision="approve")
-    case.do("record_provider_response")
-    case.court_outcome("acquitted")
-    case.do("tag_themes", themes=["mappa"], lessons_for_dissemination="Share police call-outs the same day.")
+    _reviewed_and_tagged(people, sfo_definition, "SFO-DIG-3")
     clock.set(dt.datetime(2027, 4, 1, 6, tzinfo=dt.UTC))
     rendering, second_done = threading.Event(), threading.Event()
     original = digests.render_digest
