@@ -15,14 +15,12 @@ from ..services import instances as instance_service
 from ..services import messages as message_service
 from ..services import notes as note_service
 from ..services import records as record_service
-from ..services import tasks as task_service
 from ..services.access import MANAGING_ROLES, STARTING_ROLES, check_may_start, require_role
-from ..services.audit import events_of
-from ..services.case_providers import providers_named_in
 from ..services.case_themes import may_set_themes
 from ..services.definitions import get_latest_definition, model_of
 from ..services.errors import Conflict, Forbidden, Invalid
 from ..services.forms import validate_form_data
+from ..services.read_models import CaseView, case_view, case_view_of
 from ..services.users import user_in_group
 from .auth import keeps_input_when_token_expires, signed_in_user
 from .case_data import Answer, answers_for
@@ -40,39 +38,19 @@ class StageRecord:
     answers: list[Answer]
 
 
-def stage_records(user: User, row: ProcessInstance) -> list[StageRecord]:
+def stage_records(view: CaseView) -> list[StageRecord]:
     """What each completed task recorded, from the case data and the task's form."""
-    data = instance_service.visible_data(user, row)
     records = []
-    for task in instance_service.tasks_of(row, "completed"):
-        if user.is_provider and task.lane != "provider":
-            continue
-        form = task_service.form_of(task)
-        answers = answers_for(form.schema, data, form.ui_schema) if form else []
+    for step in view.completed_steps:
+        answers = answers_for(step.form.schema, view.data, step.form.ui_schema) if step.form else []
         if answers:
-            records.append(StageRecord(task, answers))
+            records.append(StageRecord(step.task, answers))
     return records
 
 
-def case_summary(user: User, row: ProcessInstance) -> list[Answer]:
-    """The few facts every task page shows beside the form."""
-    data = instance_service.visible_data(user, row)
-    offence = data.get("offence_description") or str(data.get("offence_category", "")).replace("_", " ")
-    providers = providers_named_in(row)
-    facts = [
-        ("Case reference", row.business_key),
-        ("Person", data.get("person_name")),
-        ("Offence", offence),
-        ("Providers" if len(providers) > 1 else "Provider", ", ".join(providers) or row.provider_org),
-        ("Stage", str(row.stage or "").replace("-", " ").capitalize()),
-        ("Reviewer", row.reviewer),
-    ]
-    return [Answer(label, str(value)) for label, value in facts if value]
-
-
-def notification_answers(user: User, row: ProcessInstance) -> list[Answer]:
-    form = model_of(row.definition).start_form()
-    return answers_for(form.schema, instance_service.visible_data(user, row), form.ui_schema) if form else []
+def notification_answers(view: CaseView) -> list[Answer]:
+    form = view.notification_form
+    return answers_for(form.schema, view.data, form.ui_schema) if form else []
 
 
 SFO_PROCESS = "sfo_review"
@@ -137,31 +115,29 @@ HIDDEN_FROM_HISTORY = ("notification", "attachment-downloaded")
 
 @cases.get("/cases/<business_key>")
 def case(business_key: str) -> tuple[str, int]:
-    user = signed_in_user()
-    return _case_page(user, instance_service.get_instance_by_key(user, business_key))
+    view = case_view(signed_in_user(), business_key)
+    return _case_page(view.user, view.row)
 
 
 def _case_page(
     user: User, row: ProcessInstance, errors: dict[str, list[str]] | None = None, note: str = ""
 ) -> tuple[str, int]:
     """The case page; with ``errors`` (fields ``note`` or ``attachment``) it answers 200 with the error summary."""
-    open_tasks = task_service.ready_tasks_for(user, row)
-    # Providers see only their own tasks: say when the case is with another team rather than "nobody".
-    held_elsewhere = not open_tasks and bool(instance_service.tasks_of(row, "ready"))
-    events = [e for e in events_of(row) if e.kind not in HIDDEN_FROM_HISTORY]
+    view = case_view_of(user, row)
     errors = errors or {}
     return render_template(
         "cases/case.html",
         title=f"Case {row.business_key}",
         row=row,
-        providers=providers_named_in(row),
+        providers=view.providers,
         user=user,
-        open_tasks=open_tasks,
-        held_elsewhere=held_elsewhere,
-        notification=notification_answers(user, row),
-        records=stage_records(user, row),
-        events=list(reversed(events)),
-        data=instance_service.visible_data(user, row),
+        open_tasks=view.ready_tasks,
+        # Providers see only their own tasks: say when the case is with another team rather than "nobody".
+        held_elsewhere=view.held_elsewhere,
+        notification=notification_answers(view),
+        records=stage_records(view),
+        events=list(reversed(view.events(HIDDEN_FROM_HISTORY))),
+        data=view.data,
         can_add_review=_can_add_review(user, row),
         review_types=message_service.REVIEW_TYPES,
         can_export_record=user.role in MANAGING_ROLES,

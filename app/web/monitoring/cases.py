@@ -15,6 +15,7 @@ from ...services.case_providers import providers_named_in
 from ...services.deadlines import extensions_of
 from ...services.messages import can_reopen_publication
 from ...services.outbox import messages_of
+from ...services.read_models import case_view_of
 from ..auth import signed_in_user
 from ..cases import notification_answers, stage_records
 from . import monitoring
@@ -100,6 +101,7 @@ def _case(instance_id: int) -> ProcessInstance:
 def case(instance_id: int) -> str:
     user = signed_in_user()
     row = _case(instance_id)
+    view = case_view_of(user, row)
     open_tasks = instance_service.tasks_of(row, "ready")
     states = figures.diagram_states(row)
     overlays = [
@@ -132,8 +134,8 @@ def case(instance_id: int) -> str:
         states=states,
         events=[e for e in events if e.kind != "notification"],
         today=today(),
-        records=stage_records(user, row),
-        notification=notification_answers(user, row),
+        records=stage_records(view),
+        notification=notification_answers(view),
         extensions=extensions_of(row.id),
         section="cases",
         can_reopen=can_reopen_publication(row),
