@@ -23,7 +23,7 @@ from .audit import events_of
 from .case_providers import providers_named_in
 from .publication_check import kept_matches
 from .publication_record import check_mode, duty_conflict
-from .runtime import model_of_instance
+from .runtime import loaded_values_kept, model_of_instance
 
 
 class TaskView:
@@ -244,7 +244,8 @@ def inbox_view(
     counted in one statement, and ``tab`` names the one shown, whose count is the page's total. With
     ``visit``, the tasks that arrived since the user's last visit are counted, and this visit becomes the
     last."""
-    new_tasks = tasks.inbox_visit(user) if visit else 0
+    with loaded_values_kept():  # the visit changes only the user's last visit: the page reads them as loaded
+        new_tasks = tasks.inbox_visit(user) if visit else 0
     counts = tasks.count_each(user, tabs, today) if tabs else {}
     rows, total = tasks.list_tasks(user, filters, today, counts.get(tab))
     return InboxView(rows, total, counts, new_tasks)
