@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ..engine.calendar import add_working_days
 from ..models import ProcessInstance, Task, User
 from ..services import instances as instance_service
 from ..services import tasks as task_service
@@ -20,6 +19,7 @@ from ..services.publication_check import kept_matches
 from ..services.publication_record import check_mode, duty_conflict
 from ..services.runtime import now
 from ..services.users import user_in_group
+from ..working_days import add_working_days
 from .auth import keeps_input_when_token_expires, safe_next, signed_in_user
 from .cases import case_summary
 from .filters import govuk_datetime

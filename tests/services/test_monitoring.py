@@ -10,12 +10,12 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from app.engine.calendar import working_days_between
 from app.models.instances import OPEN_STATUSES
 from app.services.errors import Forbidden
 from app.services.monitoring import case_list, csv_export, dashboard
 from app.services.monitoring.case_list import CaseFilters
 from app.services.progress import STAGES
+from app.working_days import working_days_between
 from tests.conftest import START, make_user
 from tests.monitoring_seed import Seed, seed_cases
 

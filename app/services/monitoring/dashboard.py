@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
-from ...engine.calendar import working_days_between
 from ...extensions import db
 from ...models import DeadlineExtension, ProcessInstance, Task, User
 from ...models.instances import OPEN_STATUSES
+from ...working_days import working_days_between
 from ..progress import STAGES
 from . import require_manager
 from .sql import as_date, month_key, utc_date, utc_day, utc_month, working_day_numbers

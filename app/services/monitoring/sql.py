@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Date, Integer, cast, column, func, text
 
-from ...engine.calendar import is_working_day
 from ...extensions import db
+from ...working_days import is_working_day
 
 
 def dialect() -> str:
