@@ -17,9 +17,9 @@ from .digests import digests
 from .filters import register_filters
 from .groups import groups_pages
 from .lessons import lessons
-from .models import models
 from .monitoring import monitoring
 from .pages import pages
+from .process_models import models
 from .published import published
 from .reports import reports
 from .sso import init_sso, sso_pages

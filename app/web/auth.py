@@ -12,21 +12,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from ..extensions import csrf, db, login_manager
 from ..models import User
 from ..services.accounts import sign_out_everywhere
 from ..services.throttle import init_throttle, sign_in_throttle
 from ..services.users import user_for_password
 
 auth = Blueprint("auth", __name__)
-login_manager = LoginManager()
-csrf = CSRFProtect()
 GENERATION = "generation"
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from ..models import ProcessInstance, Task, User
@@ -24,7 +23,7 @@ from ..services.read_models import CaseView, case_view, case_view_of
 from ..services.users import user_in_group
 from .auth import keeps_input_when_token_expires, signed_in_user
 from .case_data import Answer, answers_for
-from .errors import render_error_page
+from .errors import too_large_page
 from .forms import apply_form_action, error_summary_items, list_action, merge_errors, parse_form, render_form
 from .params import page_arg
 
@@ -182,13 +181,11 @@ def _allow_attachment_uploads() -> None:
         request.max_content_length = max(general, attachment_service.max_bytes() + UPLOAD_FORM_ALLOWANCE)
 
 
-@cases.errorhandler(RequestEntityTooLarge)
-def _upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+@too_large_page("cases.upload_attachment")
+def _upload_too_large() -> tuple[str, int]:
     """An upload far over the limit: the case page says so (nothing was read, nothing is stored).
     Any other form of these pages that is too large gets the service's error page, as elsewhere."""
-    key = (request.view_args or {}).get("business_key")
-    if request.endpoint != "cases.upload_attachment" or not key:
-        return render_error_page(413, "The request is larger than this service accepts.")
+    key = (request.view_args or {})["business_key"]
     user = signed_in_user()
     row = instance_service.get_instance_by_key(user, key)
     limit = attachment_service.size_text(attachment_service.max_bytes())

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Flask
 
-from ..engine.calendar import LONDON
 from ..services.attachments import size_text
+from ..working_days import LONDON
 
 
 def govuk_date(value: Any) -> str:

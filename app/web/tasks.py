@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ..engine.calendar import add_working_days
 from ..models import Task, TaskDraft, User
 from ..services import tasks as task_service
 from ..services.access import may_work_on
@@ -18,6 +17,7 @@ from ..services.progress import STAGES
 from ..services.read_models import TaskView, inbox_view, task_view
 from ..services.runtime import now
 from ..services.users import user_in_group
+from ..working_days import add_working_days
 from .auth import keeps_input_when_token_expires, safe_next, signed_in_user
 from .case_data import Answer
 from .filters import govuk_datetime

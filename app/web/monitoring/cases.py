@@ -9,11 +9,13 @@ from flask import Response, render_template, request, stream_with_context, url_f
 
 from ...models import ProcessInstance
 from ...services import instances as instance_service
-from ...services import monitoring as figures
 from ...services.audit import events_of
 from ...services.case_providers import providers_named_in
 from ...services.deadlines import extensions_of
 from ...services.messages import can_reopen_publication
+from ...services.monitoring.case_diagram import diagram_states, main_bpmn
+from ...services.monitoring.case_list import CaseFilters, all_cases, filter_options, list_cases
+from ...services.monitoring.csv_export import cases_csv
 from ...services.outbox import messages_of
 from ...services.read_models import case_view_of
 from ..auth import signed_in_user
@@ -39,13 +41,13 @@ COLUMNS = (  # (sort key, heading)
 def case_list() -> tuple[str, int]:
     user = signed_in_user()
     filters, errors = read_filters(request.args)
-    page = figures.list_cases(user, filters, today())
+    page = list_cases(user, filters, today())
     return render_template(
         "monitoring/cases.html",
         title="All cases",
         page=page,
         filters=filters,
-        options=figures.filter_options(),
+        options=filter_options(),
         errors=errors,
         error_list=[{"text": m, "href": f"#{f}-day"} for f, m in errors.items()],
         columns=COLUMNS,
@@ -55,7 +57,7 @@ def case_list() -> tuple[str, int]:
     ), 400 if errors else 200
 
 
-def _selected_filters(filters: figures.CaseFilters) -> list[dict[str, Any]]:
+def _selected_filters(filters: CaseFilters) -> list[dict[str, Any]]:
     """The MOJ filter's 'selected filters' tags: each links to the list without that filter."""
     chosen = [
         ("Stage", "stage", filters.stage and filters.stage.replace("-", " ").capitalize()),
@@ -87,8 +89,8 @@ def _long(day: dt.date) -> str:
 def case_csv() -> Response:
     user = signed_in_user()
     filters, _ = read_filters(request.args)
-    rows = figures.all_cases(user, filters, today())
-    response = Response(stream_with_context(figures.cases_csv(rows)), mimetype="text/csv")
+    rows = all_cases(user, filters, today())
+    response = Response(stream_with_context(cases_csv(rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="sfo-cases-{today().isoformat()}.csv"'
     return response
 
@@ -103,7 +105,7 @@ def case(instance_id: int) -> str:
     row = _case(instance_id)
     view = case_view_of(user, row)
     open_tasks = instance_service.tasks_of(row, "ready")
-    states = figures.diagram_states(row)
+    states = diagram_states(row)
     overlays = [
         {
             "element": t.bpmn_id,
@@ -147,4 +149,4 @@ def case(instance_id: int) -> str:
 @monitoring.get("/cases/<id:instance_id>/diagram.bpmn")
 def case_diagram(instance_id: int) -> Response:
     """The BPMN of the case's own process version."""
-    return bpmn_response(figures.main_bpmn(_case(instance_id).definition))
+    return bpmn_response(main_bpmn(_case(instance_id).definition))

@@ -16,6 +16,7 @@ from ..services.definitions import checksum_of, element_names, get_latest_defini
 from ..services.errors import Invalid
 from ..services.sample_data import sample_for
 from .auth import signed_in_user
+from .errors import too_large_page
 from .forms import render_form
 from .params import int_arg, is_plain_number
 
@@ -40,11 +41,7 @@ def _error_list(fields: dict[str, list[str]]) -> list[dict[str, str]]:
     return items
 
 
-@models.errorhandler(RequestEntityTooLarge)
-def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
-    return _too_large()
-
-
+@too_large_page(models.name)
 def _too_large() -> tuple[str, int]:
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
     message = f"The upload is larger than the limit of {limit // (1024 * 1024)} MB ({limit} bytes)."
