@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.clock import FrozenClock
-from app.extensions import db
+from app.extensions import attach_migrations, db
 from app.models import User
 from app.services.definitions import deploy_files, read_library
 from app.services.users import create_token, create_user
@@ -40,6 +40,7 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _reset_schema(app: Flask) -> None:
+    attach_migrations(app)
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as connection:
