@@ -26,6 +26,7 @@ from .reports import reports
 from .sso import init_sso, sso_pages
 from .tasks import tasks
 from .tracking import tracking
+from .undefined import PageUndefined
 
 # Who may use each protected blueprint. Everyone signed in: the services check each case and task.
 PROTECTED: dict[Blueprint, Access] = {
@@ -60,7 +61,7 @@ def register_web(app: Flask) -> None:
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
-    # Not StrictUndefined: govuk-frontend-jinja's macros read optional parameters that callers leave out.
+    app.jinja_env.undefined = PageUndefined
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     register_filters(app)
     init_auth(app)

@@ -252,7 +252,7 @@ def _seconds_since(moment: Any) -> int:
 def new_process() -> Any:
     """Upload .bpmn/.dmn/.json files (from another modelling tool) or a process-model folder zip."""
     if request.method == "GET":
-        return render_template("models/new.html", title="Add a process model")
+        return render_template("models/new.html", title="Add a process model", message="", problems={})
     user = signed_in_user()
     try:
         parts = [p for p in request.files.getlist("files") if p.filename]
