@@ -34,6 +34,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
+from ..form_model.files import is_ui_schema
 from . import runtime as runtime_module
 from .budget import Budget, ScriptTooCostly
 from .definitions import ProcessModel, task_properties
@@ -255,7 +256,7 @@ class FlowAnalysis:
     def _form_fields(self) -> dict[str, dict[str, Any]]:
         fields: dict[str, dict[str, Any]] = {}
         for name, form in self.model.forms.items():
-            if "uischema" in name.lower():
+            if is_ui_schema(name):
                 continue
             for key, schema in (form.get("properties") or {}).items():
                 if isinstance(schema, dict):

@@ -8,18 +8,9 @@ from typing import Any
 from flask import Flask
 
 from ..engine.calendar import LONDON
+from ..form_model.dates import govuk_date
+from ..form_model.errors import error_items, summary_item
 from ..services.attachments import size_text
-
-
-def govuk_date(value: Any) -> str:
-    """'3 March 2027' (dates and datetimes, London time)."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(LONDON)
-    return f"{value.day} {value:%B %Y}"
 
 
 def govuk_datetime(value: dt.datetime | None) -> str:
@@ -39,15 +30,7 @@ def humanise(value: Any) -> str:
 
 def error_link(item: tuple[str, str]) -> dict[str, str]:
     """(field id, message) -> an entry of the GOV.UK error summary linking to the field."""
-    field, message = item
-    return {"text": message, "href": f"#{field}"}
-
-
-def error_items(errors: dict[str, list[str]]) -> list[dict[str, str]]:
-    """{field name: [messages]} -> the GOV.UK error summary; field ids spell ``_`` as ``-``."""
-    return [
-        {"text": message, "href": "#" + field.replace("_", "-")} for field, texts in errors.items() for message in texts
-    ]
+    return summary_item(*item)
 
 
 # Who a lane's tasks are for, as a sentence says it: "This task is for the SFO team."

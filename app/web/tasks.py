@@ -9,6 +9,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from werkzeug.wrappers import Response
 
 from ..engine.calendar import add_working_days
+from ..form_model.errors import error_summary_items, merge_errors
 from ..models import ProcessInstance, Task, User
 from ..services import instances as instance_service
 from ..services import tasks as task_service
@@ -23,15 +24,7 @@ from ..services.users import user_in_group
 from .auth import keeps_input_when_token_expires, safe_next, signed_in_user
 from .cases import case_summary
 from .filters import govuk_datetime
-from .forms import (
-    FORM_ACTION,
-    apply_form_action,
-    error_summary_items,
-    list_action,
-    merge_errors,
-    parse_form,
-    render_form,
-)
+from .forms import FORM_ACTION, apply_form_action, list_action, parse_form, render_form
 from .params import page_arg
 from .task_material import material_for, people_for
 
