@@ -13,6 +13,7 @@ from ...services import monitoring as figures
 from ...services.audit import events_of
 from ...services.case_providers import providers_named_in
 from ...services.deadlines import extensions_of
+from ...services.definitions import main_bpmn
 from ...services.messages import can_reopen_publication
 from ...services.outbox import messages_of
 from ..auth import signed_in_user
@@ -141,4 +142,4 @@ def case(instance_id: int) -> str:
 @monitoring.get("/cases/<id:instance_id>/diagram.bpmn")
 def case_diagram(instance_id: int) -> Response:
     """The BPMN of the case's own process version."""
-    return bpmn_response(figures.main_bpmn(_case(instance_id).definition))
+    return bpmn_response(main_bpmn(_case(instance_id).definition))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import Response, abort, current_app, render_template
 
 from ...services import monitoring as figures
-from ...services.definitions import element_names, get_latest_definition, latest_definition
+from ...services.definitions import element_names, get_latest_definition, latest_definition, main_bpmn
 from ...services.operations import latest_worker_pass
 from ...services.runtime import now
 from ...services.tracking import overdue_recommendations
@@ -149,7 +149,7 @@ def chart(name: str) -> Response:
 @monitoring.get("/diagram.bpmn")
 def latest_diagram() -> Response:
     """The BPMN of the latest SFO version: the dashboard's heatmap is drawn on it."""
-    return bpmn_response(figures.main_bpmn(get_latest_definition(SFO_PROCESS)))
+    return bpmn_response(main_bpmn(get_latest_definition(SFO_PROCESS)))
 
 
 def bpmn_response(xml: str | None) -> Response:
