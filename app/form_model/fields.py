@@ -136,7 +136,8 @@ def option_key(value: Any) -> str:
 
 
 def humanise(name: Any) -> str:
-    text = str(name).replace("_", " ").replace("-", " ").strip()
+    """'quality-assurance' or 'quality_assurance' -> 'Quality assurance'; nothing -> ''."""
+    text = ("" if name is None else str(name)).replace("_", " ").replace("-", " ").strip()
     return text[:1].upper() + text[1:]
 
 

@@ -10,6 +10,7 @@ from flask import Flask
 from ..engine.calendar import LONDON
 from ..form_model.dates import govuk_date
 from ..form_model.errors import error_items, summary_item
+from ..form_model.fields import humanise
 from ..services.attachments import size_text
 
 
@@ -20,12 +21,6 @@ def govuk_datetime(value: dt.datetime | None) -> str:
     local = value.astimezone(LONDON)
     hour = local.hour % 12 or 12
     return f"{govuk_date(local)} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
-
-
-def humanise(value: Any) -> str:
-    """'quality-assurance' -> 'Quality assurance'."""
-    text = str(value or "").replace("-", " ").replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
 
 
 def error_link(item: tuple[str, str]) -> dict[str, str]:
