@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from ...form_model.fields import Kind, form_fields
 from ...form_model.files import is_ui_schema
 from ..definitions import ProcessModel
 from ..sandbox import CALLABLE_NAMES
@@ -170,10 +171,11 @@ class FlowAnalysis:
         return keys
 
     def options(self, name: str, schema: dict[str, Any] | None, today: dt.date) -> list[Any]:
-        """The values worth trying for a steering field: its choices, both booleans, or two dates."""
+        """The values worth trying for a steering field: the choices its form offers (as the form model
+        reads them), both booleans, or two dates."""
         schema = schema or self.form_fields.get(name) or {}
-        values: list[Any] = list(schema.get("enum") or [])
-        values += [o["const"] for o in schema.get("oneOf") or [] if isinstance(o, dict) and "const" in o]
+        field = form_fields({"properties": {name: schema}})[0]
+        values: list[Any] = [option.value for option in field.options] if field.kind == Kind.CHOICE else []
         kind = schema.get("type")
         if kind == "boolean" or (isinstance(kind, list) and "boolean" in kind):
             values += [True, False]
