@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from ..form_model.errors import error_summary_items, merge_errors
 from ..models import ProcessInstance, Task, User
 from ..services import attachments as attachment_service
 from ..services import instances as instance_service
@@ -24,7 +25,7 @@ from ..services.users import user_in_group
 from .auth import keeps_input_when_token_expires, signed_in_user
 from .case_data import Answer, answers_for
 from .errors import too_large_page
-from .forms import apply_form_action, error_summary_items, list_action, merge_errors, parse_form, render_form
+from .forms import apply_form_action, list_action, parse_form, render_form
 from .params import page_arg
 
 cases = Blueprint("cases", __name__)

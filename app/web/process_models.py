@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from ..form_model.files import is_ui_schema, ui_schema_name
 from ..services import dry_runs, form_fields, groups, modelling
 from ..services.definitions import checksum_of, element_names, get_latest_definition, main_bpmn_file
 from ..services.errors import Invalid
@@ -105,8 +106,8 @@ def editor(key: str) -> Any:
         modelling.save_draft(user, key, {name: xml.encode()})
         flash(f"Saved {name} to the draft.", "success")
         return redirect(url_for("models.editor", key=key, file=name))
-    forms = sorted(n for n in files if n.endswith(".json") and "uischema" not in n.lower())
-    ui_forms = sorted(n for n in files if n.endswith(".json") and "uischema" in n.lower())
+    forms = sorted(n for n in files if n.endswith(".json") and not is_ui_schema(n))
+    ui_forms = sorted(n for n in files if n.endswith(".json") and is_ui_schema(n))
     return render_template(
         "models/editor.html",
         title=f"Edit the diagram {name}",
@@ -340,9 +341,9 @@ FIELD_ACTIONS = ("fields-preview", "fields-save")
 def form_editor(key: str, name: str) -> Any:
     user = signed_in_user()
     files = modelling.working_files(user, key)
-    if name not in files or not name.endswith(".json") or "uischema" in name.lower():
+    if name not in files or not name.endswith(".json") or is_ui_schema(name):
         return Response("Not found", 404)
-    ui_name = name.replace(".schema.json", ".uischema.json")
+    ui_name = ui_schema_name(name)
     schema_text = request.form.get("schema", files[name].decode())
     ui_text = request.form.get("ui_schema", files[ui_name].decode() if ui_name in files else "{}")
     fields, schema, ui_schema = _parse_schemas(schema_text, ui_text)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from ..form_model.errors import error_summary_items, merge_errors
 from ..models import Task, TaskDraft, User
 from ..services import tasks as task_service
 from ..services.access import may_work_on
@@ -21,15 +22,7 @@ from ..working_days import add_working_days
 from .auth import keeps_input_when_token_expires, safe_next, signed_in_user
 from .case_data import Answer
 from .filters import govuk_datetime
-from .forms import (
-    FORM_ACTION,
-    apply_form_action,
-    error_summary_items,
-    list_action,
-    merge_errors,
-    parse_form,
-    render_form,
-)
+from .forms import FORM_ACTION, apply_form_action, list_action, parse_form, render_form
 from .params import page_arg
 from .task_material import material_for, people_for
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as Redirect
 
+from ..form_model.dates import PARTS, date_parts, parse_date
 from ..models import ProcessInstance, User
 from ..services import instances as instance_service
 from ..services import tracking as tracking_service
@@ -14,7 +15,6 @@ from ..services.errors import Invalid
 from ..services.reports import TRACKING
 from ..services.runtime import now
 from .auth import signed_in_user
-from .forms.dates import PARTS, date_parts, parse_date
 
 tracking = Blueprint("tracking", __name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...engine.inspection import ElementStates, element_states, failing_element_data
-from ...models import ProcessDefinition, ProcessInstance
+from ...models import ProcessInstance
 from ..progress import load
 
 
@@ -20,12 +20,3 @@ def failing_data(row: ProcessInstance) -> dict[str, Any]:
     """The data the failing element of a case in error ran with."""
     return failing_element_data(load(row)) if row.status == "error" and row.state else {}
 
-
-def main_bpmn(definition: ProcessDefinition) -> str | None:
-    """The BPMN file of a version that holds its process (the one a viewer draws)."""
-    files = definition.bpmn or {}
-    if not files:
-        return None
-    marker = f'id="{definition.key}"'
-    named = [name for name in sorted(files) if marker in files[name]]
-    return files[(named or sorted(files))[0]]

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
+from ...form_model.dates import govuk_date
 from ...models import ProcessInstance, Task
 from ...services import instances as instance_service
 from ...services import messages as message_service
@@ -20,7 +21,6 @@ from ...services.errors import ServiceError
 from ...services.monitoring.case_diagram import failing_data
 from ...services.users import users_in_group
 from ..auth import signed_in_user
-from ..filters import govuk_date
 from . import monitoring
 from .dashboard import today
 from .params import read_date

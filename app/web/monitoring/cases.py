@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Response, render_template, request, stream_with_context, url_for
 
+from ...form_model.dates import govuk_date
 from ...models import ProcessInstance
 from ...services import instances as instance_service
 from ...services.audit import events_of
 from ...services.case_providers import providers_named_in
 from ...services.deadlines import extensions_of
+from ...services.definitions import main_bpmn
 from ...services.messages import can_reopen_publication
-from ...services.monitoring.case_diagram import diagram_states, main_bpmn
+from ...services.monitoring.case_diagram import diagram_states
 from ...services.monitoring.case_list import CaseFilters, all_cases, filter_options, list_cases
 from ...services.monitoring.csv_export import cases_csv
 from ...services.outbox import messages_of
@@ -67,8 +68,8 @@ def _selected_filters(filters: CaseFilters) -> list[dict[str, Any]]:
         ("Provider", "provider", filters.provider),
         ("Version", "version", filters.version and f"Version {filters.version}"),
         ("Reference", "reference", filters.reference and f"Contains '{filters.reference}'"),
-        ("Notified from", "notified_from", filters.notified_from and _long(filters.notified_from)),
-        ("Notified to", "notified_to", filters.notified_to and _long(filters.notified_to)),
+        ("Notified from", "notified_from", filters.notified_from and govuk_date(filters.notified_from)),
+        ("Notified to", "notified_to", filters.notified_to and govuk_date(filters.notified_to)),
     ]
     selected = []
     for heading, name, text in chosen:
@@ -79,10 +80,6 @@ def _selected_filters(filters: CaseFilters) -> list[dict[str, Any]]:
                     remaining.pop(f"{name}-{part}", None)
             selected.append({"heading": heading, "text": text, "href": url_for("monitoring.case_list", **remaining)})
     return selected
-
-
-def _long(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 @monitoring.get("/cases.csv")

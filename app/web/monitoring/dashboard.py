@@ -7,14 +7,13 @@ from collections.abc import Callable
 
 from flask import Response, abort, current_app, render_template
 
-from ...services.definitions import element_names, get_latest_definition, latest_definition
+from ...form_model.fields import humanise
+from ...services.definitions import element_names, get_latest_definition, latest_definition, main_bpmn
 from ...services.monitoring import dashboard as figures
-from ...services.monitoring.case_diagram import main_bpmn
 from ...services.operations import latest_worker_pass
 from ...services.runtime import now
 from ...services.tracking import overdue_recommendations
 from ..auth import signed_in_user
-from ..filters import humanise
 from . import charts, monitoring
 
 SFO_PROCESS = "sfo_review"
