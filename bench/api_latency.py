@@ -54,6 +54,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -871,6 +872,10 @@ def count_cases(app: Flask) -> tuple[dict[str, int], int]:
         return dict(counts), int(open_tasks or 0)
 
 
+def grow_cases(cloner: Cloner, size: int) -> None:
+    cloner.add(size - cloner.count)
+
+
 def grow_open_tasks(app: Flask, cloner: Cloner, target: int) -> None:
     """Clone open cases until the database holds at least ``target`` open tasks."""
     while (missing := target - count_cases(app)[1]) > 0:
@@ -955,10 +960,10 @@ def main(argv: list[str] | None = None) -> None:
     log_path = Path(tempfile.mkdtemp(prefix="sfo-bench-")) / "gunicorn.log"
     port = args.port or free_port()
     levels: list[tuple[str, Callable[[], None]]] = [
-        (f"{size:,} cases", lambda size=size: cloner.add(size - cloner.count)) for size in args.sizes
+        (f"{size:,} cases", partial(grow_cases, cloner, size)) for size in args.sizes
     ]
     if args.open_tasks:
-        levels.append((f"{args.open_tasks:,} open tasks", lambda: grow_open_tasks(app, cloner, args.open_tasks)))
+        levels.append((f"{args.open_tasks:,} open tasks", partial(grow_open_tasks, app, cloner, args.open_tasks)))
     results: list[LevelResult] = []
     for number, (label, load_cases) in enumerate(levels):
         say(f"\n{label}")
