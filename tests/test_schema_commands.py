@@ -77,8 +77,12 @@ def empty_postgresql():
 
 def test_two_inits_at_once_on_an_empty_postgresql_database_both_succeed(empty_postgresql):
     # The second waits as long as the first takes, not the service's lock timeout (made short here; an
-    # init took longer than the default 10 s under load in CI).
-    runs = _init_twice_at_once(empty_postgresql, SFO_DB_LOCK_TIMEOUT_MS="200")
+    # init took longer than the default 10 s under load in CI). The first holds the lock on a connection
+    # idle in its transaction for as long as the migrations and the deploy's dry run take: longer than the
+    # service's idle-in-transaction limit (made short here; the 60 s default was passed under load).
+    runs = _init_twice_at_once(
+        empty_postgresql, SFO_DB_LOCK_TIMEOUT_MS="200", SFO_DB_IDLE_IN_TRANSACTION_SESSION_TIMEOUT_MS="1000"
+    )
     _check_both_succeeded(runs, empty_postgresql)
 
 

@@ -22,9 +22,11 @@ def init_lock() -> Iterator[None]:
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect() as connection:
             # The second init waits as long as the first takes (a minute under load), not the service's
-            # lock and statement timeouts; SET LOCAL ends with this connection's transaction.
+            # lock and statement timeouts; and the first's connection sits idle in its transaction all
+            # that time, past the service's idle limit. SET LOCAL ends with this connection's transaction.
             connection.execute(text("SET LOCAL lock_timeout = 0"))
             connection.execute(text("SET LOCAL statement_timeout = 0"))
+            connection.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": INIT_LOCK_KEY})
             try:
                 yield

@@ -23,6 +23,7 @@ from multiprocessing.process import BaseProcess
 
 from flask import Flask
 
+from ..extensions import db
 from ..models import DryRunJob
 from ..services.definitions import latest_with_files, read_library
 from ..services.dry_runs import (
@@ -225,9 +226,11 @@ def deploy_here(
     if job.runner != pool.runner:
         limit = pool.settings.timeout + STALE_GRACE.total_seconds()
         return wait_for_job(job.id, limit)
-    pool.start([job.id])
-    pool.wait_for(job.id, on_progress)
-    return fresh_job(job.id)
+    job_id = job.id
+    pool.start([job_id])
+    db.session.commit()  # no transaction left open while the child runs: the database ends idle ones
+    pool.wait_for(job_id, on_progress)
+    return fresh_job(job_id)
 
 
 def deploy_library(app: Flask, on_progress: ProgressCallback | None = None) -> DryRunJob | str:
