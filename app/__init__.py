@@ -9,7 +9,7 @@ from flask import Flask
 
 from .config import load_config
 from .engine.budget import limit_process_memory
-from .extensions import db, migrate
+from .extensions import db
 
 
 def create_app(overrides: dict[str, Any] | None = None, clock: Any = None) -> Flask:
@@ -35,11 +35,9 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask, clock: Any) -> None:
-    from .config import PROJECT_ROOT
     from .services.runtime import init_runtime
 
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    db.init_app(app)  # Flask-Migrate is attached by what migrates (extensions.attach_migrations)
     init_runtime(app, clock)
 
 

@@ -14,6 +14,7 @@ from flask import Flask
 from . import create_app
 from .cli_accounts import register_account_commands
 from .cli_groups import groups_group
+from .extensions import attach_migrations
 from .services.errors import ServiceError
 
 
@@ -44,6 +45,7 @@ def init_database(app: Flask) -> list[str]:
     from .services.schema import init_lock
     from .worker.dry_runs import deploy_library
 
+    attach_migrations(app)
     with app.app_context(), init_lock():  # two inits at once (e.g. two containers starting) take turns
         upgrade()
         return ["Database schema is up to date.", *_deployed_lines(deploy_library(app, _progress_printer()))]
@@ -78,7 +80,7 @@ def db_downgrade(revision: str, force: bool) -> None:
 
     app = _app()
     with app.app_context(), init_lock():
-        config = app.extensions["migrate"].migrate.get_config(x_arg=["force=1"] if force else None)
+        config = attach_migrations(app).migrate.get_config(x_arg=["force=1"] if force else None)
         try:
             command.downgrade(config, revision)
         except (CommandError, RuntimeError) as refused:  # an unknown revision, or a migration keeping records

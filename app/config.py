@@ -85,7 +85,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SFO_PASSWORD_HASH_METHOD": "scrypt",
         "SFO_TOKEN_DAYS": float(env.get("SFO_TOKEN_DAYS", "90")),
         "SFO_TRUSTED_PROXIES": int(env.get("SFO_TRUSTED_PROXIES", "0")),
-        "RATELIMIT_STORAGE_URI": rate_limit_storage(env),
+        "SFO_RATELIMIT_STORAGE_URL": rate_limit_storage(env),
         # Failed sign-ins allowed per window: per account from one address, and per address over all accounts.
         "SFO_SIGN_IN_ACCOUNT_LIMIT": env.get("SFO_SIGN_IN_ACCOUNT_LIMIT", "5 per 15 minutes"),
         "SFO_SIGN_IN_ADDRESS_LIMIT": env.get("SFO_SIGN_IN_ADDRESS_LIMIT", "30 per 15 minutes"),

@@ -1,7 +1,17 @@
-"""Flask extensions, created unbound and attached in ``create_app``."""
+"""Flask extensions, created unbound and attached in ``create_app`` (the sign-in ones by ``web.auth``).
 
-from flask_migrate import Migrate
+Two are attached on first use instead, so that a web worker loads neither: single sign-on's Authlib
+client (``web.sso``), made when someone signs in through the identity provider, and Flask-Migrate
+(``attach_migrations``), which loads Alembic (about 11 MB) for the ``sfo`` commands and the tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -10,4 +20,16 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+def attach_migrations(app: Flask) -> Any:
+    """Flask-Migrate on ``app`` (once): what ``flask_migrate.upgrade`` and the ``sfo db`` commands use."""
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        from .config import PROJECT_ROOT
+
+        Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    return app.extensions["migrate"]

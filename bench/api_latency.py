@@ -1,15 +1,23 @@
-"""API latency at 1,000 and 10,000 cases, against the engine floor.
+"""API latency, throughput and web worker memory at 1,000 and 10,000 cases, against issue 12's targets.
 
 For each size the script loads that many cases spread over the stages into PostgreSQL, serves the app
-with gunicorn (2 workers) and measures over HTTP, one request at a time:
+with gunicorn as the Dockerfile does (2 gthread workers of 4 threads) and measures over HTTP, one
+request at a time:
 
-- start instance   ``POST /api/v1/process-instances`` as a provider, with a valid notification
-- list my tasks    ``GET /api/v1/tasks?assignee=me`` as a reviewer holding a 1/20 share of the cases
-- get a task       ``GET /api/v1/tasks/{id}``
-- complete a task  ``POST /api/v1/tasks/{id}/complete``, each on a different ready task of a cloned case
+- start a case              ``POST /api/v1/process-instances`` as a provider, with a valid notification
+- list my tasks             ``GET /api/v1/tasks?assignee=me&per_page=100`` as a reviewer holding 1/20 of the cases
+- list team's unassigned    ``GET /api/v1/tasks?candidate=me&per_page=100`` as a member of the SFO team
+- get a task                ``GET /api/v1/tasks/{id}`` (with its form)
+- get an instance           ``GET /api/v1/process-instances/{id}``
+- complete a task           ``POST /api/v1/tasks/{id}/complete``, each on a different ready task of a cloned case
 
 and, in process (no HTTP, no database), the engine floor: load a mid-process case's state, complete one
-task, dump the state. It prints median, p95 and n of each, and complete p50 / engine floor p50.
+task, dump the state. It prints median, p95 and n of each, and complete p50 / engine floor p50, and
+each web worker's resident memory after the warm-up and after the measurements. After the last size,
+``--open-tasks`` (10,000 by default; e.g. ``10000 50000``) adds open cases until the database holds
+that many open tasks, and measures again, to show whether the lists stay flat. At the first level with
+10,000 open tasks (or the last level) it also counts starts and completes per second with 4 concurrent
+clients.
 
 Loading: one case is driven through the real services step by step (notification ... publication), with
 a snapshot of its rows after every step, plus two cases that close early (not eligible, acquitted). The
@@ -40,12 +48,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +95,23 @@ APPROVER = "publisher2"  # approves publication: the anonymiser may not
 LANE_ACTORS = {"sfo-team": TEAM, "quality-assurer": QA, "publication": PUBLICATION, "manager": MANAGER}
 CLOSED_SHARE = 0.2  # of the cloned cases; the rest are spread evenly over the open stages
 FLOOR_TASK = "draft_report"  # the engine floor completes this task of a cloned case (drafting stage)
+LIST_ROWS = 100  # per_page of the timed lists
+
+# Issue 12's targets: p50 over HTTP in milliseconds at TARGET_CASES cases, memory per web worker, and
+# starts and completes per second with THROUGHPUT_CLIENTS concurrent clients.
+TARGET_CASES = 10_000
+TARGET_OPEN_TASKS = 10_000
+TARGETS_MS = {
+    "start a case": 8.0,
+    "list my tasks": 5.0,
+    "list team's unassigned": 5.0,
+    "get a task": 3.0,
+    "get an instance": 3.0,
+    "complete a task": 8.0,
+}
+WORKER_MEMORY_TARGET_MB = 100.0
+THROUGHPUT_TARGET = 150.0
+THROUGHPUT_CLIENTS = 4
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -96,6 +123,7 @@ UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 class Figure:
     name: str
     samples: list[float] = field(default_factory=list)
+    note: str = ""  # e.g. the rows a list returned
 
     @property
     def p50(self) -> float:
@@ -107,7 +135,15 @@ class Figure:
         return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]  # nearest rank
 
     def row(self) -> str:
-        return f"  {self.name:<34} {len(self.samples):>5} {self.p50:>9.2f} {self.p95:>9.2f}"
+        line = f"  {self.name:<34} {len(self.samples):>5} {self.p50:>9.2f} {self.p95:>9.2f}"
+        target = TARGETS_MS.get(self.name)
+        if target is not None:
+            line += f"  <= {target:<4.0f} {verdict(self.p50 <= target):<6}"
+        return f"{line}  {self.note}".rstrip()
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
 
 
 def say(message: str) -> None:
@@ -309,6 +345,10 @@ class Cloner:
         self.open_stages = list(groups.items())
         self.turns: dict[str, int] = defaultdict(int)
 
+    def ready_tasks_per_open_case(self) -> float:
+        shots = [shot for _, group in self.open_stages for shot in group]
+        return sum(sum(task["state"] == "ready" for task in shot.tasks) for shot in shots) / len(shots)
+
     def stage_plan(self) -> str:
         counts = ", ".join(f"{stage} {len(shots)}" for stage, shots in self.open_stages)
         with self.app.app_context():
@@ -319,15 +359,15 @@ class Cloner:
             f"  cloned per case besides instance, task and audit rows: {other}; not cloned: {', '.join(skipped)}"
         )
 
-    def _pick(self) -> Snapshot:
-        if self.rng.random() < CLOSED_SHARE:
+    def _pick(self, open_only: bool) -> Snapshot:
+        if not open_only and self.rng.random() < CLOSED_SHARE:
             stage, shots = "closed", self.closed
         else:
             stage, shots = self.open_stages[self.rng.randrange(len(self.open_stages))]
         self.turns[stage] += 1
         return shots[self.turns[stage] % len(shots)]
 
-    def add(self, how_many: int, batch: int = 500) -> None:
+    def add(self, how_many: int, open_only: bool = False, batch: int = 500) -> None:
         with self.app.app_context():
             with db.engine.begin() as connection:
                 next_id = connection.scalar(text("SELECT coalesce(max(id), 0) + 1 FROM process_instance"))
@@ -336,7 +376,7 @@ class Cloner:
                 size = min(batch, how_many - done)
                 rows: dict[Table, list[dict[str, Any]]] = defaultdict(list)
                 for offset in range(size):
-                    self._clone(self._pick(), next_id + done + offset, rows)
+                    self._clone(self._pick(open_only), next_id + done + offset, rows)
                 with db.engine.begin() as connection:
                     for table in db.metadata.sorted_tables:  # parents first
                         if rows.get(table):
@@ -415,11 +455,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+def gunicorn(
+    database_url: str, port: int, log_path: Path, workers: int, threads: int
+) -> Iterator[subprocess.Popen[bytes]]:
+    """The server as the Dockerfile runs it (gunicorn.conf.py read from the project, Prometheus's
+    multiprocess directory set), with ``workers`` workers of ``threads`` threads (sync workers for 1)."""
     env = {**os.environ, "DATABASE_URL": database_url, "SFO_SECRET_KEY": "bench-secret-key", "SFO_ENV": "production"}
     env["SFO_READY_WORKER_SECONDS"] = "0"  # no worker runs while measuring (timers stay still): ready without one
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(log_path.parent / "prometheus")
     env.pop("SFO_EMBEDDED_WORKER", None)
-    command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "app:create_app()"]
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+    if threads > 1:
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
+    command.append("app:create_app()")
     with log_path.open("ab") as log:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
     try:
@@ -465,11 +513,17 @@ def wait_ready(port: int, process: subprocess.Popen[bytes], log_path: Path, time
 
 
 class Client:
-    """One HTTP/1.1 connection to 127.0.0.1 (reopened by http.client when the server closes it)."""
+    """One HTTP/1.1 connection to 127.0.0.1, kept alive between requests (sync workers close it after each
+    response; http.client then reopens it). A connection idle for longer than IDLE_SECONDS is closed before
+    the next request: gunicorn closes idle connections after 2 s (its keep-alive), and a request sent as it
+    does would fail."""
+
+    IDLE_SECONDS = 1.0
 
     def __init__(self, port: int, tokens: dict[str, str]):
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.tokens = tokens
+        self.answered = time.perf_counter()
 
     def call(self, method: str, path: str, user: str, body: Any = None) -> tuple[int, Any, float]:
         headers = {"Accept": "application/json", "Authorization": f"Bearer {self.tokens[user]}"}
@@ -478,10 +532,13 @@ class Client:
             payload = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
         started = time.perf_counter()
+        if started - self.answered > self.IDLE_SECONDS:
+            self.connection.close()
         self.connection.request(method, path, body=payload, headers=headers)
         response = self.connection.getresponse()
         raw = response.read()
-        elapsed = (time.perf_counter() - started) * 1000
+        self.answered = time.perf_counter()
+        elapsed = (self.answered - started) * 1000
         return response.status, json.loads(raw) if raw else None, elapsed
 
     def expect(self, status: int, method: str, path: str, user: str, body: Any = None) -> tuple[Any, float]:
@@ -503,8 +560,11 @@ class ReadyTask:
     reviewer: str | None
 
 
-def completion_candidates(app: Flask, used: set[int], how_many: int, rng: random.Random) -> list[ReadyTask]:
-    """Ready tasks of cloned cases, one per case, taking task types in turn so every stage is represented."""
+def completion_candidates(
+    app: Flask, used: set[int], how_many: int, rng: random.Random, minimum: int | None = None
+) -> list[ReadyTask]:
+    """Up to ``how_many`` ready tasks of cloned cases (at least ``minimum``, all by default), one per case,
+    taking task types in turn so every stage is represented."""
     query = text(
         "SELECT t.id, t.bpmn_id, t.lane, t.assignee, t.organisation, t.instance_id, p.reviewer"
         " FROM task t JOIN process_instance p ON p.id = t.instance_id"
@@ -535,34 +595,134 @@ def completion_candidates(app: Flask, used: set[int], how_many: int, rng: random
                 task = by_type[name].pop()
                 used.add(task.instance_id)
                 picked.append(task)
-    if len(picked) < how_many:
-        raise SystemExit(f"Only {len(picked)} ready tasks of distinct cloned cases; need {how_many}.")
+    needed = how_many if minimum is None else minimum
+    if len(picked) < needed:
+        raise SystemExit(f"Only {len(picked)} ready tasks of distinct cloned cases; need {needed}.")
     return picked
 
 
+@dataclass
+class Call:
+    """One prepared request and the status that counts as success."""
+
+    method: str
+    path: str
+    user: str
+    body: Any = None
+    status: int = 200
+
+
+@dataclass
+class Throughput:
+    name: str
+    done: int
+    failed: int
+    seconds: float
+    failures: list[str]
+
+    @property
+    def per_second(self) -> float:
+        return self.done / self.seconds
+
+
+def in_parallel(
+    name: str, port: int, tokens: dict[str, str], clients: int, calls: list[Call], seconds: float
+) -> Throughput:
+    """Send ``calls`` in order from ``clients`` threads, each with its own connection, until they run out or
+    ``seconds`` have passed; count the answers with the expected status."""
+    pending = iter(calls)
+    lock = threading.Lock()
+    counts = {"done": 0, "failed": 0}
+    failures: list[str] = []
+    deadline = time.perf_counter() + seconds
+
+    def work() -> None:
+        client = Client(port, tokens)
+        while time.perf_counter() < deadline:
+            with lock:
+                call = next(pending, None)
+            if call is None:
+                return
+            try:
+                status, answer, _ = client.call(call.method, call.path, call.user, call.body)
+                failure = (
+                    "" if status == call.status else f"{call.method} {call.path}: {status} {json.dumps(answer)[:300]}"
+                )
+            except (OSError, http.client.HTTPException) as error:
+                client.connection.close()
+                failure = f"{call.method} {call.path}: {error!r}"
+            with lock:
+                counts["failed" if failure else "done"] += 1
+                if failure:
+                    failures.append(failure)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Throughput(name, counts["done"], counts["failed"], time.perf_counter() - started, failures)
+
+
+@dataclass
+class LevelResult:
+    """What one load level measured."""
+
+    label: str
+    latency: list[Figure]
+    floor: list[Figure]
+    by_task_type: dict[str, Figure]
+    counts: dict[str, int]
+    open_tasks: int
+    memory_warm: list[float]
+    memory_after: list[float]
+    throughput: list[Throughput]
+    load: float
+
+
 class ApiBench:
-    def __init__(self, client: Client, app: Flask, args: argparse.Namespace, size: int):
-        self.client = client
+    def __init__(
+        self, port: int, server_pid: int, tokens: dict[str, str], app: Flask, args: argparse.Namespace, label: str
+    ):
+        self.port = port
+        self.server_pid = server_pid
+        self.tokens = tokens
+        self.client = Client(port, tokens)
         self.app = app
         self.args = args
-        self.size = size
+        self.label = label
         self.today = dt.date.today()
         self.started = 0
         self.by_task_type: dict[str, Figure] = {}
+        self.schemas: dict[str, dict[str, Any]] = {}  # form schema by task type
+        self.start_schema: dict[str, Any] = {}
 
     def list_my_tasks(self) -> tuple[dict[str, Any], float]:
-        return self.client.expect(200, "GET", "/api/v1/tasks?assignee=me", MEASURED_REVIEWER)  # type: ignore[no-any-return]
+        path = f"/api/v1/tasks?assignee=me&per_page={LIST_ROWS}"
+        return self.client.expect(200, "GET", path, MEASURED_REVIEWER)  # type: ignore[no-any-return]
+
+    def list_unassigned(self) -> tuple[dict[str, Any], float]:
+        path = f"/api/v1/tasks?candidate=me&per_page={LIST_ROWS}"
+        return self.client.expect(200, "GET", path, TEAM)  # type: ignore[no-any-return]
 
     def get_task(self, task_id: str, user: str) -> tuple[dict[str, Any], float]:
         return self.client.expect(200, "GET", f"/api/v1/tasks/{task_id}", user)  # type: ignore[no-any-return]
 
-    def complete(self, task: ReadyTask) -> float:
-        detail, _ = self.get_task(task.id, task.actor)
+    def get_instance(self, instance_id: int) -> tuple[dict[str, Any], float]:
+        return self.client.expect(200, "GET", f"/api/v1/process-instances/{instance_id}", MEASURED_REVIEWER)  # type: ignore[no-any-return]
+
+    def completion_data(self, task: ReadyTask, schema: dict[str, Any]) -> dict[str, Any]:
         reviewer = task.reviewer or reviewer_name(task.instance_id % REVIEWER_COUNT)
         choices = {**BASE_CHOICES, "reviewer": reviewer, "court_outcome": "convicted_sfo"}
-        data = sample_for(detail["form"]["schema"], choices, self.today)
+        data = sample_for(schema, choices, self.today)
         if "public_title" in data:  # each published review's title must be its own
             data["public_title"] = f"{data['public_title']} {task.instance_id}"[:120]
+        return data
+
+    def complete(self, task: ReadyTask) -> float:
+        detail, _ = self.get_task(task.id, task.actor)
+        data = self.completion_data(task, detail["form"]["schema"])
         answer, elapsed = self.client.expect(
             200, "POST", f"/api/v1/tasks/{task.id}/complete", task.actor, {"data": data}
         )
@@ -571,42 +731,90 @@ class ApiBench:
         self.by_task_type.setdefault(task.bpmn_id, Figure(task.bpmn_id)).samples.append(elapsed)
         return elapsed
 
-    def start(self, start_schema: dict[str, Any]) -> float:
+    def complete_call(self, task: ReadyTask) -> Call:
+        """The completion of ``task`` prepared beforehand (the form read once per task type, untimed)."""
+        if task.bpmn_id not in self.schemas:
+            self.schemas[task.bpmn_id] = self.get_task(task.id, task.actor)[0]["form"]["schema"]
+        data = self.completion_data(task, self.schemas[task.bpmn_id])
+        return Call("POST", f"/api/v1/tasks/{task.id}/complete", task.actor, {"data": data})
+
+    def start_call(self) -> Call:
         self.started += 1
         organisation = ORGANISATIONS[self.started % len(ORGANISATIONS)]
-        key = f"BENCHSTART-{self.size}-{self.started:05d}"
-        data = sample_for(start_schema, {"other_reviews": []}, self.today)
+        key = f"BENCHSTART-{self.label}-{self.started:05d}"
+        data = sample_for(self.start_schema, {"other_reviews": []}, self.today)
         data.update(notification_dates(self.today), case_reference=key, provider_org=organisation)
         body = {"process_key": PROCESS_KEY, "business_key": key, "data": data}
-        answer, elapsed = self.client.expect(201, "POST", "/api/v1/process-instances", provider_of(organisation), body)
+        return Call("POST", "/api/v1/process-instances", provider_of(organisation), body, 201)
+
+    def start(self) -> float:
+        call = self.start_call()
+        answer, elapsed = self.client.expect(call.status, call.method, call.path, call.user, call.body)
+        key = call.body["business_key"]
         if answer["business_key"] != key or answer["status"] not in ("running", "waiting"):
             raise SystemExit(f"Started case {key} looks wrong: {json.dumps(answer)[:500]}")
         return elapsed
 
-    def run(self, used: set[int], rng: random.Random) -> tuple[list[Figure], int]:
+    def warm_up(self, candidates: list[ReadyTask], task_ids: list[str], instance_ids: list[int]) -> None:
+        """Untimed requests of every kind from concurrent clients, so that every worker has parsed the model
+        and filled its pool before its memory is read and anything is timed."""
+        calls: list[Call] = []
+        for number, task in enumerate(candidates):
+            calls += [
+                Call("GET", f"/api/v1/tasks?assignee=me&per_page={LIST_ROWS}", MEASURED_REVIEWER),
+                Call("GET", f"/api/v1/tasks?candidate=me&per_page={LIST_ROWS}", TEAM),
+                Call("GET", f"/api/v1/tasks/{task_ids[number % len(task_ids)]}", MEASURED_REVIEWER),
+                Call("GET", f"/api/v1/process-instances/{instance_ids[number % len(instance_ids)]}", MEASURED_REVIEWER),
+                self.complete_call(task),
+                self.start_call(),
+            ]
+        warm = in_parallel("warm-up", self.port, self.tokens, THROUGHPUT_CLIENTS, calls, seconds=600)
+        if warm.failed:
+            raise SystemExit(f"{warm.failed} warm-up requests failed, the first: {warm.failures[0]}")
+
+    def run(self, used: set[int], rng: random.Random) -> tuple[list[Figure], list[float]]:
+        """The timed requests, one at a time; returns the figures and each worker's memory after the warm-up."""
         args = self.args
         definition, _ = self.client.expect(200, "GET", f"/api/v1/process-definitions/{PROCESS_KEY}", MANAGER)
-        start_schema = definition["start_form"]["schema"]
+        self.start_schema = definition["start_form"]["schema"]
         candidates = completion_candidates(self.app, used, args.warmup + args.completes, rng)
         mine, _ = self.list_my_tasks()
+        unassigned, _ = self.list_unassigned()
         task_ids = [item["id"] for item in mine["items"]]
-        if not task_ids:
-            raise SystemExit(f"{MEASURED_REVIEWER} has no ready tasks; the load went wrong.")
-        # Warm-up: enough of every kind for both workers to have parsed the model and filled their pools.
-        for number in range(args.warmup):
-            self.list_my_tasks()
-            self.get_task(task_ids[number % len(task_ids)], MEASURED_REVIEWER)
-            self.complete(candidates[number])
-            self.start(start_schema)
+        instance_ids = sorted({item["process_instance_id"] for item in mine["items"]})
+        if not task_ids or not unassigned["items"]:
+            raise SystemExit(f"{MEASURED_REVIEWER} or {TEAM} has no ready tasks; the load went wrong.")
+        self.warm_up(candidates[: args.warmup], task_ids, instance_ids)
+        memory = worker_memory(self.server_pid)
         self.by_task_type.clear()
-        listing = Figure("list my tasks", [self.list_my_tasks()[1] for _ in range(args.requests)])
+        rows = f"({len(mine['items'])} rows of {mine['total']})"
+        listing = Figure("list my tasks", [self.list_my_tasks()[1] for _ in range(args.requests)], rows)
+        rows = f"({len(unassigned['items'])} rows of {unassigned['total']})"
+        unclaimed = Figure("list team's unassigned", [self.list_unassigned()[1] for _ in range(args.requests)], rows)
         getting = Figure(
             "get a task",
             [self.get_task(task_ids[n % len(task_ids)], MEASURED_REVIEWER)[1] for n in range(args.requests)],
         )
+        instance = Figure(
+            "get an instance",
+            [self.get_instance(instance_ids[n % len(instance_ids)])[1] for n in range(args.requests)],
+        )
         completing = Figure("complete a task", [self.complete(task) for task in candidates[args.warmup :]])
-        starting = Figure("start instance", [self.start(start_schema) for _ in range(args.starts)])
-        return [starting, listing, getting, completing], int(mine["total"])
+        starting = Figure("start a case", [self.start() for _ in range(args.starts)])
+        return [starting, listing, unclaimed, getting, instance, completing], memory
+
+    def throughput(self, used: set[int], rng: random.Random) -> list[Throughput]:
+        """Starts, then completes (each on its own case, prepared beforehand), from concurrent clients."""
+        seconds, clients = self.args.throughput_seconds, THROUGHPUT_CLIENTS
+        starts = [self.start_call() for _ in range(int(seconds * self.args.throughput_ceiling))]
+        candidates = completion_candidates(
+            self.app, used, int(seconds * self.args.throughput_ceiling), rng, minimum=int(seconds * THROUGHPUT_TARGET)
+        )
+        completes = [self.complete_call(task) for task in candidates]
+        return [
+            in_parallel("starts", self.port, self.tokens, clients, starts, seconds),
+            in_parallel("completes", self.port, self.tokens, clients, completes, seconds),
+        ]
 
 
 def engine_floor(app: Flask, repetitions: int) -> list[Figure]:
@@ -653,7 +861,8 @@ def engine_floor(app: Flask, repetitions: int) -> list[Figure]:
 # --- the run ------------------------------------------------------------------------------------------
 
 
-def count_cases(app: Flask) -> dict[str, int]:
+def count_cases(app: Flask) -> tuple[dict[str, int], int]:
+    """Cases by stage, and the open (ready) tasks."""
     with app.app_context(), db.engine.connect() as connection:
         rows = connection.execute(
             text("SELECT coalesce(stage, '-'), status, count(*) FROM process_instance GROUP BY 1, 2")
@@ -661,7 +870,18 @@ def count_cases(app: Flask) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
         for stage, status, number in rows:
             counts["closed" if status in ("completed", "cancelled") else stage] += number
-        return dict(counts)
+        open_tasks = connection.scalar(text("SELECT count(*) FROM task WHERE state = 'ready'"))
+        return dict(counts), int(open_tasks or 0)
+
+
+def grow_cases(cloner: Cloner, size: int) -> None:
+    cloner.add(size - cloner.count)
+
+
+def grow_open_tasks(app: Flask, cloner: Cloner, target: int) -> None:
+    """Clone open cases until the database holds at least ``target`` open tasks."""
+    while (missing := target - count_cases(app)[1]) > 0:
+        cloner.add(math.ceil(missing / cloner.ready_tasks_per_open_case()), open_only=True)
 
 
 def timed(label: str, action: Callable[[], Any]) -> Any:
@@ -685,11 +905,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=[1000, 10000],
         help="case counts to measure at, ascending (default: 1000 10000)",
     )
+    parser.add_argument(
+        "--open-tasks",
+        type=int,
+        nargs="*",
+        default=[TARGET_OPEN_TASKS],
+        help="after the last size, add open cases until this many tasks are open and measure again, for each "
+        "count, ascending (default: %(default)s; e.g. 10000 50000; none: no such level)",
+    )
     parser.add_argument("--requests", type=int, default=300, help="timed list and get requests per size")
     parser.add_argument("--completes", type=int, default=200, help="timed completions per size (each a new task)")
     parser.add_argument("--starts", type=int, default=100, help="timed case starts per size")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests of each kind before measuring")
     parser.add_argument("--floor-repetitions", type=int, default=300, help="engine floor repetitions per size")
+    parser.add_argument(
+        "--throughput-seconds", type=float, default=10, help="seconds of starts, then of completes, at the last size"
+    )
+    parser.add_argument(
+        "--throughput-ceiling",
+        type=int,
+        default=400,
+        help="starts and completes prepared per throughput second (the most a run can count)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default: the Dockerfile's 2)")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per gthread worker; 1 for sync workers (default: 4)"
+    )
     parser.add_argument("--port", type=int, default=0, help="gunicorn port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
@@ -698,6 +939,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.sizes != sorted(args.sizes) or args.sizes[0] < 1:
         parser.error("--sizes must be positive and ascending (each size adds cases to the previous one)")
+    if args.open_tasks != sorted(args.open_tasks):
+        parser.error("--open-tasks must be ascending (each count adds open cases to the previous one)")
     return args
 
 
@@ -722,50 +965,79 @@ def main(argv: list[str] | None = None) -> None:
     used: set[int] = set()
     log_path = Path(tempfile.mkdtemp(prefix="sfo-bench-")) / "gunicorn.log"
     port = args.port or free_port()
-    results: list[tuple[Any, ...]] = []
-    for size in args.sizes:
-        say(f"\nSize {size:,}")
-        missing = size - cloner.count
-        load_started = time.perf_counter()
-        cloner.add(missing)
-        say(f"  cloned {missing:,} cases in {time.perf_counter() - load_started:.1f} s")
-        counts = count_cases(app)
-        with gunicorn(args.database_url, port, log_path) as server:
-            bench = ApiBench(Client(port, tokens), app, args, size)
-            api = timed("HTTP measurements", lambda: bench.run(used, rng))  # noqa: B023
-            memory = worker_memory(server.pid)
-            say("  web worker memory after the measurements (RSS): " + ", ".join(f"{mb:.0f} MB" for mb in memory))
+    levels: list[tuple[str, Callable[[], None]]] = [
+        (f"{size:,} cases", partial(grow_cases, cloner, size)) for size in args.sizes
+    ]
+    levels += [(f"{count:,} open tasks", partial(grow_open_tasks, app, cloner, count)) for count in args.open_tasks]
+    results: list[LevelResult] = []
+    throughput_measured = False
+    for number, (label, load_cases) in enumerate(levels):
+        say(f"\n{label}")
+        timed("cloning cases", load_cases)
+        counts, open_tasks = count_cases(app)
+        # throughput once: at the targets' open-task count, with tasks enough to complete, or at the end
+        with_throughput = not throughput_measured and (open_tasks >= TARGET_OPEN_TASKS or number == len(levels) - 1)
+        throughput_measured |= with_throughput
+        with gunicorn(args.database_url, port, log_path, args.workers, args.threads) as server:
+            bench = ApiBench(port, server.pid, tokens, app, args, f"{number}")
+            latency, warm = timed("HTTP measurements", lambda: bench.run(used, rng))  # noqa: B023
+            rates = timed("throughput", lambda: bench.throughput(used, rng)) if with_throughput else []  # noqa: B023
+            after = worker_memory(server.pid)
         floor = timed("engine floor", lambda: engine_floor(app, args.floor_repetitions))
         load = os.getloadavg()[0]  # other work on the machine skews every figure: show it
-        results.append((size, api[0], floor, api[1], dict(bench.by_task_type), counts, load))
-    report(results, time.perf_counter() - run_started, log_path)
+        results.append(
+            LevelResult(label, latency, floor, dict(bench.by_task_type), counts, open_tasks, warm, after, rates, load)
+        )
+    report(results, args, time.perf_counter() - run_started, log_path)
     guard.close()
 
 
-def report(results: list[Any], elapsed: float, log_path: Path) -> None:
-    say("\n" + "=" * 72)
-    say("API latency over HTTP (gunicorn -w 2, sync workers, one client, 127.0.0.1), milliseconds")
-    for size, api, floor, my_total, by_type, counts, load in results:
+def report(results: list[LevelResult], args: argparse.Namespace, elapsed: float, log_path: Path) -> None:
+    server = f"gunicorn --workers {args.workers}" + (
+        f" --worker-class gthread --threads {args.threads}" if args.threads > 1 else " (sync workers)"
+    )
+    say("\n" + "=" * 100)
+    say(
+        f"API over HTTP ({server}, 127.0.0.1), milliseconds; targets of issue 12 (p50, at {TARGET_CASES:,} cases "
+        f"and {TARGET_OPEN_TASKS:,} or more open tasks)"
+    )
+    for result in results:
         say(
-            f"\n{size:,} cloned cases ({sum(counts.values()):,} in the database when measured; "
-            f"{MEASURED_REVIEWER} has {my_total} ready tasks; 1-minute load average after measuring {load:.2f} "
-            f"on {os.cpu_count()} CPUs)"
+            f"\n{result.label}: {sum(result.counts.values()):,} cases and {result.open_tasks:,} open tasks in the "
+            f"database when measured; 1-minute load average after measuring {result.load:.2f} on {os.cpu_count()} CPUs"
         )
-        say("  cases by stage: " + ", ".join(f"{stage} {n}" for stage, n in sorted(counts.items())))
-        say(f"  {'operation':<34} {'n':>5} {'p50':>9} {'p95':>9}")
-        for figure in api + floor:
+        say("  cases by stage: " + ", ".join(f"{stage} {n}" for stage, n in sorted(result.counts.items())))
+        say(f"  {'operation (one client)':<34} {'n':>5} {'p50':>9} {'p95':>9}  target")
+        for figure in result.latency + result.floor:
             say(figure.row())
-        complete = next(f for f in api if f.name == "complete a task")
-        listing = next(f for f in api if f.name == "list my tasks")
-        say(f"  ratio complete-task p50 / engine floor p50 ({FLOOR_TASK}): {complete.p50 / floor[0].p50:.1f}")
+        complete = next(f for f in result.latency if f.name == "complete a task")
+        say(f"  ratio complete-task p50 / engine floor p50 ({FLOOR_TASK}): {complete.p50 / result.floor[0].p50:.1f}")
         say(
             "  complete a task by task type (p50 ms, n): "
-            + ", ".join(f"{name} {f.p50:.1f} ({len(f.samples)})" for name, f in sorted(by_type.items()))
+            + ", ".join(f"{name} {f.p50:.1f} ({len(f.samples)})" for name, f in sorted(result.by_task_type.items()))
         )
-        say(
-            f"  targets (at 10,000): complete p50 <= 15 ms: {'met' if complete.p50 <= 15 else 'MISSED'}; "
-            f"list my tasks p50 <= 10 ms: {'met' if listing.p50 <= 10 else 'MISSED'}"
-        )
+        for rate in result.throughput:
+            say(
+                f"  throughput, {THROUGHPUT_CLIENTS} clients for {rate.seconds:.1f} s: "
+                f"{rate.per_second:.0f} {rate.name}/s ({rate.done} succeeded, {rate.failed} failed)  "
+                f">= {THROUGHPUT_TARGET:.0f}/s "
+                f"{verdict(rate.per_second >= THROUGHPUT_TARGET)}"
+            )
+            for failure in rate.failures[:3]:
+                say(f"    failed: {failure}")
+        for moment, sizes in (
+            ("after the warm-up", result.memory_warm),
+            ("after the measurements", result.memory_after),
+        ):
+            say(
+                f"  web worker memory (RSS) {moment}: {', '.join(f'{mb:.0f} MB' for mb in sizes)}  "
+                f"<= {WORKER_MEMORY_TARGET_MB:.0f} MB {verdict(max(sizes) <= WORKER_MEMORY_TARGET_MB)}"
+            )
+    say("\nLists over open tasks (p50 ms; target <= 5, flat): open tasks | my tasks | team's unassigned")
+    for result in results:
+        lists = {f.name: f for f in result.latency}
+        mine, unclaimed = lists["list my tasks"], lists["list team's unassigned"]
+        say(f"  {result.open_tasks:>8,} | {mine.p50:6.2f} {mine.note:<22} | {unclaimed.p50:6.2f} {unclaimed.note}")
     say(f"\nRun time {elapsed:.0f} s. gunicorn log: {log_path}")
 
 

@@ -62,11 +62,13 @@ def in_child(files: dict[str, bytes], runs: int) -> tuple[list[float], list[floa
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.extensions import attach_migrations
     from app.services.dry_runs import fresh_job, queue_job_as
     from app.worker.dry_runs import DryRunPool
 
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3"})
+        attach_migrations(app)
         with app.app_context():
             upgrade()
         pool = DryRunPool(app)

@@ -26,7 +26,7 @@ from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.clock import FrozenClock  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app.extensions import attach_migrations, db  # noqa: E402
 from app.models import ProcessInstance, RecommendationRecord, ReviewFailure, ReviewTheme  # noqa: E402
 from app.services.definitions import deploy_files, read_library  # noqa: E402
 from app.services.digests import render_digest  # noqa: E402
@@ -104,6 +104,7 @@ def main() -> int:
         app = create_app(
             {"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url}, clock=FrozenClock(NOW)
         )
+        attach_migrations(app)
         with app.app_context():
             db.drop_all()
             upgrade()

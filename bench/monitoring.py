@@ -34,7 +34,7 @@ import api_latency as loader  # noqa: E402  (the bulk loader of the API benchmar
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.services.monitoring import history_cache  # noqa: E402
+from app.services.monitoring.dashboard import history_cache  # noqa: E402
 from app.services.users import get_user  # noqa: E402
 from app.web.auth import GENERATION  # noqa: E402
 

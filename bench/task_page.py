@@ -27,7 +27,7 @@ from monitoring import add_load_arguments, loaded_app, measure, percentile, sign
 from app.extensions import db  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/sfo_task_bench"
-TARGET_MS = 150.0
+TARGET_MS = 25.0  # issue 12: task page (with the report shown) server time
 PAGES = (
     ("Quality assure the report", "quality_assure_report", QA),
     ("Approve publication", "approve_publication", APPROVER),
@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> None:
         p50 = statistics.median(samples)
         verdict = "met" if p50 <= TARGET_MS else "MISSED"
         print(
-            f"  {label:<32} {len(samples):>4} {p50:>8.1f} {percentile(samples, 95):>8.1f}  target {verdict}", flush=True
+            f"  {label:<32} {len(samples):>4} {p50:>8.1f} {percentile(samples, 95):>8.1f}"
+            f"  target <= {TARGET_MS:.0f} ms {verdict}",
+            flush=True,
         )
 
 

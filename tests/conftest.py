@@ -21,7 +21,7 @@ from sqlalchemy import event, text
 from app import create_app
 from app.clock import FrozenClock
 from app.engine import ProcessModel, parse_process_model
-from app.extensions import db
+from app.extensions import attach_migrations, db
 from app.models import User
 from app.services import definitions as definition_service
 from app.services.definitions import deploy_files, read_library
@@ -44,6 +44,7 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _reset_schema(app: Flask) -> None:
+    attach_migrations(app)
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as connection:

@@ -7,13 +7,14 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from app import create_app
-from app.extensions import db
+from app.extensions import attach_migrations, db
 
 BEFORE_ATTACHMENTS = "a3c9e51f7b26"
 
 
 def test_a_downgrade_that_would_delete_documents_is_refused_unless_forced(tmp_path, capfd):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'schema.sqlite3'}", "SECRET_KEY": "x"})
+    attach_migrations(app)
     with app.app_context():
         upgrade()
         with db.engine.begin() as connection:

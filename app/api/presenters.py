@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import AuditEvent, ProcessInstance, Task, User
-from ..services import instances, tasks
-from ..services.access import tasks_seen_on
+from ..models import AuditEvent, ProcessInstance, User
+from ..services.read_models import CaseView, TaskView, case_view_of
 
 
 class Presented:
@@ -21,23 +20,15 @@ class Presented:
 
 
 def present_instance(user: User, row: ProcessInstance) -> Presented:
-    seen = tasks_seen_on(user, row, instances.tasks_of(row, "ready", "completed"))
-    return Presented(
-        row,
-        data=instances.visible_data(user, row),
-        ready_tasks=[task for task in seen if task.state == "ready"],
-        completed_tasks=[task for task in seen if task.state == "completed"],
-    )
+    return present_case(case_view_of(user, row))
 
 
-def present_task(user: User, task: Task) -> Presented:
-    return Presented(
-        task,
-        form=tasks.form_of(task),
-        documentation=tasks.documentation_of(task),
-        data=tasks.prefill_of(task),
-        draft=tasks.draft_of(user, task),
-    )
+def present_case(view: CaseView) -> Presented:
+    return Presented(view.row, data=view.data, ready_tasks=view.ready_tasks, completed_tasks=view.completed_tasks)
+
+
+def present_task(view: TaskView) -> Presented:
+    return Presented(view.task, form=view.form, documentation=view.documentation, data=view.prefill, draft=view.draft)
 
 
 def present_events(user: User, events: list[AuditEvent]) -> list[Any]:

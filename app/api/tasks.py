@@ -8,6 +8,7 @@ from flask import Blueprint
 
 from ..models import Task, TaskDraft
 from ..services import tasks
+from ..services.read_models import inbox_view, task_view
 from ..services.tasks import TaskFilters
 from .auth import current_user
 from .operations import operation
@@ -34,8 +35,8 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
     response=TaskPageSchema,
 )
 def list_tasks(query: TaskFilters) -> dict[str, Any]:
-    rows, total = tasks.list_tasks(current_user(), query)
-    return page(rows, total, query)
+    view = inbox_view(current_user(), query)
+    return page(view.rows, view.total, query)
 
 
 @bp.get("/<task_id>")
@@ -45,8 +46,7 @@ def list_tasks(query: TaskFilters) -> dict[str, Any]:
     errors=(403, 404),
 )
 def get_task(task_id: str) -> Presented:
-    user = current_user()
-    return present_task(user, tasks.get_task(user, task_id))
+    return present_task(task_view(current_user(), task_id))
 
 
 @bp.post("/<task_id>/claim")

@@ -28,6 +28,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiIn
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import AdHocSubprocess
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessParser
 
+from ..form_model.files import is_ui_schema
 from .sandbox import UnsafeCode, compile_expression, compile_script
 from .timers import without_catch_up
 
@@ -451,7 +452,7 @@ def _parse_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, 
             problems.append(Problem("a form file must hold a JSON object", name))
             continue
         document = _data_option_markers(document)
-        if not _is_ui_schema(name):
+        if not is_ui_schema(name):
             try:
                 Draft202012Validator.check_schema(document)
             except SchemaError as error:
@@ -515,10 +516,6 @@ def _option(item: Any) -> dict[str, Any]:
     if isinstance(item, dict) and "value" in item:
         return {"const": item["value"], "title": str(item.get("label", item["value"]))}
     return {"const": item, "title": str(item)}
-
-
-def _is_ui_schema(name: str) -> bool:
-    return "uischema" in name.lower()
 
 
 def resolve_lanes(model: ProcessModel, lanes: dict[str, str]) -> None:

@@ -116,5 +116,5 @@ def migrate(engine: Engine, state_json: str, target: ProcessModel) -> Instance:
     if not check.eligible:
         raise ValueError("; ".join(check.reasons))
     instance = engine.load(target, state_json)
-    instance.workflow.refresh_timers()
+    instance.refresh_timers()  # by the engine's clock, as every step reads them
     return instance

@@ -394,6 +394,11 @@ class Instance:
     def fire_due_timers(self) -> None:
         self.run()
 
+    def refresh_timers(self) -> None:
+        """Mark the timers that are due by this instance's clock as fired (their paths run at the next step)."""
+        with _timers_read(self.clock):
+            self.workflow.refresh_timers()
+
     def deliver_message(self, name: str, payload: dict[str, Any]) -> bool:
         """Deliver to what waits for the message; a listener (an event sub-process started by it) also
         catches it, and takes it alone when nothing else waits."""

@@ -30,7 +30,7 @@ from RestrictedPython.Guards import (
 from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from . import calendar
+from .. import working_days
 from .budget import DIAGRAM_CODE, Budget, run_diagram_code
 
 MAX_RANGE = 10_000
@@ -157,7 +157,7 @@ def _inplace(op: str, left: Any, right: Any) -> Any:
 
 
 def add_months(day: str, months: int) -> str:
-    return (calendar.as_date(day) + relativedelta(months=int(months))).isoformat()
+    return (working_days.as_date(day) + relativedelta(months=int(months))).isoformat()
 
 
 # Who completed the task (or sent the message) that the engine is running diagram code for: what
@@ -298,13 +298,13 @@ def function_library(
 
     return {
         "setting": setting,
-        "today": lambda: now().astimezone(calendar.LONDON).date().isoformat(),
+        "today": lambda: now().astimezone(working_days.LONDON).date().isoformat(),
         "now": lambda: now().isoformat(),
-        "add_working_days": calendar.add_working_days,
-        "working_days_between": calendar.working_days_between,
-        "is_working_day": calendar.is_working_day,
-        "due_reminder_at": calendar.due_reminder_at,
-        "overdue_at": calendar.overdue_at,
+        "add_working_days": working_days.add_working_days,
+        "working_days_between": working_days.working_days_between,
+        "is_working_day": working_days.is_working_day,
+        "due_reminder_at": working_days.due_reminder_at,
+        "overdue_at": working_days.overdue_at,
         "add_months": add_months,
         "notify": notify,
         "datetime": dt.datetime,

@@ -26,6 +26,7 @@ MANAGING_ROLES = ("manager", "admin")
 STARTING_ROLES = ("provider", "sfo-team", "manager", "admin")
 MESSAGE_ROLES = ("sfo-team", "manager", "admin")
 DEPLOYING_ROLES = ("process-owner", "admin")
+ADMIN_ROLES = ("admin",)
 DEFINITION_READING_ROLES = ("process-owner", "manager", "admin")
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..engine.inspection import move_deadline
 from ..extensions import db
+from ..form_model.dates import govuk_date
 from ..models import DeadlineExtension, Task, User
 from .access import MANAGING_ROLES, check_task_visible, require_role
 from .audit import record_event
@@ -22,16 +23,12 @@ def check_extension(task: Task, new_due: dt.date | None, reason: str, today: dt.
     if new_due is None:
         problems["new_due"] = ["Enter the new due date"]
     elif task.due_on is not None and new_due <= task.due_on:
-        problems["new_due"] = [f"The new due date must be after the current one, {_long(task.due_on)}"]
+        problems["new_due"] = [f"The new due date must be after the current one, {govuk_date(task.due_on)}"]
     elif new_due < today:
         problems["new_due"] = ["The new due date must be today or in the future"]
     if not reason.strip():
         problems["reason"] = ["Enter the reason for the extension"]
     return problems
-
-
-def _long(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 @transactional
@@ -70,7 +67,7 @@ def extend_deadline(user: User, task_id: str, new_due: dt.date | None, reason: s
         task.instance,
         user.username,
         "deadline-extended",
-        f"'{task.name}' extended from {_long(previous_due)} to {_long(new_due)}: {reason.strip()}",
+        f"'{task.name}' extended from {govuk_date(previous_due)} to {govuk_date(new_due)}: {reason.strip()}",
         task_id=task.id,
         previous_due=previous_due.isoformat(),
         new_due=new_due.isoformat(),

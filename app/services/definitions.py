@@ -125,6 +125,13 @@ def latest_with_files(files: dict[str, bytes]) -> ProcessDefinition | None:
     return latest if latest is not None and latest.checksum == checksum else None
 
 
+def main_bpmn(definition: ProcessDefinition) -> str | None:
+    """The XML of the version's main BPMN file (the one a viewer draws), by ``main_bpmn_file``."""
+    files = definition.bpmn or {}
+    name = main_bpmn_file(files, definition.key)
+    return files[name] if name else None
+
+
 def get_latest_definition(key: str) -> ProcessDefinition:
     definition = latest_definition(key)
     if definition is None:

@@ -10,6 +10,9 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
+from ..form_model.dates import govuk_date
+from ..form_model.fields import form_fields
+
 USER_GROUP_KEYWORD = "x-sfo-user-group"
 ERROR_MESSAGES_KEYWORD = "x-error-messages"  # per-field overrides: {"required": "Select yes if ..."}
 COPY_KEYWORD = "x-sfo-copy-of"  # a field that starts as a copy of another case variable
@@ -127,7 +130,7 @@ def _message_for(error: ValidationError, schema: dict[str, Any], title: str) -> 
     noun = _noun(title.rstrip("?"))
     if kind == "format" and schema.get("format") == "date":
         if _iso_date(error.instance) is not None:
-            return f"{title.rstrip('?')} must be between {EARLIEST_DATE:%-d %B %Y} and {LATEST_DATE:%-d %B %Y}"
+            return f"{title.rstrip('?')} must be between {govuk_date(EARLIEST_DATE)} and {govuk_date(LATEST_DATE)}"
         return f"{title.rstrip('?')} must be a real date"
     if kind == "format":
         return f"Enter {noun} in the correct format"
@@ -193,16 +196,9 @@ def prefill_copies(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, An
 
 
 def fixed_lists(schema: dict[str, Any], ui_schema: dict[str, Any]) -> list[str]:
-    """The list fields whose rows the process sets (``"ui:options": {"addable": false, "removable":
-    false}``, as in SpiffArena): people answer each row, never add or remove one."""
-    found = []
-    for name, field in (schema.get("properties") or {}).items():
-        ui = ui_schema.get(name)
-        options = ui.get("ui:options") if isinstance(ui, dict) else None
-        fixed = isinstance(options, dict) and options.get("addable") is False and options.get("removable") is False
-        if fixed and isinstance(field, dict) and field.get("type") == "array":
-            found.append(name)
-    return found
+    """The list fields of the form itself whose rows the process sets (``Field.fixed_rows``)."""
+    properties = schema.get("properties") or {}
+    return [field.key for field in form_fields(schema, ui_schema) if field.fixed_rows and field.key in properties]
 
 
 def _fixed_keys(field: dict[str, Any]) -> set[str]:

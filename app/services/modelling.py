@@ -19,6 +19,7 @@ from ..engine.definitions import executable_process_ids, process_documentation
 from ..engine.dryrun import DRY_RUN_START, DryRunReport, Progress, dry_run, timer_problems
 from ..engine.migration import MigrationCheck, check_migration, migrate
 from ..extensions import db
+from ..form_model.files import is_ui_schema
 from ..models import ProcessDefinition, ProcessDraft, ProcessInstance, Task, User
 from ..models.instances import OPEN_STATUSES
 from .access import DEPLOYING_ROLES, require_role
@@ -211,7 +212,7 @@ def check_and_dry_run(
 def sample_data_for(model: Any) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name, form in sorted(model.forms.items()):
-        if "uischema" not in name.lower():
+        if not is_ui_schema(name):
             data.update(sample_for(form, {}, DRY_RUN_START.date()))
     return data
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from ..extensions import db
+from ..form_model.dates import govuk_date
 from ..models import OutboxMessage, ProcessInstance, Task
 from .runtime import now
 
@@ -29,7 +30,7 @@ BODIES = {
 
 
 def _format_due(task: Task | None) -> str:
-    return task.due_on.strftime("%-d %B %Y") if task is not None and task.due_on else "no set date"
+    return govuk_date(task.due_on) if task is not None and task.due_on else "no set date"
 
 
 def _recipient(task: Task | None, fallback_group: str) -> str:

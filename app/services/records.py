@@ -19,6 +19,7 @@ from flask import render_template
 from sqlalchemy import select
 
 from ..extensions import db
+from ..form_model.dates import govuk_date
 from ..models import (
     AuditEvent,
     CaseAttachment,
@@ -265,7 +266,7 @@ def export_case_record(user: User, row: ProcessInstance) -> tuple[str, bytes]:
     if row.reduced_at is not None:
         raise NotFound(
             f"Case {row.business_key} was reduced to anonymised statistics under the retention policy on "
-            f"{row.reduced_at:%d %B %Y}: there is no record left to download."
+            f"{govuk_date(row.reduced_at)}: there is no record left to download."
         )
     record = case_record(row, user.username)
     pdf = report_pdf(row)

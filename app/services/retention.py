@@ -24,6 +24,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 
 from ..extensions import db
+from ..form_model.dates import govuk_date
 from ..models import (
     AuditEvent,
     CaseAttachment,
@@ -176,7 +177,8 @@ def _delete(row: ProcessInstance, policy: Policy) -> None:
         None,
         ACTOR,
         "retention-deleted",
-        f"Case {reference} (closed {closed:%d %B %Y}) was deleted under the retention policy ({policy.years} years).",
+        f"Case {reference} (closed {govuk_date(closed)}) was deleted under the retention policy "
+        f"({policy.years} years).",
         reference=reference,
         years=policy.years,
     )

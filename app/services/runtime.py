@@ -80,6 +80,18 @@ def transactional(func: Callable[P, R]) -> Callable[P, R]:
 
 
 @contextmanager
+def loaded_values_kept() -> Iterator[None]:
+    """Commits inside leave what this request has loaded as it is, rather than expiring it to be read
+    again: for a use case that changes only what it has just set on the loaded rows itself."""
+    session = db.session()
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = expiring
+
+
+@contextmanager
 def transaction() -> Iterator[None]:
     if _enclosed.get():  # the enclosing request transaction commits or rolls back the use case with it
         yield

@@ -131,7 +131,7 @@ def _account(username: str) -> str:
 
 
 def storage_for(app: Flask) -> Storage:
-    uri = app.config["RATELIMIT_STORAGE_URI"]
+    uri = app.config["SFO_RATELIMIT_STORAGE_URL"]
     if uri == DATABASE_STORAGE:
         from ..extensions import db
         from .runtime import runtime

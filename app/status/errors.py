@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, current_app, jsonify, make_response, request
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, PendingRollbackError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..services.errors import ServiceError
 
@@ -26,6 +26,7 @@ HTTP_CODES = {
     503: "service_unavailable",
 }
 RETRY_AFTER_SECONDS = 5
+TOO_LARGE = "The request is larger than this service accepts."
 UNAVAILABLE = (
     "The service cannot reach its database just now. Try again in a few seconds; the outcome of this "
     "request is unknown, so retry it with the same Idempotency-Key."
@@ -58,11 +59,18 @@ def register_error_handlers(app: Flask) -> None:
     def service_error(error: ServiceError):  # type: ignore[no-untyped-def]
         return _respond(error.status, error.message, error.fields, error.code)
 
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
+        if wants_json():
+            return error_body(413, TOO_LARGE)
+        from ..web.errors import render_too_large  # an upload form may answer with its own page
+
+        return render_too_large(TOO_LARGE)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         status = error.code or 500
-        messages = {413: "The request is larger than this service accepts."}
-        response = _respond(status, messages.get(status, error.description or "Request failed."))
+        response = _respond(status, error.description or "Request failed.")
         if getattr(error, "valid_methods", None) and wants_json():  # a 405 says which methods are allowed
             response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
         return response

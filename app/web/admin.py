@@ -7,21 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..services import accounts
-from ..services.access import require_role
 from .auth import signed_in_user
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
-ADMIN_ROLES = ("admin",)
-
-
-@admin.before_request
-def require_admin() -> None:
-    if current_user.is_authenticated:  # signing in is checked first, where the blueprint is registered
-        require_role(current_user.user, ADMIN_ROLES, "manage user accounts")
 
 
 @dataclass(frozen=True)

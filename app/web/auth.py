@@ -7,26 +7,26 @@ every session of that user, on every server, including cookies copied before.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from ..extensions import csrf, db, login_manager
 from ..models import User
+from ..services.access import require_role
 from ..services.accounts import sign_out_everywhere
 from ..services.throttle import init_throttle, sign_in_throttle
 from ..services.users import user_for_password
 
 auth = Blueprint("auth", __name__)
-login_manager = LoginManager()
-csrf = CSRFProtect()
 GENERATION = "generation"
 
 
@@ -90,8 +90,24 @@ def keeps_input_when_token_expires(view: Callable[..., Any]) -> Callable[..., An
     return view
 
 
-def protect(blueprint: Blueprint) -> None:
-    """Every route of the blueprint needs a signed-in user: declared once, where it is registered.
+@dataclass(frozen=True)
+class Access:
+    """Who may use a protected blueprint or view: people with one of ``roles``, or everyone signed in
+    (``roles`` None: the services then decide case by case). ``action`` ends the refusal's sentence."""
+
+    roles: tuple[str, ...] | None
+    action: str = ""
+
+    def allows(self, user: User) -> bool:
+        return self.roles is None or user.role in self.roles
+
+
+EVERYONE_SIGNED_IN = Access(None)
+
+
+def protect(blueprint: Blueprint, access: Access, views: Mapping[str, Access]) -> None:
+    """Every route of the blueprint needs a signed-in user with the role ``access`` names, or the one
+    ``views`` names for that endpoint: declared once, where it is registered.
 
     Blueprints are module objects: a second app in the same process (tests, tools) finds them protected.
     """
@@ -102,6 +118,9 @@ def protect(blueprint: Blueprint) -> None:
     @blueprint.before_request
     @login_required
     def require_sign_in() -> Response | None:
+        rule = views.get(request.endpoint or "", access)
+        if rule.roles is not None:  # before the CSRF and password checks: a refusal whatever was sent
+            require_role(signed_in_user(), rule.roles, rule.action)
         try:
             check_csrf()
         except CSRFError:

@@ -6,28 +6,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from ..form_model.errors import error_summary_items, merge_errors
 from ..models import ProcessInstance, Task, User
 from ..services import attachments as attachment_service
 from ..services import instances as instance_service
 from ..services import messages as message_service
 from ..services import notes as note_service
 from ..services import records as record_service
-from ..services import tasks as task_service
-from ..services.access import MANAGING_ROLES, STARTING_ROLES, check_may_start, require_role
-from ..services.audit import events_of
-from ..services.case_providers import providers_named_in
+from ..services.access import MANAGING_ROLES, check_may_start
 from ..services.case_themes import may_set_themes
 from ..services.definitions import get_latest_definition, model_of
 from ..services.errors import Conflict, Forbidden, Invalid
 from ..services.forms import validate_form_data
+from ..services.read_models import CaseView, case_view, case_view_of
 from ..services.users import user_in_group
 from .auth import keeps_input_when_token_expires, signed_in_user
 from .case_data import Answer, answers_for
-from .errors import render_error_page
-from .forms import apply_form_action, error_summary_items, list_action, merge_errors, parse_form, render_form
+from .errors import too_large_page
+from .forms import apply_form_action, list_action, parse_form, render_form
 from .params import page_arg
 
 cases = Blueprint("cases", __name__)
@@ -40,39 +38,19 @@ class StageRecord:
     answers: list[Answer]
 
 
-def stage_records(user: User, row: ProcessInstance) -> list[StageRecord]:
+def stage_records(view: CaseView) -> list[StageRecord]:
     """What each completed task recorded, from the case data and the task's form."""
-    data = instance_service.visible_data(user, row)
     records = []
-    for task in instance_service.tasks_of(row, "completed"):
-        if user.is_provider and task.lane != "provider":
-            continue
-        form = task_service.form_of(task)
-        answers = answers_for(form.schema, data, form.ui_schema) if form else []
+    for step in view.completed_steps:
+        answers = answers_for(step.form.schema, view.data, step.form.ui_schema) if step.form else []
         if answers:
-            records.append(StageRecord(task, answers))
+            records.append(StageRecord(step.task, answers))
     return records
 
 
-def case_summary(user: User, row: ProcessInstance) -> list[Answer]:
-    """The few facts every task page shows beside the form."""
-    data = instance_service.visible_data(user, row)
-    offence = data.get("offence_description") or str(data.get("offence_category", "")).replace("_", " ")
-    providers = providers_named_in(row)
-    facts = [
-        ("Case reference", row.business_key),
-        ("Person", data.get("person_name")),
-        ("Offence", offence),
-        ("Providers" if len(providers) > 1 else "Provider", ", ".join(providers) or row.provider_org),
-        ("Stage", str(row.stage or "").replace("-", " ").capitalize()),
-        ("Reviewer", row.reviewer),
-    ]
-    return [Answer(label, str(value)) for label, value in facts if value]
-
-
-def notification_answers(user: User, row: ProcessInstance) -> list[Answer]:
-    form = model_of(row.definition).start_form()
-    return answers_for(form.schema, instance_service.visible_data(user, row), form.ui_schema) if form else []
+def notification_answers(view: CaseView) -> list[Answer]:
+    form = view.notification_form
+    return answers_for(form.schema, view.data, form.ui_schema) if form else []
 
 
 SFO_PROCESS = "sfo_review"
@@ -103,14 +81,12 @@ def _new_case_defaults(user: User) -> dict:
 @cases.get("/cases/new")
 def new_case() -> tuple[str, int]:
     user = signed_in_user()
-    require_role(user, STARTING_ROLES, "notify a case")
     return _new_case_page(user, _new_case_defaults(user), {})
 
 
 @cases.post("/cases/new")
 def create_case() -> tuple[str, int] | Response:
     user = signed_in_user()
-    require_role(user, STARTING_ROLES, "notify a case")
     schema, ui_schema = _start_form(user)
     parsed = parse_form(schema, ui_schema, request.form)
     shown = {**_new_case_defaults(user), **parsed.values}
@@ -137,31 +113,29 @@ HIDDEN_FROM_HISTORY = ("notification", "attachment-downloaded")
 
 @cases.get("/cases/<business_key>")
 def case(business_key: str) -> tuple[str, int]:
-    user = signed_in_user()
-    return _case_page(user, instance_service.get_instance_by_key(user, business_key))
+    view = case_view(signed_in_user(), business_key)
+    return _case_page(view.user, view.row)
 
 
 def _case_page(
     user: User, row: ProcessInstance, errors: dict[str, list[str]] | None = None, note: str = ""
 ) -> tuple[str, int]:
     """The case page; with ``errors`` (fields ``note`` or ``attachment``) it answers 200 with the error summary."""
-    open_tasks = task_service.ready_tasks_for(user, row)
-    # Providers see only their own tasks: say when the case is with another team rather than "nobody".
-    held_elsewhere = not open_tasks and bool(instance_service.tasks_of(row, "ready"))
-    events = [e for e in events_of(row) if e.kind not in HIDDEN_FROM_HISTORY]
+    view = case_view_of(user, row)
     errors = errors or {}
     return render_template(
         "cases/case.html",
         title=f"Case {row.business_key}",
         row=row,
-        providers=providers_named_in(row),
+        providers=view.providers,
         user=user,
-        open_tasks=open_tasks,
-        held_elsewhere=held_elsewhere,
-        notification=notification_answers(user, row),
-        records=stage_records(user, row),
-        events=list(reversed(events)),
-        data=instance_service.visible_data(user, row),
+        open_tasks=view.ready_tasks,
+        # Providers see only their own tasks: say when the case is with another team rather than "nobody".
+        held_elsewhere=view.held_elsewhere,
+        notification=notification_answers(view),
+        records=stage_records(view),
+        events=list(reversed(view.events(HIDDEN_FROM_HISTORY))),
+        data=view.data,
         can_add_review=_can_add_review(user, row),
         review_types=message_service.REVIEW_TYPES,
         can_export_record=user.role in MANAGING_ROLES,
@@ -206,13 +180,11 @@ def _allow_attachment_uploads() -> None:
         request.max_content_length = max(general, attachment_service.max_bytes() + UPLOAD_FORM_ALLOWANCE)
 
 
-@cases.errorhandler(RequestEntityTooLarge)
-def _upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+@too_large_page("cases.upload_attachment")
+def _upload_too_large() -> tuple[str, int]:
     """An upload far over the limit: the case page says so (nothing was read, nothing is stored).
     Any other form of these pages that is too large gets the service's error page, as elsewhere."""
-    key = (request.view_args or {}).get("business_key")
-    if request.endpoint != "cases.upload_attachment" or not key:
-        return render_error_page(413, "The request is larger than this service accepts.")
+    key = (request.view_args or {})["business_key"]
     user = signed_in_user()
     row = instance_service.get_instance_by_key(user, key)
     limit = attachment_service.size_text(attachment_service.max_bytes())
@@ -244,7 +216,6 @@ def download_attachment(business_key: str, attachment_id: int) -> Response:
 def case_record(business_key: str) -> Response:
     """The case's whole record (managers and admins), for records transfer or a subject access request."""
     user = signed_in_user()
-    require_role(user, MANAGING_ROLES, "download a case's whole record")
     row = instance_service.get_instance_by_key(user, business_key)
     name, archive = record_service.export_case_record(user, row)
     return Response(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from collections.abc import Callable
+
+from flask import render_template, request
 
 TITLES = {
     400: "Sorry, there is a problem with your request",
@@ -29,3 +31,23 @@ def render_error_page(status: int, message: str) -> tuple[str, int]:
             "the case or task may not exist or you may not have access to it."
         )
     return render_template("errors/error.html", title=title, message=message, status=status), status
+
+
+TooLargePage = Callable[[], tuple[str, int]]
+TOO_LARGE_PAGES: dict[str, TooLargePage] = {}
+
+
+def too_large_page(name: str) -> Callable[[TooLargePage], TooLargePage]:
+    """Answer a request too large for endpoint ``name`` (or for any endpoint of blueprint ``name``) with
+    this page instead of the error page, so an upload form can say what its limit is."""
+
+    def register(page: TooLargePage) -> TooLargePage:
+        TOO_LARGE_PAGES[name] = page
+        return page
+
+    return register
+
+
+def render_too_large(message: str) -> tuple[str, int]:
+    page = TOO_LARGE_PAGES.get(request.endpoint or "") or TOO_LARGE_PAGES.get(request.blueprint or "")
+    return page() if page is not None else render_error_page(413, message)

@@ -7,19 +7,11 @@ from typing import Any
 
 from flask import Flask
 
-from ..engine.calendar import LONDON
+from ..form_model.dates import govuk_date
+from ..form_model.errors import error_items, summary_item
+from ..form_model.fields import humanise
 from ..services.attachments import size_text
-
-
-def govuk_date(value: Any) -> str:
-    """'3 March 2027' (dates and datetimes, London time)."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(LONDON)
-    return f"{value.day} {value:%B %Y}"
+from ..working_days import LONDON
 
 
 def govuk_datetime(value: dt.datetime | None) -> str:
@@ -31,23 +23,9 @@ def govuk_datetime(value: dt.datetime | None) -> str:
     return f"{govuk_date(local)} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
-def humanise(value: Any) -> str:
-    """'quality-assurance' -> 'Quality assurance'."""
-    text = str(value or "").replace("-", " ").replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
-
-
 def error_link(item: tuple[str, str]) -> dict[str, str]:
     """(field id, message) -> an entry of the GOV.UK error summary linking to the field."""
-    field, message = item
-    return {"text": message, "href": f"#{field}"}
-
-
-def error_items(errors: dict[str, list[str]]) -> list[dict[str, str]]:
-    """{field name: [messages]} -> the GOV.UK error summary; field ids spell ``_`` as ``-``."""
-    return [
-        {"text": message, "href": "#" + field.replace("_", "-")} for field, texts in errors.items() for message in texts
-    ]
+    return summary_item(*item)
 
 
 # Who a lane's tasks are for, as a sentence says it: "This task is for the SFO team."

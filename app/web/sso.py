@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from requests import RequestException
 from werkzeug.wrappers import Response
 
 from ..services import sso
@@ -85,6 +84,8 @@ def start() -> Response | tuple[str, int]:
         return _failed("Single sign-on is not set up for this service. Sign in with your username.", 404)
     if current_user.is_authenticated:
         return redirect(url_for("tasks.inbox"))
+    from requests import RequestException  # Authlib's HTTP client, loaded with it (sign-ins only)
+
     try:
         client = _client()
         _metadata(client)
@@ -119,6 +120,7 @@ def _verified_claims() -> dict[str, Any]:
     issuer, audience, expiry and nonce; then userinfo for the same subject."""
     from authlib.integrations.base_client.errors import OAuthError
     from joserfc.errors import JoseError
+    from requests import RequestException
 
     issuer = current_app.config["SFO_OIDC_ISSUER"]
     try:

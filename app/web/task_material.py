@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..form_model.answers import answer_text
+from ..form_model.dates import govuk_date
+from ..form_model.fields import Field, Kind, find, form_fields
 from ..models import ProcessInstance, Task
 from ..services.forms import USER_GROUP_KEYWORD
 from ..services.publication import preview_snapshot
@@ -14,8 +17,6 @@ from ..services.publication_record import CHECK_KEYWORD, check_mode
 from ..services.report_changes import DraftForDecision, draft_for_decision
 from ..services.runtime import model_of_instance
 from ..services.users import Workload, workloads
-from .case_data import display_value
-from .filters import govuk_date
 from .forms.render import PersonChoice
 from .published import page_context
 
@@ -55,10 +56,10 @@ def material_for(task: Task, schema: dict[str, Any]) -> Material | None:
 def redaction_log(row: ProcessInstance) -> tuple[Redaction, ...]:
     """The case's redaction log, with each category's title from the anonymisation form."""
     item = (_anonymisation_schema(row).get("properties") or {}).get("redaction_log", {}).get("items") or {}
-    fields = item.get("properties") or {}
+    category = find(form_fields(item), "category") or Field("category", Kind.TEXT, "Category")
     return tuple(
         Redaction(
-            category=display_value(fields.get("category") or {}, entry.get("category")),
+            category=answer_text(category, entry.get("category")),
             original=str(entry.get("original") or ""),
             replacement=str(entry.get("replacement") or ""),
             location=str(entry.get("location") or ""),

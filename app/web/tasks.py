@@ -8,30 +8,21 @@ from dataclasses import dataclass, replace
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ..engine.calendar import add_working_days
-from ..models import ProcessInstance, Task, User
-from ..services import instances as instance_service
+from ..form_model.errors import error_summary_items, merge_errors
+from ..models import Task, TaskDraft, User
 from ..services import tasks as task_service
 from ..services.access import may_work_on
 from ..services.errors import CaseNotWorkable, Conflict, Invalid, ServiceError
 from ..services.forms import validate_form_data
 from ..services.progress import STAGES
-from ..services.publication_check import kept_matches
-from ..services.publication_record import check_mode, duty_conflict
+from ..services.read_models import TaskView, inbox_view, task_view
 from ..services.runtime import now
 from ..services.users import user_in_group
+from ..working_days import add_working_days
 from .auth import keeps_input_when_token_expires, safe_next, signed_in_user
-from .cases import case_summary
+from .case_data import Answer
 from .filters import govuk_datetime
-from .forms import (
-    FORM_ACTION,
-    apply_form_action,
-    error_summary_items,
-    list_action,
-    merge_errors,
-    parse_form,
-    render_form,
-)
+from .forms import FORM_ACTION, apply_form_action, list_action, parse_form, render_form
 from .params import page_arg
 from .task_material import material_for, people_for
 
@@ -103,25 +94,30 @@ def inbox() -> str:
     stage = request.args.get("stage") if request.args.get("stage") in STAGES else None
     due = request.args.get("due") if request.args.get("due") in ("today", "week") else None
     page = page_arg(request.args)
-    new_tasks = task_service.inbox_visit(user) if tab == "mine" and page == 1 else 0
-    counts = task_service.count_each(user, {t.key: tab_filters(user, t.key, stage, due, 1) for t in TABS}, _today())
-    rows, total = task_service.list_tasks(user, tab_filters(user, tab, stage, due, page), _today(), counts[tab])
+    view = inbox_view(
+        user,
+        tab_filters(user, tab, stage, due, page),
+        _today(),
+        tabs={t.key: tab_filters(user, t.key, stage, due, 1) for t in TABS},
+        tab=tab,
+        visit=tab == "mine" and page == 1,
+    )
     return render_template(
         "tasks/inbox.html",
         title="Tasks",
         tabs=TABS,
         tab=tab,
-        rows=rows,
-        total=total,
-        counts=counts,
+        rows=view.rows,
+        total=view.total,
+        counts=view.counts,
         stage=stage,
         due=due,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=max(1, -(-view.total // PER_PAGE)),
         stages=STAGES,
         due_tag=due_tag,
-        returned=task_service.returned_task_ids(rows),
-        new_tasks=new_tasks,
+        returned=view.returned,
+        new_tasks=view.new_tasks,
         user=user,
         search=(request.args.get("q") or "").strip()[:MAX_SEARCH],
         sort=request.args.get("sort") if request.args.get("sort") in task_service.SORTS else "due",
@@ -155,64 +151,39 @@ def release(task_id: str) -> Response:
 # --- the task page -------------------------------------------------------------------------------
 
 
-def _schemas(task: Task) -> tuple[dict, dict]:
-    form = task_service.form_of(task)
-    return (form.schema, form.ui_schema) if form else ({"type": "object"}, {})
-
-
 def _page(
-    task: Task, user: User, values: dict, errors: dict[str, list[str]], *, kept_as_draft: bool = False
+    view: TaskView, values: dict, errors: dict[str, list[str]], *, kept_as_draft: bool = False
 ) -> tuple[str, int]:
-    schema, ui_schema = _schemas(task)
-    row = task.instance
-    conflict = duty_conflict(user, row, task.bpmn_id) if task.state == "ready" else None
-    kept = kept_matches(row) if check_mode(row, task.bpmn_id) in ("approve", "publish") else []
-    may_work = task.state == "ready" and may_work_on(user, task) and conflict is None
+    schema, ui_schema = view.schema, view.ui_schema
     return render_template(
         "tasks/task.html",
-        title=task.name,
-        task=task,
-        row=row,
-        user=user,
-        may_work=may_work,
-        instructions=task_service.documentation_of(task),
-        qa_comments=returned_with(user, row),
-        summary=case_summary(user, row),
-        form_html=render_form(schema, ui_schema, values, errors, people_for(schema)) if may_work else None,
-        has_form=task_service.form_of(task) is not None,
+        title=view.task.name,
+        task=view.task,
+        row=view.case,
+        user=view.user,
+        may_work=view.may_work,
+        instructions=view.documentation,
+        qa_comments=view.qa_comments,
+        summary=[Answer(label, value) for label, value in view.summary],
+        form_html=render_form(schema, ui_schema, values, errors, people_for(schema)) if view.may_work else None,
+        has_form=view.form is not None,
         error_list=error_summary_items(errors, schema, ui_schema),
-        draft_saved_at=task_service.draft_saved_at(user, task),
-        duty_conflict=conflict,
-        kept_matches=kept,
-        material=material_for(task, schema),
-        suspension=suspension_of(row),
+        draft_saved_at=view.draft_saved_at,
+        duty_conflict=view.duty_conflict,
+        kept_matches=view.kept_matches,
+        material=material_for(view.task, schema),
+        suspension=view.suspension,
         kept_as_draft=kept_as_draft,
     ), 200  # errors are in the error summary: the page itself is what was asked for
 
 
-def suspension_of(row: ProcessInstance) -> str | None:
-    """Why the case is suspended (the reason given when it was), or None if it is not."""
-    if row.status != "suspended":
-        return None
-    return instance_service.suspension_reason(row) or "No reason was given."
-
-
-def returned_with(user: User, row: ProcessInstance) -> str | None:
-    """Quality assurance's comments while the report is back with the reviewer (and being re-checked)."""
-    data = instance_service.visible_data(user, row)
-    comments = data.get("qa_comments")
-    return str(comments) if data.get("qa_decision") == "return" and comments else None
-
-
 @tasks.get("/tasks/<task_id>")
 def task(task_id: str) -> tuple[str, int] | Response:
-    user = signed_in_user()
-    task = task_service.get_task(user, task_id)
-    if task.state != "ready":
-        return redirect(url_for("tasks.finished", task_id=task.id))
+    view = task_view(signed_in_user(), task_id)
+    if not view.is_open:
+        return redirect(url_for("tasks.finished", task_id=task_id))
     # a draft holds what was typed; what the process knows (read-only answers) still comes from the case
-    values = task_service.shown_values(task, task_service.draft_of(user, task) or {})
-    return _page(task, user, values, {})
+    return _page(view, view.shown_values(), {})
 
 
 EXPIRED_FORM_MESSAGE = (
@@ -224,67 +195,62 @@ EXPIRED_FORM_MESSAGE = (
 @tasks.post("/tasks/<task_id>")
 @keeps_input_when_token_expires
 def submit(task_id: str) -> tuple[str, int] | Response:
-    user = signed_in_user()
-    task = task_service.get_task(user, task_id)
-    if task.state != "ready":
-        return redirect(url_for("tasks.finished", task_id=task.id))
-    schema, ui_schema = _schemas(task)
-    parsed = parse_form(schema, ui_schema, request.form)
-    shown = task_service.shown_values(task, parsed.values)  # read-only answers are not posted back
+    view = task_view(signed_in_user(), task_id)
+    if not view.is_open:
+        return redirect(url_for("tasks.finished", task_id=task_id))
+    user, schema = view.user, view.schema
+    parsed = parse_form(schema, view.ui_schema, request.form)
+    shown = view.shown_values(parsed.values)  # read-only answers are not posted back
     if g.get("token_expired"):
-        return _page(task, user, shown, {"_form": [EXPIRED_FORM_MESSAGE]})
+        return _page(view, shown, {"_form": [EXPIRED_FORM_MESSAGE]})
     action = list_action(request.form)
     if action:
-        return _page(task, user, apply_form_action(schema, shown, action), {})
+        return _page(view, apply_form_action(schema, shown, action), {})
     try:
         if request.form.get(FORM_ACTION) == "draft":
-            return _save_draft(user, task, parsed.data, shown, parsed.errors)
+            return _save_draft(view, parsed.data, shown, parsed.errors)
         if parsed.errors:
             problems = merge_errors(parsed.errors, validate_form_data(schema, parsed.data, user_in_group))
-            return _page(task, user, shown, problems)
-        task_service.complete_task(user, task.id, parsed.data)
+            return _page(view, shown, problems)
+        task_service.complete_task(user, task_id, parsed.data)
     except Invalid as invalid:
-        return _page(task, user, shown, merge_errors(parsed.errors, invalid.fields))
+        return _page(view, shown, merge_errors(parsed.errors, invalid.fields))
     except CaseNotWorkable:
-        return _keep_as_draft(user, task, parsed.data, shown)
+        return _keep_as_draft(view, parsed.data, shown)
     except Conflict:
-        return redirect(url_for("tasks.finished", task_id=task.id))
-    return redirect(url_for("tasks.done", task_id=task.id))
+        return redirect(url_for("tasks.finished", task_id=task_id))
+    return redirect(url_for("tasks.done", task_id=task_id))
 
 
-def _save_draft(
-    user: User, task: Task, data: dict, shown: dict, errors: dict[str, list[str]]
-) -> tuple[str, int] | Response:
+def _save_draft(view: TaskView, data: dict, shown: dict, errors: dict[str, list[str]]) -> tuple[str, int] | Response:
     if errors:  # keep what they typed on screen, and say what could not be read
-        return _page(task, user, shown, errors)
-    if not task.assignee:
-        task_service.claim_task(user, task.id)
-    task_service.save_draft(user, task.id, data)
+        return _page(view, shown, errors)
+    _keep_draft(view, data)
     flash("Your draft is saved. Only you can see it until you submit the form.", "success")
-    return redirect(url_for("tasks.task", task_id=task.id))
+    return redirect(url_for("tasks.task", task_id=view.task.id))
 
 
-def _keep_as_draft(user: User, task: Task, data: dict, shown: dict) -> tuple[str, int]:
+def _keep_as_draft(view: TaskView, data: dict, shown: dict) -> tuple[str, int]:
     """The case cannot move on now (it is suspended): what was typed is kept as the user's draft."""
-    if not task.assignee:
-        task_service.claim_task(user, task.id)
-    task_service.save_draft(user, task.id, data)
-    return _page(task, user, shown, {}, kept_as_draft=True)
+    _keep_draft(view, data)
+    return _page(TaskView(view.user, view.task), shown, {}, kept_as_draft=True)  # the draft's time is new
+
+
+def _keep_draft(view: TaskView, data: dict) -> TaskDraft:
+    if not view.task.assignee:
+        task_service.claim_task(view.user, view.task.id)
+    return task_service.save_draft(view.user, view.task.id, data)
 
 
 @tasks.post("/tasks/<task_id>/autosave")
 def autosave(task_id: str) -> tuple[dict, int]:
     """The task form's script saves what is typed as the user's draft every minute (JSON answer)."""
-    user = signed_in_user()
-    task = task_service.get_task(user, task_id)
-    if task.state != "ready":
+    view = task_view(signed_in_user(), task_id)
+    if not view.is_open:
         return {"saved": False, "message": "This task is no longer open. Your answers were not saved."}, 409
-    schema, ui_schema = _schemas(task)
-    parsed = parse_form(schema, ui_schema, request.form)
+    parsed = parse_form(view.schema, view.ui_schema, request.form)
     try:
-        if not task.assignee:
-            task_service.claim_task(user, task.id)
-        draft = task_service.save_draft(user, task.id, parsed.data)
+        draft = _keep_draft(view, parsed.data)
     except ServiceError as error:
         return {"saved": False, "message": error.message}, error.status
     return {"saved": True, "message": f"Draft saved automatically {govuk_datetime(draft.updated_at)}."}, 200

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.engine.calendar import add_working_days
 from app.extensions import db
 from app.models import ProcessInstance
+from app.working_days import add_working_days
 from tests.api.test_sfo_paths import _start
 
 FAILURES = [{"description": "No home visit", "classification": "individual", "relevant_to_outcome": True}]

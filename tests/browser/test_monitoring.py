@@ -17,7 +17,7 @@ TASK = "Write the terms of reference"
 @pytest.fixture(autouse=True)
 def _fresh_dashboard_history():  # type: ignore[no-untyped-def]
     """The dashboard keeps its monthly figures for minutes; each test has its own data."""
-    from app.services.monitoring import history_cache
+    from app.services.monitoring.dashboard import history_cache
 
     history_cache.clear()
     yield

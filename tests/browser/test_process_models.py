@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 
 from app.demo import notification_dates
-from app.engine.calendar import add_working_days
 from app.extensions import db
 from app.models import ProcessInstance
 from app.services.runtime import now
+from app.working_days import add_working_days
 from tests.conftest import make_user
 from tests.sfo_case import People, SfoCase
 

@@ -34,3 +34,16 @@ def test_timers_follow_their_own_engines_clock_when_another_engine_exists():
     service_clock.set(reminder_at + dt.timedelta(minutes=1))
     instance.run()
     assert [n.kind for n in instance.notifications] == ["reminder"]
+
+
+def test_a_migrated_case_reads_its_timers_by_its_engines_clock():
+    from app.engine.migration import migrate
+
+    long_ago = dt.datetime(2020, 1, 6, 9, tzinfo=dt.UTC)  # a Monday before the machine's own time
+    engine = Engine(FrozenClock(long_ago))
+    waiting = _waiting_triage(engine)
+    assert waiting.next_timer_at() > long_ago
+
+    migrated = migrate(engine, engine.dump(waiting), waiting.model)
+    migrated.run()
+    assert migrated.notifications == [], "the reminder fired by the machine's clock during the migration"

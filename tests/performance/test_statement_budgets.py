@@ -28,9 +28,10 @@ BUDGETS = {
     "list my tasks": 3,  # token; count; page
     "get a task with its form": 3,  # token; task with its case, the case's data and state; draft
     "get an instance": 3,  # token; case with its data; its tasks
-    # person with groups; new since the last visit, and the visit saved (commit); person again; tab counts; page
-    "inbox page": 6,
-    "task page": 4,  # person with groups; task with its case, data and state; draft (read twice when none)
+    # person with groups; the visit saved; commit; tab counts with the total; page (a later visit also
+    # counts the tasks new since the one before)
+    "inbox page": 5,
+    "task page": 3,  # person with groups; task with its case, data and state; draft
 }
 SQLITE_EXTRA = {"start a case": 1, "complete a task": 1}  # one INSERT per audit row
 

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import CaseProvider, OutboxMessage, RecommendationRecord
-from app.services import instances, monitoring, tasks, tracking
+from app.services import instances, tasks, tracking
 from app.services.case_providers import providers_of, sync_case_providers
 from app.services.errors import Forbidden, Invalid, NotFound
+from app.services.monitoring import case_list
 from app.services.outbox import _addresses
 from app.services.runtime import now
 from tests.conftest import make_user
@@ -162,9 +163,9 @@ def test_monitoring_finds_the_case_under_each_provider(people, sfo_definition):
     case.to_stage("scoping")
     SfoCase(people, sfo_definition, "SFO-ONE-3")
     for provider, expected in ((SOUTH, ["SFO-TWO-3"]), (NORTH, ["SFO-ONE-3", "SFO-TWO-3"])):
-        found = monitoring.list_cases(people.manager, monitoring.CaseFilters(provider=provider), now().date())
+        found = case_list.list_cases(people.manager, case_list.CaseFilters(provider=provider), now().date())
         assert sorted(r.reference for r in found.rows) == expected
-    assert {NORTH, SOUTH} <= set(monitoring.filter_options().providers)
+    assert {NORTH, SOUTH} <= set(case_list.filter_options().providers)
     assert case.row.provider_org == NORTH
 
 

@@ -9,13 +9,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from app.engine.calendar import add_working_days
 from app.extensions import db
 from app.models import OutboxMessage
 from app.services import instances
 from app.services.definitions import deploy_files, read_library
 from app.services.errors import Invalid
 from app.services.timers import fire_due_timers
+from app.working_days import add_working_days
 from tests.conftest import ROOT
 from tests.services.test_publication import clean_pack, convicted_case
 from tests.sfo_case import People, SfoCase

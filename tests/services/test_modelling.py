@@ -7,12 +7,12 @@ import json
 import pytest
 
 from app.demo import notification_dates
-from app.engine.calendar import add_working_days
 from app.extensions import db
 from app.models import ProcessInstance
 from app.services import dry_runs, modelling
 from app.services.errors import Forbidden, Invalid
 from app.services.runtime import now
+from app.working_days import add_working_days
 from tests.api import variants
 from tests.conftest import make_user
 from tests.sfo_case import People, SfoCase

@@ -10,12 +10,12 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from app.engine.calendar import working_days_between
 from app.models.instances import OPEN_STATUSES
-from app.services import monitoring
 from app.services.errors import Forbidden
-from app.services.monitoring import CaseFilters
+from app.services.monitoring import case_list, csv_export, dashboard
+from app.services.monitoring.case_list import CaseFilters
 from app.services.progress import STAGES
+from app.working_days import working_days_between
 from tests.conftest import START, make_user
 from tests.monitoring_seed import Seed, seed_cases
 
@@ -49,12 +49,12 @@ def test_the_seed_covers_every_stage_and_status(seed):
 
 def test_open_cases_by_stage(seed):
     expected = Counter(c.stage for c in _open(seed))
-    assert monitoring.open_cases_by_stage() == {stage: expected.get(stage, 0) for stage in STAGES}
+    assert dashboard.open_cases_by_stage() == {stage: expected.get(stage, 0) for stage in STAGES}
 
 
 def test_heatmap_counts_ready_tasks_of_open_cases_per_element(seed):
     expected = Counter(t.bpmn_id for c in _open(seed) for t in c.tasks if t.state == "ready")
-    assert monitoring.active_tasks_by_element() == dict(expected)
+    assert dashboard.active_tasks_by_element() == dict(expected)
 
 
 def _overdue(seed: Seed):  # type: ignore[no-untyped-def]
@@ -63,13 +63,13 @@ def _overdue(seed: Seed):  # type: ignore[no-untyped-def]
 
 def test_overdue_by_stage_and_by_team(seed):
     by_stage = Counter(t.stage for t in _overdue(seed))
-    assert monitoring.overdue_by_stage(TODAY) == {stage: by_stage.get(stage, 0) for stage in STAGES}
-    assert monitoring.overdue_by_team(TODAY) == dict(sorted(Counter(t.lane for t in _overdue(seed)).items()))
+    assert dashboard.overdue_by_stage(TODAY) == {stage: by_stage.get(stage, 0) for stage in STAGES}
+    assert dashboard.overdue_by_team(TODAY) == dict(sorted(Counter(t.lane for t in _overdue(seed)).items()))
     assert sum(by_stage.values()) > 0
 
 
 def test_timeliness_per_month_in_working_days(seed):
-    months = monitoring.months_up_to(TODAY)
+    months = dashboard.months_up_to(TODAY)
     due, met, late = Counter(), Counter(), Counter()
     for case in seed.cases:
         for task in case.tasks:
@@ -81,7 +81,7 @@ def test_timeliness_per_month_in_working_days(seed):
                 met[_month(task.completed_at)] += 1
             else:
                 late[_month(task.completed_at)] += lateness
-    figures = monitoring.timeliness(TODAY)
+    figures = dashboard.timeliness(TODAY)
     assert [f.month for f in figures] == months
     assert [(f.due, f.met, f.late_working_days) for f in figures] == [(due[m], met[m], late[m]) for m in months]
     assert 0 < sum(f.met for f in figures) < sum(f.due for f in figures)
@@ -90,16 +90,16 @@ def test_timeliness_per_month_in_working_days(seed):
 
 
 def test_extensions_granted_per_month_and_stage(seed):
-    months = monitoring.months_up_to(TODAY)
+    months = dashboard.months_up_to(TODAY)
     granted = Counter(_month(x.approved_at) for x in seed.extensions)
     added = Counter()
     for x in seed.extensions:
         added[_month(x.approved_at)] += working_days_between(x.previous_due, x.new_due)
-    assert [(m.month, m.granted, m.working_days_added) for m in monitoring.extensions_by_month(TODAY)] == [
+    assert [(m.month, m.granted, m.working_days_added) for m in dashboard.extensions_by_month(TODAY)] == [
         (m, granted[m], added[m]) for m in months
     ]
     by_stage = Counter(x.stage for x in seed.extensions)
-    assert monitoring.extensions_by_stage() == {s: by_stage[s] for s in STAGES if by_stage[s]}
+    assert dashboard.extensions_by_stage() == {s: by_stage[s] for s in STAGES if by_stage[s]}
 
 
 def test_average_and_90th_percentile_working_days_per_stage(seed):
@@ -115,7 +115,7 @@ def test_average_and_90th_percentile_working_days_per_stage(seed):
             start = min(t.created_at for t in tasks).date()
             end = max(t.completed_at for t in tasks).date()
             samples[stage].append(working_days_between(start, end))
-    figures = {d.stage: d for d in monitoring.stage_durations()}
+    figures = {d.stage: d for d in dashboard.stage_durations()}
     for stage in STAGES:
         values = sorted(samples[stage])
         assert figures[stage].cases == len(values)
@@ -128,10 +128,10 @@ def test_average_and_90th_percentile_working_days_per_stage(seed):
 
 
 def test_nearest_rank_percentile():
-    assert monitoring.nearest_rank([], 90) is None
-    assert monitoring.nearest_rank([5], 90) == 5
-    assert monitoring.nearest_rank(list(range(1, 11)), 90) == 9
-    assert monitoring.nearest_rank(list(range(1, 21)), 90) == 18
+    assert dashboard.nearest_rank([], 90) is None
+    assert dashboard.nearest_rank([5], 90) == 5
+    assert dashboard.nearest_rank(list(range(1, 11)), 90) == 9
+    assert dashboard.nearest_rank(list(range(1, 21)), 90) == 18
 
 
 def test_workload_per_reviewer(seed):
@@ -141,58 +141,58 @@ def test_workload_per_reviewer(seed):
     overdue = Counter(t.assignee for t in ready if t.due_on and t.due_on < TODAY)
     expected = [(r, cases[r], tasks[r], overdue[r]) for r in sorted(set(cases) | set(tasks))]
     assert [
-        (w.reviewer, w.open_cases, w.ready_tasks, w.overdue_tasks) for w in monitoring.workload_by_reviewer(TODAY)
+        (w.reviewer, w.open_cases, w.ready_tasks, w.overdue_tasks) for w in dashboard.workload_by_reviewer(TODAY)
     ] == expected
 
 
 def test_outcomes_from_case_data(seed):
     raw = Counter(c.data["court_outcome"] for c in seed.cases if "court_outcome" in c.data)
-    expected = {o: raw[o] for o in monitoring.OUTCOMES}
+    expected = {o: raw[o] for o in dashboard.OUTCOMES}
     expected["other"] += raw["hung_jury"]  # not one of the canonical values
-    assert monitoring.outcomes() == expected
+    assert dashboard.outcomes() == expected
     assert expected["convicted_sfo"] > 0
 
 
 def test_throughput_per_month(seed):
-    months = monitoring.months_up_to(TODAY)
+    months = dashboard.months_up_to(TODAY)
     notified = Counter(_month(c.created_at) for c in seed.cases)
     closed = Counter(_month(c.updated_at) for c in seed.cases if c.status in ("completed", "cancelled"))
-    assert [(t.month, t.notified, t.closed) for t in monitoring.throughput(TODAY)] == [
+    assert [(t.month, t.notified, t.closed) for t in dashboard.throughput(TODAY)] == [
         (m, notified[m], closed[m]) for m in months
     ]
 
 
 def test_incidents_list_cases_in_error_with_element_and_message(seed):
     expected = {(c.reference, c.error_element, c.error_message) for c in seed.cases if c.status == "error"}
-    assert {(i.reference, i.element, i.message) for i in monitoring.incidents()} == expected
+    assert {(i.reference, i.element, i.message) for i in dashboard.incidents()} == expected
     assert expected
 
 
 def test_dashboard_needs_a_manager(seed):
     with pytest.raises(Forbidden):
-        monitoring.dashboard(make_user("sfo-team"), TODAY, START)
-    monitoring.history_cache.clear()
-    board = monitoring.dashboard(make_user("admin"), TODAY, START, keep_history_seconds=300)
+        dashboard.dashboard(make_user("sfo-team"), TODAY, START)
+    dashboard.history_cache.clear()
+    board = dashboard.dashboard(make_user("admin"), TODAY, START, keep_history_seconds=300)
     assert sum(board.open_by_stage.values()) == len(_open(seed))
-    assert board.history.outcomes == monitoring.outcomes()
+    assert board.history.outcomes == dashboard.outcomes()
     assert board.history.calculated_at == START
 
 
 def test_the_monthly_history_is_kept_for_the_given_time(seed):
     manager = make_user("manager")
-    monitoring.history_cache.clear()
-    first = monitoring.dashboard(manager, TODAY, START, keep_history_seconds=300).history
-    assert monitoring.dashboard(manager, TODAY, START, keep_history_seconds=300).history is first
-    assert monitoring.dashboard(manager, TODAY, START, keep_history_seconds=0).history is not first
+    dashboard.history_cache.clear()
+    first = dashboard.dashboard(manager, TODAY, START, keep_history_seconds=300).history
+    assert dashboard.dashboard(manager, TODAY, START, keep_history_seconds=300).history is first
+    assert dashboard.dashboard(manager, TODAY, START, keep_history_seconds=0).history is not first
     tomorrow = TODAY + dt.timedelta(days=1)
-    assert monitoring.dashboard(manager, tomorrow, START, keep_history_seconds=300).history is not first
+    assert dashboard.dashboard(manager, tomorrow, START, keep_history_seconds=300).history is not first
 
 
 # --- the case list ---------------------------------------------------------------------------------
 
 
 def _references(manager, filters: CaseFilters) -> list[str]:  # type: ignore[no-untyped-def]
-    return [row.reference for row in monitoring.all_cases(manager, filters, TODAY)]
+    return [row.reference for row in case_list.all_cases(manager, filters, TODAY)]
 
 
 def _has_overdue(case) -> bool:  # type: ignore[no-untyped-def]
@@ -224,44 +224,44 @@ def _has_overdue(case) -> bool:  # type: ignore[no-untyped-def]
 def test_filters(seed, manager, filters, keep):
     expected = sorted(c.reference for c in seed.cases if keep(c))
     assert sorted(_references(manager, filters)) == expected
-    assert monitoring.list_cases(manager, filters, TODAY).total == len(expected)
+    assert case_list.list_cases(manager, filters, TODAY).total == len(expected)
 
 
 def test_sorting_and_pagination(seed, manager):
     by_reference = sorted(c.reference for c in seed.cases if c.reference.startswith("MON-"))
     mon = CaseFilters(reference="MON-", sort="reference", descending=False, per_page=40)
-    first = monitoring.list_cases(manager, mon, TODAY)
-    second = monitoring.list_cases(manager, CaseFilters(**{**mon.__dict__, "page": 2}), TODAY)
+    first = case_list.list_cases(manager, mon, TODAY)
+    second = case_list.list_cases(manager, CaseFilters(**{**mon.__dict__, "page": 2}), TODAY)
     assert [r.reference for r in first.rows + second.rows] == by_reference[:80]
     assert (first.total, first.pages) == (299, 8)
-    backwards = monitoring.list_cases(manager, CaseFilters(**{**mon.__dict__, "descending": True}), TODAY)
+    backwards = case_list.list_cases(manager, CaseFilters(**{**mon.__dict__, "descending": True}), TODAY)
     assert [r.reference for r in backwards.rows] == by_reference[::-1][:40]
-    last = monitoring.list_cases(manager, CaseFilters(sort="reference", page=99, per_page=40), TODAY)
+    last = case_list.list_cases(manager, CaseFilters(sort="reference", page=99, per_page=40), TODAY)
     assert last.page == 8 and len(last.rows) == 300 - 7 * 40
 
-    due = [r.next_due for r in monitoring.all_cases(manager, CaseFilters(sort="due", descending=False), TODAY)]
+    due = [r.next_due for r in case_list.all_cases(manager, CaseFilters(sort="due", descending=False), TODAY)]
     dated = [d for d in due if d is not None]
     assert dated == sorted(dated) and due[len(dated) :] == [None] * (len(due) - len(dated))  # no date sorts last
     expected_due = {
         c.reference: min((t.due_on for t in c.tasks if t.state == "ready" and t.due_on), default=None)
         for c in seed.cases
     }
-    assert {r.reference: r.next_due for r in monitoring.all_cases(manager, CaseFilters(), TODAY)} == expected_due
+    assert {r.reference: r.next_due for r in case_list.all_cases(manager, CaseFilters(), TODAY)} == expected_due
 
 
 def test_csv_has_the_filtered_cases_and_defuses_formulas(seed, manager):
     filters = CaseFilters(status="running", sort="reference", descending=False)
-    lines = list(csv.reader(io.StringIO("".join(monitoring.cases_csv(monitoring.all_cases(manager, filters, TODAY))))))
-    assert lines[0] == list(monitoring.CSV_COLUMNS)
+    lines = list(csv.reader(io.StringIO("".join(csv_export.cases_csv(case_list.all_cases(manager, filters, TODAY))))))
+    assert lines[0] == list(csv_export.CSV_COLUMNS)
     expected = [c.reference for c in seed.cases if c.status == "running"]
-    assert sorted(line[0] for line in lines[1:]) == sorted(monitoring.csv_safe(r) for r in expected)
+    assert sorted(line[0] for line in lines[1:]) == sorted(csv_export.csv_safe(r) for r in expected)
     by_reference = {c.reference: c for c in seed.cases}
     for line in lines[1:]:
         case = by_reference[line[0].lstrip("'")]
         assert line[1:4] == [case.stage, case.status, case.reviewer or ""]
         assert line[6] == case.created_at.date().isoformat()
         assert line[9] == ("yes" if _has_overdue(case) else "no")
-    everything = "".join(monitoring.cases_csv(monitoring.all_cases(manager, CaseFilters(), TODAY)))
+    everything = "".join(csv_export.cases_csv(case_list.all_cases(manager, CaseFilters(), TODAY)))
     assert "'=SUM(1+1)" in everything and "'+evil-org" in everything
     assert "\n=SUM" not in everything and ",+evil" not in everything
 
@@ -280,9 +280,9 @@ def test_csv_has_the_filtered_cases_and_defuses_formulas(seed, manager):
     ],
 )
 def test_csv_safe(value, shown):
-    assert monitoring.csv_safe(value) == shown
+    assert csv_export.csv_safe(value) == shown
 
 
 def test_case_list_needs_a_manager(seed):
     with pytest.raises(Forbidden):
-        monitoring.list_cases(make_user("reviewer"), CaseFilters(), TODAY)
+        case_list.list_cases(make_user("reviewer"), CaseFilters(), TODAY)

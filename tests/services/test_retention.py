@@ -16,7 +16,8 @@ from app.cli import cli
 from app.extensions import db
 from app.models import AuditEvent, DeadlineExtension, OutboxMessage, ProcessInstance, PublishedReport, Task
 from app.models.publication import RecommendationRecord, ReviewTheme
-from app.services import lessons, monitoring
+from app.services import lessons
+from app.services.monitoring import case_list, dashboard
 from app.services.retention import STATISTICAL_FIELDS
 from tests.conftest import START, auth_headers
 from tests.services.test_publication import PERSON
@@ -69,18 +70,18 @@ def cases(app, sfo_definition, people, clock):  # type: ignore[no-untyped-def]
 
 def figures() -> str:
     """Every figure of the dashboard and the lessons pages for March 2027, as one comparable text."""
-    monitoring.history_cache.clear()
+    dashboard.history_cache.clear()
     digest = lessons.lessons_digest(dt.date(2027, 1, 1), dt.date(2027, 12, 31), TODAY)
     values = {
-        "open": monitoring.open_cases_by_stage(),
-        "heatmap": monitoring.active_tasks_by_element(),
-        "overdue": monitoring.overdue_by_stage(TODAY),
-        "timeliness": monitoring.timeliness(TODAY),
-        "extensions": monitoring.extensions_by_month(TODAY),
-        "extensions_by_stage": monitoring.extensions_by_stage(),
-        "durations": monitoring.stage_durations(),
-        "outcomes": monitoring.outcomes(),
-        "throughput": monitoring.throughput(TODAY),
+        "open": dashboard.open_cases_by_stage(),
+        "heatmap": dashboard.active_tasks_by_element(),
+        "overdue": dashboard.overdue_by_stage(TODAY),
+        "timeliness": dashboard.timeliness(TODAY),
+        "extensions": dashboard.extensions_by_month(TODAY),
+        "extensions_by_stage": dashboard.extensions_by_stage(),
+        "durations": dashboard.stage_durations(),
+        "outcomes": dashboard.outcomes(),
+        "throughput": dashboard.throughput(TODAY),
         "themes": lessons.theme_counts("quarter"),
         "recommendations": lessons.recommendation_counts(TODAY),
         "digest": (digest.themes, digest.recommendations, len(digest.entries)),
@@ -179,7 +180,7 @@ def test_reduction_keeps_every_monitoring_figure_and_nothing_personal(app, clien
     assert client.get(f"/api/v1/process-instances/{published.row.id}", headers=headers).status_code == 404
     listed = client.get("/api/v1/process-instances?per_page=100", headers=headers).get_json()
     assert {item["business_key"] for item in listed["items"]} == {"SFO-RET-3", "SFO-RET-4"}
-    page = monitoring.list_cases(people.manager, monitoring.CaseFilters(), TODAY)
+    page = case_list.list_cases(people.manager, case_list.CaseFilters(), TODAY)
     assert {row.reference for row in page.rows} == {"SFO-RET-3", "SFO-RET-4"}
     # Applying again finds nothing more to do.
     assert "Applied: 0 reduced to anonymised statistics, 0 deleted" in sfo(app, "--apply").output

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app import worker
 from app.extensions import db
+from app.migrations_state import SCHEMA_HEAD
 from app.models import WorkerPass
 from tests.conftest import START, make_user
 
@@ -96,3 +97,26 @@ def test_workers_not_heard_from_for_a_week_are_forgotten(app, clock):
     worker.run_once(app)
     names = set(db.session.scalars(select(WorkerPass.worker)))
     assert "quiet:3" in names and not names & {"gone:1", "gone:2"} and len(names) == 2
+
+
+def test_the_schema_head_the_check_expects_is_the_newest_migration():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from app.config import PROJECT_ROOT
+
+    config = Config()
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    assert ScriptDirectory.from_config(config).get_heads() == [SCHEMA_HEAD]
+
+
+def test_readiness_fails_while_a_migration_is_pending(app, client):
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'd5e1a7c3b920'"))
+    try:
+        answer = client.get("/readyz")
+        assert answer.status_code == 503
+        assert answer.get_json() == {"status": "unavailable", "database": "reachable", "migrations": "pending"}
+    finally:
+        with db.engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": SCHEMA_HEAD})

@@ -17,19 +17,10 @@ from typing import Any
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from app.form_model.errors import FORM_ANCHOR, FORM_ERRORS, error_summary_items, merge_errors
 from app.services.forms import validate_form_data
 from app.services.sample_data import sample_for
-from app.web.forms import (
-    FORM_ACTION,
-    FORM_ANCHOR,
-    FORM_ERRORS,
-    apply_form_action,
-    error_summary_items,
-    list_action,
-    merge_errors,
-    parse_form,
-    render_form,
-)
+from app.web.forms import FORM_ACTION, apply_form_action, list_action, parse_form, render_form
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 FORM_NAMES = sorted(path.name.removesuffix(".schema.json") for path in FORMS.glob("*.schema.json"))

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEvent, DryRunJob, ProcessDefinition, ProcessInstance, User
 from app.services import instances
-from app.web.models import models
+from app.web.process_models import models
 from tests.api import variants
 from tests.conftest import make_user
 from tests.sfo_case import People, SfoCase

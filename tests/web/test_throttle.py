@@ -98,7 +98,7 @@ def second_app(base_app: Flask) -> Flask:
 
 
 def _overrides(app: Flask, **extra: object) -> dict[str, object]:
-    keys = ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SFO_PASSWORD_HASH_METHOD", "RATELIMIT_STORAGE_URI")
+    keys = ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SFO_PASSWORD_HASH_METHOD", "SFO_RATELIMIT_STORAGE_URL")
     return {**{key: app.config[key] for key in keys}, **extra}
 
 
@@ -148,7 +148,7 @@ def test_two_server_processes_share_the_count_in_redis(base_app, app):
     _redis_or_skip()
     clock = base_app.extensions["sfo.runtime"].clock
     prefix = f"sfo-test-{uuid.uuid4().hex}"
-    settings = _overrides(base_app, RATELIMIT_STORAGE_URI=REDIS_URL, SFO_RATELIMIT_KEY_PREFIX=prefix)
+    settings = _overrides(base_app, SFO_RATELIMIT_STORAGE_URL=REDIS_URL, SFO_RATELIMIT_KEY_PREFIX=prefix)
     first, second = (create_app(settings, clock=clock) for _ in range(2))
     user = make_user("sfo-team")
     try:

@@ -18,8 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from rapidfuzz.distance import OSA
-
 from .matches import Match
 from .text import Paragraph, fold, singular
 
@@ -212,6 +210,8 @@ def _case_allows(written: str, part: str) -> bool:
 def _similar(word: str, part: str) -> bool:
     if abs(len(word) - len(part)) > 2 or (word[0] != part[0] and word[-1] != part[-1]):
         return False  # a cheap filter first: most words are far from every part
+    from rapidfuzz.distance import OSA  # loaded by the workers that check a publication, not by every one
+
     return OSA.normalized_similarity(word, part, score_cutoff=FUZZY_THRESHOLD) >= FUZZY_THRESHOLD
 
 

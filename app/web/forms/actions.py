@@ -8,8 +8,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from ...form_model.fields import Field, Kind, find, form_fields
 from .display import blank
-from .fields import Field, Kind, find, form_fields
 from .render import FORM_ACTION
 
 _VERBS = ("add", "remove")

@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .dates import PARTS, parse_date
-from .fields import MOST_ITEMS, Field, Kind, count_name, form_fields, join_path, lower_first
+from ...form_model.dates import PARTS, parse_date
+from ...form_model.fields import MOST_ITEMS, Field, Kind, count_name, form_fields, join_path, lower_first
 
 _MISSING = object()
 _WHOLE = re.compile(r"[+-]?\d+")

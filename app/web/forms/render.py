@@ -13,10 +13,10 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from .components import component
-from .dates import PARTS, parts_in_error
-from .display import blank, readonly_text, shown
-from .fields import (
+from ...form_model.answers import answer_text
+from ...form_model.dates import PARTS, parts_in_error
+from ...form_model.errors import FORM_ANCHOR
+from ...form_model.fields import (
     MOST_ITEMS,
     SELECT,
     Field,
@@ -29,9 +29,10 @@ from .fields import (
     schema_type,
     walk,
 )
+from .components import component
+from .display import blank, shown
 
 FORM_ACTION = "form_action"  # the name of the add and remove buttons: "add:<list path>", "remove:<item path>"
-FORM_ANCHOR = "form-answers"  # the id of the element wrapping the fields: form-wide errors link here
 DATE_EXAMPLE = "For example, 27 3 2007"
 WIDTHS = (2, 3, 4, 5, 10, 20, 30)  # the GOV.UK fixed-width input classes, in characters
 _DEFAULT_BUTTON = Markup(
@@ -107,7 +108,7 @@ def _summary(rows: list[tuple[Field, Any]]) -> Markup:
         "summary-list",
         {
             "rows": [
-                {"key": {"text": field.title}, "value": {"html": _lines(readonly_text(field, _fixed(field, value)))}}
+                {"key": {"text": field.title}, "value": {"html": _lines(answer_text(field, _fixed(field, value)))}}
                 for field, value in rows
             ]
         },
@@ -210,8 +211,7 @@ def _width_class(field: Field) -> str | None:
 
 
 def _textarea(field: Field, path: str, value: Any, errors: _Errors) -> Markup:
-    options = field.ui.get("ui:options") if field.ui else None
-    rows = options.get("rows") if isinstance(options, Mapping) else None
+    rows = field.ui_option("rows")
     params = {
         "id": element_id(path),
         "name": path,
@@ -287,9 +287,9 @@ def _choice(field: Field, path: str, value: Any, errors: _Errors) -> Markup:
 
 def _inline(field: Field) -> bool:
     """Side by side only for short yes/no answers, as GOV.UK recommends."""
-    options = field.ui.get("ui:options") if field.ui else None
-    if isinstance(options, Mapping) and "inline" in options:
-        return bool(options["inline"])
+    inline = field.ui_option("inline")
+    if inline is not None:
+        return bool(inline)
     return schema_type(field.spec) == "boolean" and all(len(option.label) <= 12 for option in field.options)
 
 

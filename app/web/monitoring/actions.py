@@ -11,16 +11,16 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
+from ...form_model.dates import govuk_date
 from ...models import ProcessInstance, Task
 from ...services import instances as instance_service
 from ...services import messages as message_service
-from ...services import monitoring as figures
 from ...services import tasks as task_service
 from ...services.deadlines import check_extension, extend_deadline
 from ...services.errors import ServiceError
+from ...services.monitoring.case_diagram import failing_data
 from ...services.users import users_in_group
 from ..auth import signed_in_user
-from ..filters import govuk_date
 from . import monitoring
 from .dashboard import today
 from .params import read_date
@@ -283,7 +283,7 @@ def _as_json(value: Any) -> str:
 @monitoring.route("/cases/<id:instance_id>/retry", methods=["GET", "POST"])
 def retry(instance_id: int) -> Any:
     row, _ = _case_and_task(instance_id, None)
-    original = figures.failing_data(row)
+    original = failing_data(row)
     fields = [
         {"key": key, "id": f"value-{index}", "text": _as_json(value)}
         for index, (key, value) in enumerate(sorted(original.items()))

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Response, render_template, request, stream_with_context, url_for
 
+from ...form_model.dates import govuk_date
 from ...models import ProcessInstance
 from ...services import instances as instance_service
-from ...services import monitoring as figures
 from ...services.audit import events_of
 from ...services.case_providers import providers_named_in
 from ...services.deadlines import extensions_of
+from ...services.definitions import main_bpmn
 from ...services.messages import can_reopen_publication
+from ...services.monitoring.case_diagram import diagram_states
+from ...services.monitoring.case_list import CaseFilters, all_cases, filter_options, list_cases
+from ...services.monitoring.csv_export import cases_csv
 from ...services.outbox import messages_of
+from ...services.read_models import case_view_of
 from ..auth import signed_in_user
 from ..cases import notification_answers, stage_records
 from . import monitoring
@@ -38,13 +42,13 @@ COLUMNS = (  # (sort key, heading)
 def case_list() -> tuple[str, int]:
     user = signed_in_user()
     filters, errors = read_filters(request.args)
-    page = figures.list_cases(user, filters, today())
+    page = list_cases(user, filters, today())
     return render_template(
         "monitoring/cases.html",
         title="All cases",
         page=page,
         filters=filters,
-        options=figures.filter_options(),
+        options=filter_options(),
         errors=errors,
         error_list=[{"text": m, "href": f"#{f}-day"} for f, m in errors.items()],
         columns=COLUMNS,
@@ -54,7 +58,7 @@ def case_list() -> tuple[str, int]:
     ), 400 if errors else 200
 
 
-def _selected_filters(filters: figures.CaseFilters) -> list[dict[str, Any]]:
+def _selected_filters(filters: CaseFilters) -> list[dict[str, Any]]:
     """The MOJ filter's 'selected filters' tags: each links to the list without that filter."""
     chosen = [
         ("Stage", "stage", filters.stage and filters.stage.replace("-", " ").capitalize()),
@@ -64,8 +68,8 @@ def _selected_filters(filters: figures.CaseFilters) -> list[dict[str, Any]]:
         ("Provider", "provider", filters.provider),
         ("Version", "version", filters.version and f"Version {filters.version}"),
         ("Reference", "reference", filters.reference and f"Contains '{filters.reference}'"),
-        ("Notified from", "notified_from", filters.notified_from and _long(filters.notified_from)),
-        ("Notified to", "notified_to", filters.notified_to and _long(filters.notified_to)),
+        ("Notified from", "notified_from", filters.notified_from and govuk_date(filters.notified_from)),
+        ("Notified to", "notified_to", filters.notified_to and govuk_date(filters.notified_to)),
     ]
     selected = []
     for heading, name, text in chosen:
@@ -78,16 +82,12 @@ def _selected_filters(filters: figures.CaseFilters) -> list[dict[str, Any]]:
     return selected
 
 
-def _long(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 @monitoring.get("/cases.csv")
 def case_csv() -> Response:
     user = signed_in_user()
     filters, _ = read_filters(request.args)
-    rows = figures.all_cases(user, filters, today())
-    response = Response(stream_with_context(figures.cases_csv(rows)), mimetype="text/csv")
+    rows = all_cases(user, filters, today())
+    response = Response(stream_with_context(cases_csv(rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="sfo-cases-{today().isoformat()}.csv"'
     return response
 
@@ -100,8 +100,9 @@ def _case(instance_id: int) -> ProcessInstance:
 def case(instance_id: int) -> str:
     user = signed_in_user()
     row = _case(instance_id)
+    view = case_view_of(user, row)
     open_tasks = instance_service.tasks_of(row, "ready")
-    states = figures.diagram_states(row)
+    states = diagram_states(row)
     overlays = [
         {
             "element": t.bpmn_id,
@@ -132,8 +133,8 @@ def case(instance_id: int) -> str:
         states=states,
         events=[e for e in events if e.kind != "notification"],
         today=today(),
-        records=stage_records(user, row),
-        notification=notification_answers(user, row),
+        records=stage_records(view),
+        notification=notification_answers(view),
         extensions=extensions_of(row.id),
         section="cases",
         can_reopen=can_reopen_publication(row),
@@ -145,4 +146,4 @@ def case(instance_id: int) -> str:
 @monitoring.get("/cases/<id:instance_id>/diagram.bpmn")
 def case_diagram(instance_id: int) -> Response:
     """The BPMN of the case's own process version."""
-    return bpmn_response(figures.main_bpmn(_case(instance_id).definition))
+    return bpmn_response(main_bpmn(_case(instance_id).definition))

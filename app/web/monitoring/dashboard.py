@@ -7,13 +7,13 @@ from collections.abc import Callable
 
 from flask import Response, abort, current_app, render_template
 
-from ...services import monitoring as figures
-from ...services.definitions import element_names, get_latest_definition, latest_definition
+from ...form_model.fields import humanise
+from ...services.definitions import element_names, get_latest_definition, latest_definition, main_bpmn
+from ...services.monitoring import dashboard as figures
 from ...services.operations import latest_worker_pass
 from ...services.runtime import now
 from ...services.tracking import overdue_recommendations
 from ..auth import signed_in_user
-from ..filters import humanise
 from . import charts, monitoring
 
 SFO_PROCESS = "sfo_review"
@@ -149,7 +149,7 @@ def chart(name: str) -> Response:
 @monitoring.get("/diagram.bpmn")
 def latest_diagram() -> Response:
     """The BPMN of the latest SFO version: the dashboard's heatmap is drawn on it."""
-    return bpmn_response(figures.main_bpmn(get_latest_definition(SFO_PROCESS)))
+    return bpmn_response(main_bpmn(get_latest_definition(SFO_PROCESS)))
 
 
 def bpmn_response(xml: str | None) -> Response:

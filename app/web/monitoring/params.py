@@ -7,7 +7,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from ...services.monitoring import SORTS, STATUSES, CaseFilters
+from ...services.monitoring.case_list import SORTS, STATUSES, CaseFilters
 from ...services.progress import STAGES
 from ..params import int_arg, is_plain_number, page_arg
 

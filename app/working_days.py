@@ -1,6 +1,7 @@
 """Working-day arithmetic for deadlines, on the England and Wales bank-holiday calendar.
 
-These functions are the vetted library that diagram expressions may call (see ``sandbox``).
+These functions are the vetted library that diagram expressions may call (see ``engine.sandbox``);
+the pages and the monitoring figures use them too.
 Dates travel through task data as ISO strings (``YYYY-MM-DD``); timer expressions must produce
 ISO datetimes, so ``due_reminder_at`` and ``overdue_at`` turn a due date into the moment a
 reminder or an escalation fires.

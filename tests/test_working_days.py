@@ -1,4 +1,4 @@
-from app.engine.calendar import add_working_days, due_reminder_at, overdue_at, working_days_between
+from app.working_days import add_working_days, due_reminder_at, overdue_at, working_days_between
 
 
 def test_working_days_skip_weekends_and_bank_holidays():

@@ -11,23 +11,17 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from ..form_model.files import is_ui_schema, ui_schema_name
 from ..services import dry_runs, form_fields, groups, modelling
 from ..services.definitions import checksum_of, element_names, get_latest_definition, main_bpmn_file
 from ..services.errors import Invalid
 from ..services.sample_data import sample_for
 from .auth import signed_in_user
+from .errors import too_large_page
 from .forms import render_form
 from .params import int_arg, is_plain_number
 
 models = Blueprint("models", __name__, url_prefix="/process-models")
-
-
-@models.before_request
-def require_process_owner() -> None:
-    from flask_login import current_user
-
-    if current_user.is_authenticated:  # signing in is checked first, where the blueprint is registered
-        modelling.require_owner(current_user.user)
 
 
 def _error_list(fields: dict[str, list[str]]) -> list[dict[str, str]]:
@@ -40,11 +34,7 @@ def _error_list(fields: dict[str, list[str]]) -> list[dict[str, str]]:
     return items
 
 
-@models.errorhandler(RequestEntityTooLarge)
-def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
-    return _too_large()
-
-
+@too_large_page(models.name)
 def _too_large() -> tuple[str, int]:
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
     message = f"The upload is larger than the limit of {limit // (1024 * 1024)} MB ({limit} bytes)."
@@ -116,8 +106,8 @@ def editor(key: str) -> Any:
         modelling.save_draft(user, key, {name: xml.encode()})
         flash(f"Saved {name} to the draft.", "success")
         return redirect(url_for("models.editor", key=key, file=name))
-    forms = sorted(n for n in files if n.endswith(".json") and "uischema" not in n.lower())
-    ui_forms = sorted(n for n in files if n.endswith(".json") and "uischema" in n.lower())
+    forms = sorted(n for n in files if n.endswith(".json") and not is_ui_schema(n))
+    ui_forms = sorted(n for n in files if n.endswith(".json") and is_ui_schema(n))
     return render_template(
         "models/editor.html",
         title=f"Edit the diagram {name}",
@@ -260,7 +250,7 @@ def _seconds_since(moment: Any) -> int:
 def new_process() -> Any:
     """Upload .bpmn/.dmn/.json files (from another modelling tool) or a process-model folder zip."""
     if request.method == "GET":
-        return render_template("models/new.html", title="Add a process model")
+        return render_template("models/new.html", title="Add a process model", message="", problems={})
     user = signed_in_user()
     try:
         parts = [p for p in request.files.getlist("files") if p.filename]
@@ -351,9 +341,9 @@ FIELD_ACTIONS = ("fields-preview", "fields-save")
 def form_editor(key: str, name: str) -> Any:
     user = signed_in_user()
     files = modelling.working_files(user, key)
-    if name not in files or not name.endswith(".json") or "uischema" in name.lower():
+    if name not in files or not name.endswith(".json") or is_ui_schema(name):
         return Response("Not found", 404)
-    ui_name = name.replace(".schema.json", ".uischema.json")
+    ui_name = ui_schema_name(name)
     schema_text = request.form.get("schema", files[name].decode())
     ui_text = request.form.get("ui_schema", files[ui_name].decode() if ui_name in files else "{}")
     fields, schema, ui_schema = _parse_schemas(schema_text, ui_text)

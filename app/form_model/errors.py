@@ -1,5 +1,5 @@
-"""The GOV.UK error summary for a form: one link per problem, in the order the fields are shown,
-each to the element to fix (the first date box in error, the first radio, the input itself)."""
+"""The GOV.UK error summary: one link per problem, each to the element to fix. For a task form, in the
+order the fields are shown (the first date box in error, the first radio, the input itself)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 from .dates import parts_in_error
 from .fields import Field, Kind, element_id, form_fields, join_path
-from .render import FORM_ANCHOR
 
 FORM_ERRORS = "_form"  # the path of problems with the form as a whole
+FORM_ANCHOR = "form-answers"  # the id of the element wrapping a form's fields: form-wide errors link here
 _LAST = 1_000_000
 
 
@@ -26,9 +26,20 @@ def error_summary_items(
     for path, messages in errors.items():
         if messages:
             target, order = _target(fields, path, str(messages[0]))
-            entries += [(order, {"text": str(message), "href": f"#{target}"}) for message in messages]
+            entries += [(order, summary_item(target, str(message))) for message in messages]
     entries.sort(key=lambda entry: entry[0])
     return [item for _, item in entries]
+
+
+def error_items(errors: Mapping[str, list[str]]) -> list[dict[str, str]]:
+    """The summary for the service's own fixed forms: {field name: [messages]}, in the order given; a
+    field's id is its name with ``_`` spelled ``-``."""
+    return [summary_item(name.replace("_", "-"), message) for name, messages in errors.items() for message in messages]
+
+
+def summary_item(element: str, message: str) -> dict[str, str]:
+    """One ``errorList`` item of ``govukErrorSummary``: the message, linking to the element to fix."""
+    return {"text": message, "href": f"#{element}"}
 
 
 def merge_errors(*sources: Mapping[str, list[str]]) -> dict[str, list[str]]:

@@ -1,9 +1,10 @@
 """What a form asks: the fields of a JSON Schema form and its UI schema, in the order they are shown.
 
-Rendering, parsing, list actions and the error summary all walk the same tree of ``Field`` objects, so
-they agree on names, ids and order. Paths are dotted (``recommendations.0.text``), as in the
-problems ``validate_form_data`` reports; the id of an element is its path with hyphens
-(``recommendations-0-text``).
+The one reading of a form's UI schema (``ui:order``, ``ui:title``, ``ui:options``...): rendering,
+parsing, list actions, the error summary, answers shown as text and the checks of submitted data all
+walk the same tree of ``Field`` objects, so they agree on names, ids, titles and order. Paths are
+dotted (``recommendations.0.text``), as in the problems ``validate_form_data`` reports; the id of an
+element is its path with hyphens (``recommendations-0-text``).
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ class Field:
     def option_for(self, key: str) -> Option | None:
         return next((option for option in self.options if option.key == key), None)
 
+    def option_with(self, value: Any) -> Option | None:
+        """The option standing for a JSON value (True is not 1 here)."""
+        return next((option for option in self.options if _same(option.value, value)), None)
+
     @property
     def fewest_items(self) -> int:
         return min(_int(self.spec.get("minItems"), 0), MOST_ITEMS)
@@ -76,18 +81,25 @@ class Field:
     def most_items(self) -> int:
         return min(_int(self.spec.get("maxItems"), MOST_ITEMS), MOST_ITEMS)
 
-    def _ui_option(self, name: str) -> bool:
+    def ui_option(self, name: str) -> Any:
+        """A setting of the UI schema's ``ui:options`` (``rows``, ``inline``, ``addable``...), or None."""
         options = (self.ui or {}).get("ui:options")
-        return not isinstance(options, Mapping) or options.get(name) is not False
+        return options.get(name) if isinstance(options, Mapping) else None
 
     @property
     def addable(self) -> bool:
         """Whether people may add items (``"ui:options": {"addable": false}`` fixes the rows)."""
-        return self._ui_option("addable")
+        return self.ui_option("addable") is not False
 
     @property
     def removable(self) -> bool:
-        return self._ui_option("removable")
+        return self.ui_option("removable") is not False
+
+    @property
+    def fixed_rows(self) -> bool:
+        """A list whose rows the process sets (``addable`` and ``removable`` both false, as in
+        SpiffArena): people answer each row, never add or remove one."""
+        return self.kind in (Kind.LIST, Kind.CHECKBOXES) and not self.addable and not self.removable
 
 
 def join_path(prefix: str, key: str | int) -> str:
@@ -124,7 +136,8 @@ def option_key(value: Any) -> str:
 
 
 def humanise(name: Any) -> str:
-    text = str(name).replace("_", " ").replace("-", " ").strip()
+    """'quality-assurance' or 'quality_assurance' -> 'Quality assurance'; nothing -> ''."""
+    text = ("" if name is None else str(name)).replace("_", " ").replace("-", " ").strip()
     return text[:1].upper() + text[1:]
 
 
@@ -132,6 +145,10 @@ def lower_first(title: str) -> str:
     """'Recommendation' -> 'recommendation'; acronyms ('MAPPA review') keep their case."""
     first = title.split(" ", 1)[0]
     return title if first.isupper() and len(first) > 1 else title[:1].lower() + title[1:]
+
+
+def _same(a: Any, b: Any) -> bool:
+    return isinstance(a, bool) == isinstance(b, bool) and a == b
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -159,7 +176,7 @@ def _object_fields(
     properties = _properties(schema)
     always, sometimes = _required(schema)
     fields = []
-    for key in _ordered(list(properties), ui.get("ui:order")):
+    for key in ordered(list(properties), ui.get("ui:order")):
         field_schema = _resolved(properties[key], root)
         optional = key not in always and key not in sometimes
         fields.append(_field(key, field_schema, _mapping(ui.get(key)), optional, root, depth))
@@ -206,7 +223,7 @@ def _names(value: Any) -> list[str]:
     return [str(name) for name in value] if isinstance(value, list) else []
 
 
-def _ordered(names: list[str], order: Any) -> list[str]:
+def ordered(names: list[str], order: Any) -> list[str]:
     """Apply ``ui:order``: listed names first, '*' standing for the rest; unlisted names go last."""
     if not isinstance(order, list):
         return names

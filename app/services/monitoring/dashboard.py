@@ -1,362 +1,34 @@
-"""What managers watch: the filtered case list and the dashboard's figures, all read from the
-projection tables (process_instance, task, deadline_extension), never from instance state blobs."""
+"""The dashboard's figures: live counts read on every visit, and the monthly history kept a while."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, case, cast, column, func, select, text
+from sqlalchemy import case, func, select
 
-from ..engine.calendar import is_working_day, working_days_between
-from ..engine.inspection import ElementStates, element_states, failing_element_data
-from ..extensions import db
-from ..models import CaseProvider, DeadlineExtension, ProcessDefinition, ProcessInstance, Task, User
-from ..models.instances import OPEN_STATUSES
-from .access import MANAGING_ROLES, require_role
-from .case_providers import cases_of_organisation
-from .progress import STAGES, load
+from ...extensions import db
+from ...models import DeadlineExtension, ProcessInstance, Task, User
+from ...models.instances import OPEN_STATUSES
+from ...working_days import working_days_between
+from ..progress import STAGES
+from . import require_manager
+from .sql import as_date, month_key, utc_date, utc_day, utc_month, working_day_numbers
 
-STATUSES = ("running", "waiting", "suspended", "error", "completed", "cancelled")
 OUTCOMES = ("convicted_sfo", "convicted_other", "acquitted", "discontinued", "other")
 MONTHS_SHOWN = 12
 PERCENTILE = 90
-
-
-def require_manager(user: User) -> None:
-    require_role(user, MANAGING_ROLES, "monitor cases")
-
-
-# --- SQL that differs between SQLite and PostgreSQL -----------------------------------------------
-
-
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
-def _day(column: Any) -> Any:
-    """The UTC calendar date of a timestamp column (a date on PostgreSQL, ISO text on SQLite)."""
-    if _dialect() == "postgresql":
-        return cast(func.timezone("UTC", column), Date)
-    return func.date(column)
-
-
-def _month(column: Any) -> Any:
-    """The UTC month of a timestamp column (read it with ``_month_key``)."""
-    if _dialect() == "postgresql":
-        return func.date_trunc("month", func.timezone("UTC", column))
-    return func.strftime("%Y-%m", column)
-
-
-def _month_key(value: Any) -> str:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return f"{value.year:04d}-{value.month:02d}"
-    return str(value)[:7]
-
-
-def _utc_day(value: Any) -> dt.date:
-    """The UTC date of a timestamp read back from the database (SQLite gives text without a zone)."""
-    if isinstance(value, dt.datetime):
-        return (value.astimezone(dt.UTC) if value.tzinfo else value).date()
-    return _as_date(value)
-
-
-def _as_date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
-MAX_CALENDAR_DAYS = 366 * 20
-
-
-def working_day_numbers(first: dt.date, last: dt.date, name: str) -> Any:
-    """A table (day, number) from ``first`` to ``last``: the working days from ``first`` up to and
-    including each day. ``number(b) - number(a)`` is ``working_days_between(a, b)``, so the database
-    can count working days over thousands of date pairs without a call per pair."""
-    last = min(last, first + dt.timedelta(days=MAX_CALENDAR_DAYS))
-    date_literal = "DATE '{}'" if _dialect() == "postgresql" else "'{}'"
-    rows, count, day = [], 0, first
-    while day <= last:
-        count += 1 if is_working_day(day) else 0
-        rows.append(f"({date_literal.format(day.isoformat())}, {count})")  # dates we made: safe to inline
-        day += dt.timedelta(days=1)
-    # Plain VALUES with its default column names: SQLite takes no column list after the alias.
-    sql = text(f"SELECT column1 AS day, column2 AS number FROM (VALUES {', '.join(rows)}) AS {name}_values")  # noqa: S608
-    return sql.columns(column("day", Date), column("number", Integer)).subquery(name)
 
 
 @lru_cache(maxsize=65536)
 def working_days(start: dt.date, end: dt.date) -> int:
     """``working_days_between``, remembered: the dashboard asks about the same pairs of dates often."""
     return working_days_between(start, end)
-
-
-# --- the case list --------------------------------------------------------------------------------
-
-SORTS = ("reference", "stage", "status", "reviewer", "provider", "version", "notified", "updated", "due")
-
-
-@dataclass(frozen=True)
-class CaseFilters:
-    stage: str | None = None
-    status: str | None = None
-    overdue: bool = False
-    reviewer: str | None = None
-    provider: str | None = None
-    version: int | None = None
-    notified_from: dt.date | None = None
-    notified_to: dt.date | None = None
-    reference: str | None = None
-    sort: str = "updated"
-    descending: bool = True
-    page: int = 1
-    per_page: int = 50
-
-    def active(self) -> bool:
-        return any(
-            (
-                self.stage,
-                self.status,
-                self.overdue,
-                self.reviewer,
-                self.provider,
-                self.version,
-                self.notified_from,
-                self.notified_to,
-                self.reference,
-            )
-        )
-
-    def cleared(self) -> CaseFilters:
-        return CaseFilters(sort=self.sort, descending=self.descending, per_page=self.per_page)
-
-
-@dataclass(frozen=True)
-class CaseRow:
-    id: int
-    reference: str
-    stage: str | None
-    status: str
-    reviewer: str | None
-    provider: str | None
-    version: int
-    notified: dt.datetime
-    updated: dt.datetime
-    next_due: dt.date | None
-    overdue: bool
-
-
-@dataclass(frozen=True)
-class CasePage:
-    rows: list[CaseRow]
-    total: int
-    page: int
-    pages: int
-
-
-def _next_due() -> Any:
-    return (
-        select(func.min(Task.due_on))
-        .where(Task.instance_id == ProcessInstance.id, Task.state == "ready")
-        .correlate(ProcessInstance)
-        .scalar_subquery()
-    )
-
-
-def _has_overdue_task(today: dt.date) -> Any:
-    overdue = select(Task.id).where(Task.instance_id == ProcessInstance.id, Task.state == "ready", Task.due_on < today)
-    return overdue.correlate(ProcessInstance).exists()
-
-
-def _case_query(filters: CaseFilters, today: dt.date) -> Any:
-    next_due = _next_due().label("next_due")
-    query = select(
-        ProcessInstance.id,
-        ProcessInstance.business_key,
-        ProcessInstance.stage,
-        ProcessInstance.status,
-        ProcessInstance.reviewer,
-        ProcessInstance.provider_org,
-        ProcessDefinition.version,
-        ProcessInstance.created_at,
-        ProcessInstance.updated_at,
-        next_due,
-    ).join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-    return _filtered(query, filters, today), next_due
-
-
-def _filtered(query: Any, filters: CaseFilters, today: dt.date) -> Any:
-    conditions: list[Any] = [ProcessInstance.reduced_at.is_(None)]  # the figures count reduced cases; the list not
-    if filters.stage:
-        conditions.append(ProcessInstance.stage == filters.stage)
-    if filters.status:
-        conditions.append(ProcessInstance.status == filters.status)
-    if filters.overdue:
-        conditions.append(_has_overdue_task(today))
-    if filters.reviewer:
-        conditions.append(ProcessInstance.reviewer == filters.reviewer)
-    if filters.provider:
-        # any of the case's providers: a case supervised by several is found under each
-        conditions.append(ProcessInstance.id.in_(cases_of_organisation(filters.provider)))
-    if filters.version:
-        conditions.append(ProcessDefinition.version == filters.version)
-    if filters.notified_from:
-        conditions.append(ProcessInstance.created_at >= _start_of(filters.notified_from))
-    if filters.notified_to:
-        conditions.append(ProcessInstance.created_at < _start_of(filters.notified_to + dt.timedelta(days=1)))
-    if filters.reference:
-        conditions.append(func.lower(ProcessInstance.business_key).like(_contains(filters.reference), escape="\\"))
-    return query.where(and_(*conditions))
-
-
-def _contains(text_: str) -> str:
-    """A LIKE pattern matching ``text_`` anywhere, with its own % and _ taken literally."""
-    escaped = text_.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0, 0), dt.UTC)
-
-
-def _order(filters: CaseFilters, next_due: Any) -> list[Any]:
-    column = {
-        "reference": ProcessInstance.business_key,
-        "stage": ProcessInstance.stage,
-        "status": ProcessInstance.status,
-        "reviewer": ProcessInstance.reviewer,
-        "provider": ProcessInstance.provider_org,
-        "version": ProcessDefinition.version,
-        "notified": ProcessInstance.created_at,
-        "updated": ProcessInstance.updated_at,
-        "due": next_due,
-    }.get(filters.sort, ProcessInstance.updated_at)
-    direction = column.desc() if filters.descending else column.asc()
-    tie = ProcessInstance.id.desc() if filters.descending else ProcessInstance.id.asc()
-    return [direction.nulls_last(), tie]
-
-
-def _case_row(values: Any, today: dt.date) -> CaseRow:
-    next_due = _as_date(values.next_due) if values.next_due else None
-    return CaseRow(
-        id=values.id,
-        reference=values.business_key,
-        stage=values.stage,
-        status=values.status,
-        reviewer=values.reviewer,
-        provider=values.provider_org,
-        version=values.version,
-        notified=values.created_at,
-        updated=values.updated_at,
-        next_due=next_due,
-        overdue=next_due is not None and next_due < today,
-    )
-
-
-def count_cases(filters: CaseFilters, today: dt.date) -> int:
-    query = _filtered(
-        select(func.count(ProcessInstance.id)).join(
-            ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id
-        ),
-        filters,
-        today,
-    )
-    return db.session.scalar(query) or 0
-
-
-def list_cases(user: User, filters: CaseFilters, today: dt.date) -> CasePage:
-    require_manager(user)
-    total = count_cases(filters, today)
-    pages = max(1, math.ceil(total / filters.per_page))
-    page = min(max(1, filters.page), pages)
-    query, next_due = _case_query(filters, today)
-    query = query.order_by(*_order(filters, next_due)).limit(filters.per_page).offset((page - 1) * filters.per_page)
-    rows = [_case_row(values, today) for values in db.session.execute(query)]
-    return CasePage(rows, total, page, pages)
-
-
-def all_cases(user: User, filters: CaseFilters, today: dt.date) -> Iterator[CaseRow]:
-    require_manager(user)
-    query, next_due = _case_query(filters, today)
-    for values in db.session.execute(query.order_by(*_order(filters, next_due)).execution_options(yield_per=1000)):
-        yield _case_row(values, today)
-
-
-CSV_COLUMNS = (
-    "Case reference",
-    "Stage",
-    "Status",
-    "Reviewer",
-    "Provider",
-    "Process version",
-    "Notified",
-    "Last change",
-    "Next due",
-    "Overdue",
-)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> str:
-    """A cell a spreadsheet shows as text: values starting like a formula get a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def cases_csv(rows: Iterable[CaseRow]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(values: Iterable[Any]) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([csv_safe(v) for v in values])
-        return buffer.getvalue()
-
-    yield line(CSV_COLUMNS)
-    for row in rows:
-        yield line(
-            (
-                row.reference,
-                row.stage,
-                row.status,
-                row.reviewer,
-                row.provider,
-                row.version,
-                row.notified.date().isoformat(),
-                row.updated.date().isoformat(),
-                row.next_due.isoformat() if row.next_due else "",
-                "yes" if row.overdue else "no",
-            )
-        )
-
-
-@dataclass(frozen=True)
-class FilterOptions:
-    stages: tuple[str, ...]
-    statuses: tuple[str, ...]
-    reviewers: list[str]
-    providers: list[str]
-    versions: list[int]
-
-
-def filter_options() -> FilterOptions:
-    reviewers = db.session.scalars(select(ProcessInstance.reviewer).distinct())
-    providers = db.session.scalars(select(CaseProvider.organisation).distinct())
-    versions = db.session.scalars(select(ProcessDefinition.version).distinct())
-    return FilterOptions(
-        STAGES, STATUSES, sorted(r for r in reviewers if r), sorted(p for p in providers if p), sorted(versions)
-    )
-
-
-# --- the dashboard --------------------------------------------------------------------------------
 
 
 def _start_of_month(month: str) -> dt.datetime:
@@ -436,7 +108,7 @@ def timeliness(today: dt.date) -> list[MonthTimeliness]:
     """Stage deadlines (tasks with a due date) completed each month, and how many were met: completed
     no working day after the due date. Lateness is counted in working days."""
     months = months_up_to(today)
-    done = _day(Task.completed_at)
+    done = utc_date(Task.completed_at)
     scope = (Task.state == "completed", Task.due_on.is_not(None), Task.completed_at >= _start_of_month(months[0]))
     first_due, last_due, first_done, last_done = db.session.execute(
         select(
@@ -447,12 +119,12 @@ def timeliness(today: dt.date) -> list[MonthTimeliness]:
     met: Counter[str] = Counter()
     late: Counter[str] = Counter()
     if first_due is not None:
-        first = min(_as_date(first_due), _utc_day(first_done))
-        last = max(_as_date(last_due), _utc_day(last_done))
+        first = min(as_date(first_due), utc_day(first_done))
+        last = max(as_date(last_due), utc_day(last_done))
         due_number = working_day_numbers(first, last, "due_number")
         done_number = working_day_numbers(first, last, "done_number")
         lateness = (done_number.c.number - due_number.c.number).label("lateness")
-        month = _month(Task.completed_at).label("month")
+        month = utc_month(Task.completed_at).label("month")
         query = (
             select(month, lateness, func.count())
             .join(due_number, due_number.c.day == Task.due_on)
@@ -461,7 +133,7 @@ def timeliness(today: dt.date) -> list[MonthTimeliness]:
             .group_by(month, lateness)
         )
         for month_value, days_late, number in db.session.execute(query):
-            key = _month_key(month_value)
+            key = month_key(month_value)
             due[key] += number
             if days_late <= 0:
                 met[key] += number
@@ -479,17 +151,17 @@ class MonthExtensions:
 
 def extensions_by_month(today: dt.date) -> list[MonthExtensions]:
     months = months_up_to(today)
-    month = _month(DeadlineExtension.approved_at).label("month")
+    month = utc_month(DeadlineExtension.approved_at).label("month")
     query = select(month, DeadlineExtension.previous_due, DeadlineExtension.new_due, func.count()).group_by(
         month, DeadlineExtension.previous_due, DeadlineExtension.new_due
     )
     granted: Counter[str] = Counter()
     added: Counter[str] = Counter()
     for month_value, previous, new, number in db.session.execute(query):
-        key = _month_key(month_value)
+        key = month_key(month_value)
         granted[key] += number
         if previous is not None:
-            added[key] += working_days(_as_date(previous), _as_date(new)) * number
+            added[key] += working_days(as_date(previous), as_date(new)) * number
     return [MonthExtensions(m, granted[m], added[m]) for m in months]
 
 
@@ -530,7 +202,7 @@ def stage_durations() -> list[StageDuration]:
         .having(still_open == 0)
         .subquery()
     )
-    started, finished = _day(per_case.c.started), _day(per_case.c.finished)
+    started, finished = utc_date(per_case.c.started), utc_date(per_case.c.finished)
     earliest, latest = db.session.execute(
         select(func.min(Task.created_at), func.max(Task.completed_at)).where(
             Task.stage.is_not(None), Task.state.in_(("ready", "completed"))
@@ -538,7 +210,7 @@ def stage_durations() -> list[StageDuration]:
     ).one()
     samples: dict[str, list[int]] = defaultdict(list)
     if earliest is not None and latest is not None:
-        first, last = _utc_day(earliest), _utc_day(latest)
+        first, last = utc_day(earliest), utc_day(latest)
         start_number = working_day_numbers(first, last, "start_number")
         end_number = working_day_numbers(first, last, "end_number")
         duration = (end_number.c.number - start_number.c.number).label("duration")
@@ -615,11 +287,11 @@ class MonthThroughput:
 
 def throughput(today: dt.date) -> list[MonthThroughput]:
     months = months_up_to(today)
-    started = _month(ProcessInstance.created_at)
-    notified = {_month_key(m): n for m, n in db.session.execute(select(started, func.count()).group_by(started))}
-    ended = _month(ProcessInstance.updated_at)
+    started = utc_month(ProcessInstance.created_at)
+    notified = {month_key(m): n for m, n in db.session.execute(select(started, func.count()).group_by(started))}
+    ended = utc_month(ProcessInstance.updated_at)
     closed = {
-        _month_key(m): n
+        month_key(m): n
         for m, n in db.session.execute(
             select(ended, func.count()).where(ProcessInstance.status.in_(("completed", "cancelled"))).group_by(ended)
         )
@@ -721,28 +393,3 @@ def dashboard(user: User, today: dt.date, moment: dt.datetime, keep_history_seco
         incidents=incidents(),
         history=history_cache.get(today, moment, keep_history_seconds),
     )
-
-
-# --- one case --------------------------------------------------------------------------------------
-
-
-def diagram_states(row: ProcessInstance) -> ElementStates | None:
-    """Completed, active and failing elements of the case and the path it took (None without a state)."""
-    if not row.state:
-        return None
-    return element_states(load(row))
-
-
-def failing_data(row: ProcessInstance) -> dict[str, Any]:
-    """The data the failing element of a case in error ran with."""
-    return failing_element_data(load(row)) if row.status == "error" and row.state else {}
-
-
-def main_bpmn(definition: ProcessDefinition) -> str | None:
-    """The BPMN file of a version that holds its process (the one a viewer draws)."""
-    files = definition.bpmn or {}
-    if not files:
-        return None
-    marker = f'id="{definition.key}"'
-    named = [name for name in sorted(files) if marker in files[name]]
-    return files[(named or sorted(files))[0]]

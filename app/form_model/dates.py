@@ -1,4 +1,5 @@
-"""Dates as the GOV.UK date input asks for them: three boxes for day, month and year."""
+"""Dates as people read and enter them: GOV.UK style ('5 March 2027'), and the three boxes (day, month
+and year) of the GOV.UK date input."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from ..working_days import LONDON
 
 PARTS = ("day", "month", "year")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -54,14 +57,28 @@ def parts_in_error(message: str | None) -> tuple[str, ...]:
     return PARTS
 
 
-def readable_date(value: Any) -> str:
-    """'2027-03-05' -> '5 March 2027'; anything else as it is."""
-    parts = date_parts(value)
+def govuk_date(value: Any) -> str:
+    """'5 March 2027' for a date, a datetime (in London time) or an ISO date ('2027-03-05', or the start
+    of a longer ISO text); '' for nothing; anything else as it is. The one way the service writes a date
+    for people: pages, answers, reports and messages."""
+    if value is None or value == "":
+        return ""
+    day = _day(value)
+    return f"{day.day} {day:%B %Y}" if day is not None else str(value)
+
+
+def _day(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(LONDON).date()
+    if isinstance(value, dt.date):
+        return value
+    match = _ISO.match(value.strip()) if isinstance(value, str) else None
+    if not match:
+        return None
     try:
-        day = dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+        return dt.date(*(int(part) for part in match.groups()))
     except ValueError:
-        return str(value)
-    return f"{day.day} {day:%B %Y}"
+        return None
 
 
 def _whole(text: str) -> int | None:
