@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import text
+from jsonschema import Draft202012Validator
+from sqlalchemy import event, text
 
 from app import create_app
 from app.clock import FrozenClock
+from app.engine import ProcessModel, parse_process_model
 from app.extensions import attach_migrations, db
 from app.models import User
+from app.services import definitions as definition_service
 from app.services.definitions import deploy_files, read_library
 from app.services.users import create_token, create_user
 from app.worker.dry_runs import DryRunPool
@@ -53,6 +57,59 @@ def model_files(folder: Path) -> dict[str, bytes]:
     return {name: content for name, content in read_library(folder).items() if name != "process_model.json"}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def form_schemas_checked_once() -> Iterator[None]:
+    """Checking a form's JSON Schema against the meta-schema is two thirds of parsing the SFO library, and
+    the tests parse it hundreds of times (every step of a reparsed case). The answer depends on the schema
+    alone, so a schema that passed once passes again without the check; a bad one is checked every time."""
+    check = Draft202012Validator.check_schema
+    passed: set[str] = set()
+
+    def check_once(cls: Any, schema: Any, *args: Any, **kwargs: Any) -> None:
+        if args or kwargs:
+            check(schema, *args, **kwargs)
+            return
+        key = json.dumps(schema, sort_keys=True)
+        if key not in passed:
+            check(schema)
+            passed.add(key)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Draft202012Validator, "check_schema", classmethod(check_once))
+        yield
+
+
+class ParsedOnce:
+    """parse_process_model for the fixtures that deploy the same library in every test: the same files and
+    groups give the same model, so the deploy's checks reuse it. Only the deploy does: the engine still
+    parses each deployed version itself, and cases with ``reparse=True`` still reparse at every step."""
+
+    def __init__(self) -> None:
+        self._models: dict[tuple[Any, ...], ProcessModel] = {}
+
+    def __call__(
+        self,
+        files: dict[str, bytes],
+        known_groups: Any,
+        primary: str | None = None,
+        lane_names: Mapping[str, str] | None = None,
+        strict_lanes: bool = True,
+    ) -> ProcessModel:
+        key = (tuple(sorted(files.items())), repr(known_groups), primary, repr(lane_names), strict_lanes)
+        if key not in self._models:
+            self._models[key] = parse_process_model(files, known_groups, primary, lane_names, strict_lanes)
+        return self._models[key]
+
+
+_parsed_once = ParsedOnce()
+
+
+def _deploy_library(*folders: Path) -> Any:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(definition_service, "parse_process_model", _parsed_once)
+        return deploy_files(read_library(*folders), "system").definition
+
+
 @pytest.fixture(scope="session")
 def clock() -> FrozenClock:
     return FrozenClock(START)
@@ -75,8 +132,25 @@ def base_app(tmp_path_factory: pytest.TempPathFactory, clock: FrozenClock) -> Fl
             "pool_size": 10,
             "max_overflow": 10,
         }
+    with application.app_context():
+        _commit_without_waiting_for_the_disk(db.engine)
     _reset_schema(application)
     return application
+
+
+def _commit_without_waiting_for_the_disk(engine: Any) -> None:
+    """A test database is thrown away, so its commits need not wait for the disk (most of a test's time on
+    SQLite): what other connections see is unchanged, only what would survive a power cut."""
+    setting = "PRAGMA synchronous = OFF" if engine.dialect.name == "sqlite" else "SET synchronous_commit = off"
+
+    @event.listens_for(engine, "connect")
+    def no_disk_wait(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(setting)
+        cursor.close()
+        dbapi_connection.commit()
+
+    engine.dispose()  # connections opened while the app was created get the setting too
 
 
 def _empty_tables() -> None:
@@ -113,13 +187,13 @@ def client(app: Flask) -> Any:
 @pytest.fixture
 def sfo_definition(app: Flask) -> Any:
     """The real SFO process library from bpmn/ and forms/, deployed."""
-    return deploy_files(read_library(ROOT / "bpmn", ROOT / "forms"), "system").definition
+    return _deploy_library(ROOT / "bpmn", ROOT / "forms")
 
 
 @pytest.fixture
 def small_definition(app: Flask) -> Any:
     """A small test process (tests/data) with a deadline, a reminder, an escalation and a message."""
-    return deploy_files(read_library(DATA), "system").definition
+    return _deploy_library(DATA)
 
 
 @pytest.fixture
