@@ -19,4 +19,3 @@ def diagram_states(row: ProcessInstance) -> ElementStates | None:
 def failing_data(row: ProcessInstance) -> dict[str, Any]:
     """The data the failing element of a case in error ran with."""
     return failing_element_data(load(row)) if row.status == "error" and row.state else {}
-
