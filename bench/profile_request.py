@@ -24,11 +24,16 @@ from collections.abc import Callable
 from typing import Any
 
 from api_latency import (
+    APPROVER,
     DEFAULT_URL,
+    MANAGER,
     MEASURED_REVIEWER,
     ORGANISATIONS,
     PROCESS_KEY,
+    PUBLICATION,
+    QA,
     REVIEWER_COUNT,
+    TEAM,
     Figure,
     completion_candidates,
     provider_of,
@@ -103,6 +108,8 @@ def preparers(app: Flask, client: FlaskClient, tokens: dict[str, str], n: int) -
         detail = client.get(f"/api/v1/tasks/{task.id}", headers=auth(tokens, task.actor)).get_json()
         choices = {**BASE_CHOICES, "reviewer": task.reviewer or reviewer_name(task.instance_id % REVIEWER_COUNT)}
         data = sample_for(detail["form"]["schema"], choices, today)
+        if "public_title" in data:  # each published review's title must be its own
+            data["public_title"] = f"{data['public_title']} {task.instance_id}"[:120]
         return "POST", f"/api/v1/tasks/{task.id}/complete", task.actor, {"data": data}
 
     def start(i: int) -> Request:
@@ -137,7 +144,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, stream=open(os.devnull, "w"))  # noqa: SIM115
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
     users = [reviewer_name(i) for i in range(REVIEWER_COUNT)] + [provider_of(org) for org in ORGANISATIONS]
-    tokens = tokens_for(app, [*users, "casemanager1", "qa1", "publisher1", "manager1"])
+    tokens = tokens_for(app, [*users, TEAM, QA, PUBLICATION, APPROVER, MANAGER])
     statements = StatementLog()
     statements.attach(app)
     client = app.test_client()
