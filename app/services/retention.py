@@ -148,6 +148,12 @@ def _reduce(row: ProcessInstance, policy: Policy) -> None:
     tasks = select(Task.id).where(Task.instance_id == row.id)
     db.session.execute(delete(TaskDraft).where(TaskDraft.task_id.in_(tasks)))
     db.session.execute(update(Task).where(Task.instance_id == row.id).values(assignee=None, completed_by=None))
+    # A closed case has no ready task (closing cancels them); the task lists count on that (``task_visibility``).
+    db.session.execute(
+        update(Task)
+        .where(Task.instance_id == row.id, Task.state == "ready")
+        .values(state="cancelled", completed_at=now())
+    )
     db.session.execute(
         update(DeadlineExtension).where(DeadlineExtension.instance_id == row.id).values(reason="", approved_by="")
     )

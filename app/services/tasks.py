@@ -20,6 +20,7 @@ from .access import (
     check_may_work_on,
     check_task_visible,
     require_role,
+    task_visibility,
     visible_tasks,
 )
 from .audit import record_event
@@ -73,9 +74,9 @@ def list_tasks(
     user: User, filters: TaskFilters, today: dt.date | None = None, total: int | None = None
 ) -> tuple[list[Task], int]:
     """A page of the tasks ``filters`` select, and how many there are (``total``, when the caller counted)."""
-    query = _task_query(user, filters, today)
     if total is None:
-        total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        total = count_tasks(user, filters, today)
+    query = _task_query(user, filters, today)
     order = _order(filters)
     page = query.order_by(*order, Task.id).limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
     return list(db.session.scalars(page)), total
@@ -88,7 +89,7 @@ def inbox_visit(user: User) -> int:
     since = user.inbox_seen_at
     new = 0
     if since is not None:
-        query = _task_query(user, TaskFilters(workable=True), None).where(Task.created_at > since)
+        query = _task_query(user, TaskFilters(workable=True), None, with_case=False).where(Task.created_at > since)
         new = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     user.inbox_seen_at = now()
     return new
@@ -111,14 +112,16 @@ def returned_task_ids(tasks: list[Task]) -> set[str]:
 
 
 def count_tasks(user: User, filters: TaskFilters, today: dt.date | None = None) -> int:
-    query = _task_query(user, filters, today)
+    query = _task_query(user, filters, today, with_case=False)
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def count_each(user: User, lists: dict[str, TaskFilters], today: dt.date | None = None) -> dict[str, int]:
     """How many tasks each of several lists holds (the inbox's tabs), in one statement."""
     counts = [
-        select(func.count()).select_from(_task_query(user, filters, today).subquery()).scalar_subquery()
+        select(func.count())
+        .select_from(_task_query(user, filters, today, with_case=False).subquery())
+        .scalar_subquery()
         for filters in lists.values()
     ]
     return dict(zip(lists, db.session.execute(select(*counts)).one(), strict=True))
@@ -129,36 +132,48 @@ def _tasks_with_case() -> Any:
     return select(Task).join(Task.instance).options(contains_eager(Task.instance))
 
 
-def _task_query(user: User, filters: TaskFilters, today: dt.date | None) -> Any:
-    query = visible_tasks(user, _tasks_with_case()).where(Task.state == filters.state)
+def _task_query(user: User, filters: TaskFilters, today: dt.date | None, *, with_case: bool = True) -> Any:
+    """The tasks ``filters`` selects that ``user`` may see, each with its case loaded; without ``with_case``
+    (to count them), the case is joined only when a condition needs it."""
+    me = user.username
+    on_task, on_case = task_visibility(
+        user,
+        ready_only=filters.state == "ready",
+        held_by_user=filters.assignee in ("me", me),
+    )
+    on_task.append(Task.state == filters.state)
     if filters.assignee:
-        query = query.where(Task.assignee == (user.username if filters.assignee == "me" else filters.assignee))
+        on_task.append(Task.assignee == (me if filters.assignee == "me" else filters.assignee))
     if filters.candidate == "me":
-        query = query.where(assignable_filter(user))
+        on_task.append(assignable_filter(user))
     if filters.overdue:
-        query = query.where(Task.due_on < (today or now().date()))
+        on_task.append(Task.due_on < (today or now().date()))
     if filters.business_key:
-        query = query.where(ProcessInstance.business_key == filters.business_key)
+        on_case.append(ProcessInstance.business_key == filters.business_key)
     if filters.process_instance_id:
-        query = query.where(Task.instance_id == filters.process_instance_id)
+        on_task.append(Task.instance_id == filters.process_instance_id)
     if filters.stage:
-        query = query.where(Task.stage == filters.stage)
+        on_task.append(Task.stage == filters.stage)
     if filters.completed_by:
-        query = query.where(
-            Task.completed_by == (user.username if filters.completed_by == "me" else filters.completed_by)
-        )
+        on_task.append(Task.completed_by == (me if filters.completed_by == "me" else filters.completed_by))
     if filters.workable:
-        query = query.where((Task.assignee == user.username) | assignable_filter(user))
+        on_task.append((Task.assignee == me) | assignable_filter(user))
     if filters.due_by:
-        query = query.where(Task.due_on <= filters.due_by)
+        on_task.append(Task.due_on <= filters.due_by)
     if filters.search:
         pattern = "%" + filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
+        on_case.append(
             ProcessInstance.business_key.ilike(pattern, escape="\\")
             | Task.name.ilike(pattern, escape="\\")
             | ProcessInstance.data["person_name"].as_string().ilike(pattern, escape="\\")
         )
-    return query
+    if with_case:
+        query = _tasks_with_case()
+    elif on_case:
+        query = select(Task).join(Task.instance)
+    else:
+        query = select(Task)
+    return query.where(*on_task, *on_case)
 
 
 def get_task(user: User, task_id: str) -> Task:

@@ -251,3 +251,33 @@ def test_notes_and_documents_go_with_the_case_and_their_files_with_them(
     assert db.session.scalar(select(func.count()).where(CaseAttachment.instance_id == gone)) == 0
     assert db.session.scalar(select(func.count()).where(AuditEvent.kind == "case-note")) == 0
     assert [path.name for path in tmp_path.iterdir()] == [kept.stored_name]  # the open case's file stays
+
+
+def test_reducing_a_case_cancels_a_ready_task_left_on_it_so_no_list_shows_it(app, cases, clock, policy, people):
+    """The task lists count ready tasks without reading their case (``task_visibility``): no ready task may
+    be left on a reduced case. Closing a case cancels its tasks; a row left ready by older code or a hand
+    edit is cancelled by retention too."""
+    from app.services.tasks import TaskFilters, count_tasks, list_tasks
+
+    _, not_eligible, _, _ = cases
+    left = Task(
+        id="00000000-0000-4000-8000-00000000abcd",
+        instance_id=not_eligible.row.id,
+        bpmn_id="confirm_eligibility",
+        name="Left ready by mistake",
+        lane="sfo-team",
+        state="ready",
+        created_at=START,
+    )
+    db.session.add(left)
+    db.session.commit()
+    clock.set(SEVEN_YEARS_LATER)
+
+    assert sfo(app, "--apply").exit_code == 0
+
+    db.session.expire_all()
+    assert db.session.get(Task, left.id).state == "cancelled"
+    team = TaskFilters(candidate="me", per_page=100)
+    rows, total = list_tasks(people.team, team)
+    assert left.id not in {task.id for task in rows}
+    assert total == count_tasks(people.team, team) == len(rows)
