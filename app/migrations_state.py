@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
 
-SCHEMA_HEAD = "c7e4a1d9b352"
+SCHEMA_HEAD = "d8f3a2b61c47"
 
 
 def migrations_current() -> bool:

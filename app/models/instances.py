@@ -66,9 +66,18 @@ class Task(db.Model):  # type: ignore[name-defined]
     __tablename__ = "task"
     __table_args__ = (
         Index("ix_task_lane_state", "lane", "state"),
-        # the inbox's two lists: a team's unclaimed tasks, soonest due first, and a person's held tasks
-        Index("ix_task_ready_unheld", "lane", "due_on", postgresql_where=_READY_UNHELD, sqlite_where=_READY_UNHELD),
-        Index("ix_task_held_due", "assignee", "state", "due_on"),
+        # the inbox's two lists, each in its whole order (``tasks._order``) so that a page reads only its rows:
+        # a team's unclaimed tasks and a person's held tasks, soonest due first
+        Index(
+            "ix_task_ready_unheld",
+            "lane",
+            "due_on",
+            "created_at",
+            "id",
+            postgresql_where=_READY_UNHELD,
+            sqlite_where=_READY_UNHELD,
+        ),
+        Index("ix_task_held_due", "assignee", "state", "due_on", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
