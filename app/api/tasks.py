@@ -11,8 +11,8 @@ from ..services import tasks
 from ..services.read_models import inbox_view, task_view
 from ..services.tasks import TaskFilters
 from .auth import current_user
-from .operations import operation
-from .presenters import Presented, page, present_instance, present_task
+from .operations import Dumped, operation
+from .presenters import Presented, page, present_instance, present_task, task_line
 from .schemas import (
     AssignSchema,
     DraftSchema,
@@ -36,7 +36,7 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 )
 def list_tasks(query: TaskFilters) -> dict[str, Any]:
     view = inbox_view(current_user(), query)
-    return page(view.rows, view.total, query)
+    return Dumped(page([task_line(row) for row in view.rows], view.total, query))
 
 
 @bp.get("/<task_id>")

@@ -220,7 +220,7 @@ def case_view_of(user: User, row: ProcessInstance) -> CaseView:
 class InboxView:
     """A page of tasks, how many the list holds, and how many each other list holds (the inbox's tabs)."""
 
-    rows: list[Task]
+    rows: list[tasks.TaskRow]
     total: int
     counts: dict[str, int] = field(default_factory=dict)
     new_tasks: int = 0

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from werkzeug.wrappers import Response
 
 from ..form_model.errors import error_summary_items, merge_errors
-from ..models import Task, TaskDraft, User
+from ..models import TaskDraft, User
 from ..services import tasks as task_service
 from ..services.access import may_work_on
 from ..services.errors import CaseNotWorkable, Conflict, Invalid, ServiceError
@@ -17,6 +17,7 @@ from ..services.forms import validate_form_data
 from ..services.progress import STAGES
 from ..services.read_models import TaskView, inbox_view, task_view
 from ..services.runtime import now
+from ..services.tasks import TaskRow
 from ..services.users import user_in_group
 from ..working_days import add_working_days
 from .auth import keeps_input_when_token_expires, safe_next, signed_in_user
@@ -74,7 +75,7 @@ def tab_filters(user: User, tab: str, stage: str | None, due: str | None, page: 
     return replace(common, assignee="me")
 
 
-def due_tag(task: Task) -> dict[str, str] | None:
+def due_tag(task: TaskRow) -> dict[str, str] | None:
     if task.state != "ready" or task.due_on is None:
         return None
     today = _today()

@@ -45,3 +45,31 @@ def test_a_task_view_shows_what_was_posted_over_the_draft_over_the_starting_valu
 
     fresh = task_view(people.manager, task["id"])
     assert fresh.draft is None and fresh.draft_saved_at is None and not fresh.may_work
+
+
+def test_a_task_list_s_lines_are_what_the_task_schema_dumps_of_each_task(api, people, sfo_definition):
+    """The list's lines are written without marshmallow (``presenters.task_line``): they must stay what
+    ``TaskSchema`` documents and dumps of the task itself, for every kind of line (ready or done, held or
+    not, with a due date or without)."""
+    from app.api.schemas import TaskSchema
+    from app.extensions import db
+    from app.models import Task
+
+    case = _sent(api, people, sfo_definition, "SFO-VIEW-C", RECOMMENDATIONS, other_providers=[SOUTH])
+    [task] = case.ready_tasks(as_user=people.provider)
+    api.post(f"/tasks/{task['id']}/claim", people.provider)
+    seen = []
+    for user in (people.manager, people.provider, people.team):
+        for query in (
+            {"state": "ready"},
+            {"state": "completed"},
+            {"assignee": "me"},
+            {"state": "completed", "business_key": "SFO-VIEW-C"},
+            {"candidate": "me"},
+        ):
+            items = api.get("/tasks", user, per_page=100, **query)["items"]
+            seen += items
+            for item in items:
+                assert item == TaskSchema().dump(db.session.get(Task, item["id"])), (user.role, query)
+    kinds = {(i["state"], i["assignee"] is None, i["due_at"] is None, i["completed_at"] is None) for i in seen}
+    assert {("ready", True, False, True), ("ready", False, False, True), ("completed", False, False, False)} <= kinds
