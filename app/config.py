@@ -86,6 +86,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SFO_TOKEN_DAYS": float(env.get("SFO_TOKEN_DAYS", "90")),
         "SFO_TRUSTED_PROXIES": int(env.get("SFO_TRUSTED_PROXIES", "0")),
         "SFO_RATELIMIT_STORAGE_URL": rate_limit_storage(env),
+        # Keeps two services' counters apart when they share one Redis.
+        "SFO_RATELIMIT_KEY_PREFIX": env.get("SFO_RATELIMIT_KEY_PREFIX", "sfo"),
         # Failed sign-ins allowed per window: per account from one address, and per address over all accounts.
         "SFO_SIGN_IN_ACCOUNT_LIMIT": env.get("SFO_SIGN_IN_ACCOUNT_LIMIT", "5 per 15 minutes"),
         "SFO_SIGN_IN_ADDRESS_LIMIT": env.get("SFO_SIGN_IN_ADDRESS_LIMIT", "30 per 15 minutes"),

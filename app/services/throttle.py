@@ -137,7 +137,7 @@ def storage_for(app: Flask) -> Storage:
         from .runtime import runtime
 
         return DatabaseStorage(lambda: db.engine, lambda: runtime().clock.now().timestamp())
-    options = {"key_prefix": app.config.get("SFO_RATELIMIT_KEY_PREFIX", "sfo")} if uri.startswith("redis") else {}
+    options = {"key_prefix": app.config["SFO_RATELIMIT_KEY_PREFIX"]} if uri.startswith("redis") else {}
     storage = storage_from_string(uri, **options)
     if not isinstance(storage, Storage):
         raise RuntimeError(f"{uri} names an asynchronous rate-limit store; the service needs a synchronous one")

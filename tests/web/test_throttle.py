@@ -165,3 +165,12 @@ def test_two_server_processes_share_the_count_in_redis(base_app, app):
         client = redis.Redis.from_url(REDIS_URL)
         for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
+
+
+def test_the_redis_key_prefix_is_set_by_the_environment(monkeypatch):
+    """Two services sharing one Redis keep their sign-in counts apart only if each can be given a prefix."""
+    from app.config import load_config
+
+    assert load_config()["SFO_RATELIMIT_KEY_PREFIX"] == "sfo"
+    monkeypatch.setenv("SFO_RATELIMIT_KEY_PREFIX", "sfo-training")
+    assert load_config()["SFO_RATELIMIT_KEY_PREFIX"] == "sfo-training"
