@@ -76,6 +76,9 @@ class ProcessModel:
     subprocess_specs: dict[str, Any]
     forms: dict[str, dict[str, Any]]
     settings: dict[str, Any] = field(default_factory=dict)  # the process's settings, read with setting(name)
+    # Every name a lane may carry, mapped to its group id, as the model's lanes were resolved: the names
+    # a diagram gives lanes elsewhere (``lane_owners``) resolve the same way, with no look-up per task.
+    lanes: dict[str, str] = field(default_factory=dict)
 
     def all_task_specs(self) -> Iterator[Any]:
         for process in (self.spec, *self.subprocess_specs.values()):
@@ -259,7 +262,7 @@ def parse_process_model(
     model = _build_model(parser, key, forms, problems)
     if model is not None:
         model.settings = process_settings(list(roots.items()), key, problems)
-        lanes = lane_resolver(known_groups, lane_names)
+        model.lanes = lanes = lane_resolver(known_groups, lane_names)
         resolve_lanes(model, lanes)
         groups = set(lanes.values()) if strict_lanes else None
         problems.extend(check_model(model, groups, _lane_titles(known_groups)))

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .types import JsonDocument, UtcDateTime
+
+if TYPE_CHECKING:
+    from .instances import ProcessInstance
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined]
@@ -17,6 +20,9 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    # Never read: it tells the unit of work to insert a new case before the rows that refer to it (a case
+    # is inserted with the outcome of its first step, in the same flush as them).
+    instance: Mapped[ProcessInstance | None] = relationship(lazy="raise")
     occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     actor: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(40))
@@ -42,6 +48,8 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(254))
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    # Never read: the unit of work inserts a new case before its messages (see ``AuditEvent.instance``).
+    instance: Mapped[ProcessInstance | None] = relationship(lazy="raise")
     task_id: Mapped[str | None] = mapped_column(String(36))
     subject: Mapped[str] = mapped_column(String(250))
     body: Mapped[str] = mapped_column(Text)

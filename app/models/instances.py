@@ -53,6 +53,8 @@ class CaseProvider(db.Model):  # type: ignore[name-defined]
     __tablename__ = "case_provider"
 
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
+    # Never read: the unit of work inserts a new case before its provider rows (see ``AuditEvent.instance``).
+    instance: Mapped[ProcessInstance] = relationship(lazy="raise")
     organisation: Mapped[str] = mapped_column(String(120), primary_key=True, index=True)
     is_primary: Mapped[bool] = mapped_column(default=False)
 

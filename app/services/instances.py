@@ -12,7 +12,7 @@ from sqlalchemy.orm import undefer
 from ..engine import Instance
 from ..engine.inspection import correct_failing_element_data
 from ..extensions import db
-from ..models import AuditEvent, ProcessInstance, Task, User
+from ..models import AuditEvent, ProcessDefinition, ProcessInstance, Task, User
 from .access import (
     MANAGING_ROLES,
     STARTING_ROLES,
@@ -23,8 +23,8 @@ from .access import (
 )
 from .audit import record_event
 from .case_providers import unknown_providers
-from .definitions import get_latest_definition, model_of
-from .errors import Conflict, Invalid
+from .definitions import model_of
+from .errors import Conflict, Invalid, NotFound
 from .forms import validate_form_data
 from .messages import deliver_message  # noqa: F401 - kept here for callers of the earlier module
 from .progress import advance, load, no_tasks_yet, tasks_after_step
@@ -37,21 +37,21 @@ STATUSES = ("running", "waiting", "suspended", "error", "completed", "cancelled"
 @transactional
 def start_case(user: User, process_key: str, business_key: str | None, data: dict[str, Any]) -> ProcessInstance:
     require_role(user, STARTING_ROLES, "start a case")
-    definition = get_latest_definition(process_key)
+    data = _prepare_start_data(user, business_key, data)
+    key = str(data.get("case_reference") or business_key or "")
+    definition, reference_taken, new_id = _definition_for_new_case(process_key, key)
     model = model_of(definition)
     check_may_start(user, model)
-    data = _prepare_start_data(user, business_key, data)
     form = model.start_form()
     if form is not None:
         problems = validate_form_data(form.schema, data, user_in_group) or unknown_providers(data)
         if problems:
             raise Invalid("The notification has errors.", problems)
-    key = str(data.get("case_reference") or business_key or "")
     check_case_reference(key)
-    # One case per reference across every process: pages, messages and people name a case by it alone.
-    if db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.business_key == key).limit(1)):
+    if reference_taken:
         raise Conflict(REFERENCE_TAKEN.format(key=key))
     row = ProcessInstance(
+        id=new_id,
         definition_id=definition.id,
         definition=definition,
         process_key=definition.key,
@@ -65,7 +65,8 @@ def start_case(user: User, process_key: str, business_key: str | None, data: dic
         data={},
     )
     db.session.add(row)
-    db.session.flush()
+    if new_id is None:  # no sequence to draw the id from (SQLite): the row is inserted now, and again saved
+        db.session.flush()
     no_tasks_yet(row)
     record_event(
         row,
@@ -77,6 +78,22 @@ def start_case(user: User, process_key: str, business_key: str | None, data: dic
     )
     advance(row, user.username, lambda instance: instance.run(), runtime().engine.new_instance(model, data))
     return row
+
+
+def _definition_for_new_case(process_key: str, reference: str) -> tuple[ProcessDefinition, bool, int | None]:
+    """The latest version of the process, whether a case has the reference already (in any process: pages,
+    messages and people name a case by it alone), and on PostgreSQL the new case's id, drawn from its
+    sequence, in one statement. With its id known, the case is inserted once, with its first step's outcome.
+    """
+    reference_taken = select(ProcessInstance.id).where(ProcessInstance.business_key == reference).exists()
+    columns: list[Any] = [ProcessDefinition, reference_taken]
+    if db.session.get_bind().dialect.name == "postgresql":
+        columns.append(func.nextval(func.pg_get_serial_sequence(ProcessInstance.__tablename__, "id")))
+    query = select(*columns).where(ProcessDefinition.key == process_key)
+    found = db.session.execute(query.order_by(ProcessDefinition.version.desc()).limit(1)).one_or_none()
+    if found is None:
+        raise NotFound(f"There is no process called {process_key}.")
+    return found[0], bool(found[1]), found[2] if len(found) > 2 else None
 
 
 MAX_REFERENCE_LENGTH = 120

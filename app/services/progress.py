@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, undefer
+from sqlalchemy.orm import contains_eager, lazyload, undefer
 
 from ..engine import HumanTask, Instance, ProcessError
 from ..engine.definitions import INITIATOR_LANE, lane_key
@@ -23,7 +23,6 @@ from ..models import ProcessInstance, Task
 from .audit import record_event
 from .case_providers import is_provider_of, sync_case_providers
 from .errors import StepAbandoned
-from .groups import known_groups
 from .notifications import notice_kind_for_new_task, queue_message
 from .runtime import now, runtime
 
@@ -101,7 +100,7 @@ def save(row: ProcessInstance, instance: Instance, actor: str, error: ProcessErr
         record_event(row, actor, "error", f"{error.element_id} failed: {error.message}", element=error.element_id)
     new_tasks = sync_tasks(row, ready, data, known_tasks)
     for notification in instance.notifications:
-        _queue_notification(row, notification.kind, notification.task_bpmn_id)
+        _queue_notification(row, notification.kind, notification.task_bpmn_id, tasks_after_step(row) or [])
     for printed in instance.printed:  # the task's log; providers see the summary only, as for any event
         lines = len(printed.text.splitlines())
         summary = f"'{printed.task_name}' printed {lines} line{'s' if lines != 1 else ''}."
@@ -151,7 +150,9 @@ def sync_tasks(
     are the case's task rows when this session has them already (a new case has none)."""
     if known is None:
         with db.session.no_autoflush:  # the step's writes go in one flush, at the commit
-            known = list(db.session.scalars(select(Task).where(Task.instance_id == row.id)))
+            # without the case joined to every row: it is loaded, and ``task.instance`` finds it in the session
+            query = select(Task).where(Task.instance_id == row.id).options(lazyload(Task.instance))
+            known = list(db.session.scalars(query))
     rows = list(known)
     open_rows = {t.id: t for t in rows if t.state == "ready"}
     ready_ids = {t.id for t in ready}
@@ -241,7 +242,7 @@ def named_owner(row: ProcessInstance, human: HumanTask, data: dict[str, Any]) ->
         return str(data["reviewer"]) if human.lane == "reviewer" and data.get("reviewer") else None
     if not isinstance(owners, dict) or human.lane is None:
         return None
-    resolver = known_groups().resolver()
+    resolver = runtime().model_for(row.definition).lanes
     for lane, people in owners.items():
         if not isinstance(lane, str) or resolver.get(lane_key(lane), lane) != human.lane:
             continue
@@ -269,15 +270,11 @@ def _due_on(human: HumanTask) -> dt.date | None:
         return None
 
 
-def _queue_notification(row: ProcessInstance, kind: str, target: str) -> None:
-    held = db.session.scalars(
-        select(Task)
-        .where(Task.instance_id == row.id, Task.bpmn_id == target, Task.state == "ready")
-        .order_by(Task.created_at)
-    ).all()
-    task = db.session.scalar(
-        select(Task).where(Task.instance_id == row.id, Task.bpmn_id == target).order_by(Task.created_at.desc()).limit(1)
-    )
+def _queue_notification(row: ProcessInstance, kind: str, target: str, tasks: list[Task]) -> None:
+    """``tasks``: the case's task rows as ``sync_tasks`` left them (all of them, read or made by this step)."""
+    rows = sorted((task for task in tasks if task.bpmn_id == target), key=lambda task: task.created_at)
+    held = [task for task in rows if task.state == "ready"]
+    task = rows[-1] if rows else None
     if held:  # each instance of a multi-instance task (each provider's response) is held by someone
         for each in held:
             queue_message(kind, row, each)
