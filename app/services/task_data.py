@@ -24,7 +24,6 @@ from cachetools import LRUCache
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, SessionTransaction
 
-from ..extensions import db
 from ..models import Task
 
 # Tasks whose data differs from their case's; a few hundred bytes each, so a few MB at most per process.
@@ -57,7 +56,8 @@ def task_values_over_case(task: Task, load: Callable[[], dict[str, Any]]) -> dic
 
 def _reads_committed_rows(instance: Any) -> bool:
     state = inspect(instance)
-    return state.persistent and not state.modified and not db.session.info.get(_FLUSHED)
+    session = state.session
+    return session is not None and state.persistent and not state.modified and not session.info.get(_FLUSHED)
 
 
 def forget_all() -> None:
