@@ -18,6 +18,7 @@ import logging
 import os
 import pstats
 import random
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -101,6 +102,11 @@ def preparers(app: Flask, client: FlaskClient, tokens: dict[str, str], n: int) -
     def get_task(i: int) -> Request:
         return "GET", f"/api/v1/tasks/{my_ids[i % len(my_ids)]}", MEASURED_REVIEWER, None
 
+    my_cases = sorted({item["process_instance_id"] for item in mine["items"]})
+
+    def get_instance(i: int) -> Request:
+        return "GET", f"/api/v1/process-instances/{my_cases[i % len(my_cases)]}", MEASURED_REVIEWER, None
+
     def complete(i: int) -> Request:
         if not candidates:
             candidates.extend(completion_candidates(app, set(), n, random.Random(7)))
@@ -126,7 +132,18 @@ def preparers(app: Flask, client: FlaskClient, tokens: dict[str, str], n: int) -
             {"process_key": PROCESS_KEY, "business_key": key, "data": data},
         )
 
-    return {"list": list_tasks, "get": get_task, "complete": complete, "start": start}
+    return {"list": list_tasks, "get": get_task, "instance": get_instance, "complete": complete, "start": start}
+
+
+def served_app(database_url: str) -> Flask:
+    """The app as gunicorn serves it in api_latency.py: its JSON request log (written to os.devnull, so its
+    cost counts but not the text) and Prometheus's multiprocess files (in a temporary folder)."""
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="sfo-profile-prometheus-"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SFO_LOG_FORMAT": "json"})
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and getattr(handler, "sfo_handler", False):
+            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
+    return app
 
 
 def auth(tokens: dict[str, str], user: str) -> dict[str, str]:
@@ -136,13 +153,11 @@ def auth(tokens: dict[str, str], user: str) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--operation", choices=("list", "get", "complete", "start"), default="complete")
+    parser.add_argument("--operation", choices=("list", "get", "instance", "complete", "start"), default="complete")
     parser.add_argument("-n", type=int, default=50, help="profiled requests (after 5 untimed ones)")
     parser.add_argument("--top", type=int, default=30, help="functions to print")
     args = parser.parse_args()
-    # The engine logs every task state change at INFO, as it does under gunicorn; keep that cost, not the text.
-    logging.basicConfig(level=logging.INFO, stream=open(os.devnull, "w"))  # noqa: SIM115
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
+    app = served_app(args.database_url)
     users = [reviewer_name(i) for i in range(REVIEWER_COUNT)] + [provider_of(org) for org in ORGANISATIONS]
     tokens = tokens_for(app, [*users, TEAM, QA, PUBLICATION, APPROVER, MANAGER])
     statements = StatementLog()

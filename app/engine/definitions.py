@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import defusedxml.ElementTree as safe_xml
@@ -86,9 +87,18 @@ class ProcessModel:
 
     def element(self, bpmn_id: str) -> Any | None:
         """The task spec of a diagram element; for a multi-instance task, the spec of its instances."""
-        matches = [s for s in self.all_task_specs() if getattr(s, "bpmn_id", None) == bpmn_id]
-        with_properties = [s for s in matches if task_properties(s)]
-        return (with_properties or matches or [None])[0]
+        return self._elements.get(bpmn_id)
+
+    @cached_property
+    def _elements(self) -> dict[str | None, Any]:
+        """Each element's spec: the first with properties (a multi-instance task's instances carry them),
+        else the first. Made once per model: every task read looks its element up."""
+        found: dict[str | None, Any] = {}
+        for spec in self.all_task_specs():
+            bpmn_id = getattr(spec, "bpmn_id", None)
+            if bpmn_id not in found or (task_properties(spec) and not task_properties(found[bpmn_id])):
+                found[bpmn_id] = spec
+        return found
 
     def form_for(self, task_spec: Any, data: dict[str, Any] | None = None) -> Form | None:
         """The task's form; with the task's ``data``, its options_from_task_data_var fields offer the

@@ -32,6 +32,7 @@ from .progress import advance, load, locked_task
 from .publication import after_task_completed
 from .publication_check import check_assignee, check_duties, check_submission
 from .runtime import model_of_instance, now, transactional
+from .task_data import task_values_over_case
 from .users import get_user, user_in_group
 
 
@@ -284,9 +285,11 @@ def _facts_of(task: Task, running: Instance | None = None) -> _TaskFacts:
 
 
 def _engine_data_of(task: Task, running: Instance | None = None) -> dict[str, Any]:
+    """The ready task's data, or the part of it that differs from the case data (which it is laid over)."""
     if task.state != "ready":
         return {}
-    running = running or load(task.instance)
+    if running is None:
+        return task_values_over_case(task, lambda: _engine_data_of(task, load(task.instance)))
     return next((h.data for h in running.ready_human_tasks() if h.id == task.id), {})
 
 
