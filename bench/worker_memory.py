@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import tracemalloc
 
-tracemalloc.start(64)  # before anything is imported: the imports are most of a worker's memory
+tracemalloc.start(40)  # before anything is imported: the imports are most of a worker's memory
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
