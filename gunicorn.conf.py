@@ -28,9 +28,10 @@ def on_starting(server):  # noqa: ARG001
             old.unlink()
 
 
-def pre_fork(server, worker):  # noqa: ARG001
-    """Keep the garbage collector of each worker off the master's objects: walking them would write to
-    (and so copy) every page they are on. They live as long as the app anyway."""
+def when_ready(server):  # noqa: ARG001
+    """Once the master has built the app, before the first fork: keep the workers' garbage collectors off
+    the master's objects (walking them would write to, and so copy, every page they are on; they live as
+    long as the app anyway)."""
     gc.freeze()
 
 
