@@ -14,13 +14,15 @@ tracemalloc sees Python's allocations only (not a C library's own), and slows ev
 
 from __future__ import annotations
 
+import os
 import tracemalloc
 
-tracemalloc.start(25)  # before anything is imported: the imports are most of a worker's memory
+# Before anything is imported: the imports are most of a worker's memory. Fewer frames run faster (a busy
+# machine may need 6) but attribute less: the caches' entries need the whole stack back to the cache.
+tracemalloc.start(int(os.environ.get("TRACE_FRAMES", "25")))
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
-import os  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
