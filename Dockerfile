@@ -24,7 +24,9 @@ RUN pip install --no-cache-dir -e . && mkdir -p /srv/sfo/prometheus && chown -R 
 USER sfo
 EXPOSE 8000
 # Requires DATABASE_URL and SFO_SECRET_KEY. Run `sfo init` once per release (a job or an init container).
-# Worker: docker run IMAGE sfo worker. gunicorn.conf.py (read from the working directory) keeps the
-# per-worker metrics of PROMETHEUS_MULTIPROC_DIR; the app logs each request as a JSON line. Threaded
-# workers (as `sfo run` uses): requests mostly wait on the database, and threads share one parsed model.
+# Worker: docker run IMAGE sfo worker. gunicorn.conf.py (read from the working directory) preloads the
+# app, so the workers share the master's imported code (a new release needs a restart, not a HUP), and
+# keeps the per-worker metrics of PROMETHEUS_MULTIPROC_DIR; the app logs each request as a JSON line.
+# Threaded workers (as `sfo run` uses): requests mostly wait on the database, and threads share one
+# parsed model.
 CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", "gthread", "--threads", "4", "app:create_app()"]

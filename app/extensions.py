@@ -33,3 +33,11 @@ def attach_migrations(app: Flask) -> Any:
 
         Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"))
     return app.extensions["migrate"]
+
+
+def forget_inherited_connections(app: Flask) -> None:
+    """In a process forked from one that built ``app`` (a preloading gunicorn's worker): drop the pooled
+    connections it inherited without closing them, since they belong to the parent, and open its own."""
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)

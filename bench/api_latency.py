@@ -52,7 +52,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -190,21 +190,32 @@ def reset_database(app: Flask) -> None:
         say(f"  {line}")
 
 
-def create_people(app: Flask) -> dict[str, str]:
-    """Users of every lane and an API token for each; returns username -> token."""
-    people: list[tuple[str, str, str | None]] = [
+def people() -> list[tuple[str, str, str | None]]:
+    """The users of every lane: username, role, organisation."""
+    everyone: list[tuple[str, str, str | None]] = [
         (f"provider.{org.split('-')[0]}", "provider", org) for org in ORGANISATIONS
     ]
-    people += [(TEMPLATE_PROVIDER, "provider", TEMPLATE_ORG), (TEMPLATE_REVIEWER, "reviewer", None)]
-    people += [(reviewer_name(i), "reviewer", None) for i in range(REVIEWER_COUNT)]
-    people += [(TEAM, "sfo-team", None), ("casemanager2", "sfo-team", None), (QA, "quality-assurer", None)]
-    people += [(PUBLICATION, "publication", None), (APPROVER, "publication", None), (MANAGER, "manager", None)]
+    everyone += [(TEMPLATE_PROVIDER, "provider", TEMPLATE_ORG), (TEMPLATE_REVIEWER, "reviewer", None)]
+    everyone += [(reviewer_name(i), "reviewer", None) for i in range(REVIEWER_COUNT)]
+    everyone += [(TEAM, "sfo-team", None), ("casemanager2", "sfo-team", None), (QA, "quality-assurer", None)]
+    everyone += [(PUBLICATION, "publication", None), (APPROVER, "publication", None), (MANAGER, "manager", None)]
+    return everyone
+
+
+def create_people(app: Flask) -> dict[str, str]:
+    """Users of every lane and an API token for each; returns username -> token."""
     tokens = {}
     with app.app_context():
-        for username, role, organisation in people:
+        for username, role, organisation in people():
             create_user(username, role, None, organisation=organisation, email=f"{username}@example.org")
             tokens[username] = create_token(username)
     return tokens
+
+
+def new_tokens(app: Flask) -> dict[str, str]:
+    """A new API token for each of the users an earlier run created; returns username -> token."""
+    with app.app_context():
+        return {username: create_token(username) for username, _, _ in people()}
 
 
 def reviewer_name(index: int) -> str:
@@ -482,15 +493,35 @@ def gunicorn(
             process.wait()
 
 
-def worker_memory(master_pid: int) -> list[float]:
-    """The resident memory of each gunicorn worker (the master's children), in MB (Linux /proc)."""
+@dataclass
+class Memory:
+    """One process's memory, in MB (Linux /proc/PID/smaps_rollup). RSS counts every page the process
+    maps, including those it shares with the master and the other workers (copy-on-write after fork);
+    USS only its own pages (what stopping it frees); PSS its own pages plus its share of each shared page
+    (the shared page divided by the processes sharing it), so the PSS of all processes adds up to what
+    the server uses."""
+
+    rss: float
+    pss: float
+    uss: float
+
+    @classmethod
+    def of(cls, pid: int | str) -> Memory:
+        fields = {}
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+            name, value, *_ = line.split()
+            fields[name.rstrip(":")] = int(value) / 1024
+        return cls(fields["Rss"], fields["Pss"], fields["Private_Clean"] + fields["Private_Dirty"])
+
+
+def megabytes(sizes: Iterable[float]) -> str:
+    return ", ".join(f"{size:.0f}" for size in sizes)
+
+
+def worker_memory(master_pid: int) -> list[Memory]:
+    """The memory of each gunicorn worker (the master's children)."""
     children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
-    sizes = []
-    for pid in children:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                sizes.append(int(line.split()[1]) / 1024)
-    return sizes
+    return [Memory.of(pid) for pid in children]
 
 
 def wait_ready(port: int, process: subprocess.Popen[bytes], log_path: Path, timeout: float = 60) -> None:
@@ -675,8 +706,9 @@ class LevelResult:
     by_task_type: dict[str, Figure]
     counts: dict[str, int]
     open_tasks: int
-    memory_warm: list[float]
-    memory_after: list[float]
+    memory_warm: list[Memory]
+    memory_after: list[Memory]
+    memory_master: Memory
     throughput: list[Throughput]
     load: float
 
@@ -772,7 +804,7 @@ class ApiBench:
         if warm.failed:
             raise SystemExit(f"{warm.failed} warm-up requests failed, the first: {warm.failures[0]}")
 
-    def run(self, used: set[int], rng: random.Random) -> tuple[list[Figure], list[float]]:
+    def run(self, used: set[int], rng: random.Random) -> tuple[list[Figure], list[Memory]]:
         """The timed requests, one at a time; returns the figures and each worker's memory after the warm-up."""
         args = self.args
         definition, _ = self.client.expect(200, "GET", f"/api/v1/process-definitions/{PROCESS_KEY}", MANAGER)
@@ -934,6 +966,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="gunicorn port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
+        "--keep-cases",
+        action="store_true",
+        help="measure once, against the cases an earlier run left (no reset, no deploy, no cloning; "
+        "--sizes and --open-tasks are ignored)",
+    )
+    parser.add_argument(
         "--allow-any-database", action="store_true", help="empty the database even if its name does not contain 'bench'"
     )
     args = parser.parse_args(argv)
@@ -956,37 +994,43 @@ def main(argv: list[str] | None = None) -> None:
     guard = hold_run_lock(app)
     say(f"Database {make_url(args.database_url).render_as_string(hide_password=True)}")
     say("Setting up")
-    timed("reset, migrate, deploy", lambda: reset_database(app))
-    tokens = timed("users and tokens", lambda: create_people(app))
-    templates = timed("template cases through the services", lambda: build_templates(app))
-    cloner = Cloner(app, templates, args.seed)
-    say(f"  {len(templates)} snapshots; {cloner.stage_plan()}")
+    if args.keep_cases:
+        tokens = timed("tokens", lambda: new_tokens(app))
+        levels: list[tuple[str, Callable[[], None]]] = [("the cases an earlier run left", lambda: None)]
+    else:
+        timed("reset, migrate, deploy", lambda: reset_database(app))
+        tokens = timed("users and tokens", lambda: create_people(app))
+        templates = timed("template cases through the services", lambda: build_templates(app))
+        cloner = Cloner(app, templates, args.seed)
+        say(f"  {len(templates)} snapshots; {cloner.stage_plan()}")
+        levels = [(f"{size:,} cases", partial(grow_cases, cloner, size)) for size in args.sizes]
+        levels += [(f"{n:,} open tasks", partial(grow_open_tasks, app, cloner, n)) for n in args.open_tasks]
     rng = random.Random(args.seed)
     used: set[int] = set()
+    run = f"{int(time.time()) % 100_000}-" if args.keep_cases else ""  # the cases started stay: new references
     log_path = Path(tempfile.mkdtemp(prefix="sfo-bench-")) / "gunicorn.log"
     port = args.port or free_port()
-    levels: list[tuple[str, Callable[[], None]]] = [
-        (f"{size:,} cases", partial(grow_cases, cloner, size)) for size in args.sizes
-    ]
-    levels += [(f"{count:,} open tasks", partial(grow_open_tasks, app, cloner, count)) for count in args.open_tasks]
     results: list[LevelResult] = []
     throughput_measured = False
     for number, (label, load_cases) in enumerate(levels):
         say(f"\n{label}")
-        timed("cloning cases", load_cases)
+        if not args.keep_cases:
+            timed("cloning cases", load_cases)
         counts, open_tasks = count_cases(app)
         # throughput once: at the targets' open-task count, with tasks enough to complete, or at the end
         with_throughput = not throughput_measured and (open_tasks >= TARGET_OPEN_TASKS or number == len(levels) - 1)
         throughput_measured |= with_throughput
         with gunicorn(args.database_url, port, log_path, args.workers, args.threads) as server:
-            bench = ApiBench(port, server.pid, tokens, app, args, f"{number}")
+            bench = ApiBench(port, server.pid, tokens, app, args, f"{run}{number}")
             latency, warm = timed("HTTP measurements", lambda: bench.run(used, rng))  # noqa: B023
             rates = timed("throughput", lambda: bench.throughput(used, rng)) if with_throughput else []  # noqa: B023
-            after = worker_memory(server.pid)
+            after, master = worker_memory(server.pid), Memory.of(server.pid)
         floor = timed("engine floor", lambda: engine_floor(app, args.floor_repetitions))
         load = os.getloadavg()[0]  # other work on the machine skews every figure: show it
         results.append(
-            LevelResult(label, latency, floor, dict(bench.by_task_type), counts, open_tasks, warm, after, rates, load)
+            LevelResult(
+                label, latency, floor, dict(bench.by_task_type), counts, open_tasks, warm, after, master, rates, load
+            )
         )
     report(results, args, time.perf_counter() - run_started, log_path)
     guard.close()
@@ -1029,10 +1073,14 @@ def report(results: list[LevelResult], args: argparse.Namespace, elapsed: float,
             ("after the warm-up", result.memory_warm),
             ("after the measurements", result.memory_after),
         ):
+            worst = max(size.pss for size in sizes)
             say(
-                f"  web worker memory (RSS) {moment}: {', '.join(f'{mb:.0f} MB' for mb in sizes)}  "
-                f"<= {WORKER_MEMORY_TARGET_MB:.0f} MB {verdict(max(sizes) <= WORKER_MEMORY_TARGET_MB)}"
+                f"  web worker memory {moment}, MB: PSS {megabytes(s.pss for s in sizes)}  "
+                f"<= {WORKER_MEMORY_TARGET_MB:.0f} MB {verdict(worst <= WORKER_MEMORY_TARGET_MB)}; "
+                f"RSS {megabytes(s.rss for s in sizes)}; USS {megabytes(s.uss for s in sizes)}"
             )
+        master = result.memory_master
+        say(f"  gunicorn master, MB: PSS {master.pss:.0f}, RSS {master.rss:.0f}, USS {master.uss:.0f}")
     say("\nLists over open tasks (p50 ms; target <= 5, flat): open tasks | my tasks | team's unassigned")
     for result in results:
         lists = {f.name: f for f in result.latency}

@@ -8,8 +8,12 @@ import subprocess
 import sys
 
 # What loads them: the `sfo` commands and tests (Alembic), single sign-on (Authlib and requests), the
-# anonymisation check of a publication (rapidfuzz), the lessons digest's charts and PDF.
-LOADED_WHERE_USED = ("alembic", "flask_migrate", "authlib", "requests", "rapidfuzz", "matplotlib", "weasyprint")
+# anonymisation check of a publication (rapidfuzz), the lessons digest's charts and PDF, the OpenAPI
+# document (apispec), an uploaded document's type check (filetype).
+LOADED_WHERE_USED = (
+    *("alembic", "flask_migrate", "authlib", "requests", "rapidfuzz", "matplotlib", "weasyprint"),
+    *("apispec", "filetype"),
+)
 
 
 def test_building_the_app_loads_none_of_the_heavy_libraries(tmp_path):

@@ -6,8 +6,6 @@ import re
 from http import HTTPStatus
 from typing import Any
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, current_app, jsonify
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
@@ -46,6 +44,10 @@ def openapi_document() -> Response:
 
 
 def build_document(app: Flask) -> dict[str, Any]:
+    # apispec is imported here: a worker builds the document once, if anyone asks for it.
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
     spec = APISpec(
         title="SFO review workflow API",
         version="1",

@@ -18,7 +18,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import filetype  # type: ignore[import-untyped]
 from flask import Response, current_app, send_file
 from sqlalchemy import select
 
@@ -58,6 +57,8 @@ def size_text(size: int) -> str:
 
 def content_type_of(content: bytes) -> str | None:
     """The accepted type the content is, or None. A .docx must be a zip holding a Word document part."""
+    import filetype  # type: ignore[import-untyped]  # only uploads need it: a web worker may never load it
+
     kind = filetype.guess(content)
     mime = kind.mime if kind is not None else None
     if mime == "application/zip" or mime == DOCX:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
+from threading import Lock
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, current_app
@@ -30,24 +32,37 @@ CONCURRENT_CHANGE = "The case was changed by someone else at the same time. Relo
 _enclosed: ContextVar[bool] = ContextVar("sfo_enclosed_transaction", default=False)
 
 
+# Parsed models kept per process (about 1 MB each for the SFO review): the versions that cases still
+# run on are few; a version used less recently than this many others is parsed again when next used.
+MODELS_KEPT = 8
+
+
 class Runtime:
     def __init__(self, clock: Any, budget: Budget):
         self.clock = clock
         self.engine = Engine(clock, budget)
-        self._models: dict[str, ProcessModel] = {}
+        self._models: OrderedDict[str, ProcessModel] = OrderedDict()  # least recently used first
+        self._models_lock = Lock()  # the threads of a worker share the models
 
     def model_for(self, definition: ProcessDefinition) -> ProcessModel:
         """The parsed model of a deployed version, parsed once per process and kept by checksum."""
-        model = self._models.get(definition.checksum)
-        if model is None:
-            from .groups import known_groups  # groups read the runtime's clock: imported when first used
+        checksum = definition.checksum
+        with self._models_lock:
+            model = self._models.get(checksum)
+            if model is not None:
+                self._models.move_to_end(checksum)
+                return model
+        from .groups import known_groups  # groups read the runtime's clock: imported when first used
 
-            groups = known_groups()
-            # A deployed version runs whatever groups became since: its lanes resolve as they can.
-            model = parse_process_model(
-                definition.files(), groups.titles, definition.key, groups.lane_names, strict_lanes=False
-            )
-            self._models[definition.checksum] = model
+        groups = known_groups()
+        # A deployed version runs whatever groups became since: its lanes resolve as they can.
+        model = parse_process_model(
+            definition.files(), groups.titles, definition.key, groups.lane_names, strict_lanes=False
+        )
+        with self._models_lock:
+            self._models[checksum] = model
+            if len(self._models) > MODELS_KEPT:
+                self._models.popitem(last=False)
         return model
 
 
