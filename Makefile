@@ -24,8 +24,10 @@ run: install ## Set up the database, load demo data and serve on http://$(HOST):
 	$(BIN)/sfo demo
 	$(BIN)/sfo run --host $(HOST) --port $(PORT)
 
-test: install ## Run the test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
-	$(BIN)/python -m pytest -q
+TEST_WORKERS ?= 2
+
+test: install ## Run the test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL) in TEST_WORKERS processes
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 test-browser: install ## Run only the browser tests (Playwright on Debian's chromium; SFO_CHROMIUM for another binary)
 	$(BIN)/python -m pytest -q tests/browser

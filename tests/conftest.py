@@ -16,17 +16,22 @@ import pytest
 from flask import Flask
 from flask_migrate import upgrade
 from jsonschema import Draft202012Validator
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy.pool import NullPool
 
 from app import create_app
 from app.clock import FrozenClock
+from app.config import database_url
 from app.engine import ProcessModel, parse_process_model
 from app.extensions import attach_migrations, db
 from app.models import User
 from app.services import definitions as definition_service
+from app.services import modelling
 from app.services.definitions import deploy_files, read_library
 from app.services.users import create_token, create_user
-from app.worker.dry_runs import DryRunPool
+from app.worker import dry_run_child
+from app.worker.dry_runs import DryRunPool, child_context
+from tests import dry_run_memo
 from tests.worker.notify_api import API_KEY, NotifyTestServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +39,30 @@ DATA = Path(__file__).resolve().parent / "data"
 START = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)  # a Monday
 PASSWORD = "correct horse battery"
 _names = itertools.count(1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (``-n``), each worker process has a PostgreSQL database of its own, named after
+    the one given with the worker's id (sfo_test_gw0, ...) and made here when missing, so that workers never
+    empty each other's tables or meet in each other's locks. (Each has its own SQLite file already.)"""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("TEST_DATABASE_URL")
+    if worker and url and url.startswith("postgresql"):
+        os.environ["TEST_DATABASE_URL"] = _database_of_its_own(url, worker)
+
+
+def _database_of_its_own(url: str, worker: str) -> str:
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    admin = create_engine(database_url(url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -77,6 +106,37 @@ def form_schemas_checked_once() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Draft202012Validator, "check_schema", classmethod(check_once))
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dry_runs_remembered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Dry runs remembered for identical inputs (tests/dry_run_memo.py), here and in the jobs' children."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # the workers of this run share one folder (their parent's)
+        memo = tmp_path_factory.getbasetemp().parent / "dry-runs"
+        memo.mkdir(exist_ok=True)
+    else:
+        memo = tmp_path_factory.mktemp("dry-runs")
+    os.environ[dry_run_memo.FOLDER] = str(memo)  # before the fork server starts: it and its children see it
+    child_context().set_forkserver_preload([dry_run_child.__name__, dry_run_memo.__name__])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(modelling, "check_and_dry_run", dry_run_memo.remembered(modelling.check_and_dry_run))
+        yield memo
+    del os.environ[dry_run_memo.FOLDER]
+
+
+@pytest.fixture(autouse=True)
+def real_dry_runs_when_marked(request: pytest.FixtureRequest, dry_runs_remembered: Path) -> Iterator[None]:
+    """A test marked ``real_dry_runs`` (about the dry-run machinery: progress, limits, time-outs) runs every
+    dry run for real."""
+    if request.node.get_closest_marker("real_dry_runs") is None:
+        yield
+        return
+    off = dry_run_memo.off_switch(dry_runs_remembered)
+    off.touch()
+    try:
+        yield
+    finally:
+        off.unlink()
 
 
 class ParsedOnce:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from io import BytesIO
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -13,6 +14,9 @@ from app.services import dry_runs as dry_run_service
 from app.worker.dry_runs import DryRunPool, Settings
 from tests.api import variants
 from tests.conftest import make_user
+
+# About the dry-run machinery: every dry run here is real, none remembered (tests/dry_run_memo.py).
+pytestmark = pytest.mark.real_dry_runs
 
 ASYNC = {"Prefer": "respond-async"}
 

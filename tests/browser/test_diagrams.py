@@ -4,6 +4,8 @@ first. The compare view zooms to what changed."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import make_user
 
 SCALE = "() => window.sfoModeler.get('canvas').viewbox().scale"
@@ -119,6 +121,7 @@ def test_the_dashboard_diagram_is_fitted_with_neutral_and_red_marks_and_task_nam
     assert "confirm_eligibility" not in table
 
 
+@pytest.mark.real_dry_runs  # the job must still be running when the second press would start another
 def test_check_and_dry_run_is_started_once_however_often_it_is_pressed(sfo_definition, person):
     from sqlalchemy import func, select
 

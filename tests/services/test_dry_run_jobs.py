@@ -16,6 +16,9 @@ from app.services.errors import Invalid
 from tests.api import variants
 from tests.conftest import make_user
 
+# About the dry-run machinery: every dry run here is real, none remembered (tests/dry_run_memo.py).
+pytestmark = pytest.mark.real_dry_runs
+
 
 def _jobs() -> int:
     return db.session.scalar(select(func.count(DryRunJob.id))) or 0

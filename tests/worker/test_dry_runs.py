@@ -14,6 +14,7 @@ import resource
 import signal
 import time
 
+import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -23,6 +24,9 @@ from app.worker.dry_run_child import ChildLimits
 from app.worker.dry_runs import DryRunPool, Settings, child_context
 from tests.api import variants
 from tests.conftest import make_user
+
+# About the dry-run machinery: every dry run here is real, none remembered (tests/dry_run_memo.py).
+pytestmark = pytest.mark.real_dry_runs
 
 
 def _pool(app, **changes) -> DryRunPool:  # type: ignore[no-untyped-def]
