@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -11,6 +10,7 @@ from functools import wraps
 from threading import Lock
 from typing import Any, ParamSpec, TypeVar
 
+from cachetools import LRUCache
 from flask import Flask, current_app
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -41,16 +41,15 @@ class Runtime:
     def __init__(self, clock: Any, budget: Budget):
         self.clock = clock
         self.engine = Engine(clock, budget)
-        self._models: OrderedDict[str, ProcessModel] = OrderedDict()  # least recently used first
+        self._models: LRUCache[str, ProcessModel] = LRUCache(maxsize=MODELS_KEPT)
         self._models_lock = Lock()  # the threads of a worker share the models
 
     def model_for(self, definition: ProcessDefinition) -> ProcessModel:
         """The parsed model of a deployed version, parsed once per process and kept by checksum."""
         checksum = definition.checksum
         with self._models_lock:
-            model = self._models.get(checksum)
+            model = self._models.get(checksum)  # a read makes it the most recently used
             if model is not None:
-                self._models.move_to_end(checksum)
                 return model
         from .groups import known_groups  # groups read the runtime's clock: imported when first used
 
@@ -61,8 +60,6 @@ class Runtime:
         )
         with self._models_lock:
             self._models[checksum] = model
-            if len(self._models) > MODELS_KEPT:
-                self._models.popitem(last=False)
         return model
 
 
