@@ -32,7 +32,8 @@ def _connection_identity() -> str:
 
 def test_a_forked_process_opens_its_own_connections_and_leaves_the_parents_open(app):
     db.session.remove()
-    parent = _connection_identity()  # a connection now waits in the pool, and the child inherits it
+    db.engine.dispose()  # earlier tests may have left several connections in the pool, handed out in turn
+    parent = _connection_identity()  # one connection now waits in the pool, and the child inherits it
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: report which connection it gets, then leave at once
