@@ -47,6 +47,7 @@ ProgressCallback = Callable[[int, int], None]  # (states explored, paths ended)
 STALE_GRACE = dt.timedelta(minutes=2)  # after its wall-clock limit, a running job's runner is gone
 HOUSEKEEPING_EVERY = 60.0  # seconds between looks for abandoned and old jobs
 KEEP_FINISHED = dt.timedelta(days=30)
+ABANDONED = "The deploy stopped before it finished; nothing was deployed. Run it again."
 _context_lock = threading.Lock()
 _context: ForkServerContext | None = None
 
@@ -162,6 +163,19 @@ class DryRunPool:
             requeue_jobs(list(self.children))
         self.children.clear()
 
+    def abandon(self, job_id: int) -> None:
+        """Stop a job's child, if it started, and end the job as an error: for a caller that cannot see
+        it through (another deploy of the same files waits for a running job until it ends)."""
+        child = self.children.pop(job_id, None)
+        if child is not None:
+            child.process.kill()
+            child.process.join(5)
+        db.session.rollback()
+        try:
+            settle_job(job_id, Failure("error", ABANDONED))
+        except Exception:  # the database itself is gone: housekeeping ends the job once it is stale
+            log.exception("dry-run job %s could not be ended", job_id)
+
     def _reap(self) -> None:
         for job_id, child in list(self.children.items()):
             if child.process.is_alive():
@@ -227,9 +241,16 @@ def deploy_here(
         limit = pool.settings.timeout + STALE_GRACE.total_seconds()
         return wait_for_job(job.id, limit)
     job_id = job.id
-    pool.start([job_id])
-    db.session.commit()  # no transaction left open while the child runs: the database ends idle ones
-    pool.wait_for(job_id, on_progress)
+    # Reading the job (above) began a transaction: end it before starting the child, which can take
+    # seconds (the fork server's first start), so that no connection sits idle in a transaction meanwhile
+    # (the database ends those after SFO_DB_IDLE_IN_TRANSACTION_SESSION_TIMEOUT_MS).
+    db.session.commit()
+    try:
+        pool.start([job_id])
+        pool.wait_for(job_id, on_progress)
+    except BaseException:  # a lost connection, Ctrl-C: end the job, or the next deploy waits for it
+        pool.abandon(job_id)
+        raise
     return fresh_job(job_id)
 
 

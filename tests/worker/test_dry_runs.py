@@ -16,12 +16,14 @@ import time
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import DryRunJob, ProcessDefinition
 from app.services import dry_runs
 from app.worker.dry_run_child import ChildLimits
-from app.worker.dry_runs import DryRunPool, Settings, child_context
+from app.worker import dry_runs as pool_module
+from app.worker.dry_runs import DryRunPool, Settings, child_context, deploy_here
 from tests.api import variants
 from tests.conftest import make_user
 
@@ -185,6 +187,46 @@ def test_a_job_whose_worker_vanished_is_marked_as_an_error(app, small_definition
 
     job = _job(job_id)
     assert job.status == "error" and "stopped before it finished" in job.outcome
+
+
+def test_deploying_here_holds_no_transaction_open_while_the_child_starts(app, small_definition, monkeypatch):
+    # Starting the child can take seconds (the fork server's first start, a loaded host); a transaction
+    # left open meanwhile is ended by the database's idle-in-transaction limit, and the deploy with it.
+    in_transaction = []
+    start = DryRunPool.start
+
+    def start_noting(pool: DryRunPool, job_ids: list[int]) -> None:
+        in_transaction.append(db.session().in_transaction())
+        start(pool, job_ids)
+
+    monkeypatch.setattr(DryRunPool, "start", start_noting)
+
+    job = deploy_here(app, variants.files(variants.SMALL_BPMN.replace("Triage", "Triage again")), "cli")
+
+    assert in_transaction == [False]
+    assert job.status == "passed" and job.definition is not None
+
+
+def test_a_deploy_here_that_fails_midway_ends_its_job_rather_than_leave_it_running(app, small_definition, monkeypatch):
+    # A job left "running" by a process that has gone makes the next `sfo init` wait for it until its
+    # time-out and then some: the deploy that failed ends its job, so the next one can go on at once.
+    def connection_ended(job_id: int, pid: int | None) -> None:
+        raise OperationalError("UPDATE dry_run_job", {}, Exception("terminating connection"))
+
+    monkeypatch.setattr(pool_module, "record_child", connection_ended)
+    files = variants.files(variants.SMALL_BPMN.replace("Triage", "Triage again"))
+
+    with pytest.raises(OperationalError):
+        deploy_here(app, files, "cli")
+
+    db.session.rollback()
+    job = db.session.scalars(select(DryRunJob).order_by(DryRunJob.id.desc())).first()
+    assert job is not None and job.status == "error"
+    assert job.outcome == "The deploy stopped before it finished; nothing was deployed. Run it again."
+    assert job.child_pid is None or not _alive(job.child_pid)
+    monkeypatch.undo()
+    again = deploy_here(app, files, "cli")  # not kept waiting for the one that failed
+    assert again.status == "passed" and again.definition is not None
 
 
 def test_the_cpu_limit_ends_the_child_with_sigxcpu_and_the_pool_names_it(app):
