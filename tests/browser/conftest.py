@@ -21,6 +21,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from app.extensions import db
 from app.services.throttle import sign_in_throttle
 
 from .accessibility import AXE_SCRIPT, Journey
@@ -105,6 +106,7 @@ def person(
 
     def open_as(user: Any, *, javascript: bool = True, sign_in: bool = True) -> Person:
         someone = Person(chromium, live_server, journey, user.username, javascript=javascript)
+        db.session.commit()  # reading the user began a transaction: none is left idle while the browser works
         opened.append(someone)
         return someone.sign_in() if sign_in else someone
 

@@ -24,7 +24,9 @@ pytestmark = pytest.mark.usefixtures("dry_run_worker")
 
 def _until_ended(owner, selector: str) -> None:  # type: ignore[no-untyped-def]
     """Wait on a job page until ``selector`` shows its result: by itself with JavaScript, by following the
-    refresh link as a person would without it."""
+    refresh link as a person would without it. The test's own session ends its transaction first: a dry
+    run can take longer than the database lets a connection sit idle in one."""
+    db.session.commit()
     if owner.javascript:
         owner.page.wait_for_selector(selector)
     else:
@@ -89,6 +91,7 @@ def test_owner_edits_deploys_and_migrates(sfo_definition, person):
     assert before.row.definition.version == 1
     assert before.row.data["notification_due"] == add_working_days(appearance, 5)
 
+    db.session.commit()  # no transaction of the test's left idle while the browser works
     owner.follow("Back to the process")
     owner.follow("Move to version 2")
     assert "SFO-BEFORE-1" in owner.page.content()
