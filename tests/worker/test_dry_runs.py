@@ -21,8 +21,8 @@ from sqlalchemy.exc import OperationalError
 from app.extensions import db
 from app.models import DryRunJob, ProcessDefinition
 from app.services import dry_runs
-from app.worker.dry_run_child import ChildLimits
 from app.worker import dry_runs as pool_module
+from app.worker.dry_run_child import ChildLimits
 from app.worker.dry_runs import DryRunPool, Settings, child_context, deploy_here
 from tests.api import variants
 from tests.conftest import make_user
