@@ -62,7 +62,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SFO_DRY_RUN_CONCURRENCY": int(env.get("SFO_DRY_RUN_CONCURRENCY", "2")),
         "SFO_DRY_RUN_CPU_SECONDS": int(env.get("SFO_DRY_RUN_CPU_SECONDS", "60")),
         "SFO_DRY_RUN_MEMORY_MB": int(env.get("SFO_DRY_RUN_MEMORY_MB", "1024")),
-        "SFO_DRY_RUN_TIMEOUT_SECONDS": float(env.get("SFO_DRY_RUN_TIMEOUT_SECONDS", "120")),
+        "SFO_DRY_RUN_TIMEOUT_SECONDS": float(env.get("SFO_DRY_RUN_TIMEOUT_SECONDS", "300")),
         "SFO_DRY_RUN_POLL_SECONDS": float(env.get("SFO_DRY_RUN_POLL_SECONDS", "1")),
         "SFO_API_DEPLOY_WAIT_SECONDS": float(env.get("SFO_API_DEPLOY_WAIT_SECONDS", "30")),
         # Metrics, logs and health (README "Metrics, logs and health"); no metrics token, no /metrics.

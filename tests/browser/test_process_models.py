@@ -52,7 +52,7 @@ def test_owner_edits_deploys_and_migrates(sfo_definition, person):
     people = People.create()
     before = SfoCase(people, sfo_definition, "SFO-BEFORE-1")
     owner = person(make_user("process-owner"))
-    # The SFO dry run takes 10-20 s on a busy machine (1,221 states); a job may run up to its 120 s limit.
+    # The SFO dry run takes 10-20 s on a busy machine (1,221 states); a busy host makes it longer.
     owner.context.set_default_timeout(150_000)
 
     owner.follow("Process models")
