@@ -21,7 +21,7 @@ from ..models import LessonsDigest, OutboxMessage, ProcessInstance, ReviewTheme
 from ..models.users import GROUP_TITLES
 from . import anonymisation
 from .lessons import Digest, lessons_digest
-from .publication_record import case_for_check
+from .publication_record import CaseRecord
 from .runtime import now, transactional
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def shareable(digest: Digest) -> Digest:
     entries = []
     for entry in digest.entries:
         row = cases.get(entry.reference)
-        matchers = anonymisation.identifiers(case_for_check(row)) if row is not None else []
+        matchers = anonymisation.identifiers(CaseRecord(row).case_for_check()) if row is not None else []
 
         def safe(text: str, where: str) -> str:
             if not text.strip():

@@ -32,7 +32,7 @@ from .publication_check import (
     record_reviews,
     recorded_reviews,
 )
-from .publication_record import case_for_check
+from .publication_record import CaseRecord
 from .reports import SECTIONS, draft_versions, parse_date, recommendations_of
 from .runtime import now
 
@@ -44,8 +44,9 @@ PUBLISHES_KEYWORD = "x-sfo-publishes-report"
 
 def publish_snapshot(instance: ProcessInstance, actor: str) -> PublishedReport:
     """Copy the approved, anonymised pack into the public table (once per case)."""
-    case, checked = instance.data or {}, case_for_check(instance)
-    problems = {**publication_blockers(instance), **check_pack(case, checked, SEND_BACK, recorded_reviews(instance))}
+    record = CaseRecord(instance)
+    case, checked = instance.data or {}, record.case_for_check()
+    problems = {**publication_blockers(record), **check_pack(case, checked, SEND_BACK, recorded_reviews(record))}
     if problems:
         raise NotPublishable(problems)
     existing = db.session.scalar(select(PublishedReport).where(PublishedReport.instance_id == instance.id))

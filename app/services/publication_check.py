@@ -22,14 +22,7 @@ from ..models import ProcessInstance, PublishedReport, Task, User
 from . import anonymisation
 from .audit import record_event
 from .errors import Forbidden, Invalid
-from .publication_record import (
-    CHECK_KEYWORD,
-    anonymisations,
-    case_for_check,
-    duty_conflict,
-    recorded_approval,
-    recorded_court_outcome,
-)
+from .publication_record import CHECK_KEYWORD, CaseRecord, duty_conflict
 from .reports import SECTIONS
 from .users import get_user
 
@@ -171,7 +164,8 @@ def check_submission(instance: ProcessInstance, schema: dict[str, Any], submitte
     mode = schema.get(CHECK_KEYWORD)
     if not mode or not isinstance(submitted, dict):
         return {}
-    case = case_for_check(instance)
+    record = CaseRecord(instance)
+    case = record.case_for_check()
     if mode == "anonymise":
         reviewed = set(reviewed_references(submitted))
         found = findings(submitted, case)  # once, with every match: the reviewed ones are checked too
@@ -183,9 +177,9 @@ def check_submission(instance: ProcessInstance, schema: dict[str, Any], submitte
         }
     if mode == "approve" and submitted.get("publish_approved") is not True:
         return {}
-    problems = check_pack(case, case, SEND_BACK, recorded_reviews(instance))
+    problems = check_pack(case, case, SEND_BACK, recorded_reviews(record))
     if mode == "publish":
-        problems.update(publication_blockers(instance))
+        problems.update(publication_blockers(record))
     return problems
 
 
@@ -206,9 +200,9 @@ def _title_taken(instance: ProcessInstance, pack: dict[str, Any]) -> dict[str, l
     return {}
 
 
-def recorded_reviews(instance: ProcessInstance) -> list[str]:
+def recorded_reviews(record: CaseRecord) -> list[str]:
     """The reviewed matches of the current pack, as its last anonymisation or revision recorded them."""
-    done = anonymisations(instance)
+    done = record.anonymisations
     return reviewed_references(done[-1].data) if done else []
 
 
@@ -220,12 +214,12 @@ class KeptMatch:
     reason: str
 
 
-def kept_matches(instance: ProcessInstance) -> list[KeptMatch]:
+def kept_matches(record: CaseRecord) -> list[KeptMatch]:
     """The matches the current pack keeps after review, for the approver to check."""
-    done = anonymisations(instance)
+    done = record.anonymisations
     if not done or not items_of(done[-1].data.get(REVIEWED_FIELD)):
         return []
-    case = case_for_check(instance)
+    case = record.case_for_check()
     found = {f.reference: f.message for f in findings(case, case) if f.reference}
     return [
         KeptMatch(
@@ -237,32 +231,32 @@ def kept_matches(instance: ProcessInstance) -> list[KeptMatch]:
     ]
 
 
-def publication_blockers(instance: ProcessInstance) -> dict[str, list[str]]:
+def publication_blockers(record: CaseRecord) -> dict[str, list[str]]:
     """What the service's records say stands in the way of publishing (not the case data)."""
-    if recorded_court_outcome(instance) != "convicted_sfo":
+    if record.court_outcome != "convicted_sfo":
         return {
             "_form": [
                 "Only reports of cases convicted of the SFO can be published: the service has no record "
                 "of that court outcome for this case."
             ]
         }
-    if not anonymisations(instance):
+    if not record.anonymisations:
         return {"_form": ["The report has not been anonymised."]}
-    if recorded_approval(instance) is None:
+    if record.approval is None:
         return {"_form": ["The publication team has not approved this report for publication."]}
     return {}
 
 
 def check_duties(user: User, task: Task) -> None:
     """Separation of duties: the person who prepared the anonymised report cannot approve it."""
-    conflict = duty_conflict(user, task.instance, task.bpmn_id)
+    conflict = duty_conflict(user, CaseRecord(task.instance), task.bpmn_id)
     if conflict:
         raise Forbidden(conflict)
 
 
 def check_assignee(username: str, task: Task) -> None:
     target = get_user(username)
-    conflict = duty_conflict(target, task.instance, task.bpmn_id) if target is not None else None
+    conflict = duty_conflict(target, CaseRecord(task.instance), task.bpmn_id) if target is not None else None
     if conflict:
         raise Invalid(
             "That user cannot do this task.",
@@ -279,7 +273,7 @@ def record_reviews(instance: ProcessInstance, pack: dict[str, Any], actor: str) 
     items = items_of(pack.get(REVIEWED_FIELD))
     if not items:
         return
-    case = case_for_check(instance)
+    case = CaseRecord(instance).case_for_check()
     found = {f.reference: f.message for f in findings(pack, case) if f.reference}
     for item in items:
         reference = str(item.get("reference") or "").strip().upper()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -61,39 +62,106 @@ def check_mode(instance: ProcessInstance, bpmn_id: str) -> str | None:
     return str(mode) if mode else None
 
 
-def completions(instance: ProcessInstance) -> list[Completion]:
-    query = (
-        select(AuditEvent, Task.bpmn_id)
-        .join(Task, Task.id == AuditEvent.task_id)
-        .where(AuditEvent.instance_id == instance.id, AuditEvent.kind == "task-completed")
-        .order_by(AuditEvent.occurred_at, AuditEvent.id)
-    )
-    modes: dict[str, str | None] = {}
-    found = []
-    for event, bpmn_id in db.session.execute(query):
-        if bpmn_id not in modes:
-            modes[bpmn_id] = check_mode(instance, bpmn_id)
-        data = (event.detail or {}).get("data")
-        found.append(
-            Completion(bpmn_id, modes[bpmn_id], event.actor, event.occurred_at, data if isinstance(data, dict) else {})
+RECORDED_KINDS = ("started", "task-completed", "data-corrected", "message")
+
+
+class CaseRecord:
+    """What the audit trail of one case records, read once (when first asked) for every rule that looks
+    at it at one moment: a completion's checks ask five questions of it. Read a new one after a write."""
+
+    def __init__(self, instance: ProcessInstance):
+        self.instance = instance
+
+    @cached_property
+    def _events(self) -> list[tuple[AuditEvent, str | None]]:
+        query = (
+            select(AuditEvent, Task.bpmn_id)
+            .outerjoin(Task, Task.id == AuditEvent.task_id)
+            .where(AuditEvent.instance_id == self.instance.id, AuditEvent.kind.in_(RECORDED_KINDS))
+            .order_by(AuditEvent.occurred_at, AuditEvent.id)
         )
-    return found
+        return [(event, bpmn_id) for event, bpmn_id in db.session.execute(query)]
+
+    @cached_property
+    def completions(self) -> list[Completion]:
+        """Every completed task, in order, with its form's anonymisation-check mode."""
+        modes: dict[str, str | None] = {}
+        found = []
+        for event, bpmn_id in self._events:
+            if event.kind != "task-completed" or bpmn_id is None:
+                continue
+            if bpmn_id not in modes:
+                modes[bpmn_id] = check_mode(self.instance, bpmn_id)
+            data = (event.detail or {}).get("data")
+            answers = data if isinstance(data, dict) else {}
+            found.append(Completion(bpmn_id, modes[bpmn_id], event.actor, event.occurred_at, answers))
+        return found
+
+    @property
+    def anonymisations(self) -> list[Completion]:
+        """The anonymisation and each revision of the publication pack, in order."""
+        return [c for c in self.completions if c.mode == "anonymise"]
+
+    @property
+    def preparers(self) -> set[str]:
+        """Who may not approve publication: whoever anonymised the report and whoever last revised it."""
+        done = self.anonymisations
+        return {done[0].actor, done[-1].actor} if done else set()
+
+    @cached_property
+    def approval(self) -> Completion | None:
+        """The approval of the current publication pack: the last approval decision after its last
+        revision, if it approved, by someone allowed to approve who did not prepare the pack."""
+        done = self.completions
+        last_pack = max((i for i, c in enumerate(done) if c.mode == "anonymise"), default=None)
+        if last_pack is None:
+            return None
+        decisions = [c for c in done[last_pack + 1 :] if c.mode == "approve"]
+        if not decisions or decisions[-1].data.get("publish_approved") is not True:
+            return None
+        approval = decisions[-1]
+        if approval.actor in self.preparers or not may_approve(approval.actor):
+            return None
+        return approval
+
+    @cached_property
+    def court_outcome(self) -> str | None:
+        """The latest court outcome the service received: by a court-outcome message, or recorded by the
+        SFO team when they chased it. Unknown values are ignored."""
+        outcome = None
+        for event, bpmn_id in self._events:
+            found = _outcome_of(event, bpmn_id)
+            outcome = found if found in COURT_OUTCOMES else outcome
+        return outcome
+
+    @cached_property
+    def identity(self) -> dict[str, list[str]]:
+        """Every value the service recorded for each identifying field of the case: the case data now, the
+        notification as it was started, each completed task's answers and each data correction. The gate
+        checks all of them, so a diagram script or a correction that blanks a name cannot take it out."""
+        sources = [self.instance.data or {}]
+        for event, _ in self._events:
+            detail = event.detail or {}
+            recorded = detail.get("changes") if event.kind == "data-corrected" else detail.get("data")
+            if event.kind != "message" and isinstance(recorded, dict):
+                sources.append(recorded)
+        identity: dict[str, list[str]] = {field: [] for field in IDENTITY_FIELDS}
+        for source in sources:
+            for field in IDENTITY_FIELDS:
+                value = source.get(field)
+                if isinstance(value, str) and value.strip() and value not in identity[field]:
+                    identity[field].append(value)
+        return identity
+
+    def case_for_check(self) -> dict[str, Any]:
+        """The case data with every recorded value of its identifying fields, for the anonymisation gate."""
+        recorded = {field: values for field, values in self.identity.items() if values}
+        return {**(self.instance.data or {}), **recorded}
 
 
-def anonymisations(instance: ProcessInstance) -> list[Completion]:
-    """The anonymisation and each revision of the publication pack, in order."""
-    return [c for c in completions(instance) if c.mode == "anonymise"]
-
-
-def preparers(instance: ProcessInstance) -> set[str]:
-    """Who may not approve publication: whoever anonymised the report and whoever last revised it."""
-    done = anonymisations(instance)
-    return {done[0].actor, done[-1].actor} if done else set()
-
-
-def duty_conflict(user: User, instance: ProcessInstance, bpmn_id: str) -> str | None:
+def duty_conflict(user: User, record: CaseRecord, bpmn_id: str) -> str | None:
     """Why ``user`` may not do this task (separation of duties), or None."""
-    if check_mode(instance, bpmn_id) != "approve" or user.username not in preparers(instance):
+    if check_mode(record.instance, bpmn_id) != "approve" or user.username not in record.preparers:
         return None
     return (
         "You prepared the anonymised report for this case, so someone else must approve its publication "
@@ -106,38 +174,6 @@ def may_approve(username: str) -> bool:
     return user is not None and (user.in_group(APPROVING_GROUP) or user.role in MANAGING_ROLES)
 
 
-def recorded_approval(instance: ProcessInstance) -> Completion | None:
-    """The approval of the current publication pack: the last approval decision after its last
-    revision, if it approved, by someone allowed to approve who did not prepare the pack."""
-    done = completions(instance)
-    last_pack = max((i for i, c in enumerate(done) if c.mode == "anonymise"), default=None)
-    if last_pack is None:
-        return None
-    decisions = [c for c in done[last_pack + 1 :] if c.mode == "approve"]
-    if not decisions or decisions[-1].data.get("publish_approved") is not True:
-        return None
-    approval = decisions[-1]
-    if approval.actor in preparers(instance) or not may_approve(approval.actor):
-        return None
-    return approval
-
-
-def recorded_court_outcome(instance: ProcessInstance) -> str | None:
-    """The latest court outcome the service received: by a court-outcome message, or recorded by the
-    SFO team when they chased it. Unknown values are ignored."""
-    query = (
-        select(AuditEvent, Task.bpmn_id)
-        .outerjoin(Task, Task.id == AuditEvent.task_id)
-        .where(AuditEvent.instance_id == instance.id, AuditEvent.kind.in_(("message", "task-completed")))
-        .order_by(AuditEvent.occurred_at, AuditEvent.id)
-    )
-    outcome = None
-    for event, bpmn_id in db.session.execute(query):
-        found = _outcome_of(event, bpmn_id)
-        outcome = found if found in COURT_OUTCOMES else outcome
-    return outcome
-
-
 def _outcome_of(event: AuditEvent, bpmn_id: str | None) -> Any:
     detail = event.detail or {}
     if event.kind == "message" and detail.get("message") == "court-outcome":
@@ -148,33 +184,3 @@ def _outcome_of(event: AuditEvent, bpmn_id: str | None) -> Any:
         if isinstance(data, dict) and data.get("outcome_known") is True:
             return data.get("court_outcome")
     return None
-
-
-def recorded_identity(instance: ProcessInstance) -> dict[str, list[str]]:
-    """Every value the service recorded for each identifying field of the case: the case data now, the
-    notification as it was started, each completed task's answers and each data correction. The gate
-    checks all of them, so a diagram script or a correction that blanks a name cannot take it out."""
-    events = db.session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.instance_id == instance.id, AuditEvent.kind.in_(("started", "task-completed", "data-corrected"))
-        )
-    )
-    sources = [instance.data or {}]
-    for event in events:
-        detail = event.detail or {}
-        recorded = detail.get("changes") if event.kind == "data-corrected" else detail.get("data")
-        if isinstance(recorded, dict):
-            sources.append(recorded)
-    identity: dict[str, list[str]] = {field: [] for field in IDENTITY_FIELDS}
-    for source in sources:
-        for field in IDENTITY_FIELDS:
-            value = source.get(field)
-            if isinstance(value, str) and value.strip() and value not in identity[field]:
-                identity[field].append(value)
-    return identity
-
-
-def case_for_check(instance: ProcessInstance) -> dict[str, Any]:
-    """The case data with every recorded value of its identifying fields, for the anonymisation gate."""
-    recorded = {field: values for field, values in recorded_identity(instance).items() if values}
-    return {**(instance.data or {}), **recorded}

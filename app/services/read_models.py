@@ -22,7 +22,7 @@ from .access import may_work_on, tasks_seen_on
 from .audit import events_of
 from .case_providers import providers_named_in
 from .publication_check import kept_matches
-from .publication_record import check_mode, duty_conflict
+from .publication_record import CaseRecord, check_mode, duty_conflict
 from .runtime import loaded_values_kept, model_of_instance
 
 
@@ -89,7 +89,11 @@ class TaskView:
     @cached_property
     def duty_conflict(self) -> str | None:
         """Why the caller may not take this step (the four-eyes rules), or None."""
-        return duty_conflict(self.user, self.case, self.task.bpmn_id) if self.is_open else None
+        return duty_conflict(self.user, self._record, self.task.bpmn_id) if self.is_open else None
+
+    @cached_property
+    def _record(self) -> CaseRecord:
+        return CaseRecord(self.case)  # read only if a rule needs it, once for all of them
 
     @cached_property
     def may_work(self) -> bool:
@@ -99,7 +103,7 @@ class TaskView:
     def kept_matches(self) -> list[Any]:
         """Look-alikes of the person's details that a checker chose to keep, shown to whoever approves."""
         if check_mode(self.case, self.task.bpmn_id) in ("approve", "publish"):
-            return list(kept_matches(self.case))
+            return list(kept_matches(self._record))
         return []
 
     @property

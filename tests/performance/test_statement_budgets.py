@@ -11,7 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from app.extensions import db
+from app.models import PublishedReport, User
+from app.services import tasks
 from app.services.sample_data import sample_for
 from tests.api.helpers import API
 from tests.api.test_sfo_paths import _notification
@@ -117,3 +121,27 @@ def test_a_list_of_ready_tasks_is_counted_on_the_task_table_alone(
     statements.count(lambda: api.client.get(f"{API}/tasks?{query}", headers=headers))
     [count] = [s for s in statements.statements if "count(" in s.lower()]
     assert "process_instance" not in count and "UNION" not in count.upper(), count
+
+
+def test_publishing_reads_the_case_s_audit_trail_once_for_each_look(app, people, sfo_definition, statements):
+    """Publishing checks the records five ways (court outcome, anonymisation, approval, its preparers, every
+    recorded value of the person's details) before the step and again as the report is copied out: each look
+    reads the audit trail once (13 reads before), and the report's draft versions read it once more."""
+    from tests.services.test_publication import convicted_case
+    from tests.services.test_publication_duties import ready_to_approve
+
+    case = convicted_case(people, sfo_definition)
+    ready_to_approve(case, people)
+    case.do("approve_publication", as_user=people.approver, publish_approved=True)
+    task = case.task("publish_report")
+    form = tasks.form_of(task)
+    assert form is not None
+    data = sample_for(form.schema, {"published_on": "2027-03-01"})
+    task_id, user_id, case_id = task.id, people.for_lane(task.lane).id, case.row.id
+    db.session.commit()
+
+    statements.count(lambda: tasks.complete_task(db.session.get(User, user_id), task_id, data))
+
+    assert db.session.scalar(select(PublishedReport.instance_id)) == case_id
+    reads = [s for s in statements.statements if s.startswith("SELECT") and "FROM audit_event" in s]
+    assert len(reads) == 3, reads

@@ -65,7 +65,7 @@ def test_neither_the_anonymiser_nor_the_last_reviser_can_approve(sfo_definition,
             tasks.complete_task(preparer, case.task("approve_publication").id, {"publish_approved": True})
     third = make_user("publication")
     case.do("approve_publication", as_user=third, publish_approved=True)
-    assert publication_record.recorded_approval(case.row).actor == third.username
+    assert publication_record.CaseRecord(case.row).approval.actor == third.username
 
 
 def test_a_reviser_who_did_not_anonymise_first_is_the_only_one_excluded_besides_the_anonymiser(sfo_definition, people):
@@ -74,7 +74,7 @@ def test_a_reviser_who_did_not_anonymise_first_is_the_only_one_excluded_besides_
     case.do("approve_publication", as_user=people.approver, publish_approved=False, publication_comments="Redo it.")
     case.do("revise_anonymisation", as_user=people.publication, **clean_pack())
     case.do("approve_publication", as_user=people.approver, publish_approved=True)
-    assert publication_record.preparers(case.row) == {people.publication.username}
+    assert publication_record.CaseRecord(case.row).preparers == {people.publication.username}
 
 
 # --- recorded facts, not case data --------------------------------------------------------------------
@@ -89,7 +89,7 @@ def test_a_court_outcome_in_the_case_data_alone_does_not_allow_publication(sfo_d
     with pytest.raises(publication.NotPublishable) as refused:
         publication.publish_snapshot(case.row, "someone")
     assert "no record of that court outcome" in refused.value.problems["_form"][0]
-    assert publication_record.recorded_court_outcome(case.row) == "acquitted"
+    assert publication_record.CaseRecord(case.row).court_outcome == "acquitted"
 
 
 def test_approval_in_the_case_data_alone_does_not_allow_publication(sfo_definition, people):
@@ -116,14 +116,14 @@ def test_an_approval_recorded_by_the_anonymiser_does_not_count(sfo_definition, p
             detail={"data": {"publish_approved": True}},
         )
     )
-    assert publication_record.recorded_approval(case.row) is None
+    assert publication_record.CaseRecord(case.row).approval is None
 
 
 def test_an_approval_before_the_last_revision_does_not_count(sfo_definition, people):
     case = convicted_case(people, sfo_definition)
     ready_to_approve(case, people)
     case.do("approve_publication", as_user=people.approver, publish_approved=True)
-    assert publication_record.recorded_approval(case.row) is not None
+    assert publication_record.CaseRecord(case.row).approval is not None
     anonymise = next(t for t in instances.tasks_of(case.row, "completed") if t.bpmn_id == "anonymise_report")
     db.session.add(
         AuditEvent(
@@ -136,7 +136,7 @@ def test_an_approval_before_the_last_revision_does_not_count(sfo_definition, peo
             detail={"data": clean_pack()},
         )
     )
-    assert publication_record.recorded_approval(case.row) is None
+    assert publication_record.CaseRecord(case.row).approval is None
 
 
 def test_the_court_outcome_recorded_by_a_chase_task_counts(sfo_definition, people, clock):
@@ -144,9 +144,9 @@ def test_the_court_outcome_recorded_by_a_chase_task_counts(sfo_definition, peopl
     case.to_conviction_check()
     clock.set(dt.datetime(2027, 6, 2, 9, tzinfo=dt.UTC))
     fire_due_timers()
-    assert publication_record.recorded_court_outcome(case.row) is None
+    assert publication_record.CaseRecord(case.row).court_outcome is None
     case.do("chase_court_outcome", outcome_known=True, court_outcome="convicted_sfo")
-    assert publication_record.recorded_court_outcome(case.row) == "convicted_sfo"
+    assert publication_record.CaseRecord(case.row).court_outcome == "convicted_sfo"
 
 
 def test_a_manager_may_approve_after_three_returns(sfo_definition, people):
@@ -157,7 +157,7 @@ def test_a_manager_may_approve_after_three_returns(sfo_definition, people):
         if "revise_anonymisation" in case.ready():
             case.do("revise_anonymisation", **clean_pack())
     case.do("resolve_publication_returns", publish_approved=True, manager_publication_rationale="Good enough.")
-    assert publication_record.recorded_approval(case.row).actor == people.manager.username
+    assert publication_record.CaseRecord(case.row).approval.actor == people.manager.username
     case.do("publish_report", published_on="2027-03-01")
     assert db.session.scalar(select(PublishedReport)) is not None
 

@@ -21,7 +21,7 @@ from tests.sfo_case import People, SfoCase
 def recorded_facts_not_needed(monkeypatch):
     """Only numbering is tested here: who may publish, and on what recorded facts, is tested in
     test_publication_duties; the pack below is set directly, without a recorded outcome or approval."""
-    monkeypatch.setattr(publication, "publication_blockers", lambda instance: {})
+    monkeypatch.setattr(publication, "publication_blockers", lambda record: {})
 
 
 def _ready_to_publish(people: People, definition, reference: str) -> int:

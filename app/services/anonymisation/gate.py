@@ -40,7 +40,7 @@ def identifiers(case: dict[str, Any], redaction_log: Any = None) -> list[Matcher
     """A matcher for every name and identifier in the case data and the redaction log's originals.
 
     Each field may hold one value or a list of them: every value the service ever recorded for it
-    (``publication_record.recorded_identity``), so changing or blanking the case data later does not
+    (``publication_record.CaseRecord.identity``), so changing or blanking the case data later does not
     take a name out of the check.
     """
     found: list[Any] = []
