@@ -68,9 +68,13 @@ def ensure_default_themes() -> None:
 
 
 def list_themes(*, active_only: bool = False) -> list[Theme]:
-    ensure_default_themes()
+    """The managed list in its order (one read; the list is short), seeded the first time it is needed."""
     query = select(Theme).order_by(Theme.position, Theme.title)
-    return list(db.session.scalars(query.where(Theme.active) if active_only else query))
+    themes = list(db.session.scalars(query))
+    if not themes:
+        ensure_default_themes()
+        themes = list(db.session.scalars(query))
+    return [theme for theme in themes if theme.active] if active_only else themes
 
 
 def theme_titles() -> dict[str, str]:
@@ -160,8 +164,11 @@ def tagged_themes(schema: dict[str, Any], data: dict[str, Any]) -> list[str] | N
 def stored_themes(instance: ProcessInstance) -> list[str]:
     """The review's themes as stored (the one record of them), in the order of the managed list."""
     query = select(ReviewTheme.theme_code).where(ReviewTheme.instance_id == instance.id)
-    codes = set(db.session.scalars(query))
-    order = [t.code for t in list_themes()]
+    return _in_list_order(set(db.session.scalars(query)), list_themes())
+
+
+def _in_list_order(codes: set[str], themes: list[Theme]) -> list[str]:
+    order = [t.code for t in themes]
     return [code for code in order if code in codes] + sorted(codes - set(order))
 
 
@@ -183,16 +190,18 @@ def record_themes(instance: ProcessInstance, codes: list[str], actor: str) -> No
     kept = db.session.execute(
         select(ReviewTheme.theme_code, ReviewTheme.tagged_on).where(ReviewTheme.instance_id == instance.id)
     ).all()
-    before = stored_themes(instance)
+    themes = list_themes()
+    before = _in_list_order({code for code, _ in kept}, themes)
     after = list(dict.fromkeys(codes))
     tagged_on = min((day for _, day in kept), default=now().date())
-    db.session.execute(delete(ReviewTheme).where(ReviewTheme.instance_id == instance.id))
-    db.session.add_all(ReviewTheme(instance_id=instance.id, theme_code=code, tagged_on=tagged_on) for code in after)
+    if set(before) != set(after) or any(day != tagged_on for _, day in kept):  # else the rows are as they would be
+        db.session.execute(delete(ReviewTheme).where(ReviewTheme.instance_id == instance.id))
+        db.session.add_all(ReviewTheme(instance_id=instance.id, theme_code=code, tagged_on=tagged_on) for code in after)
     published = db.session.scalar(select(PublishedReport).where(PublishedReport.instance_id == instance.id))
     if published is not None:
         published.themes = after
     if set(before) != set(after):
-        titles = theme_titles()
+        titles = {theme.code: theme.title for theme in themes}
         record_event(
             instance,
             actor,
