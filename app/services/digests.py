@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 from flask import render_template
@@ -22,7 +24,7 @@ from ..models.users import GROUP_TITLES
 from . import anonymisation
 from .lessons import Digest, lessons_digest
 from .publication_record import CaseRecord
-from .runtime import now, transactional
+from .runtime import now, transaction
 
 log = logging.getLogger(__name__)
 
@@ -73,30 +75,46 @@ def shareable(digest: Digest) -> Digest:
 
 
 def render_digest(period: str, start: dt.date, end: dt.date, today: dt.date) -> tuple[str, bytes, int]:
-    """The digest document as HTML and PDF, and how many reviews it covers."""
+    """The digest document as HTML and PDF, and how many reviews it covers. The reads end their transaction
+    before the PDF is made (about a minute at 1,000 reviews): the database ends a transaction idle that long."""
     from weasyprint import HTML  # slow to import: only when a digest is produced
 
-    digest = shareable(lessons_digest(start, end, today))
-    html = render_template("lessons/digest_document.html", digest=digest, period=period, produced_on=today)
+    with transaction():
+        digest = shareable(lessons_digest(start, end, today))
+        html = render_template("lessons/digest_document.html", digest=digest, period=period, produced_on=today)
     return html, HTML(string=html).write_pdf(pdf_variant="pdf/ua-1"), len(digest.entries)
 
 
-@transactional
 def produce_due_digest() -> LessonsDigest | None:
-    """The digest of the last quarter that has ended, if it has not been produced yet (one worker wins:
-    the period is the key)."""
+    """The digest of the last quarter that has ended, if it has not been produced yet (one worker produces
+    it: the others see it is taken, or made, and go on)."""
     today = now().date()
     period, start, end = last_ended_quarter(today)
-    if db.session.get(LessonsDigest, period) is not None:
-        return None
+    with transaction():
+        due = not _produced(period) and _tagged_in(start, end)
+    if not due:
+        return None  # made already, or no review tagged in the quarter (one indexed query a pass)
+    with _producing_alone(period) as alone:
+        if not alone:
+            return None  # another worker is producing it now
+        with transaction():
+            if _produced(period):
+                return None  # another worker produced it while this one looked
+        html, pdf, reviews = render_digest(period, start, end, today)
+        with transaction():  # committed before the claim is let go
+            return _store(period, start, end, reviews, html, pdf)
+
+
+def _produced(period: str) -> bool:
+    return db.session.scalar(select(LessonsDigest.period).where(LessonsDigest.period == period)) is not None
+
+
+def _tagged_in(start: dt.date, end: dt.date) -> bool:
     tagged = select(ReviewTheme.instance_id).where(ReviewTheme.tagged_on >= start, ReviewTheme.tagged_on <= end)
-    if db.session.scalar(tagged.limit(1)) is None:
-        return None  # no review tagged in the quarter: no digest (the check is one indexed query a pass)
-    if not _producing_alone(period):
-        return None  # another worker is producing it now
-    if db.session.scalar(select(LessonsDigest.period).where(LessonsDigest.period == period)) is not None:
-        return None  # another worker produced it while this one looked
-    html, pdf, reviews = render_digest(period, start, end, today)
+    return db.session.scalar(tagged.limit(1)) is not None
+
+
+def _store(period: str, start: dt.date, end: dt.date, reviews: int, html: str, pdf: bytes) -> LessonsDigest:
     digest = LessonsDigest(period=period, start=start, end=end, reviews=reviews, html=html, pdf=pdf, created_at=now())
     db.session.add(digest)
     for group in GROUP_TITLES:
@@ -125,14 +143,23 @@ def produce_due_digest() -> LessonsDigest | None:
 DIGEST_LOCK_KEY = 0x44494753
 
 
-def _producing_alone(period: str) -> bool:
-    """Whether this worker is the one to produce the period's digest: on PostgreSQL, the one holding a lock
-    for it until its transaction ends, so a second worker neither renders it again (about a minute at
-    1,000 reviews) nor fails its pass on the duplicate. SQLite has a single writer."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return True
-    taken = text("SELECT pg_try_advisory_xact_lock(:key, hashtext(:period))")
-    return bool(db.session.scalar(taken, {"key": DIGEST_LOCK_KEY, "period": period}))
+@contextmanager
+def _producing_alone(period: str) -> Iterator[bool]:
+    """Whether this worker is the one to produce the period's digest: on PostgreSQL, the one that holds a lock
+    for it, so a second worker neither renders it again nor fails its pass on the duplicate. The lock is held by
+    a connection of its own outside any transaction (the rendering takes longer than the database lets one sit
+    idle), and let go when the digest is stored, or by the database if the worker dies. SQLite has one writer."""
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = {"key": DIGEST_LOCK_KEY, "period": period}
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        taken = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:key, hashtext(:period))"), key))
+        try:
+            yield taken
+        finally:
+            if taken:
+                connection.execute(text("SELECT pg_advisory_unlock(:key, hashtext(:period))"), key)
 
 
 def list_digests() -> list[LessonsDigest]:

@@ -94,6 +94,31 @@ def test_a_review_s_own_words_that_name_someone_are_withheld_from_the_digest(app
     assert "Withheld from this digest" in digest.html and "Share police call-outs the same day." in digest.html
 
 
+def test_the_pdf_is_made_with_no_transaction_open(app, sfo_definition, people, clock, monkeypatch):
+    """Making the PDF takes about a minute at 1,000 reviews: a transaction left open meanwhile is ended by the
+    database (idle in transaction past SFO_DB_IDLE_IN_TRANSACTION_SESSION_TIMEOUT_MS), and the digest with it,
+    every pass. The reads end first, and the worker keeps its claim on the quarter outside any transaction."""
+    from weasyprint import HTML
+
+    _reviewed_and_tagged(people, sfo_definition, "SFO-DIG-4")
+    clock.set(dt.datetime(2027, 4, 1, 6, tzinfo=dt.UTC))
+    in_transaction = []
+    write_pdf = HTML.write_pdf
+
+    def write_noting(document, *args, **kwargs):  # type: ignore[no-untyped-def]
+        in_transaction.append(db.session().in_transaction())
+        return write_pdf(document, *args, **kwargs)
+
+    monkeypatch.setattr(HTML, "write_pdf", write_noting)
+    db.session.commit()
+
+    assert digests.produce_due_digest() is not None
+
+    assert in_transaction == [False]
+    db.session.expire_all()
+    assert db.session.get(LessonsDigest, "2027-Q1").pdf.startswith(b"%PDF")
+
+
 def test_two_workers_produce_a_quarter_s_digest_once_and_neither_pass_fails(
     app, postgresql, sfo_definition, people, clock, monkeypatch
 ):
