@@ -173,16 +173,22 @@ def claim_jobs(limit: int, runner: str) -> list[int]:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        claimed = []
-        for job_id in db.session.scalars(query).all():
-            taken = db.session.execute(
-                update(DryRunJob)
-                .where(DryRunJob.id == job_id, DryRunJob.status == "queued")
-                .values(status="running", runner=runner, started_at=wall_now())
-            )
-            if taken.rowcount:  # type: ignore[attr-defined]
-                claimed.append(job_id)
-    return claimed
+        return [job_id for job_id in db.session.scalars(query).all() if _claimed(job_id, runner)]
+
+
+def claim_job(job_id: int, runner: str) -> bool:
+    """Take one queued job for this runner; False if another runner took it first."""
+    with transaction():
+        return _claimed(job_id, runner)
+
+
+def _claimed(job_id: int, runner: str) -> bool:
+    taken = db.session.execute(
+        update(DryRunJob)
+        .where(DryRunJob.id == job_id, DryRunJob.status == "queued")
+        .values(status="running", runner=runner, started_at=wall_now())
+    )
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
 
 
 def has_queued_jobs() -> bool:

@@ -29,6 +29,7 @@ from ..services.definitions import latest_with_files, read_library
 from ..services.dry_runs import (
     Failure,
     abandon_stale_jobs,
+    claim_job,
     claim_jobs,
     fresh_job,
     has_queued_jobs,
@@ -236,10 +237,14 @@ def deploy_here(
     limits (``sfo deploy``, ``sfo init``). Call inside an app context. When the same files are already
     being deployed elsewhere, wait for that job instead. ``primary`` names the process that runs."""
     pool = DryRunPool(app)
-    job = queue_job_as(actor, "deploy", files, primary, status="running", runner=pool.runner)
-    if job.runner != pool.runner:
-        limit = pool.settings.timeout + STALE_GRACE.total_seconds()
-        return wait_for_job(job.id, limit)
+    job = _deploy_job(pool, files, actor, primary)
+    if job.runner != pool.runner:  # another process is deploying the same files: wait for it to end
+        job = wait_for_job(job.id, pool.settings.timeout + STALE_GRACE.total_seconds())
+        if job.finished:
+            return job
+        job = _deploy_job(pool, files, actor, primary)  # by now past any limit, if its runner had gone
+        if job.runner != pool.runner:
+            return job
     job_id = job.id
     # Reading the job (above) began a transaction: end it before starting the child, which can take
     # seconds (the fork server's first start), so that no connection sits idle in a transaction meanwhile
@@ -252,6 +257,17 @@ def deploy_here(
         pool.abandon(job_id)
         raise
     return fresh_job(job_id)
+
+
+def _deploy_job(pool: DryRunPool, files: dict[str, bytes], actor: str, primary: str | None) -> DryRunJob:
+    """The job deploying ``files``: a new one for ``pool`` to run, a queued one it takes, or one another process
+    runs. A job still running past any limit lost its runner (a deploy killed in its dry run): it is ended
+    first, or it would hold these files for good where no worker runs to end it (a first install)."""
+    abandon_stale_jobs(dt.timedelta(seconds=pool.settings.timeout) + STALE_GRACE)
+    job = queue_job_as(actor, "deploy", files, primary, status="running", runner=pool.runner)
+    if job.status == "queued" and claim_job(job.id, pool.runner):  # queued from a page, no worker yet
+        job = fresh_job(job.id)
+    return job
 
 
 def deploy_library(app: Flask, on_progress: ProgressCallback | None = None) -> DryRunJob | str:

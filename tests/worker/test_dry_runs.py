@@ -229,6 +229,43 @@ def test_a_deploy_here_that_fails_midway_ends_its_job_rather_than_leave_it_runni
     assert again.status == "passed" and again.definition is not None
 
 
+def test_a_deploy_here_is_not_held_up_by_a_job_whose_runner_is_gone(app, small_definition, monkeypatch):
+    # An `sfo init` killed during its dry run leaves its job running. The next init found it, waited for it
+    # until its time-out and failed ("has not ended yet"), and so did every init after: with no worker to
+    # end stale jobs (a first install), the library could never be deployed again.
+    files = variants.files(variants.SMALL_BPMN.replace("Triage", "Triage again"))
+    owner = make_user("process-owner")
+    gone = dry_runs.queue_job(owner, "deploy", files, "small")
+    db.session.commit()
+    db.session.execute(
+        update(DryRunJob)
+        .where(DryRunJob.id == gone.id)
+        .values(status="running", runner="gone:1", started_at=dry_runs.wall_now() - dt.timedelta(hours=1))
+    )
+    db.session.commit()
+    monkeypatch.setattr(pool_module, "STALE_GRACE", dt.timedelta(seconds=1))
+    app.config["SFO_DRY_RUN_TIMEOUT_SECONDS"], timeout = 1.0, app.config["SFO_DRY_RUN_TIMEOUT_SECONDS"]
+    try:
+        job = deploy_here(app, files, "cli")
+    finally:
+        app.config["SFO_DRY_RUN_TIMEOUT_SECONDS"] = timeout
+
+    assert job.id != gone.id and job.status == "passed" and job.definition is not None
+    assert _job(gone.id).status == "error"
+
+
+def test_a_deploy_here_runs_a_queued_job_of_the_same_files_itself(app, small_definition):
+    # A deploy of the same files queued from a page while no worker runs: the command runs it, rather than
+    # wait for a worker that may never come.
+    files = variants.files(variants.SMALL_BPMN.replace("Triage", "Triage again"))
+    queued = dry_runs.queue_job(make_user("process-owner"), "deploy", files, "small")
+    db.session.commit()
+
+    job = deploy_here(app, files, "cli")
+
+    assert job.id == queued.id and job.status == "passed" and job.definition is not None
+
+
 def test_the_cpu_limit_ends_the_child_with_sigxcpu_and_the_pool_names_it(app):
     """The operating-system limit itself, without any diagram: a child that burns CPU past its limit
     ends with SIGXCPU, which the pool reports as the CPU limit."""
