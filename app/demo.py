@@ -18,7 +18,7 @@ from .models import ProcessInstance, Task, User
 from .services import instances, messages, tasks
 from .services.definitions import latest_definition, model_of
 from .services.errors import ServiceError
-from .services.publication_record import duty_conflict
+from .services.publication_record import CaseRecord, duty_conflict
 from .services.runtime import now
 from .services.sample_data import sample_for
 from .services.users import create_user, get_user
@@ -206,7 +206,8 @@ def _worker_for(task: Task) -> User:
         if user is not None:
             return user
     candidates = _users(task.lane or "sfo-team", task.organisation if task.lane == "provider" else None)
-    allowed = [user for user in candidates if duty_conflict(user, task.instance, task.bpmn_id) is None]
+    record = CaseRecord(task.instance)
+    allowed = [user for user in candidates if duty_conflict(user, record, task.bpmn_id) is None]
     if not allowed:
         raise SystemExit(f"No demo user of {task.lane} may do {task.bpmn_id}; run `sfo demo` on an empty database.")
     return allowed[0]
