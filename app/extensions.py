@@ -6,7 +6,7 @@ client (``web.sso``), made when someone signs in through the identity provider, 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask_login import LoginManager
@@ -20,6 +20,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+
+    class Model(Base):
+        __abstract__ = True
+
+else:
+    Model = db.Model
 login_manager = LoginManager()
 csrf = CSRFProtect()
 

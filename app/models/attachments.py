@@ -5,11 +5,11 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UtcDateTime
 
 
-class CaseAttachment(db.Model):  # type: ignore[name-defined]
+class CaseAttachment(Model):
     """A document added to a case. Its bytes are in ``content`` (storage ``database``) or in a file named
     ``stored_name`` under SFO_ATTACHMENT_DIR (storage ``directory``); ``filename`` is the sanitised name
     it was uploaded with, ``content_type`` what its content was found to be (never what the browser said)."""

@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import JsonDocument, UtcDateTime
 
 if TYPE_CHECKING:
     from .instances import ProcessInstance
 
 
-class AuditEvent(db.Model):  # type: ignore[name-defined]
+class AuditEvent(Model):
     """Append-only history of everything that happened to an instance (or a definition)."""
 
     __tablename__ = "audit_event"
@@ -31,7 +31,7 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     detail: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
 
 
-class OutboxMessage(db.Model):  # type: ignore[name-defined]
+class OutboxMessage(Model):
     """A notification waiting to be sent (or sent): written in the same transaction as its cause.
 
     ``status``: pending -> sending (claimed and committed before the channel is called, at
@@ -69,7 +69,7 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     )
 
 
-class OutboxDelivery(db.Model):  # type: ignore[name-defined]
+class OutboxDelivery(Model):
     """One recipient's copy of an outbox message sent through GOV.UK Notify, and what Notify last said of it.
 
     ``status`` is Notify's (created, sending, delivered, permanent-failure, temporary-failure,

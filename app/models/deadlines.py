@@ -5,12 +5,12 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .instances import Task
 from .types import UtcDateTime
 
 
-class DeadlineExtension(db.Model):  # type: ignore[name-defined]
+class DeadlineExtension(Model):
     """A task's deadline moved to a later date by a manager: who approved it, when and why."""
 
     __tablename__ = "deadline_extension"

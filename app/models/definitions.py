@@ -6,11 +6,11 @@ from typing import Any
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import JsonDocument, UtcDateTime
 
 
-class ProcessDefinition(db.Model):  # type: ignore[name-defined]
+class ProcessDefinition(Model):
     """One immutable deployed version: its BPMN, DMN and form files together."""
 
     __tablename__ = "process_definition"

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .definitions import ProcessDefinition
 from .types import JsonDocument, UtcDateTime
 
@@ -15,7 +15,7 @@ FINAL_STATUSES = ("passed", "failed", "error", "timed_out")
 _ACTIVE = text("status IN ('queued', 'running')")
 
 
-class DryRunJob(db.Model):  # type: ignore[name-defined]
+class DryRunJob(Model):
     """The checks and dry run of a set of files, run by a worker in a child process of its own.
 
     ``purpose`` is ``check`` (report only) or ``deploy`` (deploy the files when they pass). The files are

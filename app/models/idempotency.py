@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UtcDateTime
 
 
-class IdempotencyKey(db.Model):  # type: ignore[name-defined]
+class IdempotencyKey(Model):
     """One caller's key: the request it was first used for (method, path and body, as a hash) and the
     answer given. The row is written in the transaction that does the request's work, so it exists
     exactly when that work was committed."""

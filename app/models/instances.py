@@ -1,19 +1,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, exists, text
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .definitions import ProcessDefinition
 from .types import JsonDocument, UtcDateTime
 
 OPEN_STATUSES = ("running", "waiting", "suspended", "error")
 
 
-class ProcessInstance(db.Model):  # type: ignore[name-defined]
+class ProcessInstance(Model):
     __tablename__ = "process_instance"
     __table_args__ = (UniqueConstraint("process_key", "business_key"),)
 
@@ -45,7 +45,7 @@ class ProcessInstance(db.Model):  # type: ignore[name-defined]
     __mapper_args__ = {"version_id_col": lock_version}
 
 
-class CaseProvider(db.Model):  # type: ignore[name-defined]
+class CaseProvider(Model):
     """A provider organisation that supervised the case: the one that notified it (``is_primary``) and any
     other named in the notification (a transfer between organisations). A provider user of any of them
     sees the case; the access checks and case lists read this table."""
@@ -62,7 +62,7 @@ class CaseProvider(db.Model):  # type: ignore[name-defined]
 _READY_UNHELD = text("state = 'ready' AND assignee IS NULL")
 
 
-class Task(db.Model):  # type: ignore[name-defined]
+class Task(Model):
     """Projection of one human task of an instance: what inboxes and dashboards read."""
 
     __tablename__ = "task"
@@ -97,6 +97,8 @@ class Task(db.Model):  # type: ignore[name-defined]
     completed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
     instance: Mapped[ProcessInstance] = relationship(lazy="joined", innerjoin=True)
+    if TYPE_CHECKING:
+        any_draft: Mapped[bool]  # a column property, set below once TaskDraft exists
 
     @property
     def candidate_groups(self) -> list[str]:
@@ -107,7 +109,7 @@ class Task(db.Model):  # type: ignore[name-defined]
         return self.instance.business_key
 
 
-class TaskDraft(db.Model):  # type: ignore[name-defined]
+class TaskDraft(Model):
     __tablename__ = "task_draft"
 
     task_id: Mapped[str] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
@@ -118,6 +120,4 @@ class TaskDraft(db.Model):  # type: ignore[name-defined]
 
 # Whether anyone saved a draft of the task: read with the task when completing it (deferred elsewhere), so
 # a completion deletes drafts only where there are some.
-Task.any_draft = column_property(  # type: ignore[attr-defined]
-    exists().where(TaskDraft.task_id == Task.id), deferred=True
-)
+Task.any_draft = column_property(exists().where(TaskDraft.task_id == Task.id), deferred=True)

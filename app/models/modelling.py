@@ -5,11 +5,11 @@ import datetime as dt
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import JsonDocument, UtcDateTime
 
 
-class ProcessDraft(db.Model):  # type: ignore[name-defined]
+class ProcessDraft(Model):
     """A process owner's unsaved work on a process: whole files (BPMN, DMN, forms) by name, one per process."""
 
     __tablename__ = "process_draft"

@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UtcDateTime
 
 
-class WorkerPass(db.Model):  # type: ignore[name-defined]
+class WorkerPass(Model):
     """One row per worker process (host and process id), updated at the end of every pass."""
 
     __tablename__ = "worker_pass"

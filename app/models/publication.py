@@ -11,11 +11,11 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, S
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import JsonDocument, UtcDateTime
 
 
-class PublishedReport(db.Model):  # type: ignore[name-defined]
+class PublishedReport(Model):
     """A snapshot of the anonymised report taken when it was published. It holds only what was
     checked and approved for publication, so the public pages never read case data."""
 
@@ -50,7 +50,7 @@ class PublishedReport(db.Model):  # type: ignore[name-defined]
     )
 
 
-class Theme(db.Model):  # type: ignore[name-defined]
+class Theme(Model):
     """One entry of the managed list of themes that findings and recommendations are tagged with."""
 
     __tablename__ = "theme"
@@ -61,7 +61,7 @@ class Theme(db.Model):  # type: ignore[name-defined]
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ReviewTheme(db.Model):  # type: ignore[name-defined]
+class ReviewTheme(Model):
     """A theme tagged on a review's findings, dated when it was tagged."""
 
     __tablename__ = "review_theme"
@@ -71,7 +71,7 @@ class ReviewTheme(db.Model):  # type: ignore[name-defined]
     tagged_on: Mapped[dt.date] = mapped_column(Date, index=True)
 
 
-class RecommendationRecord(db.Model):  # type: ignore[name-defined]
+class RecommendationRecord(Model):
     """One recommendation of a report sent to the provider, with the provider's response and progress."""
 
     __tablename__ = "recommendation_record"
@@ -97,7 +97,7 @@ class RecommendationRecord(db.Model):  # type: ignore[name-defined]
     tracked_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
-class ReviewFailure(db.Model):  # type: ignore[name-defined]
+class ReviewFailure(Model):
     """A failure an approved report records, classified, dated when the report was approved."""
 
     __tablename__ = "review_failure"
@@ -110,7 +110,7 @@ class ReviewFailure(db.Model):  # type: ignore[name-defined]
     approved_on: Mapped[dt.date] = mapped_column(Date, index=True)
 
 
-class LessonsDigest(db.Model):  # type: ignore[name-defined]
+class LessonsDigest(Model):
     """The lessons digest of one quarter, produced by the worker once the quarter has ended: the
     document as HTML and PDF, kept as it was sent out."""
 
@@ -125,7 +125,7 @@ class LessonsDigest(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
-class PublicationCounter(db.Model):  # type: ignore[name-defined]
+class PublicationCounter(Model):
     """The last publication number given out in a year. Taking a number increments this row in one
     statement, which holds its lock until the publication commits: two publications at once queue
     here instead of both counting the same reports and clashing on the slug."""

@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UtcDateTime
 
 ROLES = ("provider", "sfo-team", "reviewer", "quality-assurer", "publication", "manager", "process-owner", "admin")
@@ -24,7 +24,7 @@ LANE_GROUPS = GROUP_TITLES  # iterates as the group ids; the engine also reads t
 REVIEW_BODY_ROLES = ("sfo-team", "quality-assurer", "publication", "manager", "admin")
 
 
-class User(db.Model):  # type: ignore[name-defined]
+class User(Model):
     __tablename__ = "user_account"
     __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject", name="uq_user_account_sso"),)
 
@@ -68,14 +68,14 @@ class User(db.Model):  # type: ignore[name-defined]
         return self.display_name or self.username
 
 
-class UserGroup(db.Model):  # type: ignore[name-defined]
+class UserGroup(Model):
     __tablename__ = "user_group"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
     name: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
 
 
-class Group(db.Model):  # type: ignore[name-defined]
+class Group(Model):
     """A group of people a diagram lane stands for; its members are user_group rows of the same name."""
 
     __tablename__ = "group"
@@ -86,7 +86,7 @@ class Group(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
-class GroupLaneName(db.Model):  # type: ignore[name-defined]
+class GroupLaneName(Model):
     """Another name a lane may carry for a group (a lane of an imported model mapped to a group here),
     kept in the form lanes are compared in: spaces collapsed, case folded."""
 
@@ -96,7 +96,7 @@ class GroupLaneName(db.Model):  # type: ignore[name-defined]
     group_id: Mapped[str] = mapped_column(ForeignKey("group.id", ondelete="CASCADE"), index=True)
 
 
-class ApiToken(db.Model):  # type: ignore[name-defined]
+class ApiToken(Model):
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -113,7 +113,7 @@ class ApiToken(db.Model):  # type: ignore[name-defined]
         return self.revoked_at is None and (self.expires_at is None or at < self.expires_at)
 
 
-class RateLimitCounter(db.Model):  # type: ignore[name-defined]
+class RateLimitCounter(Model):
     """Fixed-window counters of the rate limiter, shared by every server process (see services/throttle.py)."""
 
     __tablename__ = "rate_limit_counter"

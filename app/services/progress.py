@@ -50,7 +50,7 @@ def locked_task(task_id: str) -> Task | None:
         .options(
             contains_eager(Task.instance).undefer(ProcessInstance.state),
             contains_eager(Task.instance).undefer(ProcessInstance.data),
-            undefer(Task.any_draft),  # type: ignore[attr-defined]
+            undefer(Task.any_draft),
         )
         .where(Task.id == task_id)
         .with_for_update(key_share=True, of=[ProcessInstance, Task])

@@ -14,19 +14,21 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app
 from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import case, delete, select, text
+from sqlalchemy import Table, case, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import DATABASE_STORAGE
 from ..models import RateLimitCounter
+
+_TABLE = cast(Table, RateLimitCounter.__table__)
 
 # Counters this long past their window are deleted by the next failure anyone records.
 STALE_SECONDS = 24 * 3600
@@ -47,7 +49,7 @@ class DatabaseStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         moment = self._clock()
-        table = RateLimitCounter.__table__
+        table = _TABLE
         expired = table.c.expires_at <= moment
         insert = _dialect_insert(self._engine())(table).values(key=key, count=amount, expires_at=moment + expiry)
         upsert = insert.on_conflict_do_update(
@@ -71,7 +73,7 @@ class DatabaseStorage(Storage):
         return float(row.expires_at) if row is not None else self._clock()
 
     def _row(self, key: str) -> Any:
-        table = RateLimitCounter.__table__
+        table = _TABLE
         query = select(table.c.count, table.c.expires_at).where(table.c.key == key, table.c.expires_at > self._clock())
         with self._engine().connect() as connection:
             return connection.execute(query).first()
@@ -83,11 +85,11 @@ class DatabaseStorage(Storage):
 
     def reset(self) -> int | None:
         with self._engine().begin() as connection:
-            return int(connection.execute(delete(RateLimitCounter.__table__)).rowcount)
+            return int(connection.execute(delete(_TABLE)).rowcount)
 
     def clear(self, key: str) -> None:
         with self._engine().begin() as connection:
-            connection.execute(delete(RateLimitCounter.__table__).where(RateLimitCounter.__table__.c.key == key))
+            connection.execute(delete(_TABLE).where(_TABLE.c.key == key))
 
 
 def _dialect_insert(engine: Engine) -> Any:

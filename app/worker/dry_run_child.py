@@ -17,9 +17,9 @@ import resource
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, select, update
+from sqlalchemy import Engine, Table, create_engine, select, update
 from sqlalchemy.pool import NullPool
 
 from ..models import DryRunJob
@@ -31,7 +31,7 @@ EXIT_FAILED = 4
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 NICENESS = 10  # below web requests and the worker loop, so a busy dry run never slows them
 log = logging.getLogger(__name__)
-jobs = DryRunJob.__table__
+jobs = cast(Table, DryRunJob.__table__)
 
 
 @dataclass(frozen=True)
