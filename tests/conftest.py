@@ -299,6 +299,14 @@ def dry_run_worker(app: Flask) -> Iterator[DryRunPool]:
     pool.shutdown()
 
 
+@pytest.fixture
+def people(app: Flask) -> Any:
+    """The process's people (``tests.people.People``), each user made on first use."""
+    from tests.people import People
+
+    return People()
+
+
 def make_user(
     role: str,
     *,

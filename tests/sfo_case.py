@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from app.demo import notification_dates
@@ -12,44 +11,7 @@ from app.services.definitions import model_of
 from app.services.forms import fixed_lists
 from app.services.runtime import now, runtime
 from app.services.sample_data import sample_for
-from tests.conftest import make_user
-
-
-@dataclass
-class People:
-    provider: User
-    other_provider: User
-    team: User
-    reviewer: User
-    other_reviewer: User
-    qa: User
-    publication: User
-    manager: User
-    approver: User  # a second member of the publication team: who anonymises cannot approve
-
-    @classmethod
-    def create(cls) -> People:
-        return cls(
-            provider=make_user("provider", organisation="north-probation"),
-            other_provider=make_user("provider", organisation="south-probation"),
-            team=make_user("sfo-team"),
-            reviewer=make_user("reviewer"),
-            other_reviewer=make_user("reviewer"),
-            qa=make_user("quality-assurer"),
-            publication=make_user("publication"),
-            manager=make_user("manager"),
-            approver=make_user("publication"),
-        )
-
-    def for_lane(self, lane: str | None) -> User:
-        return {
-            "provider": self.provider,
-            "sfo-team": self.team,
-            "reviewer": self.reviewer,
-            "quality-assurer": self.qa,
-            "publication": self.publication,
-            "manager": self.manager,
-        }[lane or "sfo-team"]
+from tests.people import People
 
 
 def notification(reference: str, organisation: str, definition: Any, **answers: Any) -> dict[str, Any]:

@@ -6,14 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.helpers import ApiClient, People
+from tests.api.helpers import ApiClient
 
 
 @pytest.fixture
 def api(client: Any) -> ApiClient:
     return ApiClient(client)
-
-
-@pytest.fixture
-def people(app: Any) -> People:
-    return People()

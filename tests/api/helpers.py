@@ -12,14 +12,12 @@ Every call checks the status it expects (``expect=``) and shows the response bod
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from app.models import User
 from app.services.runtime import now
 from app.services.sample_data import sample_for
 from app.services.users import create_token
-from tests.conftest import make_user
 
 API = "/api/v1"
 
@@ -153,67 +151,3 @@ class Case:
 
     def events(self, *, as_user: User) -> list[dict[str, Any]]:
         return self.api.get(f"/process-instances/{self.id}/events", as_user)["items"]  # type: ignore[no-any-return]
-
-
-class People:
-    """Users created on first use, so a test pays only for the ones it needs."""
-
-    @cached_property
-    def provider(self) -> User:
-        return make_user("provider", organisation="north-probation")
-
-    @cached_property
-    def other_provider(self) -> User:
-        return make_user("provider", organisation="south-probation")
-
-    @cached_property
-    def team(self) -> User:
-        return make_user("sfo-team")
-
-    @cached_property
-    def team2(self) -> User:
-        return make_user("sfo-team")
-
-    @cached_property
-    def reviewer(self) -> User:
-        return make_user("reviewer")
-
-    @cached_property
-    def reviewer2(self) -> User:
-        return make_user("reviewer")
-
-    @cached_property
-    def manager(self) -> User:
-        return make_user("manager")
-
-    @cached_property
-    def qa(self) -> User:
-        return make_user("quality-assurer")
-
-    @cached_property
-    def publication(self) -> User:
-        return make_user("publication")
-
-    @cached_property
-    def approver(self) -> User:
-        """A second member of the publication team: who anonymises a report cannot approve it."""
-        return make_user("publication")
-
-    @cached_property
-    def owner(self) -> User:
-        return make_user("process-owner")
-
-    def for_task(self, task: dict[str, Any]) -> User:
-        """Who does a task: someone of its lane, the second publication user for the approval."""
-        return self.approver if task["bpmn_id"] == "approve_publication" else self.for_lane(task["lane"])
-
-    def for_lane(self, lane: str | None) -> User:
-        """Someone of the lane's team (the allocated reviewer is ``reviewer``)."""
-        return {
-            "provider": self.provider,
-            "sfo-team": self.team,
-            "reviewer": self.reviewer,
-            "quality-assurer": self.qa,
-            "publication": self.publication,
-            "manager": self.manager,
-        }[lane or "sfo-team"]

@@ -31,7 +31,7 @@ def test_list_filters(api, people, small_definition, clock):
     three = api.start("small", "SFO-3", NORTH, as_user=people.provider)
     team = people.team
     api.post(f"/tasks/{two.task('triage', as_user=team)['id']}/claim", team)
-    three.complete("triage", {"eligible": False}, as_user=people.team2)
+    three.complete("triage", {"eligible": False}, as_user=people.other_team)
 
     def keys(**filters):
         return sorted(task["business_key"] for task in api.tasks(team, **filters))
@@ -46,7 +46,7 @@ def test_list_filters(api, people, small_definition, clock):
     assert keys(overdue="true") == []
     clock.set(dt.datetime(2027, 3, 4, 9, tzinfo=dt.UTC))
     assert keys(overdue="true") == ["SFO-1", "SFO-2"]
-    assert [t["business_key"] for t in api.tasks(people.team2, assignee="me", state="completed")] == ["SFO-3"]
+    assert [t["business_key"] for t in api.tasks(people.other_team, assignee="me", state="completed")] == ["SFO-3"]
     assert [t["business_key"] for t in api.tasks(team, process_instance_id=one.id)] == ["SFO-1"]
 
 
@@ -120,8 +120,8 @@ def test_claim_and_unclaim(api, people, triage):
     claimed = api.post(f"/tasks/{triage['id']}/claim", people.team)
     assert claimed["assignee"] == people.team.username
     assert api.post(f"/tasks/{triage['id']}/claim", people.team)["assignee"] == people.team.username  # idempotent
-    assert api.post(f"/tasks/{triage['id']}/claim", people.team2, expect=409)["error"]["code"] == "conflict"
-    api.post(f"/tasks/{triage['id']}/unclaim", people.team2, expect=403)
+    assert api.post(f"/tasks/{triage['id']}/claim", people.other_team, expect=409)["error"]["code"] == "conflict"
+    api.post(f"/tasks/{triage['id']}/unclaim", people.other_team, expect=403)
     assert api.post(f"/tasks/{triage['id']}/unclaim", people.team)["assignee"] is None
 
 
@@ -130,9 +130,9 @@ def test_claim_of_another_teams_task_is_forbidden(api, people, triage):
 
 
 def test_managers_assign(api, people, triage):
-    assigned = api.post(f"/tasks/{triage['id']}/assign", people.manager, {"username": people.team2.username})
-    assert assigned["assignee"] == people.team2.username
-    assert api.tasks(people.team2, assignee="me")[0]["id"] == triage["id"]
+    assigned = api.post(f"/tasks/{triage['id']}/assign", people.manager, {"username": people.other_team.username})
+    assert assigned["assignee"] == people.other_team.username
+    assert api.tasks(people.other_team, assignee="me")[0]["id"] == triage["id"]
     api.post(f"/tasks/{triage['id']}/assign", people.team, {"username": people.team.username}, expect=403)
     fields = api.post(f"/tasks/{triage['id']}/assign", people.manager, {"username": "nobody"}, expect=422)["error"][
         "fields"
@@ -152,8 +152,8 @@ def test_draft_is_kept_for_the_assignee(api, people, triage):
     assert saved["data"] == {"eligible": True} and saved["task_id"] == triage["id"]
     api.put(f"/tasks/{triage['id']}/draft", people.team, {"data": {}})
     assert api.get(f"/tasks/{triage['id']}", people.team)["draft"] == {}  # replaced whole
-    assert api.get(f"/tasks/{triage['id']}", people.team2)["draft"] is None
-    api.put(f"/tasks/{triage['id']}/draft", people.team2, {"data": {"eligible": False}}, expect=403)
+    assert api.get(f"/tasks/{triage['id']}", people.other_team)["draft"] is None
+    api.put(f"/tasks/{triage['id']}/draft", people.other_team, {"data": {"eligible": False}}, expect=403)
 
 
 def test_draft_needs_data(api, people, triage):
@@ -206,7 +206,7 @@ def test_completing_twice_is_a_conflict(api, people, triage):
 
 def test_completing_a_task_assigned_to_someone_else_is_forbidden(api, people, triage):
     api.post(f"/tasks/{triage['id']}/claim", people.team)
-    api.post(f"/tasks/{triage['id']}/complete", people.team2, {"data": {"eligible": True}}, expect=403)
+    api.post(f"/tasks/{triage['id']}/complete", people.other_team, {"data": {"eligible": True}}, expect=403)
     assert api.get(f"/tasks/{triage['id']}", people.team)["state"] == "ready"
 
 
@@ -216,7 +216,7 @@ def test_a_reviewer_cannot_complete_another_reviewers_task(api, people, small_de
     case = api.start("small_review", "SFO-9", data, as_user=people.provider)
     task = case.task("triage", as_user=people.reviewer)
     assert task["assignee"] == people.reviewer.username
-    api.post(f"/tasks/{task['id']}/complete", people.reviewer2, {"data": {"eligible": True}}, expect=403)
+    api.post(f"/tasks/{task['id']}/complete", people.other_reviewer, {"data": {"eligible": True}}, expect=403)
     assert api.get(f"/tasks/{task['id']}", people.reviewer)["state"] == "ready"
     done = case.complete("triage", {"eligible": True}, as_user=people.reviewer)
     assert done["status"] == "waiting"

@@ -8,14 +8,13 @@ import pytest
 
 from app.extensions import db
 from tests.document_samples import HTML, PDF
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 CASE = "/cases/SFO-DOC-1"
 
 
 @pytest.mark.parametrize("javascript", [True, False])
-def test_a_provider_adds_a_note_and_a_pdf_and_sees_them_on_the_case(app, sfo_definition, person, javascript):
-    people = People.create()
+def test_a_provider_adds_a_note_and_a_pdf_and_sees_them_on_the_case(people, app, sfo_definition, person, javascript):
     SfoCase(people, sfo_definition, "SFO-DOC-1")
     db.session.commit()
     provider = person(people.provider, javascript=javascript)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.extensions import db
 from app.services import instances
 from tests.conftest import make_user
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 NORTH, SOUTH = "north-probation", "south-probation"
 RECOMMENDATIONS = [
@@ -31,8 +31,7 @@ def _answer(someone, count):
     someone.press("Submit")
 
 
-def test_each_provider_answers_its_own_recommendations(sfo_definition, person):
-    people = People.create()
+def test_each_provider_answers_its_own_recommendations(people, sfo_definition, person):
     stranger = make_user("provider", organisation="east-probation")
     case = SfoCase(people, sfo_definition, "SFO-BR-TWO", other_providers=[SOUTH])
     case.to_stage("drafting")

@@ -4,13 +4,12 @@ the closure task starts from them, and a manager corrects them after the case ha
 
 from __future__ import annotations
 
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 QUESTION = "Which themes apply to the review's findings and recommendations?"
 
 
-def test_case_themes_page(sfo_definition, person):
-    people = People.create()
+def test_case_themes_page(people, sfo_definition, person):
     case = SfoCase(people, sfo_definition, "SFO-BT-1")
     case.to_stage("quality-assurance")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import make_user
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 BOTH = pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
 
@@ -33,8 +33,9 @@ def test_a_wrong_password_is_the_sign_in_page_again_with_the_error_summary(perso
 
 
 @BOTH
-def test_a_task_form_error_is_the_form_again_and_the_back_link_is_in_a_landmark(sfo_definition, person, javascript):
-    people = People.create()
+def test_a_task_form_error_is_the_form_again_and_the_back_link_is_in_a_landmark(
+    people, sfo_definition, person, javascript
+):
     case = SfoCase(people, sfo_definition)
     team = person(people.team, javascript=javascript)
     errors = console_errors(team)

@@ -10,7 +10,7 @@ import pytest
 from app.extensions import db
 from app.models import ProcessInstance
 from tests.services.test_publication import SUMMARY, TITLE, clean_pack, convicted_case
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 from .person import Person
 
@@ -26,8 +26,9 @@ def words(locator) -> str:  # type: ignore[no-untyped-def]
 
 
 @BOTH
-def test_quality_assurance_reads_the_draft_and_what_changed_since_it_was_returned(sfo_definition, person, javascript):
-    people = People.create()
+def test_quality_assurance_reads_the_draft_and_what_changed_since_it_was_returned(
+    people, sfo_definition, person, javascript
+):
     case = SfoCase(people, sfo_definition)
     case.to_stage("drafting")
     case.do("draft_report", summary="The person was supervised for two years.\nRisk was not reviewed.")
@@ -57,8 +58,7 @@ def test_quality_assurance_reads_the_draft_and_what_changed_since_it_was_returne
 
 
 @BOTH
-def test_the_first_draft_is_shown_whole_without_changes(sfo_definition, person, javascript):
-    people = People.create()
+def test_the_first_draft_is_shown_whole_without_changes(people, sfo_definition, person, javascript):
     case = SfoCase(people, sfo_definition)
     case.to_stage("drafting")
     case.do("draft_report", summary="The person was supervised for two years.")
@@ -71,8 +71,9 @@ def test_the_first_draft_is_shown_whole_without_changes(sfo_definition, person, 
 
 
 @BOTH
-def test_the_approver_sees_the_public_page_as_published_with_the_redaction_log(sfo_definition, person, javascript):
-    people = People.create()
+def test_the_approver_sees_the_public_page_as_published_with_the_redaction_log(
+    people, sfo_definition, person, javascript
+):
     case = convicted_case(people, sfo_definition)
     case.do("anonymise_report", **clean_pack())
     case.do("provide_progress_summary")
@@ -103,8 +104,7 @@ def test_the_approver_sees_the_public_page_as_published_with_the_redaction_log(s
 
 
 @BOTH
-def test_the_sfo_team_chooses_a_reviewer_seeing_their_open_cases(sfo_definition, person, javascript):
-    people = People.create()
+def test_the_sfo_team_chooses_a_reviewer_seeing_their_open_cases(people, sfo_definition, person, javascript):
     busy = SfoCase(people, sfo_definition, "SFO-2027-001")
     busy.to_stage("drafting")  # people.reviewer now reviews one open case, with a report due
     due = busy.task("draft_report").due_on

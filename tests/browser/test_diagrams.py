@@ -93,13 +93,14 @@ def test_compare_zooms_to_what_changed(sfo_definition, person):
     assert canvas["x"] <= stage["x"] and stage["x"] + stage["width"] <= canvas["x"] + canvas["width"]
 
 
-def test_the_dashboard_diagram_is_fitted_with_neutral_and_red_marks_and_task_names(sfo_definition, person, clock):
+def test_the_dashboard_diagram_is_fitted_with_neutral_and_red_marks_and_task_names(
+    people, sfo_definition, person, clock
+):
     import datetime as dt
 
     from tests.conftest import START
-    from tests.sfo_case import People, SfoCase
+    from tests.sfo_case import SfoCase
 
-    people = People.create()
     late = SfoCase(people, sfo_definition, "SFO-LATE-1")
     SfoCase(people, sfo_definition, "SFO-LATE-2")
     late.do("confirm_eligibility", eligible=True)  # allocate_reviewer has no deadline: waiting, never late

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from tests.conftest import START
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 BOTH = pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
 
@@ -28,8 +28,7 @@ def references(someone) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @BOTH
-def test_the_inbox_searches_and_sorts(sfo_definition, person, javascript, clock):
-    people = People.create()
+def test_the_inbox_searches_and_sorts(people, sfo_definition, person, javascript, clock):
     cases(people, sfo_definition, clock)
     team = person(people.team, javascript=javascript)
     team.open_tab("Unassigned in my teams")
@@ -55,8 +54,7 @@ def test_the_inbox_searches_and_sorts(sfo_definition, person, javascript, clock)
     assert references(team)[-1] == "SFO-2027-003"  # eligibility comes before scoping
 
 
-def test_the_inbox_and_dashboard_fit_a_phone(sfo_definition, person, clock):
-    people = People.create()
+def test_the_inbox_and_dashboard_fit_a_phone(people, sfo_definition, person, clock):
     cases(people, sfo_definition, clock)
     for user, path in ((people.team, "/tasks?tab=team"), (people.manager, "/monitoring")):
         someone = person(user)
@@ -71,8 +69,7 @@ def test_the_inbox_and_dashboard_fit_a_phone(sfo_definition, person, clock):
 
 
 @BOTH
-def test_the_inbox_tags_returned_and_overdue_work(sfo_definition, person, javascript, clock):
-    people = People.create()
+def test_the_inbox_tags_returned_and_overdue_work(people, sfo_definition, person, javascript, clock):
     case = SfoCase(people, sfo_definition, "SFO-2027-010")
     case.to_stage("drafting")
     case.do("draft_report")
@@ -83,8 +80,7 @@ def test_the_inbox_tags_returned_and_overdue_work(sfo_definition, person, javasc
     assert "Returned by quality assurance" in row and "Overdue" in row
 
 
-def test_the_inbox_counts_the_tasks_new_since_the_last_visit(sfo_definition, person, clock):
-    people = People.create()
+def test_the_inbox_counts_the_tasks_new_since_the_last_visit(people, sfo_definition, person, clock):
     SfoCase(people, sfo_definition, "SFO-2027-020")
     team = person(people.team)  # signing in opens the inbox: the first visit
     assert team.page.locator("#new-tasks").count() == 0

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 TASK = "Confirm eligibility"
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
-def test_pick_up_and_release_a_team_task(sfo_definition, person, javascript):
-    people = People.create()
+def test_pick_up_and_release_a_team_task(people, sfo_definition, person, javascript):
     reference = SfoCase(people, sfo_definition).row.business_key
-    colleague_user = People.create().team  # another member of the SFO team
+    colleague_user = people.other_team  # another member of the SFO team
     team = person(people.team, javascript=javascript)
     colleague = person(colleague_user, javascript=javascript)
 
@@ -54,8 +53,7 @@ def test_pick_up_and_release_a_team_task(sfo_definition, person, javascript):
     assert colleague.tab_count("My tasks") == 1
 
 
-def test_a_provider_of_another_organisation_gets_not_found(sfo_definition, person):
-    people = People.create()
+def test_a_provider_of_another_organisation_gets_not_found(people, sfo_definition, person):
     case = SfoCase(people, sfo_definition)
     case.do("confirm_eligibility", eligible=True)
     case.do("allocate_reviewer", reviewer=people.reviewer.username)

@@ -10,7 +10,6 @@ import pytest
 
 from app.demo import notification_dates
 from tests.conftest import START
-from tests.sfo_case import People
 
 from .person import Person
 
@@ -162,8 +161,7 @@ def quality_assure(qa: Person, decision: str, comments: str = "") -> None:
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
-def test_a_case_from_notification_to_the_provider_response(sfo_definition, person, journey, javascript):
-    people = People.create()
+def test_a_case_from_notification_to_the_provider_response(people, sfo_definition, person, journey, javascript):
     reviewer_name = people.reviewer.username
 
     provider = person(people.provider, javascript=javascript)

@@ -11,7 +11,7 @@ import pytest
 from app.extensions import db
 from app.models import ProcessInstance, Task
 from app.services import instances
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 from .person import Person
 
@@ -25,8 +25,7 @@ def open_task(someone: Person, case: SfoCase, bpmn_id: str) -> None:
 
 
 @BOTH
-def test_a_suspended_case_says_so_and_keeps_what_was_typed(sfo_definition, person, javascript):
-    people = People.create()
+def test_a_suspended_case_says_so_and_keeps_what_was_typed(people, sfo_definition, person, javascript):
     case = SfoCase(people, sfo_definition)
     instances.suspend_instance(people.manager, case.row.id, "Waiting for legal advice")
 
@@ -51,8 +50,7 @@ def test_a_suspended_case_says_so_and_keeps_what_was_typed(sfo_definition, perso
     assert team.chosen("Is this case eligible for an SFO review?", "Yes, it is a serious further offence")
 
 
-def test_a_reassigned_task_takes_its_draft_and_the_new_reviewer_gets_the_later_tasks(sfo_definition, person):
-    people = People.create()
+def test_a_reassigned_task_takes_its_draft_and_the_new_reviewer_gets_the_later_tasks(people, sfo_definition, person):
     case = SfoCase(people, sfo_definition)
     case.do("confirm_eligibility", eligible=True)
     case.do("allocate_reviewer", reviewer=people.reviewer.username)
@@ -89,8 +87,7 @@ def test_a_reassigned_task_takes_its_draft_and_the_new_reviewer_gets_the_later_t
 
 
 @BOTH
-def test_an_expired_form_comes_back_with_the_answers_and_a_fresh_token(sfo_definition, person, javascript):
-    people = People.create()
+def test_an_expired_form_comes_back_with_the_answers_and_a_fresh_token(people, sfo_definition, person, javascript):
     case = SfoCase(people, sfo_definition)
     team = person(people.team, javascript=javascript)
     open_task(team, case, "confirm_eligibility")
@@ -107,8 +104,7 @@ def test_an_expired_form_comes_back_with_the_answers_and_a_fresh_token(sfo_defin
     assert team.h1() == f"{TASK} submitted"
 
 
-def test_the_form_saves_itself_every_minute_and_asks_before_leaving(sfo_definition, person):
-    people = People.create()
+def test_the_form_saves_itself_every_minute_and_asks_before_leaving(people, sfo_definition, person):
     case = SfoCase(people, sfo_definition)
     task = case.task("confirm_eligibility")
     team = person(people.team)
@@ -136,8 +132,7 @@ def test_the_form_saves_itself_every_minute_and_asks_before_leaving(sfo_definiti
 
 
 @BOTH
-def test_the_done_page_offers_only_the_users_own_next_task(sfo_definition, person, javascript):
-    people = People.create()
+def test_the_done_page_offers_only_the_users_own_next_task(people, sfo_definition, person, javascript):
     case = SfoCase(people, sfo_definition)
     team = person(people.team, javascript=javascript)
     open_task(team, case, "confirm_eligibility")

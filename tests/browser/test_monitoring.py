@@ -9,7 +9,8 @@ import pytest
 
 from tests.conftest import START
 from tests.monitoring_seed import seed_cases
-from tests.sfo_case import People, SfoCase
+from tests.people import People
+from tests.sfo_case import SfoCase
 
 TASK = "Write the terms of reference"
 
@@ -31,8 +32,7 @@ def _scoped(people: People, definition, reference: str, reviewer) -> SfoCase:  #
     return case
 
 
-def test_manager_reassigns_and_extends_an_overdue_task(sfo_definition, person, clock):
-    people = People.create()
+def test_manager_reassigns_and_extends_an_overdue_task(people, sfo_definition, person, clock):
     seed_cases(sfo_definition, START.date(), count=60)
     _scoped(people, sfo_definition, "SFO-LATE-1", people.reviewer)
     _scoped(people, sfo_definition, "SFO-OTHER-1", people.other_reviewer)
@@ -93,8 +93,7 @@ def test_manager_reassigns_and_extends_an_overdue_task(sfo_definition, person, c
     assert "30 April 2027" in colleague.task_row("SFO-LATE-1", TASK).inner_text()
 
 
-def test_monitoring_pages_work_without_javascript(sfo_definition, person):
-    people = People.create()
+def test_monitoring_pages_work_without_javascript(people, sfo_definition, person):
     seed_cases(sfo_definition, START.date(), count=30)
     case = _scoped(people, sfo_definition, "SFO-NOJS-1", people.reviewer)
     manager = person(people.manager, javascript=False)

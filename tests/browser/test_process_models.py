@@ -13,7 +13,7 @@ from app.models import ProcessInstance
 from app.services.runtime import now
 from app.working_days import add_working_days
 from tests.conftest import make_user
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 OLD_SCRIPT = "add_working_days(first_court_appearance, 5)"
 NEW_SCRIPT = "add_working_days(first_court_appearance, 7)"
@@ -48,8 +48,7 @@ def _select(owner, element_id: str) -> None:  # type: ignore[no-untyped-def]
     assert element_id in owner.page.locator("#prop-type").inner_text()
 
 
-def test_owner_edits_deploys_and_migrates(sfo_definition, person):
-    people = People.create()
+def test_owner_edits_deploys_and_migrates(people, sfo_definition, person):
     before = SfoCase(people, sfo_definition, "SFO-BEFORE-1")
     owner = person(make_user("process-owner"))
     # The SFO dry run takes 10-20 s on a busy machine (1,221 states); a busy host makes it longer.

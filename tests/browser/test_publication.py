@@ -11,7 +11,6 @@ import pytest
 
 from app.extensions import db
 from tests.services.test_publication import PERSON, SUMMARY, TITLE, clean_pack, convicted_case, publish
-from tests.sfo_case import People
 
 from .person import Person
 
@@ -44,9 +43,8 @@ def normalised(text: str) -> str:
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
-def test_publication_team_publishes_and_a_visitor_downloads_the_pdf(sfo_definition, person, javascript):
+def test_publication_team_publishes_and_a_visitor_downloads_the_pdf(people, sfo_definition, person, javascript):
     pypdf = pytest.importorskip("pypdf")
-    people = People.create()
     case = convicted_case(people, sfo_definition)
     case.do(
         "provide_progress_summary",
@@ -138,8 +136,7 @@ def test_publication_team_publishes_and_a_visitor_downloads_the_pdf(sfo_definiti
     assert visitor.page.url.split("?")[0].endswith("/sign-in")
 
 
-def test_managers_read_themes_and_the_digest(sfo_definition, person):
-    people = People.create()
+def test_managers_read_themes_and_the_digest(people, sfo_definition, person):
     case = convicted_case(people, sfo_definition)
     case.do("anonymise_report", **clean_pack())
     case.do("provide_progress_summary")
@@ -164,8 +161,7 @@ def test_managers_read_themes_and_the_digest(sfo_definition, person):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
-def test_a_visitor_searches_the_published_reviews(sfo_definition, person, javascript):
-    people = People.create()
+def test_a_visitor_searches_the_published_reviews(people, sfo_definition, person, javascript):
     report = publish(convicted_case(people, sfo_definition), people)
     visitor = person(people.publication, javascript=javascript, sign_in=False)
     visitor.visit("/published")

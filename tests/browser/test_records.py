@@ -10,12 +10,11 @@ import pytest
 
 from app import worker
 from app.extensions import db
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 
 @pytest.mark.parametrize("javascript", [True, False])
-def test_a_manager_downloads_the_whole_record_from_the_case_page(app, sfo_definition, person, javascript):
-    people = People.create()
+def test_a_manager_downloads_the_whole_record_from_the_case_page(people, app, sfo_definition, person, javascript):
     case = SfoCase(people, sfo_definition, "SFO-ZIP-1", person_name="Robin Ashdown")
     case.do("confirm_eligibility", eligible=True)
     worker.run_once(app)

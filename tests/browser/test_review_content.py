@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.services.digests import produce_due_digest
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 FAILURES = [
     {"description": "Risk not reassessed after the arrest", "classification": "individual", "relevant_to_outcome": True}
@@ -18,8 +18,7 @@ RECOMMENDATIONS = [
 ]
 
 
-def test_review_content_pages(sfo_definition, person, clock):
-    people = People.create()
+def test_review_content_pages(people, sfo_definition, person, clock):
     case = SfoCase(people, sfo_definition, "SFO-BR-1")
     case.to_stage("drafting")
     case.do("draft_report", failures=FAILURES, recommendations=RECOMMENDATIONS, good_practice="Quick recall.")

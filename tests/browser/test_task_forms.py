@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Task, TaskDraft
-from tests.sfo_case import People, SfoCase
+from tests.people import People
+from tests.sfo_case import SfoCase
 
 from .person import Person
 
@@ -29,8 +30,7 @@ def _open_team_task(team: Person, reference: str, name: str) -> None:
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
-def test_an_empty_form_gets_the_error_summary_and_saves_nothing(sfo_definition, person, javascript):
-    people = People.create()
+def test_an_empty_form_gets_the_error_summary_and_saves_nothing(people, sfo_definition, person, javascript):
     case = SfoCase(people, sfo_definition)
     task_id, version = case.task("confirm_eligibility").id, case.row.lock_version
     team = person(people.team, javascript=javascript)
@@ -67,8 +67,7 @@ def test_an_empty_form_gets_the_error_summary_and_saves_nothing(sfo_definition, 
     assert team.task_row(case.row.business_key, "Confirm eligibility").count() == 1
 
 
-def test_an_error_keeps_what_was_typed(sfo_definition, person):
-    people = People.create()
+def test_an_error_keeps_what_was_typed(people, sfo_definition, person):
     case = SfoCase(people, sfo_definition)
     team = person(people.team)
     _open_team_task(team, case.row.business_key, "Confirm eligibility")
@@ -80,8 +79,7 @@ def test_an_error_keeps_what_was_typed(sfo_definition, person):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
-def test_a_saved_draft_is_there_when_the_reviewer_comes_back(sfo_definition, person, javascript):
-    people = People.create()
+def test_a_saved_draft_is_there_when_the_reviewer_comes_back(people, sfo_definition, person, javascript):
     case = _scoping(people, sfo_definition)
     reference = case.row.business_key
     name = "Write the terms of reference"
@@ -111,8 +109,7 @@ def test_a_saved_draft_is_there_when_the_reviewer_comes_back(sfo_definition, per
     assert case.ready() == ["write_terms_of_reference"]
 
 
-def test_each_liaison_task_shows_its_own_review(sfo_definition, person):
-    people = People.create()
+def test_each_liaison_task_shows_its_own_review(people, sfo_definition, person):
     reviews = [
         {"agency": "First Agency", "review_type": "domestic_homicide_review"},
         {"agency": "Second Agency", "review_type": "safeguarding_adults_review"},

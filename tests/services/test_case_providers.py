@@ -16,7 +16,7 @@ from app.services.monitoring import case_list
 from app.services.outbox import _addresses
 from app.services.runtime import now
 from tests.conftest import make_user
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 NORTH, SOUTH = "north-probation", "south-probation"
 RECOMMENDATIONS = [
@@ -24,11 +24,6 @@ RECOMMENDATIONS = [
     {"text": "Brief staff on risk at transfer", "addressee": "probation_provider", "level": "local", "provider": SOUTH},
     {"text": "Update national transfer guidance", "addressee": "hmpps", "level": "national"},
 ]
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 @pytest.fixture

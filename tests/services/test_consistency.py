@@ -15,14 +15,9 @@ from app.services.definitions import deploy_files
 from app.services.timers import fire_due_timers
 from tests.conftest import make_user
 from tests.services.test_stalls import REVIEWS, loops_not_wired
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 @pytest.fixture

@@ -14,12 +14,7 @@ from app.models import AuditEvent, ProcessInstance
 from app.services import instances, messages, publication
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.timers import fire_due_timers
-from tests.sfo_case import People, SfoCase
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
+from tests.sfo_case import SfoCase
 
 
 def _case(people, definition, reference="SFO-2027-001", **answers):

@@ -18,14 +18,9 @@ from app.services.timers import fire_due_timers
 from app.working_days import add_working_days
 from tests.conftest import ROOT
 from tests.services.test_publication import clean_pack, convicted_case
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 DHR = [{"agency": "Northshire CSP", "review_type": "domestic_homicide_review"}]
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 def at(clock, day: str, hour: int = 9) -> None:

@@ -16,7 +16,7 @@ from app.services.definitions import check_files, deploy_files, read_library
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.services.modelling import spiffarena_form_names
 from tests.conftest import DATA, ROOT, make_user, model_files
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 FINANCE = model_files(DATA / "spiffarena" / "finance_lanes")
 
@@ -136,31 +136,28 @@ def test_a_process_initiator_lane_goes_to_whoever_started_the_case(owner):
     assert approval.lane == "process-initiator" and approval.assignee == starter.username
 
 
-def test_the_sfo_reviewer_assignment_is_in_the_diagram(sfo_definition):
+def test_the_sfo_reviewer_assignment_is_in_the_diagram(people, sfo_definition):
     assert 'lane_owners = {"Reviewer": [reviewer]}' in sfo_definition.bpmn["sfo_review.bpmn"]
-    people = People.create()
     case = SfoCase(people, sfo_definition, "SFO-GRP-1")
     case.do("confirm_eligibility", eligible=True)
     case.do("allocate_reviewer", reviewer=people.other_reviewer.username)
     assert case.task("write_terms_of_reference").assignee == people.other_reviewer.username
 
 
-def test_a_version_whose_diagram_names_another_owner_gives_the_task_to_them(owner, app):
+def test_a_version_whose_diagram_names_another_owner_gives_the_task_to_them(people, owner, app):
     files = spiffarena_form_names(read_library(ROOT / "bpmn", ROOT / "forms"))
     bpmn = files["sfo_review.bpmn"].decode()
     files["sfo_review.bpmn"] = bpmn.replace(
         'lane_owners = {"Reviewer": [reviewer]}', 'lane_owners = {"Reviewer": ["lead"]}'
     ).encode()
     definition = deploy_files(files, "system").definition
-    people = People.create()
     case = SfoCase(people, definition, "SFO-GRP-2")
     case.do("confirm_eligibility", eligible=True)
     case.do("allocate_reviewer", reviewer=people.reviewer.username)
     assert case.task("write_terms_of_reference").assignee == "lead"
 
 
-def test_groups_do_not_widen_a_providers_view_of_cases(owner, sfo_definition):
-    people = People.create()
+def test_groups_do_not_widen_a_providers_view_of_cases(people, owner, sfo_definition):
     SfoCase(people, sfo_definition, "SFO-GRP-3")  # north-probation's case
     groups.create_group(owner, "finance-team", "Finance Team")
     groups.add_member(owner, "finance-team", people.other_provider.username)

@@ -14,12 +14,7 @@ from app.extensions import db
 from app.models import RecommendationRecord, ReviewTheme, Theme
 from app.services import lessons, tasks
 from app.services.errors import Forbidden, Invalid
-from tests.sfo_case import People, SfoCase
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
+from tests.sfo_case import SfoCase
 
 
 def tagged_case(people, definition, reference, themes, lessons_text="A lesson."):

@@ -12,7 +12,7 @@ from app.models import ProcessInstance
 from app.services import messages
 from app.services.users import get_user
 from tests.services.test_concurrency import _once_per_thread, _run_together
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 OUTCOME = {"court_outcome": "convicted_sfo", "outcome_date": "2027-02-26"}
 
@@ -38,8 +38,7 @@ def together(monkeypatch):  # type: ignore[no-untyped-def]
     return problems
 
 
-def test_two_court_outcomes_at_once_are_both_kept(app, postgresql, sfo_definition, together):
-    people = People.create()
+def test_two_court_outcomes_at_once_are_both_kept(people, app, postgresql, sfo_definition, together):
     case = SfoCase(people, sfo_definition)
     case.to_stage("drafting")
     instance_id, version = case.row.id, case.row.lock_version
@@ -56,8 +55,7 @@ def test_two_court_outcomes_at_once_are_both_kept(app, postgresql, sfo_definitio
     assert sorted(o["court_outcome"] for o in row.data["court_outcomes"]) == ["acquitted", "convicted_sfo"]
 
 
-def test_an_outcome_and_a_review_added_at_once_both_land(app, postgresql, sfo_definition, together):
-    people = People.create()
+def test_an_outcome_and_a_review_added_at_once_both_land(people, app, postgresql, sfo_definition, together):
     case = SfoCase(people, sfo_definition)
     case.to_stage("liaison")
     team, reviewer, instance_id = people.team.username, people.reviewer.username, case.row.id

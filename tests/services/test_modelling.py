@@ -15,7 +15,7 @@ from app.services.runtime import now
 from app.working_days import add_working_days
 from tests.api import variants
 from tests.conftest import make_user
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 DEADLINE_5 = "notification_due = add_working_days(first_court_appearance, 5)"
 DEADLINE_7 = "notification_due = add_working_days(first_court_appearance, 7)"
@@ -32,8 +32,7 @@ def _edit(owner, definition, old: str, new: str) -> None:  # type: ignore[no-unt
     modelling.save_draft(owner, definition.key, {"sfo_review.bpmn": bpmn.replace(old, new).encode()})
 
 
-def test_new_deadline_for_new_cases_old_cases_stay_until_migrated(owner, sfo_definition, deploy_checked):
-    people = People.create()
+def test_new_deadline_for_new_cases_old_cases_stay_until_migrated(people, owner, sfo_definition, deploy_checked):
     before = SfoCase(people, sfo_definition, "SFO-OLD-1")
     _edit(owner, sfo_definition, DEADLINE_5, DEADLINE_7)
     _edit(owner, sfo_definition, 'name="Confirm eligibility"', 'name="Confirm SFO eligibility"')
@@ -68,8 +67,7 @@ def test_new_deadline_for_new_cases_old_cases_stay_until_migrated(owner, sfo_def
     assert "allocate_reviewer" in before.ready()
 
 
-def test_migration_is_refused_when_the_waiting_task_is_gone(owner, sfo_definition, deploy_checked):
-    people = People.create()
+def test_migration_is_refused_when_the_waiting_task_is_gone(people, owner, sfo_definition, deploy_checked):
     case = SfoCase(people, sfo_definition, "SFO-GONE-1")
     _edit(owner, sfo_definition, 'id="confirm_eligibility"', 'id="confirm_eligibility_v2"')
     bpmn = modelling.working_files(owner, "sfo_review")["sfo_review.bpmn"].decode()

@@ -15,14 +15,9 @@ from app.services import instances, messages
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.timers import fire_due_timers
 from tests.conftest import make_user
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 LISTED = [{"agency": "Northshire CSP", "review_type": "domestic_homicide_review"}]
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 def _liaison_tasks(case):

@@ -9,16 +9,11 @@ from app.extensions import db
 from app.models import PublishedReport
 from app.services import publication, tasks
 from app.services.errors import Invalid
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 PERSON = "Jordan Blackwood"
 TITLE = "Risk not reassessed after a move between regions"
 SUMMARY = "Risk was not reassessed when the person moved home; the review recommends a transfer checklist."
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 def convicted_case(people, definition, **answers):

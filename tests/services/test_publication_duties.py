@@ -14,14 +14,9 @@ from app.services.errors import Forbidden, Invalid
 from app.services.timers import fire_due_timers
 from tests.conftest import make_user
 from tests.services.test_publication import clean_pack, convicted_case, publish
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 FROM_JORDAN = "The family had moved to England from Jordan before he was born."
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 def ready_to_approve(case, people, pack=None):

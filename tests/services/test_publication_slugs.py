@@ -13,8 +13,9 @@ from app.models import ProcessInstance, PublishedReport
 from app.services import publication
 from app.services.reports import SECTIONS
 from app.services.runtime import transaction
+from tests.people import People
 from tests.services.test_concurrency import _once_per_thread, _run_together
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 
 @pytest.fixture(autouse=True)
@@ -45,8 +46,9 @@ def _publish(instance_id: int) -> str:
 
 
 @pytest.mark.usefixtures("postgresql")
-def test_two_publications_at_the_same_moment_both_succeed_with_distinct_numbers(app, sfo_definition, monkeypatch):
-    people = People.create()
+def test_two_publications_at_the_same_moment_both_succeed_with_distinct_numbers(
+    people, app, sfo_definition, monkeypatch
+):
     first, second = (_ready_to_publish(people, sfo_definition, f"SFO-2027-00{n}") for n in (1, 2))
     barrier, problems = threading.Barrier(2, timeout=15), []
     wait = _once_per_thread(barrier, problems)
@@ -65,8 +67,7 @@ def test_two_publications_at_the_same_moment_both_succeed_with_distinct_numbers(
     assert sorted(db.session.scalars(select(PublishedReport.slug))) == ["2027-001", "2027-002"]
 
 
-def test_numbering_carries_on_after_reports_published_before_the_counter_existed(app, sfo_definition):
-    people = People.create()
+def test_numbering_carries_on_after_reports_published_before_the_counter_existed(people, app, sfo_definition):
     earlier = _ready_to_publish(people, sfo_definition, "SFO-2027-001")
     db.session.add(
         PublishedReport(

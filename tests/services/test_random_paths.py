@@ -34,7 +34,8 @@ from app.services.runtime import Runtime, runtime
 from app.services.sample_data import sample_for
 from app.services.timers import fire_due_timers
 from tests.conftest import START
-from tests.sfo_case import People, notification
+from tests.people import People
+from tests.sfo_case import notification
 
 EXAMPLES = int(os.environ.get("SFO_PATH_EXAMPLES", "15"))
 COURT_OUTCOMES = ("convicted_sfo", "convicted_other", "acquitted", "discontinued", "other")
@@ -196,8 +197,7 @@ class SfoPaths(RuleBasedStateMachine):
 
 
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
-def test_random_paths_through_the_sfo_model_keep_every_case_moving(sfo_definition, clock, monkeypatch):
-    people = People.create()
+def test_random_paths_through_the_sfo_model_keep_every_case_moving(people, sfo_definition, clock, monkeypatch):
     supply = ModelSupply()
     monkeypatch.setattr(Runtime, "model_for", lambda self, definition: supply.model_for(definition))
     run_state_machine_as_test(

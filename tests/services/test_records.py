@@ -17,14 +17,9 @@ from app.models import AuditEvent
 from app.services.deadlines import extend_deadline
 from tests.conftest import auth_headers, make_user
 from tests.services.test_publication import PERSON, clean_pack
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 EXTENSION_REASON = "Reviewer Priya Lambert is on leave"
-
-
-@pytest.fixture
-def people(app):  # type: ignore[no-untyped-def]
-    return People.create()
 
 
 def published_case(people, definition) -> SfoCase:

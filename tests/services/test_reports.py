@@ -8,14 +8,9 @@ import pytest
 
 from app.services.errors import NotFound
 from app.services.reports import get_report, recommendation_status
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 TODAY = dt.date(2027, 3, 1)
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 def drafted(people, definition):

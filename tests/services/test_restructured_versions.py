@@ -12,7 +12,7 @@ from app.services import definitions, messages, modelling
 from app.services.definitions import deploy_files, read_library
 from app.services.errors import NotFound
 from tests.conftest import make_user
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FLAT = ROOT / "tests" / "data" / "sfo_review_before_restructure"
@@ -33,9 +33,8 @@ def _deploy(bpmn_folder: Path) -> object:
         return deploy_files(files, "system").definition
 
 
-def test_cases_on_the_flat_version_finish_on_it_and_are_not_moved(app, owner):
+def test_cases_on_the_flat_version_finish_on_it_and_are_not_moved(people, app, owner):
     flat = _deploy(FLAT)
-    people = People.create()
     case = SfoCase(people, flat, "SFO-FLAT-1")
     case.to_stage("drafting")
     restructured = _deploy(ROOT / "bpmn")
@@ -57,9 +56,8 @@ def test_cases_on_the_flat_version_finish_on_it_and_are_not_moved(app, owner):
     assert (case.row.status, case.row.outcome, case.row.definition.version) == ("completed", "Published", 1)
 
 
-def test_cases_move_between_restructured_versions(app, owner):
+def test_cases_move_between_restructured_versions(people, app, owner):
     first = _deploy(ROOT / "bpmn")
-    people = People.create()
     case = SfoCase(people, first, "SFO-NEW-1", reparse=True)
     case.to_stage("liaison", [{"agency": "Northshire CSP", "review_type": "domestic_homicide_review"}])
     case.add_review("Northshire SAB")
@@ -86,12 +84,11 @@ BEFORE_ISSUE_15 = ROOT / "tests" / "data" / "sfo_before_issue_15"  # the diagram
 
 
 @pytest.mark.parametrize("stage", ["liaison", "drafting", "provider-response"])
-def test_cases_from_before_the_review_content_finish_on_their_version_or_move(app, owner, stage):
+def test_cases_from_before_the_review_content_finish_on_their_version_or_move(people, app, owner, stage):
     """Cases started before the review asked why, classified failures and set the inner deadlines keep
     running on their version (fixed numbers, typed recommendation numbers); moved to the new one, they
     finish there."""
     before = _deploy(BEFORE_ISSUE_15)
-    people = People.create()
     staying = SfoCase(people, before, "SFO-OLD-1")
     moving = SfoCase(people, before, "SFO-OLD-2")
     reviews = [{"agency": "Northshire CSP", "review_type": "domestic_homicide_review"}]

@@ -22,15 +22,10 @@ from app.services.retention import STATISTICAL_FIELDS
 from tests.conftest import START, auth_headers
 from tests.services.test_publication import PERSON
 from tests.services.test_records import EXTENSION_REASON, published_case
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 TODAY = START.date()
 SEVEN_YEARS_LATER = START.replace(year=START.year + 7) + dt.timedelta(days=1)
-
-
-@pytest.fixture
-def people(app):  # type: ignore[no-untyped-def]
-    return People.create()
 
 
 @pytest.fixture

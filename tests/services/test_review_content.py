@@ -17,7 +17,7 @@ from app.services.errors import Invalid
 from app.services.reports import get_report
 from app.services.runtime import now
 from app.services.sample_data import sample_for
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 FAILURES = [
     {
@@ -39,11 +39,6 @@ FAILURES = [
 DONE_DIFFERENTLY = [
     {"what": "Refer to MARAC after the second call-out", "why_not": "The officer did not know of the call-out"}
 ]
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 def drafted(people, definition, reference, failures=FAILURES, good_practice="Prompt recall request."):

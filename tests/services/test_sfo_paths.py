@@ -11,12 +11,7 @@ from app.extensions import db
 from app.models import OutboxMessage, Task
 from app.services import instances
 from app.services.timers import fire_due_timers
-from tests.sfo_case import People, SfoCase
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
+from tests.sfo_case import SfoCase
 
 
 def test_not_eligible_ends_and_tells_the_provider(sfo_definition, people):

@@ -7,8 +7,6 @@ import datetime as dt
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 from app.engine import runtime as engine_runtime
 from app.engine.definitions import connect_loop_children
 from app.services import instances, tasks
@@ -17,18 +15,14 @@ from app.services.definitions import deploy_files
 from app.services.runtime import runtime
 from app.services.timers import fire_due_timers
 from tests.conftest import make_user
-from tests.sfo_case import People, SfoCase
+from tests.people import People
+from tests.sfo_case import SfoCase
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 REVIEWS = [
     {"agency": "Northshire CSP", "review_type": "domestic_homicide_review"},
     {"agency": "Northshire SAB", "review_type": "safeguarding_adults_review"},
 ]
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 @contextmanager

@@ -3,16 +3,9 @@ history kept for the diagram, and the case goes on exactly as before."""
 
 from __future__ import annotations
 
-import pytest
-
 from app.engine.inspection import element_states
 from app.services.progress import load
-from tests.sfo_case import People, SfoCase
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
+from tests.sfo_case import SfoCase
 
 
 def _return_from_qa(case: SfoCase) -> None:

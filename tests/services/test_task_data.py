@@ -11,12 +11,13 @@ from app.extensions import db
 from app.models import Task
 from app.services import task_data, tasks
 from app.services.task_data import task_values_over_case
-from tests.api.helpers import ApiClient, People
+from tests.api.helpers import ApiClient
+from tests.people import People
 
 
 @pytest.fixture
-def ready_task(client: Any, small_definition: Any) -> tuple[ApiClient, People, str]:
-    api, people = ApiClient(client), People()
+def ready_task(client: Any, small_definition: Any, people: People) -> tuple[ApiClient, People, str]:
+    api = ApiClient(client)
     case = api.start("small", "SFO-DATA-1", {"provider_org": "north-probation"}, as_user=people.provider)
     return api, people, case.task("triage", as_user=people.team)["id"]
 

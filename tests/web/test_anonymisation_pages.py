@@ -6,17 +6,9 @@ from __future__ import annotations
 import html
 import re
 
-import pytest
-
 from tests.services.test_publication import clean_pack, convicted_case
-from tests.sfo_case import People
 
 FROM_JORDAN = "The family had moved to England from Jordan before he was born."
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 def posted(pack: dict) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ from app.models import CaseAttachment
 from app.services.audit import events_of
 from app.services.notes import NOTE_MAX_CHARS
 from tests.document_samples import DOCX, HTML, PDF, PNG
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 from tests.web.conftest import Browser, Page
 
 CASE = "/cases/SFO-2027-001"
@@ -29,8 +29,7 @@ def kinds(case: SfoCase) -> list[str]:
     return [e.kind for e in events_of(case.row)]
 
 
-def test_a_note_is_shown_on_the_timeline_with_who_when_and_its_line_breaks(sfo_definition, signed_in):
-    people = People.create()
+def test_a_note_is_shown_on_the_timeline_with_who_when_and_its_line_breaks(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     web = signed_in(people.provider)
     web.get(CASE)
@@ -47,8 +46,7 @@ def test_a_note_is_shown_on_the_timeline_with_who_when_and_its_line_breaks(sfo_d
     assert "Family informed." in manager_page.text and "case-page-link" in manager_page.html
 
 
-def test_a_note_is_escaped_not_rendered(sfo_definition, signed_in):
-    people = People.create()
+def test_a_note_is_escaped_not_rendered(people, sfo_definition, signed_in):
     SfoCase(people, sfo_definition)
     web = signed_in(people.team)
     web.get(CASE)
@@ -57,8 +55,9 @@ def test_a_note_is_escaped_not_rendered(sfo_definition, signed_in):
     assert "<script>alert" not in page.html and "&lt;script&gt;alert" in page.html
 
 
-def test_an_empty_or_too_long_note_shows_the_error_summary_keeps_the_text_and_saves_nothing(sfo_definition, signed_in):
-    people = People.create()
+def test_an_empty_or_too_long_note_shows_the_error_summary_keeps_the_text_and_saves_nothing(
+    people, sfo_definition, signed_in
+):
     case = SfoCase(people, sfo_definition)
     web = signed_in(people.team)
     web.get(CASE)
@@ -71,8 +70,7 @@ def test_an_empty_or_too_long_note_shows_the_error_summary_keeps_the_text_and_sa
     assert "case-note" not in kinds(case)
 
 
-def test_a_note_without_a_valid_csrf_token_is_shown_again_not_saved(sfo_definition, signed_in):
-    people = People.create()
+def test_a_note_without_a_valid_csrf_token_is_shown_again_not_saved(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     web = signed_in(people.team)
     web.get(CASE)
@@ -84,8 +82,7 @@ def test_a_note_without_a_valid_csrf_token_is_shown_again_not_saved(sfo_definiti
     assert "case-note" not in kinds(case)
 
 
-def test_another_organisations_provider_cannot_see_note_upload_or_download(sfo_definition, signed_in):
-    people = People.create()
+def test_another_organisations_provider_cannot_see_note_upload_or_download(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     own = signed_in(people.team)
     own.get(CASE)
@@ -100,8 +97,7 @@ def test_another_organisations_provider_cannot_see_note_upload_or_download(sfo_d
     assert "attachment-downloaded" not in kinds(case)
 
 
-def test_a_pdf_is_uploaded_listed_and_downloaded_only_as_an_attachment(sfo_definition, signed_in):
-    people = People.create()
+def test_a_pdf_is_uploaded_listed_and_downloaded_only_as_an_attachment(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     web = signed_in(people.provider)
     web.get(CASE)
@@ -124,8 +120,7 @@ def test_a_pdf_is_uploaded_listed_and_downloaded_only_as_an_attachment(sfo_defin
     assert "Document added: Probation letter.pdf" in web.get(CASE).text
 
 
-def test_word_and_images_are_accepted(sfo_definition, signed_in):
-    people = People.create()
+def test_word_and_images_are_accepted(people, sfo_definition, signed_in):
     SfoCase(people, sfo_definition)
     web = signed_in(people.team)
     web.get(CASE)
@@ -144,8 +139,7 @@ def _refused(web: Browser, filename: str, content: bytes) -> Page:
     return page
 
 
-def test_bad_files_show_the_error_summary_and_nothing_is_stored(sfo_definition, signed_in, app, monkeypatch):
-    people = People.create()
+def test_bad_files_show_the_error_summary_and_nothing_is_stored(people, sfo_definition, signed_in, app, monkeypatch):
     case = SfoCase(people, sfo_definition)
     web = signed_in(people.team)
     web.get(CASE)
@@ -157,10 +151,9 @@ def test_bad_files_show_the_error_summary_and_nothing_is_stored(sfo_definition, 
     assert CaseAttachment.query.count() == 0 and "attachment-added" not in kinds(case)
 
 
-def test_an_upload_far_over_the_limit_is_refused_before_it_is_read(sfo_definition, signed_in, app, monkeypatch):
+def test_an_upload_far_over_the_limit_is_refused_before_it_is_read(people, sfo_definition, signed_in, app, monkeypatch):
     monkeypatch.setitem(app.config, "SFO_ATTACHMENT_MAX_BYTES", 1024)
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
-    people = People.create()
     SfoCase(people, sfo_definition)
     web = signed_in(people.team)
     web.get(CASE)
@@ -169,17 +162,15 @@ def test_an_upload_far_over_the_limit_is_refused_before_it_is_read(sfo_definitio
     assert CaseAttachment.query.count() == 0
 
 
-def test_the_attachment_limit_may_exceed_the_general_request_limit(sfo_definition, signed_in, app, monkeypatch):
+def test_the_attachment_limit_may_exceed_the_general_request_limit(people, sfo_definition, signed_in, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)  # other forms stay small
-    people = People.create()
     SfoCase(people, sfo_definition)
     web = signed_in(people.team)
     web.get(CASE)
     assert upload(web, "long.pdf", PDF + b"0" * (50 * 1024)).status_code == 302
 
 
-def test_an_upload_without_the_csrf_token_is_refused(sfo_definition, signed_in):
-    people = People.create()
+def test_an_upload_without_the_csrf_token_is_refused(people, sfo_definition, signed_in):
     SfoCase(people, sfo_definition)
     web = signed_in(people.team)
     web.get(CASE)
@@ -187,8 +178,7 @@ def test_an_upload_without_the_csrf_token_is_refused(sfo_definition, signed_in):
     assert CaseAttachment.query.count() == 0
 
 
-def test_hostile_file_names_are_shown_and_offered_safely(sfo_definition, signed_in):
-    people = People.create()
+def test_hostile_file_names_are_shown_and_offered_safely(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     web = signed_in(people.team)
     web.get(CASE)
@@ -203,17 +193,15 @@ def test_hostile_file_names_are_shown_and_offered_safely(sfo_definition, signed_
     assert [e.detail["filename"] for e in events_of(case.row) if e.kind == "attachment-added"] == [attachment.filename]
 
 
-def test_a_document_id_too_large_for_a_row_is_not_found(sfo_definition, signed_in):
-    people = People.create()
+def test_a_document_id_too_large_for_a_row_is_not_found(people, sfo_definition, signed_in):
     SfoCase(people, sfo_definition)
     web = signed_in(people.team)
     web.get(f"{CASE}/attachments/99999999999999999999", expect=404)
     web.get(f"{CASE}/attachments/0", expect=404)
 
 
-def test_other_case_forms_keep_the_general_request_limit(sfo_definition, signed_in, app, monkeypatch):
+def test_other_case_forms_keep_the_general_request_limit(people, sfo_definition, signed_in, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
-    people = People.create()
     case = SfoCase(people, sfo_definition)
     web = signed_in(people.team)
     web.get(CASE)

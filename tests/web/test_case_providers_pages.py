@@ -4,7 +4,6 @@ managers find the case under either provider."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -12,12 +11,6 @@ from app.models import RecommendationRecord, Task
 from app.services import instances
 from tests.conftest import make_user
 from tests.services.test_case_providers import NORTH, RECOMMENDATIONS, SOUTH, _drafted
-from tests.sfo_case import People
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 def _tasks_by_org(case):

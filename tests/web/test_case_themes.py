@@ -13,12 +13,7 @@ from app.extensions import db
 from app.models import AuditEvent, ReviewTheme
 from app.services import case_themes, instances, lessons, tasks
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from tests.sfo_case import People, SfoCase
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
+from tests.sfo_case import SfoCase
 
 
 def approved_case(people, definition, reference="SFO-TH-1") -> SfoCase:

@@ -3,7 +3,7 @@ from app.services import instances
 from app.services.definitions import model_of
 from app.services.sample_data import sample_for
 from tests.conftest import START
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 
 def _notification_form(definition, reference):
@@ -27,8 +27,7 @@ def _notification_form(definition, reference):
     return fields
 
 
-def test_provider_notifies_a_case_and_lands_on_its_page(sfo_definition, signed_in):
-    people = People.create()
+def test_provider_notifies_a_case_and_lands_on_its_page(people, sfo_definition, signed_in):
     web = signed_in(people.provider)
     page = web.get("/cases/new")
     assert page.h1s == ["Notify a Serious Further Offence"]
@@ -40,8 +39,7 @@ def test_provider_notifies_a_case_and_lands_on_its_page(sfo_definition, signed_i
     assert row.provider_org == people.provider.organisation and row.stage == "eligibility"
 
 
-def test_a_notification_with_errors_is_not_started_and_keeps_what_was_typed(sfo_definition, signed_in):
-    people = People.create()
+def test_a_notification_with_errors_is_not_started_and_keeps_what_was_typed(people, sfo_definition, signed_in):
     web = signed_in(people.provider)
     web.get("/cases/new")
     page = web.post(
@@ -58,13 +56,11 @@ def test_a_notification_with_errors_is_not_started_and_keeps_what_was_typed(sfo_
     assert instances.list_instances(people.manager, instances.InstanceFilters())[1] == 0
 
 
-def test_only_notifying_roles_see_the_form(sfo_definition, signed_in):
-    people = People.create()
+def test_only_notifying_roles_see_the_form(people, sfo_definition, signed_in):
     signed_in(people.reviewer).get("/cases/new", expect=403)
 
 
-def test_case_page_shows_summary_holders_answers_and_history(sfo_definition, signed_in):
-    people = People.create()
+def test_case_page_shows_summary_holders_answers_and_history(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     case.do("confirm_eligibility", eligible=True, eligibility_rationale="Murder during licence period.")
     page = signed_in(people.manager).get("/cases/SFO-2027-001")
@@ -73,8 +69,7 @@ def test_case_page_shows_summary_holders_answers_and_history(sfo_definition, sig
     assert "History" in page.text and "started" in page.text.lower()
 
 
-def test_provider_sees_their_case_without_internal_answers(sfo_definition, signed_in):
-    people = People.create()
+def test_provider_sees_their_case_without_internal_answers(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     case.do("confirm_eligibility", eligible=True, eligibility_rationale="Internal reasoning")
     page = signed_in(people.provider).get("/cases/SFO-2027-001")

@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import threading
 
-import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -16,14 +15,9 @@ from app.models import LessonsDigest, OutboxMessage
 from app.services import digests
 from app.services.digests import last_ended_quarter
 from app.worker import run_once
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 FAILURES = [{"description": "No home visit", "classification": "individual", "relevant_to_outcome": True}]
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 def _reviewed_and_tagged(people, definition, reference):

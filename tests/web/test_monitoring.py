@@ -19,7 +19,7 @@ from app.services.definitions import deploy_files, read_library
 from app.web.monitoring.dashboard import CHARTS
 from tests.conftest import DATA, START, make_user
 from tests.monitoring_seed import seed_cases
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 TODAY = START.date()
 
@@ -187,11 +187,6 @@ def test_csv_download_of_the_filtered_list(sfo_definition, manager_browser):
 
 
 # --- one case and its actions ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def people(app):  # type: ignore[no-untyped-def]
-    return People.create()
 
 
 @pytest.fixture

@@ -5,19 +5,13 @@ from __future__ import annotations
 
 import html
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, ProcessInstance
 from app.services import instances
 from tests.conftest import make_user
-from tests.sfo_case import People, SfoCase
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
+from tests.sfo_case import SfoCase
 
 
 def _text(page):

@@ -6,13 +6,12 @@ import re
 
 from app.services.forms import validate_form_data
 from app.services.runtime import model_of_instance
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 SNAKE_CASE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 
 
-def test_no_task_instruction_names_a_variable(sfo_definition):
-    people = People.create()
+def test_no_task_instruction_names_a_variable(people, sfo_definition):
     model = model_of_instance(SfoCase(people, sfo_definition).row)
     for spec in model.all_task_specs():
         if model.form_for(spec) is None:
@@ -21,8 +20,7 @@ def test_no_task_instruction_names_a_variable(sfo_definition):
         assert not SNAKE_CASE.search(documentation), f"{spec.bpmn_id}: {documentation}"
 
 
-def test_a_conditional_rule_names_the_field_by_its_label(sfo_definition):
-    people = People.create()
+def test_a_conditional_rule_names_the_field_by_its_label(people, sfo_definition):
     case = SfoCase(people, sfo_definition)
     case.to_stage("quality-assurance")
     from app.services import tasks
@@ -34,16 +32,14 @@ def test_a_conditional_rule_names_the_field_by_its_label(sfo_definition):
     assert problems == {"qa_comments": ["Enter comments for the reviewer"]}
 
 
-def test_a_task_for_a_team_names_the_team_once(sfo_definition, signed_in):
-    people = People.create()
+def test_a_task_for_a_team_names_the_team_once(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     page = signed_in(people.manager).get(f"/tasks/{case.task('confirm_eligibility').id}")
     assert "This task is for the SFO team." in page.text
     assert "team team" not in page.text and "Sfo" not in page.text
 
 
-def test_case_page_names_the_court_outcome_and_keeps_line_breaks(sfo_definition, signed_in):
-    people = People.create()
+def test_case_page_names_the_court_outcome_and_keeps_line_breaks(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     case.do("confirm_eligibility", eligible=True, eligibility_rationale="First line.\nSecond line.")
     case.court_outcome("convicted_sfo")
@@ -53,8 +49,7 @@ def test_case_page_names_the_court_outcome_and_keeps_line_breaks(sfo_definition,
     assert re.search(r'sfo-multiline">\s*First line.\nSecond line.', page.html)
 
 
-def test_a_saved_draft_never_shows_none(sfo_definition, signed_in):
-    people = People.create()
+def test_a_saved_draft_never_shows_none(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     task = case.task("confirm_eligibility")
     web = signed_in(people.team)

@@ -18,7 +18,7 @@ from app.services import instances
 from app.web.process_models import models
 from tests.api import variants
 from tests.conftest import make_user
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 
 def _versions(key: str = "small") -> int:
@@ -392,8 +392,7 @@ def test_export_then_import_as_a_new_process_that_runs(owner, small_definition, 
 # --- migration ---
 
 
-def test_migration_preview_and_moving_cases(owner, sfo_definition, dry_runs):
-    people = People.create()
+def test_migration_preview_and_moving_cases(people, owner, sfo_definition, dry_runs):
     case = SfoCase(people, sfo_definition, "SFO-MIG-1")
     bpmn = sfo_definition.bpmn["sfo_review.bpmn"].replace(
         'name="Confirm eligibility"', 'name="Confirm the eligibility"'

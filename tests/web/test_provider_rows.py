@@ -11,15 +11,10 @@ from app.services import tasks
 from app.services.errors import Invalid
 from app.services.reports import get_report
 from tests.services.test_publication import convicted_case, publish
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 ONE = [{"text": "Audit home visits.", "addressee": "probation_provider", "level": "local"}]
 ANSWER = {"response": "accept", "action": "Monthly audit.", "owner": "Head of PDU", "target_date": "2027-06-30"}
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 def sent(people, definition, recommendations=ONE) -> SfoCase:

@@ -14,14 +14,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import PublishedReport, RecommendationRecord, ReviewTheme
 from tests.services.test_publication import PERSON, clean_pack, convicted_case, publish
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 SECRETS = (PERSON, "Blackwood", "Lambert", "Oduya", "X654321", "Harbour", "1990")
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 @pytest.fixture

@@ -15,14 +15,8 @@ from app.models import PublishedReport
 from app.services import publication, tasks
 from app.services.errors import Invalid
 from tests.services.test_publication import PERSON, SUMMARY, TITLE, clean_pack, convicted_case, publish
-from tests.sfo_case import People
 
 from .test_published import SECRETS, fetch, pdf_text, words
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 def add_published(number: int, title: str, summary: str | None = None, text: str = "Clean text.") -> PublishedReport:

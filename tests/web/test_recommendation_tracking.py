@@ -15,7 +15,7 @@ from app.models import AuditEvent, RecommendationRecord
 from app.services import tracking
 from app.services.errors import Forbidden, Invalid
 from app.services.reports import get_report
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 RECOMMENDATIONS = [
     {"text": "Audit home visits.", "addressee": "probation_provider", "level": "local"},
@@ -25,11 +25,6 @@ RESPONSES = [
     {"response": "accept", "action": "Monthly audit.", "owner": "Head of PDU", "target_date": "2027-06-30"},
     {"response": "partly", "action": "Guidance.", "owner": "HMPPS policy", "target_date": "2027-09-30"},
 ]
-
-
-@pytest.fixture
-def people(app):
-    return People.create()
 
 
 def closed_case(people, definition, reference="SFO-T-1") -> SfoCase:

@@ -6,11 +6,10 @@ from app.extensions import db
 from app.models import Task
 from app.services import instances, tasks
 from tests.conftest import make_user
-from tests.sfo_case import People, SfoCase
+from tests.sfo_case import SfoCase
 
 
-def test_task_page_shows_case_summary_instructions_and_form(sfo_definition, signed_in):
-    people = People.create()
+def test_task_page_shows_case_summary_instructions_and_form(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     task = case.task("confirm_eligibility")
     page = signed_in(people.team).get(f"/tasks/{task.id}")
@@ -19,8 +18,7 @@ def test_task_page_shows_case_summary_instructions_and_form(sfo_definition, sign
     assert "Submit" in page.text and "Save draft" in page.text
 
 
-def test_invalid_answers_show_the_error_summary_keep_values_and_change_nothing(sfo_definition, signed_in):
-    people = People.create()
+def test_invalid_answers_show_the_error_summary_keep_values_and_change_nothing(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     task = case.task("confirm_eligibility")
     version = case.row.lock_version
@@ -37,8 +35,7 @@ def test_invalid_answers_show_the_error_summary_keep_values_and_change_nothing(s
     assert instances.get_instance(people.team, case.row.id).lock_version == version
 
 
-def test_draft_is_saved_for_the_assignee_and_restored(sfo_definition, signed_in):
-    people = People.create()
+def test_draft_is_saved_for_the_assignee_and_restored(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     task = case.task("confirm_eligibility")
     web = signed_in(people.team)
@@ -51,8 +48,7 @@ def test_draft_is_saved_for_the_assignee_and_restored(sfo_definition, signed_in)
     assert "Half written" not in signed_in(other).get(f"/tasks/{task.id}").text
 
 
-def test_submit_moves_on_and_offers_the_next_task_if_it_is_yours(sfo_definition, signed_in):
-    people = People.create()
+def test_submit_moves_on_and_offers_the_next_task_if_it_is_yours(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     task = case.task("confirm_eligibility")
     web = signed_in(people.team)
@@ -66,8 +62,7 @@ def test_submit_moves_on_and_offers_the_next_task_if_it_is_yours(sfo_definition,
     assert "What happens next" in page.text and "Allocate" in page.text
 
 
-def test_submitting_a_task_someone_else_just_completed_says_so(sfo_definition, signed_in):
-    people = People.create()
+def test_submitting_a_task_someone_else_just_completed_says_so(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     task = case.task("confirm_eligibility")
     web = signed_in(people.team)
@@ -79,8 +74,7 @@ def test_submitting_a_task_someone_else_just_completed_says_so(sfo_definition, s
     assert f"{other.username} completed" in page.text and "Nothing you entered was saved" in page.text
 
 
-def test_another_organisation_gets_not_found_and_another_reviewer_forbidden(sfo_definition, signed_in):
-    people = People.create()
+def test_another_organisation_gets_not_found_and_another_reviewer_forbidden(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     case.do("confirm_eligibility", eligible=True)
     case.do("allocate_reviewer", reviewer=people.reviewer.username)
@@ -91,8 +85,7 @@ def test_another_organisation_gets_not_found_and_another_reviewer_forbidden(sfo_
     assert task.name in signed_in(people.reviewer).get(f"/tasks/{task.id}").text
 
 
-def test_add_another_works_without_javascript(sfo_definition, signed_in):
-    people = People.create()
+def test_add_another_works_without_javascript(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     case.do("confirm_eligibility", eligible=True)
     case.do("allocate_reviewer", reviewer=people.reviewer.username)
@@ -103,8 +96,7 @@ def test_add_another_works_without_javascript(sfo_definition, signed_in):
     assert 'id="other_reviews-0-agency"' in page.html
 
 
-def test_completed_by_me_tab(sfo_definition, signed_in):
-    people = People.create()
+def test_completed_by_me_tab(people, sfo_definition, signed_in):
     case = SfoCase(people, sfo_definition)
     case.do("confirm_eligibility", eligible=True)
     page = signed_in(people.team).get("/tasks?tab=completed")
