@@ -33,6 +33,7 @@ def _answer(someone, count):
 
 def test_each_provider_answers_its_own_recommendations(people, sfo_definition, person):
     stranger = make_user("provider", organisation="east-probation")
+    people.other_provider  # a notification may name only organisations the service knows
     case = SfoCase(people, sfo_definition, "SFO-BR-TWO", other_providers=[SOUTH])
     case.to_stage("drafting")
     case.do("draft_report", recommendations=RECOMMENDATIONS)

@@ -105,6 +105,7 @@ def test_the_approver_sees_the_public_page_as_published_with_the_redaction_log(
 
 @BOTH
 def test_the_sfo_team_chooses_a_reviewer_seeing_their_open_cases(people, sfo_definition, person, javascript):
+    people.other_reviewer  # the second reviewer to choose
     busy = SfoCase(people, sfo_definition, "SFO-2027-001")
     busy.to_stage("drafting")  # people.reviewer now reviews one open case, with a report due
     due = busy.task("draft_report").due_on

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from app.extensions import db
-from tests.api.conftest import api, people  # noqa: F401  (the API fixtures, shared)
+from tests.api.conftest import api  # noqa: F401  (the API client fixture, shared)
 
 
 class StatementCounter:

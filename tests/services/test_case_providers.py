@@ -26,6 +26,12 @@ RECOMMENDATIONS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def both_providers_known(people):
+    """A notification may name only organisations the service knows: the second provider has a user."""
+    people.other_provider
+
+
 @pytest.fixture
 def stranger(app):
     return make_user("provider", organisation="east-probation")

@@ -4,6 +4,7 @@ managers find the case under either provider."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -11,6 +12,12 @@ from app.models import RecommendationRecord, Task
 from app.services import instances
 from tests.conftest import make_user
 from tests.services.test_case_providers import NORTH, RECOMMENDATIONS, SOUTH, _drafted
+
+
+@pytest.fixture(autouse=True)
+def both_providers_known(people):
+    """A notification may name only organisations the service knows: the second provider has a user."""
+    people.other_provider
 
 
 def _tasks_by_org(case):

@@ -214,6 +214,7 @@ def test_case_page_shows_diagram_states_tasks_timeline_and_data(scoping_case, si
 
 
 def test_reassign_a_task_with_confirmation(scoping_case, signed_in, people):
+    people.other_reviewer  # the reviewer to reassign to
     browser = signed_in(people.manager)
     task = scoping_case.task("write_terms_of_reference")
     url = f"/monitoring/cases/{scoping_case.row.id}/tasks/{task.id}/reassign"
