@@ -34,6 +34,10 @@ class ApiClient:
             self._tokens[user.username] = create_token(user.username)
         return {"Authorization": f"Bearer {self._tokens[user.username]}"}
 
+    def forget_tokens(self) -> None:
+        """Make each user a new token on next use: those made before the clock moved on may have expired."""
+        self._tokens.clear()
+
     def call(self, method: str, path: str, user: User | None, *, expect: int | None = None, **options: Any) -> Any:
         """The raw response of ``method API+path`` as ``user``; asserts the status when ``expect`` is given."""
         headers = {**self.headers(user), **options.pop("headers", {})}
