@@ -118,19 +118,25 @@ _ROW_COLUMNS = (
 def list_tasks(
     user: User, filters: TaskFilters, today: dt.date | None = None, total: int | None = None
 ) -> tuple[list[TaskRow], int]:
-    """A page of the tasks ``filters`` select, and how many there are (``total``, when the caller counted)."""
-    if total is None:
-        total = count_tasks(user, filters, today)
+    """A page of the tasks ``filters`` select, and how many there are (``total``, when the caller counted).
+
+    A page shorter than a full one is the last: the tasks before it and on it are all there are, so they
+    are counted only when the page is full or lies past the end."""
     on_task, on_case = _conditions(user, filters, today)
+    skipped = (filters.page - 1) * filters.per_page
     page = (
         select(*_ROW_COLUMNS)
         .join(Task.instance)
         .where(*on_task, *on_case)
         .order_by(*_order(filters), Task.id)
         .limit(filters.per_page)
-        .offset((filters.page - 1) * filters.per_page)
+        .offset(skipped)
     )
-    return [TaskRow._make(row) for row in db.session.execute(page)], total
+    rows = [TaskRow._make(row) for row in db.session.execute(page)]
+    if total is None:
+        last_page = len(rows) < filters.per_page and (rows or not skipped)
+        total = skipped + len(rows) if last_page else count_tasks(user, filters, today)
+    return rows, total
 
 
 @transactional

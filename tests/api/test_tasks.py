@@ -55,6 +55,14 @@ def test_list_pages(api, people, small_definition):
         api.start("small", f"SFO-{number}", NORTH, as_user=people.provider)
     page = api.get("/tasks", people.team, per_page=2, page=2)
     assert (page["total"], page["page"], page["per_page"], len(page["items"])) == (3, 2, 2, 1)
+    # a short page counts itself; a full page, an empty one past the end and an empty list are counted
+    shown = {
+        (per_page, number): (page["total"], len(page["items"]))
+        for per_page, number in [(3, 1), (4, 1), (1, 3), (2, 3), (5, 2)]
+        for page in [api.get("/tasks", people.team, per_page=per_page, page=number)]
+    }
+    assert shown == {(3, 1): (3, 3), (4, 1): (3, 3), (1, 3): (3, 1), (2, 3): (3, 0), (5, 2): (3, 0)}
+    assert api.get("/tasks", people.team, assignee="me")["total"] == 0
 
 
 def test_providers_do_not_see_other_teams_tasks(api, people, case):
