@@ -15,7 +15,6 @@ from functools import cached_property
 from typing import Any
 
 from ..engine import Form
-from ..extensions import db
 from ..models import AuditEvent, ProcessInstance, Task, TaskDraft, User
 from . import instances, tasks
 from .access import may_work_on, tasks_seen_on
@@ -29,8 +28,9 @@ from .runtime import loaded_values_kept, model_of_instance
 class TaskView:
     """A task the caller may see (``tasks.get_task`` checked it), and what its page or answer shows."""
 
-    def __init__(self, user: User, task: Task):
+    def __init__(self, user: User, task: Task, draft: TaskDraft | None):
         self.user, self.task = user, task
+        self._draft_row = draft  # the caller's draft, read with the task
 
     @property
     def case(self) -> ProcessInstance:
@@ -59,10 +59,6 @@ class TaskView:
     @cached_property
     def prefill(self) -> dict[str, Any]:
         return tasks.prefill_of(self.task)
-
-    @cached_property
-    def _draft_row(self) -> TaskDraft | None:
-        return db.session.get(TaskDraft, (self.task.id, self.user.username))
 
     @property
     def draft(self) -> dict[str, Any] | None:
@@ -123,8 +119,9 @@ class TaskView:
 
 
 def task_view(user: User, task_id: str) -> TaskView:
-    """The task, if the caller may see it (404 otherwise), read with its case's data and state."""
-    return TaskView(user, tasks.get_task(user, task_id))
+    """The task, if the caller may see it (404 otherwise), read with its case's data and state and with the
+    caller's draft."""
+    return TaskView(user, *tasks.get_task_and_draft(user, task_id))
 
 
 def suspension_of(row: ProcessInstance) -> str | None:

@@ -230,11 +230,23 @@ def _conditions(user: User, filters: TaskFilters, today: dt.date | None) -> tupl
     return on_task, on_case
 
 
-def get_task(user: User, task_id: str) -> Task:
-    """The task with its case, the case's data and engine state (its form and starting values need both)."""
+def _with_case() -> list[Any]:
+    """Load a task's case with the case's data and engine state (its form and starting values need both)."""
     load_case = joinedload(Task.instance)
-    options = [load_case.undefer(ProcessInstance.data), load_case.undefer(ProcessInstance.state)]
-    return check_task_visible(user, db.session.get(Task, task_id, options=options))
+    return [load_case.undefer(ProcessInstance.data), load_case.undefer(ProcessInstance.state)]
+
+
+def get_task(user: User, task_id: str) -> Task:
+    """The task with its case, the case's data and engine state."""
+    return check_task_visible(user, db.session.get(Task, task_id, options=_with_case()))
+
+
+def get_task_and_draft(user: User, task_id: str) -> tuple[Task, TaskDraft | None]:
+    """The task with its case (as ``get_task``) and the caller's draft of it, or None, in one read."""
+    mine = (TaskDraft.task_id == Task.id) & (TaskDraft.username == user.username)
+    query = select(Task, TaskDraft).outerjoin(TaskDraft, mine).where(Task.id == task_id).options(*_with_case())
+    task, draft = db.session.execute(query).first() or (None, None)
+    return check_task_visible(user, task), draft
 
 
 def form_of(task: Task) -> Form | None:
@@ -299,11 +311,6 @@ def _engine_data_of(task: Task, running: Instance | None = None) -> dict[str, An
     return next((h.data for h in running.ready_human_tasks() if h.id == task.id), {})
 
 
-def draft_of(user: User, task: Task) -> dict[str, Any] | None:
-    draft = db.session.get(TaskDraft, (task.id, user.username))
-    return shown_values(task, draft.data) if draft else None
-
-
 def shown_values(task: Task, values: dict[str, Any]) -> dict[str, Any]:
     """What the form shows: ``values`` (a draft, or the answers as posted) over the starting values, with
     the rows the process set (read-only parts, which are not posted) filled in."""
@@ -319,11 +326,6 @@ def shown_values(task: Task, values: dict[str, Any]) -> dict[str, Any]:
 def has_draft(task: Task) -> bool:
     """Whether the task's holder saved a draft of it."""
     return bool(task.assignee) and db.session.get(TaskDraft, (task.id, task.assignee)) is not None
-
-
-def draft_saved_at(user: User, task: Task) -> dt.datetime | None:
-    draft = db.session.get(TaskDraft, (task.id, user.username))
-    return draft.updated_at if draft else None
 
 
 def _open_task(user: User, task_id: str) -> Task:

@@ -233,8 +233,8 @@ def _save_draft(view: TaskView, data: dict, shown: dict, errors: dict[str, list[
 
 def _keep_as_draft(view: TaskView, data: dict, shown: dict) -> tuple[str, int]:
     """The case cannot move on now (it is suspended): what was typed is kept as the user's draft."""
-    _keep_draft(view, data)
-    return _page(TaskView(view.user, view.task), shown, {}, kept_as_draft=True)  # the draft's time is new
+    draft = _keep_draft(view, data)
+    return _page(TaskView(view.user, view.task, draft), shown, {}, kept_as_draft=True)  # the draft's time is new
 
 
 def _keep_draft(view: TaskView, data: dict) -> TaskDraft:

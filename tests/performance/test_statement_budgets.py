@@ -35,12 +35,12 @@ BUDGETS = {
     "complete a reviewer's task": 9,
     "list my tasks": 2,  # token; page (shorter than a full page, so it is the last and counts itself)
     "list a full page": 3,  # token; page; count
-    "get a task with its form": 3,  # token; task with its case, the case's data and state; draft
+    "get a task with its form": 2,  # token; task with its case, the case's data and state, and the caller's draft
     "get an instance": 3,  # token; case with its data; its tasks
     # person with groups; the visit saved; commit; tab counts with the total; page (a later visit also
     # counts the tasks new since the one before)
     "inbox page": 5,
-    "task page": 3,  # person with groups; task with its case, data and state; draft
+    "task page": 2,  # person with groups; task with its case, data and state, and the caller's draft
 }
 # SQLite sends one INSERT per audit row, and has no sequence to draw a new case's id from: the case is inserted
 # before its first step and updated after it.
