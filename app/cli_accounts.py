@@ -17,7 +17,7 @@ def register_account_commands(users: click.Group) -> None:
         users.add_command(command)
 
 
-def _run(action):  # type: ignore[no-untyped-def]
+def _run(action):
     from .cli import _app, _fail
 
     with _app().app_context():
@@ -73,7 +73,7 @@ def tokens(username: str) -> None:
         click.echo(line)
 
 
-def _when(moment) -> str:  # type: ignore[no-untyped-def]
+def _when(moment) -> str:
     return f"{moment:%Y-%m-%d %H:%M}" if moment is not None else f"{'-':<16}"
 
 

@@ -10,7 +10,7 @@ from . import create_app
 from .worker import start_embedded_worker
 
 
-class _EmbeddedServer(BaseApplication):  # type: ignore[misc]
+class _EmbeddedServer(BaseApplication):
     def __init__(self, options: dict[str, Any]):
         self.options = options
         super().__init__()

@@ -31,4 +31,4 @@ def require_token() -> Response | None:
 
 
 def current_user() -> User:
-    return g.api_user  # type: ignore[no-any-return]
+    return g.api_user

@@ -72,7 +72,7 @@ def operation(summary: str, **declared: Any) -> Callable[[Callable[..., Any]], C
     return decorate
 
 
-class Dumped(dict):  # type: ignore[type-arg]
+class Dumped(dict):
     """An answer already in its response schema's shape, written directly where dumping it through the
     schema cost more than the work (a test keeps each such writer equal to the schema's dump)."""
 

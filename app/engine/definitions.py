@@ -155,11 +155,11 @@ class _LaneParser(SpiffProcessParser):
         return super().get_lane_name(node_id) or self.default_lane
 
 
-class _Parser(SpiffBpmnParser):  # type: ignore[misc]
+class _Parser(SpiffBpmnParser):
     PROCESS_PARSER_CLASS = _LaneParser
 
 
-class ModelerValidator(BpmnValidator):  # type: ignore[misc]
+class ModelerValidator(BpmnValidator):
     """The BPMN schema, accepting what SpiffArena's modeler writes that it refuses and that changes
     nothing this service runs: a ``messageRef`` attribute on a start event (the message is named by the
     event's messageEventDefinition), a ``correlationKey`` attribute on a collaboration, and one data

@@ -132,7 +132,7 @@ class _ClockedDatetime(dt.datetime):
         return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
 
 
-timer_module.datetime = _ClockedDatetime  # type: ignore[misc]
+timer_module.datetime = _ClockedDatetime
 
 
 @contextmanager
@@ -229,7 +229,7 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct: dict[str, Any], model: ProcessModel | None = None) -> BpmnWorkflow:  # type: ignore[override]
+    def from_dict(self, dct: dict[str, Any], model: ProcessModel | None = None) -> BpmnWorkflow:
         assert model is not None, "a process model is needed to restore an instance"
         workflow = self.target_class(model.spec, model.subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)

@@ -94,7 +94,7 @@ def check_instance_visible(user: User, instance: ProcessInstance | None) -> Proc
     raise Forbidden("You do not have access to this case.")
 
 
-def visible_instances(user: User, query: Select) -> Select:  # type: ignore[type-arg]
+def visible_instances(user: User, query: Select) -> Select:
     query = query.where(ProcessInstance.reduced_at.is_(None))  # reduced by the retention policy: statistics only
     if sees_all_cases(user):
         return query
@@ -139,7 +139,7 @@ def check_task_visible(user: User, task: Task | None) -> Task:
     raise Forbidden("You do not have access to this task.")
 
 
-def visible_tasks(user: User, query: Select) -> Select:  # type: ignore[type-arg]
+def visible_tasks(user: User, query: Select) -> Select:
     """``query``, of tasks joined to their case, kept to the tasks ``user`` may see."""
     on_task, on_case = task_visibility(user)
     return query.where(*on_task, *on_case)
@@ -199,7 +199,7 @@ def require_role(user: User, roles: tuple[str, ...], action: str) -> None:
         raise Forbidden(f"You do not have permission to {action}.")
 
 
-def assignable_filter(user: User):  # type: ignore[no-untyped-def]
+def assignable_filter(user: User):
     """Unclaimed tasks of the user's groups (and organisation, for providers)."""
     clause = (Task.assignee.is_(None)) & (Task.lane.in_(sorted(user.group_names - {"reviewer"})))
     if user.is_provider:

@@ -57,7 +57,7 @@ def size_text(size: int) -> str:
 
 def content_type_of(content: bytes) -> str | None:
     """The accepted type the content is, or None. A .docx must be a zip holding a Word document part."""
-    import filetype  # type: ignore[import-untyped]  # only uploads need it: a web worker may never load it
+    import filetype  # only uploads need it: a web worker may never load it
 
     kind = filetype.guess(content)
     mime = kind.mime if kind is not None else None

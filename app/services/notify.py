@@ -68,7 +68,7 @@ def enabled() -> bool:
 
 
 def template_for(kind: str) -> str | None:
-    return current_app.config["SFO_NOTIFY_TEMPLATES"].get(kind)  # type: ignore[no-any-return]
+    return current_app.config["SFO_NOTIFY_TEMPLATES"].get(kind)
 
 
 def reference(outbox_id: int) -> str:

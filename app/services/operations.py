@@ -42,7 +42,7 @@ def record_worker_pass(succeeded: bool) -> None:
 
 def latest_worker_pass() -> dt.datetime | None:
     """When any worker last completed a pass; None if none ever did."""
-    return db.session.scalar(select(func.max(WorkerPass.last_pass_at)))  # type: ignore[no-any-return]
+    return db.session.scalar(select(func.max(WorkerPass.last_pass_at)))
 
 
 @dataclass(frozen=True)

@@ -255,7 +255,7 @@ def report_pdf(row: ProcessInstance) -> bytes | None:
 
     report = assemble(row.business_key, versions[-1], versions, row.data or {}, now().date())
     html = render_template("reports/pdf.html", report=report, row=row)
-    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")  # type: ignore[no-any-return]
+    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
 
 
 @transactional

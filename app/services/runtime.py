@@ -73,11 +73,11 @@ def init_runtime(app: Flask, clock: Any = None) -> None:
 
 
 def runtime() -> Runtime:
-    return current_app.extensions["sfo.runtime"]  # type: ignore[no-any-return]
+    return current_app.extensions["sfo.runtime"]
 
 
 def now() -> dt.datetime:
-    return runtime().clock.now()  # type: ignore[no-any-return]
+    return runtime().clock.now()
 
 
 def transactional(func: Callable[P, R]) -> Callable[P, R]:

@@ -282,7 +282,7 @@ def _facts_of(task: Task, running: Instance | None = None) -> _TaskFacts:
     key = (task.state, instance.lock_version, instance.data)
     cached = task.__dict__.get("_sfo_facts")
     if cached is not None and cached[0] == key[:2] and cached[1] is key[2]:
-        return cached[2]  # type: ignore[no-any-return]
+        return cached[2]
     data = {**(instance.data or {}), **_engine_data_of(task, running)}
     model = model_of_instance(instance)
     element = model.element(task.bpmn_id)

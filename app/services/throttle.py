@@ -155,4 +155,4 @@ def init_throttle(app: Flask) -> None:
 
 
 def sign_in_throttle() -> SignInThrottle:
-    return current_app.extensions["sfo.throttle"]  # type: ignore[no-any-return]
+    return current_app.extensions["sfo.throttle"]

@@ -145,7 +145,7 @@ def track(
     return record
 
 
-def _open_records(provider_org: str | None = None):  # type: ignore[no-untyped-def]
+def _open_records(provider_org: str | None = None):
     query = (
         select(RecommendationRecord, ProcessInstance.business_key)
         .join(ProcessInstance, ProcessInstance.id == RecommendationRecord.instance_id)

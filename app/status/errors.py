@@ -56,11 +56,11 @@ def _respond(status: int, message: str, fields: dict[str, list[str]] | None = No
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
-    def service_error(error: ServiceError):  # type: ignore[no-untyped-def]
+    def service_error(error: ServiceError):
         return _respond(error.status, error.message, error.fields, error.code)
 
     @app.errorhandler(RequestEntityTooLarge)
-    def too_large(error: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
+    def too_large(error: RequestEntityTooLarge):
         if wants_json():
             return error_body(413, TOO_LARGE)
         from ..web.errors import render_too_large  # an upload form may answer with its own page
@@ -68,7 +68,7 @@ def register_error_handlers(app: Flask) -> None:
         return render_too_large(TOO_LARGE)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(error: HTTPException):
         status = error.code or 500
         response = _respond(status, error.description or "Request failed.")
         if getattr(error, "valid_methods", None) and wants_json():  # a 405 says which methods are allowed
@@ -76,7 +76,7 @@ def register_error_handlers(app: Flask) -> None:
         return response
 
     @app.errorhandler(Exception)
-    def unexpected(error: Exception):  # type: ignore[no-untyped-def]
+    def unexpected(error: Exception):
         if database_unavailable(error):
             return _unavailable(error)
         route = request.url_rule.rule if request.url_rule is not None else "unmatched"

@@ -13,12 +13,12 @@ status.public = True  # type: ignore[attr-defined]
 
 
 @status.get("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
+def healthz():
     return jsonify(status="ok")
 
 
 @status.get("/readyz")
-def readyz():  # type: ignore[no-untyped-def]
+def readyz():
     from ..migrations_state import migrations_current
 
     try:

@@ -43,7 +43,7 @@ class SessionUser:
     def get_id(self) -> str:
         return str(self.user.id)
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str):
         return getattr(self.user, name)
 
 
@@ -76,7 +76,7 @@ def load_user(user_id: str) -> SessionUser | None:
 
 def signed_in_user() -> User:
     """The User row of the signed-in person (pages are protected, so there is one)."""
-    return current_user.user  # type: ignore[no-any-return]
+    return current_user.user
 
 
 KEEPS_INPUT = "keeps_input_when_token_expires"

@@ -91,7 +91,7 @@ def start() -> Response | tuple[str, int]:
         _metadata(client)
         session[NEXT] = safe_next(request.args.get("next"))
         redirect_uri = current_app.config["SFO_BASE_URL"].rstrip("/") + CALLBACK
-        return client.authorize_redirect(redirect_uri)  # type: ignore[no-any-return]
+        return client.authorize_redirect(redirect_uri)
     except SignInFailed as failure:
         return _failed(str(failure), 502)
     except (RequestException, ValueError):

@@ -62,13 +62,13 @@ def active_tasks_by_element() -> dict[str, int]:
     """Ready human tasks of open cases per diagram element: the diagram's heatmap."""
     # Only open cases have ready tasks: closing or cancelling a case closes its tasks.
     query = select(Task.bpmn_id, func.count()).where(Task.state == "ready").group_by(Task.bpmn_id)
-    return dict(sorted(db.session.execute(query).all()))  # type: ignore[arg-type]
+    return dict(sorted(db.session.execute(query).all()))
 
 
 def overdue_tasks_by_element(today: dt.date) -> dict[str, int]:
     """Ready human tasks past their due date per diagram element: marked red on the diagram."""
     query = select(Task.bpmn_id, func.count()).where(Task.state == "ready", Task.due_on < today).group_by(Task.bpmn_id)
-    return dict(sorted(db.session.execute(query).all()))  # type: ignore[arg-type]
+    return dict(sorted(db.session.execute(query).all()))
 
 
 def _overdue_tasks(today: dt.date) -> Any:
