@@ -26,7 +26,8 @@ from .runtime import loaded_values_kept, model_of_instance
 
 
 class TaskView:
-    """A task the caller may see (``tasks.get_task`` checked it), and what its page or answer shows."""
+    """A task the caller may see (``tasks.get_task_and_draft`` checked it), with the caller's draft, and what
+    its page or answer shows."""
 
     def __init__(self, user: User, task: Task, draft: TaskDraft | None):
         self.user, self.task = user, task

@@ -134,7 +134,7 @@ def list_tasks(
     )
     rows = [TaskRow._make(row) for row in db.session.execute(page)]
     if total is None:
-        last_page = len(rows) < filters.per_page and (rows or not skipped)
+        last_page = len(rows) < filters.per_page and (len(rows) > 0 or skipped == 0)
         total = skipped + len(rows) if last_page else count_tasks(user, filters, today)
     return rows, total
 
