@@ -21,12 +21,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from flask import Flask  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from app import create_app  # noqa: E402
 from app.engine.definitions import parse_process_model  # noqa: E402
 from app.engine.dryrun import DRY_RUN_START, dry_run  # noqa: E402
+from app.extensions import attach_migrations  # noqa: E402
 from app.models.users import LANE_GROUPS  # noqa: E402
 from app.services.definitions import read_library  # noqa: E402
+from app.services.dry_runs import fresh_job, queue_job_as  # noqa: E402
 from app.services.modelling import check_and_dry_run  # noqa: E402
 from app.services.sample_data import sample_for  # noqa: E402
+from app.worker.dry_runs import DryRunPool  # noqa: E402
 
 
 def timings(runs: int, call: Callable[[], object]) -> list[float]:
@@ -42,7 +49,7 @@ def line(label: str, times: list[float]) -> str:
     return f"{label}: median {statistics.median(times):.2f} s, max {max(times):.2f} s over {len(times)} runs"
 
 
-def in_process(files: dict[str, bytes], runs: int) -> tuple[list[float], list[float]]:
+def in_process(app: Flask, files: dict[str, bytes], runs: int) -> tuple[list[float], list[float]]:
     model = parse_process_model(files, LANE_GROUPS)
     start_form = model.start_form()
     start = sample_for(start_form.schema, {}, DRY_RUN_START.date()) if start_form else {}
@@ -53,37 +60,35 @@ def in_process(files: dict[str, bytes], runs: int) -> tuple[list[float], list[fl
     print(f"end events not reached: {', '.join(report.unreached) or 'none'}")
     print(f"blocking paths: {len(report.blocking)}")
     exploration = timings(runs, lambda: dry_run(model, start, sample_for))
-    checks = timings(runs, lambda: check_and_dry_run(files))
+    with app.app_context():  # the checks read the groups the service knows
+        checks = timings(runs, lambda: check_and_dry_run(files))
     return exploration, checks
 
 
-def in_child(files: dict[str, bytes], runs: int) -> tuple[list[float], list[float]]:
+def scratch_app(folder: str) -> Flask:
+    """The service on a new SQLite database in ``folder``, its schema made as ``sfo init`` makes it."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3"})
+    attach_migrations(app)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def in_child(app: Flask, files: dict[str, bytes], runs: int) -> tuple[list[float], list[float]]:
     """Each run: queue a job for the files (made unique, so no run reuses another's), run it to its end."""
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.extensions import attach_migrations
-    from app.services.dry_runs import fresh_job, queue_job_as
-    from app.worker.dry_runs import DryRunPool
-
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3"})
-        attach_migrations(app)
+    pool = DryRunPool(app)
+    times, explorations = [], []
+    for run in range(runs):
+        unique = {**files, "sfo_review.bpmn": files["sfo_review.bpmn"] + f"<!-- run {run} -->".encode()}
         with app.app_context():
-            upgrade()
-        pool = DryRunPool(app)
-        times, explorations = [], []
-        for run in range(runs):
-            unique = {**files, "sfo_review.bpmn": files["sfo_review.bpmn"] + f"<!-- run {run} -->".encode()}
-            with app.app_context():
-                job_id = queue_job_as("bench", "check", unique).id
-            began = time.perf_counter()
-            pool.run_until_idle(interval=0.02)
-            times.append(time.perf_counter() - began)
-            with app.app_context():
-                job = fresh_job(job_id)
-                assert job.status == "passed", (job.status, job.problems)
-                explorations.append(float(job.report["seconds"]))
+            job_id = queue_job_as("bench", "check", unique).id
+        began = time.perf_counter()
+        pool.run_until_idle(interval=0.02)
+        times.append(time.perf_counter() - began)
+        with app.app_context():
+            job = fresh_job(job_id)
+            assert job.status == "passed", (job.status, job.problems)
+            explorations.append(float(job.report["seconds"]))
     return times, explorations
 
 
@@ -93,11 +98,16 @@ def main() -> None:
     parser.add_argument("--no-child", action="store_true", help="only the in-process timings")
     options = parser.parse_args()
     files = read_library(ROOT / "bpmn", ROOT / "forms")
-    exploration, checks = in_process(files, options.runs)
+    with tempfile.TemporaryDirectory() as folder:
+        measure(scratch_app(folder), files, options)
+
+
+def measure(app: Flask, files: dict[str, bytes], options: argparse.Namespace) -> None:
+    exploration, checks = in_process(app, files, options.runs)
     print(line("dry run of sfo_review, in process (exploration only)", exploration))
     print(line("checks and dry run, in process", checks))
     if not options.no_child:
-        child, explorations = in_child(files, options.runs + 1)
+        child, explorations = in_child(app, files, options.runs + 1)
         print(f"checks and dry run as a job in a child process: first {child[0]:.2f} s (starts the fork server)")
         print(line("  later jobs, queued to passed", child[1:]))
         print(line("  the exploration inside the child (niced)", explorations[1:]))

@@ -107,6 +107,7 @@ def _follow(
         except ProcessError as error:
             report.paths.append(PathResult(steps, "error", message=error.message, element_id=error.element_id))
             return
+        instance.compact()
         active = instance.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR)
         failed = [t for t in active if t.state == TaskState.ERROR]
         if failed:
