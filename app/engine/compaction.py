@@ -95,6 +95,8 @@ def _drop_finished_subprocesses(workflow: Any, history: History) -> int:
 
 
 def _compact_one(workflow: Any, history: History) -> int:
+    if len(workflow.tasks) <= MIN_DROPPED:  # too few to drop enough: skip walking the tree
+        return 0
     unfinished = [t for t in workflow.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
     # The process's end join waits, from wherever a listener's run ended, for the whole case: it is kept with
     # the short path to it, but does not hold the rest of the tree in place.

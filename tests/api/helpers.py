@@ -57,7 +57,7 @@ class ApiClient:
     def put(self, path: str, user: User | None, body: Any = None, *, expect: int = 200) -> Any:
         return self.call("PUT", path, user, expect=expect, json=body).get_json()
 
-    def upload(self, files: dict[str, bytes], user: User, *, expect: int = 201) -> Any:
+    def upload(self, files: dict[str, bytes], user: User, *, expect: int = 201, **options: Any) -> Any:
         """Deploy files through the multipart endpoint."""
         from io import BytesIO
 
@@ -69,6 +69,7 @@ class ApiClient:
             expect=expect,
             data={"files": parts},
             content_type="multipart/form-data",
+            **options,
         ).get_json()
 
     # --- cases ---
