@@ -35,9 +35,11 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask, clock: Any) -> None:
+    from .read_only_requests import end_reads_with_commit
     from .services.runtime import init_runtime
 
     db.init_app(app)  # Flask-Migrate is attached by what migrates (extensions.attach_migrations)
+    end_reads_with_commit(app)
     init_runtime(app, clock)
 
 
