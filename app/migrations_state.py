@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
 
-SCHEMA_HEAD = "d8f3a2b61c47"
+SCHEMA_HEAD = "e6b1d4a7c259"
 
 
 def migrations_current() -> bool:

@@ -80,6 +80,8 @@ class Task(Model):
             sqlite_where=_READY_UNHELD,
         ),
         Index("ix_task_held_due", "assignee", "state", "due_on", "created_at", "id"),
+        # the tasks a person completed, newest first: the inbox counts them on every page
+        Index("ix_task_completed_by", "completed_by", "state", "completed_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -1,7 +1,11 @@
 import datetime as dt
 import re
 
-from app.services import instances
+from sqlalchemy import text
+
+from app.extensions import db
+from app.services import instances, tasks
+from app.services.tasks import TaskFilters
 from tests.conftest import make_user
 
 
@@ -62,3 +66,18 @@ def test_inbox_pages_are_paged(small_definition, signed_in):
     second = web.get("/tasks?tab=team&page=2")
     references = set(re.findall(r"SFO-\d{3}", page.text)) | set(re.findall(r"SFO-\d{3}", second.text))
     assert len(set(re.findall(r"SFO-\d{3}", second.text))) == 5 and len(references) == 55
+
+
+def test_the_completed_by_me_count_reads_an_index_not_the_whole_task_table(app):
+    """Every inbox page counts the "Completed by me" tab. Without an index on who completed a task, that count
+    read every task row: 21 ms of a 38 ms page at 10,000 cases (72,000 task rows), growing with them."""
+    user = make_user("reviewer", username="reviewer-a")
+    count = tasks._count(user, TaskFilters(state="completed", completed_by="me"), dt.date(2027, 1, 4))
+    sql = str(count.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table is scanned whatever the indexes
+        plan = "\n".join(db.session.scalars(text("EXPLAIN " + sql)))
+    else:
+        plan = "\n".join(str(row[-1]) for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    db.session.rollback()
+    assert "ix_task_completed_by" in plan, plan
