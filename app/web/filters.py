@@ -57,7 +57,23 @@ def capitalize_first(value: Any) -> str:
     return text[:1].upper() + text[1:]
 
 
+def page_numbers(current: int, pages: int) -> list[int | None]:
+    """The page links a long list shows, as the GOV.UK pagination component advises: the first and last
+    pages, the current one and one either side, with ``None`` (an ellipsis) for each gap of more than one
+    page. A list of 1,000 pages gets at most seven links, not 1,000."""
+    shown = sorted({1, pages, *range(max(1, current - 1), min(pages, current + 1) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) == 2:
+            numbers.append(number - 1)  # a gap of one page shows that page, not an ellipsis
+        elif numbers and number - (numbers[-1] or 0) > 2:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
 def register_filters(app: Flask) -> None:
+    app.add_template_global(page_numbers, "page_numbers")
     app.add_template_filter(capitalize_first, "capitalize_first")
     app.add_template_filter(team, "team")
     app.add_template_filter(court_outcome, "court_outcome")

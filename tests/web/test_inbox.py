@@ -1,4 +1,5 @@
 import datetime as dt
+import importlib
 import re
 
 from sqlalchemy import text
@@ -6,6 +7,7 @@ from sqlalchemy import text
 from app.extensions import db
 from app.services import instances, tasks
 from app.services.tasks import TaskFilters
+from app.web.filters import page_numbers
 from tests.conftest import make_user
 
 
@@ -66,6 +68,33 @@ def test_inbox_pages_are_paged(small_definition, signed_in):
     second = web.get("/tasks?tab=team&page=2")
     references = set(re.findall(r"SFO-\d{3}", page.text)) | set(re.findall(r"SFO-\d{3}", second.text))
     assert len(set(re.findall(r"SFO-\d{3}", second.text))) == 5 and len(references) == 55
+
+
+def test_a_long_list_links_the_pages_near_the_current_one_not_every_page(small_definition, signed_in, monkeypatch):
+    """Every page of the list was linked: 158 links at 7,900 unassigned tasks, 1,000 at 50,000, each built
+    with url_for, so the page grew with the team's tasks. GOV.UK's pagination shows the first and last pages,
+    the current one and its neighbours, with an ellipsis for each gap."""
+    monkeypatch.setattr(importlib.import_module("app.web.tasks"), "PER_PAGE", 1)  # the package names a blueprint tasks
+    provider, team = make_user("provider"), make_user("sfo-team")
+    for n in range(12):
+        _start(small_definition, provider, f"SFO-{n:03d}")
+    web = signed_in(team)
+    linked = lambda html: sorted({int(n) for n in re.findall(r'href="/tasks\?[^"]*page=(\d+)', html)})  # noqa: E731
+    page = web.get("/tasks?tab=team&page=6").html
+    assert linked(page) == [1, 5, 6, 7, 12], linked(page)
+    assert page.count("govuk-pagination__item--ellipsis") == 2
+    first = web.get("/tasks?tab=team").html
+    assert linked(first) == [1, 2, 12] and first.count("govuk-pagination__item--ellipsis") == 1
+
+
+def test_page_numbers_follow_the_govuk_pattern():
+    assert page_numbers(1, 1) == [1]
+    assert page_numbers(2, 3) == [1, 2, 3]
+    assert page_numbers(1, 10) == [1, 2, None, 10]
+    assert page_numbers(3, 10) == [1, 2, 3, 4, None, 10]  # a gap of one page shows the page
+    assert page_numbers(5, 10) == [1, None, 4, 5, 6, None, 10]
+    assert page_numbers(10, 10) == [1, None, 9, 10]
+    assert page_numbers(500, 1000) == [1, None, 499, 500, 501, None, 1000]
 
 
 def test_the_completed_by_me_count_reads_an_index_not_the_whole_task_table(app):

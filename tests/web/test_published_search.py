@@ -5,6 +5,9 @@ published snapshot."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import importlib
+import re
 from urllib.parse import quote
 
 import pytest
@@ -17,6 +20,8 @@ from app.services.errors import Invalid
 from tests.services.test_publication import PERSON, SUMMARY, TITLE, clean_pack, convicted_case, publish
 
 from .test_published import SECRETS, fetch, pdf_text, words
+
+published_pages = importlib.import_module("app.web.published")  # the package names a blueprint published
 
 
 def add_published(number: int, title: str, summary: str | None = None, text: str = "Clean text.") -> PublishedReport:
@@ -184,6 +189,16 @@ def test_paging_keeps_the_search(browser):
     second = browser.get("/published?q=risk&page=2")
     found = [link for link in second.links if link.startswith("/published/20")]
     assert len(found) == 5 and "/published/2026-099" not in found
+
+
+def test_many_pages_of_reviews_link_the_pages_near_this_one(browser, monkeypatch):
+    monkeypatch.setattr(published_pages, "list_published", functools.partial(publication.list_published, per_page=1))
+    for number in range(1, 11):
+        add_published(number, f"Review number {number} about risk", "Risk was not reassessed.")
+    page = browser.get("/published?q=risk&page=5")
+    linked = sorted({int(n) for n in re.findall(r'href="/published\?[^"]*page=(\d+)', page.html)})
+    assert linked == [1, 4, 5, 6, 10], linked
+    assert page.html.count("govuk-pagination__item--ellipsis") == 2
 
 
 def test_search_never_reads_case_data(sfo_definition, people, browser):
