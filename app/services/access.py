@@ -151,8 +151,9 @@ def task_visibility(user: User, *, ready_only: bool = False, held_by_user: bool 
 
     ``ready_only``: the list holds only ready tasks. None is on a reduced case: a case is reduced only when
     closed, closing it cancels its ready tasks, and retention cancels any it finds.
-    ``held_by_user``: the list holds only tasks assigned to the user. None is on a reduced case (retention
-    clears every assignee), and a reviewer sees every case on which they hold a task.
+    ``held_by_user``: the list holds only tasks assigned to the user, or completed by them (which they held).
+    None is on a reduced case (retention clears every assignee and completer), and a reviewer sees every case
+    on which they hold a task.
     """
     on_case: list[Any] = [] if ready_only or held_by_user else [ProcessInstance.reduced_at.is_(None)]
     if sees_all_cases(user):

@@ -199,7 +199,9 @@ def _conditions(user: User, filters: TaskFilters, today: dt.date | None) -> tupl
     on_task, on_case = task_visibility(
         user,
         ready_only=filters.state == "ready",
-        held_by_user=filters.assignee in ("me", me),
+        # a task completed by the user was held by them: completing one assigns it to whoever completes it,
+        # and a task held by someone else cannot be completed (so "Completed by me" reads ``task`` alone)
+        held_by_user=filters.assignee in ("me", me) or filters.completed_by in ("me", me),
     )
     on_task.append(Task.state == filters.state)
     if filters.assignee:
