@@ -244,10 +244,13 @@ def inbox_view(
 ) -> InboxView:
     """The page of tasks ``filters`` selects. With ``tabs`` (each list's filters, by name), every list is
     counted in one statement, and ``tab`` names the one shown, whose count is the page's total. With
-    ``visit``, the tasks that arrived since the user's last visit are counted, and this visit becomes the
-    last."""
-    with loaded_values_kept():  # the visit changes only the user's last visit: the page reads them as loaded
-        new_tasks = tasks.inbox_visit(user) if visit else 0
-    counts = tasks.count_each(user, tabs, today) if tabs else {}
+    ``visit``, the tasks the user can work on that arrived since their last visit are counted with them, and
+    this visit becomes the last unless none did (on the first visit, none is new)."""
+    since = user.inbox_seen_at if visit else None
+    counts = tasks.count_each(user, tabs or {}, today, since)
+    new_tasks = counts.pop(tasks.ARRIVED, 0)
+    if visit and (since is None or new_tasks):  # with none new, counting from the visit before is the same
+        with loaded_values_kept():  # the visit changes only the user's last visit: the page reads all as loaded
+            tasks.inbox_seen(user)
     rows, total = tasks.list_tasks(user, filters, today, counts.get(tab))
     return InboxView(rows, total, counts, new_tasks)

@@ -140,15 +140,9 @@ def list_tasks(
 
 
 @transactional
-def inbox_visit(user: User) -> int:
-    """The tasks the user can work on that arrived since their last visit to the inbox (0 on the first
-    visit); this visit becomes the last."""
-    since = user.inbox_seen_at
-    new = 0
-    if since is not None:
-        new = db.session.scalar(_count(user, TaskFilters(workable=True), None, Task.created_at > since)) or 0
+def inbox_seen(user: User) -> None:
+    """This visit to the inbox becomes the user's last: tasks that arrive after it are new."""
     user.inbox_seen_at = now()
-    return new
 
 
 def returned_task_ids(tasks: list[TaskRow]) -> set[str]:
@@ -171,10 +165,21 @@ def count_tasks(user: User, filters: TaskFilters, today: dt.date | None = None) 
     return db.session.scalar(_count(user, filters, today)) or 0
 
 
-def count_each(user: User, lists: dict[str, TaskFilters], today: dt.date | None = None) -> dict[str, int]:
-    """How many tasks each of several lists holds (the inbox's tabs), in one statement."""
-    counts = [_count(user, filters, today).scalar_subquery() for filters in lists.values()]
-    return dict(zip(lists, db.session.execute(select(*counts)).one(), strict=True))
+ARRIVED = "arrived"  # count_each's name for the tasks that arrived since a moment
+
+
+def count_each(
+    user: User, lists: dict[str, TaskFilters], today: dt.date | None = None, arrived_since: dt.datetime | None = None
+) -> dict[str, int]:
+    """How many tasks each of several lists holds (the inbox's tabs), in one statement. With
+    ``arrived_since``, also how many tasks the user can work on arrived after it (named ``ARRIVED``)."""
+    counts = {name: _count(user, filters, today) for name, filters in lists.items()}
+    if arrived_since is not None:
+        counts[ARRIVED] = _count(user, TaskFilters(workable=True), None, Task.created_at > arrived_since)
+    if not counts:
+        return {}
+    row = db.session.execute(select(*(count.scalar_subquery() for count in counts.values()))).one()
+    return dict(zip(counts, row, strict=True))
 
 
 def _count(user: User, filters: TaskFilters, today: dt.date | None, *more: Any) -> Any:

@@ -37,9 +37,9 @@ BUDGETS = {
     "list a full page": 3,  # token; page; count
     "get a task with its form": 2,  # token; task with its case, the case's data and state, and the caller's draft
     "get an instance": 3,  # token; case with its data; its tasks
-    # person with groups; the visit saved; commit; tab counts with the total; page (a later visit also
-    # counts the tasks new since the one before)
-    "inbox page": 5,
+    # person with groups; tab counts with the total and the tasks new since the last visit; page. (A visit
+    # that finds new tasks, or the first, also saves itself: two more, the UPDATE and its COMMIT.)
+    "inbox page": 3,
     "task page": 2,  # person with groups; task with its case, data and state, and the caller's draft
 }
 # SQLite sends one INSERT per audit row, and has no sequence to draw a new case's id from: the case is inserted

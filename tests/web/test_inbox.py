@@ -32,6 +32,27 @@ def test_team_task_moves_from_unassigned_to_mine_and_back(small_definition, sign
     assert "My tasks (0)" in web.get("/tasks").text
 
 
+def test_a_visit_with_nothing_new_is_not_saved_and_later_arrivals_still_count(small_definition, signed_in, clock):
+    """The visit was saved on every page view (an UPDATE and a COMMIT). With nothing new since the last visit,
+    counting from that visit or from this one gives the same number, so such a visit is no longer saved."""
+    provider, team = make_user("provider"), make_user("sfo-team")
+    _start(small_definition, provider, "SFO-1")
+    web = signed_in(team)
+    web.get("/tasks")  # the first visit is saved
+    first = team.inbox_seen_at
+    assert first is not None
+    clock.set(clock.now() + dt.timedelta(hours=1))
+    assert 'id="new-tasks"' not in web.get("/tasks").html
+    db.session.refresh(team)
+    assert team.inbox_seen_at == first  # nothing new: not saved
+    clock.set(clock.now() + dt.timedelta(hours=1))
+    _start(small_definition, provider, "SFO-2")
+    assert "1 new task has arrived" in web.get("/tasks").text
+    db.session.refresh(team)
+    assert team.inbox_seen_at > first
+    assert 'id="new-tasks"' not in web.get("/tasks").html  # seen now
+
+
 def test_overdue_and_due_soon_tags(small_definition, signed_in, clock):
     provider, team = make_user("provider"), make_user("sfo-team")
     _start(small_definition, provider)
