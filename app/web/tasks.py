@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -75,15 +76,20 @@ def tab_filters(user: User, tab: str, stage: str | None, due: str | None, page: 
     return replace(common, assignee="me")
 
 
-def due_tag(task: TaskRow) -> dict[str, str] | None:
-    if task.state != "ready" or task.due_on is None:
+def due_tags(today: dt.date) -> Callable[[TaskRow], dict[str, str] | None]:
+    """The tag of a ready task's deadline ("Overdue", "Due soon" or none), for a page of tasks seen today."""
+    soon = dt.date.fromisoformat(add_working_days(today, DUE_SOON_WORKING_DAYS))
+
+    def due_tag(task: TaskRow) -> dict[str, str] | None:
+        if task.state != "ready" or task.due_on is None:
+            return None
+        if task.due_on < today:
+            return {"text": "Overdue", "classes": "govuk-tag--red"}
+        if task.due_on <= soon:
+            return {"text": "Due soon", "classes": "govuk-tag--yellow"}
         return None
-    today = _today()
-    if task.due_on < today:
-        return {"text": "Overdue", "classes": "govuk-tag--red"}
-    if task.due_on <= dt.date.fromisoformat(add_working_days(today, DUE_SOON_WORKING_DAYS)):
-        return {"text": "Due soon", "classes": "govuk-tag--yellow"}
-    return None
+
+    return due_tag
 
 
 @tasks.get("/tasks")
@@ -95,10 +101,11 @@ def inbox() -> str:
     stage = request.args.get("stage") if request.args.get("stage") in STAGES else None
     due = request.args.get("due") if request.args.get("due") in ("today", "week") else None
     page = page_arg(request.args)
+    today = _today()
     view = inbox_view(
         user,
         tab_filters(user, tab, stage, due, page),
-        _today(),
+        today,
         tabs={t.key: tab_filters(user, t.key, stage, due, 1) for t in TABS},
         tab=tab,
         visit=tab == "mine" and page == 1,
@@ -116,7 +123,7 @@ def inbox() -> str:
         page=page,
         pages=max(1, -(-view.total // PER_PAGE)),
         stages=STAGES,
-        due_tag=due_tag,
+        due_tag=due_tags(today),
         returned=view.returned,
         new_tasks=view.new_tasks,
         user=user,
