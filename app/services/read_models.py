@@ -230,7 +230,7 @@ class InboxView:
     @cached_property
     def returned(self) -> set[str]:
         """The tasks on the page that are a step done before on the same case, come round again."""
-        return tasks.returned_task_ids(self.rows)
+        return {row.id for row in self.rows if row.returned}
 
 
 def inbox_view(
@@ -252,5 +252,5 @@ def inbox_view(
     if visit and (since is None or new_tasks):  # with none new, counting from the visit before is the same
         with loaded_values_kept():  # the visit changes only the user's last visit: the page reads all as loaded
             tasks.inbox_seen(user)
-    rows, total = tasks.list_tasks(user, filters, today, counts.get(tab))
+    rows, total = tasks.list_tasks(user, filters, today, counts.get(tab), with_returned=True)
     return InboxView(rows, total, counts, new_tasks)

@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..engine import Form, Instance, TaskNotReady
@@ -90,10 +90,17 @@ class TaskRow(NamedTuple):
     created_at: dt.datetime
     completed_by: str | None
     completed_at: dt.datetime | None
+    done_before: bool = False  # read when asked for: the same step of the case was completed before
 
     @property
     def candidate_groups(self) -> list[str]:
         return [self.lane] if self.lane else []
+
+    @property
+    def returned(self) -> bool:
+        """A step done before on the same case, come round again: a draft report after quality assurance
+        returned it, a publication pack sent back."""
+        return self.state == "ready" and bool(self.done_before)
 
 
 _ROW_COLUMNS = (
@@ -115,17 +122,33 @@ _ROW_COLUMNS = (
 )
 
 
+def _done_before() -> Any:
+    """Whether the task's step was completed before on its case (an indexed look-up by case)."""
+    earlier = aliased(Task)
+    return (
+        exists()
+        .where(earlier.instance_id == Task.instance_id, earlier.bpmn_id == Task.bpmn_id, earlier.state == "completed")
+        .label("done_before")
+    )
+
+
 def list_tasks(
-    user: User, filters: TaskFilters, today: dt.date | None = None, total: int | None = None
+    user: User,
+    filters: TaskFilters,
+    today: dt.date | None = None,
+    total: int | None = None,
+    *,
+    with_returned: bool = False,
 ) -> tuple[list[TaskRow], int]:
     """A page of the tasks ``filters`` select, and how many there are (``total``, when the caller counted).
+    ``with_returned``: each row also says whether it is ``returned`` (read in the same statement).
 
     A page shorter than a full one is the last: the tasks before it and on it are all there are, so they
     are counted only when the page is full or lies past the end."""
     on_task, on_case = _conditions(user, filters, today)
     skipped = (filters.page - 1) * filters.per_page
     page = (
-        select(*_ROW_COLUMNS)
+        select(*_ROW_COLUMNS, *([_done_before()] if with_returned else []))
         .join(Task.instance)
         .where(*on_task, *on_case)
         .order_by(*_order(filters), Task.id)
@@ -143,22 +166,6 @@ def list_tasks(
 def inbox_seen(user: User) -> None:
     """This visit to the inbox becomes the user's last: tasks that arrive after it are new."""
     user.inbox_seen_at = now()
-
-
-def returned_task_ids(tasks: list[TaskRow]) -> set[str]:
-    """Those of ``tasks`` that are a step done before on the same case, come round again: a draft
-    report after quality assurance returned it, a publication pack sent back."""
-    ready = [t for t in tasks if t.state == "ready"]
-    if not ready:
-        return set()
-    done = set(
-        db.session.execute(
-            select(Task.instance_id, Task.bpmn_id)
-            .where(Task.instance_id.in_({t.instance_id for t in ready}), Task.state == "completed")
-            .distinct()
-        ).all()
-    )
-    return {t.id for t in ready if (t.instance_id, t.bpmn_id) in done}
 
 
 def count_tasks(user: User, filters: TaskFilters, today: dt.date | None = None) -> int:

@@ -40,6 +40,8 @@ BUDGETS = {
     # person with groups; tab counts with the total and the tasks new since the last visit; page. (A visit
     # that finds new tasks, or the first, also saves itself: two more, the UPDATE and its COMMIT.)
     "inbox page": 3,
+    # the same, with tasks listed: whether each came round again (returned) is read with the page
+    "inbox page with tasks": 3,
     "task page": 2,  # person with groups; task with its case, data and state, and the caller's draft
 }
 # SQLite sends one INSERT per audit row, and has no sequence to draw a new case's id from: the case is inserted
@@ -98,6 +100,9 @@ def counted(app, api, people, sfo_definition, statements) -> dict[str, int]:
     )
     [gather] = [t for t in made["case"]["ready_tasks"] if t["bpmn_id"] == "gather_evidence"]
     assert gather["assignee"] == people.reviewer.username  # the diagram named the allocated reviewer
+    reviewer_page = Browser(app.test_client()).sign_in(people.reviewer)
+    counts["inbox page with tasks"] = statements.count(lambda: reviewer_page.get("/tasks"))
+    assert "Gather evidence" in reviewer_page.get("/tasks").text
     return counts
 
 
