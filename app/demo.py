@@ -19,7 +19,7 @@ from .services import instances, messages, tasks
 from .services.definitions import latest_definition, model_of
 from .services.errors import ServiceError
 from .services.publication_record import CaseRecord, duty_conflict
-from .services.runtime import now
+from .services.runtime import london_today
 from .services.sample_data import sample_for
 from .services.users import create_user, get_user
 
@@ -138,8 +138,10 @@ def _ensure_case(scenario: Scenario) -> str:
         return f"Case {scenario.reference} exists ({existing.status}, {existing.stage})."
     provider = _first_user("provider", scenario.organisation)
     start_form = model_of(latest_definition(PROCESS_KEY)).start_form()  # type: ignore[arg-type]
-    data = sample_for(start_form.schema if start_form else {}, {**BASE_CHOICES, **scenario.choices}, now().date())
-    data.update(notification_dates(now().date()), case_reference=scenario.reference, provider_org=scenario.organisation)
+    data = sample_for(start_form.schema if start_form else {}, {**BASE_CHOICES, **scenario.choices}, london_today())
+    data.update(
+        notification_dates(london_today()), case_reference=scenario.reference, provider_org=scenario.organisation
+    )
     row = instances.start_case(provider, PROCESS_KEY, scenario.reference, data)
     choices = {**BASE_CHOICES, **scenario.choices}
     for event in scenario.events:
@@ -154,7 +156,7 @@ def _send(row: ProcessInstance, event: Event) -> None:
         reviewer = get_user(row.reviewer or "") or _first_user("reviewer")
         messages.add_other_review(reviewer, row.id, event.payload["agency"], event.payload["review_type"])
         return
-    payload = {**event.payload, "outcome_date": now().date().isoformat()}
+    payload = {**event.payload, "outcome_date": london_today().isoformat()}
     messages.deliver_message(_first_user("manager"), event.message, row.business_key, payload)
 
 
@@ -186,13 +188,16 @@ def drive_case(row: ProcessInstance, choices: dict[str, Any], stop_at: str | Non
 def _complete_with_sample(task: Task, choices: dict[str, Any]) -> None:
     user = _worker_for(task)
     form = tasks.form_of(task)
-    answers = sample_for(form.schema if form else {}, choices, now().date())
+    answers = sample_for(form.schema if form else {}, choices, london_today())
     tasks.complete_task(user, task.id, answers)
 
 
 def _deliver_court_outcome(row: ProcessInstance, choices: dict[str, Any]) -> bool:
     manager = _first_user("manager")
-    outcome = {"court_outcome": choices.get("court_outcome", "convicted_sfo"), "outcome_date": now().date().isoformat()}
+    outcome = {
+        "court_outcome": choices.get("court_outcome", "convicted_sfo"),
+        "outcome_date": london_today().isoformat(),
+    }
     try:
         messages.deliver_message(manager, "court-outcome", row.business_key, outcome)
     except ServiceError:

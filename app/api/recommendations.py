@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint
 
 from ..services import instances, tracking
-from ..services.runtime import now
+from ..services.runtime import london_today
 from ..services.tracking import Tracked
 from .auth import current_user
 from .operations import operation
@@ -36,7 +36,7 @@ inspection = Blueprint("inspection", __name__, url_prefix="/inspection")
 def list_recommendations(instance_id: int, query: dict[str, Any]) -> dict[str, Any]:
     user = current_user()
     row = instances.get_instance(user, instance_id)
-    return {"items": tracking.recommendations_of_case(user, row, now().date())}
+    return {"items": tracking.recommendations_of_case(user, row, london_today())}
 
 
 @bp.get("/<id:instance_id>/recommendations/<id:number>")
@@ -49,7 +49,7 @@ def list_recommendations(instance_id: int, query: dict[str, Any]) -> dict[str, A
 def get_recommendation(instance_id: int, number: int, query: dict[str, Any]) -> Tracked:
     user = current_user()
     row = instances.get_instance(user, instance_id)
-    return tracking.recommendation_of_case(user, row, number, now().date())
+    return tracking.recommendation_of_case(user, row, number, london_today())
 
 
 @bp.put("/<id:instance_id>/recommendations/<id:number>/tracking")
@@ -69,7 +69,7 @@ def track(instance_id: int, number: int, query: dict[str, Any], body: dict[str, 
     row = instances.get_instance(user, instance_id)
     done_on = body["done_on"].isoformat() if body["done_on"] else ""
     tracking.track(user, row, number, body["status"], body["evidence"], done_on)
-    return tracking.recommendation_of_case(user, row, number, now().date())
+    return tracking.recommendation_of_case(user, row, number, london_today())
 
 
 @inspection.get("")
@@ -82,5 +82,5 @@ def track(instance_id: int, number: int, query: dict[str, Any], body: dict[str, 
     "another). Ordered by target date.",
 )
 def open_recommendations(query: dict[str, Any]) -> dict[str, Any]:
-    rows = tracking.inspection(current_user(), query["provider"], now().date())
+    rows = tracking.inspection(current_user(), query["provider"], london_today())
     return {"provider": query["provider"], "items": rows}

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..models import ProcessInstance, Theme, User
+from ..working_days import as_date
 from .access import check_instance_visible, require_role
 from .errors import Conflict, Invalid
 from .lessons import list_themes, record_themes, stored_themes
@@ -32,7 +33,7 @@ class CaseThemes:
 def report_approved_on(instance: ProcessInstance) -> dt.date | None:
     """The day quality assurance approved the report (its first approval), read from the audit trail."""
     approved = [v.decision for v in draft_versions(instance) if v.decision and v.decision.decision == "approve"]
-    return approved[0].at.date() if approved else None
+    return as_date(approved[0].at) if approved else None
 
 
 def may_set_themes(user: User) -> bool:

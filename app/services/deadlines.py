@@ -14,7 +14,7 @@ from .access import MANAGING_ROLES, check_task_visible, require_role
 from .audit import record_event
 from .errors import Conflict, Invalid
 from .progress import advance, locked_task
-from .runtime import now, transactional
+from .runtime import london_today, now, transactional
 
 
 def check_extension(task: Task, new_due: dt.date | None, reason: str, today: dt.date) -> dict[str, list[str]]:
@@ -41,7 +41,7 @@ def extend_deadline(user: User, task_id: str, new_due: dt.date | None, reason: s
         raise Conflict("This task has no deadline to extend.")
     if task.instance.status not in ("running", "waiting", "suspended"):
         raise Conflict(f"The case is {task.instance.status}; its deadlines cannot be changed.")
-    problems = check_extension(task, new_due, reason, now().date())
+    problems = check_extension(task, new_due, reason, london_today())
     if problems:
         raise Invalid("The extension has errors.", problems)
     assert new_due is not None

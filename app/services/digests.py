@@ -24,7 +24,7 @@ from ..models.users import GROUP_TITLES
 from . import anonymisation
 from .lessons import Digest, lessons_digest
 from .publication_record import CaseRecord
-from .runtime import now, transaction
+from .runtime import london_today, now, transaction
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def render_digest(period: str, start: dt.date, end: dt.date, today: dt.date) -> 
 def produce_due_digest() -> LessonsDigest | None:
     """The digest of the last quarter that has ended, if it has not been produced yet (one worker produces
     it: the others see it is taken, or made, and go on)."""
-    today = now().date()
+    today = london_today()
     period, start, end = last_ended_quarter(today)
     with transaction():
         due = not _produced(period) and _tagged_in(start, end)

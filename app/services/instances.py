@@ -28,7 +28,7 @@ from .errors import Conflict, Invalid, NotFound
 from .forms import validate_form_data
 from .messages import deliver_message  # noqa: F401 - kept here for callers of the earlier module
 from .progress import advance, load, no_tasks_yet, tasks_after_step
-from .runtime import now, runtime, transactional
+from .runtime import london_today, now, runtime, transactional
 from .users import user_in_group
 
 STATUSES = ("running", "waiting", "suspended", "error", "completed", "cancelled")
@@ -186,7 +186,7 @@ def list_instances(
         if filters.assignee:
             tasks = tasks.where(Task.assignee == (user.username if filters.assignee == "me" else filters.assignee))
         if filters.overdue:
-            tasks = tasks.where(Task.due_on < (today or now().date()))
+            tasks = tasks.where(Task.due_on < (today or london_today()))
         query = query.where(ProcessInstance.id.in_(tasks))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = query.order_by(ProcessInstance.updated_at.desc(), ProcessInstance.id.desc())

@@ -33,7 +33,7 @@ from .audit import record_event
 from .case_providers import named_providers, recommendation_provider
 from .errors import Invalid, NotFound
 from .reports import ADDRESSEES, FAILURE_CLASSES, STATUSES, failures_of, parse_date, recommendation_status
-from .runtime import now, transactional
+from .runtime import london_today, transactional
 
 OPTIONS_KEYWORD = "x-sfo-options"  # a field whose choices are the managed list named here
 DEFAULT_THEMES = (
@@ -193,7 +193,7 @@ def record_themes(instance: ProcessInstance, codes: list[str], actor: str) -> No
     themes = list_themes()
     before = _in_list_order({code for code, _ in kept}, themes)
     after = list(dict.fromkeys(codes))
-    tagged_on = min((day for _, day in kept), default=now().date())
+    tagged_on = min((day for _, day in kept), default=london_today())
     if set(before) != set(after) or any(day != tagged_on for _, day in kept):  # else the rows are as they would be
         db.session.execute(delete(ReviewTheme).where(ReviewTheme.instance_id == instance.id))
         db.session.add_all(ReviewTheme(instance_id=instance.id, theme_code=code, tagged_on=tagged_on) for code in after)
@@ -254,7 +254,7 @@ def sync_recommendations(instance: ProcessInstance) -> None:
 def sync_failures(instance: ProcessInstance) -> None:
     """Rewrite the case's failure rows from the report just approved."""
     db.session.execute(delete(ReviewFailure).where(ReviewFailure.instance_id == instance.id))
-    today = now().date()
+    today = london_today()
     db.session.add_all(
         ReviewFailure(
             instance_id=instance.id,

@@ -26,7 +26,7 @@ from .access import MANAGING_ROLES, MESSAGE_ROLES, check_instance_visible, requi
 from .audit import record_event
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .progress import advance, load, lock_instance
-from .runtime import now, transactional
+from .runtime import london_today, transactional
 
 COURT_OUTCOME = "court-outcome"
 OTHER_REVIEW_ADDED = "other-review-added"
@@ -174,7 +174,7 @@ class _Plan:
 def deliver_message(user: User, name: str, business_key: str, payload: Any) -> ProcessInstance:
     """Deliver an outside message to the one case that takes it; reopen a closed case it reopens."""
     require_role(user, MESSAGE_ROLES, "send messages to cases")
-    payload = check_payload(name, payload, now().date())
+    payload = check_payload(name, payload, london_today())
     rows = db.session.scalars(
         select(ProcessInstance).where(ProcessInstance.business_key == business_key).order_by(ProcessInstance.id)
     ).all()
@@ -289,7 +289,7 @@ def reopen_publication(user: User, instance_id: int, outcome_date: dt.date | Non
     problems: dict[str, list[str]] = {}
     if outcome_date is None:
         problems["outcome_date"] = ["Enter the date of the conviction"]
-    elif outcome_date > now().date():
+    elif outcome_date > london_today():
         problems["outcome_date"] = ["The date of the conviction must not be in the future"]
     if not reason.strip():
         problems["reason"] = ["Enter the reason for reopening publication"]
@@ -335,7 +335,7 @@ def add_other_review(user: User, instance_id: int, agency: str, review_type: str
     lock_instance(row.id)
     db.session.refresh(row)
     payload = check_payload(
-        OTHER_REVIEW_ADDED, {"agency": (agency or "").strip(), "review_type": review_type}, now().date()
+        OTHER_REVIEW_ADDED, {"agency": (agency or "").strip(), "review_type": review_type}, london_today()
     )
     if not takes_other_reviews(row):
         raise Conflict(

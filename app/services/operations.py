@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 
 from ..extensions import db
 from ..models import OutboxMessage, ProcessInstance, Task, WorkerPass
+from ..working_days import as_date
 from .runtime import now, transaction
 from .timers import TIMER_STATUSES
 
@@ -59,7 +60,7 @@ class ServiceFigures:
 
 
 def service_figures(moment: dt.datetime, worker_interval: float) -> ServiceFigures:
-    today = moment.date()
+    today = as_date(moment)  # in London, as deadlines are
     cases = db.session.execute(
         select(ProcessInstance.status, ProcessInstance.stage, func.count()).group_by(
             ProcessInstance.status, ProcessInstance.stage

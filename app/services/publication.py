@@ -34,7 +34,7 @@ from .publication_check import (
 )
 from .publication_record import CaseRecord
 from .reports import SECTIONS, draft_versions, parse_date, recommendations_of
-from .runtime import now
+from .runtime import london_today, now
 
 PUBLISHES_KEYWORD = "x-sfo-publishes-report"
 
@@ -50,7 +50,7 @@ def publish_snapshot(instance: ProcessInstance, actor: str) -> PublishedReport:
     if problems:
         raise NotPublishable(problems)
     existing = db.session.scalar(select(PublishedReport).where(PublishedReport.instance_id == instance.id))
-    published_on = parse_date(case.get("published_on")) or now().date()
+    published_on = parse_date(case.get("published_on")) or london_today()
     report = existing or PublishedReport(
         instance_id=instance.id, slug=_new_slug(published_on.year), published_by=actor, created_at=now(), themes=[]
     )
@@ -104,7 +104,7 @@ def preview_snapshot(instance: ProcessInstance) -> PublishedReport | None:
     """The public page's content as publishing would take it now (never stored), dated the planned
     publication date, for approval; None while the anonymised pack is incomplete."""
     case = instance.data or {}
-    published_on = parse_date(case.get("published_on")) or parse_date(case.get("publication_date")) or now().date()
+    published_on = parse_date(case.get("published_on")) or parse_date(case.get("publication_date")) or london_today()
     report = PublishedReport(slug="", themes=[])
     try:
         _fill_snapshot(report, instance, case, published_on)
@@ -188,7 +188,7 @@ def snapshot_content(instance: ProcessInstance, case: dict[str, Any]) -> dict[st
             items_of(case.get("responses")), items_of(case.get("anonymised_responses")), strict=True
         )
     ]
-    published_on = parse_date(case.get("published_on")) or now().date()
+    published_on = parse_date(case.get("published_on")) or london_today()
     items = recommendations_of(drafted, {**case, "responses": responses}, published_on)
     return {
         "judgement": judgement,

@@ -39,7 +39,7 @@ from .case_providers import providers_of
 from .errors import NotFound
 from .notes import NOTE_KIND
 from .reports import Version, assemble, draft_versions
-from .runtime import now, transactional
+from .runtime import london_today, now, transactional
 
 RECORD_FORMAT = "sfo-case-record/1"
 
@@ -253,7 +253,7 @@ def report_pdf(row: ProcessInstance) -> bytes | None:
         return None
     from weasyprint import HTML  # loaded on first use: it is slow to import
 
-    report = assemble(row.business_key, versions[-1], versions, row.data or {}, now().date())
+    report = assemble(row.business_key, versions[-1], versions, row.data or {}, london_today())
     html = render_template("reports/pdf.html", report=report, row=row)
     return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
 

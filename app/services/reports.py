@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import AuditEvent, ProcessInstance, RecommendationRecord, User
 from .access import check_instance_visible
 from .errors import NotFound
+from .runtime import london_today
 
 ANALYSIS = (
     ("analysis_assessment", "Assessment"),
@@ -203,7 +204,7 @@ def get_report(
         chosen,
         versions,
         instance.data or {},
-        today or dt.date.today(),
+        today or london_today(),
         with_qa=not user.is_provider,
     )
     if report.sent_on is not None:  # where each action stands as its addressee has tracked it since
@@ -219,7 +220,7 @@ def get_report(
             replace(
                 r,
                 status=recommendation_status(
-                    r.response_code, r.target_date, r.progress_code, today or dt.date.today(), tracked[r.number]
+                    r.response_code, r.target_date, r.progress_code, today or london_today(), tracked[r.number]
                 ),
             )
             if r.number in tracked

@@ -20,6 +20,7 @@ from ..engine import Engine, ProcessModel, parse_process_model
 from ..engine.budget import Budget
 from ..extensions import db
 from ..models import ProcessDefinition, ProcessInstance
+from ..working_days import as_date
 from .errors import CaseStopped, Conflict, StepAbandoned
 
 P = ParamSpec("P")
@@ -78,6 +79,12 @@ def runtime() -> Runtime:
 
 def now() -> dt.datetime:
     return runtime().clock.now()
+
+
+def london_today() -> dt.date:
+    """Today's date in London: the day deadlines fall on and the process's own ``today()`` gives (the
+    date in UTC is a day behind from midnight to 1am in British Summer Time)."""
+    return as_date(now())
 
 
 def transactional(func: Callable[P, R]) -> Callable[P, R]:

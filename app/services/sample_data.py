@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..working_days import as_date
+
 DEADLINE_AHEAD_DAYS = 42
 
 
@@ -17,7 +19,7 @@ def sample_for(
     schema: dict[str, Any], choices: dict[str, Any] | None = None, today: dt.date | None = None
 ) -> dict[str, Any]:
     choices = choices or {}
-    value = _sample(schema, "", today or dt.date.today())
+    value = _sample(schema, "", today or as_date(dt.datetime.now(dt.UTC)))
     data = value if isinstance(value, dict) else {}
     properties = schema.get("properties") or {}
     data.update({k: v for k, v in choices.items() if k in properties})

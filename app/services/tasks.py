@@ -31,7 +31,7 @@ from .notifications import queue_message
 from .progress import advance, load, locked_task
 from .publication import after_task_completed
 from .publication_check import check_assignee, check_duties, check_submission
-from .runtime import model_of_instance, now, transactional
+from .runtime import london_today, model_of_instance, now, transactional
 from .task_data import task_values_over_case
 from .users import get_user, user_in_group
 
@@ -155,7 +155,7 @@ def list_tasks(
         .limit(filters.per_page)
         .offset(skipped)
     )
-    rows = [TaskRow._make(row) for row in db.session.execute(page)]
+    rows = [TaskRow(*row) for row in db.session.execute(page)]
     if total is None:
         last_page = len(rows) < filters.per_page and (len(rows) > 0 or skipped == 0)
         total = skipped + len(rows) if last_page else count_tasks(user, filters, today)
@@ -221,7 +221,7 @@ def _conditions(user: User, filters: TaskFilters, today: dt.date | None) -> tupl
     if filters.candidate == "me":
         on_task.append(assignable_filter(user))
     if filters.overdue:
-        on_task.append(Task.due_on < (today or now().date()))
+        on_task.append(Task.due_on < (today or london_today()))
     if filters.business_key:
         on_case.append(ProcessInstance.business_key == filters.business_key)
     if filters.process_instance_id:

@@ -21,7 +21,7 @@ from .access import MANAGING_ROLES, check_instance_visible, require_role
 from .audit import record_event
 from .errors import Forbidden, Invalid, NotFound
 from .reports import ADDRESSEES, CLOSED_STATUSES, LEVELS, RESPONSES, TRACKING, parse_date, recommendation_status
-from .runtime import now, transactional
+from .runtime import london_today, transactional
 
 TRACKING_ROLES = ("provider", "sfo-team", "manager", "admin")
 EVIDENCE_LIMIT = 5000
@@ -121,7 +121,7 @@ def track(
             "Give the evidence that the action is done" if status == "done" else "Say why the action was not done"
         ]
     day = parse_date(done_on) if done_on else None
-    today = now().date()
+    today = london_today()
     if status == "done" and day is None:
         problems["done_on"] = ["Enter the date the action was done"]
     elif day is not None and day > today:

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as Redirect
 from ..services import lessons as lesson_service
 from ..services.errors import Invalid
 from ..services.reports import FAILURE_CLASSES
-from ..services.runtime import now
+from ..services.runtime import london_today
 from .auth import signed_in_user
 
 lessons = Blueprint("lessons", __name__, url_prefix="/monitoring/themes")
@@ -39,7 +39,7 @@ def period_choices(today: dt.date) -> list[tuple[str, str, dt.date, dt.date]]:
 
 
 def _period() -> tuple[str, str, dt.date, dt.date]:
-    choices = period_choices(now().date())
+    choices = period_choices(london_today())
     wanted = request.args.get("period") or choices[0][0]
     return next((c for c in choices if c[0] == wanted), choices[0])
 
@@ -52,9 +52,9 @@ def figures() -> str:
         title="Themes and lessons",
         by=by,
         themes=lesson_service.theme_counts(by),
-        recommendations=lesson_service.recommendation_counts(now().date()),
+        recommendations=lesson_service.recommendation_counts(london_today()),
         failures=lesson_service.failure_counts(by),
-        periods=period_choices(now().date()),
+        periods=period_choices(london_today()),
     )
 
 
@@ -78,21 +78,21 @@ def failure_search() -> str:
 @lessons.get("/digest")
 def digest() -> str:
     value, label, start, end = _period()
-    found = lesson_service.lessons_digest(start, end, now().date())
+    found = lesson_service.lessons_digest(start, end, london_today())
     return render_template(
         "lessons/digest.html",
         title=f"Lessons digest: {label}",
         digest=found,
         period=value,
         label=label,
-        periods=period_choices(now().date()),
+        periods=period_choices(london_today()),
     )
 
 
 @lessons.get("/digest.csv")
 def digest_csv() -> Response:
     value, _, start, end = _period()
-    body = lesson_service.digest_csv(lesson_service.lessons_digest(start, end, now().date()))
+    body = lesson_service.digest_csv(lesson_service.lessons_digest(start, end, london_today()))
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="lessons-digest-{value}.csv"'
     return response

@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 from ..services import instances as instance_service
 from ..services.publication import published_for
 from ..services.reports import get_report
-from ..services.runtime import now
+from ..services.runtime import london_today
 from .auth import signed_in_user
 from .params import int_arg
 
@@ -19,7 +19,7 @@ def report(business_key: str) -> str:
     user = signed_in_user()
     row = instance_service.get_instance_by_key(user, business_key)
     version = int_arg(request.args, "version")
-    found = get_report(user, row, version, today=now().date())
+    found = get_report(user, row, version, today=london_today())
     title = f"Review report: case {row.business_key}"
     return render_template(
         "reports/report.html", title=title, row=row, report=found, user=user, published=published_for(row)

@@ -17,7 +17,7 @@ from ..services.errors import CaseNotWorkable, Conflict, Invalid, ServiceError
 from ..services.forms import validate_form_data
 from ..services.progress import STAGES
 from ..services.read_models import TaskView, inbox_view, task_view
-from ..services.runtime import now
+from ..services.runtime import london_today
 from ..services.tasks import TaskRow
 from ..services.users import user_in_group
 from ..working_days import add_working_days
@@ -48,15 +48,11 @@ TABS = (
 )
 
 
-def _today() -> dt.date:
-    return now().date()
-
-
 MAX_SEARCH = 100
 
 
 def tab_filters(user: User, tab: str, stage: str | None, due: str | None, page: int) -> task_service.TaskFilters:
-    today = _today()
+    today = london_today()
     sort = request.args.get("sort") or "due"
     common = task_service.TaskFilters(
         stage=stage,
@@ -101,7 +97,7 @@ def inbox() -> str:
     stage = request.args.get("stage") if request.args.get("stage") in STAGES else None
     due = request.args.get("due") if request.args.get("due") in ("today", "week") else None
     page = page_arg(request.args)
-    today = _today()
+    today = london_today()
     view = inbox_view(
         user,
         tab_filters(user, tab, stage, due, page),

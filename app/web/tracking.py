@@ -13,7 +13,7 @@ from ..services import instances as instance_service
 from ..services import tracking as tracking_service
 from ..services.errors import Invalid
 from ..services.reports import TRACKING
-from ..services.runtime import now
+from ..services.runtime import london_today
 from .auth import signed_in_user
 
 tracking = Blueprint("tracking", __name__)
@@ -32,7 +32,7 @@ def _page(
         "tracking/case.html",
         title=f"Recommendations: case {row.business_key}",
         row=row,
-        items=tracking_service.recommendations_of_case(user, row, now().date()),
+        items=tracking_service.recommendations_of_case(user, row, london_today()),
         may_track=lambda item: tracking_service.may_track(user, item.addressee_code, item.provider_org),
         statuses=TRACKING,
         errors=errors,
@@ -74,7 +74,7 @@ def track(business_key: str, number: int) -> tuple[str, int] | Redirect:
 def inspection() -> str:
     user = signed_in_user()
     provider = (request.args.get("provider") or "").strip()[:120]
-    today = now().date()
+    today = london_today()
     overdue_count, overdue = tracking_service.overdue_recommendations(user, today)
     return render_template(
         "tracking/inspection.html",
@@ -92,7 +92,7 @@ def inspection() -> str:
 def inspection_csv() -> Response:
     user = signed_in_user()
     provider = (request.args.get("provider") or "").strip()[:120]
-    rows = tracking_service.inspection(user, provider, now().date())
+    rows = tracking_service.inspection(user, provider, london_today())
     response = Response(tracking_service.inspection_csv(rows), mimetype="text/csv")
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in provider) or "provider"
     response.headers["Content-Disposition"] = f'attachment; filename="open-recommendations-{safe}.csv"'

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ...working_days import as_date
 from .case_list import CaseRow
 
 CSV_COLUMNS = (
@@ -50,8 +51,8 @@ def cases_csv(rows: Iterable[CaseRow]) -> Iterator[str]:
                 row.reviewer,
                 row.provider,
                 row.version,
-                row.notified.date().isoformat(),
-                row.updated.date().isoformat(),
+                as_date(row.notified).isoformat(),
+                as_date(row.updated).isoformat(),
                 row.next_due.isoformat() if row.next_due else "",
                 "yes" if row.overdue else "no",
             )

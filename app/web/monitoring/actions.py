@@ -19,10 +19,10 @@ from ...services import tasks as task_service
 from ...services.deadlines import check_extension, extend_deadline
 from ...services.errors import ServiceError
 from ...services.monitoring.case_diagram import failing_data
+from ...services.runtime import london_today
 from ...services.users import users_in_group
 from ..auth import signed_in_user
 from . import monitoring
-from .dashboard import today
 from .params import read_date
 
 MAX_REASON = 2000
@@ -167,7 +167,7 @@ def extend(instance_id: int, task_id: str) -> Any:
         action.values.update({part: request.form.get(f"new_due-{part}", "") for part in ("day", "month", "year")})
         action.hidden += [(f"new_due-{part}", action.values[part]) for part in ("day", "month", "year")]
         reason = (request.form.get("reason") or "").strip()
-        problems = check_extension(task, new_due, reason, today())
+        problems = check_extension(task, new_due, reason, london_today())
         if problem:
             action.errors["new_due"] = problem
         elif problems.get("new_due"):
@@ -253,7 +253,7 @@ def reopen_publication(instance_id: int) -> Any:
         action.hidden += [(f"outcome_date-{part}", action.values[part]) for part in ("day", "month", "year")]
         if problem or convicted_on is None:
             action.errors["outcome_date"] = problem or "Enter the date of the conviction"
-        elif convicted_on > today():
+        elif convicted_on > london_today():
             action.errors["outcome_date"] = "The date of the conviction must not be in the future"
         action.summary += [
             ("Closed as", row.outcome or ""),

@@ -19,10 +19,11 @@ from ...services.monitoring.case_list import CaseFilters, all_cases, filter_opti
 from ...services.monitoring.csv_export import cases_csv
 from ...services.outbox import messages_of
 from ...services.read_models import case_view_of
+from ...services.runtime import london_today
 from ..auth import signed_in_user
 from ..cases import notification_answers, stage_records
 from . import monitoring
-from .dashboard import bpmn_response, today
+from .dashboard import bpmn_response
 from .notifications import status_texts
 from .params import query_of, read_filters
 
@@ -42,7 +43,7 @@ COLUMNS = (  # (sort key, heading)
 def case_list() -> tuple[str, int]:
     user = signed_in_user()
     filters, errors = read_filters(request.args)
-    page = list_cases(user, filters, today())
+    page = list_cases(user, filters, london_today())
     return render_template(
         "monitoring/cases.html",
         title="All cases",
@@ -86,9 +87,9 @@ def _selected_filters(filters: CaseFilters) -> list[dict[str, Any]]:
 def case_csv() -> Response:
     user = signed_in_user()
     filters, _ = read_filters(request.args)
-    rows = all_cases(user, filters, today())
+    rows = all_cases(user, filters, london_today())
     response = Response(stream_with_context(cases_csv(rows)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="sfo-cases-{today().isoformat()}.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="sfo-cases-{london_today().isoformat()}.csv"'
     return response
 
 
@@ -109,7 +110,7 @@ def case(instance_id: int) -> str:
             "name": t.name,
             "assignee": t.assignee or "Unassigned",
             "due": t.due_on.isoformat() if t.due_on else None,
-            "overdue": bool(t.due_on and t.due_on < today()),
+            "overdue": bool(t.due_on and t.due_on < london_today()),
         }
         for t in open_tasks
     ]
@@ -132,7 +133,7 @@ def case(instance_id: int) -> str:
         diagram=diagram,
         states=states,
         events=[e for e in events if e.kind != "notification"],
-        today=today(),
+        today=london_today(),
         records=stage_records(view),
         notification=notification_answers(view),
         extensions=extensions_of(row.id),

@@ -11,7 +11,7 @@ from ...form_model.fields import humanise
 from ...services.definitions import element_names, get_latest_definition, latest_definition, main_bpmn
 from ...services.monitoring import dashboard as figures
 from ...services.operations import latest_worker_pass
-from ...services.runtime import now
+from ...services.runtime import london_today, now
 from ...services.tracking import overdue_recommendations
 from ..auth import signed_in_user
 from . import charts, monitoring
@@ -20,14 +20,10 @@ SFO_PROCESS = "sfo_review"
 HISTORY_SECONDS = 300  # the monthly figures are recalculated at most every 5 minutes
 
 
-def today() -> dt.date:
-    return now().date()
-
-
 @monitoring.get("")
 def dashboard() -> str:
     user = signed_in_user()
-    board = figures.dashboard(user, today(), now(), _history_seconds())
+    board = figures.dashboard(user, london_today(), now(), _history_seconds())
     latest = latest_definition(SFO_PROCESS)  # None before the SFO process is deployed
     names = element_names(latest, board.heatmap) if latest else {}
     return render_template(
@@ -41,7 +37,7 @@ def dashboard() -> str:
         section="dashboard",
         total_open=sum(board.open_by_stage.values()),
         worker=_worker_state(),
-        overdue_actions=overdue_recommendations(user, today(), limit=0)[0],
+        overdue_actions=overdue_recommendations(user, london_today(), limit=0)[0],
     )
 
 
@@ -64,7 +60,7 @@ def _history_seconds() -> float:
 
 
 def _history() -> figures.History:
-    return figures.history_cache.get(today(), now(), _history_seconds())
+    return figures.history_cache.get(london_today(), now(), _history_seconds())
 
 
 def _month_label(month: str) -> str:
@@ -77,12 +73,12 @@ def _open_by_stage() -> bytes:
 
 
 def _overdue_by_stage() -> bytes:
-    counts = figures.overdue_by_stage(today())
+    counts = figures.overdue_by_stage(london_today())
     return charts.horizontal_bars([humanise(s) for s in counts], list(counts.values()), charts.RED)
 
 
 def _overdue_by_team() -> bytes:
-    counts = figures.overdue_by_team(today())
+    counts = figures.overdue_by_team(london_today())
     return charts.horizontal_bars([humanise(s) for s in counts], list(counts.values()), charts.RED)
 
 
@@ -106,7 +102,7 @@ def _durations() -> bytes:
 
 
 def _workload() -> bytes:
-    rows = figures.workload_by_reviewer(today())
+    rows = figures.workload_by_reviewer(london_today())
     return charts.horizontal_bars([r.reviewer for r in rows], [r.ready_tasks for r in rows])
 
 
