@@ -4,12 +4,13 @@ huge values are guarded, and what a script leaves behind must be storable data."
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 
 import pytest
 
 from app.clock import FrozenClock
-from app.engine import Engine, ProcessError, parse_process_model
+from app.engine import Engine, ProcessError, budget, parse_process_model
 from app.engine.budget import Budget, ScriptTooCostly
 from app.engine.runtime import RestrictedEnvironment
 from app.engine.sandbox import UnsafeCode, compile_expression, compile_script, function_library
@@ -195,3 +196,24 @@ def test_the_process_memory_ceiling_turns_a_huge_allocation_into_a_memory_error(
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert result.stdout.strip() == "refused", result.stderr
+
+
+def test_a_forked_child_measures_its_own_memory_not_its_parents():
+    """The memory budget reads the resident size from a /proc file kept open; a dry-run child is forked, and
+    an inherited descriptor would read the parent's size, so a child's ballooning script would go unseen."""
+    before = budget._resident_bytes()  # the parent has read it: its file is open when the child is forked
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        before = budget._resident_bytes()
+        held = bytearray(64 * 1024 * 1024)
+        for offset in range(0, len(held), 4096):
+            held[offset] = 1
+        os.write(writer, str(budget._resident_bytes() - before).encode())
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(child, 0)
+    grown = int(os.read(reader, 64))
+    os.close(reader)
+    assert grown >= 60 * 1024 * 1024, grown
+    assert budget._resident_bytes() - before < 32 * 1024 * 1024  # the parent did not grow
