@@ -155,7 +155,7 @@ def list_tasks(
         .limit(filters.per_page)
         .offset(skipped)
     )
-    rows = [TaskRow(*row) for row in db.session.execute(page)]
+    rows = [TaskRow._make(row if with_returned else (*row, False)) for row in db.session.execute(page)]
     if total is None:
         last_page = len(rows) < filters.per_page and (len(rows) > 0 or skipped == 0)
         total = skipped + len(rows) if last_page else count_tasks(user, filters, today)
