@@ -241,16 +241,18 @@ def inbox_view(
     tabs: dict[str, tasks.TaskFilters] | None = None,
     tab: str = "",
     visit: bool = False,
+    returned: bool = False,
 ) -> InboxView:
     """The page of tasks ``filters`` selects. With ``tabs`` (each list's filters, by name), every list is
     counted in one statement, and ``tab`` names the one shown, whose count is the page's total. With
     ``visit``, the tasks the user can work on that arrived since their last visit are counted with them, and
-    this visit becomes the last unless none did (on the first visit, none is new)."""
+    this visit becomes the last unless none did (on the first visit, none is new). With ``returned``, the
+    rows say which tasks came round again (``InboxView.returned``; the API's lists do without)."""
     since = user.inbox_seen_at if visit else None
     counts = tasks.count_each(user, tabs or {}, today, since)
     new_tasks = counts.pop(tasks.ARRIVED, 0)
     if visit and (since is None or new_tasks):  # with none new, counting from the visit before is the same
         with loaded_values_kept():  # the visit changes only the user's last visit: the page reads all as loaded
             tasks.inbox_seen(user)
-    rows, total = tasks.list_tasks(user, filters, today, counts.get(tab), with_returned=True)
+    rows, total = tasks.list_tasks(user, filters, today, counts.get(tab), with_returned=returned)
     return InboxView(rows, total, counts, new_tasks)

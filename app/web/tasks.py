@@ -105,6 +105,7 @@ def inbox() -> str:
         tabs={t.key: tab_filters(user, t.key, stage, due, 1) for t in TABS},
         tab=tab,
         visit=tab == "mine" and page == 1,
+        returned=True,
     )
     return render_template(
         "tasks/inbox.html",

@@ -175,3 +175,13 @@ def test_tagging_themes_reads_the_managed_list_once_for_each_use(app, people, sf
     reads = [s for s in statements.statements if s.startswith("SELECT")]
     assert len([s for s in reads if " FROM theme " in f"{s} "]) == 3, reads
     assert len([s for s in reads if " FROM review_theme " in f"{s} "]) == 2, reads
+
+
+def test_the_api_list_reads_only_what_it_returns(app, api, people, sfo_definition, statements):
+    """Whether a task came round again is read for the inbox page, which shows it; the API's lists do not
+    return it, and reading it for their 100 rows cost 1.7 ms a request."""
+    api.start("sfo_review", "SFO-LIST", _notification(sfo_definition, "SFO-LIST"), as_user=people.provider)
+    headers = api.headers(people.team)
+    statements.count(lambda: api.client.get(API + "/tasks?candidate=me", headers=headers))
+    [page] = [s for s in statements.statements if " FROM task " in s and "LIMIT" in s]
+    assert "EXISTS" not in page.upper(), page
