@@ -36,9 +36,11 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask, clock: Any) -> None:
     from .read_only_requests import end_reads_with_commit
+    from .services.monitoring.sql import register_sqlite_functions
     from .services.runtime import init_runtime
 
     db.init_app(app)  # Flask-Migrate is attached by what migrates (extensions.attach_migrations)
+    register_sqlite_functions(app)
     end_reads_with_commit(app)
     init_runtime(app, clock)
 

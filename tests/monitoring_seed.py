@@ -79,8 +79,13 @@ class Seed:
     extensions: list[SeedExtension]
 
 
+# Some moments fall at 23:30 UTC: in British Summer Time, already the next day (and at a month's end, the next
+# month) in London, where the figures count days and months.
+LATE_HOUR = 23
+
+
 def _moment(day: dt.date, hour: int = 10) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, 0), UTC)
+    return dt.datetime.combine(day, dt.time(hour, 30 if hour == LATE_HOUR else 0), UTC)
 
 
 def seed_cases(definition: Any, today: dt.date, count: int = 300, seed: int = 7) -> Seed:
@@ -106,8 +111,11 @@ def seed_cases(definition: Any, today: dt.date, count: int = 300, seed: int = 7)
             status,
             reviewer,
             provider,
-            _moment(notified),
-            _moment(min(today, notified + dt.timedelta(days=rng.randrange(0, 120))), 15),
+            _moment(notified, LATE_HOUR if number % 4 == 0 else 10),
+            _moment(
+                min(today, notified + dt.timedelta(days=rng.randrange(0, 120))),
+                LATE_HOUR if number % 12 in (0, 3, 4, 6, 8, 9) else 15,
+            ),
             data,
         )
         if status == "error":
@@ -135,7 +143,7 @@ def _add_tasks(row: SeedCase, rng: random.Random, today: dt.date, extensions: li
                 due,
                 "completed",
                 _moment(created, 9),
-                _moment(done, 16),
+                _moment(done, LATE_HOUR if len(row.tasks) % 3 == 0 else 16),
             )
         )
         day = done

@@ -15,7 +15,7 @@ from app.services.errors import Forbidden
 from app.services.monitoring import case_list, csv_export, dashboard
 from app.services.monitoring.case_list import CaseFilters
 from app.services.progress import STAGES
-from app.working_days import working_days_between
+from app.working_days import LONDON, working_days_between
 from tests.conftest import START, make_user
 from tests.monitoring_seed import Seed, seed_cases
 
@@ -37,7 +37,11 @@ def _open(seed: Seed):  # type: ignore[no-untyped-def]
 
 
 def _month(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m")
+    return moment.astimezone(LONDON).strftime("%Y-%m")  # the figures count months and days in London
+
+
+def _day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(LONDON).date()
 
 
 def test_the_seed_covers_every_stage_and_status(seed):
@@ -75,7 +79,7 @@ def test_timeliness_per_month_in_working_days(seed):
         for task in case.tasks:
             if task.state != "completed" or task.due_on is None or _month(task.completed_at) not in months:
                 continue
-            lateness = working_days_between(task.due_on, task.completed_at.date())
+            lateness = working_days_between(task.due_on, _day(task.completed_at))
             due[_month(task.completed_at)] += 1
             if lateness <= 0:
                 met[_month(task.completed_at)] += 1
@@ -112,8 +116,8 @@ def test_average_and_90th_percentile_working_days_per_stage(seed):
         for stage, tasks in by_stage.items():
             if any(t.state == "ready" for t in tasks):
                 continue
-            start = min(t.created_at for t in tasks).date()
-            end = max(t.completed_at for t in tasks).date()
+            start = _day(min(t.created_at for t in tasks))
+            end = _day(max(t.completed_at for t in tasks))
             samples[stage].append(working_days_between(start, end))
     figures = {d.stage: d for d in dashboard.stage_durations()}
     for stage in STAGES:
@@ -213,7 +217,7 @@ def _has_overdue(case) -> bool:  # type: ignore[no-untyped-def]
         (CaseFilters(reference="%"), lambda c: False),
         (
             CaseFilters(notified_from=dt.date(2026, 9, 1), notified_to=dt.date(2026, 11, 30)),
-            lambda c: dt.date(2026, 9, 1) <= c.created_at.date() <= dt.date(2026, 11, 30),
+            lambda c: dt.date(2026, 9, 1) <= _day(c.created_at) <= dt.date(2026, 11, 30),
         ),
         (
             CaseFilters(reviewer="rev.cy", overdue=True, stage="drafting"),
@@ -259,7 +263,7 @@ def test_csv_has_the_filtered_cases_and_defuses_formulas(seed, manager):
     for line in lines[1:]:
         case = by_reference[line[0].lstrip("'")]
         assert line[1:4] == [case.stage, case.status, case.reviewer or ""]
-        assert line[6] == case.created_at.date().isoformat()
+        assert line[6] == _day(case.created_at).isoformat()
         assert line[9] == ("yes" if _has_overdue(case) else "no")
     everything = "".join(csv_export.cases_csv(case_list.all_cases(manager, CaseFilters(), TODAY)))
     assert "'=SUM(1+1)" in everything and "'+evil-org" in everything

@@ -17,6 +17,7 @@ from app.models import AuditEvent, DeadlineExtension, ProcessInstance, Task
 from app.services import instances
 from app.services.definitions import deploy_files, read_library
 from app.web.monitoring.dashboard import CHARTS
+from app.working_days import LONDON
 from tests.conftest import DATA, START, make_user
 from tests.monitoring_seed import seed_cases
 from tests.sfo_case import SfoCase
@@ -166,7 +167,8 @@ def test_case_list_date_range_and_bad_dates(sfo_definition, manager_browser):
         "/monitoring/cases?notified_from-day=1&notified_from-month=10&notified_from-year=2026"
         "&notified_to-day=31&notified_to-month=12&notified_to-year=2026"
     )
-    expected = [c for c in seed.cases if dt.date(2026, 10, 1) <= c.created_at.date() <= dt.date(2026, 12, 31)]
+    notified = [c.created_at.astimezone(LONDON).date() for c in seed.cases]  # the filter's days are London's
+    expected = [day for day in notified if dt.date(2026, 10, 1) <= day <= dt.date(2026, 12, 31)]
     assert f"{len(expected)} case" in manager_browser.get(url).text
     bad = manager_browser.get(
         "/monitoring/cases?notified_from-day=31&notified_from-month=2&notified_from-year=2027", expect=400

@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, select
 
 from ...extensions import db
 from ...models import CaseProvider, ProcessDefinition, ProcessInstance, Task, User
+from ...working_days import LONDON
 from ..case_providers import cases_of_organisation
 from ..progress import STAGES
 from . import require_manager
@@ -141,7 +142,8 @@ def _contains(text_: str) -> str:
 
 
 def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0, 0), dt.UTC)
+    """The moment the day begins in London, where the filter's dates are read."""
+    return dt.datetime.combine(day, dt.time(0, 0), LONDON)
 
 
 def _order(filters: CaseFilters, next_due: Any) -> list[Any]:

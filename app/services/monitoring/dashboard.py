@@ -18,7 +18,7 @@ from ...models.instances import OPEN_STATUSES
 from ...working_days import working_days_between
 from ..progress import STAGES
 from . import require_manager
-from .sql import as_date, month_key, utc_date, utc_day, utc_month, working_day_numbers
+from .sql import as_date, london_date, london_day, london_month, month_key, start_of_london_month, working_day_numbers
 
 OUTCOMES = ("convicted_sfo", "convicted_other", "acquitted", "discontinued", "other")
 MONTHS_SHOWN = 12
@@ -29,10 +29,6 @@ PERCENTILE = 90
 def working_days(start: dt.date, end: dt.date) -> int:
     """``working_days_between``, remembered: the dashboard asks about the same pairs of dates often."""
     return working_days_between(start, end)
-
-
-def _start_of_month(month: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(month + "-01T00:00:00+00:00")
 
 
 def months_up_to(today: dt.date, count: int = MONTHS_SHOWN) -> list[str]:
@@ -108,8 +104,8 @@ def timeliness(today: dt.date) -> list[MonthTimeliness]:
     """Stage deadlines (tasks with a due date) completed each month, and how many were met: completed
     no working day after the due date. Lateness is counted in working days."""
     months = months_up_to(today)
-    done = utc_date(Task.completed_at)
-    scope = (Task.state == "completed", Task.due_on.is_not(None), Task.completed_at >= _start_of_month(months[0]))
+    done = london_date(Task.completed_at)
+    scope = (Task.state == "completed", Task.due_on.is_not(None), Task.completed_at >= start_of_london_month(months[0]))
     first_due, last_due, first_done, last_done = db.session.execute(
         select(
             func.min(Task.due_on), func.max(Task.due_on), func.min(Task.completed_at), func.max(Task.completed_at)
@@ -119,12 +115,12 @@ def timeliness(today: dt.date) -> list[MonthTimeliness]:
     met: Counter[str] = Counter()
     late: Counter[str] = Counter()
     if first_due is not None:
-        first = min(as_date(first_due), utc_day(first_done))
-        last = max(as_date(last_due), utc_day(last_done))
+        first = min(as_date(first_due), london_day(first_done))
+        last = max(as_date(last_due), london_day(last_done))
         due_number = working_day_numbers(first, last, "due_number")
         done_number = working_day_numbers(first, last, "done_number")
         lateness = (done_number.c.number - due_number.c.number).label("lateness")
-        month = utc_month(Task.completed_at).label("month")
+        month = london_month(Task.completed_at).label("month")
         query = (
             select(month, lateness, func.count())
             .join(due_number, due_number.c.day == Task.due_on)
@@ -151,7 +147,7 @@ class MonthExtensions:
 
 def extensions_by_month(today: dt.date) -> list[MonthExtensions]:
     months = months_up_to(today)
-    month = utc_month(DeadlineExtension.approved_at).label("month")
+    month = london_month(DeadlineExtension.approved_at).label("month")
     query = select(month, DeadlineExtension.previous_due, DeadlineExtension.new_due, func.count()).group_by(
         month, DeadlineExtension.previous_due, DeadlineExtension.new_due
     )
@@ -202,7 +198,7 @@ def stage_durations() -> list[StageDuration]:
         .having(still_open == 0)
         .subquery()
     )
-    started, finished = utc_date(per_case.c.started), utc_date(per_case.c.finished)
+    started, finished = london_date(per_case.c.started), london_date(per_case.c.finished)
     earliest, latest = db.session.execute(
         select(func.min(Task.created_at), func.max(Task.completed_at)).where(
             Task.stage.is_not(None), Task.state.in_(("ready", "completed"))
@@ -210,7 +206,7 @@ def stage_durations() -> list[StageDuration]:
     ).one()
     samples: dict[str, list[int]] = defaultdict(list)
     if earliest is not None and latest is not None:
-        first, last = utc_day(earliest), utc_day(latest)
+        first, last = london_day(earliest), london_day(latest)
         start_number = working_day_numbers(first, last, "start_number")
         end_number = working_day_numbers(first, last, "end_number")
         duration = (end_number.c.number - start_number.c.number).label("duration")
@@ -287,9 +283,9 @@ class MonthThroughput:
 
 def throughput(today: dt.date) -> list[MonthThroughput]:
     months = months_up_to(today)
-    started = utc_month(ProcessInstance.created_at)
+    started = london_month(ProcessInstance.created_at)
     notified = {month_key(m): n for m, n in db.session.execute(select(started, func.count()).group_by(started))}
-    ended = utc_month(ProcessInstance.updated_at)
+    ended = london_month(ProcessInstance.updated_at)
     closed = {
         month_key(m): n
         for m, n in db.session.execute(

@@ -1,4 +1,4 @@
-"""SQL that differs between SQLite and PostgreSQL: UTC days and months of timestamps, and a table of
+"""SQL that differs between SQLite and PostgreSQL: London days and months of timestamps, and a table of
 working-day numbers the database can join against."""
 
 from __future__ import annotations
@@ -6,28 +6,30 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Date, Integer, cast, column, func, text
+from flask import Flask
+from sqlalchemy import Date, Integer, cast, column, event, func, text
 
 from ...extensions import db
-from ...working_days import is_working_day
+from ...working_days import LONDON, is_working_day
 
 
 def dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def utc_date(column: Any) -> Any:
-    """The UTC calendar date of a timestamp column (a date on PostgreSQL, ISO text on SQLite)."""
+def london_date(column: Any) -> Any:
+    """The London calendar date of a timestamp column, the day deadlines fall on (a date on PostgreSQL, ISO
+    text on SQLite, where the service registers ``london_date`` on each connection)."""
     if dialect() == "postgresql":
-        return cast(func.timezone("UTC", column), Date)
-    return func.date(column)
+        return cast(func.timezone(LONDON.key, column), Date)
+    return func.london_date(column)
 
 
-def utc_month(column: Any) -> Any:
-    """The UTC month of a timestamp column (read it with ``month_key``)."""
+def london_month(column: Any) -> Any:
+    """The London month of a timestamp column (read it with ``month_key``)."""
     if dialect() == "postgresql":
-        return func.date_trunc("month", func.timezone("UTC", column))
-    return func.strftime("%Y-%m", column)
+        return func.date_trunc("month", func.timezone(LONDON.key, column))
+    return func.substr(func.london_date(column), 1, 7)
 
 
 def month_key(value: Any) -> str:
@@ -36,11 +38,32 @@ def month_key(value: Any) -> str:
     return str(value)[:7]
 
 
-def utc_day(value: Any) -> dt.date:
-    """The UTC date of a timestamp read back from the database (SQLite gives text without a zone)."""
-    if isinstance(value, dt.datetime):
-        return (value.astimezone(dt.UTC) if value.tzinfo else value).date()
-    return as_date(value)
+def london_day(value: Any) -> dt.date:
+    """The London date of a timestamp read back from the database (SQLite gives UTC text without a zone)."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(LONDON).date()
+
+
+def sqlite_london_date(text: str | None) -> str | None:
+    """``london_date`` for SQLite, which knows no time zones: the London date of UTC text, as ISO text."""
+    return london_day(text).isoformat() if text else None
+
+
+def register_sqlite_functions(app: Flask) -> None:
+    """Give every SQLite connection of the app the functions the figures' SQL calls."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _add_sqlite_functions)
+
+
+def _add_sqlite_functions(connection: Any, _record: Any) -> None:
+    connection.create_function("london_date", 1, sqlite_london_date, deterministic=True)
+
+
+def start_of_london_month(month: str) -> dt.datetime:
+    """The moment a month ('YYYY-MM') begins in London."""
+    return dt.datetime.fromisoformat(month + "-01T00:00:00").replace(tzinfo=LONDON)
 
 
 def as_date(value: Any) -> dt.date:
