@@ -59,7 +59,12 @@ def _commit_if_read_only(error: BaseException | None) -> None:
     connection = session.info.get(CONNECTION)
     if connection is None or connection.info.get(WROTE, True) or session.new or session.dirty or session.deleted:
         return
+    # Nothing was written, so nothing loaded is stale: the commit expires nothing. A streamed response (the case
+    # list's CSV) runs after this, and reads what the request loaded from objects no longer in a session.
+    expiring, session.expire_on_commit = session.expire_on_commit, False
     try:
         session.commit()
     except Exception:  # noqa: BLE001 - nothing was written: the rollback that follows ends it as well
         session.rollback()
+    finally:
+        session.expire_on_commit = expiring

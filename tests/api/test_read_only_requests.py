@@ -16,7 +16,10 @@ from sqlalchemy import event, select, text
 
 from app.extensions import db
 from app.models import User
+from app.services import instances
 from tests.api.helpers import API
+from tests.conftest import make_user
+from tests.web.conftest import Browser
 
 
 def _ends(call: Callable[[], Any]) -> list[str]:
@@ -113,3 +116,20 @@ def test_a_request_that_failed_is_rolled_back(app, people):
             raise RuntimeError("the request failed")
 
     assert _ends(read_then_fail) == ["ROLLBACK"]
+
+
+def test_a_streamed_download_reads_what_the_request_loaded_after_its_commit(app, small_definition):
+    """The case list's CSV is streamed: it runs after the view returned, so after the request's own
+    transaction ended. Ending a read with COMMIT expired what the request had loaded (the signed-in manager),
+    the session was then removed, and the stream failed on its first row in production: the download stopped
+    after its header, with a DetachedInstanceError in the log. A read's COMMIT changed nothing, so it expires
+    nothing now."""
+    manager = make_user("manager")
+    instances.start_case(make_user("provider"), small_definition.key, "SFO-CSV-1", {"provider_org": "north-probation"})
+    browser = Browser(app.test_client()).sign_in(manager)
+    db.session.commit()  # the request's thread reads in a connection of its own
+    answers: list[str] = []
+
+    _ends(lambda: answers.append(browser.client.get("/monitoring/cases.csv").get_data(as_text=True)))
+
+    assert answers and "SFO-CSV-1" in answers[0], answers
