@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from .extensions import db
+from .services.runtime import loaded_values_kept
 
 WROTE = "sfo_wrote"  # on a connection's info: its transaction sent a statement other than SELECT
 CONNECTION = "sfo_connection"  # on a session's info: the connection its transaction began on
@@ -61,10 +62,8 @@ def _commit_if_read_only(error: BaseException | None) -> None:
         return
     # Nothing was written, so nothing loaded is stale: the commit expires nothing. A streamed response (the case
     # list's CSV) runs after this, and reads what the request loaded from objects no longer in a session.
-    expiring, session.expire_on_commit = session.expire_on_commit, False
     try:
-        session.commit()
+        with loaded_values_kept():
+            session.commit()
     except Exception:  # noqa: BLE001 - nothing was written: the rollback that follows ends it as well
         session.rollback()
-    finally:
-        session.expire_on_commit = expiring
