@@ -10,6 +10,8 @@ from collections import Counter, defaultdict
 
 import pytest
 
+from app.extensions import db
+from app.models import ProcessInstance
 from app.models.instances import OPEN_STATUSES
 from app.services.errors import Forbidden
 from app.services.monitoring import case_list, csv_export, dashboard
@@ -290,3 +292,18 @@ def test_csv_safe(value, shown):
 def test_case_list_needs_a_manager(seed):
     with pytest.raises(Forbidden):
         case_list.list_cases(make_user("reviewer"), CaseFilters(), TODAY)
+
+
+def test_a_case_notified_and_closed_just_after_midnight_in_summer_counts_in_londons_day_and_month(seed, manager):
+    """23:30 UTC on 30 June is 00:30 on 1 July in London: the case was notified on 1 July and closed in July."""
+    row = db.session.get(ProcessInstance, seed.cases[0].id)
+    row.created_at = row.updated_at = dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC)
+    row.status = "completed"
+    db.session.commit()
+    july = case_list.list_cases(manager, CaseFilters(notified_from=dt.date(2026, 7, 1), per_page=500), TODAY)
+    assert row.business_key in [r.reference for r in july.rows]
+    june = case_list.list_cases(manager, CaseFilters(notified_to=dt.date(2026, 6, 30), per_page=500), TODAY)
+    assert row.business_key not in [r.reference for r in june.rows]
+    by_month = {t.month: t for t in dashboard.throughput(TODAY)}
+    before = Counter(_month(c.created_at) for c in seed.cases[1:])["2026-07"]
+    assert by_month["2026-07"].notified == before + 1
