@@ -47,6 +47,7 @@ from .sandbox import (
     compile_script,
     function_library,
     is_data_value,
+    naive_or_in,
     timer_value,
 )
 
@@ -128,8 +129,7 @@ class _ClockedDatetime(dt.datetime):
     @classmethod
     def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:  # type: ignore[override]
         clock = _timer_clock.get()
-        moment = clock.now() if clock is not None else dt.datetime.now(dt.UTC)
-        return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
+        return naive_or_in(clock.now() if clock is not None else dt.datetime.now(dt.UTC), tz)
 
 
 timer_module.datetime = _ClockedDatetime

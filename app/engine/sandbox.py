@@ -197,6 +197,44 @@ def get_localtime(*args: Any, **kwargs: Any) -> dt.datetime:
     return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(zone)
 
 
+def naive_or_in(moment: dt.datetime, tz: dt.tzinfo | None) -> dt.datetime:
+    """``datetime.now(tz)`` of a moment: in ``tz`` when given, else naive in the server's local zone."""
+    return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
+
+
+class _DatetimeOnTheServiceClock(type):
+    """The type of the ``datetime`` diagram code sees. Everything it offers is ``datetime``'s own, so it
+    builds, parses and checks values as ``datetime`` does, and what it makes is a plain ``datetime`` that the
+    engine can store; only ``now``, ``today`` and ``utcnow`` (defined on each class) read the service clock."""
+
+    def __instancecheck__(cls, value: Any) -> bool:
+        return isinstance(value, dt.datetime)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> dt.datetime:
+        return dt.datetime(*args, **kwargs)
+
+    def __getattr__(cls, name: str) -> Any:
+        return getattr(dt.datetime, name)
+
+
+def service_datetime(now: Callable[[], dt.datetime]) -> type:
+    """``datetime`` for diagram code, reading ``now``: SpiffArena's models call ``datetime.now()``, and a dry
+    run or a test must see the engine's time there, as timers and ``time.time()`` do."""
+
+    def now_in(tz: dt.tzinfo | None = None) -> dt.datetime:
+        return naive_or_in(now(), tz)
+
+    return _DatetimeOnTheServiceClock(
+        "datetime",
+        (),
+        {
+            "now": staticmethod(now_in),
+            "today": staticmethod(lambda: now_in()),
+            "utcnow": staticmethod(lambda: now().astimezone(dt.UTC).replace(tzinfo=None)),
+        },
+    )
+
+
 class ServiceTime:
     """The part of Python's ``time`` module a diagram may use: the service clock, and no ``sleep``."""
 
@@ -307,7 +345,7 @@ def function_library(
         "overdue_at": working_days.overdue_at,
         "add_months": add_months,
         "notify": notify,
-        "datetime": dt.datetime,
+        "datetime": service_datetime(now),
         "timedelta": dt.timedelta,
         "time": ServiceTime(now),
         "get_current_user": get_current_user,

@@ -70,6 +70,11 @@ def test_safe_helpers_run_with_the_service_clock_and_the_user_who_acted(app):
     row = instances.start_case(team, "Process_helpers", "HELP-1", {})
     assert row.data["started_by"] == team.username
     assert row.data["stamp"] == int(now().timestamp())
+    # datetime.now() and utcnow() read the service clock too (SpiffArena's naive local and UTC times), so a
+    # dry run and a test see the engine's time; anything else datetime offers is datetime's own
+    assert row.data["now_stamp"] == now().astimezone().replace(tzinfo=None).isoformat()
+    assert row.data["utc_stamp"] == now().astimezone(dt.UTC).replace(tzinfo=None).isoformat()
+    assert row.data["is_a_datetime"] is True
     assert row.data["due"] == "2027-03-15T09:00:00+00:00" and row.data["local_due"] == "2027-03-15T09:00:00+00:00"
     assert row.data["local_due_again"] == row.data["local_due"]  # SpiffArena's keyword arguments too
     assert row.data["parsed"] == "2027-03-01"  # datetime.strptime works, though diagram code cannot import
