@@ -141,16 +141,19 @@ def _arrivals_counted_by_waiting_joins(workflow: Any, unfinished: list[Any]) -> 
 
 
 def _lowest_common_ancestor(tasks: list[Any]) -> Any:
-    paths = [_path_from_root(task) for task in tasks]
-    common = paths[0]
-    for path in paths[1:]:
-        length = 0
-        for mine, theirs in zip(common, path, strict=False):
-            if mine is not theirs:
-                break
-            length += 1
-        common = common[:length]
-    return common[-1]
+    """The deepest task that all of ``tasks`` descend from (or are). From the second task on, only the
+    steps up to the first task's path are walked: the tasks waiting in a case sit close together, deep in
+    a tree that every step makes deeper."""
+    common = _path_from_root(tasks[0])
+    depth_of = {id(task): depth for depth, task in enumerate(common)}
+    length = len(common)  # the common ancestors are common[:length]
+    for task in tasks[1:]:
+        while (depth := depth_of.get(id(task), length)) >= length:
+            task = task.parent
+        length = depth + 1
+        if length == 1:  # the root: there is nothing higher
+            break
+    return common[length - 1]
 
 
 def _path_from_root(task: Any) -> list[Any]:
