@@ -108,29 +108,45 @@ def _compact_one(workflow: Any, history: History) -> int:
     keep = _lowest_common_ancestor([*frontier, *_arrivals_counted_by_waiting_joins(workflow, frontier)])
     if keep is root or keep.parent is root and not end_joins:
         return 0
-    kept = {root.id, *(t.id for t in _subtree(keep))}
-    kept |= {t.id for join in end_joins for t in _path_from_root(join)}
-    dropped = [t for t in workflow.tasks.values() if t.id not in kept]
+    outside = _outside(root, keep)
+    if len(outside) < MIN_DROPPED:  # (the paths to end joins, kept too, only make fewer to drop)
+        return 0
+    to_end_joins = {t.id for join in end_joins for t in _path_from_root(join)}
+    dropped = [t for t in outside if t.id not in to_end_joins]
     if len(dropped) < MIN_DROPPED:
         return 0
     history.remember(dropped)
     for task in dropped:
         workflow.top_workflow.event_manager.remove_task(task)
         del workflow.tasks[task.id]
-    _relink_under_root(workflow, kept)
-    if workflow.last_task is not None and workflow.last_task.id not in kept:
+    gone = {task.id for task in dropped}
+    _relink_under_root(workflow, gone)
+    if workflow.last_task is not None and workflow.last_task.id in gone:
         workflow.last_task = keep
     return len(dropped)
 
 
-def _relink_under_root(workflow: Any, kept: set[Any]) -> None:
+def _outside(root: Any, keep: Any) -> list[Any]:
+    """The tasks that are neither the root, nor ``keep``, nor below it: the tasks on the way down to it
+    and everything that branches off that way. Walking these alone costs what a compaction may drop, not
+    the size of the live part, which every step would otherwise walk only to find too little to drop."""
+    way = _path_from_root(keep)
+    outside = way[1:-1]
+    for task, next_task in zip(way, way[1:], strict=False):
+        for child in task.children:
+            if child is not next_task:
+                outside.extend(_subtree(child))
+    return outside
+
+
+def _relink_under_root(workflow: Any, gone: set[Any]) -> None:
     """A kept task whose parent was dropped hangs from the root, in the order the tasks were made."""
     root = workflow.task_tree
-    orphans = [t for t in workflow.tasks.values() if t is not root and t._parent not in kept]
+    orphans = [t for t in workflow.tasks.values() if t is not root and t._parent in gone]
     for task in orphans:
         task._parent = root.id
     for task in workflow.tasks.values():
-        task._children = [child for child in task._children if child in kept]
+        task._children = [child for child in task._children if child not in gone]
     root._children += [t.id for t in orphans if t.id not in root._children]
 
 
@@ -141,16 +157,20 @@ def _arrivals_counted_by_waiting_joins(workflow: Any, unfinished: list[Any]) -> 
 
 
 def _lowest_common_ancestor(tasks: list[Any]) -> Any:
-    """The deepest task that all of ``tasks`` descend from (or are). From the second task on, only the
-    steps up to the first task's path are walked: the tasks waiting in a case sit close together, deep in
-    a tree that every step makes deeper."""
+    """The deepest task that all of ``tasks`` descend from (or are). The first task's path from the root is
+    the candidate; each other task walks up until it meets that path, or a task an earlier walk went
+    through (which meets the path where that walk did). So no task of the tree is walked through twice:
+    the unfinished tasks include the predicted rest of the process, long chains one above the other."""
     common = _path_from_root(tasks[0])
-    depth_of = {id(task): depth for depth, task in enumerate(common)}
+    meets = {id(task): depth for depth, task in enumerate(common)}  # a task -> the depth where it meets the path
     length = len(common)  # the common ancestors are common[:length]
     for task in tasks[1:]:
-        while (depth := depth_of.get(id(task), length)) >= length:
+        walked = []
+        while (depth := meets.get(id(task))) is None:
+            walked.append(id(task))
             task = task.parent
-        length = depth + 1
+        meets.update(dict.fromkeys(walked, depth))
+        length = min(length, depth + 1)
         if length == 1:  # the root: there is nothing higher
             break
     return common[length - 1]
