@@ -244,7 +244,9 @@ def test_a_deploy_here_is_not_held_up_by_a_job_whose_runner_is_gone(app, small_d
     )
     db.session.commit()
     monkeypatch.setattr(pool_module, "STALE_GRACE", dt.timedelta(seconds=1))
-    app.config["SFO_DRY_RUN_TIMEOUT_SECONDS"], timeout = 1.0, app.config["SFO_DRY_RUN_TIMEOUT_SECONDS"]
+    # Short, so that a regression fails in half a minute rather than five; long enough for this deploy's own
+    # dry run on a loaded machine (1 s was not, with three test processes on two cores and a fork server to start).
+    app.config["SFO_DRY_RUN_TIMEOUT_SECONDS"], timeout = 30.0, app.config["SFO_DRY_RUN_TIMEOUT_SECONDS"]
     try:
         job = deploy_here(app, files, "cli")
     finally:
