@@ -102,3 +102,18 @@ def test_a_loop_with_no_way_out_never_ends():
 def test_exploration_is_bounded():
     report = _run(read_library(ROOT / "bpmn", ROOT / "forms"), Limits(max_states=10))
     assert report.truncated and report.states <= 11
+
+
+def test_a_deadline_computed_with_datetime_now_falls_on_the_dry_runs_own_dates():
+    """SpiffArena's models compute deadlines with datetime.now(): in a dry run that is the dry run's clock, so
+    its timers fire where a case's would, as with the service's today()."""
+
+    def timer_steps(script: str) -> set[str]:
+        report = _run(variants.files(variants.edited(variants.TRIAGE_SCRIPT, f"<bpmn:script>{script}</bpmn:script>")))
+        assert report.ok, report.problems
+        return {str(s) for p in report.paths for s in p.steps if str(s).startswith("Timer ")}
+
+    with_today = timer_steps("triage_due = add_working_days(today(), 2)")
+    assert len(with_today) == 2  # the reminder and the escalation, at their moments
+    # (on the machine's clock, a deadline before the dry run's start: neither timer showed at all)
+    assert timer_steps("triage_due = add_working_days(datetime.now().date(), 2)") == with_today
