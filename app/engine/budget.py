@@ -22,6 +22,7 @@ A process-wide address-space limit (``limit_process_memory``) backs this up for 
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import os
 import resource
@@ -30,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import FrameType
+from types import CodeType, FrameType
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -142,21 +143,28 @@ class _Watchdog:
 def _interruptible(watch: _Watch) -> bool:
     """Whether to raise now: the thread is inside the covered call, in diagram code (or has stayed out
     of it for the grace period), and not in this module's own bookkeeping nor in a finaliser or garbage
-    collector callback (an exception there cannot unwind the step: it is printed and dropped)."""
+    collector callback (an exception there cannot unwind the step: it is dropped and handed to
+    ``sys.unraisablehook``, which is no part of the step either)."""
     frame = sys._current_frames().get(watch.thread_id)
     if frame is None or frame.f_code.co_filename == __file__:
         return False
     in_diagram_code = frame.f_code.co_filename == DIAGRAM_CODE
     if not in_diagram_code and time.monotonic() - watch.exceeded_at < _GRACE_SECONDS:
         return False
-    callbacks = {getattr(callback, "__code__", None) for callback in gc.callbacks}
+    not_the_step = {_code_of(callback) for callback in (*gc.callbacks, sys.unraisablehook)}
     while frame is not None:
         if frame is watch.anchor:
             return True
-        if frame.f_code in callbacks or frame.f_code.co_name == "__del__":
+        if frame.f_code in not_the_step or frame.f_code.co_name == "__del__":
             return False
         frame = frame.f_back
     return False
+
+
+def _code_of(function: object) -> CodeType | None:
+    while isinstance(function, functools.partial):  # pytest's unraisable hook is one
+        function = function.func
+    return getattr(function, "__code__", None)
 
 
 _watchdog = _Watchdog()
