@@ -7,7 +7,6 @@ The figures read two projection tables written when tasks are completed (``revie
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -34,6 +33,7 @@ from .case_providers import named_providers, recommendation_provider
 from .errors import Invalid, NotFound
 from .reports import ADDRESSEES, FAILURE_CLASSES, STATUSES, failures_of, parse_date, recommendation_status
 from .runtime import london_today, transactional
+from .spreadsheet_cells import SafeCsvWriter
 
 OPTIONS_KEYWORD = "x-sfo-options"  # a field whose choices are the managed list named here
 DEFAULT_THEMES = (
@@ -509,7 +509,7 @@ def lessons_digest(start: dt.date, end: dt.date, today: dt.date) -> Digest:
 
 def digest_csv(digest: Digest) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(["section", "case_reference", "tagged_on", "theme", "count", "lessons", "good_practice"])
     for _, title, _, total in digest.themes.rows:
         if total:
@@ -522,8 +522,8 @@ def digest_csv(digest: Digest) -> str:
                 entry.tagged_on.isoformat(),
                 "; ".join(entry.themes),
                 "",
-                _safe_cell(entry.lessons),
-                _safe_cell(entry.good_practice),
+                entry.lessons,
+                entry.good_practice,
             ]
         )
     if digest.failures is not None:
@@ -536,8 +536,3 @@ def digest_csv(digest: Digest) -> str:
             if count:
                 writer.writerow(["recommendations", "", "", f"{addressee}: {status}", count, "", ""])
     return out.getvalue()
-
-
-def _safe_cell(text: str) -> str:
-    """Text that a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

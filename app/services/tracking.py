@@ -8,7 +8,6 @@ sent to the provider), never the case data of every case.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from .audit import record_event
 from .errors import Forbidden, Invalid, NotFound
 from .reports import ADDRESSEES, CLOSED_STATUSES, LEVELS, RESPONSES, TRACKING, parse_date, recommendation_status
 from .runtime import london_today, transactional
+from .spreadsheet_cells import SafeCsvWriter
 
 TRACKING_ROLES = ("provider", "sfo-team", "manager", "admin")
 EVIDENCE_LIMIT = 5000
@@ -184,7 +184,7 @@ def providers() -> list[str]:
 
 def inspection_csv(rows: list[Tracked]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(
         [
             "case_reference",
@@ -206,21 +206,16 @@ def inspection_csv(rows: list[Tracked]) -> str:
             [
                 t.reference,
                 t.number,
-                _safe(t.text),
+                t.text,
                 t.addressee,
                 t.level,
                 t.response,
                 t.action_target.isoformat() if t.action_target else "",
                 t.status,
-                _safe(t.evidence),
+                t.evidence,
                 t.done_on.isoformat() if t.done_on else "",
                 t.tracked_on.isoformat() if t.tracked_on else "",
                 t.tracked_by,
             ]
         )
     return out.getvalue()
-
-
-def _safe(text: str) -> str:
-    """Text that a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

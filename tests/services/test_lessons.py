@@ -83,6 +83,18 @@ def test_the_digest_covers_its_period_only(sfo_definition, people, clock):
     assert ["theme", "", "", "Accommodation", "1", "", ""] in rows
 
 
+def test_every_cell_of_the_digest_is_defused_not_only_the_free_text(sfo_definition, people, clock):
+    """A theme's name is typed by a manager: one that starts like a formula reaches every digest row that
+    names the theme, so each cell is defused, as the case list's CSV does (only the lessons were)."""
+    theme = lessons.add_theme(people.manager, '=HYPERLINK("http://example.test","x")')
+    tagged_case(people, sfo_definition, "SFO-D-3", [theme.code])
+    digest = lessons.lessons_digest(dt.date(2027, 1, 1), dt.date(2027, 12, 31), clock.now().date())
+    rows = list(csv.reader(io.StringIO(lessons.digest_csv(digest))))
+    named = [row for row in rows if any("HYPERLINK" in cell for cell in row)]
+    assert [row[0] for row in named] == ["theme", "review"]
+    assert all(cell.startswith("'=") for row in named for cell in row if "HYPERLINK" in cell), named
+
+
 def test_recommendations_are_tagged_with_themes_and_counted(sfo_definition, people):
     case = SfoCase(people, sfo_definition, reference="SFO-R-1")
     case.do("confirm_eligibility", eligible=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ...working_days import as_date
+from ..spreadsheet_cells import SafeCsvWriter
 from .case_list import CaseRow
 
 CSV_COLUMNS = (
@@ -22,23 +22,16 @@ CSV_COLUMNS = (
     "Next due",
     "Overdue",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> str:
-    """A cell a spreadsheet shows as text: values starting like a formula get a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def cases_csv(rows: Iterable[CaseRow]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
 
     def line(values: Iterable[Any]) -> str:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([csv_safe(v) for v in values])
+        writer.writerow(values)
         return buffer.getvalue()
 
     yield line(CSV_COLUMNS)
