@@ -130,7 +130,7 @@ def tasks_seen_on(user: User, instance: ProcessInstance, tasks: list[Task]) -> l
 
 
 def check_task_visible(user: User, task: Task | None) -> Task:
-    if task is None:
+    if task is None or task.instance.reduced_at is not None:  # a reduced case's tasks go with it
         raise NotFound("There is no such task.")
     if can_see_task(user, task):
         return task

@@ -276,3 +276,23 @@ def test_reducing_a_case_cancels_a_ready_task_left_on_it_so_no_list_shows_it(app
     rows, total = list_tasks(people.team, team)
     assert left.id not in {task.id for task in rows}
     assert total == count_tasks(people.team, team) == len(rows)
+
+
+def test_the_tasks_of_a_reduced_case_are_not_found_like_the_case(app, client, cases, clock, policy, people):
+    """A reduced case answers 404 everywhere; its task rows stay for the figures, but reading one by its id
+    (the API, the task pages) is not found either."""
+    from app.services import tasks
+    from app.services.errors import NotFound
+
+    published, *_ = cases
+    task_ids = db.session.scalars(select(Task.id).where(Task.instance_id == published.row.id)).all()
+    clock.set(SEVEN_YEARS_LATER)
+
+    assert sfo(app, "--apply").exit_code == 0
+
+    db.session.expire_all()
+    headers = auth_headers(people.manager)
+    for task_id in task_ids:
+        with pytest.raises(NotFound):
+            tasks.get_task(people.manager, task_id)
+        assert client.get(f"/api/v1/tasks/{task_id}", headers=headers).status_code == 404
