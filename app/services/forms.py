@@ -203,19 +203,29 @@ def fixed_lists(schema: dict[str, Any], ui_schema: dict[str, Any]) -> list[str]:
 
 def _fixed_keys(field: dict[str, Any]) -> set[str]:
     items = field.get("items")
-    properties = (items.get("properties") if isinstance(items, dict) else None) or {}
+    return _read_only_keys(items if isinstance(items, dict) else {})
+
+
+def _read_only_keys(schema: dict[str, Any]) -> set[str]:
+    properties = schema.get("properties") or {}
     return {key for key, spec in properties.items() if isinstance(spec, dict) and spec.get("readOnly")}
 
 
 def with_fixed_rows(
     schema: dict[str, Any], ui_schema: dict[str, Any], stored: dict[str, Any], data: Any
 ) -> tuple[Any, dict[str, list[str]]]:
-    """``data`` with each fixed list's read-only item fields (a recommendation's number and text) taken
-    from the rows the process set in ``stored``, whatever was sent; and a problem for each fixed list
+    """``data`` with the form's read-only fields (the decision table's proposal, the comments another team
+    returned the work with) and each fixed list's read-only item fields (a recommendation's number and
+    text) as the process set them in ``stored``, whatever was sent; and a problem for each fixed list
     sent with more or fewer rows than it has."""
     if not isinstance(data, dict):
         return data, {}
     merged, problems = dict(data), {}
+    for name in _read_only_keys(schema):  # shown, not asked: the page never posts them, the API may
+        if name in stored:
+            merged[name] = stored[name]
+        else:
+            merged.pop(name, None)
     for name in fixed_lists(schema, ui_schema):
         found = stored.get(name)
         rows: list[Any] = found if isinstance(found, list) else []

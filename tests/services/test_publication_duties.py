@@ -50,6 +50,19 @@ def test_the_anonymiser_cannot_approve_publication(sfo_definition, people):
     assert "publish_report" in case.ready()
 
 
+def test_the_anonymiser_cannot_rewrite_the_comments_the_approver_returned_the_pack_with(sfo_definition, people):
+    """The revision form shows the approver's comments read-only: what the anonymiser sends for them (the
+    API takes any field of the form) is not taken, so the approver's comments stand."""
+    case = convicted_case(people, sfo_definition)
+    ready_to_approve(case, people)
+    case.do("approve_publication", as_user=people.approver, publish_approved=False, publication_comments="Redo it.")
+    revise = case.task("revise_anonymisation")
+    pack = clean_pack(publication_comments="Approved as it stands.")
+    tasks.complete_task(people.publication, revise.id, pack)
+    assert case.row.data["publication_comments"] == "Redo it."
+    assert tasks.prefill_of(case.task("approve_publication"))["publication_comments"] == "Redo it."
+
+
 def test_neither_the_anonymiser_nor_the_last_reviser_can_approve(sfo_definition, people):
     case = convicted_case(people, sfo_definition)
     ready_to_approve(case, people)
