@@ -314,7 +314,10 @@ def reopen_publication(user: User, instance_id: int, outcome_date: dt.date | Non
 
 
 def may_add_other_review(user: User, row: ProcessInstance) -> bool:
-    """The allocated reviewer and the SFO team may add another agency's review to a case."""
+    """The allocated reviewer and the SFO team may add another agency's review to a case (never a provider
+    user, whatever groups it is in: access stays with the role)."""
+    if user.is_provider:
+        return False
     return user.in_group("sfo-team") or (user.role == "reviewer" and row.reviewer == user.username)
 
 

@@ -107,6 +107,19 @@ def test_only_the_allocated_reviewer_and_the_sfo_team_add_reviews(sfo_definition
     assert _liaison_tasks(case) == []
 
 
+def test_a_provider_in_the_sfo_team_group_still_cannot_add_reviews_to_its_case(sfo_definition, people):
+    """Access stays with the role: a provider user whose account also carries the sfo-team group (an extra
+    group, or one single sign-on maps) does no SFO team work on its own cases, this included."""
+    case = SfoCase(people, sfo_definition)
+    case.to_stage("liaison")
+    also_in_team = make_user("provider", organisation=people.provider.organisation, groups=("sfo-team",))
+    assert instances.get_instance(also_in_team, case.row.id).id == case.row.id
+    assert not messages.may_add_other_review(also_in_team, case.row)
+    with pytest.raises(Forbidden):
+        case.add_review("X", as_user=also_in_team)
+    assert _liaison_tasks(case) == []
+
+
 def test_the_added_liaison_task_has_the_deadline_pattern(sfo_definition, people, clock):
     case = SfoCase(people, sfo_definition, reparse=True)
     case.to_stage("drafting")
