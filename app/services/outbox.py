@@ -63,7 +63,12 @@ class Claimed:
 def _addresses(message: OutboxMessage) -> list[str]:
     if message.recipient.startswith("group:"):
         group = message.recipient.removeprefix("group:")
-        users = _provider_users(message) if group == "provider" else users_in_group(group)
+        # a provider user in another team's group never sees that team's tasks, nor other organisations' cases
+        users = (
+            _provider_users(message)
+            if group == "provider"
+            else [user for user in users_in_group(group) if not user.is_provider]
+        )
     else:
         user = get_user(message.recipient)
         users = [user] if user is not None and user.active else []

@@ -80,6 +80,22 @@ def test_group_recipients_expand_to_the_active_users_of_the_group(app, small_def
     assert _outbox()[0].status == "sent"
 
 
+def test_a_team_notice_never_reaches_a_provider_user_in_that_team_group(app, small_definition, smtp_server):
+    """A provider user's account may carry another group (an extra group, or one single sign-on maps), but
+    it never sees another team's tasks, nor another organisation's cases: a notice to that team is not for it."""
+    north = make_user("provider")
+    team = make_user("sfo-team")
+    make_user("provider", organisation="south-probation", groups=("sfo-team",))
+    make_user("provider", organisation=north.organisation, groups=("sfo-team",))
+    _start(small_definition, north, "SFO-8", provider_org=north.organisation)
+
+    assert deliver_outbox() == 1
+
+    [received] = smtp_server.received
+    assert received.message["Subject"] == "SFO review SFO-8: 'Triage the case' is waiting for your team"
+    assert received.recipients == [team.email]
+
+
 def test_provider_group_reaches_only_the_case_organisation(app, small_definition, smtp_server):
     north, north_too = make_user("provider"), make_user("provider")
     make_user("provider", organisation="south-probation")
