@@ -31,8 +31,15 @@ def get_user(username: str) -> User | None:
 
 
 def user_in_group(username: str, group: str) -> bool:
+    """Whether ``username`` is an active member of ``group`` who may be given its work (a form's person field)."""
     user = get_user(username)
-    return bool(user and user.active and user.in_group(group))
+    return bool(user and user.active and user.in_group(group) and takes_work_of(user, group))
+
+
+def takes_work_of(user: User, group: str) -> bool:
+    """A provider user sees only provider-lane tasks of its own organisation's cases, whatever other groups
+    it is in: no other group's work may be given to it."""
+    return group == "provider" or not user.is_provider
 
 
 def users_in_group(group: str, organisation: str | None = None) -> list[User]:
@@ -175,7 +182,7 @@ class Workload:
 def workloads(group: str) -> list[Workload]:
     """Everyone active in ``group``, least loaded first: their open cases (as the case's reviewer) and
     the earliest due date of the tasks they hold."""
-    people = sorted(users_in_group(group), key=lambda u: u.username)
+    people = sorted((u for u in users_in_group(group) if takes_work_of(u, group)), key=lambda u: u.username)
     names = [u.username for u in people]
     cases = dict(
         db.session.execute(

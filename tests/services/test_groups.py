@@ -165,3 +165,18 @@ def test_groups_do_not_widen_a_providers_view_of_cases(people, owner, sfo_defini
     row = db.session.scalar(select(ProcessInstance).where(ProcessInstance.business_key == "SFO-GRP-3"))
     assert not can_see_instance(people.other_provider, row)
     assert db.session.scalars(visible_instances(people.other_provider, select(ProcessInstance))).all() == []
+
+
+def test_a_provider_user_in_the_reviewer_group_is_not_offered_nor_allocated_as_reviewer(people, owner, sfo_definition):
+    """Reviewer tasks go to the allocated reviewer by name; a provider user never sees another team's tasks
+    nor another organisation's cases, whatever groups it is in, so it cannot be the case's reviewer."""
+    from app.services.users import workloads
+
+    groups.add_member(owner, "reviewer", people.other_provider.username)
+    case = SfoCase(people, sfo_definition, "SFO-GRP-4")  # north-probation's case
+    case.do("confirm_eligibility", eligible=True)
+    assert people.other_provider.username not in [w.username for w in workloads("reviewer")]
+    with pytest.raises(Invalid) as refused:
+        case.do("allocate_reviewer", reviewer=people.other_provider.username)
+    assert "reviewer" in refused.value.fields
+    assert case.task("allocate_reviewer").state == "ready"
