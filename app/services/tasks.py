@@ -33,7 +33,7 @@ from .publication import after_task_completed
 from .publication_check import check_assignee, check_duties, check_submission
 from .runtime import london_today, model_of_instance, now, transactional
 from .task_data import task_values_over_case
-from .users import get_user, user_in_group
+from .users import get_user, takes_work_of, user_in_group
 
 
 @dataclass(frozen=True)
@@ -418,7 +418,7 @@ def assign_task(user: User, task_id: str, username: str, *, make_case_reviewer: 
     target = get_user(username) if username else None
     if target is None or not target.active:
         raise Invalid("There is no such user.", {"username": [f"There is no active user called '{username}'."]})
-    if task.lane and not target.in_group(task.lane):
+    if task.lane and not (target.in_group(task.lane) and takes_work_of(target, task.lane)):
         raise Invalid("That user cannot do this task.", {"username": [f"{username} is not in the {task.lane} team."]})
     if task.lane == "provider" and target.organisation != task.organisation:
         raise Invalid("That user cannot do this task.", {"username": [f"{username} works for another organisation."]})

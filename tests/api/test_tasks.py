@@ -8,6 +8,7 @@ import pytest
 
 from app.services.definitions import deploy_files
 from tests.api import variants
+from tests.conftest import make_user
 
 NORTH = {"provider_org": "north-probation"}
 
@@ -148,6 +149,15 @@ def test_managers_assign(api, people, triage):
     assert "username" in fields
     api.post(f"/tasks/{triage['id']}/assign", people.manager, {"username": people.provider.username}, expect=422)
     assert "username" in api.post(f"/tasks/{triage['id']}/assign", people.manager, {}, expect=422)["error"]["fields"]
+
+
+def test_a_team_task_is_never_assigned_to_a_provider_user_in_that_team_group(api, people, triage):
+    """A provider user's account may carry other groups, but it never sees another team's tasks, nor
+    another organisation's cases: a manager cannot give it one (it could neither open nor do it)."""
+    south_in_team = make_user("provider", organisation="south-probation", groups=("sfo-team",))
+    fields = api.post(f"/tasks/{triage['id']}/assign", people.manager, {"username": south_in_team.username}, expect=422)
+    assert "username" in fields["error"]["fields"]
+    assert api.get(f"/tasks/{triage['id']}", people.manager)["assignee"] is None
 
 
 # --- drafts ---

@@ -20,7 +20,7 @@ from ...services.deadlines import check_extension, extend_deadline
 from ...services.errors import ServiceError
 from ...services.monitoring.case_diagram import failing_data
 from ...services.runtime import london_today
-from ...services.users import users_in_group
+from ...services.users import takes_work_of, users_in_group
 from ..auth import signed_in_user
 from . import monitoring
 from .params import read_date
@@ -113,7 +113,8 @@ def reassign(instance_id: int, task_id: str) -> Any:
     row, task = _case_and_task(instance_id, task_id)
     assert task is not None
     organisation = task.organisation if task.lane == "provider" else None
-    people = sorted(users_in_group(task.lane, organisation) if task.lane else [], key=lambda u: u.username)
+    members = users_in_group(task.lane, organisation) if task.lane else []
+    people = sorted((u for u in members if takes_work_of(u, str(task.lane))), key=lambda u: u.username)
     action = Action(
         "reassign",
         f"Reassign '{task.name}'",
