@@ -296,3 +296,25 @@ def test_the_tasks_of_a_reduced_case_are_not_found_like_the_case(app, client, ca
         with pytest.raises(NotFound):
             tasks.get_task(people.manager, task_id)
         assert client.get(f"/api/v1/tasks/{task_id}", headers=headers).status_code == 404
+
+
+def test_reduction_leaves_no_tracking_evidence_nor_who_recorded_it(app, cases, clock, policy, people):
+    """The evidence recorded against a recommendation is free text written about the case (it may name
+    staff), and who recorded it is a person: neither is a statistic, and the inspection view (page, CSV,
+    API) would go on showing them to managers and the provider for the reduced case."""
+    from app.services import tracking
+    from app.services.runtime import london_today
+
+    published, *_ = cases
+    tracking.track(people.provider, published.row, 1, "in_progress", "Priya Lambert is retraining staff.", "")
+    db.session.commit()
+    clock.set(SEVEN_YEARS_LATER)
+
+    assert sfo(app, "--apply").exit_code == 0
+
+    db.session.expire_all()
+    [record] = db.session.scalars(select(RecommendationRecord).where(RecommendationRecord.number == 1)).all()
+    assert (record.evidence, record.tracked_by) == (None, None)
+    assert record.tracking_status == "in_progress"  # where the action stood is a figure, and stays
+    shown = tracking.inspection(people.provider, people.provider.organisation, london_today())
+    assert "Priya Lambert" not in repr(shown) and people.provider.username not in repr(shown)
