@@ -6,7 +6,8 @@ Reduced, a case keeps only what the monitoring dashboard and the lessons pages c
 stage, outcome, provider organisation and dates; its tasks' stages, teams and dates (not who did
 them); its deadline extensions' dates (not the reason or approver); its themes; its recommendations'
 addressee, level, response, target date and progress (not their text, nor the evidence tracked against
-them or who tracked it); and from its data only the fields in ``STATISTICAL_FIELDS``. Its reference becomes ``reduced/<id>``; its engine state, audit trail
+them or who tracked it); its report's failures' classes (not their description); and from its data only
+the fields in ``STATISTICAL_FIELDS``. Its reference becomes ``reduced/<id>``; its engine state, audit trail
 (with its notes), notifications, drafts and documents (their rows, and their files when kept in
 SFO_ATTACHMENT_DIR) are deleted, and one ``retention-reduced`` event says what was done. A document's
 file is removed only once the deletion of its row is committed.
@@ -33,6 +34,7 @@ from ..models import (
     ProcessInstance,
     PublishedReport,
     RecommendationRecord,
+    ReviewFailure,
     ReviewTheme,
     Task,
     TaskDraft,
@@ -162,6 +164,7 @@ def _reduce(row: ProcessInstance, policy: Policy) -> None:
         .where(RecommendationRecord.instance_id == row.id)
         .values(text="", evidence=None, tracked_by=None)
     )
+    db.session.execute(update(ReviewFailure).where(ReviewFailure.instance_id == row.id).values(description=""))
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.instance_id == row.id))
     db.session.execute(delete(AuditEvent).where(AuditEvent.instance_id == row.id))
     record_event(

@@ -10,7 +10,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.cli import cli
 from app.extensions import db
@@ -318,3 +318,25 @@ def test_reduction_leaves_no_tracking_evidence_nor_who_recorded_it(app, cases, c
     assert record.tracking_status == "in_progress"  # where the action stood is a figure, and stays
     shown = tracking.inspection(people.provider, people.provider.organisation, london_today())
     assert "Priya Lambert" not in repr(shown) and people.provider.username not in repr(shown)
+
+
+def test_reduction_leaves_no_description_of_the_failures_the_report_recorded(app, cases, clock, policy):
+    """The lessons figures count a reduced review's failures by class; the description is the report's own
+    words about the case and goes, so the failure search no longer finds it."""
+    from app.models.publication import ReviewFailure
+
+    published, *_ = cases
+    db.session.execute(
+        update(ReviewFailure)
+        .where(ReviewFailure.instance_id == published.row.id)
+        .values(description="Priya Lambert did not visit.")
+    )
+    db.session.commit()
+    clock.set(SEVEN_YEARS_LATER)
+
+    assert sfo(app, "--apply").exit_code == 0
+
+    db.session.expire_all()
+    kept = db.session.scalars(select(ReviewFailure).where(ReviewFailure.instance_id == published.row.id)).all()
+    assert kept and {(f.description, f.classification) for f in kept} == {("", "systemic")}
+    assert lessons.search_failures("Priya") == []
