@@ -205,21 +205,34 @@ def tasks_of(instance: ProcessInstance, *states: str) -> list[Task]:
 
 
 def visible_data(user: User, instance: ProcessInstance) -> dict[str, Any]:
-    """Case data for the caller: providers see the notification and their own answers only."""
+    """Case data for the caller: providers see the notification and their own answers only. A field is
+    kept as those forms ask it: the items of a list of objects keep only the fields its rows have there
+    (another team may keep more in the same list: the reviewer's liaison records in ``other_reviews``)."""
     data = dict(instance.data or {})
     if not user.is_provider:
         return data
     model = model_of(instance.definition)
-    allowed: set[str] = set()
-    start = model.start_form()
-    if start is not None:
-        allowed |= set(start.schema.get("properties", {}))
-    for spec in model.all_task_specs():
-        if getattr(spec, "lane", None) == "provider":
-            form = model.form_for(spec)
-            if form is not None:
-                allowed |= set(form.schema.get("properties", {}))
-    return {k: v for k, v in data.items() if k in allowed}
+    forms = [model.start_form()]
+    forms += [model.form_for(spec) for spec in model.all_task_specs() if getattr(spec, "lane", None) == "provider"]
+    allowed: dict[str, set[str] | None] = {}  # field -> the fields its rows keep (None: the value as it is)
+    for form in forms:
+        for name, spec in ((form.schema.get("properties") or {}) if form is not None else {}).items():
+            rows, kept = _row_fields(spec), allowed.get(name, set())
+            allowed[name] = None if rows is None or kept is None else kept | rows
+    return {k: _as_asked(v, allowed[k]) for k, v in data.items() if k in allowed}
+
+
+def _row_fields(spec: Any) -> set[str] | None:
+    """The fields of a list-of-objects field's rows, or None for any other field."""
+    items = spec.get("items") if isinstance(spec, dict) and spec.get("type") == "array" else None
+    properties = items.get("properties") if isinstance(items, dict) else None
+    return set(properties) if isinstance(properties, dict) and properties else None
+
+
+def _as_asked(value: Any, row_fields: set[str] | None) -> Any:
+    if row_fields is None or not isinstance(value, list):
+        return value
+    return [{k: v for k, v in row.items() if k in row_fields} if isinstance(row, dict) else row for row in value]
 
 
 def _managed_instance(user: User, instance_id: int, action: str) -> ProcessInstance:

@@ -11,6 +11,7 @@ from app.models import ProcessInstance
 from app.services.definitions import deploy_files
 from tests.api import variants
 from tests.api.helpers import API
+from tests.sfo_case import SfoCase
 
 NORTH = {"provider_org": "north-probation"}
 
@@ -152,6 +153,24 @@ def test_providers_see_only_their_notification_data_and_their_tasks(api, people,
     detail = case.refresh(as_user=people.provider)
     assert detail["data"] == {"case_reference": "SFO-1", "provider_org": "north-probation"}
     assert detail["completed_tasks"] == []
+
+
+def test_providers_see_the_reviews_they_notified_not_the_reviewers_liaison_records(api, people, sfo_definition):
+    """The notification's other_reviews is the list the reviewer goes on to keep, with each liaison's
+    contact and notes: the provider sees of it what its notification asked (agency and type), no more."""
+    listed = [{"agency": "Northshire CSP", "review_type": "domestic_homicide_review"}]
+    case = SfoCase(people, sfo_definition, "SFO-LIAISE-1", other_reviews=listed)
+    case.do("confirm_eligibility", eligible=True)
+    case.do("allocate_reviewer", reviewer=people.reviewer.username)
+    case.do("write_terms_of_reference", other_reviews=listed)
+    case.do("liaise_with_other_review", liaison_contact="Jo Bloggs, DHR chair", liaison_notes="Family fear him.")
+    case.do("gather_evidence")
+    assert case.row.data["other_reviews"][0]["liaison_contact"] == "Jo Bloggs, DHR chair"  # the reviewer's record
+
+    detail = api.get(f"/process-instances/{case.row.id}", people.provider)
+
+    assert detail["data"]["other_reviews"] == listed
+    assert "Jo Bloggs" not in repr(detail) and "Family fear him" not in repr(detail)
 
 
 def test_another_organisations_case_is_not_found(api, people, small_definition):
