@@ -11,7 +11,7 @@ from ..services.errors import Invalid
 from ..services.instances import InstanceFilters
 from .auth import current_user
 from .operations import MULTIPART, operation
-from .presenters import Presented, page, present_events, present_instance
+from .presenters import Presented, page, present_events, present_instance, present_instances
 from .schemas import (
     AttachmentListSchema,
     AttachmentSchema,
@@ -52,8 +52,9 @@ def start_case(body: dict[str, Any]) -> tuple[Presented, int, dict[str, str]]:
     "The cases the caller may see, most recently changed first", query=InstanceQuerySchema, response=InstancePageSchema
 )
 def list_instances(query: InstanceFilters) -> dict[str, Any]:
-    rows, total = instances.list_instances(current_user(), query)
-    return page(rows, total, query)
+    user = current_user()
+    rows, total = instances.list_instances(user, query)
+    return page(present_instances(user, rows), total, query)
 
 
 @bp.get("/<id:instance_id>")

@@ -5,19 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import AuditEvent, ProcessInstance, User
-from ..services.read_models import CaseView, TaskView, case_view_of
+from ..services.read_models import CaseView, Presented, TaskView, case_view_of, error_seen_by, events_seen_by
 from ..services.tasks import TaskRow
-
-
-class Presented:
-    """A row plus the values a response adds to it; other attributes are read from the row."""
-
-    def __init__(self, row: Any, **extra: Any):
-        self._row = row
-        self.__dict__.update(extra)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._row, name)
 
 
 def present_instance(user: User, row: ProcessInstance) -> Presented:
@@ -25,7 +14,20 @@ def present_instance(user: User, row: ProcessInstance) -> Presented:
 
 
 def present_case(view: CaseView) -> Presented:
-    return Presented(view.row, data=view.data, ready_tasks=view.ready_tasks, completed_tasks=view.completed_tasks)
+    return Presented(
+        view.row,
+        data=view.data,
+        ready_tasks=view.ready_tasks,
+        completed_tasks=view.completed_tasks,
+        error_message=view.error_message,
+    )
+
+
+def present_instances(user: User, rows: list[ProcessInstance]) -> list[Any]:
+    """A page of cases: a provider is told that a case failed, not the message (see ``error_seen_by``)."""
+    if not user.is_provider:
+        return list(rows)
+    return [Presented(row, error_message=error_seen_by(user, row)) for row in rows]
 
 
 def present_task(view: TaskView) -> Presented:
@@ -36,7 +38,7 @@ def present_events(user: User, events: list[AuditEvent]) -> list[Any]:
     """Providers see what happened and when, but not the data other teams entered or received."""
     if not user.is_provider:
         return events
-    return [Presented(event, detail=None) for event in events]
+    return [Presented(event, detail=None) for event in events_seen_by(user, events)]
 
 
 def page(items: list[Any], total: int, filters: Any) -> dict[str, Any]:

@@ -200,12 +200,46 @@ class CaseView:
     def providers(self) -> list[str]:
         return providers_named_in(self.row)
 
-    def events(self, hidden: tuple[str, ...] = ()) -> list[AuditEvent]:
-        return [event for event in events_of(self.row) if event.kind not in hidden]
+    def events(self, hidden: tuple[str, ...] = ()) -> list[Any]:
+        return events_seen_by(self.user, [event for event in events_of(self.row) if event.kind not in hidden])
+
+    @property
+    def error_message(self) -> str | None:
+        return error_seen_by(self.user, self.row)
 
     @property
     def suspension(self) -> str | None:
         return suspension_of(self.row)
+
+
+class Presented:
+    """A row plus the values an answer or page shows instead of, or beside, its own; other attributes are
+    read from the row."""
+
+    def __init__(self, row: Any, **extra: Any):
+        self._row = row
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+
+# What a provider is told of a failed step. The message itself quotes the values the step failed on, which
+# can be any team's data: the teams and managers read it (monitoring, the case's history), providers do not.
+FAILED_FOR_PROVIDERS = "A step of the case failed. The SFO team has been told and will put it right."
+
+
+def error_seen_by(user: User, row: ProcessInstance) -> str | None:
+    if row.error_message is None or not user.is_provider:
+        return row.error_message
+    return FAILED_FOR_PROVIDERS
+
+
+def events_seen_by(user: User, events: list[AuditEvent]) -> list[Any]:
+    """The case's history as the caller may read it: for providers, a failure says where, not what."""
+    if not user.is_provider:
+        return events
+    return [Presented(event, summary=FAILED_FOR_PROVIDERS) if event.kind == "error" else event for event in events]
 
 
 def case_view(user: User, reference: str) -> CaseView:

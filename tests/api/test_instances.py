@@ -173,6 +173,46 @@ def test_providers_see_the_reviews_they_notified_not_the_reviewers_liaison_recor
     assert "Jo Bloggs" not in repr(detail) and "Family fear him" not in repr(detail)
 
 
+FAILING = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="http://sfo.test">
+  <bpmn:process id="failing" name="Failing" isExecutable="true">
+    <bpmn:laneSet id="lanes">
+      <bpmn:lane id="providers" name="provider"><bpmn:flowNodeRef>start</bpmn:flowNodeRef></bpmn:lane>
+      <bpmn:lane id="team" name="sfo-team"><bpmn:flowNodeRef>assess</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:scriptTask id="assess" name="Assess"><bpmn:incoming>f0</bpmn:incoming><bpmn:outgoing>f1</bpmn:outgoing>
+      <bpmn:script>risk_notes = "Lives at 14 Mill Lane with the victim's sister"
+score = int(risk_notes)</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f1</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="assess" />
+    <bpmn:sequenceFlow id="f1" sourceRef="assess" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_provider_is_told_its_case_is_in_error_but_not_the_data_the_error_quotes(api, people, client):
+    """A failing step's message quotes the values it failed on (here a note providers never see): the
+    provider learns where the case failed, in the API and on its case page; the teams read the message."""
+    from tests.web.conftest import Browser
+
+    deploy_files({"failing.bpmn": FAILING.encode()}, "system")
+    case = api.start("failing", "SFO-ERR-1", NORTH, as_user=people.provider)
+    assert case["status"] == "error"
+
+    provider_sees = [
+        api.get(f"/process-instances/{case.id}", people.provider),
+        api.get("/process-instances", people.provider),
+        api.get(f"/process-instances/{case.id}/events", people.provider),
+        Browser(client).sign_in(people.provider).get("/cases/SFO-ERR-1").text,
+    ]
+    assert provider_sees[0]["error"]["element"] == "assess" and provider_sees[0]["error"]["message"]
+    assert all("Mill Lane" not in repr(seen) for seen in provider_sees), provider_sees
+    assert "Mill Lane" in api.get(f"/process-instances/{case.id}", people.manager)["error"]["message"]
+    assert "Mill Lane" in repr(api.get(f"/process-instances/{case.id}/events", people.team))
+
+
 def test_another_organisations_case_is_not_found(api, people, small_definition):
     case = api.start("small", "SFO-1", NORTH, as_user=people.provider)
     for path in (f"/process-instances/{case.id}", f"/process-instances/{case.id}/events"):
