@@ -83,3 +83,37 @@ def test_random_disguises_of_the_name_are_always_refused():
 def test_messages_say_which_paragraph():
     text = "Clean.\nClean again.\nBorn 17.05.1990."
     assert found(text) == ["Summary, 3rd paragraph, still contains a date that matches the person's date of birth."]
+
+
+SHORT_NAMES = identifiers({"person_name": "Sally Hill", "victim_names": "Paul Bell"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ms SaIly was supervised.",  # a capital I for the l: the same stroke in the page's sans-serif font
+        "Ms HiIl was supervised.",
+        "Ms HiII was supervised.",
+        "Mr PauI called the police.",
+        "Mr BeIl called the police.",
+        "Ms Hi11 was supervised.",  # a 1 for each l
+        "Ms Sa11y was supervised.",
+        "Ms Hil| was supervised.",  # a vertical line for the l
+    ],
+)
+def test_a_letter_l_written_as_a_look_alike_is_refused(text):
+    messages = [f.message for f in check_text("anonymised_summary", "Summary", text, SHORT_NAMES)]
+    assert any("part of the name of" in m for m in messages), (text, messages)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mr McIntyre chaired the MAPPA meeting.",  # a capital I inside another name
+        "The iPhone was seized in 2021.",
+        "The PIs met on 3 May.",
+        "He was bailed and the Hall was booked.",
+    ],
+)
+def test_a_capital_i_inside_other_words_passes(text):
+    assert [f.message for f in check_text("anonymised_summary", "Summary", text, SHORT_NAMES)] == []

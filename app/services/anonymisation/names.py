@@ -4,7 +4,8 @@ A part is a word of the name of at least 2 letters (titles such as "Mr" left out
 in any case when it has 4 letters or more; a part of 2 or 3 letters only when written with a
 capital, because in lower case those are everyday words ("do", "may", "will" is 4 and matches). Words
 split by spaces or punctuation ("S m i t h", "Black-wood") are joined again; plurals and possessives
-("the Smiths", "Smith's") match; digits or symbols for letters ("Bl4ckw00d") are read as letters.
+("the Smiths", "Smith's") match; digits, symbols or look-alike letters for letters ("Bl4ckw00d", a
+capital I for an l in "SaIly") are read as letters.
 Near misspellings are found with rapidfuzz (see ``FUZZY_THRESHOLD``).
 
 Every look-up goes through the paragraph's word index (``Paragraph.positions`` and friends), so the
@@ -84,7 +85,7 @@ class NameMatcher:
         misspelt = f"a word that looks like a misspelling of part of the name of {self.whose}"
         for index in self._misspellings(paragraph, covered):
             yield self._match(misspelt, "fuzzy", paragraph, index, index + 1, True)
-        disguised = f"a word that spells part of the name of {self.whose} with digits or symbols for letters"
+        disguised = f"a word that spells part of the name of {self.whose} with digits, symbols or look-alike letters"
         for start, end in self._disguised(paragraph):
             yield self._span_match(disguised, "disguised", paragraph, start, end)
 

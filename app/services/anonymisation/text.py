@@ -30,8 +30,11 @@ INVISIBLE_LETTERS = frozenset(
 )
 _WORD = re.compile(r"[A-Za-z]+|[0-9]+")
 _SUSPECT = re.compile(r"[^\x20-\x7e\t\n\r]")
-_DISGUISED = re.compile(r"[A-Za-z0-9@$]*[0-9@$][A-Za-z0-9@$]*")  # then kept only if it has letters too
+_DISGUISED = re.compile(r"[A-Za-z0-9@$|]*(?:[0-9@$|]|[a-z]I)[A-Za-z0-9@$|]*")  # then kept only if it has letters
 _LEET = str.maketrans("0134578@$", "oieastbas")
+# What stands for a lower-case l: a vertical line, and a capital I after a lower-case letter (or after
+# another such I), which the page's sans-serif font draws with the same stroke ("SaIly", "HiII").
+_LOOKS_LIKE_L = re.compile(r"\||(?<=[a-z])I+")
 MIN_STEM = 2
 MAX_JOIN_GAP = 3  # characters between two pieces of a split-up word ("S m i t h", "Black - wood")
 _SENTENCE_END = re.compile(r"[.!?;:]\s|[.!?;:]$")
@@ -139,11 +142,13 @@ class Paragraph:
 
     @cached_property
     def disguised(self) -> list[tuple[int, int, str]]:
-        """Words with digits or symbols for letters ("Bl4ckw00d"), read as letters: (start, end, word)."""
+        """Words with digits, symbols or look-alike letters for letters ("Bl4ckw00d", "SaIly"), read as
+        letters: (start, end, word), once for each reading (a 1 is an i or an l)."""
         return [
-            (m.start(), m.end(), singular(m.group().lower().translate(_LEET)))
+            (m.start(), m.end(), word)
             for m in _DISGUISED.finditer(self.text)
             if not m.group().isdigit() and any(c.isalpha() for c in m.group())
+            for word in _readings(m.group())
         ]
 
     def follows_closely(self, index: int) -> bool:
@@ -173,6 +178,12 @@ class Paragraph:
         start = max((end for end in ends if end <= position), default=0)
         end = min((end for end in ends if end > position), default=len(self.text))
         return " ".join(self.text[start:end].split()).lower()
+
+
+def _readings(written: str) -> list[str]:
+    """The words a disguised word can be read as: "Sa11y" is saiiy or sally, "HiIl" is hill."""
+    text = _LOOKS_LIKE_L.sub(lambda m: "l" * len(m.group()), written).lower()
+    return list(dict.fromkeys(singular(t.translate(_LEET)) for t in (text, text.replace("1", "l"))))
 
 
 def paragraphs(text: str) -> list[Paragraph]:
