@@ -38,6 +38,13 @@ class Passage:
     path: str  # the anonymisation form's field path
     where: str  # e.g. "Recommendation 2"
     text: str
+    one_paragraph: bool = False  # shown as one paragraph (a heading, a line), where a line break is a space
+
+    @property
+    def as_shown(self) -> str:
+        """The text as the public page lays it out: a one-paragraph text's line breaks are spaces there, so
+        a name split by one is whole on the page and must be whole for the check."""
+        return self.text.replace("\n", " ") if self.one_paragraph else self.text
 
 
 class NotPublishable(Exception):
@@ -51,9 +58,9 @@ class NotPublishable(Exception):
 
 def passages(pack: dict[str, Any], case: dict[str, Any]) -> Iterator[Passage]:
     """Every piece of text the publication pack would make public, with its form path."""
-    yield Passage(TITLE_FIELD, "The title of the published review", str(pack.get(TITLE_FIELD) or ""))
+    yield Passage(TITLE_FIELD, "The title of the published review", str(pack.get(TITLE_FIELD) or ""), True)
     yield Passage(
-        SUMMARY_FIELD, "The short summary for the list of published reviews", str(pack.get(SUMMARY_FIELD) or "")
+        SUMMARY_FIELD, "The short summary for the list of published reviews", str(pack.get(SUMMARY_FIELD) or ""), True
     )
     for name, title in SECTIONS:
         yield Passage(f"anonymised_{name}", title, str(pack.get(f"anonymised_{name}") or ""))
@@ -67,6 +74,7 @@ def passages(pack: dict[str, Any], case: dict[str, Any]) -> Iterator[Passage]:
                 f"anonymised_responses.{index}.{key}",
                 f"The provider's response to recommendation {index + 1} ({label})",
                 str(item.get(key) or ""),
+                True,
             )
     yield Passage("anonymised_progress_summary", "The provider's progress summary", progress_text(pack, case))
 
@@ -90,7 +98,7 @@ def findings(pack: dict[str, Any], case: dict[str, Any], reviewed: Collection[st
         finding
         for passage in passages(pack, case)
         if passage.text
-        for finding in anonymisation.check_text(passage.path, passage.where, passage.text, matchers, reviewed)
+        for finding in anonymisation.check_text(passage.path, passage.where, passage.as_shown, matchers, reviewed)
     ]
 
 

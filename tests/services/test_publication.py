@@ -128,6 +128,24 @@ def test_the_anonymisation_form_starts_as_the_approved_report(sfo_definition, pe
             },
             "The provider's response to recommendation 2 (action)",
         ),
+        # The title, the summary and a response's action and owner are each shown as one paragraph, where a
+        # line break is a space: a name split by one is whole on the page.
+        (
+            "public_summary",
+            {"public_summary": "The supervision of Mr Black\nwood before the offence."},
+            "The short summary for the list of published reviews",
+        ),
+        ("public_title", {"public_title": "The supervision of Mr Black\r\nwood"}, "The title of the published review"),
+        (
+            "anonymised_responses.0.owner",
+            {
+                "anonymised_responses": [
+                    {"action": "Fine.", "owner": "Ms Lam\nbert"},
+                    {"action": "A practice manager will audit visits.", "owner": "Senior manager"},
+                ]
+            },
+            "The provider's response to recommendation 1 (action owner)",
+        ),
         ("anonymised_lessons", {"anonymised_lessons": "Born 4 March 1990."}, "Lessons"),
         ("anonymised_lessons", {"anonymised_lessons": "CRN X654321 was used."}, "Lessons"),
         (
