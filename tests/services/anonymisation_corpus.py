@@ -75,6 +75,16 @@ NAMES = [
     ),
     ("staff first name", "Priya completed the assessment.", "The practitioner completed the assessment."),
     ("two-letter surname", "Mr Ng countersigned the plan.", "The manager countersigned the plan."),
+    ("name run together in a username", "He posted as @jordanblackwood that night.", "He posted online that night."),
+    ("name run together, capitals inside", "His account JordanBlackwood90 was closed.", "His account was closed."),
+    ("surname first, run together", "The site blackwoodjordan.example was taken down.", "The site was taken down."),
+    ("initial and surname in an email address", "He wrote from jblackwood@example.com.", "He wrote by email."),
+    (
+        "staff email address",
+        "Reports went to plambert@probation.example daily.",
+        "Reports went to the practitioner daily.",
+    ),
+    ("victim's name run together", "The appeal #samoduya was shared.", "The appeal was shared."),
 ]
 
 NO_DATE = "He was released on licence in his thirties."

@@ -117,3 +117,11 @@ def test_a_letter_l_written_as_a_look_alike_is_refused(text):
 )
 def test_a_capital_i_inside_other_words_passes(text):
     assert [f.message for f in check_text("anonymised_summary", "Summary", text, SHORT_NAMES)] == []
+
+
+def test_words_that_an_initial_and_a_surname_make_pass_in_prose():
+    matchers = identifiers({"person_name": "Amber Long", "victim_names": "Mark Ward\nIvy Mason"})
+    text = "He walked along the road to collect an award; the imason@ address was not his."
+    assert [f.message for f in check_text("anonymised_summary", "Summary", text, matchers)] == [
+        "Summary still contains a word that runs together parts or initials of the name of a victim."
+    ]

@@ -66,6 +66,19 @@ class NameMatcher:
         return frozenset({*self.parts, *compound_parts(self.name)})
 
     @cached_property
+    def _run_together(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The name written as one word, as in a username, a web address or a hashtag: its parts in order
+        or surname first ("jordanblackwood", "blackwoodjordan"), and, only in an email address or
+        username, with an initial for the first name or the surname ("jblackwood", "jordanb",
+        "blackwoodj"), which on their own are often words ("along" is A. Long)."""
+        if len(self.parts) < 2:
+            return frozenset(), frozenset()
+        first, surname = "".join(self.parts[:-1]), self.parts[-1]
+        whole = frozenset({first + surname, surname + first})
+        initialled = {self.parts[0][0] + "".join(self.parts[1:]), first + surname[0], surname + self.parts[0][0]}
+        return whole, frozenset(initialled - whole)
+
+    @cached_property
     def _fuzzy_parts(self) -> tuple[str, ...]:
         return tuple(part for part in self._part_set if len(part) >= FUZZY_MIN_LENGTH)
 
@@ -80,6 +93,10 @@ class NameMatcher:
             if not covered.intersection(range(start, end)):
                 covered.update(range(start, end))
                 yield self._match(how, "part", paragraph, start, end, True)
+        joined = f"a word that runs together parts or initials of the name of {self.whose}"
+        for index, whole in self._joined(paragraph):
+            if index not in covered:
+                yield self._match(joined, "joined", paragraph, index, index + 1, not whole or self.full_reviewable)
         for start, end in self._initials(paragraph):
             yield self._match(f"initials that match the name of {self.whose}", "initials", paragraph, start, end, True)
         misspelt = f"a word that looks like a misspelling of part of the name of {self.whose}"
@@ -124,6 +141,17 @@ class NameMatcher:
                     yield index, index + 1, single
             for start, end in _split_spellings(paragraph, part):
                 yield start, end, split
+
+    def _joined(self, paragraph: Paragraph) -> Iterator[tuple[int, bool]]:
+        """Words that run the name together: (index, whether it is the whole name)."""
+        whole, initialled = self._run_together
+        for form in whole:
+            for index in paragraph.positions.get(form, ()):
+                yield index, True
+        for form in initialled:
+            for index in paragraph.positions.get(form, ()):
+                if _in_an_address(paragraph, index):
+                    yield index, False
 
     # --- initials: "J.B.", "J B", "JB", "Mr B" ---------------------------------------------------
 
@@ -199,6 +227,14 @@ def _split_spellings(paragraph: Paragraph, part: str) -> Iterator[tuple[int, int
                 text, end = text + words[end].lower, end + 1
             if text == part or singular(text) == part:
                 yield start, end
+
+
+def _in_an_address(paragraph: Paragraph, index: int) -> bool:
+    """Whether word ``index`` is glued to an @ or a digit, as in an email address or a username."""
+    word, text = paragraph.words[index], paragraph.text
+    before = text[word.start - 1] if word.start else ""
+    after = text[word.end] if word.end < len(text) else ""
+    return before == "@" or after == "@" or after.isdigit()
 
 
 def _case_allows(written: str, part: str) -> bool:
