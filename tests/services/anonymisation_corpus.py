@@ -128,6 +128,9 @@ ADDRESSES = [
     ("postcode", "The postcode SO50 5AB was flagged.", "The postcode was flagged."),
     ("postcode without its space", "The postcode SO505AB was flagged.", "The postcode was flagged."),
     ("postcode in lower case", "The postcode so50 5ab was flagged.", "The postcode was flagged."),
+    ("postcode with a zero for the O", "The postcode S050 5AB was flagged.", "The postcode was flagged."),
+    ("postcode with an O for the zero", "The postcode SO5O 5AB was flagged.", "The postcode was flagged."),
+    ("postcode with a hyphen", "The postcode SO50-5AB was flagged.", "The postcode was flagged."),
     ("town", "He moved back to Eastleigh.", "He moved back to the area."),
 ]
 

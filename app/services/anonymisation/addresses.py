@@ -56,11 +56,21 @@ STREET_TYPES = {
 }
 CANONICAL = {form: name for name, short in STREET_TYPES.items() for form in (name, *short)}
 POSTCODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[A-Za-z]{2})(?![A-Za-z0-9])")
+# Anything in the text that may be a postcode as people write it: the two halves with a space, a hyphen
+# or nothing between them, and letters and digits that look alike mixed up ("S050 5AB" for SO50 5AB).
+# A lookahead, so that every start is tried ("at SO50 5AB" is not read as "at" and "SO5").
+LOOSE_POSTCODE = re.compile(r"(?<![A-Za-z0-9])(?=([A-Za-z0-9]{2,4}[\s\-.]{0,3}[A-Za-z0-9]{3})(?![A-Za-z0-9]))")
+_LOOK_ALIKE_DIGITS = str.maketrans("OIL", "011")
 MAX_GAP = 3
 
 
 def postcode_key(text: str) -> str:
     return re.sub(r"\s", "", text).upper()
+
+
+def postcode_skeleton(text: str) -> str:
+    """A postcode as compared: no spaces or marks, capitals, and an O, I or L read as 0, 1 or 1."""
+    return re.sub(r"[^A-Za-z0-9]", "", text).upper().translate(_LOOK_ALIKE_DIGITS)
 
 
 def _tokens(text: str) -> list[str]:
@@ -139,10 +149,16 @@ class PostcodeMatcher:
 
     def matches(self, paragraph: Paragraph) -> Iterator[Match]:
         key = postcode_key(self.postcode)
-        for found in POSTCODE.finditer(paragraph.text):
-            if postcode_key(found.group()) == key:
+        skeleton = postcode_skeleton(key)
+        for found in LOOSE_POSTCODE.finditer(paragraph.text):
+            if postcode_skeleton(found.group(1)) == skeleton:
                 yield Match(
-                    "the postcode of the person's address", "address.postcode", key, found.start(), found.group(), False
+                    "the postcode of the person's address",
+                    "address.postcode",
+                    key,
+                    found.start(1),
+                    found.group(1),
+                    False,
                 )
 
 
