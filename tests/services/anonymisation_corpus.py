@@ -105,6 +105,8 @@ DATES = [
     ("fullwidth digits", "His date of birth is \uff11\uff17/\uff10\uff15/\uff11\uff19\uff19\uff10.", NO_DATE),
     ("year first with slashes", "His date of birth is 1990/05/17.", NO_DATE),
     ("month first, ordinal, short year", "He was born on May 17th '90.", NO_DATE),
+    ("letter O for a zero", "His date of birth is 17/O5/199O.", NO_DATE),
+    ("letter l for a one", "He was born on l7 May l990.", NO_DATE),
 ]
 
 IDENTIFIERS = [
@@ -118,6 +120,8 @@ IDENTIFIERS = [
     ("PNC spaced", "PNC 2012 0052494 X was checked.", "The PNC record was checked."),
     ("PNC without the year", "PNC 52494X was checked.", "The PNC record was checked."),
     ("PNC without the letter", "PNC 2012/52494 was checked.", "The PNC record was checked."),
+    ("CRN with a letter l for the one", "His CRN is X65432l.", "His CRN is recorded."),
+    ("PNC with letters O for its zeros", "PNC 2012/OO52494X was checked.", "The PNC record was checked."),
 ]
 
 ADDRESSES = [

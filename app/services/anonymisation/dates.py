@@ -41,13 +41,17 @@ class DateOfBirthMatcher:
     born: dt.date
 
     def matches(self, paragraph: Paragraph) -> Iterator[Match]:
-        for pattern in (_NAMED, _NUMERIC):
-            for found in pattern.finditer(paragraph.text):
-                if self._is_birthday(found.group()):
-                    yield self._match(found.start(), found.group())
-        for found in _COMPACT.finditer(paragraph.text):
-            if found.group() in self._compact_forms():
-                yield self._match(found.start(), found.group())
+        spans: dict[tuple[int, int], None] = {}
+        for text in paragraph.number_readings:  # as written, and with "199O" read as 1990
+            for pattern in (_NAMED, _NUMERIC):
+                for found in pattern.finditer(text):
+                    if self._is_birthday(found.group()):
+                        spans[found.span()] = None
+            for found in _COMPACT.finditer(text):
+                if found.group() in self._compact_forms():
+                    spans[found.span()] = None
+        for start, end in spans:
+            yield self._match(start, paragraph.text[start:end])
 
     def _match(self, start: int, span: str) -> Match:
         return Match("a date that matches the person's date of birth", "dob", self.born.isoformat(), start, span, True)

@@ -1,6 +1,7 @@
 """Reference numbers compared on their significant characters: case, spaces, hyphens, dots and
 slashes between them do not matter ("X 123-456" is X123456), nor do a PNC number's century or its
-serial's leading zeros ("12/52494X" is 2012/0052494X)."""
+serial's leading zeros ("12/52494X" is 2012/0052494X), nor an O, I or l written for a 0 or a 1
+("X65432l")."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .matches import Match
-from .text import Paragraph, fold
+from .text import Paragraph, digit_reading, fold
 
 SEPARATORS = r"[\s\-./_\\]{0,3}"
 _PNC = re.compile(r"^\s*(\d{2}|\d{4})\s*[/\-.\s]?\s*0*(\d{1,7})\s*([A-Za-z])\s*$")
@@ -34,14 +35,15 @@ class CrnMatcher:
         value = re.sub(r"[^A-Za-z0-9]", "", fold(self.crn)).upper()
         if len(value) < 4:
             return
-        whole = re.compile(rf"(?<![A-Za-z0-9]){_spaced(value)}(?![A-Za-z0-9])", re.IGNORECASE)
-        for found in whole.finditer(paragraph.text):
-            yield Match("the person's CRN", "crn", value, found.start(), found.group(), False)
-        digits = re.sub(r"\D", "", value)
-        if len(digits) >= 5 and digits != value:
+        read = digit_reading(value)  # as the text is read: an O or I in the CRN itself is a digit there too
+        whole = re.compile(rf"(?<![A-Za-z0-9]){_spaced(read)}(?![A-Za-z0-9])", re.IGNORECASE)
+        for start, span in _found(whole, paragraph):
+            yield Match("the person's CRN", "crn", value, start, span, False)
+        digits = re.sub(r"\D", "", read)
+        if len(digits) >= 5 and digits != read:
             alone = re.compile(rf"(?<![A-Za-z0-9]){_spaced(digits)}(?![A-Za-z0-9])")
-            for found in alone.finditer(paragraph.text):
-                yield Match("the digits of the person's CRN", "crn.digits", value, found.start(), found.group(), True)
+            for start, span in _found(alone, paragraph):
+                yield Match("the digits of the person's CRN", "crn.digits", value, start, span, True)
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,11 @@ class PncMatcher:
             yield from self._as_written(paragraph)
             return
         year, serial, letter = parsed.group(1)[-2:], int(parsed.group(2)), parsed.group(3).upper()
-        candidates = [*_WITH_YEAR.finditer(paragraph.text), *_WITHOUT_YEAR.finditer(paragraph.text)]
+        candidates = {
+            found.span(): found
+            for text in paragraph.number_readings  # as written, and with "2012/OO52494X" read as 2012/0052494X
+            for found in (*_WITH_YEAR.finditer(text), *_WITHOUT_YEAR.finditer(text))
+        }.values()
         for found in candidates:
             if int(found.group(2)) != serial:
                 continue
@@ -65,15 +71,23 @@ class PncMatcher:
             if found.group(1) and not same_year:
                 continue  # the same serial in another year is another record
             same_letter = (found.group(3) or "").upper() == letter
+            span = paragraph.text[found.start() : found.end()]
             if same_year and same_letter:
-                yield Match("the person's PNC number", "pnc", self.pnc, found.start(), found.group(), False)
+                yield Match("the person's PNC number", "pnc", self.pnc, found.start(), span, False)
             elif (same_year or same_letter) and serial >= 1000:
-                yield Match("most of the person's PNC number", "pnc.part", self.pnc, found.start(), found.group(), True)
+                yield Match("most of the person's PNC number", "pnc.part", self.pnc, found.start(), span, True)
 
     def _as_written(self, paragraph: Paragraph) -> Iterator[Match]:
         value = re.sub(r"[^A-Za-z0-9]", "", fold(self.pnc)).upper()
         if len(value) < 4:
             return
-        pattern = re.compile(rf"(?<![A-Za-z0-9]){_spaced(value)}(?![A-Za-z0-9])", re.IGNORECASE)
-        for found in pattern.finditer(paragraph.text):
-            yield Match("the person's PNC number", "pnc", value, found.start(), found.group(), False)
+        pattern = re.compile(rf"(?<![A-Za-z0-9]){_spaced(digit_reading(value))}(?![A-Za-z0-9])", re.IGNORECASE)
+        for start, span in _found(pattern, paragraph):
+            yield Match("the person's PNC number", "pnc", value, start, span, False)
+
+
+def _found(pattern: re.Pattern[str], paragraph: Paragraph) -> list[tuple[int, str]]:
+    """Where ``pattern`` is in the paragraph as written or with letters that look like digits read as
+    digits: (start, the text as written), once each."""
+    spans = {found.span(): None for text in paragraph.number_readings for found in pattern.finditer(text)}
+    return [(start, paragraph.text[start:end]) for start, end in spans]

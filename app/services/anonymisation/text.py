@@ -35,6 +35,10 @@ _LEET = str.maketrans("0134578@$", "oieastbas")
 # What stands for a lower-case l: a vertical line, and a capital I after a lower-case letter (or after
 # another such I), which the page's sans-serif font draws with the same stroke ("SaIly", "HiII").
 _LOOKS_LIKE_L = re.compile(r"\||(?<=[a-z])I+")
+# Letters written for the digits they look like in a number: an O for 0, an I or l for 1 ("199O",
+# "X65432l"), when they touch a digit and no other letter ("Oct" in "17Oct1990" stays a month).
+_LOOKS_LIKE_DIGITS = re.compile(r"(?<![A-Za-z])(?:(?<=\d)[OoIl]+|[OoIl]+(?=\d))(?![A-Za-z])")
+_AS_DIGITS = str.maketrans("OoIl", "0011")
 MIN_STEM = 2
 MAX_JOIN_GAP = 3  # characters between two pieces of a split-up word ("S m i t h", "Black - wood")
 _SENTENCE_END = re.compile(r"[.!?;:]\s|[.!?;:]$")
@@ -151,6 +155,14 @@ class Paragraph:
             for word in _readings(m.group())
         ]
 
+    @cached_property
+    def number_readings(self) -> tuple[str, ...]:
+        """The text for the number matchers: as written, and with letters that look like digits next to
+        digits read as those digits ("17/O5/199O" is 17/05/1990). Each is as long as the text, so a
+        match's position is the same in both."""
+        as_digits = digit_reading(self.text)
+        return (self.text,) if as_digits == self.text else (self.text, as_digits)
+
     def follows_closely(self, index: int) -> bool:
         """Whether word ``index`` could be the next piece of a word split up by spaces or marks."""
         gap = self.gap(index)
@@ -178,6 +190,11 @@ class Paragraph:
         start = max((end for end in ends if end <= position), default=0)
         end = min((end for end in ends if end > position), default=len(self.text))
         return " ".join(self.text[start:end].split()).lower()
+
+
+def digit_reading(text: str) -> str:
+    """``text`` with an O, I or l that stands for a digit in a number read as that digit."""
+    return _LOOKS_LIKE_DIGITS.sub(lambda m: m.group().translate(_AS_DIGITS), text)
 
 
 def _readings(written: str) -> list[str]:
