@@ -125,3 +125,21 @@ def test_words_that_an_initial_and_a_surname_make_pass_in_prose():
     assert [f.message for f in check_text("anonymised_summary", "Summary", text, matchers)] == [
         "Summary still contains a word that runs together parts or initials of the name of a victim."
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The review met Mr Black-\nwood twice.",  # hyphenated at the end of a line, as pasted from a PDF
+        "The review met Mr Black\nwood twice.",
+        "The review met Mr Blackwo\n\nod twice.",
+        "She told Ms Smith-\nJones.",
+    ],
+)
+def test_a_name_split_between_two_paragraphs_is_refused(text):
+    messages = found(text)
+    assert any("1st paragraph, still contains" in m and "the name of" in m for m in messages), messages
+
+
+def test_words_either_side_of_a_paragraph_break_are_not_joined_into_other_words():
+    assert found("The risk was assessed.\nWood was found at the scene.\nBlack paint was used.") == []

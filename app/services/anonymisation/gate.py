@@ -100,9 +100,12 @@ def check_text(
         for code in invisible_characters(line)
     ]
     matchers = list(matchers)
-    for paragraph in paragraphs(text):
+    found = paragraphs(text)
+    for paragraph, seam in [*((p, None) for p in found), *_seams(found)]:
         seen: set[tuple[str, str | None]] = set()
         for match in _distinct(_all_matches(matchers, paragraph)):
+            if seam is not None and not match.start < seam < match.start + len(match.span):
+                continue  # on one side of the break: found in its own paragraph
             reference = reference_of(path, match, paragraph) if match.reviewable else None
             if reference is not None and reference in reviewed:
                 continue
@@ -111,6 +114,18 @@ def check_text(
                 seen.add((message, reference))
                 findings.append(Finding(path, message, reference))
     return findings
+
+
+def _seams(found: list[Paragraph]) -> Iterator[tuple[Paragraph, int]]:
+    """Where one paragraph ends and the next begins, as one line: the last word of the one (with what
+    follows it, "Black-") and the first word of the next. The page shows them one above the other, and
+    a name split between them ("Mr Black-" then "wood was ...") still reads as the name. Numbered as
+    the first of the two, with where the break is."""
+    for before, after in zip(found, found[1:], strict=False):
+        if before.words and after.words:
+            tail = before.text[before.words[-1].start :].rstrip()
+            head = after.text[after.words[0].start : after.words[0].end]
+            yield Paragraph(before.number, f"{tail} {head}"), len(tail)
 
 
 def _all_matches(matchers: list[Matcher], paragraph: Paragraph) -> Iterator[Match]:
