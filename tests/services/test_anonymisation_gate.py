@@ -143,3 +143,25 @@ def test_a_name_split_between_two_paragraphs_is_refused(text):
 
 def test_words_either_side_of_a_paragraph_break_are_not_joined_into_other_words():
     assert found("The risk was assessed.\nWood was found at the scene.\nBlack paint was used.") == []
+
+
+SURNAME_FIRST = identifiers({"person_name": "BLACKWOOD, Jordan", "victim_names": "ODUYA, Sam"})
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("Mr B was supervised.", "initials that match the name of the person on probation"),
+        ("J.B. was supervised.", "initials that match the name of the person on probation"),
+        ("JB was supervised.", "initials that match the name of the person on probation"),
+        ("Mr O called the police.", "initials that match the name of a victim"),
+        ("He posted as @jordanblackwood.", "the name of the person on probation"),
+        ("Mr J was supervised.", None),  # his first name's initial, as for "Jordan Blackwood"
+    ],
+)
+def test_a_name_recorded_surname_first_is_read_forenames_first(text, kind):
+    messages = [f.message for f in check_text("anonymised_summary", "Summary", text, SURNAME_FIRST)]
+    if kind is None:
+        assert messages == []
+    else:
+        assert any(kind in m for m in messages), messages

@@ -33,11 +33,23 @@ MIN_LOWER_CASE_PART = 4
 FUZZY_THRESHOLD = 0.8
 FUZZY_MIN_LENGTH = 5
 MAX_GAP = 3  # characters between the words of a full name
+SUFFIXES = ("jr", "jnr", "junior", "sr", "snr", "senior", "ii", "iii", "iv")
+
+
+def forenames_first(name: str) -> str:
+    """A name as it is read: "BLACKWOOD, Jordan" (the surname-first form of probation and police records)
+    is "Jordan BLACKWOOD", so that its surname is the last part, as initials and "Mr B" are made from it.
+    A suffix after the comma ("Blackwood, Jr") is not a forename."""
+    surname, comma, forenames = name.partition(",")
+    rest = re.sub(r"[^a-z]", "", fold(forenames).lower())
+    if not comma or not re.search(r"[^\W\d_]", surname) or not rest or rest in SUFFIXES:
+        return name
+    return f"{forenames.strip()} {surname.strip()}"
 
 
 def name_parts(name: str) -> list[str]:
     """The parts of a name, folded to lower-case ASCII: "Zoë O'Brien-Hale" is zoe, obrien, hale."""
-    words = re.split(r"[\s,.\-_/]+", fold(name).lower().replace("'", ""))
+    words = re.split(r"[\s,.\-_/]+", fold(forenames_first(name)).lower().replace("'", ""))
     parts = [re.sub(r"[^a-z]", "", word) for word in words]
     return [part for part in parts if len(part) >= MIN_PART and part not in TITLES]
 
