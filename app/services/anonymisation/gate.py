@@ -19,7 +19,7 @@ from .dates import DateOfBirthMatcher
 from .matches import Match, Matcher
 from .names import NameMatcher
 from .numbers import CrnMatcher, PncMatcher
-from .text import Paragraph, invisible_characters, ordinal, paragraphs, raw_paragraphs
+from .text import Paragraph, fold, invisible_characters, ordinal, paragraphs, raw_paragraphs, transliterate
 
 LOGGED_NAMES = {"person": "the person on probation", "victim": "a victim", "staff": "a member of staff"}
 
@@ -44,18 +44,27 @@ def identifiers(case: dict[str, Any], redaction_log: Any = None) -> list[Matcher
     take a name out of the check.
     """
     found: list[Any] = []
-    found += [NameMatcher(name, "the person on probation", "person") for name in _values(case.get("person_name"))]
-    found += [NameMatcher(alias, "the person on probation", "alias") for alias in _lines(case.get("person_aliases"))]
+    found += [m for name in _values(case.get("person_name")) for m in _names(name, "the person on probation", "person")]
+    found += [
+        m for alias in _lines(case.get("person_aliases")) for m in _names(alias, "the person on probation", "alias")
+    ]
     found += [DateOfBirthMatcher(born) for born in filter(None, map(parse_date, _values(case.get("date_of_birth"))))]
     found += [CrnMatcher(crn) for crn in _values(case.get("crn"))]
     found += [PncMatcher(pnc) for pnc in _values(case.get("pnc"))]
     found += [m for address in _values(case.get("person_address")) for m in address_matchers(address)]
-    found += [NameMatcher(name, "a victim", "victim") for name in _lines(case.get("victim_names"))]
-    found += [NameMatcher(name, "a member of staff", "staff") for name in _lines(case.get("staff_names"))]
+    found += [m for name in _lines(case.get("victim_names")) for m in _names(name, "a victim", "victim")]
+    found += [m for name in _lines(case.get("staff_names")) for m in _names(name, "a member of staff", "staff")]
     for entry in redaction_log if isinstance(redaction_log, list) else []:
         if isinstance(entry, dict) and str(entry.get("original") or "").strip():
             found += _logged(str(entry.get("category") or "other"), str(entry["original"]).strip())
     return found
+
+
+def _names(name: str, whose: str, code: str) -> list[NameMatcher]:
+    """A name's matcher, and for a name recorded in another script a second one for its English spelling."""
+    english = transliterate(name)
+    same = fold(name).lower() == english.lower()
+    return [NameMatcher(name, whose, code), *([] if same else [NameMatcher(english, whose, code)])]
 
 
 def _values(value: Any) -> list[str]:
@@ -66,7 +75,7 @@ def _values(value: Any) -> list[str]:
 def _logged(category: str, original: str) -> list[Any]:
     """Matchers for a redaction log entry: a name as a name, an address as an address, else the words."""
     if category in LOGGED_NAMES and _looks_like_a_name(original):
-        return [NameMatcher(original, LOGGED_NAMES[category], f"log.{category}")]
+        return list(_names(original, LOGGED_NAMES[category], f"log.{category}"))
     if category == "address":
         return address_matchers(original, "an address recorded in the redaction log")
     return [PhraseMatcher(original, "text recorded in the redaction log as removed", "log.other")]

@@ -89,6 +89,13 @@ def fold(text: str) -> str:
     return anyascii(text)
 
 
+def transliterate(text: str) -> str:
+    """``text`` spelt in plain ASCII as it is in English ("Смирнова" is Smirnova), where ``fold`` reads
+    each letter as the Latin one it looks like (Cmipnova): for a name recorded in another script."""
+    text = "".join(char for char in unicodedata.normalize("NFKC", text) if not is_invisible(char))
+    return anyascii(text)
+
+
 def singular(word: str) -> str:
     """A plural or possessive reduced to its stem: "smiths" is smith, "joneses" is jones."""
     for ending in ("es", "s"):
