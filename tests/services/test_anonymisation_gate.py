@@ -180,3 +180,12 @@ def test_a_name_recorded_in_another_script_is_found_as_it_is_spelt_in_english():
     ]:
         messages = [f.message for f in check_text("anonymised_summary", "Summary", text, matchers)]
         assert any(f"the name of {whose}" in m for m in messages), (text, messages)
+
+
+def test_a_name_written_in_another_script_is_found_as_it_reads():
+    """The name recorded in English and written in the report in Cyrillic: "Смирнова" reads Smirnova."""
+    matchers = identifiers({"person_name": "Dmitriy Petrov", "victim_names": "Irina Smirnova\nOlga Khachatryan"})
+    for text in ("Ms Смирнова called the police.", "Ирина called the police.", "Ms Хачатрян called the police."):
+        messages = [f.message for f in check_text("anonymised_summary", "Summary", text, matchers)]
+        assert any("the name of a victim" in m for m in messages), (text, messages)
+    assert [f.message for f in check_text("s", "Summary", "Отчёт о проверке был отправлен.", matchers)] == []

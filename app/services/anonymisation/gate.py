@@ -19,7 +19,16 @@ from .dates import DateOfBirthMatcher
 from .matches import Match, Matcher
 from .names import NameMatcher
 from .numbers import CrnMatcher, PncMatcher
-from .text import Paragraph, fold, invisible_characters, ordinal, paragraphs, raw_paragraphs, transliterate
+from .text import (
+    Paragraph,
+    english_paragraphs,
+    fold,
+    invisible_characters,
+    ordinal,
+    paragraphs,
+    raw_paragraphs,
+    transliterate,
+)
 
 LOGGED_NAMES = {"person": "the person on probation", "victim": "a victim", "staff": "a member of staff"}
 
@@ -110,7 +119,8 @@ def check_text(
     ]
     matchers = list(matchers)
     found = paragraphs(text)
-    for paragraph, seam in [*((p, None) for p in found), *_seams(found)]:
+    readings = [*found, *english_paragraphs(text)]  # as folded, and text in another script as it reads
+    for paragraph, seam in [*((p, None) for p in readings), *_seams(found)]:
         seen: set[tuple[str, str | None]] = set()
         for match in _distinct(_all_matches(matchers, paragraph)):
             if seam is not None and not match.start < seam < match.start + len(match.span):

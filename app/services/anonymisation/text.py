@@ -215,6 +215,18 @@ def paragraphs(text: str) -> list[Paragraph]:
     return [Paragraph(number, fold(line)) for number, line in enumerate(lines, start=1)]
 
 
+def english_paragraphs(text: str) -> list[Paragraph]:
+    """The paragraphs with letters of another script, spelt as they read in English ("Смирнова" is
+    Smirnova, where folding its look-alikes gives Cmipnova): a second reading for the name checks."""
+    found = []
+    for number, line in raw_paragraphs(text):
+        if not line.isascii():
+            english = transliterate(line)
+            if english != fold(line):
+                found.append(Paragraph(number, english))
+    return found
+
+
 def raw_paragraphs(text: str) -> list[tuple[int, str]]:
     """The paragraphs as written (not folded), numbered as ``paragraphs`` numbers them."""
     lines = [line for line in str(text or "").split("\n") if line.strip()]
