@@ -74,6 +74,9 @@ def _latin_look_alike(char: str) -> str:
         for glyph in entry.get("homoglyphs") or []:
             if glyph["c"].isascii() and glyph["c"].isalnum():
                 return str(glyph["c"])
+    base = unicodedata.normalize("NFD", char)[0]
+    if base != char:  # a letter with marks ("ӱ", "ἁ"): the letter it is drawn on, as "é" is e
+        return _latin_look_alike(base)
     return char
 
 
