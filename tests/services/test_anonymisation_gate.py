@@ -189,3 +189,13 @@ def test_a_name_written_in_another_script_is_found_as_it_reads():
         messages = [f.message for f in check_text("anonymised_summary", "Summary", text, matchers)]
         assert any("the name of a victim" in m for m in messages), (text, messages)
     assert [f.message for f in check_text("s", "Summary", "Отчёт о проверке был отправлен.", matchers)] == []
+
+
+@pytest.mark.parametrize(
+    "text", ["Mr J0nes called.", "Mr Jon3s called.", "Mr D4vies called.", "Ms Ev4ns called.", "Ms Evan5 called."]
+)
+def test_a_name_ending_in_s_with_digits_for_letters_is_refused(text):
+    """The disguised reading was cut to its singular only: "J0nes" read as jon, never as jones."""
+    matchers = identifiers({"person_name": "Gareth Jones", "victim_names": "Rhys Davies\nCarys Evans"})
+    messages = [f.message for f in check_text("anonymised_summary", "Summary", text, matchers)]
+    assert any("with digits, symbols or look-alike letters" in m for m in messages), messages

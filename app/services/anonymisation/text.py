@@ -208,9 +208,11 @@ def digit_reading(text: str) -> str:
 
 
 def _readings(written: str) -> list[str]:
-    """The words a disguised word can be read as: "Sa11y" is saiiy or sally, "HiIl" is hill."""
+    """The words a disguised word can be read as, each also as a singular, as the word index holds
+    them: "Sa11y" is saiiy or sally, "HiIl" is hill, "J0nes" is jones or jon."""
     text = _LOOKS_LIKE_L.sub(lambda m: "l" * len(m.group()), written).lower()
-    return list(dict.fromkeys(singular(t.translate(_LEET)) for t in (text, text.replace("1", "l"))))
+    read = [t.translate(_LEET) for t in (text, text.replace("1", "l"))]
+    return list(dict.fromkeys(form for word in read for form in (word, singular(word))))
 
 
 def paragraphs(text: str) -> list[Paragraph]:
