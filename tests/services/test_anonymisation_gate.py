@@ -199,3 +199,11 @@ def test_a_name_ending_in_s_with_digits_for_letters_is_refused(text):
     matchers = identifiers({"person_name": "Gareth Jones", "victim_names": "Rhys Davies\nCarys Evans"})
     messages = [f.message for f in check_text("anonymised_summary", "Summary", text, matchers)]
     assert any("with digits, symbols or look-alike letters" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("text", ["The Rowes moved house.", "The Lees were not told.", "The Pikes' home was visited."])
+def test_the_plural_of_a_name_ending_in_e_is_refused(text):
+    """A plural was cut to one stem, "es" off before "s": "Rowes" was row, never rowe."""
+    matchers = identifiers({"person_name": "Dave Rowe", "victim_names": "Amy Lee\nJo Pike"})
+    messages = [f.message for f in check_text("anonymised_summary", "Summary", text, matchers)]
+    assert any("a word that matches part of the name of" in m for m in messages), messages

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .matches import Match
-from .text import Paragraph, fold, singular
+from .text import Paragraph, fold, singulars
 
 TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "master", "sir", "dame", "prof", "rev")
 MIN_PART = 2
@@ -209,7 +209,7 @@ class NameMatcher:
         if not self._fuzzy_parts:
             return
         for word, indexes in paragraph.capitalised.items():
-            if word in self._part_set or singular(word) in self._part_set:
+            if word in self._part_set or self._part_set.intersection(singulars(word)):
                 continue
             if any(_similar(word, part) for part in self._fuzzy_parts):
                 yield from (index for index in indexes if index not in covered)
@@ -237,7 +237,7 @@ def _split_spellings(paragraph: Paragraph, part: str) -> Iterator[tuple[int, int
                 if not paragraph.follows_closely(end):
                     break
                 text, end = text + words[end].lower, end + 1
-            if text == part or singular(text) == part:
+            if text == part or part in singulars(text):
                 yield start, end
 
 
@@ -265,7 +265,8 @@ def _similar(word: str, part: str) -> bool:
 
 
 def _is_form_of(word: str, part: str) -> bool:
-    return part in (word, singular(word)) or singular(part) in (word, singular(word))
+    forms = (word, *singulars(word))
+    return part in forms or any(stem in forms for stem in singulars(part))
 
 
 def _close(paragraph: Paragraph, index: int) -> bool:

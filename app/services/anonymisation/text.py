@@ -99,12 +99,11 @@ def transliterate(text: str) -> str:
     return anyascii(text)
 
 
-def singular(word: str) -> str:
-    """A plural or possessive reduced to its stem: "smiths" is smith, "joneses" is jones."""
-    for ending in ("es", "s"):
-        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
-            return word[: -len(ending)]
-    return word
+def singulars(word: str) -> tuple[str, ...]:
+    """Every stem a plural or possessive may have: "smiths" is smith, "joneses" is jones (and jonese),
+    "rowes" is rowe as well as row."""
+    stems = [word[: -len(ending)] for ending in ("es", "s") if word.endswith(ending)]
+    return tuple(stem for stem in stems if len(stem) >= MIN_STEM) or (word,)
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ class Paragraph:
         found: dict[str, list[int]] = {}
         for index, word in enumerate(self.words):
             if word.is_letters:
-                for form in dict.fromkeys((word.lower, singular(word.lower))):
+                for form in dict.fromkeys((word.lower, *singulars(word.lower))):
                     found.setdefault(form, []).append(index)
         return found
 
@@ -212,7 +211,7 @@ def _readings(written: str) -> list[str]:
     them: "Sa11y" is saiiy or sally, "HiIl" is hill, "J0nes" is jones or jon."""
     text = _LOOKS_LIKE_L.sub(lambda m: "l" * len(m.group()), written).lower()
     read = [t.translate(_LEET) for t in (text, text.replace("1", "l"))]
-    return list(dict.fromkeys(form for word in read for form in (word, singular(word))))
+    return list(dict.fromkeys(form for word in read for form in (word, *singulars(word))))
 
 
 def paragraphs(text: str) -> list[Paragraph]:
