@@ -207,3 +207,31 @@ def test_the_plural_of_a_name_ending_in_e_is_refused(text):
     matchers = identifiers({"person_name": "Dave Rowe", "victim_names": "Amy Lee\nJo Pike"})
     messages = [f.message for f in check_text("anonymised_summary", "Summary", text, matchers)]
     assert any("a word that matches part of the name of" in m for m in messages), messages
+
+
+ONE_LINE_ADDRESS = identifiers({"person_address": "Flat 3 Kingfisher Court 14 Harbour Road Eastleigh SO50 5AB"})
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("He lived on Harbour Road.", "the street of the person's address"),
+        ("He lived at 14 Harbour Rd.", "the street of the person's address"),
+        ("Kingfisher Ct was visited.", "the street of the person's address"),
+        ("He moved back to Eastleigh.", "a place named in the person's address"),
+        ("He lived in a flat.", None),
+    ],
+)
+def test_an_address_written_without_commas_is_read_part_by_part(text, kind):
+    messages = [f.message for f in check_text("anonymised_summary", "Summary", text, ONE_LINE_ADDRESS)]
+    if kind is None:
+        assert messages == []
+    else:
+        assert any(kind in m for m in messages), messages
+
+
+def test_a_word_left_after_a_street_that_only_qualifies_it_is_not_a_place():
+    matchers = identifiers({"person_address": "2 Station Road North, Eastleigh"})
+    assert [f.message for f in check_text("s", "Summary", "He moved north in 2023.", matchers)] == []
+    messages = [f.message for f in check_text("s", "Summary", "He lived on Station Rd.", matchers)]
+    assert messages == ["Summary still contains the street of the person's address."]

@@ -163,25 +163,37 @@ class PostcodeMatcher:
 
 
 def address_matchers(address: str, what: str = "a place named in the person's address") -> list[object]:
-    """Matchers for each line or comma-separated part of an address."""
+    """Matchers for each line or comma-separated part of an address: its postcode, each street in it (a
+    part written without commas, "14 Harbour Road Eastleigh", holds a street and a town), and the rest
+    of its words as a place."""
     matchers: list[object] = []
     for part in re.split(r"[,\n]", fold(str(address or ""))):
         for postcode in POSTCODE.finditer(part):
             matchers.append(PostcodeMatcher(postcode.group()))
-        rest = POSTCODE.sub(" ", part)
-        tokens = _tokens(rest)
-        street = _street(tokens)
-        if street is not None:
-            matchers.append(StreetMatcher(*street))
-        elif any(len(t) >= 4 and t.isalpha() for t in tokens):
-            matchers.append(PhraseMatcher(" ".join(t for t in tokens if t.isalpha()), what, "address.place"))
+        streets, rest = _streets(_tokens(POSTCODE.sub(" ", part)))
+        matchers += [StreetMatcher(*street) for street in streets]
+        if any(len(t) >= 4 for t in rest):
+            matchers.append(PhraseMatcher(" ".join(rest), what, "address.place"))
     return matchers
 
 
-def _street(tokens: list[str]) -> tuple[tuple[str, ...], str] | None:
-    """(the name's words, the canonical type) when the part ends with a street type."""
-    words = [t for t in tokens if t.isalpha()]
-    if len(words) < 2 or words[-1] not in CANONICAL:
-        return None
-    core = tuple(t for t in words[:-1] if t not in ("flat", "apartment", "house", "unit", "no"))
-    return (core, CANONICAL[words[-1]]) if core else None
+BUILDING_WORDS = ("flat", "apartment", "house", "unit", "no")
+# Words that qualify a street or a town rather than name a place ("Station Road North"): not a place
+# on their own.
+QUALIFIERS = ("north", "south", "east", "west", "upper", "lower")
+
+
+def _streets(tokens: list[str]) -> tuple[list[tuple[tuple[str, ...], str]], list[str]]:
+    """The streets in a part of an address, each as (its name's words, the canonical type), and the words
+    after the last of them: a street ends at a street type that follows at least one other word."""
+    streets: list[tuple[tuple[str, ...], str]] = []
+    words: list[str] = []
+    for token in (t for t in tokens if t.isalpha()):
+        core = tuple(w for w in words if w not in BUILDING_WORDS)
+        if token in CANONICAL and core:
+            streets.append((core, CANONICAL[token]))
+            words = []
+        else:
+            words.append(token)
+    rest = [w for w in words if w not in BUILDING_WORDS]
+    return streets, [w for w in rest if w not in QUALIFIERS] if streets else rest
