@@ -235,3 +235,10 @@ def test_a_word_left_after_a_street_that_only_qualifies_it_is_not_a_place():
     assert [f.message for f in check_text("s", "Summary", "He moved north in 2023.", matchers)] == []
     messages = [f.message for f in check_text("s", "Summary", "He lived on Station Rd.", matchers)]
     assert messages == ["Summary still contains the street of the person's address."]
+
+
+@pytest.mark.parametrize(
+    "text", ["He moved back to East-\nleigh.", "He moved back to East-leigh.", "He moved to E a s t l e i g h."]
+)
+def test_a_town_split_up_is_refused(text):
+    assert any("a place named in the person's address" in m for m in found(text)), found(text)

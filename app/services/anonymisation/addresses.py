@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .matches import Match
+from .names import split_spellings
 from .text import Paragraph, Word, fold
 
 # Street types and the abbreviations Royal Mail and people use for them. Domain data, not code:
@@ -101,6 +102,10 @@ class PhraseMatcher:
                 end = words[index + len(wanted) - 1].end
                 span = paragraph.text[words[index].start : end]
                 yield Match(self.what, self.code, " ".join(wanted), words[index].start, span, self.reviewable)
+        if len(wanted) == 1 and wanted[0].isalpha() and len(wanted[0]) >= 4:  # a town split up: "East-leigh"
+            for first, last in split_spellings(paragraph, wanted[0]):
+                start, end = words[first].start, words[last - 1].end
+                yield Match(self.what, self.code, wanted[0], start, paragraph.text[start:end], self.reviewable)
 
 
 def _starts(paragraph: Paragraph, token: str) -> list[int]:

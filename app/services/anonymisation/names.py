@@ -151,7 +151,7 @@ class NameMatcher:
             for index in paragraph.positions.get(part, ()):
                 if _case_allows(paragraph.words[index].text, part):
                     yield index, index + 1, single
-            for start, end in _split_spellings(paragraph, part):
+            for start, end in split_spellings(paragraph, part):
                 yield start, end, split
 
     def _joined(self, paragraph: Paragraph) -> Iterator[tuple[int, bool]]:
@@ -223,7 +223,7 @@ class NameMatcher:
                 yield start, end
 
 
-def _split_spellings(paragraph: Paragraph, part: str) -> Iterator[tuple[int, int]]:
+def split_spellings(paragraph: Paragraph, part: str) -> Iterator[tuple[int, int]]:
     """Runs of two or more close pieces that spell ``part`` (or its plural): "Black wood", "S.m.i.t.h".
     Only runs that start with a prefix of the part are followed, so this costs little."""
     words = paragraph.words
