@@ -55,6 +55,13 @@ NAMES = [
     ("upper case", "MR BLACKWOOD was supervised in the community.", "MR A was supervised in the community."),
     ("lower case", "mr blackwood was supervised in the community.", "mr a was supervised in the community."),
     ("digits for letters", "Mr Bl4ckw00d was supervised in the community.", MR_A),
+    ("two letters for one: vv for w", "Mr Blackvvood was supervised in the community.", MR_A),
+    (
+        "two letters for one: rn for m",
+        "Ms Larnbert completed the assessment.",
+        "The practitioner completed the assessment.",
+    ),
+    ("rn for m in a short name", "Mr Kwarne countersigned the plan.", "The manager countersigned the plan."),
     ("misspelt", "Mr Blakwood was supervised in the community.", MR_A),
     ("letters swapped", "Mr Balckwood was supervised in the community.", MR_A),
     ("first name misspelt", "Jordon was supervised in the community.", MR_A),

@@ -242,3 +242,9 @@ def test_a_word_left_after_a_street_that_only_qualifies_it_is_not_a_place():
 )
 def test_a_town_split_up_is_refused(text):
     assert any("a place named in the person's address" in m for m in found(text)), found(text)
+
+
+def test_rn_in_ordinary_words_is_not_read_as_m():
+    matchers = identifiers({"person_name": "Tom Kerr", "victim_names": "Sam Leam"})
+    text = "His jacket was torn; he had to learn to return on time. Barnes and Turner were not involved."
+    assert [f.message for f in check_text("s", "Summary", text, matchers)] == []

@@ -39,6 +39,10 @@ _LOOKS_LIKE_L = re.compile(r"\||(?<=[a-z])I+")
 # "X65432l"), when they touch a digit and no other letter ("Oct" in "17Oct1990" stays a month).
 _LOOKS_LIKE_DIGITS = re.compile(r"(?<![A-Za-z])(?:(?<=\d)[OoIl]+|[OoIl]+(?=\d))(?![A-Za-z])")
 _AS_DIGITS = str.maketrans("OoIl", "0011")
+# Two letters that together look like one in a sans-serif font (Unicode's confusables list them): read
+# so only in capitalised words, as a name is written; "torn" and "learn" stay themselves.
+_PAIRS = re.compile(r"rn|vv")
+_PAIR_LETTERS = {"rn": "m", "vv": "w"}
 MIN_STEM = 2
 MAX_JOIN_GAP = 3  # characters between two pieces of a split-up word ("S m i t h", "Black - wood")
 _SENTENCE_END = re.compile(r"[.!?;:]\s|[.!?;:]$")
@@ -155,14 +159,19 @@ class Paragraph:
 
     @cached_property
     def disguised(self) -> list[tuple[int, int, str]]:
-        """Words with digits, symbols or look-alike letters for letters ("Bl4ckw00d", "SaIly"), read as
-        letters: (start, end, word), once for each reading (a 1 is an i or an l)."""
-        return [
+        """Words with digits, symbols or look-alike letters for letters ("Bl4ckw00d", "SaIly", "Larnbert"),
+        read as letters: (start, end, word), once for each reading (a 1 is an i or an l)."""
+        found = [
             (m.start(), m.end(), word)
             for m in _DISGUISED.finditer(self.text)
             if not m.group().isdigit() and any(c.isalpha() for c in m.group())
             for word in _readings(m.group())
         ]
+        for word in self.words:  # "Larnbert", "Blackvvood"
+            if word.is_letters and word.is_capitalised and _PAIRS.search(word.text[1:]):
+                read = _PAIRS.sub(lambda m: _PAIR_LETTERS[m.group()], word.lower)
+                found += [(word.start, word.end, form) for form in (read, *singulars(read))]
+        return found
 
     @cached_property
     def number_readings(self) -> tuple[str, ...]:
