@@ -248,3 +248,21 @@ def test_rn_in_ordinary_words_is_not_read_as_m():
     matchers = identifiers({"person_name": "Tom Kerr", "victim_names": "Sam Leam"})
     text = "His jacket was torn; he had to learn to return on time. Barnes and Turner were not involved."
     assert [f.message for f in check_text("s", "Summary", text, matchers)] == []
+
+
+@pytest.mark.parametrize(
+    "text, whose",
+    [
+        ("The campaign #JusticeForZoe spread online.", "a victim"),
+        ("The page RIPSamOduya was taken down.", "a victim"),
+        ("Supporters used #FreeBlackwood.", "the person on probation"),
+        ("His account PriyaLambertPO was closed.", "a member of staff"),
+    ],
+)
+def test_a_name_inside_a_word_written_in_camel_case_is_refused(text, whose):
+    """A hashtag or a username runs words together with a capital for each: the name is one of them."""
+    assert any(f"part of the name of {whose}" in m for m in found(text)), found(text)
+
+
+def test_words_in_camel_case_that_are_not_names_pass():
+    assert found("He used WhatsApp, YouTube and PowerPoint; the PDUs and MAPPAs were told.") == []

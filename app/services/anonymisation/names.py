@@ -109,6 +109,9 @@ class NameMatcher:
         for index, whole in self._joined(paragraph):
             if index not in covered:
                 yield self._match(joined, "joined", paragraph, index, index + 1, not whole or self.full_reviewable)
+        single = f"a word that matches part of the name of {self.whose}"
+        for start, end in self._camel_pieces(paragraph):
+            yield self._span_match(single, "part", paragraph, start, end)
         for start, end in self._initials(paragraph):
             yield self._match(f"initials that match the name of {self.whose}", "initials", paragraph, start, end, True)
         misspelt = f"a word that looks like a misspelling of part of the name of {self.whose}"
@@ -164,6 +167,13 @@ class NameMatcher:
             for index in paragraph.positions.get(form, ()):
                 if _in_an_address(paragraph, index):
                     yield index, False
+
+    def _camel_pieces(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
+        """Parts of the name run into a word in camel case: "#JusticeForZoe", "RIPSamOduya"."""
+        for start, end, piece in paragraph.camel_pieces:
+            lower = piece.lower()
+            if any(_case_allows(piece, part) for part in self._part_set.intersection((lower, *singulars(lower)))):
+                yield start, end
 
     # --- initials: "J.B.", "J B", "JB", "Mr B" ---------------------------------------------------
 

@@ -43,6 +43,9 @@ _AS_DIGITS = str.maketrans("OoIl", "0011")
 # so only in capitalised words, as a name is written; "torn" and "learn" stay themselves.
 _PAIRS = re.compile(r"rn|vv")
 _PAIR_LETTERS = {"rn": "m", "vv": "w"}
+# A word that runs words together with a capital for each ("JusticeForZoe", "RIPSamOduya"), and its pieces.
+_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z][A-Z][a-z]")
+_PIECE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
 MIN_STEM = 2
 MAX_JOIN_GAP = 3  # characters between two pieces of a split-up word ("S m i t h", "Black - wood")
 _SENTENCE_END = re.compile(r"[.!?;:]\s|[.!?;:]$")
@@ -180,6 +183,17 @@ class Paragraph:
         match's position is the same in both."""
         as_digits = digit_reading(self.text)
         return (self.text,) if as_digits == self.text else (self.text, as_digits)
+
+    @cached_property
+    def camel_pieces(self) -> list[tuple[int, int, str]]:
+        """The pieces of words written in camel case, as in a hashtag or a username ("#JusticeForZoe" is
+        Justice, For, Zoe): (start, end, piece as written)."""
+        return [
+            (word.start + m.start(), word.start + m.end(), m.group())
+            for word in self.words
+            if word.is_letters and _CAMEL.search(word.text)
+            for m in _PIECE.finditer(word.text)
+        ]
 
     def follows_closely(self, index: int) -> bool:
         """Whether word ``index`` could be the next piece of a word split up by spaces or marks."""
