@@ -26,10 +26,12 @@ TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "master", "sir", "dame", "prof"
 MIN_PART = 2
 MIN_LOWER_CASE_PART = 4
 # Near misspellings: a capitalised word of 5 letters or more whose optimal-string-alignment
-# similarity (1 - edits / longer length) to a name part of 5 letters or more is at least this.
-# 0.8 allows one slip (a letter wrong, missing or extra, or two swapped) in 5 to 9 letters and two
-# from 10. bench/anonymisation_gate.py sweeps it: 0.75 and below match ordinary words in a clean
-# report, 0.85 misses a one-letter slip in a six-letter name.
+# similarity (1 - edits / longer length) to a name part of 5 letters or more is above this: rapidfuzz
+# turns the cutoff into a distance in floating point and so leaves out a similarity of exactly 0.8.
+# That allows one slip (a letter wrong, missing or extra, or two swapped) in 6 to 9 letters and two
+# from 11, and none in 5 or two in 10. bench/anonymisation_gate.py sweeps it: 0.75 and below (where a
+# slip in 5 letters comes in) match ordinary words in a clean report ("March" for Marsh, as "Crown"
+# would for Brown), 0.85 misses a one-letter slip in a six-letter name.
 FUZZY_THRESHOLD = 0.8
 FUZZY_MIN_LENGTH = 5
 MAX_GAP = 3  # characters between the words of a full name
