@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
 
 from ..extensions import db
 from ..form_model.dates import govuk_date
@@ -35,7 +35,6 @@ from ..models import (
     PublishedReport,
     RecommendationRecord,
     ReviewFailure,
-    ReviewTheme,
     Task,
     TaskDraft,
 )
@@ -99,6 +98,17 @@ def due_cases(policy: Policy) -> list[Decision]:
     return [
         Decision(id_, reference, status, closed_at, "reduce" if published else policy.action, bool(published))
         for id_, reference, status, closed_at, published in db.session.execute(query)
+    ]
+
+
+def _rows_that_go_with_a_case() -> list[Table]:
+    """Every table whose rows are the case's (its key to the case cascades on PostgreSQL), children first.
+    Deleted one by one, as SQLite does not cascade: a row left there kept what it said of the case and would
+    belong to the next case given the same id."""
+    return [
+        table
+        for table in reversed(db.metadata.sorted_tables)
+        if any(key.column.table.name == "process_instance" and key.ondelete == "CASCADE" for key in table.foreign_keys)
     ]
 
 
@@ -179,12 +189,11 @@ def _reduce(row: ProcessInstance, policy: Policy) -> None:
 
 def _delete(row: ProcessInstance, policy: Policy) -> None:
     reference, closed = row.business_key, row.updated_at
-    for model in (OutboxMessage, AuditEvent, DeadlineExtension, RecommendationRecord, ReviewTheme):
-        db.session.execute(delete(model).where(model.instance_id == row.id))
     db.session.execute(
         delete(TaskDraft).where(TaskDraft.task_id.in_(select(Task.id).where(Task.instance_id == row.id)))
     )
-    db.session.execute(delete(Task).where(Task.instance_id == row.id))
+    for table in _rows_that_go_with_a_case():
+        db.session.execute(delete(table).where(table.c.instance_id == row.id))
     db.session.delete(row)
     record_event(
         None,

@@ -203,6 +203,36 @@ def test_deletion_removes_closed_cases_but_only_reduces_a_published_one(app, cas
     assert db.session.get(ProcessInstance, recent).reduced_at is None
 
 
+def test_deletion_leaves_no_row_of_the_case_in_any_table(app, cases, clock, policy):
+    """Every table that refers to a case loses the case's rows when it is deleted, on SQLite too, where no
+    foreign key cascades: a row left behind kept what it said of the case (a failure's description, who
+    supervised it) and would belong to the next case given the same id."""
+    from app.models.publication import ReviewFailure
+
+    _, not_eligible, *_ = cases
+    gone = not_eligible.row.id
+    failure = {"classification": "systemic", "relevant_to_outcome": True, "description": "Missed."}
+    db.session.add(ReviewFailure(instance_id=gone, number=1, approved_on=clock.now().date(), **failure))
+    db.session.commit()
+    policy("delete")
+    clock.set(SEVEN_YEARS_LATER)
+
+    assert sfo(app, "--apply").exit_code == 0
+
+    db.session.expire_all()
+    referring = [
+        table
+        for table in db.metadata.sorted_tables
+        if any(key.column.table.name == "process_instance" for key in table.foreign_keys)
+    ]
+    assert {"case_provider", "review_failure", "task", "audit_event"} <= {table.name for table in referring}
+    left = {
+        table.name: db.session.scalar(select(func.count()).select_from(table).where(table.c.instance_id == gone))
+        for table in referring
+    }
+    assert not any(left.values()), left
+
+
 def test_a_case_reopened_after_the_dry_run_is_left_alone(app, cases, clock, policy, monkeypatch):
     from app.services import retention
 
