@@ -30,6 +30,7 @@ from ..models import (
     AuditEvent,
     CaseAttachment,
     DeadlineExtension,
+    OutboxDelivery,
     OutboxMessage,
     ProcessInstance,
     PublishedReport,
@@ -99,6 +100,14 @@ def due_cases(policy: Policy) -> list[Decision]:
         Decision(id_, reference, status, closed_at, "reduce" if published else policy.action, bool(published))
         for id_, reference, status, closed_at, published in db.session.execute(query)
     ]
+
+
+def _delete_notifications(row: ProcessInstance) -> None:
+    """The case's notifications, and each recipient's copy sent through GOV.UK Notify (an email address
+    each): their key to the notification cascades on PostgreSQL only."""
+    sent = select(OutboxMessage.id).where(OutboxMessage.instance_id == row.id)
+    db.session.execute(delete(OutboxDelivery).where(OutboxDelivery.outbox_id.in_(sent)))
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.instance_id == row.id))
 
 
 def _rows_that_go_with_a_case() -> list[Table]:
@@ -175,7 +184,7 @@ def _reduce(row: ProcessInstance, policy: Policy) -> None:
         .values(text="", evidence=None, tracked_by=None)
     )
     db.session.execute(update(ReviewFailure).where(ReviewFailure.instance_id == row.id).values(description=""))
-    db.session.execute(delete(OutboxMessage).where(OutboxMessage.instance_id == row.id))
+    _delete_notifications(row)
     db.session.execute(delete(AuditEvent).where(AuditEvent.instance_id == row.id))
     record_event(
         row,
@@ -192,6 +201,7 @@ def _delete(row: ProcessInstance, policy: Policy) -> None:
     db.session.execute(
         delete(TaskDraft).where(TaskDraft.task_id.in_(select(Task.id).where(Task.instance_id == row.id)))
     )
+    _delete_notifications(row)
     for table in _rows_that_go_with_a_case():
         db.session.execute(delete(table).where(table.c.instance_id == row.id))
     db.session.delete(row)

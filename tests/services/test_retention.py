@@ -14,7 +14,15 @@ from sqlalchemy import func, select, update
 
 from app.cli import cli
 from app.extensions import db
-from app.models import AuditEvent, DeadlineExtension, OutboxMessage, ProcessInstance, PublishedReport, Task
+from app.models import (
+    AuditEvent,
+    DeadlineExtension,
+    OutboxDelivery,
+    OutboxMessage,
+    ProcessInstance,
+    PublishedReport,
+    Task,
+)
 from app.models.publication import RecommendationRecord, ReviewTheme
 from app.services import lessons
 from app.services.monitoring import case_list, dashboard
@@ -213,6 +221,7 @@ def test_deletion_leaves_no_row_of_the_case_in_any_table(app, cases, clock, poli
     gone = not_eligible.row.id
     failure = {"classification": "systemic", "relevant_to_outcome": True, "description": "Missed."}
     db.session.add(ReviewFailure(instance_id=gone, number=1, approved_on=clock.now().date(), **failure))
+    sent = _sent_through_notify(gone, clock)
     db.session.commit()
     policy("delete")
     clock.set(SEVEN_YEARS_LATER)
@@ -231,6 +240,31 @@ def test_deletion_leaves_no_row_of_the_case_in_any_table(app, cases, clock, poli
         for table in referring
     }
     assert not any(left.values()), left
+    assert db.session.get(OutboxDelivery, sent) is None  # a recipient's copy of a notification goes with it
+
+
+def _sent_through_notify(instance_id: int, clock) -> int:  # type: ignore[no-untyped-def]
+    """A copy of one of the case's notifications, as GOV.UK Notify sent it to one recipient; its id."""
+    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.instance_id == instance_id)).first()
+    assert message is not None
+    delivery = OutboxDelivery(
+        outbox_id=message.id, email="team@example.test", status="delivered", created_at=clock.now()
+    )
+    db.session.add(delivery)
+    db.session.flush()
+    return delivery.id
+
+
+def test_reduction_leaves_no_copy_of_a_notification_sent_through_notify(app, cases, clock, policy):
+    published, *_ = cases
+    sent = _sent_through_notify(published.row.id, clock)
+    db.session.commit()
+    clock.set(SEVEN_YEARS_LATER)
+
+    assert sfo(app, "--apply").exit_code == 0
+
+    db.session.expire_all()
+    assert db.session.get(OutboxDelivery, sent) is None
 
 
 def test_a_case_reopened_after_the_dry_run_is_left_alone(app, cases, clock, policy, monkeypatch):
