@@ -88,10 +88,11 @@ def due_variable(instance: Instance, task_id: str) -> str | None:
     return task_properties(_ready_task(instance, task_id).task_spec).get("dueDate") or None
 
 
-def move_deadline(instance: Instance, task_id: str, new_due: dt.date) -> tuple[str, str | None]:
+def move_deadline(instance: Instance, task_id: str, new_due: dt.date, *, run: bool = True) -> tuple[str, str | None]:
     """Set a ready task's due date and re-arm its waiting deadline timers (reminder and overdue) so
     they fire against the new date. Returns (variable, previous value). Timers that have already
-    fired stay fired: the reminder or escalation they started has happened."""
+    fired stay fired: the reminder or escalation they started has happened. With ``run`` false (a
+    suspended case) nothing else moves: no other timer fires, the re-armed ones wait for the case to run."""
     task = _ready_task(instance, task_id)
     variable = task_properties(task.task_spec).get("dueDate")
     if not variable:
@@ -101,11 +102,14 @@ def move_deadline(instance: Instance, task_id: str, new_due: dt.date) -> tuple[s
     task.set_data(**{variable: value})
     # Timers take their data from the engine's split task above them each time they are refreshed.
     task.parent.set_data(**{variable: value})
-    for timer in _deadline_timers(instance, task):
+    timers = _deadline_timers(instance, task)
+    for timer in timers:
         timer.set_data(**{variable: value})
         timer.internal_data.pop("event_value", None)
         timer.internal_data.pop("event_fired", None)
-    instance.run()
+    instance.arm_timers(timers)
+    if run:
+        instance.run()
     return variable, (str(previous) if previous else None)
 
 

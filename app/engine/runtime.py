@@ -399,6 +399,14 @@ class Instance:
         with _timers_read(self.clock):
             self.workflow.refresh_timers()
 
+    def arm_timers(self, timers: list[Any]) -> None:
+        """Work out when each of these waiting timers falls due, by this instance's clock, firing none of
+        them (one already due fires at the case's next step)."""
+        with _timers_read(self.clock):
+            for timer in timers:
+                timer.task_spec.event_definition.has_fired(timer)
+                timer.internal_data.pop("event_fired", None)
+
     def deliver_message(self, name: str, payload: dict[str, Any]) -> bool:
         """Deliver to what waits for the message; a listener (an event sub-process started by it) also
         catches it, and takes it alone when nothing else waits."""

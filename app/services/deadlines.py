@@ -46,7 +46,10 @@ def extend_deadline(user: User, task_id: str, new_due: dt.date | None, reason: s
         raise Invalid("The extension has errors.", problems)
     assert new_due is not None
     previous_due = task.due_on
-    moved = advance(task.instance, user.username, lambda instance: move_deadline(instance, task.id, new_due))
+    running = task.instance.status != "suspended"  # a suspended case stands still: none of its timers fire
+    moved = advance(
+        task.instance, user.username, lambda instance: move_deadline(instance, task.id, new_due, run=running)
+    )
     if moved is None:
         raise Conflict("The deadline could not be moved: the case went into error.")
     variable, _ = moved

@@ -1,0 +1,34 @@
+"""A case going wrong: suspended, extended, migrated, reloaded, messaged at odd moments. Each test is a
+defect once found: the case must neither move while it should stand still, nor lose what it waits for."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import OutboxMessage
+from app.services import deadlines, instances
+from app.services.timers import fire_due_timers
+from tests.services.test_deadlines_that_help import at, overdue_titles, scoped
+
+
+def _outbox_kinds(case) -> list[str]:
+    query = select(OutboxMessage.kind).where(OutboxMessage.instance_id == case.row.id)
+    return sorted(db.session.scalars(query).all())
+
+
+def test_extending_a_deadline_of_a_suspended_case_fires_none_of_its_other_timers(sfo_definition, people, clock):
+    case = scoped(people, sfo_definition, evidence="2027-04-15", liaison="2027-04-15")
+    instances.suspend_instance(people.manager, case.row.id, "Awaiting police disclosure")
+    sent_before = _outbox_kinds(case)
+    at(clock, "2027-04-20")  # both the evidence and the liaison deadlines have passed meanwhile
+    evidence = case.task("gather_evidence")
+    deadlines.extend_deadline(people.manager, evidence.id, dt.date(2027, 6, 30), "Disclosure delayed")
+    assert case.row.status == "suspended"
+    assert overdue_titles(case) == []  # the suspended case stood still: the liaison escalated nothing
+    assert _outbox_kinds(case) == sent_before  # and nobody was reminded
+    instances.resume_instance(people.manager, case.row.id)
+    fire_due_timers()
+    assert overdue_titles(case) == ["Overdue: Liaise with another agency's review"]  # once resumed, it does
