@@ -383,9 +383,12 @@ class Instance:
         self._run(lambda: task.run())
         return done
 
-    def update_task_data(self, task_id: str, data: dict[str, Any]) -> None:
-        task = self._ready_human_task(task_id)
-        task.set_data(**data)
+    def update_open_data(self, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        """Change the data of every task still open (ready, waiting or started: the loop above a
+        multi-instance task, a stage under way, a waiting timer): each carries its data on, and a join
+        merges it with the other branches', so a value changed on the ready tasks alone comes back."""
+        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+            task.set_data(**change(dict(task.data)))
 
     def run(self) -> None:
         """Run every step that needs no person or outside event (fires timers that are due)."""

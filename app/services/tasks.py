@@ -464,14 +464,19 @@ def change_case_reviewer(user: User, instance: ProcessInstance, username: str, a
     if previous == username:
         return
     running = load(instance)
-    for human in running.ready_human_tasks():
-        change: dict[str, Any] = {"reviewer": username}
-        owners = human.data.get("lane_owners")
+
+    def change(data: dict[str, Any]) -> dict[str, Any]:
+        changed: dict[str, Any] = {"reviewer": username}
+        owners = data.get("lane_owners")
         if isinstance(owners, dict):  # the diagram names lane owners: the previous reviewer's lanes move
-            change["lane_owners"] = {
+            changed["lane_owners"] = {
                 lane: [username] if people in (previous, [previous]) else people for lane, people in owners.items()
             }
-        running.update_task_data(human.id, change)
+        return changed
+
+    # every open task, not only the ready ones: the loop of a multi-instance task carries its own copy to
+    # the join, where it would bring the previous reviewer back for the tasks after it
+    running.update_open_data(change)
     advance(instance, user.username, lambda _: None, running)
     instance.reviewer = username
     others = db.session.scalars(

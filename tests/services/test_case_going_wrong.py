@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxMessage
-from app.services import deadlines, instances
+from app.services import deadlines, instances, tasks
 from app.services.timers import fire_due_timers
 from tests.services.test_deadlines_that_help import at, overdue_titles, scoped
 
@@ -32,3 +33,16 @@ def test_extending_a_deadline_of_a_suspended_case_fires_none_of_its_other_timers
     instances.resume_instance(people.manager, case.row.id)
     fire_due_timers()
     assert overdue_titles(case) == ["Overdue: Liaise with another agency's review"]  # once resumed, it does
+
+
+@pytest.mark.parametrize("last", ["liaise_with_other_review", "gather_evidence"])
+def test_a_new_reviewer_made_during_liaison_gets_the_draft_whichever_task_is_done_last(sfo_definition, people, last):
+    case = scoped(people, sfo_definition, evidence="2027-04-15", liaison="2027-04-15")
+    new = people.other_reviewer
+    tasks.assign_task(people.manager, case.task("gather_evidence").id, new.username, make_case_reviewer=True)
+    assert {t.assignee for t in instances.tasks_of(case.row, "ready") if t.lane == "reviewer"} == {new.username}
+    first = "gather_evidence" if last == "liaise_with_other_review" else "liaise_with_other_review"
+    case.do(first, as_user=new)
+    case.do(last, as_user=new)
+    assert case.task("draft_report").assignee == new.username
+    assert case.row.reviewer == new.username
