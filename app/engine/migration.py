@@ -116,5 +116,7 @@ def migrate(engine: Engine, state_json: str, target: ProcessModel) -> Instance:
     if not check.eligible:
         raise ValueError("; ".join(check.reasons))
     instance = engine.load(target, state_json)
-    instance.refresh_timers()  # by the engine's clock, as every step reads them
+    # Timers are given their times, by the engine's clock, but none is fired here: a timer fired and not run
+    # leaves the waiting timers, so the case's next timer would no longer show it and the worker never run it.
+    instance.arm_timers()
     return instance

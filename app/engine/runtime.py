@@ -402,12 +402,20 @@ class Instance:
         with _timers_read(self.clock):
             self.workflow.refresh_timers()
 
-    def arm_timers(self, timers: list[Any]) -> None:
-        """Work out when each of these waiting timers falls due, by this instance's clock, firing none of
-        them (one already due fires at the case's next step)."""
+    def arm_timers(self, timers: list[Any] | None = None) -> None:
+        """Work out when waiting timers with no time yet fall due (these, or all the instance waits at), by
+        this instance's clock, firing none of them: one already due fires at the case's next step (the
+        worker's, as ``next_timer_at`` shows it due). Recurring timers work out their time at a step."""
         with _timers_read(self.clock):
-            for timer in timers:
-                timer.task_spec.event_definition.has_fired(timer)
+            for timer in self.waiting_events() if timers is None else timers:
+                definition = timer.task_spec.event_definition
+                if (
+                    not isinstance(definition, TimerEventDefinition)
+                    or isinstance(definition, CycleTimerEventDefinition)
+                    or timer.internal_data.get("event_value") is not None
+                ):
+                    continue
+                definition.has_fired(timer)
                 timer.internal_data.pop("event_fired", None)
 
     def deliver_message(self, name: str, payload: dict[str, Any]) -> bool:

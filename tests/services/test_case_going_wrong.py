@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxMessage
-from app.services import deadlines, instances, tasks
+from app.services import deadlines, instances, modelling, tasks
+from app.services.definitions import deploy_files, read_library
 from app.services.timers import fire_due_timers
+from tests.conftest import ROOT
 from tests.services.test_deadlines_that_help import at, overdue_titles, scoped
 
 
@@ -46,3 +48,22 @@ def test_a_new_reviewer_made_during_liaison_gets_the_draft_whichever_task_is_don
     case.do(last, as_user=new)
     assert case.task("draft_report").assignee == new.username
     assert case.row.reviewer == new.username
+
+
+def _next_version() -> object:
+    files = read_library(ROOT / "bpmn", ROOT / "forms")
+    files["sfo_review.bpmn"] = files["sfo_review.bpmn"].replace(
+        b'name="Gather evidence"', b'name="Gather the evidence"'
+    )
+    return deploy_files(files, "system").definition
+
+
+def test_a_timer_that_fell_due_before_a_migration_still_fires_after_it(sfo_definition, people, clock):
+    case = scoped(people, sfo_definition, evidence="2027-04-15", liaison="2027-04-15")
+    second = _next_version()
+    at(clock, "2027-04-20")  # the worker has not run since the evidence and liaison deadlines passed
+    moved, refused = modelling.migrate_instances(people.owner, "sfo_review", second.version)
+    assert (moved, refused) == ([case.row.id], {})
+    assert case.row.next_timer_at is not None and case.row.next_timer_at <= clock.now()  # the worker sees it due
+    fire_due_timers()
+    assert overdue_titles(case) == ["Overdue: Gather evidence", "Overdue: Liaise with another agency's review"]
