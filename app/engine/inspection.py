@@ -10,6 +10,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -100,9 +101,17 @@ def move_deadline(instance: Instance, task_id: str, new_due: dt.date, *, run: bo
     previous = task.data.get(variable)
     value = new_due.isoformat()
     task.set_data(**{variable: value})
+    # The boundary events sit on the task, or, for an instance of a multi-instance task, on the loop above it:
+    # one reminder and one escalation for all its instances, due when the first still open is due.
+    holder = task.parent if isinstance(task.parent.task_spec, LoopTask) else task
+    if holder is not task:
+        open_dues = [
+            str(t.data[variable]) for t in holder.children if t.state == TaskState.READY and t.data.get(variable)
+        ]
+        value = min(open_dues, default=value)
     # Timers take their data from the engine's split task above them each time they are refreshed.
-    task.parent.set_data(**{variable: value})
-    timers = _deadline_timers(instance, task)
+    holder.parent.set_data(**{variable: value})
+    timers = _deadline_timers(instance, holder)
     for timer in timers:
         timer.set_data(**{variable: value})
         timer.internal_data.pop("event_value", None)
@@ -114,7 +123,7 @@ def move_deadline(instance: Instance, task_id: str, new_due: dt.date, *, run: bo
 
 
 def _deadline_timers(instance: Instance, task: Any) -> list[Any]:
-    """Waiting timer boundary events attached to the task."""
+    """Waiting timer boundary events attached to the task (for a multi-instance task, its loop)."""
     attached = task.task_spec.bpmn_id
     return [
         t

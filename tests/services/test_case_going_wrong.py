@@ -14,7 +14,8 @@ from app.services import deadlines, instances, modelling, tasks
 from app.services.definitions import deploy_files, read_library
 from app.services.timers import fire_due_timers
 from tests.conftest import ROOT
-from tests.services.test_deadlines_that_help import at, overdue_titles, scoped
+from tests.services.test_deadlines_that_help import DHR, at, overdue_titles, scoped
+from tests.sfo_case import SfoCase
 
 
 def _outbox_kinds(case) -> list[str]:
@@ -67,3 +68,48 @@ def test_a_timer_that_fell_due_before_a_migration_still_fires_after_it(sfo_defin
     assert case.row.next_timer_at is not None and case.row.next_timer_at <= clock.now()  # the worker sees it due
     fire_due_timers()
     assert overdue_titles(case) == ["Overdue: Gather evidence", "Overdue: Liaise with another agency's review"]
+
+
+def test_an_extended_liaison_is_not_escalated_on_its_old_date(sfo_definition, people, clock):
+    case = scoped(people, sfo_definition, evidence="2027-06-30", liaison="2027-04-15")
+    liaison = case.task("liaise_with_other_review")
+    assert liaison.due_on == dt.date(2027, 4, 15)
+    deadlines.extend_deadline(people.manager, liaison.id, dt.date(2027, 5, 28), "The other review started late")
+    assert case.task("liaise_with_other_review").due_on == dt.date(2027, 5, 28)
+    at(clock, "2027-04-20")  # after the old date, before the new one
+    fire_due_timers()
+    assert overdue_titles(case) == []
+    at(clock, "2027-05-31")
+    fire_due_timers()
+    assert "Overdue: Liaise with another agency's review" in overdue_titles(case)
+
+
+def test_with_two_agencies_the_liaison_escalates_when_the_first_still_open_is_due(sfo_definition, people, clock):
+    case = SfoCase(people, sfo_definition)
+    case.do("confirm_eligibility", eligible=True)
+    case.do("allocate_reviewer", reviewer=people.reviewer.username)
+    reviews = [*DHR, {"agency": "Northshire SAB", "review_type": "safeguarding_adults_review"}]
+    case.do(
+        "write_terms_of_reference", other_reviews=reviews, evidence_deadline="2027-06-30", liaison_deadline="2027-04-15"
+    )
+    first = case.task("liaise_with_other_review")
+    deadlines.extend_deadline(people.manager, first.id, dt.date(2027, 5, 14), "Their review started late")
+    at(clock, "2027-04-16")
+    fire_due_timers()
+    assert overdue_titles(case) == ["Overdue: Liaise with another agency's review"]  # the other one was overdue
+
+
+def test_an_extended_liaison_is_not_escalated_once_the_other_agency_is_done(sfo_definition, people, clock):
+    case = SfoCase(people, sfo_definition)
+    case.do("confirm_eligibility", eligible=True)
+    case.do("allocate_reviewer", reviewer=people.reviewer.username)
+    reviews = [*DHR, {"agency": "Northshire SAB", "review_type": "safeguarding_adults_review"}]
+    case.do(
+        "write_terms_of_reference", other_reviews=reviews, evidence_deadline="2027-06-30", liaison_deadline="2027-04-15"
+    )
+    case.do("liaise_with_other_review")  # one agency is done in time
+    remaining = case.task("liaise_with_other_review")
+    deadlines.extend_deadline(people.manager, remaining.id, dt.date(2027, 5, 14), "Their review started late")
+    at(clock, "2027-04-20")
+    fire_due_timers()
+    assert overdue_titles(case) == []
