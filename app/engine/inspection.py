@@ -101,14 +101,26 @@ def move_deadline(instance: Instance, task_id: str, new_due: dt.date, *, run: bo
     previous = task.data.get(variable)
     value = new_due.isoformat()
     task.set_data(**{variable: value})
-    # The boundary events sit on the task, or, for an instance of a multi-instance task, on the loop above it:
-    # one reminder and one escalation for all its instances, due when the first still open is due.
-    holder = task.parent if isinstance(task.parent.task_spec, LoopTask) else task
-    if holder is not task:
-        open_dues = [
-            str(t.data[variable]) for t in holder.children if t.state == TaskState.READY and t.data.get(variable)
-        ]
-        value = min(open_dues, default=value)
+    if isinstance(task.parent.task_spec, LoopTask):
+        follow_open_instances(instance, task.parent, variable)
+    else:
+        _rearm(instance, task, variable, value)
+    if run:
+        instance.run()
+    return variable, (str(previous) if previous else None)
+
+
+def follow_open_instances(instance: Instance, loop: Any, variable: str) -> None:
+    """The boundary events of a multi-instance task sit on its loop, not on each instance: one reminder and one
+    escalation for all of them, due when the first instance still open is due (after one is extended, or
+    after the one due first is done)."""
+    dues = [str(t.data[variable]) for t in loop.children if t.state == TaskState.READY and t.data.get(variable)]
+    if dues and loop.parent.data.get(variable) != min(dues):
+        _rearm(instance, loop, variable, min(dues))
+
+
+def _rearm(instance: Instance, holder: Any, variable: str, value: str) -> None:
+    """Set the due date the deadline timers on ``holder`` read, and work out their times again."""
     # Timers take their data from the engine's split task above them each time they are refreshed.
     holder.parent.set_data(**{variable: value})
     timers = _deadline_timers(instance, holder)
@@ -117,9 +129,6 @@ def move_deadline(instance: Instance, task_id: str, new_due: dt.date, *, run: bo
         timer.internal_data.pop("event_value", None)
         timer.internal_data.pop("event_fired", None)
     instance.arm_timers(timers)
-    if run:
-        instance.run()
-    return variable, (str(previous) if previous else None)
 
 
 def _deadline_timers(instance: Instance, task: Any) -> list[Any]:

@@ -380,8 +380,16 @@ class Instance:
         task = self._ready_human_task(task_id)
         done = self._human_task(task)
         task.set_data(**data)
-        self._run(lambda: task.run())
+        self._run(lambda: self._run_task(task))
         return done
+
+    def _run_task(self, task: Any) -> None:
+        task.run()
+        variable = task_properties(task.task_spec).get("dueDate")
+        if variable and isinstance(task.parent.task_spec, LoopTask):  # its loop's deadline follows those still open
+            from .inspection import follow_open_instances  # it reads instances; instances step through it
+
+            follow_open_instances(self, task.parent, variable)
 
     def update_open_data(self, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         """Change the data of every task still open (ready, waiting or started: the loop above a

@@ -113,3 +113,27 @@ def test_an_extended_liaison_is_not_escalated_once_the_other_agency_is_done(sfo_
     at(clock, "2027-04-20")
     fire_due_timers()
     assert overdue_titles(case) == []
+
+
+def test_an_extended_liaison_is_not_escalated_when_the_other_agency_is_done_after_the_extension(
+    sfo_definition, people, clock
+):
+    case = SfoCase(people, sfo_definition)
+    case.do("confirm_eligibility", eligible=True)
+    case.do("allocate_reviewer", reviewer=people.reviewer.username)
+    reviews = [*DHR, {"agency": "Northshire SAB", "review_type": "safeguarding_adults_review"}]
+    case.do(
+        "write_terms_of_reference", other_reviews=reviews, evidence_deadline="2027-06-30", liaison_deadline="2027-04-15"
+    )
+    first, second = sorted(
+        (t for t in instances.tasks_of(case.row, "ready") if t.bpmn_id == "liaise_with_other_review"),
+        key=lambda t: (t.created_at, t.id),
+    )
+    deadlines.extend_deadline(people.manager, second.id, dt.date(2027, 5, 14), "Their review started late")
+    case.do("liaise_with_other_review")  # the first agency, done in time
+    at(clock, "2027-04-20")
+    fire_due_timers()
+    assert overdue_titles(case) == []  # the one still open is due on 14 May
+    at(clock, "2027-05-17")
+    fire_due_timers()
+    assert overdue_titles(case) == ["Overdue: Liaise with another agency's review"]
