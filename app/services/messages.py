@@ -11,6 +11,7 @@ schemas in ``MESSAGE_PAYLOADS`` (the OpenAPI document shows the same schemas).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,6 +110,7 @@ MESSAGE_PAYLOADS: dict[str, dict[str, Any]] = {
         },
     },
 }
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE_FIELDS = {COURT_OUTCOME: ("outcome_date",), OTHER_REVIEW_PUBLISHED: ("published_on",)}
 
 
@@ -154,9 +156,12 @@ def _describe(error: Any) -> list[tuple[str, str]]:
 
 
 def _date_problem(value: Any, today: dt.date) -> str | None:
+    # fromisoformat alone also takes 20270226 and 2027-W08-5, which the case would keep and show as sent
     try:
-        day = dt.date.fromisoformat(str(value))
+        day = dt.date.fromisoformat(str(value)) if _DATE.fullmatch(str(value)) else None
     except ValueError:
+        day = None
+    if day is None:
         return "Must be a date in the form YYYY-MM-DD."
     return "Must not be in the future." if day > today else None
 

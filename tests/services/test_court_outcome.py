@@ -131,6 +131,8 @@ def test_an_outcome_for_a_case_found_not_eligible_is_refused(sfo_definition, peo
         ({"court_outcome": "convicted_sfo", "outcome_date": "2027-02-26", "verdict": "guilty"}, {"data.verdict"}),
         ({"court_outcome": "convicted_sfo"}, {"data.outcome_date"}),
         ({"court_outcome": "convicted_sfo", "outcome_date": "26/02/2027"}, {"data.outcome_date"}),
+        ({"court_outcome": "convicted_sfo", "outcome_date": "20270226"}, {"data.outcome_date"}),  # ISO, not a date
+        ({"court_outcome": "convicted_sfo", "outcome_date": "2027-W08-5"}, {"data.outcome_date"}),  # a week date
         ({"court_outcome": "convicted_sfo", "outcome_date": "2027-03-02"}, {"data.outcome_date"}),  # the future
         ({"court_outcome": ["convicted_sfo"], "outcome_date": "2027-02-26"}, {"data.court_outcome"}),
         (
