@@ -89,25 +89,43 @@ def due_variable(instance: Instance, task_id: str) -> str | None:
     return task_properties(_ready_task(instance, task_id).task_spec).get("dueDate") or None
 
 
-def move_deadline(instance: Instance, task_id: str, new_due: dt.date, *, run: bool = True) -> tuple[str, str | None]:
+def move_deadline(
+    instance: Instance, task_id: str, new_due: dt.date, *, run: bool = True
+) -> tuple[str, str | None, list[str]]:
     """Set a ready task's due date and re-arm its waiting deadline timers (reminder and overdue) so
-    they fire against the new date. Returns (variable, previous value). Timers that have already
-    fired stay fired: the reminder or escalation they started has happened. With ``run`` false (a
-    suspended case) nothing else moves: no other timer fires, the re-armed ones wait for the case to run."""
+    they fire against the new date. Returns (variable, previous value, the other tasks moved with it).
+    Timers that have already fired stay fired: the reminder or escalation they started has happened.
+    With ``run`` false (a suspended case) nothing else moves: no other timer fires, the re-armed ones
+    wait for the case to run.
+
+    A due variable is a deadline of the case that tasks in parallel may share (the publication deadline
+    is the anonymisation's and the progress summary's): they move with it, or the branch done last would
+    bring the old date back at the join, for the tasks after it. Other instances of a multi-instance task
+    keep their own dates."""
     task = _ready_task(instance, task_id)
     variable = task_properties(task.task_spec).get("dueDate")
     if not variable:
         raise TaskNotReady(f"{task.task_spec.bpmn_id} has no deadline")
     previous = task.data.get(variable)
     value = new_due.isoformat()
-    task.set_data(**{variable: value})
-    if isinstance(task.parent.task_spec, LoopTask):
-        follow_open_instances(instance, task.parent, variable)
-    else:
-        _rearm(instance, task, variable, value)
+    sharing = [
+        other
+        for other in instance.workflow.get_tasks(state=TaskState.READY, manual=True)
+        if other is not task
+        and not (isinstance(task.parent.task_spec, LoopTask) and other.parent is task.parent)
+        and task_properties(other.task_spec).get("dueDate") == variable
+        and previous is not None
+        and other.data.get(variable) == previous
+    ]
+    for moving in [task, *sharing]:
+        moving.set_data(**{variable: value})
+        if isinstance(moving.parent.task_spec, LoopTask):
+            follow_open_instances(instance, moving.parent, variable)
+        else:
+            _rearm(instance, moving, variable, value)
     if run:
         instance.run()
-    return variable, (str(previous) if previous else None)
+    return variable, (str(previous) if previous else None), [str(other.id) for other in sharing]
 
 
 def follow_open_instances(instance: Instance, loop: Any, variable: str) -> None:

@@ -13,6 +13,7 @@ from ..models import DeadlineExtension, Task, User
 from .access import MANAGING_ROLES, check_task_visible, require_role
 from .audit import record_event
 from .errors import Conflict, Invalid
+from .instances import tasks_of
 from .progress import advance, locked_task
 from .runtime import london_today, now, transactional
 
@@ -52,7 +53,8 @@ def extend_deadline(user: User, task_id: str, new_due: dt.date | None, reason: s
     )
     if moved is None:
         raise Conflict("The deadline could not be moved: the case went into error.")
-    variable, _ = moved
+    variable, _, sharing = moved
+    also = [t.name for t in tasks_of(task.instance, "ready") if t.id in sharing]
     extension = DeadlineExtension(
         instance_id=task.instance_id,
         task_id=task.id,
@@ -70,13 +72,16 @@ def extend_deadline(user: User, task_id: str, new_due: dt.date | None, reason: s
         task.instance,
         user.username,
         "deadline-extended",
-        f"'{task.name}' extended from {govuk_date(previous_due)} to {govuk_date(new_due)}: {reason.strip()}",
+        f"'{task.name}' extended from {govuk_date(previous_due)} to {govuk_date(new_due)}"
+        + "".join(f" (with '{name}', due on the same date)" for name in also)
+        + f": {reason.strip()}",
         task_id=task.id,
         previous_due=previous_due.isoformat(),
         new_due=new_due.isoformat(),
         reason=reason.strip(),
         approved_by=user.username,
         variable=variable,
+        also_moved=sharing,
     )
     return extension
 

@@ -137,3 +137,28 @@ def test_an_extended_liaison_is_not_escalated_when_the_other_agency_is_done_afte
     at(clock, "2027-05-17")
     fire_due_timers()
     assert overdue_titles(case) == ["Overdue: Liaise with another agency's review"]
+
+
+@pytest.mark.parametrize("summary_last", [True, False])
+def test_an_extended_publication_deadline_holds_whichever_branch_is_done_last(
+    sfo_definition, people, clock, summary_last
+):
+    case = SfoCase(people, sfo_definition)
+    case.to_conviction_check()
+    case.court_outcome("convicted_sfo")
+    anonymise = case.task("anonymise_report")
+    assert (
+        anonymise.due_on == case.task("provide_progress_summary").due_on == dt.date(2027, 3, 31)
+    )  # Easter falls between
+    deadlines.extend_deadline(people.manager, anonymise.id, dt.date(2027, 4, 30), "Coordinating with the DHR")
+    assert case.task("provide_progress_summary").due_on == dt.date(2027, 4, 30)  # the deadline they share
+    if not summary_last:
+        case.do("provide_progress_summary")
+    case.do("anonymise_report")
+    case.do("coordinate_publication", publication_date="2027-03-01")
+    if summary_last:
+        case.do("provide_progress_summary")
+    assert case.task("approve_publication").due_on == dt.date(2027, 4, 30)
+    at(clock, "2027-04-01")  # after the publication deadline as it was
+    fire_due_timers()
+    assert overdue_titles(case) == []
