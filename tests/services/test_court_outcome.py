@@ -224,6 +224,21 @@ def test_a_conviction_after_closing_unpublished_after_the_long_wait_reopens_publ
     assert len(tagged) == 1  # the themes are tagged once
 
 
+def test_an_outcome_while_a_manager_decides_on_the_long_wait_is_used_at_once(sfo_definition, people, clock):
+    case = _case(people, sfo_definition)
+    case.to_conviction_check()
+    moment = dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC)
+    for _ in range(8):
+        moment += dt.timedelta(days=93)
+        clock.set(moment)
+        fire_due_timers()
+        case.do("chase_court_outcome", outcome_known=False)
+    assert case.ready(managers=True) == ["review_long_wait"]
+    case.court_outcome("convicted_sfo")  # before the manager has decided whether to keep waiting
+    assert case.row.stage == "publication" and "review_long_wait" not in case.ready(managers=True)
+    assert case.row.data["court_outcome"] == "convicted_sfo"
+
+
 def test_an_overturned_outcome_reopens_publication_and_other_outcomes_do_not(sfo_definition, people):
     case = _case(people, sfo_definition)
     case.to_conviction_check()
