@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
@@ -139,8 +140,10 @@ def follow_open_instances(instance: Instance, loop: Any, variable: str) -> None:
 
 def _rearm(instance: Instance, holder: Any, variable: str, value: str) -> None:
     """Set the due date the deadline timers on ``holder`` read, and work out their times again."""
-    # Timers take their data from the engine's split task above them each time they are refreshed.
-    holder.parent.set_data(**{variable: value})
+    # Timers take their data from the engine's split task above them each time they are refreshed (a task
+    # without boundary events has none: its parent is the step before it, whose data is history).
+    if isinstance(holder.parent.task_spec, BoundaryEventSplit):
+        holder.parent.set_data(**{variable: value})
     timers = _deadline_timers(instance, holder)
     for timer in timers:
         timer.set_data(**{variable: value})
