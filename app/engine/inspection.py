@@ -101,8 +101,8 @@ def move_deadline(
 
     A due variable is a deadline of the case that tasks in parallel may share (the publication deadline
     is the anonymisation's and the progress summary's): they move with it, or the branch done last would
-    bring the old date back at the join, for the tasks after it. Other instances of a multi-instance task
-    keep their own dates."""
+    bring the old date back at the join, for the tasks after it. Other instances of a multi-instance task,
+    and the tasks of other copies of a listener (one for each review added), keep their own dates."""
     task = _ready_task(instance, task_id)
     variable = task_properties(task.task_spec).get("dueDate")
     if not variable:
@@ -113,6 +113,7 @@ def move_deadline(
         other
         for other in instance.workflow.get_tasks(state=TaskState.READY, manual=True)
         if other is not task
+        and other.workflow is task.workflow  # a listener's tasks are each in a copy of the listener
         and not (isinstance(task.parent.task_spec, LoopTask) and other.parent is task.parent)
         and task_properties(other.task_spec).get("dueDate") == variable
         and previous is not None

@@ -162,3 +162,15 @@ def test_an_extended_publication_deadline_holds_whichever_branch_is_done_last(
     at(clock, "2027-04-01")  # after the publication deadline as it was
     fire_due_timers()
     assert overdue_titles(case) == []
+
+
+def test_extending_one_added_review_leaves_the_other_added_the_same_day(sfo_definition, people):
+    case = scoped(people, sfo_definition, evidence="2027-04-15", liaison="2027-04-15")
+    case.add_review("Northshire SAB")
+    case.add_review("Southshire MAPPA", "mappa_serious_case_review")
+    first, second = (t for t in instances.tasks_of(case.row, "ready") if t.bpmn_id == "liaise_with_added_review")
+    was = first.due_on
+    assert second.due_on == was
+    deadlines.extend_deadline(people.manager, first.id, was + dt.timedelta(days=28), "Late start")
+    due = {t.id: t.due_on for t in instances.tasks_of(case.row, "ready")}
+    assert (due[first.id], due[second.id]) == (was + dt.timedelta(days=28), was)
