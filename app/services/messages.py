@@ -233,12 +233,12 @@ def _plan_for(row: ProcessInstance, name: str, payload: dict[str, Any]) -> _Plan
         return None
     instance = load(row)
     listener = outside_listener(instance.model, name)
-    if listener is None:
-        if name in instance.waiting_message_names() and row.status in ("running", "waiting"):
-            return _Plan(row)
+    if listener is None and name not in instance.waiting_message_names():
         return None
-    if row.status not in ("running", "waiting"):
+    if row.status not in ("running", "waiting"):  # it waits for the message: the sender is to send it again
         return Conflict(f"Case {row.business_key} is {row.status}; send the message again when it is running.")
+    if listener is None:
+        return _Plan(row)
     if not accepts(listener, instance.data()):
         return Conflict(
             f"Case {row.business_key} does not take '{name}' messages at its current stage "

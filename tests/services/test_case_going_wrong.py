@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxMessage
-from app.services import deadlines, instances, modelling, tasks
+from app.services import deadlines, instances, messages, modelling, tasks
 from app.services.definitions import deploy_files, read_library
+from app.services.errors import Conflict
 from app.services.timers import fire_due_timers
 from tests.conftest import ROOT
 from tests.services.test_deadlines_that_help import DHR, at, overdue_titles, scoped
@@ -174,3 +175,18 @@ def test_extending_one_added_review_leaves_the_other_added_the_same_day(sfo_defi
     deadlines.extend_deadline(people.manager, first.id, was + dt.timedelta(days=28), "Late start")
     due = {t.id: t.due_on for t in instances.tasks_of(case.row, "ready")}
     assert (due[first.id], due[second.id]) == (was + dt.timedelta(days=28), was)
+
+
+def test_a_suspended_case_waiting_for_the_other_review_says_so_and_takes_it_once_resumed(sfo_definition, people):
+    case = SfoCase(people, sfo_definition, reparse=True)
+    case.to_conviction_check()
+    case.court_outcome("convicted_sfo")
+    case.finish(publish_approved=True, publication_date="2027-06-01")
+    assert (case.row.status, case.row.stage, case.ready()) == ("waiting", "publication", [])  # for 1 June
+    instances.suspend_instance(people.manager, case.row.id, "Awaiting legal advice")
+    published = {"agency": "Northshire CSP", "published_on": "2027-03-01"}
+    with pytest.raises(Conflict, match="suspended"):  # not "no case is waiting": the sender is to send it again
+        messages.deliver_message(people.team, "other-review-published", case.row.business_key, published)
+    instances.resume_instance(people.manager, case.row.id)
+    messages.deliver_message(people.team, "other-review-published", case.row.business_key, published)
+    assert case.ready() == ["publish_report"]
