@@ -95,7 +95,8 @@ def move_deadline(
 ) -> tuple[str, str | None, list[str]]:
     """Set a ready task's due date and re-arm its waiting deadline timers (reminder and overdue) so
     they fire against the new date. Returns (variable, previous value, the other tasks moved with it).
-    Timers that have already fired stay fired: the reminder or escalation they started has happened.
+    A timer that has fired (the reminder or the escalation of an overdue task) waits again for the new date:
+    what it started has happened, and the new date is enforced as the first was.
     With ``run`` false (a suspended case) nothing else moves: no other timer fires, the re-armed ones
     wait for the case to run.
 
@@ -145,12 +146,39 @@ def _rearm(instance: Instance, holder: Any, variable: str, value: str) -> None:
     # without boundary events has none: its parent is the step before it, whose data is history).
     if isinstance(holder.parent.task_spec, BoundaryEventSplit):
         holder.parent.set_data(**{variable: value})
-    timers = _deadline_timers(instance, holder)
+    timers = _deadline_timers(instance, holder) + _fired_timers_again(holder)
     for timer in timers:
         timer.set_data(**{variable: value})
         timer.internal_data.pop("event_value", None)
         timer.internal_data.pop("event_fired", None)
     instance.arm_timers(timers)
+
+
+def _fired_timers_again(holder: Any) -> list[Any]:
+    """A new wait for each deadline timer on ``holder`` that has fired (the reminder or the escalation of an
+    overdue task being extended), so the new date is reminded of and enforced as the first one was."""
+    split = holder.parent
+    if not isinstance(split.task_spec, BoundaryEventSplit):
+        return []
+    waiting = {t.task_spec.name for t in split.children if t.state == TaskState.WAITING}
+    again = []
+    for fired in [t for t in split.children if t.state == TaskState.COMPLETED]:
+        spec = fired.task_spec
+        if (
+            not isinstance(spec, BoundaryEvent)
+            or spec.cancel_activity
+            or not isinstance(spec.event_definition, TimerEventDefinition)
+            or spec.name in waiting
+        ):
+            continue
+        timer = split._add_child(spec, TaskState.FUTURE)
+        spec._predict(timer, mask=TaskState.NOT_FINISHED_MASK)  # its path (the notice it raises) follows it
+        timer._inherit_data()
+        timer._set_state(TaskState.WAITING)
+        timer.workflow.top_workflow.event_manager.add_task(timer)
+        waiting.add(spec.name)
+        again.append(timer)
+    return again
 
 
 def _deadline_timers(instance: Instance, task: Any) -> list[Any]:

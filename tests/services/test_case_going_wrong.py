@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxMessage
-from app.services import deadlines, instances, messages, modelling, tasks
+from app.services import consistency, deadlines, instances, messages, modelling, tasks
 from app.services.definitions import deploy_files, read_library
 from app.services.errors import Conflict
 from app.services.timers import fire_due_timers
@@ -190,3 +190,29 @@ def test_a_suspended_case_waiting_for_the_other_review_says_so_and_takes_it_once
     instances.resume_instance(people.manager, case.row.id)
     messages.deliver_message(people.team, "other-review-published", case.row.business_key, published)
     assert case.ready() == ["publish_report"]
+
+
+def test_an_overdue_task_extended_is_reminded_and_escalated_again_against_its_new_date(sfo_definition, people, clock):
+    case = SfoCase(people, sfo_definition, reparse=True)
+    case.do("confirm_eligibility", eligible=True)
+    case.do("allocate_reviewer", reviewer=people.reviewer.username)
+    case.do("write_terms_of_reference", other_reviews=[], evidence_deadline="2027-04-15", liaison_deadline="2027-04-15")
+    at(clock, "2027-04-13")
+    fire_due_timers()
+    at(clock, "2027-04-16")
+    fire_due_timers()
+    assert overdue_titles(case) == ["Overdue: Gather evidence"]
+    case.do("overdue_task_escalation", as_user=people.manager)
+    evidence = case.task("gather_evidence")
+    deadlines.extend_deadline(people.manager, evidence.id, dt.date(2027, 5, 14), "More records to come")
+    assert case.row.next_timer_at == dt.datetime(2027, 5, 12, 7, tzinfo=dt.UTC)  # reminded 2 working days before
+    reminders = _outbox_kinds(case).count("reminder")
+    at(clock, "2027-05-12")
+    fire_due_timers()
+    assert _outbox_kinds(case).count("reminder") == reminders + 1
+    at(clock, "2027-05-17")
+    fire_due_timers()
+    assert overdue_titles(case) == ["Overdue: Gather evidence"]  # the extended date passed too
+    assert consistency.problems_of(case.row) == []
+    case.do("gather_evidence")
+    assert case.row.stage == "drafting" and case.row.next_timer_at is not None
