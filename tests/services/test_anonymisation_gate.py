@@ -266,3 +266,52 @@ def test_a_name_inside_a_word_written_in_camel_case_is_refused(text, whose):
 
 def test_words_in_camel_case_that_are_not_names_pass():
     assert found("He used WhatsApp, YouTube and PowerPoint; the PDUs and MAPPAs were told.") == []
+
+
+ANNOTATED = identifiers(
+    {
+        "person_aliases": "Kane Dawson (street name)",
+        "victim_names": "Sam Oduya (son, aged 12)\nZoe Smith - partner",
+        "staff_names": "DS Kate Price, police",
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "text, whose",
+    [
+        ("S.O. was at home.", "a victim"),
+        ("ZS was at home.", "a victim"),
+        ("Ms S was at home.", "a victim"),
+        ("KP completed the assessment.", "a member of staff"),
+        ("DS P completed the assessment.", "a member of staff"),
+        ("KD was seen in the town centre.", "the person on probation"),
+    ],
+)
+def test_the_initials_of_a_name_with_a_note_beside_it_are_refused(text, whose):
+    """A note in a name line ("(son, aged 12)", "- partner", ", police") was read as more of the name, so
+    its initials and "Ms S" were made from the wrong words and the real ones passed."""
+    messages = [f.message for f in check_text("s", "Summary", text, ANNOTATED)]
+    assert any(f"initials that match the name of {whose}" in m for m in messages), messages
+
+
+def test_the_words_of_a_note_beside_a_name_pass():
+    text = "Her son, aged 12, and her partner called the police; his street name was known to them."
+    assert [f.message for f in check_text("s", "Summary", text, ANNOTATED)] == []
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("ZO was at home.", "initials that match the name of a victim"),
+        ("Ms L called the police.", "initials that match the name of a victim"),
+        ("BH called the police.", "initials that match the name of a victim"),
+        ("Amy Lee called the police.", "the name of a victim"),
+    ],
+)
+def test_several_people_on_one_name_line_are_each_read_as_a_name(text, kind):
+    """Sam and Zoe Oduya is two people with one surname, "Amy Lee; Ben Hart" two people: read as one
+    name of four words, neither's initials nor full name was found."""
+    matchers = identifiers({"victim_names": "Sam and Zoe Oduya\nAmy Lee; Ben Hart"})
+    messages = [f.message for f in check_text("s", "Summary", text, matchers)]
+    assert any(f"still contains {kind}." in m for m in messages), messages

@@ -17,7 +17,7 @@ from ..reports import parse_date
 from .addresses import PhraseMatcher, address_matchers
 from .dates import DateOfBirthMatcher
 from .matches import Match, Matcher
-from .names import NameMatcher
+from .names import NameMatcher, people
 from .numbers import CrnMatcher, PncMatcher
 from .text import (
     Paragraph,
@@ -45,6 +45,11 @@ def _lines(value: Any) -> list[str]:
     return [line.strip() for text in _values(value) for line in text.splitlines() if line.strip()]
 
 
+def _people(value: Any) -> list[str]:
+    """The people a name field names, one line or more each: ``names.people``."""
+    return [name for line in _lines(value) for name in people(line)]
+
+
 def identifiers(case: dict[str, Any], redaction_log: Any = None) -> list[Matcher]:
     """A matcher for every name and identifier in the case data and the redaction log's originals.
 
@@ -55,14 +60,14 @@ def identifiers(case: dict[str, Any], redaction_log: Any = None) -> list[Matcher
     found: list[Any] = []
     found += [m for name in _values(case.get("person_name")) for m in _names(name, "the person on probation", "person")]
     found += [
-        m for alias in _lines(case.get("person_aliases")) for m in _names(alias, "the person on probation", "alias")
+        m for alias in _people(case.get("person_aliases")) for m in _names(alias, "the person on probation", "alias")
     ]
     found += [DateOfBirthMatcher(born) for born in filter(None, map(parse_date, _values(case.get("date_of_birth"))))]
     found += [CrnMatcher(crn) for crn in _values(case.get("crn"))]
     found += [PncMatcher(pnc) for pnc in _values(case.get("pnc"))]
     found += [m for address in _values(case.get("person_address")) for m in address_matchers(address)]
-    found += [m for name in _lines(case.get("victim_names")) for m in _names(name, "a victim", "victim")]
-    found += [m for name in _lines(case.get("staff_names")) for m in _names(name, "a member of staff", "staff")]
+    found += [m for name in _people(case.get("victim_names")) for m in _names(name, "a victim", "victim")]
+    found += [m for name in _people(case.get("staff_names")) for m in _names(name, "a member of staff", "staff")]
     for entry in redaction_log if isinstance(redaction_log, list) else []:
         if isinstance(entry, dict) and str(entry.get("original") or "").strip():
             found += _logged(str(entry.get("category") or "other"), str(entry["original"]).strip())

@@ -36,6 +36,74 @@ FUZZY_THRESHOLD = 0.8
 FUZZY_MIN_LENGTH = 5
 MAX_GAP = 3  # characters between the words of a full name
 SUFFIXES = ("jr", "jnr", "junior", "sr", "snr", "senior", "ii", "iii", "iv")
+# Ranks written before a name in a name line ("DS Kate Price", "PC Ali"): not part of the name, and
+# like a title before the surname's initial ("DS P"). Only in capitals, or as written here with a
+# capital ("Sgt"), so that a forename such as "Di" stays a name.
+RANKS = ("PC", "DC", "DS", "DI", "DCI", "DSI", "PS", "Sgt", "Insp", "Det", "Supt", "Cllr", "PO", "SPO", "PSO")
+# Words that say who someone is rather than name them, in a note beside a name ("Sam Oduya - son",
+# "Victim: Zoe Smith", "Kate Price, Police"): a piece of a name line made only of these is not a name.
+RELATIONS = frozenset(
+    re.findall(
+        r"[a-z]+",
+        """partner expartner ex son daughter stepson stepdaughter child children baby mother father mum mom dad
+        stepmother stepfather parent wife husband brother sister sibling grandmother grandfather grandson
+        granddaughter cousin uncle aunt niece nephew girlfriend boyfriend fiance fiancee friend neighbour neighbor
+        colleague carer victim victims witness police officer probation practitioner manager worker social staff
+        aged age year years yrs old former current deceased born of the her his their""",
+    )
+)
+# Where a name line goes from one person to the next, or from a name to a note: ";", "/", "&", "+", "|",
+# ":", a dash with spaces (not the hyphen of "Smith-Jones"), and the words "and", "or", "aka", "nee".
+_BETWEEN = re.compile(
+    r"\s*([;/&+|:]|\s[-\u2013\u2014]\s|\b(?:and|or|aka|a\.k\.a\.|also known as|formerly|nee|n\u00e9e)\b)\s*"
+)
+_NOTE = re.compile(r"\([^()]*\)?|\[[^\[\]]*\]?|\{[^{}]*\}?")  # in brackets, closed or not
+
+
+def people(line: str) -> list[str]:
+    """The names a line of a name field gives, without the notes beside them: "Sam Oduya (son, aged 12)"
+    is Sam Oduya, "Zoe Smith - partner" Zoe Smith, "DS Kate Price, police" Kate Price; "Sam Oduya; Zoe
+    Smith" is two people and "Sam and Zoe Oduya" is Sam Oduya and Zoe Oduya. A name recorded surname
+    first ("ODUYA, Sam") stays one name. In a line with capitals a word without one is a note (a name's
+    own words all have one: "McDonald", "d'Arcy"), and so is one after a dash or colon ("Zoe Smith -
+    partner"); a person written all in lower case ("Zoe Smith; sam oduya") is read without that rule.
+    A line in which nothing is left is read whole, as before, so that no name is lost."""
+    text = _NOTE.sub(" , ", line)
+    pieces = _BETWEEN.split(text)
+    names: list[str] = []
+    shares_surname: list[bool] = []  # followed by "and" or "&" and one word: "Sam and Zoe Oduya"
+    for index in range(0, len(pieces), 2):
+        before = pieces[index - 1].strip() if index else ""
+        after = pieces[index + 1].strip().lower() if index + 1 < len(pieces) else ""
+        note = before in (":", "-", "\u2013", "\u2014") and any(char.isupper() for char in text)
+        found = _names_in(pieces[index], note or any(char.isupper() for char in pieces[index]))
+        names += found
+        shares_surname += [False] * (len(found) - 1) + [after in ("and", "&")] * bool(found)
+    for index in range(len(names) - 2, -1, -1):
+        if shares_surname[index] and len(names[index].split()) == 1 and len(names[index + 1].split()) > 1:
+            names[index] = f"{names[index]} {names[index + 1].split()[-1]}"
+    return names or [line.strip()]
+
+
+def _names_in(chunk: str, cased: bool) -> list[str]:
+    """The names in one piece of a name line between separators; commas part people or notes, except
+    after a one-word surname ("ODUYA, Sam")."""
+    found = [name for name in (_name_words(piece, cased) for piece in chunk.split(",")) if name]
+    if len(found) >= 2 and len(found[0].split()) == 1:
+        return [f"{found[0]}, {found[1]}", *found[2:]]
+    return found
+
+
+def _name_words(piece: str, cased: bool) -> str:
+    """The words of a name in ``piece``, less a rank before it and notes: "" when it names no one."""
+    words = [word for word in piece.split() if not any(char.isdigit() for char in word)]
+    if cased:
+        words = [word for word in words if any(char.isupper() for char in word)]
+    while len(words) > 1 and words[0].rstrip(".") in RANKS:
+        words = words[1:]
+    if all(re.sub(r"[^a-z]", "", fold(word).lower()) in RELATIONS for word in re.split(r"[\s\-]+", " ".join(words))):
+        return ""  # "Victim", "Partner", "Ex-Partner"
+    return " ".join(words)
 
 
 def forenames_first(name: str) -> str:
@@ -189,7 +257,7 @@ class NameMatcher:
             for index in paragraph.positions.get(letters[0].lower(), ()):
                 if self._spelt_initials(paragraph, index, letters):
                     yield index, index + len(letters)
-        for title in TITLES:
+        for title in (*TITLES, *(rank.lower() for rank in RANKS)):
             for index in paragraph.positions.get(title, ()):
                 if self._surname_initial_at(paragraph, index + 1, self.parts[-1][0].upper()):
                     yield index, index + 2
