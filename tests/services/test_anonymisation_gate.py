@@ -315,3 +315,28 @@ def test_several_people_on_one_name_line_are_each_read_as_a_name(text, kind):
     matchers = identifiers({"victim_names": "Sam and Zoe Oduya\nAmy Lee; Ben Hart"})
     messages = [f.message for f in check_text("s", "Summary", text, matchers)]
     assert any(f"still contains {kind}." in m for m in messages), messages
+
+
+NOTED_IN_THE_LOG = identifiers(
+    {},
+    [
+        {"category": "victim", "original": "Sam Oduya (son, aged 12)", "replacement": "Child B"},
+        {"category": "staff", "original": "DS Kate Price - officer in the case", "replacement": "an officer"},
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    "text, whose",
+    [
+        ("Sam was at home.", "a victim"),
+        ("Mr O called the police.", "a victim"),
+        ("Ms Price completed the assessment.", "a member of staff"),
+        ("KP completed the assessment.", "a member of staff"),
+    ],
+)
+def test_a_name_logged_as_removed_with_a_note_beside_it_is_read_as_a_name(text, whose):
+    """A logged original with a note beside the name did not look like a name, so it was matched only as
+    the whole text: the name alone, a part of it or its initials passed."""
+    messages = [f.message for f in check_text("s", "Summary", text, NOTED_IN_THE_LOG)]
+    assert any(f"the name of {whose}" in m for m in messages), messages

@@ -87,9 +87,11 @@ def _values(value: Any) -> list[str]:
 
 
 def _logged(category: str, original: str) -> list[Any]:
-    """Matchers for a redaction log entry: a name as a name, an address as an address, else the words."""
-    if category in LOGGED_NAMES and _looks_like_a_name(original):
-        return list(_names(original, LOGGED_NAMES[category], f"log.{category}"))
+    """Matchers for a redaction log entry: a name as a name (each person it names, without a note beside
+    the name: "Sam Oduya (son)"), an address as an address, else the words."""
+    named = [name for name in people(original) if _looks_like_a_name(name)] if category in LOGGED_NAMES else []
+    if named:
+        return [m for name in named for m in _names(name, LOGGED_NAMES[category], f"log.{category}")]
     if category == "address":
         return address_matchers(original, "an address recorded in the redaction log")
     return [PhraseMatcher(original, "text recorded in the redaction log as removed", "log.other")]
