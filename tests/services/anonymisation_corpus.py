@@ -117,6 +117,9 @@ DATES = [
     ("month first, ordinal, short year", "He was born on May 17th '90.", NO_DATE),
     ("letter O for a zero", "His date of birth is 17/O5/199O.", NO_DATE),
     ("letter l for a one", "He was born on l7 May l990.", NO_DATE),
+    ("year first, month name", "He was born on 1990 May 17.", NO_DATE),
+    ("year first, month name, hyphens", "His date of birth is 1990-May-17.", NO_DATE),
+    ("year first, day before the month", "His date of birth is 1990, 17th May.", NO_DATE),
 ]
 
 IDENTIFIERS = [

@@ -1,10 +1,11 @@
 """The date of birth in any common English way of writing it.
 
 Spans that look like dates are found with two broad patterns (numbers with separators, and
-numbers around a month's name), then each is read by python-dateutil, day first as in England and
-month first as in the United States ("05/17/1990"). A span matches when some reading gives the
-same day, month and year (a two-digit year matching the last two digits). Dates in words ("the
-seventeenth of May") and a day and month without the year are not matched.
+numbers around a month's name, the year last or, in four digits, first), then each is read by
+python-dateutil, day first as in England and month first as in the United States ("05/17/1990").
+A span matches when some reading gives the same day, month and year (a two-digit year matching the
+last two digits). Dates in words ("the seventeenth of May") and a day and month without the year
+are not matched.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ _MONTH = (
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:'|\u2019)?\d{2}(?:\d{2})?"
 _GAP = r"[\s,\-/.]*"
+_FULL_YEAR = r"\d{4}"  # a year written first has all four digits ("1990 May 17", "1990-May-17")
 _NAMED = re.compile(
     rf"(?<![A-Za-z0-9])(?:{_DAY}{_GAP}(?:of{_GAP})?{_MONTH}{_GAP}{_YEAR}"
-    rf"|{_MONTH}{_GAP}{_DAY}{_GAP}{_YEAR})(?![A-Za-z0-9])",
+    rf"|{_MONTH}{_GAP}{_DAY}{_GAP}{_YEAR}"
+    rf"|{_FULL_YEAR}{_GAP}(?:{_MONTH}{_GAP}{_DAY}|{_DAY}{_GAP}(?:of{_GAP})?{_MONTH}))(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 _NUMERIC = re.compile(r"(?<![\d.])\d{1,4}\s*[./\-\s]\s*\d{1,2}\s*[./\-\s]\s*'?\d{2,4}(?!\d)")
