@@ -71,6 +71,8 @@ NAMES = [
     ("initials with spaces", "J B was supervised in the community.", MR_A),
     ("initials run together", "JB was supervised in the community.", MR_A),
     ("title and initial", "Mr B was supervised in the community.", MR_A),
+    ("surname's initial before family", "The B family moved house twice.", "The family moved house twice."),
+    ("victim's surname initial before household", "The O household was visited.", "The household was visited."),
     ("hyphenated surname, spaced", "Ms Smith Jones was at the address.", "Ms C was at the address."),
     ("hyphenated surname, joined", "Ms SmithJones was at the address.", "Ms C was at the address."),
     ("hyphenated surname, dash", "Ms Smith\u2013Jones was at the address.", "Ms C was at the address."),

@@ -35,6 +35,7 @@ MIN_LOWER_CASE_PART = 4
 FUZZY_THRESHOLD = 0.8
 FUZZY_MIN_LENGTH = 5
 MAX_GAP = 3  # characters between the words of a full name
+FAMILY_WORDS = ("family", "household")  # after "the" and the surname's initial: "the B family"
 SUFFIXES = ("jr", "jnr", "junior", "sr", "snr", "senior", "ii", "iii", "iv")
 # Ranks written before a name in a name line ("DS Kate Price", "PC Ali"): not part of the name, and
 # like a title before the surname's initial ("DS P"). Only in capitals, or as written here with a
@@ -245,7 +246,7 @@ class NameMatcher:
             if any(_case_allows(piece, part) for part in self._part_set.intersection((lower, *singulars(lower)))):
                 yield start, end
 
-    # --- initials: "J.B.", "J B", "JB", "Mr B" ---------------------------------------------------
+    # --- initials: "J.B.", "J B", "JB", "Mr B", "the B family" ---------------------------------------------------
 
     def _initials(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
         letters = "".join(part[0] for part in self.parts).upper()
@@ -261,6 +262,15 @@ class NameMatcher:
             for index in paragraph.positions.get(title, ()):
                 if self._surname_initial_at(paragraph, index + 1, self.parts[-1][0].upper()):
                     yield index, index + 2
+        for noun in FAMILY_WORDS:  # "the B family", as "Mr B" is the surname's initial after a title
+            for index in paragraph.positions.get(noun, ()):
+                if (
+                    index >= 2
+                    and words[index - 2].lower == "the"
+                    and paragraph.gap(index) == " "
+                    and self._surname_initial_at(paragraph, index - 1, self.parts[-1][0].upper())
+                ):
+                    yield index - 2, index + 1
 
     @staticmethod
     def _spelt_initials(paragraph: Paragraph, index: int, letters: str) -> bool:
