@@ -151,6 +151,8 @@ ADDRESSES = [
     ("postcode with an O for the zero", "The postcode SO5O 5AB was flagged.", "The postcode was flagged."),
     ("postcode with a hyphen", "The postcode SO50-5AB was flagged.", "The postcode was flagged."),
     ("town", "He moved back to Eastleigh.", "He moved back to the area."),
+    ("street run together", "He lived at 14 HarbourRoad.", "He lived in a flat."),
+    ("street run together, abbreviated", "Visits to harbourrd were missed.", "Visits to his flat were missed."),
 ]
 
 CORPUS = [

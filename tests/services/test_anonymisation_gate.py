@@ -342,3 +342,11 @@ def test_a_name_logged_as_removed_with_a_note_beside_it_is_read_as_a_name(text, 
     the whole text: the name alone, a part of it or its initials passed."""
     messages = [f.message for f in check_text("s", "Summary", text, NOTED_IN_THE_LOG)]
     assert any(f"the name of {whose}" in m for m in messages), messages
+
+
+def test_a_place_of_two_words_run_together_is_refused():
+    """A street run together ("HarbourRoad") was not refused, nor a town of two words: "BishopsWaltham"."""
+    matchers = identifiers({"person_address": "3 Mill Lane, Bishops Waltham, SO32 1AB"})
+    messages = [f.message for f in check_text("s", "Summary", "He moved to #BishopsWaltham in 2023.", matchers)]
+    assert messages == ["Summary still contains a place named in the person's address."]
+    assert [f.message for f in check_text("s", "Summary", "He worked at the mill in 2023.", matchers)] == []

@@ -1,5 +1,6 @@
 """Addresses: the postcode with or without its space, the street with its type written in full or
-abbreviated ("Harbour Road", "Harbour Rd."), and the other named parts (a building, a town)."""
+abbreviated ("Harbour Road", "Harbour Rd.", run together "HarbourRoad"), and the other named parts (a
+building, a town, also run together: "BishopsWaltham")."""
 
 from __future__ import annotations
 
@@ -91,6 +92,7 @@ class PhraseMatcher:
     what: str
     code: str
     reviewable: bool = True
+    joined: bool = False  # also its words run together into one, as in a hashtag ("#BishopsWaltham")
 
     def matches(self, paragraph: Paragraph) -> Iterator[Match]:
         wanted = [t for t in _tokens(self.phrase)]
@@ -101,6 +103,10 @@ class PhraseMatcher:
             if index + len(wanted) <= len(words) and _phrase_at(paragraph, words, index, wanted):
                 end = words[index + len(wanted) - 1].end
                 span = paragraph.text[words[index].start : end]
+                yield Match(self.what, self.code, " ".join(wanted), words[index].start, span, self.reviewable)
+        if self.joined and len(wanted) > 1 and all(t.isalpha() for t in wanted):  # "BishopsWaltham"
+            for index in paragraph.positions.get("".join(wanted), ()):
+                span = paragraph.text[words[index].start : words[index].end]
                 yield Match(self.what, self.code, " ".join(wanted), words[index].start, span, self.reviewable)
         if len(wanted) == 1 and wanted[0].isalpha() and len(wanted[0]) >= 4:  # a town split up: "East-leigh"
             for first, last in split_spellings(paragraph, wanted[0]):
@@ -146,6 +152,18 @@ class StreetMatcher:
                 yield Match(
                     "the street of the person's address", "address.street", identity, words[index].start, span, True
                 )
+        if all(word.isalpha() for word in self.core):  # run together: "HarbourRoad", "harbourrd"
+            name = "".join(self.core)
+            for form in (self.street_type, *STREET_TYPES[self.street_type]):
+                for index in paragraph.positions.get(name + form, ()):
+                    yield Match(
+                        "the street of the person's address",
+                        "address.street",
+                        " ".join((*self.core, self.street_type)),
+                        words[index].start,
+                        paragraph.text[words[index].start : words[index].end],
+                        True,
+                    )
 
 
 @dataclass(frozen=True)
@@ -178,7 +196,7 @@ def address_matchers(address: str, what: str = "a place named in the person's ad
         streets, rest = _streets(_tokens(POSTCODE.sub(" ", part)))
         matchers += [StreetMatcher(*street) for street in streets]
         if any(len(t) >= 4 for t in rest):
-            matchers.append(PhraseMatcher(" ".join(rest), what, "address.place"))
+            matchers.append(PhraseMatcher(" ".join(rest), what, "address.place", joined=True))
     return matchers
 
 
