@@ -350,3 +350,12 @@ def test_a_place_of_two_words_run_together_is_refused():
     messages = [f.message for f in check_text("s", "Summary", "He moved to #BishopsWaltham in 2023.", matchers)]
     assert messages == ["Summary still contains a place named in the person's address."]
     assert [f.message for f in check_text("s", "Summary", "He worked at the mill in 2023.", matchers)] == []
+
+
+@pytest.mark.parametrize(
+    "text", ["Ms S was at the address.", "Ms S-J was at the address.", "ZS was at the address.", "Z.S-J. was there."]
+)
+def test_the_initials_of_a_double_barrelled_surname_are_refused(text):
+    """Initials were made from the last part of the name only: for Zoë Smith-Jones "Ms J" and "ZSJ" were
+    refused, but "Ms S", "Ms S-J" and "ZS", as she is as likely to be called, passed."""
+    assert any("initials that match the name of a victim" in m for m in found(text)), found(text)

@@ -248,29 +248,42 @@ class NameMatcher:
 
     # --- initials: "J.B.", "J B", "JB", "Mr B", "the B family" ---------------------------------------------------
 
+    @cached_property
+    def _initial_forms(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The name's initials ("ZSJ", and "ZS" for a double-barrelled surname) and the surname's initial
+        after a title ("J", and "S" for Smith-Jones: "Ms S", "Ms S-J")."""
+        words = forenames_first(self.name).split()
+        surname = name_parts(words[-1]) if words else []
+        if not surname or tuple(self.parts[-len(surname) :]) != tuple(surname):
+            surname = [self.parts[-1]]
+        forenames = "".join(part[0] for part in self.parts[: len(self.parts) - len(surname)])
+        letters = ("".join(part[0] for part in self.parts), forenames + surname[0][0])
+        return tuple(dict.fromkeys(f.upper() for f in letters)), tuple(dict.fromkeys((surname[-1][0], surname[0][0])))
+
     def _initials(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
-        letters = "".join(part[0] for part in self.parts).upper()
+        every, surnames = self._initial_forms
         words = paragraph.words
-        if len(letters) >= 2:
+        for letters in (letters for letters in every if len(letters) >= 2):
             for index in paragraph.positions.get(letters.lower(), ()):
                 if words[index].text == letters and paragraph.stands_alone(index, index + 1):
                     yield index, index + 1
             for index in paragraph.positions.get(letters[0].lower(), ()):
                 if self._spelt_initials(paragraph, index, letters):
                     yield index, index + len(letters)
-        for title in (*TITLES, *(rank.lower() for rank in RANKS)):
-            for index in paragraph.positions.get(title, ()):
-                if self._surname_initial_at(paragraph, index + 1, self.parts[-1][0].upper()):
-                    yield index, index + 2
-        for noun in FAMILY_WORDS:  # "the B family", as "Mr B" is the surname's initial after a title
-            for index in paragraph.positions.get(noun, ()):
-                if (
-                    index >= 2
-                    and words[index - 2].lower == "the"
-                    and paragraph.gap(index) == " "
-                    and self._surname_initial_at(paragraph, index - 1, self.parts[-1][0].upper())
-                ):
-                    yield index - 2, index + 1
+        for initial in (initial.upper() for initial in surnames):
+            for title in (*TITLES, *(rank.lower() for rank in RANKS)):
+                for index in paragraph.positions.get(title, ()):
+                    if self._surname_initial_at(paragraph, index + 1, initial):
+                        yield index, index + 2
+            for noun in FAMILY_WORDS:  # "the B family", as "Mr B" is the surname's initial after a title
+                for index in paragraph.positions.get(noun, ()):
+                    if (
+                        index >= 2
+                        and words[index - 2].lower == "the"
+                        and paragraph.gap(index) == " "
+                        and self._surname_initial_at(paragraph, index - 1, initial)
+                    ):
+                        yield index - 2, index + 1
 
     @staticmethod
     def _spelt_initials(paragraph: Paragraph, index: int, letters: str) -> bool:
@@ -366,5 +379,6 @@ def _close(paragraph: Paragraph, index: int) -> bool:
 
 
 def _initial_gap(paragraph: Paragraph, index: int) -> bool:
-    """Whether word ``index`` follows an initial as the next initial would: "J.B.", "J. B", "J B"."""
-    return re.fullmatch(r"\.? ?", paragraph.gap(index)) is not None
+    """Whether word ``index`` follows an initial as the next initial would: "J.B.", "J. B", "J B", and
+    in a double-barrelled surname "S-J"."""
+    return re.fullmatch(r"\.? ?|\.?-", paragraph.gap(index)) is not None
