@@ -359,3 +359,30 @@ def test_the_initials_of_a_double_barrelled_surname_are_refused(text):
     """Initials were made from the last part of the name only: for Zoë Smith-Jones "Ms J" and "ZSJ" were
     refused, but "Ms S", "Ms S-J" and "ZS", as she is as likely to be called, passed."""
     assert any("initials that match the name of a victim" in m for m in found(text)), found(text)
+
+
+ROLES = identifiers(
+    {
+        "staff_names": "Priya Lambert, SPO\nKwame Ng - Senior Probation Officer\nTom Hale PO",
+        "victim_names": "Ann Cole, Support Worker",
+    }
+)
+
+
+def test_a_role_written_beside_a_name_is_not_read_as_a_name():
+    """A role after a name ("SPO", "- Senior Probation Officer", "PO") was read as more names, so the
+    words every SFO report uses for staff were refused as their names."""
+    text = "The SPO countersigned the plan; the PO and a senior probation officer met the support worker."
+    assert [f.message for f in check_text("s", "Summary", text, ROLES)] == []
+
+
+def test_the_initials_of_a_name_with_a_role_after_it_are_refused():
+    messages = [f.message for f in check_text("s", "Summary", "Mr H attended.", ROLES)]
+    assert messages == ["Summary still contains initials that match the name of a member of staff."]
+
+
+def test_a_surname_recorded_first_is_a_name_even_when_it_is_also_a_role():
+    matchers = identifiers({"victim_names": "Head, John\nChild, Julia (victim)"})
+    for text in ("Mr H called the police.", "JC called the police.", "Ms Child called the police."):
+        messages = [f.message for f in check_text("s", "Summary", text, matchers)]
+        assert any("the name of a victim" in m for m in messages), (text, messages)

@@ -42,15 +42,19 @@ SUFFIXES = ("jr", "jnr", "junior", "sr", "snr", "senior", "ii", "iii", "iv")
 # capital ("Sgt"), so that a forename such as "Di" stays a name.
 RANKS = ("PC", "DC", "DS", "DI", "DCI", "DSI", "PS", "Sgt", "Insp", "Det", "Supt", "Cllr", "PO", "SPO", "PSO")
 # Words that say who someone is rather than name them, in a note beside a name ("Sam Oduya - son",
-# "Victim: Zoe Smith", "Kate Price, Police"): a piece of a name line made only of these is not a name.
+# "Victim: Zoe Smith", "Kate Price, Police", "Kwame Ng - Senior Probation Officer"): a piece of a name
+# line made only of these is not a name.
 RELATIONS = frozenset(
     re.findall(
         r"[a-z]+",
         """partner expartner ex son daughter stepson stepdaughter child children baby mother father mum mom dad
         stepmother stepfather parent wife husband brother sister sibling grandmother grandfather grandson
         granddaughter cousin uncle aunt niece nephew girlfriend boyfriend fiance fiancee friend neighbour neighbor
-        colleague carer victim victims witness police officer probation practitioner manager worker social staff
-        aged age year years yrs old former current deceased born of the her his their""",
+        colleague carer victim victims witness aged age year years yrs old former current deceased born of the
+        in a an her his their police officer probation practitioner manager worker social staff support senior
+        deputy assistant chief head lead team leader case key keyworker trainee qualified service services
+        detective constable sergeant inspector superintendent councillor nurse doctor psychologist mentor
+        supervisor interpreter pc dc ds di dci dsi ps sgt insp det supt cllr po spo pso pqip""",
     )
 )
 # Where a name line goes from one person to the next, or from a name to a note: ";", "/", "&", "+", "|",
@@ -88,21 +92,28 @@ def people(line: str) -> list[str]:
 
 def _names_in(chunk: str, cased: bool) -> list[str]:
     """The names in one piece of a name line between separators; commas part people or notes, except
-    after a one-word surname ("ODUYA, Sam")."""
-    found = [name for name in (_name_words(piece, cased) for piece in chunk.split(",")) if name]
-    if len(found) >= 2 and len(found[0].split()) == 1:
-        return [f"{found[0]}, {found[1]}", *found[2:]]
-    return found
+    after a one-word surname ("ODUYA, Sam", and "Head, John" though "head" is also a role)."""
+    first, *others = chunk.split(",")
+    rest = [name for name in (_name_words(piece, cased) for piece in others) if name]
+    surname = _name_words(first, cased, notes=False)
+    if len(surname.split()) == 1 and surname.rstrip(".") not in RANKS and rest:
+        return [f"{surname}, {rest[0]}", *rest[1:]]
+    return [name for name in (_name_words(first, cased), *rest) if name]
 
 
-def _name_words(piece: str, cased: bool) -> str:
-    """The words of a name in ``piece``, less a rank before it and notes: "" when it names no one."""
+def _name_words(piece: str, cased: bool, notes: bool = True) -> str:
+    """The words of a name in ``piece``, less a rank before or after it and (unless ``notes`` is False)
+    a piece that only says who someone is: "" when it names no one."""
     words = [word for word in piece.split() if not any(char.isdigit() for char in word)]
     if cased:
         words = [word for word in words if any(char.isupper() for char in word)]
     while len(words) > 1 and words[0].rstrip(".") in RANKS:
         words = words[1:]
-    if all(re.sub(r"[^a-z]", "", fold(word).lower()) in RELATIONS for word in re.split(r"[\s\-]+", " ".join(words))):
+    while len(words) > 1 and words[-1].rstrip(".") in RANKS:  # "Tom Hale PO"
+        words = words[:-1]
+    if notes and all(
+        re.sub(r"[^a-z]", "", fold(w).lower()) in RELATIONS for w in re.split(r"[\s\-]+", " ".join(words))
+    ):
         return ""  # "Victim", "Partner", "Ex-Partner"
     return " ".join(words)
 
