@@ -54,7 +54,7 @@ RELATIONS = frozenset(
         in a an her his their police officer probation practitioner manager worker social staff support senior
         deputy assistant chief head lead team leader case key keyworker trainee qualified service services
         detective constable sergeant inspector superintendent councillor nurse doctor psychologist mentor
-        supervisor interpreter pc dc ds di dci dsi ps sgt insp det supt cllr po spo pso pqip""",
+        supervisor interpreter dob pc dc ds di dci dsi ps sgt insp det supt cllr po spo pso pqip""",
     )
 )
 # Where a name line goes from one person to the next, or from a name to a note: ";", "/", "&", "+", "|",
@@ -62,7 +62,10 @@ RELATIONS = frozenset(
 _BETWEEN = re.compile(
     r"\s*([;/&+|:]|\s[-\u2013\u2014]\s|\b(?:and|or|aka|a\.k\.a\.|also known as|formerly|nee|n\u00e9e)\b)\s*"
 )
-_NOTE = re.compile(r"\([^()]*\)?|\[[^\[\]]*\]?|\{[^{}]*\}?")  # in brackets, closed or not
+# Brackets (closed or not) and double quotes: a note ("(son, aged 12)"), or another name of the same
+# person ("(Sam)", '"Sam"', "(nee Jones)"), read apart from the name.
+_ASIDE = re.compile(r"\(([^()]*)\)?|\[([^\[\]]*)\]?|\{([^{}]*)\}?|[\"\u201c\u201d]([^\"\u201c\u201d]*)[\"\u201c\u201d]")
+_MAIDEN = re.compile(r"\s*(?:nee|n\u00e9e|formerly|born)\b", re.IGNORECASE)
 
 
 def people(line: str) -> list[str]:
@@ -72,50 +75,70 @@ def people(line: str) -> list[str]:
     first ("ODUYA, Sam") stays one name. In a line with capitals a word without one is a note (a name's
     own words all have one: "McDonald", "d'Arcy"), and so is one after a dash or colon ("Zoe Smith -
     partner"); a person written all in lower case ("Zoe Smith; sam oduya") is read without that rule.
-    A line in which nothing is left is read whole, as before, so that no name is lost."""
-    text = _NOTE.sub(" , ", line)
+    A name in brackets or quotes is another name of the person: "Samuel (Sam) Oduya" is also Sam Oduya,
+    "Zoe Smith (nee Jones)" also Zoe Jones. A line in which nothing is left is read whole, as before,
+    so that no name is lost."""
+    cased = any(char.isupper() for char in line)
+    names = _read(_ASIDE.sub(" ", line))
+    whole = next((name.split() for name in names if len(name.split()) > 1 and "," not in name), None)
+    for found in _ASIDE.finditer(line):
+        aside = "".join(group or "" for group in found.groups())
+        for name in _read(aside, cased):
+            if whole and len(name.split()) == 1:
+                name = f"{whole[0]} {name}" if _MAIDEN.match(aside) else f"{name} {whole[-1]}"
+            names.append(name)
+    return names or [line.strip()]
+
+
+def _read(text: str, aside: bool = False) -> list[str]:
+    """The names in a name line (or, with ``aside``, in brackets or quotes in a line with capitals, where
+    a word without one and each word that only says who someone is are notes: "(Mother of Sam)")."""
     pieces = _BETWEEN.split(text)
     names: list[str] = []
     shares_surname: list[bool] = []  # followed by "and" or "&" and one word: "Sam and Zoe Oduya"
     for index in range(0, len(pieces), 2):
         before = pieces[index - 1].strip() if index else ""
         after = pieces[index + 1].strip().lower() if index + 1 < len(pieces) else ""
-        note = before in (":", "-", "\u2013", "\u2014") and any(char.isupper() for char in text)
-        found = _names_in(pieces[index], note or any(char.isupper() for char in pieces[index]))
+        note = aside or (before in (":", "-", "\u2013", "\u2014") and any(char.isupper() for char in text))
+        found = _names_in(pieces[index], note or any(char.isupper() for char in pieces[index]), aside)
         names += found
         shares_surname += [False] * (len(found) - 1) + [after in ("and", "&")] * bool(found)
     for index in range(len(names) - 2, -1, -1):
         if shares_surname[index] and len(names[index].split()) == 1 and len(names[index + 1].split()) > 1:
             names[index] = f"{names[index]} {names[index + 1].split()[-1]}"
-    return names or [line.strip()]
+    return names
 
 
-def _names_in(chunk: str, cased: bool) -> list[str]:
+def _names_in(chunk: str, cased: bool, aside: bool = False) -> list[str]:
     """The names in one piece of a name line between separators; commas part people or notes, except
     after a one-word surname ("ODUYA, Sam", and "Head, John" though "head" is also a role)."""
     first, *others = chunk.split(",")
-    rest = [name for name in (_name_words(piece, cased) for piece in others) if name]
-    surname = _name_words(first, cased, notes=False)
+    rest = [name for name in (_name_words(piece, cased, aside=aside) for piece in others) if name]
+    surname = _name_words(first, cased, notes=False, aside=aside)
     if len(surname.split()) == 1 and surname.rstrip(".") not in RANKS and rest:
         return [f"{surname}, {rest[0]}", *rest[1:]]
-    return [name for name in (_name_words(first, cased), *rest) if name]
+    return [name for name in (_name_words(first, cased, aside=aside), *rest) if name]
 
 
-def _name_words(piece: str, cased: bool, notes: bool = True) -> str:
+def _name_words(piece: str, cased: bool, notes: bool = True, aside: bool = False) -> str:
     """The words of a name in ``piece``, less a rank before or after it and (unless ``notes`` is False)
-    a piece that only says who someone is: "" when it names no one."""
+    a piece that only says who someone is, or in an aside each such word: "" when it names no one."""
     words = [word for word in piece.split() if not any(char.isdigit() for char in word)]
     if cased:
         words = [word for word in words if any(char.isupper() for char in word)]
+    if aside:
+        words = [word for word in words if not _is_relation(word)]
     while len(words) > 1 and words[0].rstrip(".") in RANKS:
         words = words[1:]
     while len(words) > 1 and words[-1].rstrip(".") in RANKS:  # "Tom Hale PO"
         words = words[:-1]
-    if notes and all(
-        re.sub(r"[^a-z]", "", fold(w).lower()) in RELATIONS for w in re.split(r"[\s\-]+", " ".join(words))
-    ):
+    if notes and all(_is_relation(word) for word in re.split(r"[\s\-]+", " ".join(words))):
         return ""  # "Victim", "Partner", "Ex-Partner"
     return " ".join(words)
+
+
+def _is_relation(word: str) -> bool:
+    return all(re.sub(r"[^a-z]", "", fold(w).lower()) in RELATIONS for w in word.split("-"))
 
 
 def forenames_first(name: str) -> str:
