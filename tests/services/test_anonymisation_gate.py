@@ -396,9 +396,10 @@ def test_a_surname_recorded_first_is_a_name_even_when_it_is_also_a_role():
         ('Samuel "Sam" Oduya', "SO was at home."),
         ("Zoe Smith (nee Jones)", "Ms Jones called the police."),
         ("Zoe Smith (n\u00e9e Jones)", "ZJ called the police."),
+        ("Zoe Smith nee Jones", "ZJ called the police."),
     ],
 )
-def test_another_name_in_brackets_or_quotes_is_read_as_a_name(names, text):
+def test_another_name_of_the_person_on_the_line_is_read_as_a_name(names, text):
     """A name in brackets or quotes beside a name is another name of the person, not a note: a nickname
     ("Sam") or a maiden name ("nee Jones"), with the rest of the name."""
     matchers = identifiers({"victim_names": names})

@@ -101,6 +101,8 @@ def _read(text: str, aside: bool = False) -> list[str]:
         after = pieces[index + 1].strip().lower() if index + 1 < len(pieces) else ""
         note = aside or (before in (":", "-", "\u2013", "\u2014") and any(char.isupper() for char in text))
         found = _names_in(pieces[index], note or any(char.isupper() for char in pieces[index]), aside)
+        if names and len(names[-1].split()) > 1 and _MAIDEN.fullmatch(before) and found and " " not in found[0]:
+            found[0] = f"{forenames_first(names[-1]).split()[0]} {found[0]}"  # "Zoe Smith nee Jones": Zoe Jones
         names += found
         shares_surname += [False] * (len(found) - 1) + [after in ("and", "&")] * bool(found)
     for index in range(len(names) - 2, -1, -1):
