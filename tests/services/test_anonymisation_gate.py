@@ -405,3 +405,25 @@ def test_another_name_of_the_person_on_the_line_is_read_as_a_name(names, text):
     matchers = identifiers({"victim_names": names})
     messages = [f.message for f in check_text("s", "Summary", text, matchers)]
     assert any("the name of a victim" in m for m in messages), (names, text, messages)
+
+
+NOTED_PERSON = identifiers({"person_name": "Jordan Blackwood (known as Jay)"})
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("Mr B was supervised.", "initials that match the name of the person on probation"),
+        ("JB was supervised.", "initials that match the name of the person on probation"),
+        ("Jay was supervised.", "part of the name of the person on probation"),
+        ("He was known to the police as a prolific offender.", None),
+    ],
+)
+def test_the_person_s_name_is_read_without_a_note_beside_it(text, kind):
+    """The person's name was taken whole, so a note with it made "known" a name part (refused in every
+    report) and the surname initial that of "Jay": "Mr B" passed."""
+    messages = [f.message for f in check_text("s", "Summary", text, NOTED_PERSON)]
+    if kind is None:
+        assert messages == []
+    else:
+        assert any(kind in m for m in messages), messages

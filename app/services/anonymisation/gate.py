@@ -58,7 +58,7 @@ def identifiers(case: dict[str, Any], redaction_log: Any = None) -> list[Matcher
     take a name out of the check.
     """
     found: list[Any] = []
-    found += [m for name in _values(case.get("person_name")) for m in _names(name, "the person on probation", "person")]
+    found += [m for name in _people(case.get("person_name")) for m in _names(name, "the person on probation", "person")]
     found += [
         m for alias in _people(case.get("person_aliases")) for m in _names(alias, "the person on probation", "alias")
     ]

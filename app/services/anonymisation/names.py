@@ -60,7 +60,7 @@ RELATIONS = frozenset(
 # Where a name line goes from one person to the next, or from a name to a note: ";", "/", "&", "+", "|",
 # ":", a dash with spaces (not the hyphen of "Smith-Jones"), and the words "and", "or", "aka", "nee".
 _BETWEEN = re.compile(
-    r"\s*([;/&+|:]|\s[-\u2013\u2014]\s|\b(?:and|or|aka|a\.k\.a\.|also known as|formerly|nee|n\u00e9e)\b)\s*"
+    r"\s*([;/&+|:]|\s[-\u2013\u2014]\s|\b(?:and|or|aka|a\.k\.a\.|(?:also )?known as|formerly|nee|n\u00e9e)\b)\s*"
 )
 # Brackets (closed or not) and double quotes: a note ("(son, aged 12)"), or another name of the same
 # person ("(Sam)", '"Sam"', "(nee Jones)"), read apart from the name.
