@@ -427,3 +427,19 @@ def test_the_person_s_name_is_read_without_a_note_beside_it(text, kind):
         assert messages == []
     else:
         assert any(kind in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    "text, whose",
+    [
+        ("JB was supervised.", "the person on probation"),
+        ("J.B. was supervised.", "the person on probation"),
+        ("MS was at the address.", "a victim"),
+    ],
+)
+def test_the_first_and_last_initials_of_a_name_of_three_parts_are_refused(text, whose):
+    """Initials were made from every part of the name only: "JLB" for Jordan Lee Blackwood and "MJS" for
+    Mary-Jane Smith, but the first and last, "JB" and "MS", as often written, passed."""
+    matchers = identifiers({"person_name": "Jordan Lee Blackwood", "victim_names": "Mary-Jane Smith"})
+    messages = [f.message for f in check_text("s", "Summary", text, matchers)]
+    assert any(f"initials that match the name of {whose}" in m for m in messages), messages

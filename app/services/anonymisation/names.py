@@ -286,14 +286,16 @@ class NameMatcher:
 
     @cached_property
     def _initial_forms(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The name's initials ("ZSJ", and "ZS" for a double-barrelled surname) and the surname's initial
-        after a title ("J", and "S" for Smith-Jones: "Ms S", "Ms S-J")."""
+        """The name's initials ("ZSJ", and "ZS" for a double-barrelled surname; "JLB" and the first and last,
+        "JB", for a name of three parts) and the surname's initial after a title ("J", and "S" for
+        Smith-Jones: "Ms S", "Ms S-J")."""
         words = forenames_first(self.name).split()
         surname = name_parts(words[-1]) if words else []
         if not surname or tuple(self.parts[-len(surname) :]) != tuple(surname):
             surname = [self.parts[-1]]
         forenames = "".join(part[0] for part in self.parts[: len(self.parts) - len(surname)])
-        letters = ("".join(part[0] for part in self.parts), forenames + surname[0][0])
+        last, first = "".join(part[0] for part in surname), forenames[:1]
+        letters = (forenames + last, forenames + last[0], first + last, first + last[0])
         return tuple(dict.fromkeys(f.upper() for f in letters)), tuple(dict.fromkeys((surname[-1][0], surname[0][0])))
 
     def _initials(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
