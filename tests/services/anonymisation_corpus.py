@@ -122,6 +122,7 @@ DATES = [
     ("year first, month name", "He was born on 1990 May 17.", NO_DATE),
     ("year first, month name, hyphens", "His date of birth is 1990-May-17.", NO_DATE),
     ("year first, day before the month", "His date of birth is 1990, 17th May.", NO_DATE),
+    ("day of the month, as in a court record", "He was born on the 17th day of May 1990.", NO_DATE),
 ]
 
 IDENTIFIERS = [

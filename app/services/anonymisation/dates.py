@@ -29,7 +29,7 @@ _YEAR = r"(?:'|\u2019)?\d{2}(?:\d{2})?"
 _GAP = r"[\s,\-/.]*"
 _FULL_YEAR = r"\d{4}"  # a year written first has all four digits ("1990 May 17", "1990-May-17")
 _NAMED = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{_DAY}{_GAP}(?:of{_GAP})?{_MONTH}{_GAP}{_YEAR}"
+    rf"(?<![A-Za-z0-9])(?:{_DAY}{_GAP}(?:day{_GAP})?(?:of{_GAP})?{_MONTH}{_GAP}{_YEAR}"
     rf"|{_MONTH}{_GAP}{_DAY}{_GAP}{_YEAR}"
     rf"|{_FULL_YEAR}{_GAP}(?:{_MONTH}{_GAP}{_DAY}|{_DAY}{_GAP}(?:of{_GAP})?{_MONTH}))(?![A-Za-z0-9])",
     re.IGNORECASE,
@@ -60,7 +60,7 @@ class DateOfBirthMatcher:
         return Match("a date that matches the person's date of birth", "dob", self.born.isoformat(), start, span, True)
 
     def _is_birthday(self, span: str) -> bool:
-        text = span.replace("'", " ").replace("\u2019", " ")
+        text = re.sub(r"(?i)\bday\b", " ", span.replace("'", " ").replace("\u2019", " "))  # "17th day of May"
         two_digit_year = re.search(r"\d{3,4}", text) is None
         return any(self._same(reading, two_digit_year) for reading in _readings(text))
 
