@@ -397,6 +397,8 @@ def test_a_surname_recorded_first_is_a_name_even_when_it_is_also_a_role():
         ("Zoe Smith (nee Jones)", "Ms Jones called the police."),
         ("Zoe Smith (n\u00e9e Jones)", "ZJ called the police."),
         ("Zoe Smith nee Jones", "ZJ called the police."),
+        ("Sam Oduya; Elizabeth Smith (Beth)", "BS called the police."),
+        ("ODUYA, Samuel (Sam)", "SO was at home."),
     ],
 )
 def test_another_name_of_the_person_on_the_line_is_read_as_a_name(names, text):

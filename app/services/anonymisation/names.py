@@ -80,11 +80,12 @@ def people(line: str) -> list[str]:
     so that no name is lost."""
     cased = any(char.isupper() for char in line)
     names = _read(_ASIDE.sub(" ", line))
-    whole = next((name.split() for name in names if len(name.split()) > 1 and "," not in name), None)
     for found in _ASIDE.finditer(line):
         aside = "".join(group or "" for group in found.groups())
+        before = len(_read(_ASIDE.sub(" ", line[: found.start()])))  # the name it is in or follows
+        whole = forenames_first(names[max(before, 1) - 1]).split() if names else []
         for name in _read(aside, cased):
-            if whole and len(name.split()) == 1:
+            if len(whole) > 1 and len(name.split()) == 1:
                 name = f"{whole[0]} {name}" if _MAIDEN.match(aside) else f"{name} {whole[-1]}"
             names.append(name)
     return names or [line.strip()]
