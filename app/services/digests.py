@@ -58,7 +58,11 @@ def shareable(digest: Digest) -> Digest:
     entries = []
     for entry in digest.entries:
         row = cases.get(entry.reference)
-        matchers = anonymisation.identifiers(CaseRecord(row).case_for_check()) if row is not None else []
+        matchers = (  # the case's identifiers and, as for its published report, the redaction log's originals
+            anonymisation.identifiers(CaseRecord(row).case_for_check(), (row.data or {}).get("redaction_log"))
+            if row is not None
+            else []
+        )
 
         def safe(text: str, where: str) -> str:
             if not text.strip():

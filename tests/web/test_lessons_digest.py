@@ -147,3 +147,19 @@ def test_two_workers_produce_a_quarter_s_digest_once_and_neither_pass_fails(
     assert results == {"first": True, "second": None}
     db.session.expire_all()
     assert [d.period for d in db.session.scalars(select(LessonsDigest))] == ["2027-Q1"]
+
+
+def test_a_name_known_only_from_the_redaction_log_is_withheld_from_the_digest(app, sfo_definition, people, clock):
+    """The redaction log records names removed from the report that the case data does not hold (a
+    neighbour, a witness); the published report is checked against it, and so must the digest be."""
+    from tests.services.test_publication import clean_pack, convicted_case, publish
+
+    case = convicted_case(people, sfo_definition)
+    log = [*clean_pack()["redaction_log"], {"category": "victim", "original": "Ann Teale", "replacement": "Ms E"}]
+    publish(case, people, clean_pack(redaction_log=log))
+    case.do("tag_themes", themes=["mappa"], lessons_for_dissemination="Ms Teale's calls were not passed on.")
+    clock.set(dt.datetime(2027, 4, 1, 6, tzinfo=dt.UTC))
+    run_once(app)
+    digest = db.session.get(LessonsDigest, "2027-Q1")
+    assert digest is not None and "Teale" not in digest.html
+    assert "Withheld from this digest" in digest.html
