@@ -445,3 +445,32 @@ def test_the_first_and_last_initials_of_a_name_of_three_parts_are_refused(text, 
     matchers = identifiers({"person_name": "Jordan Lee Blackwood", "victim_names": "Mary-Jane Smith"})
     messages = [f.message for f in check_text("s", "Summary", text, matchers)]
     assert any(f"initials that match the name of {whose}" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    "address, text",
+    [
+        ("NFA - previously 14 Harbour Road, Eastleigh", "He lived on Harbour Road."),
+        ("Kingfisher House 14 Harbour Road, Eastleigh", "He lived on Harbour Road."),
+        ("14 Harbour Road, Eastleigh (bail address)", "He moved back to Eastleigh."),
+        ("14 Harbour Road, Eastleigh - approved premises", "He moved back to Eastleigh."),
+    ],
+)
+def test_an_address_with_words_before_the_house_number_or_a_note_after_it_is_still_found(address, text):
+    """Every word before a street type was read as the street's name ("previously Harbour Road") and a
+    note after the town was read as more of the town ("Eastleigh bail address"), so neither was found."""
+    matchers = identifiers({"person_address": address})
+    assert [f.message for f in check_text("s", "Summary", text, matchers)] != [], (address, text)
+
+
+def test_a_note_beside_an_address_is_not_read_as_a_place():
+    matchers = identifiers(
+        {"person_address": "14 Harbour Road, Eastleigh (bail address)\nFlat 2, Eastleigh - approved premises"}
+    )
+    text = "The bail address was checked and he moved to approved premises."
+    assert [f.message for f in check_text("s", "Summary", text, matchers)] == []
+
+
+def test_words_before_the_house_number_that_are_not_a_name_are_not_a_place():
+    matchers = identifiers({"person_address": "NFA - previously 14 Harbour Road, Eastleigh"})
+    assert [f.message for f in check_text("s", "Summary", "He had previously lived with NFA.", matchers)] == []

@@ -190,14 +190,25 @@ def address_matchers(address: str, what: str = "a place named in the person's ad
     part written without commas, "14 Harbour Road Eastleigh", holds a street and a town), and the rest
     of its words as a place."""
     matchers: list[object] = []
-    for part in re.split(r"[,\n]", fold(str(address or ""))):
+    text = fold(str(address or ""))
+    cased = any(char.isupper() for char in text)
+    for part in re.split(r"[,\n;()\[\]]|\s[-\u2013\u2014]\s", text):
         for postcode in POSTCODE.finditer(part):
             matchers.append(PostcodeMatcher(postcode.group()))
-        streets, rest = _streets(_tokens(POSTCODE.sub(" ", part)))
+        streets, places = _streets(_tokens(POSTCODE.sub(" ", part)))
         matchers += [StreetMatcher(*street) for street in streets]
-        if any(len(t) >= 4 for t in rest):
-            matchers.append(PhraseMatcher(" ".join(rest), what, "address.place", joined=True))
+        for rest in places:
+            if cased and not any(_capitalised_in(part, t) for t in rest):
+                continue  # a note beside the address ("(bail address)", "- approved premises", "previously")
+            if any(len(t) >= 4 for t in rest):
+                matchers.append(PhraseMatcher(" ".join(rest), what, "address.place", joined=True))
     return matchers
+
+
+def _capitalised_in(part: str, token: str) -> bool:
+    """Whether ``token`` is written with a capital in ``part``, as a place's name is."""
+    pattern = rf"(?<![a-z]){re.escape(token)}(?![a-z])"
+    return any(found.group()[:1].isupper() for found in re.finditer(pattern, part.replace("'", ""), re.IGNORECASE))
 
 
 BUILDING_WORDS = ("flat", "apartment", "house", "unit", "no")
@@ -206,17 +217,24 @@ BUILDING_WORDS = ("flat", "apartment", "house", "unit", "no")
 QUALIFIERS = ("north", "south", "east", "west", "upper", "lower")
 
 
-def _streets(tokens: list[str]) -> tuple[list[tuple[tuple[str, ...], str]], list[str]]:
-    """The streets in a part of an address, each as (its name's words, the canonical type), and the words
-    after the last of them: a street ends at a street type that follows at least one other word."""
+def _streets(tokens: list[str]) -> tuple[list[tuple[tuple[str, ...], str]], list[list[str]]]:
+    """The streets in a part of an address, each as (its name's words, the canonical type), and the other
+    words as places: a street ends at a street type that follows at least one other word, and begins after
+    a number ("previously 14 Harbour Road", "Kingfisher House 14 Harbour Road"): the words before the
+    number are a place of their own."""
     streets: list[tuple[tuple[str, ...], str]] = []
+    places: list[list[str]] = []
     words: list[str] = []
-    for token in (t for t in tokens if t.isalpha()):
+    for token in tokens:
         core = tuple(w for w in words if w not in BUILDING_WORDS)
-        if token in CANONICAL and core:
+        if not token.isalpha():
+            places.append(list(core))
+            words = []
+        elif token in CANONICAL and core:
             streets.append((core, CANONICAL[token]))
             words = []
         else:
             words.append(token)
     rest = [w for w in words if w not in BUILDING_WORDS]
-    return streets, [w for w in rest if w not in QUALIFIERS] if streets else rest
+    places.append([w for w in rest if w not in QUALIFIERS] if streets else rest)
+    return streets, places
