@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, exists, text
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
 from .definitions import ProcessDefinition
@@ -99,8 +99,6 @@ class Task(Model):
     completed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
     instance: Mapped[ProcessInstance] = relationship(lazy="joined", innerjoin=True)
-    if TYPE_CHECKING:
-        any_draft: Mapped[bool]  # a column property, set below once TaskDraft exists
 
     @property
     def candidate_groups(self) -> list[str]:
@@ -118,8 +116,3 @@ class TaskDraft(Model):
     username: Mapped[str] = mapped_column(String(80), primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
-
-
-# Whether anyone saved a draft of the task: read with the task when completing it (deferred elsewhere), so
-# a completion deletes drafts only where there are some.
-Task.any_draft = column_property(exists().where(TaskDraft.task_id == Task.id), deferred=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, lazyload, undefer
+from sqlalchemy.orm import contains_eager, lazyload
 
 from ..engine import HumanTask, Instance, ProcessError
 from ..engine.definitions import INITIATOR_LANE, lane_key
@@ -50,7 +50,6 @@ def locked_task(task_id: str) -> Task | None:
         .options(
             contains_eager(Task.instance).undefer(ProcessInstance.state),
             contains_eager(Task.instance).undefer(ProcessInstance.data),
-            undefer(Task.any_draft),
         )
         .where(Task.id == task_id)
         .with_for_update(key_share=True, of=[ProcessInstance, Task])

@@ -503,7 +503,9 @@ def change_case_reviewer(user: User, instance: ProcessInstance, username: str, a
 
 @transactional
 def save_draft(user: User, task_id: str, data: Any) -> TaskDraft:
-    task = _open_task(user, task_id)
+    # under the case's lock, as completions and assignments are: a draft written after the task was done or
+    # given to someone else would be left on a closed task, or with a person who no longer holds it
+    task = _locked_open_task(user, task_id)
     if task.assignee != user.username:
         raise Forbidden("Only the person the task is assigned to can save a draft. Pick up the task first.")
     if not isinstance(data, dict):
@@ -543,8 +545,9 @@ def complete_task(user: User, task_id: str, data: Any) -> ProcessInstance:
         raise Invalid("The form has errors.", problems)
     task.assignee = task.assignee or user.username
     task.state, task.completed_by, task.completed_at = "completed", user.username, now()
-    if task.any_draft:
-        db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
+    # Always: whether a draft existed cannot be read with the task's lock. A draft saved while this request
+    # waited for that lock was committed after the locking statement's snapshot, which it would not see.
+    db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
     record_event(
         instance,
         user.username,

@@ -28,11 +28,13 @@ BUDGETS = {
     # case (inserted once, with its first step's outcome); audit; outbox; the case's provider (case_provider:
     # who may see the case); task; commit
     "start a case": 8,
-    # token; task with its case, locked; the case's tasks; audit; outbox; case; task done; new task; commit
-    "complete a task": 9,
+    # token; task with its case, locked; the task's drafts deleted (whether there are any cannot be read with the
+    # lock: a draft saved while the completion waited for it is newer than the locking statement); the case's
+    # tasks; audit; outbox; case; task done; new task; commit
+    "complete a task": 10,
     # the same, once the diagram names the owners of lanes (lane_owners, set when a reviewer is allocated):
     # owners' lane names resolve as the model's lanes did, with no look-up of groups per new task
-    "complete a reviewer's task": 9,
+    "complete a reviewer's task": 10,
     "list my tasks": 2,  # token; page (shorter than a full page, so it is the last and counts itself)
     "list a full page": 3,  # token; page; count
     "get a task with its form": 2,  # token; task with its case, the case's data and state, and the caller's draft
