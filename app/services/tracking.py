@@ -19,6 +19,7 @@ from ..models import ProcessInstance, RecommendationRecord, User
 from .access import MANAGING_ROLES, check_instance_visible, require_role
 from .audit import record_event
 from .errors import Forbidden, Invalid, NotFound
+from .progress import lock_instance
 from .reports import ADDRESSEES, CLOSED_STATUSES, LEVELS, RESPONSES, TRACKING, parse_date, recommendation_status
 from .runtime import london_today, transactional
 from .spreadsheet_cells import SafeCsvWriter
@@ -105,7 +106,10 @@ def track(
     """Record where recommendation ``number`` of the case stands. Refused, changing nothing, when the
     answers are not usable."""
     check_instance_visible(user, instance)
-    record = db.session.get(RecommendationRecord, (instance.id, number))
+    # under the case's lock: a task completed at the same time rewrites the case's records from what it read
+    # (sync_recommendations), which would undo progress committed after that reading
+    lock_instance(instance.id)
+    record = db.session.get(RecommendationRecord, (instance.id, number), populate_existing=True)
     if record is None:
         raise NotFound("There is no such recommendation, or the report has not been sent yet.")
     if not may_track(user, record.addressee, record.provider_org):
