@@ -16,6 +16,7 @@ from ..working_days import as_date
 from .access import check_instance_visible, require_role
 from .errors import Conflict, Invalid
 from .lessons import list_themes, record_themes, stored_themes
+from .progress import lock_instance
 from .reports import draft_versions
 from .runtime import transactional
 
@@ -56,6 +57,10 @@ def themes_of_case(user: User, instance: ProcessInstance) -> CaseThemes:
 def set_themes(user: User, instance: ProcessInstance, codes: list[str]) -> list[str]:
     """Replace the review's themes; refused, changing nothing, before approval or for codes not offered.
     Returns the themes now stored."""
+    _check_may_set(user, instance)
+    # under the case's lock, as the closure task's completion writes them: two changes at once would each
+    # delete the rows they saw and add their own, leaving a mixture of both
+    lock_instance(instance.id)
     found = themes_of_case(user, instance)
     if found.approved_on is None:
         raise Conflict(NOT_YET)
