@@ -338,10 +338,13 @@ def takes_other_reviews(row: ProcessInstance) -> bool:
 @transactional
 def add_other_review(user: User, instance_id: int, agency: str, review_type: str) -> ProcessInstance:
     row = check_instance_visible(user, db.session.get(ProcessInstance, instance_id))
+    refusal = "Only the allocated reviewer and the SFO team can add another agency's review."
     if not may_add_other_review(user, row):
-        raise Forbidden("Only the allocated reviewer and the SFO team can add another agency's review.")
+        raise Forbidden(refusal)
     lock_instance(row.id)
     db.session.refresh(row)
+    if not may_add_other_review(user, row):  # asked again: another reviewer may have been allocated meanwhile
+        raise Forbidden(refusal)
     payload = check_payload(
         OTHER_REVIEW_ADDED, {"agency": (agency or "").strip(), "review_type": review_type}, london_today()
     )

@@ -9,7 +9,8 @@ import pytest
 
 from app.extensions import db
 from app.models import ProcessInstance
-from app.services import messages
+from app.services import messages, tasks
+from app.services.errors import ServiceError
 from app.services.users import get_user
 from tests.services.test_concurrency import _once_per_thread, _run_together
 from tests.sfo_case import SfoCase
@@ -70,3 +71,41 @@ def test_an_outcome_and_a_review_added_at_once_both_land(people, app, postgresql
     row = db.session.get(ProcessInstance, instance_id)
     assert [o["court_outcome"] for o in row.data["court_outcomes"]] == ["convicted_sfo"]
     assert [r["agency"] for r in row.data["added_reviews"]] == ["Northshire SAB"]
+
+
+def test_a_review_added_by_the_reviewer_as_a_manager_makes_someone_else_reviewer_is_refused(
+    people, app, postgresql, sfo_definition, monkeypatch
+):
+    case = SfoCase(people, sfo_definition)
+    case.to_stage("liaison")
+    task_id, instance_id = case.task("gather_evidence").id, case.row.id
+    reviewer, successor, manager = people.reviewer.username, people.other_reviewer.username, people.manager.username
+    checked, changed = threading.Event(), threading.Event()
+    lock = messages.lock_instance
+
+    def lock_after_the_change(instance_id: int) -> None:  # the reviewer was allowed, and is about to lock the case
+        checked.set()
+        assert changed.wait(timeout=30), "the reviewer was never changed"
+        lock(instance_id)
+
+    monkeypatch.setattr(messages, "lock_instance", lock_after_the_change)
+
+    def add() -> str:
+        return messages.add_other_review(get_user(reviewer), instance_id, "Northshire SAB", "other").status
+
+    def change() -> str | None:
+        assert checked.wait(timeout=30), "the reviewer never got to the case"
+        try:
+            user = get_user(manager)
+            return tasks.assign_task(user, task_id, successor, make_case_reviewer=True).assignee
+        finally:
+            changed.set()
+
+    [(added, outcome), (assigned, assignee)] = _run_together(app, [add, change])
+
+    assert (assigned, assignee) == ("ok", successor)
+    row = db.session.get(ProcessInstance, instance_id)
+    assert row.reviewer == successor
+    # the one no longer the case's reviewer is refused, as they are once the change is made
+    assert added == "error" and isinstance(outcome, ServiceError) and outcome.status == 403, outcome
+    assert not row.data.get("added_reviews")
