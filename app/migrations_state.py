@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
 
-SCHEMA_HEAD = "e6b1d4a7c259"
+SCHEMA_HEAD = "a9c4e7d2b516"
 
 
 def migrations_current() -> bool:

@@ -20,7 +20,7 @@ class ProcessInstance(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(120))
-    business_key: Mapped[str] = mapped_column(String(120), index=True)
+    business_key: Mapped[str] = mapped_column(String(120), index=True, unique=True)  # names one case
     status: Mapped[str] = mapped_column(String(20), index=True)
     stage: Mapped[str | None] = mapped_column(String(40), index=True)
     outcome: Mapped[str | None] = mapped_column(String(120))

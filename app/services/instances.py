@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
 from ..engine import Instance
@@ -39,7 +40,6 @@ def start_case(user: User, process_key: str, business_key: str | None, data: dic
     require_role(user, STARTING_ROLES, "start a case")
     data = _prepare_start_data(user, business_key, data)
     key = str(data.get("case_reference") or business_key or "")
-    _reserve_reference(key)
     definition, reference_taken, new_id = _definition_for_new_case(process_key, key)
     model = model_of(definition)
     check_may_start(user, model)
@@ -66,33 +66,24 @@ def start_case(user: User, process_key: str, business_key: str | None, data: dic
         data={},
     )
     db.session.add(row)
-    if new_id is None:  # no sequence to draw the id from (SQLite): the row is inserted now, and again saved
-        db.session.flush()
-    no_tasks_yet(row)
-    record_event(
-        row,
-        user.username,
-        "started",
-        f"Case {key} started on {definition.key} version {definition.version}.",
-        version=definition.version,
-        data=data,
-    )
-    advance(row, user.username, lambda instance: instance.run(), runtime().engine.new_instance(model, data))
+    try:
+        if new_id is None:  # no sequence to draw the id from (SQLite): the row is inserted now, and again saved
+            db.session.flush()
+        no_tasks_yet(row)
+        record_event(
+            row,
+            user.username,
+            "started",
+            f"Case {key} started on {definition.key} version {definition.version}.",
+            version=definition.version,
+            data=data,
+        )
+        advance(row, user.username, lambda instance: instance.run(), runtime().engine.new_instance(model, data))
+    except IntegrityError as clash:  # started at the same moment under the same reference: the database decided
+        if "business_key" not in str(clash.orig):
+            raise
+        raise Conflict(REFERENCE_TAKEN.format(key=key)) from None
     return row
-
-
-# The key of the lock on a reference being given to a new case ("REFS" in ASCII), paired with the reference.
-REFERENCE_LOCK_KEY = 0x52454653
-
-
-def _reserve_reference(reference: str) -> None:
-    """On PostgreSQL, hold a lock on the reference until this transaction ends, so that two cases started at
-    once under one reference queue: the second finds the first's case, even in another process (the unique
-    constraint is per process). A statement of its own: one that also reads whether the reference is taken
-    would read it as it was before waiting for the lock. SQLite has one writer."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        lock = func.pg_advisory_xact_lock(REFERENCE_LOCK_KEY, func.hashtext(reference))
-        db.session.execute(select(lock))
 
 
 def _definition_for_new_case(process_key: str, reference: str) -> tuple[ProcessDefinition, bool, int | None]:

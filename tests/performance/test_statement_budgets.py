@@ -24,11 +24,11 @@ from tests.web.conftest import Browser
 # The statements each operation may send. Start and complete write the case, its audit trail, the new
 # task and its notification.
 BUDGETS = {
-    # token with user and groups; (PostgreSQL) the lock on the reference, so two starts under one reference
-    # queue; definition, reference free and (PostgreSQL) the new case's id, in one; case (inserted once, with
-    # its first step's outcome); audit; outbox; the case's provider (case_provider: who may see the case);
-    # task; commit
-    "start a case": 9,
+    # token with user and groups; definition, reference free and (PostgreSQL) the new case's id, in one;
+    # case (inserted once, with its first step's outcome; the reference's unique index refuses a second case
+    # started under it at the same moment); audit; outbox; the case's provider (case_provider: who may see the
+    # case); task; commit
+    "start a case": 8,
     # token; task with its case, locked; the task's drafts deleted (whether there are any cannot be read with the
     # lock: a draft saved while the completion waited for it is newer than the locking statement); the case's
     # tasks; audit; outbox; case; task done; new task; commit
@@ -48,11 +48,11 @@ BUDGETS = {
     "task page": 2,  # person with groups; task with its case, data and state, and the caller's draft
 }
 # SQLite sends one INSERT per audit row, and has no sequence to draw a new case's id from: the case is inserted
-# before its first step and updated after it (and it takes no lock on the reference: it has one writer).
+# before its first step and updated after it.
 # The tests' clock is past the case's deadlines: completing the reviewer's first task also opens two overdue
 # tasks for managers and sends two reminders, so it writes six audit rows and five notifications (three task
 # rows, in one INSERT on both databases). SQLite sends each audit and outbox row as its own INSERT: nine more.
-SQLITE_EXTRA = {"start a case": 1, "complete a task": 1, "complete a reviewer's task": 9}
+SQLITE_EXTRA = {"start a case": 2, "complete a task": 1, "complete a reviewer's task": 9}
 
 
 @pytest.fixture
