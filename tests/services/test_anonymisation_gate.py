@@ -319,6 +319,19 @@ def test_several_people_on_one_name_line_are_each_read_as_a_name(text, kind):
     assert any(f"still contains {kind}." in m for m in messages), messages
 
 
+@pytest.mark.parametrize("line", ["Sam oduya", "Zoe smith-jones; Kwame ng"])
+def test_a_name_typed_without_its_capitals_is_still_read_whole(line):
+    """A word without a capital beside a name is a note only when it says who someone is ("son", "partner"):
+    a surname typed in lower case is still the surname, and the report still may not name it."""
+    matchers = identifiers({"victim_names": line})
+    for text in ("Ms Oduya was at home.", "Ms Smith-Jones was at home.", "Mr Ng was at home."):
+        surname = text.split()[1]
+        if surname.lower() not in line.lower():
+            continue
+        messages = [f.message for f in check_text("s", "Summary", text, matchers)]
+        assert any("a victim" in m for m in messages), (line, text, messages)
+
+
 NOTED_IN_THE_LOG = identifiers(
     {},
     [

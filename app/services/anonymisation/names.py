@@ -127,8 +127,9 @@ def _name_words(piece: str, cased: bool, notes: bool = True, aside: bool = False
     """The words of a name in ``piece``, less a rank before or after it and (unless ``notes`` is False)
     a piece that only says who someone is, or in an aside each such word: "" when it names no one."""
     words = [word for word in piece.split() if not any(char.isdigit() for char in word)]
-    if cased:
-        words = [word for word in words if any(char.isupper() for char in word)]
+    if cased:  # beside a name, a word without a capital is a note only when it says who someone is ("Sam oduya"
+        # is a name, typed carelessly); in brackets, where notes are written, any word without one is ("(street name)")
+        words = [w for w in words if any(c.isupper() for c in w) or not (aside or _is_relation(w))]
     if aside:
         words = [word for word in words if not _is_relation(word)]
     while len(words) > 1 and words[0].rstrip(".") in RANKS:
