@@ -85,14 +85,20 @@ def test_an_extended_liaison_is_not_escalated_on_its_old_date(sfo_definition, pe
     assert "Overdue: Liaise with another agency's review" in overdue_titles(case)
 
 
-def test_with_two_agencies_the_liaison_escalates_when_the_first_still_open_is_due(sfo_definition, people, clock):
-    case = SfoCase(people, sfo_definition)
+def _liaising_with_two_agencies(people, definition):  # type: ignore[no-untyped-def]
+    """A case in liaison with two agencies, each due on 15 April (the evidence on 30 June)."""
+    case = SfoCase(people, definition)
     case.do("confirm_eligibility", eligible=True)
     case.do("allocate_reviewer", reviewer=people.reviewer.username)
     reviews = [*DHR, {"agency": "Northshire SAB", "review_type": "safeguarding_adults_review"}]
     case.do(
         "write_terms_of_reference", other_reviews=reviews, evidence_deadline="2027-06-30", liaison_deadline="2027-04-15"
     )
+    return case
+
+
+def test_with_two_agencies_the_liaison_escalates_when_the_first_still_open_is_due(sfo_definition, people, clock):
+    case = _liaising_with_two_agencies(people, sfo_definition)
     first = case.task("liaise_with_other_review")
     deadlines.extend_deadline(people.manager, first.id, dt.date(2027, 5, 14), "Their review started late")
     at(clock, "2027-04-16")
@@ -101,13 +107,7 @@ def test_with_two_agencies_the_liaison_escalates_when_the_first_still_open_is_du
 
 
 def test_an_extended_liaison_is_not_escalated_once_the_other_agency_is_done(sfo_definition, people, clock):
-    case = SfoCase(people, sfo_definition)
-    case.do("confirm_eligibility", eligible=True)
-    case.do("allocate_reviewer", reviewer=people.reviewer.username)
-    reviews = [*DHR, {"agency": "Northshire SAB", "review_type": "safeguarding_adults_review"}]
-    case.do(
-        "write_terms_of_reference", other_reviews=reviews, evidence_deadline="2027-06-30", liaison_deadline="2027-04-15"
-    )
+    case = _liaising_with_two_agencies(people, sfo_definition)
     case.do("liaise_with_other_review")  # one agency is done in time
     remaining = case.task("liaise_with_other_review")
     deadlines.extend_deadline(people.manager, remaining.id, dt.date(2027, 5, 14), "Their review started late")
@@ -119,13 +119,7 @@ def test_an_extended_liaison_is_not_escalated_once_the_other_agency_is_done(sfo_
 def test_an_extended_liaison_is_not_escalated_when_the_other_agency_is_done_after_the_extension(
     sfo_definition, people, clock
 ):
-    case = SfoCase(people, sfo_definition)
-    case.do("confirm_eligibility", eligible=True)
-    case.do("allocate_reviewer", reviewer=people.reviewer.username)
-    reviews = [*DHR, {"agency": "Northshire SAB", "review_type": "safeguarding_adults_review"}]
-    case.do(
-        "write_terms_of_reference", other_reviews=reviews, evidence_deadline="2027-06-30", liaison_deadline="2027-04-15"
-    )
+    case = _liaising_with_two_agencies(people, sfo_definition)
     first, second = sorted(
         (t for t in instances.tasks_of(case.row, "ready") if t.bpmn_id == "liaise_with_other_review"),
         key=lambda t: (t.created_at, t.id),

@@ -195,7 +195,8 @@ def test_charged_with_murder_and_the_team_records_manslaughter_on_the_chase_form
 # --- reopening ------------------------------------------------------------------------------------------
 
 
-def _closed_unpublished_after_the_long_wait(case, clock):
+def _chased_eight_times(case, clock):
+    """At the conviction check, the court outcome chased every three months for two years, in vain."""
     case.to_conviction_check()
     moment = dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC)
     for _ in range(8):
@@ -203,6 +204,10 @@ def _closed_unpublished_after_the_long_wait(case, clock):
         clock.set(moment)
         fire_due_timers()
         case.do("chase_court_outcome", outcome_known=False)
+
+
+def _closed_unpublished_after_the_long_wait(case, clock):
+    _chased_eight_times(case, clock)
     case.do("review_long_wait", long_wait_decision="close_unpublished", long_wait_rationale="Two years on.")
     case.finish()
     assert (case.row.status, case.row.outcome) == ("completed", "Closed unpublished")
@@ -226,13 +231,7 @@ def test_a_conviction_after_closing_unpublished_after_the_long_wait_reopens_publ
 
 def test_an_outcome_while_a_manager_decides_on_the_long_wait_is_used_at_once(sfo_definition, people, clock):
     case = _case(people, sfo_definition)
-    case.to_conviction_check()
-    moment = dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC)
-    for _ in range(8):
-        moment += dt.timedelta(days=93)
-        clock.set(moment)
-        fire_due_timers()
-        case.do("chase_court_outcome", outcome_known=False)
+    _chased_eight_times(case, clock)
     assert case.ready(managers=True) == ["review_long_wait"]
     case.court_outcome("convicted_sfo")  # before the manager has decided whether to keep waiting
     assert case.row.stage == "publication" and "review_long_wait" not in case.ready(managers=True)
