@@ -152,15 +152,9 @@ def get_instance(user: User, instance_id: int) -> ProcessInstance:
 
 
 def get_instance_by_key(user: User, business_key: str) -> ProcessInstance:
-    """The case with this reference. Never one picked at random: cases started before references were
-    unique across processes may share one, and then the caller is asked to choose from the case list."""
+    """The case with this reference (unique across processes: the database holds to it)."""
     query = visible_instances(user, select(ProcessInstance).where(ProcessInstance.business_key == business_key))
-    rows = list(db.session.scalars(query.limit(2)))
-    if len(rows) > 1:
-        raise Conflict(
-            f"More than one case has the reference {business_key}. Open the one you need from the case list."
-        )
-    return check_instance_visible(user, rows[0] if rows else None)
+    return check_instance_visible(user, db.session.scalar(query))
 
 
 @dataclass(frozen=True)

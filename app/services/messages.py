@@ -180,24 +180,13 @@ def deliver_message(user: User, name: str, business_key: str, payload: Any) -> P
     """Deliver an outside message to the one case that takes it; reopen a closed case it reopens."""
     require_role(user, MESSAGE_ROLES, "send messages to cases")
     payload = check_payload(name, payload, london_today())
-    rows = db.session.scalars(
-        select(ProcessInstance).where(ProcessInstance.business_key == business_key).order_by(ProcessInstance.id)
-    ).all()
-    plans: list[_Plan] = []
-    refusals: list[ServiceError] = []
-    for row in rows:
-        plan = _plan_for(row, name, payload)
-        if isinstance(plan, ServiceError):
-            refusals.append(plan)
-        elif plan is not None:
-            plans.append(plan)
-    if len(plans) > 1:
-        raise Conflict(f"More than one case with reference {business_key} waits for '{name}'.")
-    if not plans:
-        if refusals:
-            raise refusals[0]
+    row = db.session.scalar(select(ProcessInstance).where(ProcessInstance.business_key == business_key))
+    found = _plan_for(row, name, payload) if row is not None else None
+    if isinstance(found, ServiceError):
+        raise found
+    if found is None:
         raise NotFound(f"No case with reference {business_key} is waiting for the message '{name}'.")
-    plan = _decided_under_lock(plans[0].row, name, payload)
+    plan = _decided_under_lock(found.row, name, payload)
     if plan.reopening:
         return _reopen(plan.row, user.username, name, payload, "the court-outcome message")
     record_event(plan.row, user.username, "message", _summary(name, payload), message=name, payload=payload)

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
-
-from app.extensions import db
-from app.models import ProcessInstance
-from app.services.definitions import deploy_files
-from tests.api import variants
-
 NORTH = {"provider_org": "north-probation"}
 ACQUITTED = {"court_outcome": "acquitted", "outcome_date": "2027-02-26"}
 
@@ -29,20 +22,6 @@ def test_message_nobody_waits_for_is_not_found(api, people, small_definition):
     case.complete("triage", {"eligible": True}, as_user=people.team)
     api.message("some-other-message", "SFO-1", as_user=people.team, expect=404)
     assert case.refresh(as_user=people.team)["status"] == "waiting"
-
-
-def test_message_two_cases_wait_for_is_a_conflict(api, people, small_definition):
-    """References are unique now, but a database from before that rule may hold two cases with one."""
-    deploy_files(variants.files(variants.with_key("small_twin")), "system")
-    for key, reference in (("small", "SFO-1"), ("small_twin", "SFO-1-TWIN")):
-        case = api.start(key, reference, NORTH, as_user=people.provider)
-        case.complete("triage", {"eligible": True}, as_user=people.team)
-    db.session.execute(update(ProcessInstance).values(business_key="SFO-1"))
-    db.session.commit()
-    error = api.message("court-outcome", "SFO-1", ACQUITTED, as_user=people.team, expect=409)["error"]
-    assert error["code"] == "conflict"
-    waiting = api.get("/process-instances", people.team, business_key="SFO-1", status="waiting")
-    assert waiting["total"] == 2
 
 
 def test_providers_may_not_send_messages(api, people, small_definition):
