@@ -7,13 +7,11 @@ held party let go. So each race is decided by the database, never by how the thr
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, Task, TaskDraft
@@ -21,56 +19,23 @@ from app.services import tasks
 from app.services.errors import ServiceError
 from app.services.users import get_user
 from tests.conftest import make_user
+from tests.services.races import first_held_at
 from tests.services.test_claim_races import _ready_task
-from tests.services.test_concurrency import _run_together
 
 pytestmark = pytest.mark.usefixtures("postgresql")
 
 
-def _blocked_on_a_lock(app) -> bool:  # type: ignore[no-untyped-def]
-    """Whether another session of this database is waiting for a row lock."""
-    with app.app_context():
-        query = text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-        )
-        waiting = db.session.scalar(query)
-        db.session.rollback()
-        return bool(waiting)
+def _draft_held_until_the_other_acts(  # type: ignore[no-untyped-def]
+    app, monkeypatch, holder: str, task_id: str, other: Callable[[], Any]
+) -> list[tuple[str, Any]]:
+    """``holder`` saves a draft of the task and ``other`` runs: the draft's reading of the task comes first (the
+    draft is held at its first use of the clock, after its checks), then ``other`` runs to its end or to a lock
+    the draft holds, then the draft is written. Each one's result, the draft's first."""
 
+    def save() -> Any:
+        return tasks.save_draft(get_user(holder), task_id, {"eligible": False}).data
 
-def _draft_held_until_the_other_acts(app, monkeypatch, other: Callable[[], Any]) -> tuple[Any, Any]:  # type: ignore[no-untyped-def]
-    """Run ``save_draft`` (the first job) and ``other`` so that the draft's reading of the task comes first, then
-    ``other`` runs to its end or to a lock the draft holds, then the draft is written."""
-    read, other_done = threading.Event(), threading.Event()
-    drafting = threading.local()
-    original_now = tasks.now
-
-    def now_after_the_other():  # type: ignore[no-untyped-def]
-        if getattr(drafting, "held", None) is False:  # the draft's first use of the clock: after its checks
-            drafting.held = True
-            read.set()
-            while not other_done.is_set() and not _blocked_on_a_lock(app):
-                time.sleep(0.02)  # waiting for a state of the other party, not for a guessed interleaving
-        return original_now()
-
-    monkeypatch.setattr(tasks, "now", now_after_the_other)
-
-    def draft_job(job: Callable[[], Any]) -> Callable[[], Any]:
-        def run() -> Any:
-            drafting.held = False
-            return job()
-
-        return run
-
-    def other_job() -> Any:
-        assert read.wait(timeout=30), "the draft never read the task"
-        try:
-            return other()
-        finally:
-            other_done.set()
-
-    return draft_job, other_job  # type: ignore[return-value]
+    return first_held_at(app, monkeypatch, tasks, "now", save, other, before=True)
 
 
 def _drafts() -> list[tuple[str, str, dict]]:
@@ -83,16 +48,12 @@ def test_a_draft_saved_while_the_task_is_completed_is_not_left_behind_on_the_don
     task_id = _ready_task(small_definition).id
     holder = make_user("sfo-team")
     tasks.claim_task(holder, task_id)
-    draft_job, other_job = _draft_held_until_the_other_acts(
-        app, monkeypatch, lambda: tasks.complete_task(get_user(holder.username), task_id, {"eligible": True}).status
-    )
-
-    [(drafted, draft_outcome), (completed, outcome)] = _run_together(
+    [(drafted, draft_outcome), (completed, outcome)] = _draft_held_until_the_other_acts(
         app,
-        [
-            draft_job(lambda: tasks.save_draft(get_user(holder.username), task_id, {"eligible": False}).data),
-            other_job,
-        ],
+        monkeypatch,
+        holder.username,
+        task_id,
+        lambda: tasks.complete_task(get_user(holder.username), task_id, {"eligible": True}).status,
     )
 
     assert completed == "ok", outcome
@@ -109,16 +70,12 @@ def test_a_draft_saved_while_a_manager_gives_the_task_to_someone_else_goes_with_
     task_id = _ready_task(small_definition).id
     holder, manager, target = make_user("sfo-team"), make_user("manager"), make_user("sfo-team")
     tasks.claim_task(holder, task_id)
-    draft_job, other_job = _draft_held_until_the_other_acts(
-        app, monkeypatch, lambda: tasks.assign_task(get_user(manager.username), task_id, target.username).assignee
-    )
-
-    [(drafted, draft_outcome), (assigned, outcome)] = _run_together(
+    [(drafted, draft_outcome), (assigned, outcome)] = _draft_held_until_the_other_acts(
         app,
-        [
-            draft_job(lambda: tasks.save_draft(get_user(holder.username), task_id, {"eligible": False}).data),
-            other_job,
-        ],
+        monkeypatch,
+        holder.username,
+        task_id,
+        lambda: tasks.assign_task(get_user(manager.username), task_id, target.username).assignee,
     )
 
     assert (assigned, outcome) == ("ok", target.username)
@@ -138,32 +95,15 @@ def test_a_draft_saved_while_a_completion_holds_the_task_gets_a_conflict_and_lea
     task_id = _ready_task(small_definition).id
     holder = make_user("sfo-team")
     tasks.claim_task(holder, task_id)
-    locked, draft_done = threading.Event(), threading.Event()
-    completing = threading.local()
-    original_load = tasks.load
-
-    def load_after_the_draft(row):  # type: ignore[no-untyped-def]
-        if getattr(completing, "held", None) is False:  # the completion holds the task and its case now
-            completing.held = True
-            locked.set()
-            while not draft_done.is_set() and not _blocked_on_a_lock(app):
-                time.sleep(0.02)  # waiting for a state of the draft, not for a guessed interleaving
-        return original_load(row)
-
-    monkeypatch.setattr(tasks, "load", load_after_the_draft)
-
-    def complete() -> str:
-        completing.held = False
-        return tasks.complete_task(get_user(holder.username), task_id, {"eligible": True}).status
-
-    def save() -> dict:
-        assert locked.wait(timeout=30), "the completion never locked the task"
-        try:
-            return tasks.save_draft(get_user(holder.username), task_id, {"eligible": False}).data
-        finally:
-            draft_done.set()
-
-    [(completed, outcome), (drafted, draft_outcome)] = _run_together(app, [complete, save])
+    [(completed, outcome), (drafted, draft_outcome)] = first_held_at(
+        app,
+        monkeypatch,
+        tasks,
+        "load",  # the completion holds the task and its case now
+        lambda: tasks.complete_task(get_user(holder.username), task_id, {"eligible": True}).status,
+        lambda: tasks.save_draft(get_user(holder.username), task_id, {"eligible": False}).data,
+        before=True,
+    )
 
     assert completed == "ok", outcome
     assert drafted == "error" and isinstance(draft_outcome, ServiceError) and draft_outcome.status == 409

@@ -8,9 +8,6 @@ lock the first has, and only then is the first let go: the database decides, not
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 from sqlalchemy import select
 
@@ -21,8 +18,7 @@ from app.services.definitions import deploy_files, read_library
 from app.services.errors import Conflict
 from app.services.users import get_user
 from tests.conftest import DATA, make_user
-from tests.services.test_concurrency import _run_together
-from tests.services.test_draft_races import _blocked_on_a_lock
+from tests.services.races import first_held_at
 
 pytestmark = pytest.mark.usefixtures("postgresql")
 
@@ -40,37 +36,20 @@ def test_one_reference_started_in_two_processes_at_once_names_one_case(app, smal
     other_key = _second_process(tmp_path)
     assert other_key != small_definition.key
     provider = make_user("provider").username
-    checked, second_done = threading.Event(), threading.Event()
-    first = threading.local()
-    original = instances._definition_for_new_case
-
-    def check_then_hold(process_key, reference):  # type: ignore[no-untyped-def]
-        found = original(process_key, reference)
-        if getattr(first, "held", None) is False:
-            first.held = True
-            checked.set()  # the first found the reference free; its case is not written yet
-            while not second_done.is_set() and not _blocked_on_a_lock(app):
-                time.sleep(0.02)  # waiting for a state of the other party, not for a guessed interleaving
-        return found
-
-    monkeypatch.setattr(instances, "_definition_for_new_case", check_then_hold)
 
     def start(key: str) -> int:
         user = get_user(provider)
         return instances.start_case(user, key, "SFO-SAME", {"provider_org": user.organisation}).id
 
-    def start_first() -> int:
-        first.held = False
-        return start(small_definition.key)
-
-    def start_second() -> int:
-        assert checked.wait(timeout=30), "the first start never checked the reference"
-        try:
-            return start(other_key)
-        finally:
-            second_done.set()
-
-    results = _run_together(app, [start_first, start_second])
+    # the first start is held once it found the reference free, before its case is written
+    results = first_held_at(
+        app,
+        monkeypatch,
+        instances,
+        "_definition_for_new_case",
+        lambda: start(small_definition.key),
+        lambda: start(other_key),
+    )
 
     cases = db.session.scalars(select(ProcessInstance).where(ProcessInstance.business_key == "SFO-SAME")).all()
     assert len(cases) == 1, [(c.id, c.process_key) for c in cases]

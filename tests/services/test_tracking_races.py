@@ -7,9 +7,6 @@ party let go: the race is decided by the database, not by how the threads happen
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 from sqlalchemy import select
 
@@ -20,8 +17,7 @@ from app.services.errors import ServiceError
 from app.services.instances import get_instance
 from app.services.users import get_user
 from tests.api.test_recommendations_api import RECOMMENDATIONS, RESPONSES
-from tests.services.test_concurrency import _run_together
-from tests.services.test_draft_races import _blocked_on_a_lock
+from tests.services.races import first_held_at
 from tests.sfo_case import SfoCase
 
 pytestmark = pytest.mark.usefixtures("postgresql")
@@ -36,36 +32,19 @@ def test_progress_recorded_while_the_themes_are_tagged_is_kept(app, people, sfo_
     case.court_outcome("acquitted")
     assert "tag_themes" in case.ready()  # its form rewrites the recommendation rows (their themes)
     instance_id, provider = case.row.id, people.provider.username
-    written, completion_done = threading.Event(), threading.Event()
-    tracking_thread = threading.local()
-    original_event = tracking.record_event
-
-    def record_then_hold(*args, **kwargs):  # type: ignore[no-untyped-def]
-        event = original_event(*args, **kwargs)
-        if getattr(tracking_thread, "held", None) is False:
-            tracking_thread.held = True
-            db.session.flush()  # the progress is written, not yet committed
-            written.set()
-            while not completion_done.is_set() and not _blocked_on_a_lock(app):
-                time.sleep(0.02)  # waiting for a state of the completion, not for a guessed interleaving
-        return event
-
-    monkeypatch.setattr(tracking, "record_event", record_then_hold)
 
     def track() -> str:
-        tracking_thread.held = False
         user = get_user(provider)
         done = tracking.track(user, get_instance(user, instance_id), 1, "done", "Audit report.", "2027-03-01")
         return done.tracking_status
 
     def tag_themes() -> str:
-        assert written.wait(timeout=30), "the progress was never written"
-        try:
-            return case.do("tag_themes", as_user=get_user(people.team.username), themes=["mappa"]).status
-        finally:
-            completion_done.set()
+        return case.do("tag_themes", as_user=get_user(people.team.username), themes=["mappa"]).status
 
-    [(tracked, outcome), (tagged, tag_outcome)] = _run_together(app, [track, tag_themes])
+    # the progress is held once it is written, not committed
+    [(tracked, outcome), (tagged, tag_outcome)] = first_held_at(
+        app, monkeypatch, tracking, "record_event", track, tag_themes, flush=True
+    )
 
     assert tagged == "ok", tag_outcome
     record = db.session.get(RecommendationRecord, (instance_id, 1))
