@@ -20,8 +20,11 @@ from tests.conftest import DATA, ROOT
 SFO = str(Path(sys.executable).with_name("sfo"))
 
 
+SMALL_LIBRARY = {"SFO_BPMN_DIR": str(DATA), "SFO_FORMS_DIR": str(DATA)}  # deploys in a moment; the lock is the point
+
+
 def _init_twice_at_once(url: str, **settings: str) -> list[subprocess.CompletedProcess[str]]:
-    env = {**os.environ, "DATABASE_URL": url, "SFO_ENV": "test", **settings}
+    env = {**os.environ, "DATABASE_URL": url, "SFO_ENV": "test", **SMALL_LIBRARY, **settings}
     runs = [
         subprocess.Popen([SFO, "init"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
@@ -78,8 +81,8 @@ def empty_postgresql():
 def test_two_inits_at_once_on_an_empty_postgresql_database_both_succeed(empty_postgresql):
     # The second waits as long as the first takes, not the service's lock timeout (made short here; an
     # init took longer than the default 10 s under load in CI). The first holds the lock on a connection
-    # idle in its transaction for as long as the migrations and the deploy's dry run take: longer than the
-    # service's idle-in-transaction limit (made short here; the 60 s default was passed under load).
+    # idle in its transaction for as long as the migrations and the deploy take: longer than the service's
+    # idle-in-transaction limit (made short here; the 60 s default was passed under load).
     runs = _init_twice_at_once(
         empty_postgresql, SFO_DB_LOCK_TIMEOUT_MS="200", SFO_DB_IDLE_IN_TRANSACTION_SESSION_TIMEOUT_MS="1000"
     )
@@ -100,14 +103,7 @@ def fresh_database(request, tmp_path):
 
 
 def _sfo(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    small_library = str(DATA)  # the schema is the point here; the small process deploys in a moment
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SFO_ENV": "test",
-        "SFO_BPMN_DIR": small_library,
-        "SFO_FORMS_DIR": small_library,
-    }
+    env = {**os.environ, "DATABASE_URL": url, "SFO_ENV": "test", **SMALL_LIBRARY}
     return subprocess.run([SFO, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False)
 
 
