@@ -10,11 +10,13 @@ first time it is asked for and kept, so a response pays only for what it shows, 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from ..engine import Form
+from ..form_model.dates import govuk_date
 from ..models import AuditEvent, ProcessInstance, Task, TaskDraft, User
 from . import instances, tasks
 from .access import may_work_on, tasks_seen_on
@@ -228,6 +230,59 @@ class Presented:
 # can be any team's data: the teams and managers read it (monitoring, the case's history), providers do not.
 FAILED_FOR_PROVIDERS = "A step of the case failed. The SFO team has been told and will put it right."
 
+# The case's history as providers read it. These events' summaries are written by the service from names,
+# dates and choices, and are read as they are (a suspension or cancellation reason is on the case's page
+# for providers too, and notes are shared by design).
+READ_BY_PROVIDERS_AS_WRITTEN = frozenset(
+    {
+        "attachment-added",
+        "attachment-downloaded",
+        "cancelled",
+        "case-note",
+        "completed",
+        "data-corrected",
+        "draft-carried",
+        "message",
+        "migrated",
+        "notification",
+        "notification-failed",
+        "notification-unknown",
+        "other-review-added",
+        "publication-reopened",
+        "recommendation-tracked",
+        "record-exported",
+        "resumed",
+        "retention-reduced",
+        "retried",
+        "reviewer-changed",
+        "script-printed",
+        "started",
+        "suspended",
+        "task-assigned",
+        "task-claimed",
+        "task-completed",
+        "task-created",
+        "task-released",
+        "themes-changed",
+    }
+)
+
+
+def _deadline_moved(event: AuditEvent) -> str:
+    new_due = govuk_date((event.detail or {}).get("new_due"))
+    return f"A deadline was moved to {new_due}." if new_due else "A deadline was moved."
+
+
+# The others quote what a team wrote or found (the reason for a new deadline or for reopening publication,
+# a match kept in the anonymised report, the values a step failed on): providers are told what happened.
+SUMMARIES_FOR_PROVIDERS: dict[str, Callable[[AuditEvent], str]] = {
+    "error": lambda event: FAILED_FOR_PROVIDERS,
+    "deadline-extended": _deadline_moved,
+    "reopen-requested": lambda event: "A conviction was recorded after the case closed.",
+    "match-reviewed": lambda event: "A possible identifying detail in the anonymised report was checked and kept.",
+}
+UPDATED_FOR_PROVIDERS = "The SFO team updated the case."
+
 
 def error_seen_by(user: User, row: ProcessInstance) -> str | None:
     if row.error_message is None or not user.is_provider:
@@ -235,11 +290,18 @@ def error_seen_by(user: User, row: ProcessInstance) -> str | None:
     return FAILED_FOR_PROVIDERS
 
 
+def _summary_for_providers(event: AuditEvent) -> Any:
+    if event.kind in READ_BY_PROVIDERS_AS_WRITTEN:
+        return event
+    summary = SUMMARIES_FOR_PROVIDERS.get(event.kind, lambda event: UPDATED_FOR_PROVIDERS)(event)
+    return Presented(event, summary=summary)
+
+
 def events_seen_by(user: User, events: list[AuditEvent]) -> list[Any]:
-    """The case's history as the caller may read it: for providers, a failure says where, not what."""
+    """The case's history as the caller may read it: a provider reads what happened, not what a team wrote."""
     if not user.is_provider:
         return events
-    return [Presented(event, summary=FAILED_FOR_PROVIDERS) if event.kind == "error" else event for event in events]
+    return [_summary_for_providers(event) for event in events]
 
 
 def case_view(user: User, reference: str) -> CaseView:
