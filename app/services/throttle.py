@@ -6,10 +6,14 @@ when one is configured. Two limits, kept apart so that one attacker cannot lock 
 - per address: many failures from one address (over any usernames) refuse that address only.
 
 Both count failures only; a correct password is refused only at an address that is itself throttled.
+The store keeps neither what was typed as the username (often a password typed in the wrong box) nor the
+address: each is kept as a keyed hash, the key derived from the service's secret.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import time
 from collections.abc import Callable
@@ -101,12 +105,13 @@ class SignInThrottle:
     limiter: FixedWindowRateLimiter
     per_account: RateLimitItem
     per_address: RateLimitItem
+    secret: bytes
 
     def wait_seconds(self, address: str, username: str) -> int:
         """0 when this address may try this username now; else how long until it may."""
         waits = [
-            self._wait(self.per_account, address, _account(username)),
-            self._wait(self.per_address, address),
+            self._wait(self.per_account, self._hidden(address), self._account(username)),
+            self._wait(self.per_address, self._hidden(address)),
         ]
         return max(waits)
 
@@ -121,15 +126,17 @@ class SignInThrottle:
         return storage._clock() if isinstance(storage, DatabaseStorage) else time.time()
 
     def record_failure(self, address: str, username: str) -> None:
-        self.limiter.hit(self.per_account, address, _account(username))
-        self.limiter.hit(self.per_address, address)
+        self.limiter.hit(self.per_account, self._hidden(address), self._account(username))
+        self.limiter.hit(self.per_address, self._hidden(address))
 
     def reset(self) -> None:
         self.limiter.storage.reset()
 
+    def _account(self, username: str) -> str:
+        return "account:" + self._hidden(username.strip().lower())
 
-def _account(username: str) -> str:
-    return "account:" + username.strip().lower()
+    def _hidden(self, identifier: str) -> str:
+        return hmac.new(self.secret, identifier.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def storage_for(app: Flask) -> Storage:
@@ -151,6 +158,7 @@ def init_throttle(app: Flask) -> None:
         FixedWindowRateLimiter(storage_for(app)),
         parse(app.config["SFO_SIGN_IN_ACCOUNT_LIMIT"]),
         parse(app.config["SFO_SIGN_IN_ADDRESS_LIMIT"]),
+        hashlib.sha256(b"sign-in throttle\0" + str(app.config["SECRET_KEY"]).encode()).digest(),
     )
 
 

@@ -77,6 +77,22 @@ def test_the_lockout_ends_with_its_window_and_says_when(app, clock):
     assert attempt(app, user.username, PASSWORD) == 302
 
 
+def test_the_counts_keep_neither_the_typed_username_nor_the_address(app):
+    """A password typed into the username box, or a person's name, is not kept in the clear: the counts are
+    keyed by a keyed hash, so the same username and address still meet the same count."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import RateLimitCounter
+
+    typed = "Correct-Horse-Battery-Staple"
+    for _ in range(account_limit(app)):
+        attempt(app, typed, "guess", address="198.51.100.23")
+    assert attempt(app, typed.lower(), "guess", address="198.51.100.23") == 429
+    keys = " ".join(db.session.scalars(select(RateLimitCounter.key)))
+    assert keys and typed.lower() not in keys.lower() and "198.51.100.23" not in keys
+
+
 def test_successful_sign_ins_are_not_counted(app):
     user = make_user("sfo-team")
     for _ in range(account_limit(app) * 2):
@@ -161,6 +177,8 @@ def test_two_server_processes_share_the_count_in_redis(base_app, app):
             assert attempt(second, user.username, PASSWORD, address="203.0.113.99") == 302
         with first.app_context():
             assert attempt(first, user.username, PASSWORD) == 429
+        keys = " ".join(key.decode() for key in redis.Redis.from_url(REDIS_URL).scan_iter(f"{prefix}*"))
+        assert keys and user.username not in keys and "203.0.113.5" not in keys
     finally:
         client = redis.Redis.from_url(REDIS_URL)
         for key in client.scan_iter(f"{prefix}*"):
