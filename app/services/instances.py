@@ -316,5 +316,5 @@ def retry_instance(user: User, instance_id: int, corrections: dict[str, Any] | N
             correct_failing_element_data(instance, corrections)
         instance.retry()
 
-    advance(row, user.username, retry)
+    advance(row, user.username, retry, retrying=True)
     return row

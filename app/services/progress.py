@@ -63,10 +63,16 @@ def load(row: ProcessInstance) -> Instance:
 
 
 def advance(
-    row: ProcessInstance, actor: str, action: Callable[[Instance], T], instance: Instance | None = None
+    row: ProcessInstance,
+    actor: str,
+    action: Callable[[Instance], T],
+    instance: Instance | None = None,
+    *,
+    retrying: bool = False,
 ) -> T | None:
     """Apply ``action`` to the instance (loaded from the row unless given) and save the outcome;
-    diagram errors put the case in error rather than failing the request."""
+    diagram errors put the case in error rather than failing the request. Only a ``retrying`` step that
+    succeeds takes a case out of error (see ``save``)."""
     instance = instance or load(row)
     try:
         with acting_user(actor):
@@ -76,12 +82,18 @@ def advance(
             raise StepAbandoned(row.id, error.element_id, error.message) from None
         save(row, instance, actor, error)
         return None
-    save(row, instance, actor)
+    save(row, instance, actor, retrying=retrying)
     return result
 
 
-def save(row: ProcessInstance, instance: Instance, actor: str, error: ProcessError | None = None) -> list[Task]:
-    """Write the engine's state into the row, the task projection, the audit trail and the outbox."""
+def save(
+    row: ProcessInstance, instance: Instance, actor: str, error: ProcessError | None = None, *, retrying: bool = False
+) -> list[Task]:
+    """Write the engine's state into the row, the task projection, the audit trail and the outbox.
+
+    A case in error stays in error, with its reason, until a ``retrying`` step succeeds: the error of a step
+    cut short is kept in the row alone (the engine's state is as before that step), so another save of the
+    case (a move to a new version, a change of reviewer) must not read the clean state as mended."""
     data = instance.data()
     instance.compact()
     known_tasks = tasks_after_step(row)  # the rows as the previous step of this session left them, if any
@@ -94,7 +106,7 @@ def save(row: ProcessInstance, instance: Instance, actor: str, error: ProcessErr
     row.updated_at = now()
     ready = instance.ready_human_tasks()
     error = error or _stall_of(row, instance)
-    _set_status(row, instance, ready, error)
+    _set_status(row, instance, ready, error, retrying)
     if error is not None:
         record_event(row, actor, "error", f"{error.element_id} failed: {error.message}", element=error.element_id)
     new_tasks = sync_tasks(row, ready, data, known_tasks)
@@ -125,12 +137,16 @@ def _stall_of(row: ProcessInstance, instance: Instance) -> ProcessError | None:
     )
 
 
-def _set_status(row: ProcessInstance, instance: Instance, ready: list[HumanTask], error: ProcessError | None) -> None:
+def _set_status(
+    row: ProcessInstance, instance: Instance, ready: list[HumanTask], error: ProcessError | None, retrying: bool
+) -> None:
     if error is not None or instance.errors():
         row.status = "error"
         failing = instance.errors()
         row.error_element = error.element_id if error else failing[0][0]
         row.error_message = error.message if error else (row.error_message or "An element is in error.")
+        return
+    if row.status == "error" and not retrying:
         return
     row.error_element = row.error_message = None
     if instance.is_completed:

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from app.engine.budget import Budget
 from app.engine.dryrun import DRY_RUN_START, timer_problems
 from app.extensions import db
-from app.services import instances
+from app.services import instances, modelling
 from app.services.audit import events_of
 from app.services.definitions import check_files, deploy_files
 from app.services.errors import CaseStopped, Conflict, NotFound
@@ -175,3 +175,24 @@ def test_the_budget_is_not_raised_into_a_garbage_collector_callback(app, small_b
         gc.callbacks.remove(slow_callback)
         sys.unraisablehook = previous_hook
     assert dropped == []
+
+
+def test_a_case_in_error_from_a_step_cut_short_stays_in_error_when_moved_to_a_new_version(app, small_budget):
+    """The error of a step cut short lives only in the case's status (its state is as before the step): moving
+    the case to another version saves it again, and must not clear the error a retry has not mended."""
+    team, owner = make_user("sfo-team"), make_user("process-owner")
+    definition = _deploy("", items_script="items = [0] * (150000 if big else 1)", wait=True)
+    row = instances.start_case(team, definition.key, "HOSTILE-4", {"big": True})
+    with pytest.raises(CaseStopped):
+        instances.deliver_message(team, "go", "HOSTILE-4", {})
+    db.session.expire_all()
+    failed = (row.error_element, row.error_message)
+    newer = _deploy("", items_script="items = [0] * (150000 if big else 2)", wait=True)
+    moved, refused = modelling.migrate_instances(owner, definition.key, newer.version)
+    assert (moved, refused) == ([row.id], {})
+    db.session.expire_all()
+    row = instances.get_instance_by_key(make_user("manager"), "HOSTILE-4")
+    assert row.status == "error" and (row.error_element, row.error_message) == failed
+    assert failed[1].startswith("the step used more than")
+    instances.retry_instance(make_user("manager"), row.id)  # the retry succeeds: only now is the error gone
+    assert (row.status, row.error_element, row.error_message) == ("waiting", None, None)
