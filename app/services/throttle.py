@@ -5,7 +5,9 @@ when one is configured. Two limits, kept apart so that one attacker cannot lock 
   for that username from that address only; its owner signing in from elsewhere is not affected;
 - per address: many failures from one address (over any usernames) refuse that address only.
 
-Both count failures only; a correct password is refused only at an address that is itself throttled.
+Every attempt is counted before its password is checked (one atomic step of the store, so attempts made
+at once by several workers cannot all pass), and given back when the password was right: both count
+failures only, and a correct password is refused only at an address that is itself throttled.
 The store keeps neither what was typed as the username (often a password typed in the wrong box) nor the
 address: each is kept as a keyed hash, the key derived from the service's secret.
 """
@@ -107,16 +109,28 @@ class SignInThrottle:
     per_address: RateLimitItem
     secret: bytes
 
-    def wait_seconds(self, address: str, username: str) -> int:
-        """0 when this address may try this username now; else how long until it may."""
-        waits = [
-            self._wait(self.per_account, self._hidden(address), self._account(username)),
-            self._wait(self.per_address, self._hidden(address)),
-        ]
+    def claim_attempt(self, address: str, username: str) -> int:
+        """Count one attempt of this address at this username, before its password is checked; 0 when it
+        may go on, else how many seconds until the address may try again.
+
+        Counting and comparing are one operation of the store (an upsert returning the count, a Redis
+        script, a locked counter), so attempts arriving at once from several workers cannot all slip in
+        under the limit."""
+        waits = [self._claim(item, *identifiers) for item, identifiers in self._limits(address, username)]
         return max(waits)
 
-    def _wait(self, item: RateLimitItem, *identifiers: str) -> int:
-        if self.limiter.test(item, *identifiers):
+    def release_attempt(self, address: str, username: str) -> None:
+        """Give back the attempt of a correct password: only failures count. (A window ending between the
+        claim and its release lends the next window one attempt.)"""
+        for item, identifiers in self._limits(address, username):
+            self.limiter.storage.incr(item.key_for(*identifiers), item.get_expiry(), amount=-1)
+
+    def _limits(self, address: str, username: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+        address = self._hidden(address)
+        return [(self.per_account, (address, self._account(username))), (self.per_address, (address,))]
+
+    def _claim(self, item: RateLimitItem, *identifiers: str) -> int:
+        if self.limiter.hit(item, *identifiers):
             return 0
         reset = self.limiter.get_window_stats(item, *identifiers).reset_time
         return max(1, math.ceil(reset - self.clock()))
@@ -124,10 +138,6 @@ class SignInThrottle:
     def clock(self) -> float:
         storage = self.limiter.storage
         return storage._clock() if isinstance(storage, DatabaseStorage) else time.time()
-
-    def record_failure(self, address: str, username: str) -> None:
-        self.limiter.hit(self.per_account, self._hidden(address), self._account(username))
-        self.limiter.hit(self.per_address, self._hidden(address))
 
     def reset(self) -> None:
         self.limiter.storage.reset()

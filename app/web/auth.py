@@ -167,19 +167,20 @@ def sign_in() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
         if not password:
             errors["password"] = "Enter your password"  # noqa: S105  (a message, not a password)
         if not errors:
-            throttled = _throttled(username)
+            throttled = _claim_attempt(username)
             if throttled is not None:
                 return throttled
             user = user_for_password(username, password)
             if user is not None:
+                sign_in_throttle().release_attempt(client_address(), username)
                 return start_session(user, safe_next(request.args.get("next")))
-            sign_in_throttle().record_failure(client_address(), username)
             errors["username"] = "The username or password is not right"
     return render_template("auth/sign_in.html", errors=errors, username=username), 200  # errors in the summary
 
 
-def _throttled(username: str) -> tuple[str, int, dict[str, str]] | None:
-    wait = sign_in_throttle().wait_seconds(client_address(), username)
+def _claim_attempt(username: str) -> tuple[str, int, dict[str, str]] | None:
+    """None when this attempt may check its password (it is counted already); else the refusal."""
+    wait = sign_in_throttle().claim_attempt(client_address(), username)
     if not wait:
         return None
     minutes = max(1, -(-wait // 60))

@@ -3,8 +3,12 @@ server process (the database, or Redis), so that one attacker cannot lock a coll
 
 from __future__ import annotations
 
+import importlib
 import os
+import threading
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
@@ -12,6 +16,7 @@ from flask import Flask
 
 from app import create_app
 from app.services.throttle import sign_in_throttle
+from app.services.users import user_for_password
 from tests.conftest import PASSWORD, make_user
 from tests.web.conftest import Browser
 
@@ -192,3 +197,42 @@ def test_the_redis_key_prefix_is_set_by_the_environment(monkeypatch):
     assert load_config()["SFO_RATELIMIT_KEY_PREFIX"] == "sfo"
     monkeypatch.setenv("SFO_RATELIMIT_KEY_PREFIX", "sfo-training")
     assert load_config()["SFO_RATELIMIT_KEY_PREFIX"] == "sfo-training"
+
+
+@pytest.mark.parametrize("storage", ["database", "memory://", "redis"])
+def test_concurrent_wrong_passwords_never_exceed_the_limit(base_app, app, monkeypatch, storage):
+    """Several workers taking wrong passwords at the same moment: the attempt is claimed before the password
+    is checked, so no more than the limit of passwords are ever tried, however the attempts interleave."""
+    settings = {}
+    if storage == "redis":
+        _redis_or_skip()
+        settings = {"SFO_RATELIMIT_STORAGE_URL": REDIS_URL, "SFO_RATELIMIT_KEY_PREFIX": f"sfo-test-{uuid.uuid4().hex}"}
+    elif storage != "database":
+        settings = {"SFO_RATELIMIT_STORAGE_URL": storage}
+    serving = create_app(_overrides(base_app, **settings), clock=base_app.extensions["sfo.runtime"].clock)
+    username = make_user("sfo-team").username
+    tried = []
+    slow_check = user_for_password
+
+    def check_slowly(username: str, password: str) -> object:
+        tried.append(username)
+        time.sleep(0.3)  # every other attempt reaches the throttle while this one is checking
+        return slow_check(username, password)
+
+    monkeypatch.setattr(importlib.import_module("app.web.auth"), "user_for_password", check_slowly)
+    attempts = account_limit(serving) * 2
+    start = threading.Barrier(attempts)
+
+    def one_attempt(_: int) -> int:
+        start.wait()
+        with serving.app_context():
+            return attempt(serving, username, "wrong")
+
+    try:
+        with ThreadPoolExecutor(attempts) as pool:
+            statuses = list(pool.map(one_attempt, range(attempts)))
+        assert len(tried) <= account_limit(serving)
+        assert statuses.count(200) == len(tried) and statuses.count(429) == attempts - len(tried)
+    finally:
+        with serving.app_context():
+            sign_in_throttle().reset()
