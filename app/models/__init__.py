@@ -19,6 +19,7 @@ from .publication import (  # noqa: F401
     Theme,
 )
 from .users import ApiToken, Group, GroupLaneName, RateLimitCounter, User, UserGroup
+from .written_together import WRITTEN_TOGETHER  # noqa: F401  (its flush listeners)
 
 __all__ = [
     "ApiToken",

@@ -145,5 +145,5 @@ def register_request_ids(app: Flask) -> None:
     app.before_request(_begin_request)
     app.after_request(_end_request)
     app.teardown_request(_forget_request)
-    if not event.contains(Session, "before_flush", _stamp_request_id):
-        event.listen(Session, "before_flush", _stamp_request_id)
+    if not event.contains(Session, "before_flush", _stamp_request_id):  # first: rows may be written in a listener
+        event.listen(Session, "before_flush", _stamp_request_id, insert=True)
