@@ -17,6 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .compaction import bpmn_id_of, reached_from
 from .definitions import task_properties
+from .listeners import on_side_path
 from .runtime import Instance, TaskNotReady
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -90,13 +91,27 @@ def due_variable(instance: Instance, task_id: str) -> str | None:
     return task_properties(_ready_task(instance, task_id).task_spec).get("dueDate") or None
 
 
+@dataclass(frozen=True)
+class MovedDeadline:
+    variable: str
+    previous: str | None
+    sharing: list[str]  # the other tasks moved with it
+    settled: list[str]  # the escalations of the passed date, done with the answer given
+
+
 def move_deadline(
-    instance: Instance, task_id: str, new_due: dt.date, *, run: bool = True
-) -> tuple[str, str | None, list[str]]:
+    instance: Instance,
+    task_id: str,
+    new_due: dt.date,
+    *,
+    run: bool = True,
+    settle_with: dict[str, Any] | None = None,
+) -> MovedDeadline:
     """Set a ready task's due date and re-arm its waiting deadline timers (reminder and overdue) so
-    they fire against the new date. Returns (variable, previous value, the other tasks moved with it).
-    A timer that has fired (the reminder or the escalation of an overdue task) waits again for the new date:
-    what it started has happened, and the new date is enforced as the first was.
+    they fire against the new date. A timer that has fired (the reminder or the escalation of an overdue
+    task) waits again for the new date: what it started has happened, and the new date is enforced as the
+    first was. The escalation the passed date raised (a manager's task, see ``settle_escalations``) is
+    done with the answer ``settle_with``: the extension is what it asked for.
     With ``run`` false (a suspended case) nothing else moves: no other timer fires, the re-armed ones
     wait for the case to run.
 
@@ -126,9 +141,48 @@ def move_deadline(
             follow_open_instances(instance, moving.parent, variable)
         else:
             _rearm(instance, moving, variable, value)
+    settled = settle_escalations(instance, [task, *sharing], variable, previous, settle_with) if settle_with else []
     if run:
         instance.run()
-    return variable, (str(previous) if previous else None), [str(other.id) for other in sharing]
+    return MovedDeadline(variable, (str(previous) if previous else None), [str(o.id) for o in sharing], settled)
+
+
+def settle_escalations(
+    instance: Instance, moved: list[Any], variable: str, previous: Any, answer: dict[str, Any]
+) -> list[str]:
+    """Do, with ``answer``, the open escalation each moved task's passed date raised; return their ids.
+
+    An escalation is a manager's task off the main path whose ``deadline`` (the deadline-overdue message's
+    payload) names the task and its date. Tasks of one element in one process (the instances of a
+    multi-instance task) share an escalation: it stays open while one of them is still due on that date."""
+    settled: list[str] = []
+    for task in moved:
+        bpmn_id = bpmn_id_of(task)
+        still_due = [
+            other
+            for other in task.workflow.get_tasks(state=TaskState.READY, manual=True)
+            if bpmn_id_of(other) == bpmn_id and other.data.get(variable) == previous
+        ]
+        escalation = None if still_due else _open_escalation(instance, bpmn_id, previous, settled)
+        if escalation is not None:
+            escalation.set_data(**answer)
+            escalation.run()
+            settled.append(str(escalation.id))
+    return settled
+
+
+def _open_escalation(instance: Instance, bpmn_id: str | None, due: Any, taken: list[str]) -> Any | None:
+    for task in instance.workflow.get_tasks(state=TaskState.READY, manual=True):
+        deadline = task.data.get("deadline")
+        if (
+            str(task.id) not in taken
+            and on_side_path(task)
+            and isinstance(deadline, dict)
+            and deadline.get("task") == bpmn_id
+            and deadline.get("due") == due
+        ):
+            return task
+    return None
 
 
 def follow_open_instances(instance: Instance, loop: Any, variable: str) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..engine.inspection import move_deadline
 from ..extensions import db
 from ..form_model.dates import govuk_date
-from ..models import DeadlineExtension, Task, User
+from ..models import DeadlineExtension, ProcessInstance, Task, User
 from .access import MANAGING_ROLES, check_task_visible, require_role
 from .audit import record_event
 from .errors import Conflict, Invalid
@@ -48,13 +48,20 @@ def extend_deadline(user: User, task_id: str, new_due: dt.date | None, reason: s
     assert new_due is not None
     previous_due = task.due_on
     running = task.instance.status != "suspended"  # a suspended case stands still: none of its timers fire
+    answer = {
+        "escalation_action": "extension_agreed",
+        "escalation_notes": f"Extended to {govuk_date(new_due)}: {reason.strip()}",
+    }
     moved = advance(
-        task.instance, user.username, lambda instance: move_deadline(instance, task.id, new_due, run=running)
+        task.instance,
+        user.username,
+        lambda instance: move_deadline(instance, task.id, new_due, run=running, settle_with=answer),
     )
     if moved is None:
         raise Conflict("The deadline could not be moved: the case went into error.")
-    variable, _, sharing = moved
+    variable, sharing = moved.variable, moved.sharing
     also = [t.name for t in tasks_of(task.instance, "ready") if t.id in sharing]
+    _record_settled(user, task.instance, moved.settled, answer)
     extension = DeadlineExtension(
         instance_id=task.instance_id,
         task_id=task.id,
@@ -84,6 +91,21 @@ def extend_deadline(user: User, task_id: str, new_due: dt.date | None, reason: s
         also_moved=sharing,
     )
     return extension
+
+
+def _record_settled(user: User, instance: ProcessInstance, task_ids: list[str], answer: dict[str, str]) -> None:
+    """The escalations the extension answered are done, by the manager who granted it."""
+    for escalation in db.session.scalars(select(Task).where(Task.id.in_(task_ids))):
+        escalation.state, escalation.completed_by, escalation.completed_at = "completed", user.username, now()
+        escalation.assignee = escalation.assignee or user.username
+        record_event(
+            instance,
+            user.username,
+            "task-completed",
+            f"{user.username} completed '{escalation.name}' by extending the deadline.",
+            task_id=escalation.id,
+            data=answer,
+        )
 
 
 def extensions_of(instance_id: int) -> list[DeadlineExtension]:

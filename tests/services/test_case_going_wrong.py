@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import OutboxMessage
+from app.models import OutboxMessage, Task
 from app.services import consistency, deadlines, instances, messages, modelling, tasks
+from app.services.audit import events_of
 from app.services.definitions import deploy_files, read_library
 from app.services.errors import Conflict
 from app.services.timers import fire_due_timers
@@ -210,3 +211,38 @@ def test_an_overdue_task_extended_is_reminded_and_escalated_again_against_its_ne
     assert consistency.problems_of(case.row) == []
     case.do("gather_evidence")
     assert case.row.stage == "drafting" and case.row.next_timer_at is not None
+
+
+def test_extending_an_overdue_task_closes_its_escalation_and_leaves_the_others_open(sfo_definition, people, clock):
+    case = scoped(people, sfo_definition, evidence="2027-04-15", liaison="2027-04-15")
+    case.reparse = True
+    at(clock, "2027-04-20")
+    fire_due_timers()
+    assert overdue_titles(case) == ["Overdue: Gather evidence", "Overdue: Liaise with another agency's review"]
+    escalation = next(t for t in instances.tasks_of(case.row, "ready") if t.name == "Overdue: Gather evidence")
+    evidence = case.task("gather_evidence")
+    deadlines.extend_deadline(people.manager, evidence.id, dt.date(2027, 6, 30), "Disclosure delayed")
+    assert overdue_titles(case) == ["Overdue: Liaise with another agency's review"]  # the evidence is not overdue
+    db.session.expire_all()
+    closed = db.session.get(Task, escalation.id)
+    assert (closed.state, closed.completed_by) == ("completed", people.manager.username)
+    [event] = [e for e in events_of(case.row) if e.kind == "task-completed" and e.task_id == escalation.id]
+    assert event.detail["data"]["escalation_action"] == "extension_agreed"
+    assert "30 June 2027" in event.detail["data"]["escalation_notes"]
+    assert consistency.problems_of(case.row) == []
+    at(clock, "2027-07-01")
+    fire_due_timers()  # the new date is enforced as the first was
+    assert overdue_titles(case) == ["Overdue: Gather evidence", "Overdue: Liaise with another agency's review"]
+
+
+def test_the_liaison_escalation_closes_once_every_overdue_agency_is_extended(sfo_definition, people, clock):
+    case = _liaising_with_two_agencies(people, sfo_definition)
+    at(clock, "2027-04-20")
+    fire_due_timers()
+    assert overdue_titles(case) == ["Overdue: Liaise with another agency's review"]  # one for the loop
+    first, second = [t for t in instances.tasks_of(case.row, "ready") if t.bpmn_id == "liaise_with_other_review"]
+    deadlines.extend_deadline(people.manager, first.id, dt.date(2027, 5, 14), "Their review started late")
+    assert overdue_titles(case) == ["Overdue: Liaise with another agency's review"]  # the other is still overdue
+    deadlines.extend_deadline(people.manager, second.id, dt.date(2027, 5, 21), "Their review started late too")
+    assert overdue_titles(case) == []
+    assert consistency.problems_of(case.row) == []
