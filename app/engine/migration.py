@@ -6,7 +6,8 @@ version when every one of those names exists there in the same process; the task
 must exist too, or the case would silently lose them, and be of the same kind (a task waited at once is
 not moved onto a version that repeats it for each item, as the provider response is for each provider). A
 version that moved elements into or out of a sub-process (the restructured SFO diagram, for instance)
-therefore takes no cases from the versions before it: those finish on their own version.
+therefore takes no cases from the versions before it: those finish on their own version. A data object the
+target declares and the state does not hold is given its starting value, as a case started there has it.
 """
 
 from __future__ import annotations
@@ -116,7 +117,20 @@ def migrate(engine: Engine, state_json: str, target: ProcessModel) -> Instance:
     if not check.eligible:
         raise ValueError("; ".join(check.reasons))
     instance = engine.load(target, state_json)
+    _declare_data_objects(instance)
     # Timers are given their times, by the engine's clock, but none is fired here: a timer fired and not run
     # leaves the waiting timers, so the case's next timer would no longer show it and the worker never run it.
     instance.arm_timers()
     return instance
+
+
+def _declare_data_objects(instance: Instance) -> None:
+    """Give the data objects the target version declares, and the state does not hold, their starting value
+    (none), as a case started on that version has them: reading one that is missing fails the step."""
+    workflows = [instance.workflow, *instance.workflow.subprocesses.values()]
+    for workflow in workflows:
+        declared = workflow.spec.data_objects
+        if declared:
+            held = workflow.data.setdefault("data_objects", {})
+            for name in declared:
+                held.setdefault(name, None)

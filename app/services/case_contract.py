@@ -25,7 +25,8 @@ READ_BY_THE_SERVICE: dict[str, str] = {
     "staff_names": "the anonymisation gate",
     "offence_category": "case pages, monitoring and the lessons figures",
     "offence_description": "case pages",
-    "eligible": "the case's outcome when it is not an SFO, and the court-outcome listener's acceptWhen",
+    "eligible": "the case's outcome when it is not an SFO, and the acceptWhen of the court-outcome and "
+    "other-review-published listeners",
     "reviewer": "who reviews the case: their tasks and what they may see",
     # the review
     "what_happened": "the report",

@@ -1,9 +1,9 @@
 """Messages from other systems and the case changes they lead to.
 
 A message is correlated by business key. It goes to a case's listener (an event sub-process that takes it
-from outside while its ``acceptWhen`` condition holds: the court outcome from eligibility until closure,
-another agency's review from liaison until the report is approved), or to whatever the case waits for
-(``other-review-published``). A court outcome for a case closed unpublished that reopens it (a conviction of
+from outside while its ``acceptWhen`` condition holds: the court outcome and another agency's review published
+from eligibility until closure, another agency's review added from liaison until the report is approved), or
+to whatever the case waits for. A court outcome for a case closed unpublished that reopens it (a conviction of
 a qualifying SFO offence) reopens publication on the same case. Payloads are checked here, against the
 schemas in ``MESSAGE_PAYLOADS`` (the OpenAPI document shows the same schemas).
 """
@@ -101,8 +101,10 @@ MESSAGE_PAYLOADS: dict[str, dict[str, Any]] = {
     OTHER_REVIEW_PUBLISHED: {
         "title": "OtherReviewPublishedData",
         "type": "object",
-        "description": "Another agency's review was published: a report waiting for its publication date can be "
-        "published straight away.",
+        "description": "Another agency's review was published. Accepted from the moment the case is found eligible "
+        "until it closes, whatever the case is doing, and kept (other_reviews_published): a report waiting for its "
+        "agreed publication date is published straight away, and one not yet there does not wait for its date. "
+        "Before eligibility is decided, and after the case closes, it is refused (409).",
         "additionalProperties": False,
         "properties": {
             "agency": {"type": "string", "maxLength": MAX_AGENCY},

@@ -154,3 +154,30 @@ def test_another_agencys_review_is_added_through_the_api(api, people, sfo_defini
     ]
     error = api.post(path, people.team, review, expect=409)["error"]
     assert "until the report is approved" in error["message"]
+
+
+PUBLISHED = {"agency": "Northshire CSP", "published_on": "2027-02-26"}
+
+
+def test_another_review_published_during_the_review_is_kept_and_publication_need_not_wait_for_its_date(
+    api, people, sfo_definition
+):
+    case = _start(api, people, sfo_definition)
+    error = api.message("other-review-published", "SFO-API-1", PUBLISHED, as_user=people.team, expect=409)["error"]
+    assert error["code"] == "conflict" and "SFO-API-1" in error["message"]  # eligibility is not decided yet
+    _to(case, people, "drafting")
+    _fresh()
+    detail = api.message("other-review-published", "SFO-API-1", PUBLISHED, as_user=people.team)
+    assert (detail["id"], detail["stage"]) == (case.id, "drafting")
+    assert [r["agency"] for r in detail["data"]["other_reviews_published"]] == ["Northshire CSP"]
+    _to(case, people, "conviction-check")
+    api.message("court-outcome", "SFO-API-1", OUTCOME, as_user=people.team)
+    for _ in range(12):  # a publication date still to come: the other review is out, so it is not waited for
+        detail = case.refresh(as_user=people.manager)
+        if detail["status"] != "running":
+            break
+        task = next(t for t in detail["ready_tasks"] if t["lane"] != "manager")
+        _do(case, task["bpmn_id"], people.for_task(task), publish_approved=True, publication_date="2027-06-01")
+    assert (detail["status"], detail["outcome"]) == ("completed", "Published")
+    error = api.message("other-review-published", "SFO-API-1", PUBLISHED, as_user=people.team, expect=409)["error"]
+    assert "closed" in error["message"]

@@ -217,6 +217,7 @@ def test_listeners_leave_nothing_waiting_until_their_message_comes():
     assert {(item.message, item.accept_when) for item in listeners_of(instance.model)} == {
         ("court-outcome", "eligible"),
         ("other-review-added", "other_reviews_open"),
+        ("other-review-published", "eligible"),
         ("deadline-reminder", None),
         ("deadline-overdue", None),
     }

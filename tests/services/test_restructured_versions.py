@@ -112,3 +112,23 @@ def test_cases_from_before_the_review_content_finish_on_their_version_or_move(pe
             "Closed unpublished",
             version,
         )
+
+
+def test_a_case_moved_to_a_version_with_a_new_data_object_starts_it_empty(people, app, owner):
+    """The version that keeps other agencies' publications (the data object other_reviews_published) takes
+    cases from versions without it: moved, a case has the data object, empty, as a case started on it has."""
+    before = _deploy(BEFORE_ISSUE_15)
+    case = SfoCase(people, before, "SFO-OLD-3", reparse=True)
+    case.to_stage("drafting")
+    after = _deploy(ROOT / "bpmn")
+    moved, refused = modelling.migrate_instances(owner, "sfo_review", after.version, [case.row.id])
+    assert (moved, refused) == ([case.row.id], {})
+    assert "other_reviews_published" not in case.row.data  # declared, and nothing received yet
+    published = {"agency": "Northshire CSP", "published_on": "2027-02-26"}
+    messages.deliver_message(people.team, "other-review-published", "SFO-OLD-3", published)
+    assert case.row.status == "running"
+    assert [r["agency"] for r in case.row.data["other_reviews_published"]] == ["Northshire CSP"]
+    case.to_conviction_check()
+    case.court_outcome("convicted_sfo")
+    case.finish(publish_approved=True, publication_date="2027-06-01")  # not waited for: the other review is out
+    assert (case.row.status, case.row.outcome, case.row.definition.version) == ("completed", "Published", after.version)
