@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from ..models import ProcessInstance, Theme, User
 from ..working_days import as_date
 from .access import check_instance_visible, require_role
-from .errors import Conflict, Invalid
+from .errors import Conflict, Invalid, NotFound
 from .lessons import list_themes, record_themes, stored_themes
-from .progress import lock_instance
+from .progress import CASE_GONE, lock_instance
 from .reports import draft_versions
 from .runtime import transactional
 
@@ -60,7 +60,8 @@ def set_themes(user: User, instance: ProcessInstance, codes: list[str]) -> list[
     _check_may_set(user, instance)
     # under the case's lock, as the closure task's completion writes them: two changes at once would each
     # delete the rows they saw and add their own, leaving a mixture of both
-    lock_instance(instance.id)
+    if not lock_instance(instance.id):
+        raise NotFound(CASE_GONE)
     found = themes_of_case(user, instance)
     if found.approved_on is None:
         raise Conflict(NOT_YET)

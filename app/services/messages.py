@@ -26,7 +26,7 @@ from ..models import ProcessInstance, User
 from .access import MANAGING_ROLES, MESSAGE_ROLES, check_instance_visible, require_role
 from .audit import record_event
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from .progress import advance, load, lock_instance
+from .progress import CASE_GONE, advance, load, lock_instance
 from .runtime import london_today, transactional
 
 COURT_OUTCOME = "court-outcome"
@@ -200,7 +200,8 @@ def deliver_message(user: User, name: str, business_key: str, payload: Any) -> P
 def _decided_under_lock(row: ProcessInstance, name: str, payload: dict[str, Any]) -> _Plan:
     """Take the case's lock, read it again, and decide again: a message that came at the same moment may have
     moved the case (two court outcomes at once are both kept, one after the other)."""
-    lock_instance(row.id)
+    if not lock_instance(row.id):
+        raise NotFound(f"No case with reference {row.business_key} is waiting for the message '{name}'.")
     db.session.refresh(row)
     plan = _plan_for(row, name, payload)
     if isinstance(plan, ServiceError):
@@ -280,7 +281,8 @@ def reopen_publication(user: User, instance_id: int, outcome_date: dt.date | Non
     publication is reopened on the same case, exactly as when the court-outcome message comes."""
     require_role(user, MANAGING_ROLES, "reopen publication")
     row = check_instance_visible(user, db.session.get(ProcessInstance, instance_id))
-    lock_instance(row.id)
+    if not lock_instance(row.id):
+        raise NotFound(CASE_GONE)
     db.session.refresh(row)
     problems: dict[str, list[str]] = {}
     if outcome_date is None:
@@ -332,7 +334,8 @@ def add_other_review(user: User, instance_id: int, agency: str, review_type: str
     refusal = "Only the allocated reviewer and the SFO team can add another agency's review."
     if not may_add_other_review(user, row):
         raise Forbidden(refusal)
-    lock_instance(row.id)
+    if not lock_instance(row.id):
+        raise NotFound(CASE_GONE)
     db.session.refresh(row)
     if not may_add_other_review(user, row):  # asked again: another reviewer may have been allocated meanwhile
         raise Forbidden(refusal)

@@ -27,14 +27,22 @@ from .notifications import notice_kind_for_new_task, queue_message
 from .runtime import now, runtime
 
 T = TypeVar("T")
+CASE_GONE = "The case no longer exists: it was removed under the retention policy."
 
 
-def lock_instance(instance_id: int) -> None:
+def lock_instance(instance_id: int) -> bool:
     """Take the case's row lock before touching its tasks, in the same order as the worker does,
-    so a person and a worker on one case queue instead of deadlocking (no-op on SQLite)."""
-    db.session.execute(
-        select(ProcessInstance.id).where(ProcessInstance.id == instance_id).with_for_update(key_share=True)
+    so a person and a worker on one case queue instead of deadlocking (no lock on SQLite).
+
+    Whether the case is still there once the lock is held: retention may have deleted it, or reduced it to
+    statistics, while this request waited (PostgreSQL reads the row again after the wait), and a request
+    that goes on regardless writes to a case that no longer exists."""
+    query = (
+        select(ProcessInstance.id)
+        .where(ProcessInstance.id == instance_id, ProcessInstance.reduced_at.is_(None))
+        .with_for_update(key_share=True)
     )
+    return db.session.scalar(query) is not None
 
 
 def locked_task(task_id: str) -> Task | None:

@@ -19,7 +19,7 @@ from ..models import ProcessInstance, RecommendationRecord, User
 from .access import MANAGING_ROLES, check_instance_visible, require_role
 from .audit import record_event
 from .errors import Forbidden, Invalid, NotFound
-from .progress import lock_instance
+from .progress import CASE_GONE, lock_instance
 from .reports import ADDRESSEES, CLOSED_STATUSES, LEVELS, RESPONSES, TRACKING, parse_date, recommendation_status
 from .runtime import london_today, transactional
 from .spreadsheet_cells import SafeCsvWriter
@@ -108,7 +108,8 @@ def track(
     check_instance_visible(user, instance)
     # under the case's lock: a task completed at the same time rewrites the case's records from what it read
     # (sync_recommendations), which would undo progress committed after that reading
-    lock_instance(instance.id)
+    if not lock_instance(instance.id):
+        raise NotFound(CASE_GONE)
     record = db.session.get(RecommendationRecord, (instance.id, number), populate_existing=True)
     if record is None:
         raise NotFound("There is no such recommendation, or the report has not been sent yet.")

@@ -9,9 +9,11 @@ import pytest
 
 from app.extensions import db
 from app.models import ProcessInstance
-from app.services import messages, tasks
+from app.services import messages, retention, tasks
 from app.services.errors import ServiceError
 from app.services.users import get_user
+from tests.conftest import START
+from tests.services.races import first_held_at
 from tests.services.test_concurrency import _once_per_thread, _run_together
 from tests.sfo_case import SfoCase
 
@@ -31,9 +33,9 @@ def together(monkeypatch):  # type: ignore[no-untyped-def]
     wait = _once_per_thread(threading.Barrier(2, timeout=30), problems)
     lock = messages.lock_instance
 
-    def lock_together(instance_id: int) -> None:
+    def lock_together(instance_id: int) -> bool:
         wait()
-        lock(instance_id)
+        return lock(instance_id)
 
     monkeypatch.setattr(messages, "lock_instance", lock_together)
     return problems
@@ -83,10 +85,10 @@ def test_a_review_added_by_the_reviewer_as_a_manager_makes_someone_else_reviewer
     checked, changed = threading.Event(), threading.Event()
     lock = messages.lock_instance
 
-    def lock_after_the_change(instance_id: int) -> None:  # the reviewer was allowed, and is about to lock the case
+    def lock_after_the_change(instance_id: int) -> bool:  # the reviewer was allowed, and is about to lock the case
         checked.set()
         assert changed.wait(timeout=30), "the reviewer was never changed"
-        lock(instance_id)
+        return lock(instance_id)
 
     monkeypatch.setattr(messages, "lock_instance", lock_after_the_change)
 
@@ -109,3 +111,36 @@ def test_a_review_added_by_the_reviewer_as_a_manager_makes_someone_else_reviewer
     # the one no longer the case's reviewer is refused, as they are once the change is made
     assert added == "error" and isinstance(outcome, ServiceError) and outcome.status == 403, outcome
     assert not row.data.get("added_reviews")
+
+
+@pytest.mark.parametrize("action", ["delete", "reduce"])
+def test_a_conviction_for_a_case_retention_is_removing_meanwhile_finds_no_case(
+    people, app, postgresql, sfo_definition, clock, monkeypatch, action
+):
+    """Retention takes the closed case and removes it (or reduces it to statistics); a conviction that would
+    reopen it comes at that moment and waits for the case's lock. Once it has the lock the case is gone: the
+    message is answered 404 and writes nothing, rather than reopening what retention removed."""
+    case = SfoCase(people, sfo_definition, "SFO-GONE-1")
+    case.to_conviction_check()
+    case.court_outcome("acquitted")
+    case.finish()
+    assert case.row.outcome == "Closed unpublished"
+    instance_id, team = case.row.id, people.team.username
+    clock.set(START.replace(year=START.year + 8))
+    policy = retention.Policy(7, action)
+
+    def remove() -> int:
+        return len(retention.apply_policy(policy))
+
+    def convict() -> str:
+        return messages.deliver_message(get_user(team), "court-outcome", "SFO-GONE-1", OUTCOME).status
+
+    module, name = retention, "_delete" if action == "delete" else "_reduce"
+    [(removed, count), (sent, outcome)] = first_held_at(app, monkeypatch, module, name, remove, convict, flush=True)
+    assert (removed, count) == ("ok", 1)
+    assert sent == "error" and isinstance(outcome, ServiceError) and outcome.status == 404, outcome
+    row = db.session.get(ProcessInstance, instance_id)
+    if action == "delete":
+        assert row is None
+    else:
+        assert (row.status, row.state, row.business_key) == ("completed", "", f"reduced/{instance_id}")
