@@ -22,6 +22,7 @@ from ..extensions import db
 from ..form_model.files import is_ui_schema
 from ..models import ProcessDefinition, ProcessDraft, ProcessInstance, Task, User
 from ..models.instances import OPEN_STATUSES
+from ..working_days import as_date
 from .access import DEPLOYING_ROLES, require_role
 from .audit import record_event
 from .calls import deployed_lookup, group_lookup, with_called_processes
@@ -201,7 +202,7 @@ def check_and_dry_run(
     if timers:
         return CheckResult(problems_as_fields(DefinitionInvalid(timers)), None, model.key)
     start = model.start_form()
-    start_data = sample_for(start.schema, {}, DRY_RUN_START.date()) if start else {}
+    start_data = sample_for(start.schema, {}, as_date(DRY_RUN_START)) if start else {}
     report = dry_run(model, start_data, sample_for, progress=progress)
     problems: dict[str, list[str]] = {}
     for path in report.blocking:
@@ -213,7 +214,7 @@ def sample_data_for(model: Any) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name, form in sorted(model.forms.items()):
         if not is_ui_schema(name):
-            data.update(sample_for(form, {}, DRY_RUN_START.date()))
+            data.update(sample_for(form, {}, as_date(DRY_RUN_START)))
     return data
 
 

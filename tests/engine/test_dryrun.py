@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from app.engine.definitions import parse_process_model
@@ -117,3 +118,24 @@ def test_a_deadline_computed_with_datetime_now_falls_on_the_dry_runs_own_dates()
     assert len(with_today) == 2  # the reminder and the escalation, at their moments
     # (on the machine's clock, a deadline before the dry run's start: neither timer showed at all)
     assert timer_steps("triage_due = add_working_days(datetime.now().date(), 2)") == with_today
+
+
+def test_the_dry_runs_today_is_the_date_in_london():
+    """At 23:30 UTC in British Summer Time it is already tomorrow in London, where the process's today() is:
+    the dates the dry run tries for a form (today, and a date to come) are London's, so a condition on the
+    date being today can be met."""
+    bpmn = variants.edited(
+        variants.ELIGIBLE_CONDITION, "<bpmn:conditionExpression>decided_on == today()</bpmn:conditionExpression>"
+    )
+    triage = {
+        "type": "object",
+        "required": ["eligible", "decided_on"],
+        "properties": {"eligible": {"type": "boolean"}, "decided_on": {"type": "string", "format": "date"}},
+    }
+    model = parse_process_model(variants.files(bpmn, triage=triage), LANE_GROUPS)
+    late_evening = dt.datetime(2027, 7, 5, 23, 30, tzinfo=dt.UTC)  # 00:30 on 6 July in London
+    start = sample_for(model.start_form().schema, {}, dt.date(2027, 7, 6))
+    report = dry_run(model, start, sample_for, Limits(), start=late_evening)
+    assert report.reached == ["Done", "Not an SFO"] and report.unreached == []
+    details = {s.detail for p in report.paths for s in p.steps}
+    assert "decided_on = '2027-07-06'" in details

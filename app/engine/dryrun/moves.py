@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
+from ...working_days import as_date
 from .. import runtime as runtime_module
 from ..definitions import ProcessModel
 from ..listeners import accepts, listeners_of
@@ -54,6 +55,11 @@ class Explorer:
         self.fired: set[str] = set()
         self.claimed: set[tuple[str, str, str]] = set()
 
+    def today(self) -> dt.date:
+        """The dry run's date where deadlines fall and the process's ``today()`` is: in London, a day ahead
+        of the date in UTC from midnight to 1am in British Summer Time."""
+        return as_date(self.clock.now())
+
     def claim(self, step: Step) -> bool:
         """Whether a move is new (then it is followed): each choice at each element is tried once."""
         signature = (step.kind, step.element_id, step.detail)
@@ -78,7 +84,7 @@ class Explorer:
             if (step.kind, step.element_id, step.detail) in self.claimed or not accepts(listener, data):
                 continue  # tried already at this stage: no need to ask
             keys = sorted(self.flow.message_keys.get(getattr(listener.definition, "message_var", None) or "", set()))
-            today = self.clock.now().date()
+            today = self.today()
             payload = {k: self._sample_value(k, today) for k in keys}
             moves.append(Move(step, functools.partial(_deliver, name=listener.message, payload=payload)))
         return moves
@@ -92,7 +98,7 @@ class Explorer:
         task = max(enumerate(ready), key=lambda pair: (pair[1].last_state_change, pair[0]))[1]
         spec = task.task_spec
         form = self.model.form_for(spec, task.data)
-        today = self.clock.now().date()
+        today = self.today()
         schema: dict[str, Any] = form.schema if form else {"type": "object", "properties": {}}
         live = self.flow.live_after(spec)
         steering = {
@@ -126,7 +132,7 @@ class Explorer:
         return moves
 
     def _payloads(self, task: Any, definition: Any) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        today = self.clock.now().date()
+        today = self.today()
         variable = getattr(definition, "message_var", None)
         keys = sorted(self.flow.message_keys.get(variable or "", set()))
         live = self.flow.live_after(task.task_spec)

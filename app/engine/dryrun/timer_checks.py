@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 
+from ...working_days import as_date
 from .. import runtime as runtime_module
 from ..budget import Budget, ScriptTooCostly
 from ..definitions import Problem, ProcessModel
@@ -39,7 +40,7 @@ def timer_problems(
     environment = RestrictedEnvironment(
         function_library(lambda: now, lambda kind, target: None, model.settings), budget
     )
-    scope = {**_read_only_inputs(model, now.date()), **data}
+    scope = {**_read_only_inputs(model, as_date(now)), **data}
     scripts = {s.bpmn_id: s.script for s in model.all_task_specs() if getattr(s, "script", None)}
     too_costly = []
     for _ in range(2):  # a second round for scripts that read what a later one computes
