@@ -12,6 +12,7 @@ from jsonschema.exceptions import ValidationError
 
 from ..form_model.dates import govuk_date
 from ..form_model.fields import form_fields
+from ..form_model.unknown_keys import unknown_keys
 
 USER_GROUP_KEYWORD = "x-sfo-user-group"
 ERROR_MESSAGES_KEYWORD = "x-error-messages"  # per-field overrides: {"required": "Select yes if ..."}
@@ -51,9 +52,8 @@ def validate_form_data(
     if not isinstance(data, dict):
         return {"_form": ["The form data must be an object of field values."]}
     problems: dict[str, list[str]] = {}
-    known = set((schema.get("properties") or {}).keys())
-    for name in sorted(set(data) - known):
-        problems.setdefault(name, []).append("This is not a field of this form.")
+    for path in sorted(unknown_keys(schema, data)):
+        problems.setdefault(path, []).append("This is not a field of this form.")
     validator = Draft202012Validator(schema, format_checker=_format_checker)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path, message = _describe(error, schema)

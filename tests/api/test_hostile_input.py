@@ -78,3 +78,16 @@ def test_huge_page_numbers_are_validation_errors(api, people, path):
 def test_huge_ids_in_paths_are_not_found(api, people, path):
     answer = api.get(path, people.manager, expect=404)
     assert answer["error"]["code"] == "not_found"
+
+
+def test_unknown_keys_inside_list_rows_are_refused_not_stored(api, people, sfo_definition):
+    review = {"agency": "Safer Northtown", "review_type": "domestic_homicide_review", "smuggled": "x" * 100}
+    data = _notification(sfo_definition, "SFO-ROW-1", other_reviews=[review])
+    answer = api.post(
+        "/process-instances",
+        people.provider,
+        {"process_key": "sfo_review", "business_key": "SFO-ROW-1", "data": data},
+        expect=422,
+    )
+    assert answer["error"]["fields"] == {"other_reviews.0.smuggled": ["This is not a field of this form."]}
+    assert _cases() == 0

@@ -58,3 +58,31 @@ def test_user_fields_must_name_a_member_of_the_group():
         "reviewer": ["There is no reviewer with the username 'bob'."]
     }
     assert validate_form_data(SCHEMA, {**data, "reviewer": "alice"}, lambda user, group: user == "alice") == {}
+
+
+GROUPS = {
+    "type": "object",
+    "$defs": {"address": {"type": "object", "properties": {"town": {"type": "string"}}}},
+    "properties": {
+        "contact": {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "address": {"$ref": "#/$defs/address"}},
+        },
+        "rows": {"type": "array", "items": {"type": "object", "properties": {"text": {"type": "string"}}}},
+        "proposal": {"type": "object", "readOnly": True},
+    },
+}
+
+
+def test_unknown_keys_inside_groups_and_list_rows_are_refused():
+    data = {
+        "contact": {"name": "A", "extra": 1, "address": {"town": "B", "postcode": "C"}},
+        "rows": [{"text": "fine"}, {"text": "x", "hidden": True}],
+        "proposal": {"set": "by the process"},
+    }
+    assert validate_form_data(GROUPS, data) == {
+        "contact.extra": ["This is not a field of this form."],
+        "contact.address.postcode": ["This is not a field of this form."],
+        "rows.1.hidden": ["This is not a field of this form."],
+    }
+    assert validate_form_data(GROUPS, {"contact": {"name": "A"}, "rows": [{"text": "x"}]}) == {}
