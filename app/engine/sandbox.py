@@ -37,6 +37,9 @@ MAX_RANGE = 10_000
 MAX_SEQUENCE = 1_000_000  # items (or characters) one operator may build
 MAX_INT_BITS = 100_000  # about 30,000 digits
 MAX_FORMAT_WIDTH = 10_000
+# pow(base, exponent, modulus) takes about (exponent bits) x (modulus bits)² steps, in one C call: allow
+# the work of an RSA-4096 power (a quarter of a second), not the hours of two 100,000-bit numbers
+MAX_MODULAR_WORK = 4096**3
 MAX_DATA_DEPTH = 40
 MAX_DATA_NODES = 200_000
 MAX_INSTANCES = 200  # of one multi-instance task
@@ -102,10 +105,19 @@ def guarded_mul(left: Any, right: Any) -> Any:
 
 
 def guarded_pow(base: Any, exponent: Any, modulo: Any = None) -> Any:
-    integers = modulo is None and isinstance(base, int) and isinstance(exponent, int)
+    if modulo is not None:
+        return _modular_pow(base, exponent, modulo)
+    integers = isinstance(base, int) and isinstance(exponent, int)
     if integers and exponent > 1 and exponent * abs(base).bit_length() > MAX_INT_BITS:
         raise _too_big("the power")
-    return pow(base, exponent) if modulo is None else pow(base, exponent, modulo)
+    return pow(base, exponent)
+
+
+def _modular_pow(base: Any, exponent: Any, modulo: Any) -> Any:
+    integers = isinstance(exponent, int) and isinstance(modulo, int)
+    if integers and abs(exponent).bit_length() * abs(modulo).bit_length() ** 2 > MAX_MODULAR_WORK:
+        raise _too_big("the modular power")
+    return pow(base, exponent, modulo)
 
 
 def guarded_lshift(value: Any, places: Any) -> Any:

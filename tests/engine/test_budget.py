@@ -66,6 +66,21 @@ def test_scripts_that_would_hang_or_balloon_stop_quickly(script):
 
 
 @pytest.mark.parametrize(
+    "expression",
+    [
+        "pow(3, 1 << 10000, (1 << 10000) + 1)",  # one modular power of seconds, in C: no watchdog can stop it
+    ],
+)
+def test_one_call_that_would_build_or_work_too_much_is_refused_before_it_runs(expression):
+    """The watchdog can only stop code between bytecodes: a single C call (a modular power, one padded text)
+    runs to its end, whatever its size. The guards refuse it beforehand, at once."""
+    began = time.perf_counter()
+    with pytest.raises(ValueError, match="too large for a diagram script"):
+        _environment().evaluate(expression, {})
+    assert time.perf_counter() - began < 0.5
+
+
+@pytest.mark.parametrize(
     "script",
     [
         "x = []\nx.append(x)",
@@ -105,6 +120,8 @@ def test_ordinary_code_still_works():
     )
     assert (data["total"], data["label"], data["padded"], data["bad"]) == (36, "Round 1 of 3", "0036", None)
     assert data["names"] == ["a", "a", "a", "b"]
+    assert environment.evaluate("pow(3, 2 ** 4000, 2 ** 4096 - 1) > pow(2, 1 << 5000, 3) == 1", {})
+    assert environment.evaluate("pow(7, -1, 13)", {}) == 2
     assert compile_expression("f'{x:>10}'") is not None
 
 
