@@ -70,7 +70,7 @@ UNSAFE_BUILTINS = {
 }
 DATA_LEAVES = (str, int, float, bool, type(None), dt.date, dt.datetime, dt.timedelta)
 _PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
-_PRINTF_WIDTHS = re.compile(r"%[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_PRINTF_FIELD = re.compile(r"[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?")
 
 
 class UnsafeCode(ValueError):
@@ -128,10 +128,34 @@ def guarded_lshift(value: Any, places: Any) -> Any:
 
 def guarded_mod(left: Any, right: Any) -> Any:
     if isinstance(left, str):
-        for width, precision in _PRINTF_WIDTHS.findall(left):
+        for width, precision in _printf_widths(left):
             if "*" in (width, precision) or max(int(width or 0), int(precision or 0)) > MAX_FORMAT_WIDTH:
                 raise _too_big("the formatted text")
     return left % right
+
+
+def _printf_widths(text: str) -> Iterator[tuple[str, str]]:
+    """The width and precision of each conversion of a %-format, read as Python reads them: after its
+    mapping key, if any (up to the bracket closing the first, brackets inside counted), and with '%%'
+    a conversion too (a literal '%': what follows it is text)."""
+    start = text.find("%")
+    while start >= 0:
+        position = start + 1
+        if text.startswith("(", position):
+            position = _after_mapping_key(text, position)
+        field = _PRINTF_FIELD.match(text, position)
+        assert field is not None  # every part of the pattern is optional
+        yield field.group(1) or "", field.group(2) or ""
+        start = text.find("%", field.end() + 1)  # after the conversion's letter
+
+
+def _after_mapping_key(text: str, opening: int) -> int:
+    depth = 0
+    for index in range(opening, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[index], 0)
+        if depth == 0:
+            return index + 1
+    return len(text)
 
 
 def guarded_getattr(obj: Any, name: str, default: Any = None, getattr: Any = getattr) -> Any:  # noqa: A002

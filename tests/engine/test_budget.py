@@ -69,6 +69,9 @@ def test_scripts_that_would_hang_or_balloon_stop_quickly(script):
     "expression",
     [
         "pow(3, 1 << 10000, (1 << 10000) + 1)",  # one modular power of seconds, in C: no watchdog can stop it
+        "'%(a)999999999s' % {'a': 1}",
+        "'%(a(b))999999999s' % {'a(b)': 1}",
+        "'%(a)-.999999999f' % {'a': 1.0}",
     ],
 )
 def test_one_call_that_would_build_or_work_too_much_is_refused_before_it_runs(expression):
@@ -122,6 +125,7 @@ def test_ordinary_code_still_works():
     assert data["names"] == ["a", "a", "a", "b"]
     assert environment.evaluate("pow(3, 2 ** 4000, 2 ** 4096 - 1) > pow(2, 1 << 5000, 3) == 1", {})
     assert environment.evaluate("pow(7, -1, 13)", {}) == 2
+    assert environment.evaluate("'%(n)3d%% of %(w)s, %%99999999s' % {'n': 5, 'w': 'x'}", {}) == "  5% of x, %99999999s"
     assert compile_expression("f'{x:>10}'") is not None
 
 
