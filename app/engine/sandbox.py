@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import functools
+import operator
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -69,7 +72,6 @@ UNSAFE_BUILTINS = {
     "GeneratorExit",
 }
 DATA_LEAVES = (str, int, float, bool, type(None), dt.date, dt.datetime, dt.timedelta)
-_PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
 _PRINTF_FIELD = re.compile(r"[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?")
 
 
@@ -159,22 +161,74 @@ def _after_mapping_key(text: str, opening: int) -> int:
 
 
 def guarded_getattr(obj: Any, name: str, default: Any = None, getattr: Any = getattr) -> Any:  # noqa: A002
-    """RestrictedPython's attribute guard, with text padding limited to a sane width."""
+    """RestrictedPython's attribute guard, with the text methods that can build huge text bounded, whether
+    called on a text ('a'.ljust(n)) or on its type (str.ljust('a', n))."""
     value = safer_getattr(obj, name, default, getattr)
-    if isinstance(obj, str) and name in _PADDING_METHODS:
-        return _limited_padding(value)
-    if isinstance(obj, str) and name == "expandtabs":
-        return lambda tabsize=8: value(min(int(tabsize), 64))
+    if name not in _RESULT_SIZES:
+        return value
+    if isinstance(obj, str):
+        return _bounded(obj, name, value)
+    if obj is str:
+        return lambda text, *args, **kwargs: _bounded(text, name, functools.partial(value, text))(*args, **kwargs)
     return value
 
 
-def _limited_padding(method: Callable[..., str]) -> Callable[..., str]:
-    def pad(width: int, *args: Any) -> str:
-        if int(width) > MAX_SEQUENCE:
-            raise _too_big("the padded text")
-        return method(width, *args)
+def _bounded(text: Any, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` of ``text``, refusing beforehand a call whose result would be longer than MAX_SEQUENCE:
+    it would be built in one C call, which the budget's watchdog cannot interrupt."""
 
-    return pad
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if not isinstance(text, str):
+            return method(*args, **kwargs)  # str.ljust(5, 2): the method's own error
+        if name == "join" and args:
+            args = (list(args[0]), *args[1:])  # counted, then joined: an iterator is read once
+        if _RESULT_SIZES[name](text, *args, **kwargs) > MAX_SEQUENCE:
+            raise _too_big(f"the text {name}() would make")
+        return method(*args, **kwargs)
+
+    return call
+
+
+def _padded_size(text: Any, width: Any, *fill: Any) -> int:
+    return max(len(text), operator.index(width))
+
+
+def _expanded_size(text: Any, tabsize: Any = 8) -> int:
+    return len(text) + text.count("\t") * max(operator.index(tabsize), 0)
+
+
+def _replaced_size(text: Any, old: Any, new: Any, count: Any = -1) -> int:
+    found = text.count(old)  # len(text) + 1 for an empty ``old``, as replace inserts it
+    if operator.index(count) >= 0:
+        found = min(found, count)
+    return len(text) + found * (len(new) - len(old))
+
+
+def _joined_size(separator: Any, items: list[Any]) -> int:
+    return len(separator) * max(len(items) - 1, 0) + sum(len(item) for item in items if isinstance(item, str))
+
+
+def _translated_size(text: Any, table: Any) -> int:
+    size = 0
+    for character, times in Counter(text).items():
+        try:
+            new = table[ord(character)]
+        except LookupError:
+            new = character
+        size += times * (len(new) if isinstance(new, str) else 1)
+    return size
+
+
+_RESULT_SIZES: dict[str, Callable[..., int]] = {
+    "ljust": _padded_size,
+    "rjust": _padded_size,
+    "center": _padded_size,
+    "zfill": _padded_size,
+    "expandtabs": _expanded_size,
+    "replace": _replaced_size,
+    "join": _joined_size,
+    "translate": _translated_size,
+}
 
 
 def _inplace(op: str, left: Any, right: Any) -> Any:

@@ -72,6 +72,15 @@ def test_scripts_that_would_hang_or_balloon_stop_quickly(script):
         "'%(a)999999999s' % {'a': 1}",
         "'%(a(b))999999999s' % {'a(b)': 1}",
         "'%(a)-.999999999f' % {'a': 1.0}",
+        "str.ljust('a', 10 ** 9)",
+        "str.center('a', 10 ** 9)",
+        "str.zfill('1', 10 ** 9)",
+        "str.expandtabs('a\\tb', 10 ** 9)",
+        "('\\t' * 10 ** 6).expandtabs(64)",
+        "('a' * 10 ** 4).replace('a', 'b' * 10 ** 5)",
+        "str.replace('a' * 10 ** 4, 'a', 'b' * 10 ** 5)",
+        "('a' * 10 ** 5).join(['b'] * 10 ** 5)",
+        "('a' * 10 ** 3).translate({97: 'b' * 10 ** 4})",
     ],
 )
 def test_one_call_that_would_build_or_work_too_much_is_refused_before_it_runs(expression):
@@ -106,11 +115,20 @@ def test_what_a_script_leaves_must_be_storable_data(script):
         "try:\n    x = 1\nexcept (ValueError, KeyboardInterrupt):\n    pass",
         "x = f'{1:1000000000}'",
         "n = 5\nx = f'{1:{n}}'",
+        "x = format(1, '999999999')",
     ],
 )
 def test_handlers_that_could_swallow_the_budget_and_huge_formats_are_refused(source):
     with pytest.raises(UnsafeCode):
         compile_script(source)
+
+
+@pytest.mark.parametrize(
+    "expression", ["'{:999999999}'.format(1)", "str.format('{:999999999}', 1)", "'{a:999999999}'.format_map({'a': 1})"]
+)
+def test_format_methods_whose_widths_cannot_be_bounded_are_not_available(expression):
+    with pytest.raises(NotImplementedError):
+        _environment().evaluate(expression, {})
 
 
 def test_ordinary_code_still_works():
@@ -127,6 +145,9 @@ def test_ordinary_code_still_works():
     assert environment.evaluate("pow(7, -1, 13)", {}) == 2
     assert environment.evaluate("'%(n)3d%% of %(w)s, %%99999999s' % {'n': 5, 'w': 'x'}", {}) == "  5% of x, %99999999s"
     assert compile_expression("f'{x:>10}'") is not None
+    texts = "['a\\tb'.expandtabs(4), str.ljust('a', 3), '-'.join(x for x in 'ab'), 'ab'.replace('b', 'xx', 1), "
+    texts += "'ab'.translate({97: 'zz', 98: None}), str.join(',', ['a', 'b']), 'a'.center(3, '*')]"
+    assert environment.evaluate(texts, {}) == ["a   b", "a  ", "a-b", "axx", "zz", "a,b", "*a*"]
 
 
 def _model(*, script: str = "x = 1", cardinality: str | None = None, cycle: str | None = None):
