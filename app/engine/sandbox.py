@@ -71,6 +71,8 @@ UNSAFE_BUILTINS = {
     "SystemExit",
     "GeneratorExit",
 }
+TEXTS = (str, bytes, bytearray)
+SEQUENCES = (*TEXTS, list, tuple)
 DATA_LEAVES = (str, int, float, bool, type(None), dt.date, dt.datetime, dt.timedelta)
 _PRINTF_FIELD = re.compile(r"[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?")
 
@@ -91,7 +93,7 @@ def _too_big(what: str) -> ValueError:
 
 
 def guarded_add(left: Any, right: Any) -> Any:
-    sequences = isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple)
+    sequences = isinstance(left, SEQUENCES) and isinstance(right, SEQUENCES)
     if sequences and len(left) + len(right) > MAX_SEQUENCE:
         raise _too_big("the joined text or list")
     return left + right
@@ -99,7 +101,7 @@ def guarded_add(left: Any, right: Any) -> Any:
 
 def guarded_mul(left: Any, right: Any) -> Any:
     for sequence, times in ((left, right), (right, left)):
-        if isinstance(sequence, str | list | tuple) and isinstance(times, int) and len(sequence) * times > MAX_SEQUENCE:
+        if isinstance(sequence, SEQUENCES) and isinstance(times, int) and len(sequence) * times > MAX_SEQUENCE:
             raise _too_big("the repeated text or list")
     if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
         raise _too_big("the product")
@@ -129,8 +131,9 @@ def guarded_lshift(value: Any, places: Any) -> Any:
 
 
 def guarded_mod(left: Any, right: Any) -> Any:
-    if isinstance(left, str):
-        for width, precision in _printf_widths(left):
+    if isinstance(left, TEXTS):
+        text = left if isinstance(left, str) else left.decode("latin-1")  # bytes: the same format, one byte a letter
+        for width, precision in _printf_widths(text):
             if "*" in (width, precision) or max(int(width or 0), int(precision or 0)) > MAX_FORMAT_WIDTH:
                 raise _too_big("the formatted text")
     return left % right
@@ -161,14 +164,14 @@ def _after_mapping_key(text: str, opening: int) -> int:
 
 
 def guarded_getattr(obj: Any, name: str, default: Any = None, getattr: Any = getattr) -> Any:  # noqa: A002
-    """RestrictedPython's attribute guard, with the text methods that can build huge text bounded, whether
-    called on a text ('a'.ljust(n)) or on its type (str.ljust('a', n))."""
+    """RestrictedPython's attribute guard, with the text (and bytes) methods that can build huge values
+    bounded, whether called on a value ('a'.ljust(n)) or on its type (str.ljust('a', n))."""
     value = safer_getattr(obj, name, default, getattr)
     if name not in _RESULT_SIZES:
         return value
-    if isinstance(obj, str):
+    if isinstance(obj, TEXTS):
         return _bounded(obj, name, value)
-    if obj is str:
+    if obj in TEXTS:
         return lambda text, *args, **kwargs: _bounded(text, name, functools.partial(value, text))(*args, **kwargs)
     return value
 
@@ -178,7 +181,7 @@ def _bounded(text: Any, name: str, method: Callable[..., Any]) -> Callable[..., 
     it would be built in one C call, which the budget's watchdog cannot interrupt."""
 
     def call(*args: Any, **kwargs: Any) -> Any:
-        if not isinstance(text, str):
+        if not isinstance(text, TEXTS):
             return method(*args, **kwargs)  # str.ljust(5, 2): the method's own error
         if name == "join" and args:
             args = (list(args[0]), *args[1:])  # counted, then joined: an iterator is read once
@@ -194,7 +197,8 @@ def _padded_size(text: Any, width: Any, *fill: Any) -> int:
 
 
 def _expanded_size(text: Any, tabsize: Any = 8) -> int:
-    return len(text) + text.count("\t") * max(operator.index(tabsize), 0)
+    tab = "\t" if isinstance(text, str) else b"\t"
+    return len(text) + text.count(tab) * max(operator.index(tabsize), 0)
 
 
 def _replaced_size(text: Any, old: Any, new: Any, count: Any = -1) -> int:
@@ -205,10 +209,12 @@ def _replaced_size(text: Any, old: Any, new: Any, count: Any = -1) -> int:
 
 
 def _joined_size(separator: Any, items: list[Any]) -> int:
-    return len(separator) * max(len(items) - 1, 0) + sum(len(item) for item in items if isinstance(item, str))
+    return len(separator) * max(len(items) - 1, 0) + sum(len(item) for item in items if isinstance(item, TEXTS))
 
 
-def _translated_size(text: Any, table: Any) -> int:
+def _translated_size(text: Any, table: Any, *delete: Any) -> int:
+    if not isinstance(text, str):
+        return len(text)  # bytes are translated one for one
     size = 0
     for character, times in Counter(text).items():
         try:
@@ -217,6 +223,10 @@ def _translated_size(text: Any, table: Any) -> int:
             new = character
         size += times * (len(new) if isinstance(new, str) else 1)
     return size
+
+
+def _hex_size(data: Any, *separator: Any, **named: Any) -> int:
+    return len(data) * (3 if separator or named else 2)
 
 
 _RESULT_SIZES: dict[str, Callable[..., int]] = {
@@ -228,6 +238,7 @@ _RESULT_SIZES: dict[str, Callable[..., int]] = {
     "replace": _replaced_size,
     "join": _joined_size,
     "translate": _translated_size,
+    "hex": _hex_size,
 }
 
 

@@ -81,6 +81,18 @@ def test_scripts_that_would_hang_or_balloon_stop_quickly(script):
         "str.replace('a' * 10 ** 4, 'a', 'b' * 10 ** 5)",
         "('a' * 10 ** 5).join(['b'] * 10 ** 5)",
         "('a' * 10 ** 3).translate({97: 'b' * 10 ** 4})",
+        "b'a' * 10 ** 9",
+        "10 ** 9 * 'a'.encode()",
+        "b'a' * 600000 + b'a' * 600000",
+        "b'a'.ljust(10 ** 9)",
+        "b'a'.center(10 ** 9)",
+        "b'1'.zfill(10 ** 9)",
+        "b'%999999999s' % (b'1',)",
+        "b'%(a)999999999s' % {b'a': b'1'}",
+        "(b'a' * 10 ** 5).join([b'b'] * 10 ** 5)",
+        "(b'a' * 10 ** 4).replace(b'a', b'b' * 10 ** 5)",
+        "(b'\\t' * 10 ** 6).expandtabs(64)",
+        "(b'a' * 10 ** 6).hex()",
     ],
 )
 def test_one_call_that_would_build_or_work_too_much_is_refused_before_it_runs(expression):
@@ -148,6 +160,8 @@ def test_ordinary_code_still_works():
     texts = "['a\\tb'.expandtabs(4), str.ljust('a', 3), '-'.join(x for x in 'ab'), 'ab'.replace('b', 'xx', 1), "
     texts += "'ab'.translate({97: 'zz', 98: None}), str.join(',', ['a', 'b']), 'a'.center(3, '*')]"
     assert environment.evaluate(texts, {}) == ["a   b", "a  ", "a-b", "axx", "zz", "a,b", "*a*"]
+    data = "[b'ab'.hex(), (b'a' * 3).decode(), b'-'.join([b'a', b'b']), b'%s!' % b'x', b'x'.rjust(3), b'a' + b'b']"
+    assert environment.evaluate(data + " == ['6162', 'aaa', b'a-b', b'x!', b'  x', b'ab']", {})
 
 
 def _model(*, script: str = "x = 1", cardinality: str | None = None, cycle: str | None = None):
