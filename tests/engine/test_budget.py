@@ -93,6 +93,8 @@ def test_scripts_that_would_hang_or_balloon_stop_quickly(script):
         "(b'a' * 10 ** 4).replace(b'a', b'b' * 10 ** 5)",
         "(b'\\t' * 10 ** 6).expandtabs(64)",
         "(b'a' * 10 ** 6).hex()",
+        "sum([[0] * 2000] * 1000, [])",  # the list so far copied at each step: quadratic, in one C call
+        "sum([(0,) * 2000] * 1000, ())",
     ],
 )
 def test_one_call_that_would_build_or_work_too_much_is_refused_before_it_runs(expression):
@@ -162,6 +164,12 @@ def test_ordinary_code_still_works():
     assert environment.evaluate(texts, {}) == ["a   b", "a  ", "a-b", "axx", "zz", "a,b", "*a*"]
     data = "[b'ab'.hex(), (b'a' * 3).decode(), b'-'.join([b'a', b'b']), b'%s!' % b'x', b'x'.rjust(3), b'a' + b'b']"
     assert environment.evaluate(data + " == ['6162', 'aaa', b'a-b', b'x!', b'  x', b'ab']", {})
+    sums = (
+        "[sum([[1], [2, 3]], []), sum([(1,), (2,)], start=()), sum([1, 2]), sum([0.5], 1), len(sum([[0]] * 30000, []))]"
+    )
+    assert environment.evaluate(sums, {}) == [[1, 2, 3], (1, 2), 3, 1.5, 30000]
+    with pytest.raises(TypeError):
+        environment.evaluate("sum([[1], (2,)], [])", {})
 
 
 def _model(*, script: str = "x = 1", cardinality: str | None = None, cycle: str | None = None):
