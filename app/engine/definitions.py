@@ -30,6 +30,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import AdHocSubprocess
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessParser
 
 from ..form_model.files import is_ui_schema
+from ..form_model.patterns import schema_pattern_problems
 from .sandbox import UnsafeCode, compile_expression, compile_script
 from .timers import without_catch_up
 
@@ -471,6 +472,7 @@ def _parse_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, 
             except SchemaError as error:
                 problems.append(Problem(f"not a valid JSON Schema: {error.message}", name))
                 continue
+            problems.extend(Problem(problem, name) for problem in schema_pattern_problems(document))
         forms[name] = document
     return forms
 

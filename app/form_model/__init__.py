@@ -7,5 +7,7 @@ parses what the browser posts), the services (checks, case data, reports, messag
 - ``answers``: an answer as text ('Not given', option titles, Yes or No, dates);
 - ``dates``: dates as people read them ('5 March 2027') and the three boxes of a date input;
 - ``errors``: the GOV.UK error summary, in form order;
-- ``files``: which model file is a UI schema, and which goes with a form.
+- ``files``: which model file is a UI schema, and which goes with a form;
+- ``unknown_keys``: keys of an answer no field of the form names, at any depth;
+- ``patterns``: answer patterns that Python's matcher can check in reasonable time.
 """

@@ -7,11 +7,12 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from ..form_model.dates import govuk_date
 from ..form_model.fields import form_fields
+from ..form_model.patterns import MAX_MATCHED
 from ..form_model.unknown_keys import unknown_keys
 
 USER_GROUP_KEYWORD = "x-sfo-user-group"
@@ -22,6 +23,22 @@ COPY_KEYWORD = "x-sfo-copy-of"  # a field that starts as a copy of another case 
 EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _format_checker = FormatChecker(formats=("email",))
+
+
+_PATTERN = Draft202012Validator.VALIDATORS["pattern"]
+
+
+def _pattern_of_a_short_answer(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
+    """JSON Schema's ``pattern``, for answers of at most MAX_MATCHED characters: Python's matcher tries a
+    pattern at every position of the answer, so a long answer takes time even with a pattern deploying let
+    through (app/form_model/patterns.py); a longer one is refused unmatched."""
+    if isinstance(instance, str) and len(instance) > MAX_MATCHED:
+        yield ValidationError(f"{instance[:20]!r}... is too long to be checked against its pattern")
+        return
+    yield from _PATTERN(validator, pattern, instance, schema)
+
+
+_FormValidator = validators.extend(Draft202012Validator, {"pattern": _pattern_of_a_short_answer})
 
 
 @_format_checker.checks("date")
@@ -54,7 +71,7 @@ def validate_form_data(
     problems: dict[str, list[str]] = {}
     for path in sorted(unknown_keys(schema, data)):
         problems.setdefault(path, []).append("This is not a field of this form.")
-    validator = Draft202012Validator(schema, format_checker=_format_checker)
+    validator = _FormValidator(schema, format_checker=_format_checker)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path, message = _describe(error, schema)
         problems.setdefault(path, []).append(message)
@@ -154,6 +171,8 @@ def _message_for(error: ValidationError, schema: dict[str, Any], title: str) -> 
         return f"Select or add at least {schema['minItems']} for {noun}"
     if kind == "maxItems":
         return f"{title} can have at most {schema['maxItems']}"
+    if kind == "pattern" and isinstance(error.instance, str) and len(error.instance) > MAX_MATCHED:
+        return f"{title} must be {MAX_MATCHED} characters or fewer to be checked"
     if kind == "pattern":
         return f"{title} is not in the expected format"
     return f"{title}: {error.message}"

@@ -12,6 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from ..form_model.files import is_ui_schema, ui_schema_name
+from ..form_model.patterns import schema_pattern_problems
 from ..services import dry_runs, form_fields, groups, modelling
 from ..services.definitions import checksum_of, element_names, get_latest_definition, main_bpmn_file
 from ..services.errors import Invalid
@@ -386,6 +387,12 @@ def form_editor(key: str, name: str) -> Any:
     ), (422 if fields else 200)
 
 
+def _pattern_problems(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """Patterns that deploying would refuse, said while the form is edited."""
+    problems = [problem[:1].upper() + problem[1:] for problem in schema_pattern_problems(schema)]
+    return {"schema": problems} if problems else {}
+
+
 def _parse_schemas(schema_text: str, ui_text: str) -> tuple[dict[str, list[str]], dict[str, Any], dict[str, Any]]:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
@@ -398,6 +405,7 @@ def _parse_schemas(schema_text: str, ui_text: str) -> tuple[dict[str, list[str]]
         if not isinstance(schema, dict):
             raise ValueError("the schema must be a JSON object")
         Draft202012Validator.check_schema(schema)
+        fields.update(_pattern_problems(schema))
     except SchemaError as error:
         fields["schema"] = [f"Not a valid JSON Schema: {error.message}"]
     except ValueError as error:
