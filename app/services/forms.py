@@ -12,7 +12,7 @@ from jsonschema.exceptions import ValidationError
 
 from ..form_model.dates import govuk_date
 from ..form_model.fields import form_fields
-from ..form_model.patterns import MAX_MATCHED
+from ..form_model.patterns import matches
 from ..form_model.unknown_keys import unknown_keys
 
 USER_GROUP_KEYWORD = "x-sfo-user-group"
@@ -25,20 +25,13 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _format_checker = FormatChecker(formats=("email",))
 
 
-_PATTERN = Draft202012Validator.VALIDATORS["pattern"]
+def _pattern_matched_by_re2(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
+    """JSON Schema's ``pattern``, matched in linear time (app/form_model/patterns.py)."""
+    if isinstance(instance, str) and not matches(pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-def _pattern_of_a_short_answer(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
-    """JSON Schema's ``pattern``, for answers of at most MAX_MATCHED characters: Python's matcher tries a
-    pattern at every position of the answer, so a long answer takes time even with a pattern deploying let
-    through (app/form_model/patterns.py); a longer one is refused unmatched."""
-    if isinstance(instance, str) and len(instance) > MAX_MATCHED:
-        yield ValidationError(f"{instance[:20]!r}... is too long to be checked against its pattern")
-        return
-    yield from _PATTERN(validator, pattern, instance, schema)
-
-
-_FormValidator = validators.extend(Draft202012Validator, {"pattern": _pattern_of_a_short_answer})
+_FormValidator = validators.extend(Draft202012Validator, {"pattern": _pattern_matched_by_re2})
 
 
 @_format_checker.checks("date")
@@ -171,8 +164,6 @@ def _message_for(error: ValidationError, schema: dict[str, Any], title: str) -> 
         return f"Select or add at least {schema['minItems']} for {noun}"
     if kind == "maxItems":
         return f"{title} can have at most {schema['maxItems']}"
-    if kind == "pattern" and isinstance(error.instance, str) and len(error.instance) > MAX_MATCHED:
-        return f"{title} must be {MAX_MATCHED} characters or fewer to be checked"
     if kind == "pattern":
         return f"{title} is not in the expected format"
     return f"{title}: {error.message}"

@@ -364,13 +364,13 @@ def test_form_editor_previews_with_the_govuk_renderer_and_checks_the_schema(owne
 
 
 def test_form_editor_says_a_pattern_deploying_would_refuse_and_saves_nothing(owner, small_definition):
-    schema = {"type": "object", "properties": {"crn": {"type": "string", "title": "CRN", "pattern": "^(a+)+$"}}}
+    schema = {"type": "object", "properties": {"crn": {"type": "string", "title": "CRN", "pattern": "^(?=x)x$"}}}
     page = owner.post(
         "/process-models/small/forms/triage.schema.json",
         {"schema": json.dumps(schema), "ui_schema": "{}", "action": "save"},
         expect=422,
     )
-    assert "The pattern '^(a+)+$' at properties.crn" in html.unescape(page.get_data(as_text=True))
+    assert "The pattern '^(?=x)x$' at properties.crn cannot be used" in html.unescape(page.get_data(as_text=True))
     saved = owner.client.get("/process-models/small/draft/files/triage.schema.json")
     assert saved.status_code == 404 or "pattern" not in saved.get_data(as_text=True)
 
