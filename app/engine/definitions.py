@@ -31,6 +31,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessPars
 
 from ..form_model.files import is_ui_schema
 from ..form_model.patterns import schema_pattern_problems
+from ..form_model.references import MAX_DEPTH, depth_problem, reference_problems
 from .sandbox import UnsafeCode, compile_expression, compile_script
 from .timers import without_catch_up
 
@@ -459,11 +460,18 @@ def _parse_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, 
     for name in sorted(n for n in files if n.endswith(".json")):
         try:
             document = json.loads(files[name])
+        except RecursionError:
+            problems.append(Problem(f"nested more than {MAX_DEPTH} levels deep", name))
+            continue
         except (ValueError, UnicodeDecodeError) as error:
             problems.append(Problem(f"not valid JSON ({error})", name))
             continue
         if not isinstance(document, dict):
             problems.append(Problem("a form file must hold a JSON object", name))
+            continue
+        too_deep = depth_problem(document)  # before anything below walks it recursively
+        if too_deep is not None:
+            problems.append(Problem(too_deep, name))
             continue
         document = _data_option_markers(document)
         if not is_ui_schema(name):
@@ -471,6 +479,10 @@ def _parse_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, 
                 Draft202012Validator.check_schema(document)
             except SchemaError as error:
                 problems.append(Problem(f"not a valid JSON Schema: {error.message}", name))
+                continue
+            references = reference_problems(document)
+            problems.extend(Problem(problem, name) for problem in references)
+            if references:
                 continue
             problems.extend(Problem(problem, name) for problem in schema_pattern_problems(document))
         forms[name] = document

@@ -9,5 +9,6 @@ parses what the browser posts), the services (checks, case data, reports, messag
 - ``errors``: the GOV.UK error summary, in form order;
 - ``files``: which model file is a UI schema, and which goes with a form;
 - ``unknown_keys``: keys of an answer no field of the form names, at any depth;
-- ``patterns``: answer patterns that Python's matcher can check in reasonable time.
+- ``patterns``: answer patterns that Python's matcher can check in reasonable time;
+- ``references``: a form's depth and where its ``$ref`` lead, checked before anything walks it.
 """

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from ..form_model.files import is_ui_schema, ui_schema_name
 from ..form_model.patterns import schema_pattern_problems
+from ..form_model.references import MAX_DEPTH, depth_problem, reference_problems
 from ..services import dry_runs, form_fields, groups, modelling
 from ..services.definitions import checksum_of, element_names, get_latest_definition, main_bpmn_file
 from ..services.errors import Invalid
@@ -387,10 +388,24 @@ def form_editor(key: str, name: str) -> Any:
     ), (422 if fields else 200)
 
 
-def _pattern_problems(schema: dict[str, Any]) -> dict[str, list[str]]:
-    """Patterns that deploying would refuse, said while the form is edited."""
-    problems = [problem[:1].upper() + problem[1:] for problem in schema_pattern_problems(schema)]
-    return {"schema": problems} if problems else {}
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    """The JSON object ``text`` holds, read before anything walks it recursively; ValueError saying why not."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"the {what} is nested more than {MAX_DEPTH} levels deep") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"the {what} must be a JSON object")
+    too_deep = depth_problem(value)
+    if too_deep is not None:
+        raise ValueError(f"the {what} is {too_deep}")
+    return value
+
+
+def _form_problems(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """What deploying would refuse (references, then patterns), said while the form is edited."""
+    problems = reference_problems(schema) or list(schema_pattern_problems(schema))
+    return {"schema": [problem[:1].upper() + problem[1:] for problem in problems]} if problems else {}
 
 
 def _parse_schemas(schema_text: str, ui_text: str) -> tuple[dict[str, list[str]], dict[str, Any], dict[str, Any]]:
@@ -401,19 +416,15 @@ def _parse_schemas(schema_text: str, ui_text: str) -> tuple[dict[str, list[str]]
     schema: dict[str, Any] = {}
     ui_schema: dict[str, Any] = {}
     try:
-        schema = json.loads(schema_text)
-        if not isinstance(schema, dict):
-            raise ValueError("the schema must be a JSON object")
+        schema = _json_object(schema_text, "schema")
         Draft202012Validator.check_schema(schema)
-        fields.update(_pattern_problems(schema))
+        fields.update(_form_problems(schema))
     except SchemaError as error:
         fields["schema"] = [f"Not a valid JSON Schema: {error.message}"]
     except ValueError as error:
         fields["schema"] = [f"Not valid JSON: {error}"]
     try:
-        ui_schema = json.loads(ui_text or "{}")
-        if not isinstance(ui_schema, dict):
-            raise ValueError("the UI schema must be a JSON object")
+        ui_schema = _json_object(ui_text or "{}", "UI schema")
     except ValueError as error:
         fields["ui_schema"] = [f"Not valid JSON: {error}"]
     return fields, schema, ui_schema

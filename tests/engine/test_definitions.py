@@ -78,6 +78,57 @@ def test_a_form_whose_pattern_the_matcher_cannot_take_is_refused():
     assert any("^(x)\\1$" in p and "properties.crn" in p for p in problems)
 
 
+def _nested(levels):
+    """A form of groups inside groups, written as text (json.dumps itself would recurse)."""
+    return ('{"type": "object", "properties": {"x": ' * levels + '{"type": "string"}' + "}}" * levels).encode()
+
+
+@pytest.mark.parametrize("levels", [10_000, 500, 30])
+def test_a_form_nested_too_deeply_is_refused_with_a_clear_message(levels):
+    files = _files()
+    files["triage.schema.json"] = _nested(levels)
+    problems = [p for p in _problems(files) if "triage.schema.json" in p]
+    assert problems and all("nested more than 40 levels deep" in p for p in problems)
+
+
+def _triage(eligible, **defs):
+    schema = {"type": "object", "required": ["eligible"], "properties": {"eligible": eligible}}
+    return json.dumps({**schema, "$defs": defs} if defs else schema).encode()
+
+
+YES_NO = {"type": "boolean", "title": "Is this an SFO?"}
+CHAIN = {f"d{n}": {"type": "object", "properties": {"x": {"$ref": f"#/$defs/d{n + 1}"}}} for n in range(30)}
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        (
+            _triage({"$ref": "#/$defs/missing"}),
+            "'#/$defs/missing' at properties.eligible points to nothing",
+        ),
+        (_triage({"$ref": "https://example.org/form.json"}), "points outside the form"),
+        (_triage({"$ref": "#/$defs/a"}, a={"$ref": "#/$defs/b"}, b={"$ref": "#/$defs/a"}), "leads back to"),
+        (_triage({"$ref": "#/$defs/a"}, a={"allOf": [{"$ref": "#/$defs/a"}]}), "leads back to"),
+        (_triage({"type": "object", "properties": {"again": {"$ref": "#"}}}), "leads back to"),
+        (_triage({"$ref": "#/$defs/d0"}, **CHAIN, d30=YES_NO), "nested more than 40 levels deep"),
+        (_triage({"$id": "https://example.org/other", **YES_NO}), "has an $id of its own"),
+    ],
+    ids=["to-nothing", "elsewhere", "loop", "loop-through-allOf", "to-the-top", "too-long-a-chain", "inner-id"],
+)
+def test_a_form_whose_references_break_or_loop_is_refused_with_a_clear_message(schema, message):
+    files = _files()
+    files["triage.schema.json"] = schema
+    problems = [p for p in _problems(files) if "triage.schema.json" in p]
+    assert problems and any(message in p for p in problems), problems
+
+
+def test_a_form_may_refer_to_its_own_definitions():
+    files = _files()
+    files["triage.schema.json"] = _triage({"$ref": "#/$defs/yes_no"}, yes_no=YES_NO)
+    assert parse_process_model(files, LANE_GROUPS).start_form() is not None
+
+
 def test_the_main_file_is_the_one_that_declares_the_process_not_one_that_mentions_it():
     from app.engine.definitions import main_bpmn_file
 

@@ -375,6 +375,24 @@ def test_form_editor_says_a_pattern_deploying_would_refuse_and_saves_nothing(own
     assert saved.status_code == 404 or "pattern" not in saved.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("schema_text", "message"),
+    [
+        ('{"type": "object", "properties": {"x": ' * 10_000 + "{}" + "}}" * 10_000, "nested more than 40 levels deep"),
+        ('{"type": "object", "properties": {"x": {"$ref": "#"}}}', "leads back to the top of the form"),
+        ('{"type": "object", "properties": {"x": {"$ref": "#/$defs/gone"}}}', "points to nothing in the form"),
+    ],
+    ids=["deep", "loop", "to-nothing"],
+)
+def test_form_editor_says_what_is_wrong_with_a_deep_or_looping_form(owner, small_definition, schema_text, message):
+    page = owner.post(
+        "/process-models/small/forms/triage.schema.json",
+        {"schema": schema_text, "ui_schema": "{}", "action": "preview"},
+        expect=422,
+    )
+    assert message in html.unescape(page.get_data(as_text=True))
+
+
 # --- import and export ---
 
 
