@@ -475,16 +475,16 @@ def _parse_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, 
             continue
         document = _data_option_markers(document)
         if not is_ui_schema(name):
+            patterns = schema_pattern_problems(document)  # first: the schema check compiles them with Python's re
+            problems.extend(Problem(problem, name) for problem in patterns)
+            if patterns:
+                continue
             try:
                 Draft202012Validator.check_schema(document)
             except SchemaError as error:
                 problems.append(Problem(f"not a valid JSON Schema: {error.message}", name))
                 continue
-            references = reference_problems(document)
-            problems.extend(Problem(problem, name) for problem in references)
-            if references:
-                continue
-            problems.extend(Problem(problem, name) for problem in schema_pattern_problems(document))
+            problems.extend(Problem(problem, name) for problem in reference_problems(document))
         forms[name] = document
     return forms
 

@@ -10,6 +10,7 @@ matched against the answers' own keys by the validator, with Python's matcher).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,6 +35,12 @@ def pattern_problem(pattern: str) -> str | None:
         _compiled(pattern)
     except re2.error as error:
         return f"cannot be used ({error}; backreferences and lookaround are not supported)"
+    try:
+        re.compile(pattern)  # as checking the schema does (JSON Schema's "regex" format)
+    except RecursionError:
+        return "is nested too deeply"
+    except re.error as error:
+        return f"cannot be used ({error})"
     return None
 
 

@@ -403,13 +403,18 @@ def _json_object(text: str, what: str) -> dict[str, Any]:
 
 
 def _form_problems(schema: dict[str, Any]) -> dict[str, list[str]]:
-    """What deploying would refuse (references, then patterns), said while the form is edited."""
-    problems = reference_problems(schema) or list(schema_pattern_problems(schema))
+    """What deploying would refuse (patterns, then the schema, then references), said while the form is
+    edited; patterns first, as the schema check compiles them with Python's re."""
+    from jsonschema import Draft202012Validator
+
+    problems = schema_pattern_problems(schema)
+    if not problems:
+        Draft202012Validator.check_schema(schema)
+        problems = reference_problems(schema)
     return {"schema": [problem[:1].upper() + problem[1:] for problem in problems]} if problems else {}
 
 
 def _parse_schemas(schema_text: str, ui_text: str) -> tuple[dict[str, list[str]], dict[str, Any], dict[str, Any]]:
-    from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
     fields: dict[str, list[str]] = {}
@@ -417,7 +422,6 @@ def _parse_schemas(schema_text: str, ui_text: str) -> tuple[dict[str, list[str]]
     ui_schema: dict[str, Any] = {}
     try:
         schema = _json_object(schema_text, "schema")
-        Draft202012Validator.check_schema(schema)
         fields.update(_form_problems(schema))
     except SchemaError as error:
         fields["schema"] = [f"Not a valid JSON Schema: {error.message}"]

@@ -2,6 +2,7 @@
 Python's backtracking matcher take exponential time check a crafted answer at once, and a pattern RE2
 cannot take is refused when the form is deployed."""
 
+import json
 import time
 
 import pytest
@@ -52,10 +53,31 @@ def test_patterns_keep_their_meaning():
 
 
 @pytest.mark.parametrize(
-    "pattern", ["(", "a{2,1}", "(?P<a>x)(?P=a)+", "^(?=.*\\d).+$", "(?<!x)y", "x" * 1001, "((a{1000}){1000}){1000}"]
+    "pattern",
+    [
+        "(",
+        "a{2,1}",
+        "(?P<a>x)(?P=a)+",
+        "^(?=.*\\d).+$",
+        "(?<!x)y",
+        "x" * 1001,
+        "((a{1000}){1000}){1000}",
+        "(" * 499 + ")" * 499,
+    ],
 )
 def test_a_broken_or_unsupported_pattern_is_a_problem_not_a_crash(pattern):
     assert pattern_problem(pattern) is not None
+
+
+def test_a_pattern_too_deep_for_python_s_parser_is_refused_at_deploy_not_a_crash():
+    from tests.engine.test_definitions import _files, _problems
+
+    files = _files()
+    deep = "(" * 499 + ")" * 499  # RE2 takes it; checking the schema would compile it with Python's re
+    files["triage.schema.json"] = json.dumps(
+        {"type": "object", "properties": {"a": {"type": "string", "pattern": deep}}}
+    )
+    assert any("nested too deeply" in problem for problem in _problems(files))
 
 
 def test_deploying_names_each_unusable_pattern_and_refuses_pattern_properties():
