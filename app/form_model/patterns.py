@@ -45,8 +45,14 @@ def pattern_problem(pattern: str) -> str | None:
 
 
 def matches(pattern: str, answer: str) -> bool:
-    """Whether ``answer`` contains a match of ``pattern`` (JSON Schema's ``pattern`` is not anchored)."""
-    return _compiled(pattern).search(answer) is not None
+    """Whether ``answer`` contains a match of ``pattern`` (JSON Schema's ``pattern`` is not anchored).
+    A form deployed before patterns were checked may hold one RE2 cannot take: Python's matcher checks it,
+    as it did then, rather than the form failing."""
+    try:
+        compiled = _compiled(pattern)
+    except re2.error:
+        return re.search(pattern, answer) is not None
+    return compiled.search(answer) is not None
 
 
 def schema_pattern_problems(schema: Any) -> list[str]:

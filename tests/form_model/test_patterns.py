@@ -69,6 +69,15 @@ def test_a_broken_or_unsupported_pattern_is_a_problem_not_a_crash(pattern):
     assert pattern_problem(pattern) is not None
 
 
+def test_a_form_deployed_before_with_a_lookahead_still_checks_its_answers():
+    schema = {
+        "type": "object",
+        "properties": {"code": {"type": "string", "title": "Code", "pattern": "^(?=.*\\d)[a-z0-9]+$"}},
+    }
+    assert validate_form_data(schema, {"code": "abc1"}) == {}
+    assert validate_form_data(schema, {"code": "abc"}) == {"code": ["Code is not in the expected format"]}
+
+
 def test_a_pattern_too_deep_for_python_s_parser_is_refused_at_deploy_not_a_crash():
     from tests.engine.test_definitions import _files, _problems
 
