@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from app.demo import notification_dates
 from app.extensions import db
@@ -157,3 +158,61 @@ def test_a_case_with_two_other_reviews_reaches_drafting_across_a_gunicorn_restar
     detail = server.call("GET", f"/process-instances/{case['id']}", tokens["reviewer"])
     assert detail["status"] == "running"
     assert [t["bpmn_id"] for t in detail["ready_tasks"]] == ["draft_report"]
+
+
+def _raw(server: Server, method: str, path: str, token: str, body: Any = None, expect: int = 200) -> tuple[int, Any]:
+    """(status, answer): the expected status with its answer, or another status with none."""
+    try:
+        return expect, server.call(method, path, token, body, expect=expect)
+    except AssertionError as refused:
+        status = int(str(refused).split(": ", 1)[1].split(" ", 1)[0])
+        return status, None
+
+
+def test_the_same_start_and_the_same_completion_sent_twice_at_once_each_win_once(
+    app, postgresql, sfo_definition, server
+):
+    """Each request of a pair may land on a different worker process: exactly one of each pair wins, and
+    every case's records agree afterwards (its task rows, audit trail and engine state)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.models import AuditEvent, ProcessInstance, Task
+    from app.services.consistency import problems_of
+    from app.services.users import create_token
+
+    people = {role: make_user(role) for role in ("provider", "sfo-team")}
+    tokens = {role: create_token(user.username) for role, user in people.items()}
+    db.session.commit()
+    today = dt.date.today()
+    schema = model_of(sfo_definition).start_form().schema
+    references = [f"SFO-TWICE-{number}" for number in range(6)]
+
+    def start(reference: str) -> tuple[int, Any]:
+        notification = sample_for(schema, {"other_reviews": []}, today)
+        notification.update(notification_dates(today), case_reference=reference, provider_org="north-probation")
+        body = {"process_key": "sfo_review", "business_key": reference, "data": notification}
+        return _raw(server, "POST", "/process-instances", tokens["provider"], body, expect=201)
+
+    with ThreadPoolExecutor(4) as pool:
+        started = list(pool.map(start, [reference for reference in references for _ in range(2)]))
+        assert sorted(status for status, _ in started) == [201] * 6 + [409] * 6
+        cases = [case for status, case in started if status == 201]
+        tasks = [
+            server.call("GET", f"/tasks?process_instance_id={case['id']}", tokens["sfo-team"])["items"][0]
+            for case in cases
+        ]
+        detail = server.call("GET", f"/tasks/{tasks[0]['id']}", tokens["sfo-team"])
+        answers = {"data": sample_for(detail["form"]["schema"], {"eligible": True}, today)}
+        paths = [f"/tasks/{task['id']}/complete" for task in tasks for _ in range(2)]
+        completed = list(pool.map(lambda path: _raw(server, "POST", path, tokens["sfo-team"], answers), paths))
+    assert sorted(status for status, _ in completed) == [200] * 6 + [409] * 6
+
+    db.session.expire_all()
+    for case in cases:
+        row = db.session.get(ProcessInstance, case["id"])
+        assert problems_of(row) == [], row.business_key
+        done = db.session.scalars(select(Task).where(Task.instance_id == row.id, Task.state == "completed")).all()
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.instance_id == row.id, AuditEvent.kind == "task-completed")
+        ).all()
+        assert len(done) == len(events) == 1
