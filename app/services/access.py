@@ -6,8 +6,9 @@ start only a process whose start event lies in the provider lane. The review bod
 quality-assurer, publication, manager, admin) sees every case; a
 reviewer sees the cases allocated to them; a provider user sees only the cases their organisation is a
 provider of (a case supervised by several providers is seen by each) and only their organisation's
-provider-lane tasks of them; a reviewer also sees a case on which a task is assigned to
-them. Another organisation's case is reported as not found, so its
+provider-lane tasks of them; a reviewer also sees a case on which they hold an open task
+(a manager gave them one). A reviewer replaced on a case no longer sees it, though the tasks they
+completed of it still name them. Another organisation's case is reported as not found, so its
 existence does not leak.
 """
 
@@ -73,11 +74,16 @@ def can_see_instance(user: User, instance: ProcessInstance) -> bool:
 
 
 def _holds_task_on(user: User, instance: ProcessInstance) -> bool:
-    """A manager may reassign a reviewer's task to another reviewer, who then needs to see the case."""
+    """A manager may reassign a reviewer's task to another reviewer, who then needs to see the case (while
+    the task is open: a completed task keeps its assignee, also that of a reviewer since replaced)."""
     from ..extensions import db
 
-    query = select(Task.id).where(Task.instance_id == instance.id, Task.assignee == user.username).limit(1)
-    return db.session.scalar(query) is not None
+    return db.session.scalar(_held_tasks(user).where(Task.instance_id == instance.id).limit(1)) is not None
+
+
+def _held_tasks(user: User) -> Select:
+    """The cases' ids of the open tasks ``user`` holds."""
+    return select(Task.instance_id).where(Task.assignee == user.username, Task.state == "ready")
 
 
 def check_instance_visible(user: User, instance: ProcessInstance | None) -> ProcessInstance:
@@ -107,8 +113,7 @@ def visible_instances(user: User, query: Select) -> Select:
     if user.role == "reviewer":
         # A union of two indexed look-ups: an OR of the two conditions made PostgreSQL scan every case.
         allocated = select(ProcessInstance.id).where(ProcessInstance.reviewer == user.username).correlate(None)
-        assigned = select(Task.instance_id).where(Task.assignee == user.username)
-        return query.where(ProcessInstance.id.in_(union(allocated, assigned)))
+        return query.where(ProcessInstance.id.in_(union(allocated, _held_tasks(user))))
     return query.where(false())
 
 
@@ -153,7 +158,8 @@ def task_visibility(user: User, *, ready_only: bool = False, held_by_user: bool 
     closed, closing it cancels its ready tasks, and retention cancels any it finds.
     ``held_by_user``: the list holds only tasks assigned to the user, or completed by them (which they held).
     None is on a reduced case (retention clears every assignee and completer), and a reviewer sees every case
-    on which they hold a task.
+    on which they hold an open task; the tasks a reviewer completed stay in their list (the task, the case's
+    reference and stage) after another reviewer is given the case, though its pages refuse them.
     """
     on_case: list[Any] = [] if ready_only or held_by_user else [ProcessInstance.reduced_at.is_(None)]
     if sees_all_cases(user):
@@ -172,8 +178,7 @@ def task_visibility(user: User, *, ready_only: bool = False, held_by_user: bool 
             return [Task.assignee == user.username], on_case
         # A union of two indexed look-ups: an OR of the two conditions made PostgreSQL scan every case.
         allocated = select(ProcessInstance.id).where(ProcessInstance.reviewer == user.username).correlate(None)
-        assigned = select(Task.instance_id).where(Task.assignee == user.username).correlate(None)
-        return [Task.instance_id.in_(union(allocated, assigned))], on_case
+        return [Task.instance_id.in_(union(allocated, _held_tasks(user).correlate(None)))], on_case
     return [false()], []
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, CaseAttachment, ProcessInstance, Task, TaskDraft
-from app.services import attachments, notes
+from app.services import attachments, notes, tasks
 from tests.api.helpers import ApiClient
 from tests.document_samples import PDF
 from tests.sfo_case import SfoCase
@@ -248,3 +248,17 @@ def test_lists_and_searches_show_a_stranger_nothing_of_the_case(case, people, si
         "GET", "/inspection", people.other_provider, query_string={"provider": "north-probation"}
     )
     assert answer.status_code in (403, 404) and "Audit home visits" not in answer.get_data(as_text=True)
+
+
+def test_a_reviewer_replaced_on_the_case_is_refused_as_a_stranger(app, people, sfo_definition, signed_in):
+    """The reviewer lane is the allocated reviewer's: once a manager gives the case to another reviewer, the
+    one replaced no longer reads it (its later drafts, documents and tasks), though they completed tasks of it."""
+    case = SfoCase(people, sfo_definition)
+    case.to_stage("liaison")
+    gather = case.task("gather_evidence")
+    tasks.assign_task(people.manager, gather.id, people.other_reviewer.username, make_case_reviewer=True)
+    attachments.add_attachment(people.other_reviewer, case.row, "interview.pdf", PDF)
+    db.session.commit()
+    [written] = [t.id for t in db.session.scalars(select(Task).where(Task.bpmn_id == "write_terms_of_reference"))]
+    assert refusals(app, case, people.reviewer, signed_in, [gather.id, written], as_missing=False) == []
+    assert signed_in(people.other_reviewer).get(f"/tasks/{gather.id}").status == 200
