@@ -215,12 +215,14 @@ def _commit_without_waiting_for_the_disk(engine: Any) -> None:
 
 def _empty_tables() -> None:
     from app.services.groups import seed_groups
+    from app.services.lessons import seed_default_themes
 
     db.session.remove()
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
-    seed_groups()  # seeded by the migration: every test starts with the six SFO groups
+    seed_groups()  # seeded by the migrations: every test starts with the six SFO groups and the default themes
+    seed_default_themes()
     db.session.commit()
 
 

@@ -123,13 +123,13 @@ BEFORE_PUBLICATION = "5c1e7a9d2b40"  # the revision before published reports, th
 def test_a_downgrade_that_would_delete_published_reports_is_refused_unless_forced(fresh_database):
     url = fresh_database
     assert _sfo(url, "init").returncode == 0
-    _execute(url, "INSERT INTO theme (code, title, active, position) VALUES ('mappa', 'MAPPA', true, 1)")
+    _execute(url, "INSERT INTO theme (code, title, active, position) VALUES ('custody', 'Custody', true, 99)")
 
     refused = _sfo(url, "db", "downgrade", BEFORE_PUBLICATION)
 
     assert refused.returncode == 1
     assert "Refusing to downgrade: it would delete the themes." in refused.stderr and "--force" in refused.stderr
-    assert _execute(url, "SELECT code FROM theme") == [[("mappa",)]]
+    assert _execute(url, "SELECT code FROM theme WHERE code = 'custody'") == [[("custody",)]]
 
     forced = _sfo(url, "db", "downgrade", BEFORE_PUBLICATION, "--force")
 
@@ -140,8 +140,11 @@ def test_a_downgrade_that_would_delete_published_reports_is_refused_unless_force
 
 
 def test_a_downgrade_with_nothing_to_lose_needs_no_force(fresh_database):
+    """The default themes the migrations seed are nothing to lose while no review is tagged with them."""
     url = fresh_database
     assert _sfo(url, "init").returncode == 0
+    [[(themes,)]] = _execute(url, "SELECT count(*) FROM theme")
+    assert themes == 15
     done = _sfo(url, "db", "downgrade", BEFORE_PUBLICATION)
     assert done.returncode == 0, done.stderr[-2000:]
     assert _sfo(url, "db", "downgrade", "no-such-revision").returncode == 1

@@ -58,8 +58,8 @@ DEFAULT_THEMES = (
 # --- the managed list ------------------------------------------------------------------------------
 
 
-def ensure_default_themes() -> None:
-    """Seed the list the first time it is needed; after that managers own it."""
+def seed_default_themes() -> None:
+    """Start an empty list with the default themes (the migration seeds them; tests empty tables)."""
     if db.session.scalar(select(Theme.code).limit(1)) is None:
         db.session.add_all(
             Theme(code=code, title=title, active=True, position=n) for n, (code, title) in enumerate(DEFAULT_THEMES)
@@ -68,12 +68,8 @@ def ensure_default_themes() -> None:
 
 
 def list_themes(*, active_only: bool = False) -> list[Theme]:
-    """The managed list in its order (one read; the list is short), seeded the first time it is needed."""
-    query = select(Theme).order_by(Theme.position, Theme.title)
-    themes = list(db.session.scalars(query))
-    if not themes:
-        ensure_default_themes()
-        themes = list(db.session.scalars(query))
+    """The managed list in its order (one read; the list is short)."""
+    themes = list(db.session.scalars(select(Theme).order_by(Theme.position, Theme.title)))
     return [theme for theme in themes if theme.active] if active_only else themes
 
 
@@ -105,7 +101,6 @@ def add_theme(user: User, title: str) -> Theme:
 @transactional
 def update_theme(user: User, code: str, *, title: str | None = None, active: bool | None = None) -> Theme:
     require_role(user, MANAGING_ROLES, "change the list of themes")
-    ensure_default_themes()
     theme = db.session.get(Theme, code)
     if theme is None:
         raise NotFound("There is no such theme.")

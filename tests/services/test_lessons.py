@@ -8,7 +8,7 @@ import io
 from collections import Counter
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import RecommendationRecord, ReviewTheme, Theme
@@ -27,6 +27,14 @@ def tagged_case(people, definition, reference, themes, lessons_text="A lesson.")
 
 def test_the_list_is_seeded_from_the_defaults(app):
     assert [t.code for t in lessons.list_themes()] == [code for code, _ in lessons.DEFAULT_THEMES]
+
+
+def test_reading_the_list_writes_nothing(app):
+    """Seeding on first read wrote inside a page's read-only transaction (on SQLite holding the write lock
+    to the request's end, so a sign-in beside it failed), and two first readers inserted the same themes."""
+    db.session.execute(delete(Theme))
+    db.session.commit()
+    assert lessons.list_themes() == [] and not db.session.new
 
 
 def test_managers_add_and_retire_themes(app, people):
