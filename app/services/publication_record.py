@@ -24,6 +24,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import AuditEvent, ProcessInstance, Task, User
 from .access import MANAGING_ROLES
+from .anonymisation import OTHER_CASES
 from .runtime import model_of_instance
 from .users import get_user
 
@@ -154,9 +155,15 @@ class CaseRecord:
         return identity
 
     def case_for_check(self) -> dict[str, Any]:
-        """The case data with every recorded value of its identifying fields, for the anonymisation gate."""
+        """The case data with every recorded value of its identifying fields, and the references of every
+        other case (a reduced case's too), for the anonymisation gate."""
         recorded = {field: values for field, values in self.identity.items() if values}
-        return {**(self.instance.data or {}), **recorded}
+        return {**(self.instance.data or {}), **recorded, OTHER_CASES: self._other_references}
+
+    @cached_property
+    def _other_references(self) -> list[str]:
+        query = select(ProcessInstance.business_key).where(ProcessInstance.id != self.instance.id)
+        return list(db.session.scalars(query))
 
 
 def duty_conflict(user: User, record: CaseRecord, bpmn_id: str) -> str | None:

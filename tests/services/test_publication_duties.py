@@ -313,3 +313,29 @@ def test_a_name_blanked_in_the_case_data_after_it_was_recorded_is_still_checked(
         case.do("anonymise_report", **pack)
     assert "a victim" in " ".join(refused.value.fields["anonymised_summary"])
     assert "CRN" in " ".join(refused.value.fields["anonymised_what_happened"])
+
+
+@pytest.mark.parametrize(
+    "text", ["Case SFO-2027-001 was reviewed.", "The review (sfo 2027/001) found gaps.", "See SFO-2O27-OO1."]
+)
+def test_the_case_s_own_reference_is_refused_in_the_published_report(sfo_definition, people, text):
+    """The reference links the public report to the case's records, and a reference is free text."""
+    case = convicted_case(people, sfo_definition)
+    with pytest.raises(Invalid) as refused:
+        tasks.complete_task(people.publication, case.task("anonymise_report").id, clean_pack(anonymised_summary=text))
+    [message] = refused.value.fields["anonymised_summary"]
+    assert "still contains the case's reference" in message and "2027" not in message
+
+
+def test_another_case_s_reference_is_refused_in_the_published_report_unless_reviewed(sfo_definition, people):
+    """Another case's reference tells the public of that case, whose report may stay internal."""
+    SfoCase(people, sfo_definition, reference="NPS-N-2026-0042")
+    case = convicted_case(people, sfo_definition)
+    pack = clean_pack(anonymised_lessons="As in NPS-N-2026-0042, risk was not reassessed.")
+    with pytest.raises(Invalid) as refused:
+        tasks.complete_task(people.publication, case.task("anonymise_report").id, pack)
+    [message] = refused.value.fields["anonymised_lessons"]
+    assert "still contains the reference of another case" in message and "0042" not in message
+    pack["reviewed_matches"] = [{"reference": reference_for(refused.value.fields, "anonymised_lessons"), "reason": "x"}]
+    tasks.complete_task(people.publication, case.task("anonymise_report").id, pack)
+    assert "provide_progress_summary" in case.ready()

@@ -163,3 +163,20 @@ def test_a_name_known_only_from_the_redaction_log_is_withheld_from_the_digest(ap
     digest = db.session.get(LessonsDigest, "2027-Q1")
     assert digest is not None and "Teale" not in digest.html
     assert "Withheld from this digest" in digest.html
+
+
+def test_a_review_s_own_words_that_name_a_case_are_withheld_from_the_digest(app, sfo_definition, people, clock):
+    """The digest names no case, its own or another's: every provider reads it."""
+    SfoCase(people, sfo_definition, reference="NPS-N-2026-0042")
+    case = SfoCase(people, sfo_definition, reference="SFO-DIG-3")
+    case.to_stage("drafting")
+    case.do("draft_report", failures=FAILURES, good_practice="As in nps n 2026 0042, the officer recalled him.")
+    case.do("quality_assure_report", qa_decision="approve")
+    case.do("record_provider_response")
+    case.court_outcome("acquitted")
+    case.do("tag_themes", themes=["mappa"], lessons_for_dissemination="Case SFO-DIG-3 shows why call-outs matter.")
+    clock.set(dt.datetime(2027, 4, 1, 6, tzinfo=dt.UTC))
+    run_once(app)
+    digest = db.session.get(LessonsDigest, "2027-Q1")
+    assert digest is not None and "SFO-DIG-3" not in digest.html and "0042" not in digest.html
+    assert digest.html.count("Withheld from this digest") == 2

@@ -5,6 +5,6 @@ and ``addresses`` match each kind of identifier; ``gate`` builds the matchers fo
 a piece of text, naming the field, paragraph and kind of identifier but never the value.
 """
 
-from .gate import Finding, check_text, identifiers, reference_of
+from .gate import OTHER_CASES, Finding, check_text, identifiers, reference_of
 
-__all__ = ["Finding", "check_text", "identifiers", "reference_of"]
+__all__ = ["OTHER_CASES", "Finding", "check_text", "identifiers", "reference_of"]

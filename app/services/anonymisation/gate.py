@@ -18,7 +18,7 @@ from .addresses import PhraseMatcher, address_matchers
 from .dates import DateOfBirthMatcher
 from .matches import Match, Matcher
 from .names import NameMatcher, people
-from .numbers import CrnMatcher, PncMatcher
+from .numbers import CaseReferenceMatcher, CrnMatcher, PncMatcher
 from .text import (
     Paragraph,
     english_paragraphs,
@@ -30,6 +30,7 @@ from .text import (
     transliterate,
 )
 
+OTHER_CASES = "other_case_references"  # the references of every other case, where the caller knows them
 LOGGED_NAMES = {"person": "the person on probation", "victim": "a victim", "staff": "a member of staff"}
 
 
@@ -51,7 +52,8 @@ def _people(value: Any) -> list[str]:
 
 
 def identifiers(case: dict[str, Any], redaction_log: Any = None) -> list[Matcher]:
-    """A matcher for every name and identifier in the case data and the redaction log's originals.
+    """A matcher for every name and identifier in the case data and the redaction log's originals, and for
+    the case's reference and those of the other cases (``OTHER_CASES``).
 
     Each field may hold one value or a list of them: every value the service ever recorded for it
     (``publication_record.CaseRecord.identity``), so changing or blanking the case data later does not
@@ -68,6 +70,13 @@ def identifiers(case: dict[str, Any], redaction_log: Any = None) -> list[Matcher
     found += [m for address in _values(case.get("person_address")) for m in address_matchers(address)]
     found += [m for name in _people(case.get("victim_names")) for m in _names(name, "a victim", "victim")]
     found += [m for name in _people(case.get("staff_names")) for m in _names(name, "a member of staff", "staff")]
+    found.append(
+        CaseReferenceMatcher.of(_values(case.get("case_reference")), "the case's reference", "reference", False)
+    )
+    # Naming another case tells the reader of a case that may never be published; a reference may read like
+    # other text, so the team may keep such a match after review.
+    others = _values(case.get(OTHER_CASES))
+    found.append(CaseReferenceMatcher.of(others, "the reference of another case", "reference.other", True))
     for entry in redaction_log if isinstance(redaction_log, list) else []:
         if isinstance(entry, dict) and str(entry.get("original") or "").strip():
             found += _logged(str(entry.get("category") or "other"), str(entry["original"]).strip())

@@ -91,3 +91,55 @@ def _found(pattern: re.Pattern[str], paragraph: Paragraph) -> list[tuple[int, st
     digits: (start, the text as written), once each."""
     spans = {found.span(): None for text in paragraph.number_readings for found in pattern.finditer(text)}
     return [(start, paragraph.text[start:end]) for start, end in spans]
+
+
+_REFERENCE_GAP = re.compile(r"[ \t\-./_\\#()]{0,3}")
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
+MIN_REFERENCE = 4  # significant characters of a case reference that the check looks for
+_AS_DIGIT = str.maketrans("OIL", "011")  # an O written for a 0, an I or l for a 1, either way round
+
+
+def _key(text: str) -> str:
+    return text.upper().translate(_AS_DIGIT)
+
+
+def reference_key(reference: str) -> str | None:
+    """A case reference by its significant characters, read so that an O and a 0 (an I, an l and a 1) are
+    the same ("sfo 2O27/OO1" is SF02027001), or None for one that would match everyday text: shorter than
+    MIN_REFERENCE, without a digit, or digits only and short enough to be a year or a count."""
+    key = _key(re.sub(r"[^A-Za-z0-9]", "", fold(reference)))
+    has_letter = any(c.isalpha() for c in key)
+    if len(key) < MIN_REFERENCE or not any(c.isdigit() for c in key) or (not has_letter and len(key) < 6):
+        return None
+    return key
+
+
+@dataclass(frozen=True)
+class CaseReferenceMatcher:
+    """Case references, compared on their significant characters, whatever separates them in the text."""
+
+    keys: frozenset[str]
+    what: str
+    code: str
+    reviewable: bool
+
+    @classmethod
+    def of(cls, references: list[str], what: str, code: str, reviewable: bool) -> CaseReferenceMatcher:
+        return cls(frozenset(filter(None, map(reference_key, references))), what, code, reviewable)
+
+    def matches(self, paragraph: Paragraph) -> Iterator[Match]:
+        if not self.keys:
+            return
+        longest, text = max(map(len, self.keys)), paragraph.text
+        runs = list(_ALNUM_RUN.finditer(text))  # whole words and numbers: a reference is never part of one
+        for first, run in enumerate(runs):
+            key = ""
+            for last in range(first, len(runs)):
+                if last > first and not _REFERENCE_GAP.fullmatch(text[runs[last - 1].end() : runs[last].start()]):
+                    break
+                key += _key(runs[last].group())
+                if len(key) > longest:
+                    break
+                if key in self.keys:
+                    start, end = run.start(), runs[last].end()
+                    yield Match(self.what, self.code, key, start, text[start:end], self.reviewable)
