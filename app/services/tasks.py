@@ -255,6 +255,15 @@ def get_task(user: User, task_id: str) -> Task:
     return check_task_visible(user, db.session.get(Task, task_id, options=_with_case()))
 
 
+def task_done_by(user: User, task_id: str) -> Task:
+    """A task ``user`` completed, though they may no longer see its case (a manager gave them that one task
+    of another reviewer's case): only for telling them it went in."""
+    task = db.session.get(Task, task_id)
+    if task is None or task.completed_by != user.username or task.instance.reduced_at is not None:
+        return get_task(user, task_id)  # refused as it would be otherwise
+    return task
+
+
 def get_task_and_draft(user: User, task_id: str) -> tuple[Task, TaskDraft | None]:
     """The task with its case (as ``get_task``) and the caller's draft of it, or None, in one read."""
     mine = (TaskDraft.task_id == Task.id) & (TaskDraft.username == user.username)

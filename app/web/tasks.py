@@ -13,7 +13,7 @@ from ..form_model.errors import error_summary_items, merge_errors
 from ..models import TaskDraft, User
 from ..services import tasks as task_service
 from ..services.access import may_work_on
-from ..services.errors import CaseNotWorkable, Conflict, Invalid, ServiceError
+from ..services.errors import CaseNotWorkable, Conflict, Forbidden, Invalid, ServiceError
 from ..services.forms import validate_form_data
 from ..services.progress import STAGES
 from ..services.read_models import TaskView, inbox_view, task_view
@@ -265,7 +265,13 @@ def autosave(task_id: str) -> tuple[dict, int]:
 def done(task_id: str) -> str:
     """After submitting: what happens next, and the next task if it is the user's."""
     user = signed_in_user()
-    task = task_service.get_task(user, task_id)
+    try:
+        task = task_service.get_task(user, task_id)
+    except Forbidden:  # done, and the case is no longer theirs to see: say it went in, and nothing of the case
+        task = task_service.task_done_by(user, task_id)
+        return render_template(
+            "tasks/done.html", title=f"{task.name}: submitted", task=task, row=task.instance, case_withdrawn=True
+        )
     next_tasks = task_service.ready_tasks_for(user, task.instance)
     mine = [t for t in next_tasks if t.assignee == user.username]
     team = [t for t in next_tasks if not t.assignee and may_work_on(user, t)]
@@ -278,6 +284,7 @@ def done(task_id: str) -> str:
         team=team,
         others=[t for t in next_tasks if t not in mine and t not in team],
         user=user,
+        case_withdrawn=False,
     )
 
 

@@ -260,5 +260,9 @@ def test_a_reviewer_replaced_on_the_case_is_refused_as_a_stranger(app, people, s
     attachments.add_attachment(people.other_reviewer, case.row, "interview.pdf", PDF)
     db.session.commit()
     [written] = [t.id for t in db.session.scalars(select(Task).where(Task.bpmn_id == "write_terms_of_reference"))]
-    assert refusals(app, case, people.reviewer, signed_in, [gather.id, written], as_missing=False) == []
+    problems = refusals(app, case, people.reviewer, signed_in, [gather.id, written], as_missing=False)
+    # the page after submitting says that the task they did went in, and nothing of the case
+    assert problems == ["GET /tasks/<task_id>/done (tasks.done): (200, None, ()), missing case (404, None, ())"]
+    done = signed_in(people.reviewer).get(f"/tasks/{written}/done")
+    assert "You no longer have access to it" in done.text and f"/cases/{case.row.business_key}" not in done.text
     assert signed_in(people.other_reviewer).get(f"/tasks/{gather.id}").status == 200

@@ -122,3 +122,21 @@ def test_a_reviewer_finds_what_they_completed_from_the_task_table_alone(people, 
     assert total == 1 and [row.bpmn_id for row in rows] == ["write_terms_of_reference"]
     assert rows[0].name in signed_in(people.reviewer).get("/tasks?tab=completed").text
     assert tasks.list_tasks(people.team, mine)[1] == 2  # the team's own, not the reviewer's
+
+
+def test_a_reviewer_given_one_task_is_told_it_was_submitted_without_the_case(people, sfo_definition, signed_in):
+    """A manager may give one reviewer's task to another reviewer without making them the case's reviewer:
+    once it is done they no longer see the case, but the page after submitting still says it went in."""
+    from app.services import tasks
+
+    case = SfoCase(people, sfo_definition)
+    case.to_stage("liaison")
+    gather = case.task("gather_evidence")
+    tasks.assign_task(people.manager, gather.id, people.other_reviewer.username)
+    db.session.commit()
+    case.do("gather_evidence", as_user=people.other_reviewer)
+    web = signed_in(people.other_reviewer)
+    page = web.get(f"/tasks/{gather.id}/done")
+    assert "Gather evidence submitted" in page.text
+    assert f"/cases/{case.row.business_key}" not in page.text and "Your next task" not in page.text
+    web.get(f"/cases/{case.row.business_key}", expect=404)  # not theirs: as for any case not theirs
