@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
 
-SCHEMA_HEAD = "a9c4e7d2b516"
+SCHEMA_HEAD = "b7e2c4d9a160"
 
 
 def migrations_current() -> bool:
