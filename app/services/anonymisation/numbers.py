@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from dataclasses import dataclass
 
 from .matches import Match
@@ -103,6 +104,8 @@ def _key(text: str) -> str:
     return text.upper().translate(_AS_DIGIT)
 
 
+# Every check reads the references of all the other cases: each is read once per process, not once per check.
+@lru_cache(maxsize=100_000)
 def reference_key(reference: str) -> str | None:
     """A case reference by its significant characters, read so that an O and a 0 (an I, an l and a 1) are
     the same ("sfo 2O27/OO1" is SF02027001), or None for one that would match everyday text: shorter than
