@@ -89,7 +89,9 @@ def tokens_for(app: Flask, usernames: list[str]) -> dict[str, str]:
 Request = tuple[str, str, str, Any]  # method, path, user, JSON body
 
 
-def preparers(app: Flask, client: FlaskClient, tokens: dict[str, str], n: int) -> dict[str, Callable[[int], Request]]:
+def preparers(
+    app: Flask, client: FlaskClient, tokens: dict[str, str], n: int, task_type: str | None = None
+) -> dict[str, Callable[[int], Request]]:
     """For each operation, a function giving the i-th request to make (any set-up requests are made here)."""
     mine = client.get("/api/v1/tasks?assignee=me", headers=auth(tokens, MEASURED_REVIEWER)).get_json()
     my_ids = [item["id"] for item in mine["items"]]
@@ -109,7 +111,13 @@ def preparers(app: Flask, client: FlaskClient, tokens: dict[str, str], n: int) -
 
     def complete(i: int) -> Request:
         if not candidates:
-            candidates.extend(completion_candidates(app, set(), n, random.Random(7)))
+            if task_type is None:
+                candidates.extend(completion_candidates(app, set(), n, random.Random(7)))
+            else:  # every ready task of the type is taken, to find n of them among all the types
+                everything = completion_candidates(app, set(), 10**9, random.Random(7), minimum=0)
+                candidates.extend([task for task in everything if task.bpmn_id == task_type][:n])
+                if len(candidates) < n:
+                    raise SystemExit(f"Only {len(candidates)} ready {task_type} tasks of distinct cases; need {n}.")
         task = candidates[i]
         detail = client.get(f"/api/v1/tasks/{task.id}", headers=auth(tokens, task.actor)).get_json()
         choices = {**BASE_CHOICES, "reviewer": task.reviewer or reviewer_name(task.instance_id % REVIEWER_COUNT)}
@@ -154,6 +162,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--operation", choices=("list", "get", "instance", "complete", "start"), default="complete")
+    parser.add_argument("--task", help="with --operation complete: only tasks of this BPMN id (publish_report, ...)")
     parser.add_argument("-n", type=int, default=50, help="profiled requests (after 5 untimed ones)")
     parser.add_argument("--top", type=int, default=30, help="functions to print")
     args = parser.parse_args()
@@ -163,7 +172,7 @@ def main() -> None:
     statements = StatementLog()
     statements.attach(app)
     client = app.test_client()
-    prepare = preparers(app, client, tokens, 2 * args.n + 5)[args.operation]
+    prepare = preparers(app, client, tokens, 2 * args.n + 5, args.task)[args.operation]
 
     def send(request: Request) -> Any:
         method, path, user, body = request

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import AuditEvent, ProcessInstance, Task, User
 from .access import MANAGING_ROLES
-from .anonymisation import OTHER_CASES
+from .anonymisation import OTHER_CASES, reference_keys
 from .runtime import model_of_instance
 from .users import get_user
 
@@ -161,9 +161,9 @@ class CaseRecord:
         return {**(self.instance.data or {}), **recorded, OTHER_CASES: self._other_references}
 
     @cached_property
-    def _other_references(self) -> list[str]:
+    def _other_references(self) -> frozenset[str]:
         query = select(ProcessInstance.business_key).where(ProcessInstance.id != self.instance.id)
-        return list(db.session.scalars(query))
+        return reference_keys(db.session.scalars(query))
 
 
 def duty_conflict(user: User, record: CaseRecord, bpmn_id: str) -> str | None:

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from app.services.anonymisation import check_text, identifiers
+from app.services.anonymisation import check_text, identifiers, reference_keys
+from app.services.anonymisation.numbers import CaseReferenceMatcher
 from app.services.anonymisation.text import fold, invisible_characters
 from tests.services.anonymisation_corpus import CASE
 
@@ -487,3 +488,33 @@ def test_a_note_beside_an_address_is_not_read_as_a_place():
 def test_words_before_the_house_number_that_are_not_a_name_are_not_a_place():
     matchers = identifiers({"person_address": "NFA - previously 14 Harbour Road, Eastleigh"})
     assert [f.message for f in check_text("s", "Summary", "He had previously lived with NFA.", matchers)] == []
+
+
+OTHER_CASES_KEYS = reference_keys(["SFO-2027-001", "NPS-N-2026-0042", "SFO 2027/1138", "2026", "ab"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As in SFO-2027-001, risk was not reassessed.",
+        "As in s f o 2027 001, risk was not reassessed.",  # one letter a word: the start is short
+        "See (NPS N 2026 0042).",
+        "See nps-n-2O26-OO42.",  # an O for each 0
+        "Compare SFO/2027/1138.",
+    ],
+)
+def test_other_cases_references_are_found_whatever_separates_their_parts(text):
+    matchers = [*MATCHERS, CaseReferenceMatcher(OTHER_CASES_KEYS, "the reference of another case", "ref", True)]
+    messages = [f.message for f in check_text("anonymised_summary", "Summary", text, matchers)]
+    assert any("another case" in message for message in messages), messages
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["In 2026 the service changed.", "SFO-2027-0011 is not a case here.", "XSFO-2027-001 is a longer word.", "ab"],
+)
+def test_text_that_only_resembles_another_case_s_reference_passes(text):
+    """A year or a short code is no reference (they have no key), and a reference is never part of a word."""
+    matcher = CaseReferenceMatcher(OTHER_CASES_KEYS, "the reference of another case", "ref", True)
+    assert {"SF02027001", "NPSN20260042", "SF020271138"} == OTHER_CASES_KEYS
+    assert check_text("anonymised_summary", "Summary", text, [matcher]) == []

@@ -6,5 +6,6 @@ a piece of text, naming the field, paragraph and kind of identifier but never th
 """
 
 from .gate import OTHER_CASES, Finding, check_text, identifiers, reference_of
+from .numbers import reference_keys
 
-__all__ = ["OTHER_CASES", "Finding", "check_text", "identifiers", "reference_of"]
+__all__ = ["OTHER_CASES", "Finding", "check_text", "identifiers", "reference_keys", "reference_of"]

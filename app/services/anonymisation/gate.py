@@ -30,7 +30,9 @@ from .text import (
     transliterate,
 )
 
-OTHER_CASES = "other_case_references"  # the references of every other case, where the caller knows them
+# the keys of every other case's reference (``reference_keys``), where the caller knows them: read once per
+# case record, as each of a request's checks would otherwise key 10,000 references again
+OTHER_CASES = "other_case_keys"
 LOGGED_NAMES = {"person": "the person on probation", "victim": "a victim", "staff": "a member of staff"}
 
 
@@ -75,8 +77,8 @@ def identifiers(case: dict[str, Any], redaction_log: Any = None) -> list[Matcher
     )
     # Naming another case tells the reader of a case that may never be published; a reference may read like
     # other text, so the team may keep such a match after review.
-    others = _values(case.get(OTHER_CASES))
-    found.append(CaseReferenceMatcher.of(others, "the reference of another case", "reference.other", True))
+    others = frozenset(case.get(OTHER_CASES) or ())
+    found.append(CaseReferenceMatcher(others, "the reference of another case", "reference.other", True))
     for entry in redaction_log if isinstance(redaction_log, list) else []:
         if isinstance(entry, dict) and str(entry.get("original") or "").strip():
             found += _logged(str(entry.get("category") or "other"), str(entry["original"]).strip())

@@ -6,9 +6,9 @@ serial's leading zeros ("12/52494X" is 2012/0052494X), nor an O, I or l written 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from functools import lru_cache
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from .matches import Match
 from .text import Paragraph, digit_reading, fold
@@ -117,6 +117,14 @@ def reference_key(reference: str) -> str | None:
     return key
 
 
+def reference_keys(references: Iterable[str]) -> frozenset[str]:
+    """The keys of those ``references`` that have one (``reference_key``)."""
+    return frozenset(filter(None, map(reference_key, references)))
+
+
+_PREFIX = 4  # how many leading characters of the keys are kept to give up early on words that start none
+
+
 @dataclass(frozen=True)
 class CaseReferenceMatcher:
     """Case references, compared on their significant characters, whatever separates them in the text."""
@@ -128,12 +136,22 @@ class CaseReferenceMatcher:
 
     @classmethod
     def of(cls, references: list[str], what: str, code: str, reviewable: bool) -> CaseReferenceMatcher:
-        return cls(frozenset(filter(None, map(reference_key, references))), what, code, reviewable)
+        return cls(reference_keys(references), what, code, reviewable)
+
+    @cached_property
+    def _longest(self) -> int:
+        return max(map(len, self.keys), default=0)
+
+    @cached_property
+    def _starts(self) -> frozenset[str]:
+        """Every start of a key up to _PREFIX characters: text whose start is not among them begins no key."""
+        heads = {key[:_PREFIX] for key in self.keys}
+        return frozenset(head[:length] for head in heads for length in range(1, _PREFIX + 1))
 
     def matches(self, paragraph: Paragraph) -> Iterator[Match]:
         if not self.keys:
             return
-        longest, text = max(map(len, self.keys)), paragraph.text
+        longest, text, starts = self._longest, paragraph.text, self._starts
         runs = list(_ALNUM_RUN.finditer(text))  # whole words and numbers: a reference is never part of one
         for first, run in enumerate(runs):
             key = ""
@@ -141,7 +159,7 @@ class CaseReferenceMatcher:
                 if last > first and not _REFERENCE_GAP.fullmatch(text[runs[last - 1].end() : runs[last].start()]):
                     break
                 key += _key(runs[last].group())
-                if len(key) > longest:
+                if len(key) > longest or key[:_PREFIX] not in starts:
                     break
                 if key in self.keys:
                     start, end = run.start(), runs[last].end()
