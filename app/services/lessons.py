@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, distinct, extract, func, select
 
 from ..engine import Form
 from ..extensions import db
@@ -291,15 +291,32 @@ class ThemeFigures:
     recommendations: dict[str, int]  # theme code -> recommendations tagged with it
 
 
+def _between(column: Any, start: dt.date | None, end: dt.date | None) -> list[Any]:
+    return [*([column >= start] if start else []), *([column <= end] if end else [])]
+
+
+def _months(column: Any) -> tuple[Any, Any]:
+    """The year and the month of a date column, to count by in the database (quarters and years are made of
+    months: grouping by them reads a row for each month that has any, not one for each record)."""
+    return extract("year", column), extract("month", column)
+
+
+def _period_of_month(year: Any, month: Any, by: str) -> str:
+    return period_of(dt.date(int(year), int(month), 1), by)
+
+
 def theme_counts(by: str = "quarter", start: dt.date | None = None, end: dt.date | None = None) -> ThemeFigures:
     """Reviews tagged with each theme, per quarter (or year), between two dates inclusive."""
-    query = select(ReviewTheme.theme_code, ReviewTheme.tagged_on, ReviewTheme.instance_id)
-    if start:
-        query = query.where(ReviewTheme.tagged_on >= start)
-    if end:
-        query = query.where(ReviewTheme.tagged_on <= end)
-    tagged = db.session.execute(query).all()
-    counts: Counter[tuple[str, str]] = Counter((code, period_of(day, by)) for code, day, _ in tagged)
+    within = _between(ReviewTheme.tagged_on, start, end)
+    year, month = _months(ReviewTheme.tagged_on)
+    grouped = (
+        select(ReviewTheme.theme_code, year, month, func.count())
+        .where(*within)
+        .group_by(ReviewTheme.theme_code, year, month)
+    )
+    counts: Counter[tuple[str, str]] = Counter()
+    for code, in_year, in_month, tagged in db.session.execute(grouped):
+        counts[(code, _period_of_month(in_year, in_month, by))] += tagged
     periods = sorted({period for _, period in counts})
     titles = theme_titles()
     codes = list(titles) + sorted({code for code, _ in counts} - set(titles))
@@ -307,22 +324,20 @@ def theme_counts(by: str = "quarter", start: dt.date | None = None, end: dt.date
         (code, titles.get(code, code), [counts[(code, p)] for p in periods], sum(counts[(code, p)] for p in periods))
         for code in codes
     ]
-    return ThemeFigures(
-        periods,
-        sorted(rows, key=lambda r: -r[3]),
-        len({i for _, _, i in tagged}),
-        recommendation_theme_counts(start, end),
-    )
+    reviews = db.session.scalar(select(func.count(distinct(ReviewTheme.instance_id))).where(*within)) or 0
+    return ThemeFigures(periods, sorted(rows, key=lambda r: -r[3]), reviews, recommendation_theme_counts(start, end))
 
 
 def recommendation_theme_counts(start: dt.date | None = None, end: dt.date | None = None) -> dict[str, int]:
-    """Recommendations (in reports sent between the dates) tagged with each theme."""
-    query = select(RecommendationRecord.themes)
-    if start:
-        query = query.where(RecommendationRecord.sent_on >= start)
-    if end:
-        query = query.where(RecommendationRecord.sent_on <= end)
-    return dict(Counter(code for themes in db.session.scalars(query) for code in set(themes or [])))
+    """Recommendations (in reports sent between the dates) tagged with each theme: counted by the set of themes
+    they carry, which few recommendations do not share."""
+    themes = RecommendationRecord.themes
+    grouped = select(themes, func.count()).where(*_between(RecommendationRecord.sent_on, start, end)).group_by(themes)
+    counts: Counter[str] = Counter()
+    for codes, tagged in db.session.execute(grouped):
+        for code in set(codes or []):
+            counts[code] += tagged
+    return dict(counts)
 
 
 @dataclass(frozen=True)
@@ -335,17 +350,25 @@ class RecommendationFigures:
 def recommendation_counts(
     today: dt.date, start: dt.date | None = None, end: dt.date | None = None
 ) -> RecommendationFigures:
-    query = select(RecommendationRecord)
-    if start:
-        query = query.where(RecommendationRecord.sent_on >= start)
-    if end:
-        query = query.where(RecommendationRecord.sent_on <= end)
-    table: dict[str, Counter[str]] = defaultdict(Counter)
-    for record in db.session.scalars(query):
-        status = recommendation_status(
-            record.response, record.target_date, record.progress, today, record.tracking_status
+    """Recommendations by addressee and status, counted in the database by what decides the status."""
+    record = RecommendationRecord
+    facts = (
+        select(
+            record.addressee,
+            record.response,
+            record.progress,
+            record.tracking_status,
+            (record.target_date < today).label("late"),
         )
-        table[record.addressee][status] += 1
+        .where(*_between(record.sent_on, start, end))
+        .subquery()
+    )
+    grouped = select(*facts.c, func.count()).group_by(*facts.c)
+    table: dict[str, Counter[str]] = defaultdict(Counter)
+    yesterday = today - dt.timedelta(days=1)  # a target date before today: all the status asks of one
+    for addressee, response, progress, tracking, late, counted in db.session.execute(grouped):
+        status = recommendation_status(response, yesterday if late else None, progress, today, tracking)
+        table[addressee][status] += counted
     order = list(ADDRESSEES) + sorted(set(table) - set(ADDRESSEES))
     rows = [(ADDRESSEES.get(a, a), [table[a][s] for s in STATUSES], sum(table[a].values())) for a in order]
     return RecommendationFigures(STATUSES, rows, [sum(table[a][s] for a in table) for s in STATUSES])
@@ -362,20 +385,20 @@ class FailureFigures:
 def failure_counts(by: str = "quarter", start: dt.date | None = None, end: dt.date | None = None) -> FailureFigures:
     """Failures in reports approved between two dates: by class per quarter (or year), and by class for
     each theme tagged on the same reviews."""
-    query = select(
-        ReviewFailure.instance_id,
-        ReviewFailure.classification,
-        ReviewFailure.relevant_to_outcome,
-        ReviewFailure.approved_on,
+    failure = ReviewFailure
+    within = _between(failure.approved_on, start, end)
+    year, month = _months(failure.approved_on)
+    grouped = (
+        select(failure.classification, failure.relevant_to_outcome, year, month, func.count())
+        .where(*within)
+        .group_by(failure.classification, failure.relevant_to_outcome, year, month)
     )
-    if start:
-        query = query.where(ReviewFailure.approved_on >= start)
-    if end:
-        query = query.where(ReviewFailure.approved_on <= end)
-    found = db.session.execute(query).all()
-    periods = sorted({period_of(day, by) for _, _, _, day in found})
-    per_period: Counter[tuple[str, str]] = Counter((code, period_of(day, by)) for _, code, _, day in found)
-    relevant: Counter[str] = Counter(code for _, code, yes, _ in found if yes)
+    per_period: Counter[tuple[str, str]] = Counter()
+    relevant: Counter[str] = Counter()
+    for code, yes, in_year, in_month, counted in db.session.execute(grouped):
+        per_period[(code, _period_of_month(in_year, in_month, by))] += counted
+        relevant[code] += counted if yes else 0
+    periods = sorted({period for _, period in per_period})
     classes = [
         (
             code,
@@ -386,20 +409,22 @@ def failure_counts(by: str = "quarter", start: dt.date | None = None, end: dt.da
         )
         for code, title in FAILURE_CLASSES.items()
     ]
-    by_case: dict[int, Counter[str]] = defaultdict(Counter)
-    for instance_id, code, _, _ in found:
-        by_case[instance_id][code] += 1
+    # each failure counts once for every theme tagged on its review
+    by_theme_query = (
+        select(ReviewTheme.theme_code, failure.classification, func.count())
+        .join(ReviewTheme, ReviewTheme.instance_id == failure.instance_id)
+        .where(*within)
+        .group_by(ReviewTheme.theme_code, failure.classification)
+    )
     by_theme: dict[str, Counter[str]] = defaultdict(Counter)
-    if by_case:
-        tagged = select(ReviewTheme.instance_id, ReviewTheme.theme_code).where(ReviewTheme.instance_id.in_(by_case))
-        for instance_id, theme in db.session.execute(tagged):
-            by_theme[theme].update(by_case[instance_id])
+    for theme, code, counted in db.session.execute(by_theme_query):
+        by_theme[theme][code] += counted
     titles = theme_titles()
     themes = [
         (theme, titles.get(theme, theme), [counts[code] for code in FAILURE_CLASSES])
-        for theme, counts in sorted(by_theme.items(), key=lambda item: -sum(item[1].values()))
+        for theme, counts in sorted(by_theme.items(), key=lambda item: (-sum(item[1].values()), item[0]))
     ]
-    return FailureFigures(periods, classes, themes, len(found))
+    return FailureFigures(periods, classes, themes, sum(per_period.values()))
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import random
 from collections import Counter
 
 import pytest
 from sqlalchemy import delete, select
 
 from app.extensions import db
-from app.models import RecommendationRecord, ReviewTheme, Theme
+from app.models import RecommendationRecord, ReviewFailure, ReviewTheme, Theme
 from app.services import lessons, tasks
 from app.services.errors import Forbidden, Invalid
+from app.services.reports import ADDRESSEES, FAILURE_CLASSES, STATUSES, TRACKING, recommendation_status
 from tests.sfo_case import SfoCase
 
 
@@ -130,3 +132,82 @@ def test_recommendations_are_tagged_with_themes_and_counted(sfo_definition, peop
     assert [r.themes for r in records] == [["mappa", "risk_assessment"], ["mappa"], []]
     direct = Counter(code for r in records for code in r.themes)
     assert lessons.theme_counts().recommendations == direct == {"mappa": 2, "risk_assessment": 1}
+
+
+def test_the_figures_counted_in_the_database_match_a_count_of_each_record(sfo_definition, people):
+    """Themes, recommendations by addressee and status, and failures by class, quarter and theme, counted by
+    group in the database, against the same figures worked out record by record."""
+    rng = random.Random(12)
+    today = dt.date(2027, 6, 15)
+    days = [dt.date(2026, 11, 30), dt.date(2027, 1, 1), dt.date(2027, 3, 31), dt.date(2027, 4, 1), today]
+    cases = [SfoCase(people, sfo_definition, reference=f"SFO-FIG-{n}").row for n in range(4)]
+    for case in cases:
+        for code in rng.sample(["mappa", "risk_assessment", "domestic_abuse"], rng.randint(0, 3)):
+            db.session.add(ReviewTheme(instance_id=case.id, theme_code=code, tagged_on=rng.choice(days)))
+        for number in range(1, 16):
+            db.session.add(
+                RecommendationRecord(
+                    instance_id=case.id,
+                    number=number,
+                    addressee=rng.choice([*ADDRESSEES, "other_agency"]),
+                    level="local",
+                    text="A.",
+                    themes=rng.sample(["mappa", "risk_assessment"], rng.randint(0, 2)),
+                    response=rng.choice([None, "accept", "partly", "reject"]),
+                    target_date=rng.choice([None, today - dt.timedelta(days=1), today, today + dt.timedelta(days=9)]),
+                    progress=rng.choice([None, "not_started", "in_progress", "done"]),
+                    tracking_status=rng.choice([None, *TRACKING]),
+                    sent_on=rng.choice(days),
+                )
+            )
+            db.session.add(
+                ReviewFailure(
+                    instance_id=case.id,
+                    number=number,
+                    classification=rng.choice(list(FAILURE_CLASSES)),
+                    relevant_to_outcome=rng.random() < 0.5,
+                    description="A failure.",
+                    approved_on=rng.choice(days),
+                )
+            )
+    db.session.commit()
+    records = db.session.scalars(select(RecommendationRecord)).all()
+    failures = db.session.execute(select(ReviewFailure)).scalars().all()
+    tags = db.session.scalars(select(ReviewTheme)).all()
+    quarter = {day: lessons.period_of(day, "quarter") for day in days}
+
+    for start, end in [(None, None), (dt.date(2027, 1, 1), dt.date(2027, 3, 31))]:
+
+        def within(day, start=start, end=end):
+            return (start is None or day >= start) and (end is None or day <= end)
+
+        statuses = Counter(
+            (r.addressee, recommendation_status(r.response, r.target_date, r.progress, today, r.tracking_status))
+            for r in records
+            if within(r.sent_on)
+        )
+        figures = lessons.recommendation_counts(today, start, end)
+        for addressee in {a for a, _ in statuses}:
+            [row] = [row for row in figures.rows if row[0] == ADDRESSEES.get(addressee, addressee)]
+            assert row[1] == [statuses[(addressee, status)] for status in STATUSES]
+
+        themes = lessons.theme_counts("quarter", start, end)
+        counted = Counter((t.theme_code, quarter[t.tagged_on]) for t in tags if within(t.tagged_on))
+        assert {(code, p): n for code, _, ns, _ in themes.rows for p, n in zip(themes.periods, ns) if n} == counted
+        assert themes.reviews == len({t.instance_id for t in tags if within(t.tagged_on)})
+        assert themes.recommendations == Counter(c for r in records if within(r.sent_on) for c in set(r.themes))
+
+        found = lessons.failure_counts("quarter", start, end)
+        kept = [f for f in failures if within(f.approved_on)]
+        by_class = Counter((f.classification, quarter[f.approved_on]) for f in kept)
+        assert {(code, p): n for code, _, ns, _, _ in found.classes for p, n in zip(found.periods, ns) if n} == by_class
+        assert {code: r for code, _, _, _, r in found.classes} == {
+            code: sum(1 for f in kept if f.classification == code and f.relevant_to_outcome) for code in FAILURE_CLASSES
+        }
+        by_theme = Counter(
+            (t.theme_code, f.classification) for f in kept for t in tags if t.instance_id == f.instance_id
+        )
+        assert {
+            (theme, code): n for theme, _, ns in found.themes for code, n in zip(FAILURE_CLASSES, ns) if n
+        } == by_theme
+        assert found.total == len(kept)
