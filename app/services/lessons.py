@@ -363,10 +363,12 @@ def recommendation_counts(
         .where(*_between(record.sent_on, start, end))
         .subquery()
     )
-    grouped = select(*facts.c, func.count()).group_by(*facts.c)
+    columns = list(facts.c)
+    grouped = select(*columns, func.count()).group_by(*columns)
     table: dict[str, Counter[str]] = defaultdict(Counter)
     yesterday = today - dt.timedelta(days=1)  # a target date before today: all the status asks of one
-    for addressee, response, progress, tracking, late, counted in db.session.execute(grouped):
+    for row in db.session.execute(grouped):
+        addressee, response, progress, tracking, late, counted = tuple(row)
         status = recommendation_status(response, yesterday if late else None, progress, today, tracking)
         table[addressee][status] += counted
     order = list(ADDRESSEES) + sorted(set(table) - set(ADDRESSEES))
