@@ -9,7 +9,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, and_, false, func, literal_column, select, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    and_,
+    exists,
+    false,
+    func,
+    literal_column,
+    select,
+    true,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -275,24 +288,43 @@ def matches_text(text: str) -> ColumnElement[bool]:
     return and_(*(PublishedReport.search_text.ilike(f"%{_escape_like(w)}%", escape="\\") for w in words))
 
 
+def _tagged(theme: str) -> ColumnElement[bool]:
+    """Published reports tagged with ``theme`` (their themes are a JSON list)."""
+    if db.engine.dialect.name == "postgresql":
+        return type_coerce(PublishedReport.themes, JSONB).contains([theme])
+    tags = func.json_each(PublishedReport.themes).table_valued("value")
+    return exists().select_from(tags).where(tags.c.value == theme)
+
+
+def _theme_codes() -> Any:
+    """Every theme code published reports are tagged with, once each, as a one-column query."""
+    if db.engine.dialect.name == "postgresql":
+        themes = type_coerce(PublishedReport.themes, JSONB)
+        each = func.jsonb_array_elements_text(themes).table_valued("value").lateral()
+    else:  # SQLite's table-valued functions read the tables before them without LATERAL
+        each = func.json_each(PublishedReport.themes).table_valued("value")
+    return select(each.c.value).select_from(PublishedReport).join(each, true()).distinct()
+
+
 def list_published(filters: PublishedFilters, page: int = 1, per_page: int = PER_PAGE) -> PublishedPage:
-    """One page of the published reports the filters and search match, newest first. The matches are
-    counted on their ids and themes; only the page's reports are loaded whole."""
-    order = (PublishedReport.published_on.desc(), PublishedReport.id.desc())
-    query = select(PublishedReport.id, PublishedReport.themes).order_by(*order)
+    """One page of the published reports the filters and search match, newest first: the matches are counted
+    in the database and only the page's reports are read."""
+    conditions = []
     if filters.year:
-        query = query.where(PublishedReport.year == filters.year)
+        conditions.append(PublishedReport.year == filters.year)
     if filters.offence_type:
-        query = query.where(PublishedReport.offence_type == filters.offence_type)
+        conditions.append(PublishedReport.offence_type == filters.offence_type)
+    if filters.theme:
+        conditions.append(_tagged(filters.theme))
     text = search_terms(filters.text)
     if text:
-        query = query.where(matches_text(text))
-    ids = [row.id for row in db.session.execute(query) if not filters.theme or filters.theme in (row.themes or [])]
-    pages = max(1, -(-len(ids) // per_page))
+        conditions.append(matches_text(text))
+    total = db.session.scalar(select(func.count()).select_from(PublishedReport).where(*conditions)) or 0
+    pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    shown = ids[(page - 1) * per_page : page * per_page]
-    reports = list(db.session.scalars(select(PublishedReport).where(PublishedReport.id.in_(shown)).order_by(*order)))
-    return PublishedPage(reports, len(ids), page, pages)
+    order = (PublishedReport.published_on.desc(), PublishedReport.id.desc())
+    shown = select(PublishedReport).where(*conditions).order_by(*order).limit(per_page).offset((page - 1) * per_page)
+    return PublishedPage(list(db.session.scalars(shown)), total, page, pages)
 
 
 def list_summary(report: PublishedReport, limit: int = 300) -> str:
@@ -309,18 +341,13 @@ def list_summary(report: PublishedReport, limit: int = 300) -> str:
 
 
 def published_choices() -> tuple[list[int], list[tuple[str, str]], list[str]]:
-    """The years, offence types (code, title) and theme codes that published reports have."""
-    columns = (
-        PublishedReport.year,
-        PublishedReport.offence_type,
-        PublishedReport.offence_title,
-        PublishedReport.themes,
-    )
-    reports = list(db.session.execute(select(*columns)))  # not the reports' content: the list page reads this
-    years = sorted({r.year for r in reports}, reverse=True)
-    offences = sorted({(r.offence_type, r.offence_title) for r in reports}, key=lambda o: o[1])
-    themes = sorted({code for r in reports for code in r.themes or []})
-    return years, offences, themes
+    """The years, offence types (code, title) and theme codes that published reports have, read as distinct
+    values (not a row for each report)."""
+    offences = select(PublishedReport.year, PublishedReport.offence_type, PublishedReport.offence_title).distinct()
+    found = db.session.execute(offences).all()
+    years = sorted({row.year for row in found}, reverse=True)
+    kinds = sorted({(row.offence_type, row.offence_title) for row in found}, key=lambda o: o[1])
+    return years, kinds, sorted(db.session.scalars(_theme_codes()))
 
 
 def get_published(slug: str) -> PublishedReport:

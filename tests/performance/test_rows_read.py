@@ -11,8 +11,10 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.models import RecommendationRecord, ReviewFailure, ReviewTheme
-from app.services import lessons
+from app.services import lessons, publication
+from app.services.publication import PER_PAGE
 from tests.sfo_case import SfoCase
+from tests.web.test_published_search import add_published
 
 RECORDS = 200
 
@@ -83,3 +85,29 @@ def test_the_lessons_figures_read_a_row_for_each_group_not_for_each_record(app, 
     hmpps = next(row for row in figures["recommendations"].rows if row[2])
     assert hmpps[2] == 2 * RECORDS and figures["failures"].total == 2 * RECORDS
     assert read < RECORDS, f"{read} rows read for {2 * RECORDS} recommendations and {2 * RECORDS} failures"
+
+
+PUBLISHED = 60
+
+
+def test_the_public_list_reads_its_page_and_its_choices_not_every_report(app, postgresql):
+    """The list read every matching report's id and themes to filter by theme and page in Python, and its
+    filters read every report's year, offence and themes."""
+    for number in range(1, PUBLISHED + 1):
+        report = add_published(number, f"Review {number}", "A summary.")
+        report.themes = ["mappa"] if number % 2 else ["mappa", "risk_assessment"]
+        report.year = 2026 + number % 3
+    db.session.commit()
+    found: dict[str, Any] = {}
+
+    def page() -> None:
+        found["page"] = publication.list_published(publication.PublishedFilters(theme="risk_assessment"), page=2)
+        found["choices"] = publication.published_choices()
+
+    read = _rows_read(page)
+
+    shown = found["page"]
+    assert shown.total == PUBLISHED // 2 and shown.page == 2 and len(shown.reports) == PUBLISHED // 2 - PER_PAGE
+    assert all("risk_assessment" in report.themes for report in shown.reports)
+    assert found["choices"] == ([2028, 2027, 2026], [("murder", "Murder")], ["mappa", "risk_assessment"])
+    assert read < PUBLISHED, f"{read} rows read for a page of {len(shown.reports)} of {PUBLISHED} reports"
