@@ -37,10 +37,10 @@ def _looks_stalled() -> ColumnElement[bool]:
     return ProcessInstance.status.in_(SWEPT_STATUSES) & ProcessInstance.next_timer_at.is_(None) & ~ready
 
 
-def _claim_next_candidate(after: int) -> ProcessInstance | None:
+def _claim_next_candidate(after: int, up_to: int | None) -> ProcessInstance | None:
     query = (
         select(ProcessInstance)
-        .where(_looks_stalled(), ProcessInstance.id > after)
+        .where(_looks_stalled(), ProcessInstance.id > after, *([] if up_to is None else [ProcessInstance.id <= up_to]))
         .order_by(ProcessInstance.id)
         .limit(1)
         .with_for_update(skip_locked=True, key_share=True, of=ProcessInstance)
@@ -48,25 +48,43 @@ def _claim_next_candidate(after: int) -> ProcessInstance | None:
     return db.session.scalar(query)
 
 
+# The last case the previous pass checked, in this process. A case waiting only for a message looks stalled
+# from the projection, and such cases can wait for months: a pass that always began at the first case would
+# check the same ones each time and never reach a stalled case after them. So each pass goes on from where
+# the previous one stopped, round to the first case and on up to where it began.
+_checked_last = 0
+
+
 def sweep_stalled_cases(limit: int = 200) -> int:
-    """Run again each open case with nothing to wait for; return how many were found stalled.
+    """Run again each open case with nothing to wait for, checking at most ``limit`` cases that look so;
+    return how many were found stalled.
 
     A case waiting only for a message also looks stalled from the projection; it is left untouched.
     """
-    found, after = 0, 0
-    for _ in range(limit):
+    global _checked_last
+    began = _checked_last
+    found, checked, after, up_to = 0, 0, began, None
+    while checked < limit:
+        row = None
         try:
             with transaction():
-                row = _claim_next_candidate(after)
-                if row is None:
-                    return found
-                after = row.id
-                instance = load(row)
-                if instance.is_stalled():
-                    found += 1
-                    advance(row, "system", lambda running: running.run(), instance)
+                row = _claim_next_candidate(after, up_to)
+                if row is not None:
+                    after = _checked_last = row.id
+                    instance = load(row)
+                    if instance.is_stalled():
+                        found += 1
+                        advance(row, "system", lambda running: running.run(), instance)
+                    checked += 1
         except Conflict:
             log.info("case %s changed while it was being checked; it will be checked on the next pass", after)
+            checked += 1
+            continue
+        if row is None:
+            if up_to is not None or began == 0:
+                _checked_last = 0  # round every case: the next pass begins at the first
+                return found
+            after, up_to = 0, began  # from the first case up to where this pass began
     return found
 
 

@@ -56,6 +56,26 @@ def test_the_sweep_puts_a_stored_stalled_case_in_error(app, monkeypatch):
     assert consistency.sweep_stalled_cases() == 0  # a case in error is monitoring's now, not swept again
 
 
+def test_the_sweep_reaches_a_stalled_case_behind_more_cases_waiting_for_a_message_than_a_pass_checks(app, monkeypatch):
+    """A case waiting only for a message looks stalled from the projection, and each pass checks a limited
+    number of such cases. Every pass began again at the first case: with as many cases waiting for a
+    court's outcome (for months) as a pass checks, a stalled case after them was never reached."""
+    files = {p.name: p.read_bytes() for p in (DATA / "engine" / "wait_for_message.bpmn", DATA / "triage.schema.json")}
+    definition = deploy_files(files, "system").definition
+    team = make_user("sfo-team")
+    for n in range(3):
+        row = instances.start_case(team, definition.key, f"WAIT-{n}", {})
+        tasks.complete_task(team, instances.tasks_of(row, "ready")[0].id, {"eligible": True})
+        assert (row.status, row.next_timer_at) == ("waiting", None)
+    monkeypatch.setattr(progress, "_stall_of", lambda row, instance: None)
+    stalled_id = _stalled_by_design(app)
+    monkeypatch.undo()
+
+    assert [consistency.sweep_stalled_cases(limit=2) for _ in range(3)].count(1) == 1
+    assert instances.get_instance(make_user("manager"), stalled_id).status == "error"
+    assert consistency.sweep_stalled_cases(limit=2) == 0  # round again: the waiting cases are left as they are
+
+
 def test_the_sweep_moves_on_a_case_stalled_by_a_lost_liaison_merge(sfo_definition, people, monkeypatch, clock):
     case = SfoCase(people, sfo_definition)
     case.do("confirm_eligibility", eligible=True)
