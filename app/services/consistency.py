@@ -9,10 +9,11 @@ a stalled one goes into error where monitoring shows it. ``sfo check`` reads eve
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, func, select
 
 from ..extensions import db
 from ..models import AuditEvent, ProcessInstance, Task
@@ -51,8 +52,16 @@ def _claim_next_candidate(after: int, up_to: int | None) -> ProcessInstance | No
 # The last case the previous pass checked, in this process. A case waiting only for a message looks stalled
 # from the projection, and such cases can wait for months: a pass that always began at the first case would
 # check the same ones each time and never reach a stalled case after them. So each pass goes on from where
-# the previous one stopped, round to the first case and on up to where it began.
+# the previous one stopped, round to the first case and on up to where it began; a process with no previous
+# pass (``sfo worker --once`` from a scheduler, a restarted worker) begins at a case picked at random.
 _checked_last = 0
+_starts = random.Random()  # noqa: S311 - spreads where passes begin; nothing secret
+
+
+def _first_after() -> int:
+    if _checked_last:
+        return _checked_last
+    return _starts.randint(0, db.session.scalar(select(func.max(ProcessInstance.id))) or 0)
 
 
 def sweep_stalled_cases(limit: int = 200) -> int:
@@ -62,7 +71,7 @@ def sweep_stalled_cases(limit: int = 200) -> int:
     A case waiting only for a message also looks stalled from the projection; it is left untouched.
     """
     global _checked_last
-    began = _checked_last
+    began = _first_after()
     found, checked, after, up_to = 0, 0, began, None
     while checked < limit:
         row = None

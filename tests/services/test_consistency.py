@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,28 @@ def test_the_sweep_reaches_a_stalled_case_behind_more_cases_waiting_for_a_messag
     assert [consistency.sweep_stalled_cases(limit=2) for _ in range(3)].count(1) == 1
     assert instances.get_instance(make_user("manager"), stalled_id).status == "error"
     assert consistency.sweep_stalled_cases(limit=2) == 0  # round again: the waiting cases are left as they are
+
+
+def test_workers_started_afresh_for_each_pass_reach_the_stalled_case_too(app, monkeypatch):
+    """``sfo worker --once`` from a scheduler, or a worker restarted, has no last case: each such pass began at
+    the first case again, so the stalled case behind the waiting ones was never reached that way either."""
+    files = {p.name: p.read_bytes() for p in (DATA / "engine" / "wait_for_message.bpmn", DATA / "triage.schema.json")}
+    definition = deploy_files(files, "system").definition
+    team = make_user("sfo-team")
+    for n in range(3):
+        row = instances.start_case(team, definition.key, f"WAIT-{n}", {})
+        tasks.complete_task(team, instances.tasks_of(row, "ready")[0].id, {"eligible": True})
+    monkeypatch.setattr(progress, "_stall_of", lambda row, instance: None)
+    stalled_id = _stalled_by_design(app)
+    monkeypatch.undo()
+    monkeypatch.setattr(consistency, "_starts", random.Random(3))  # where a new process begins, repeatably
+
+    found = []
+    for _ in range(20):
+        monkeypatch.setattr(consistency, "_checked_last", 0)  # a new process
+        found.append(consistency.sweep_stalled_cases(limit=2))
+    assert found.count(1) == 1, found
+    assert instances.get_instance(make_user("manager"), stalled_id).status == "error"
 
 
 def test_the_sweep_moves_on_a_case_stalled_by_a_lost_liaison_merge(sfo_definition, people, monkeypatch, clock):
