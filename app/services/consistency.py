@@ -53,15 +53,21 @@ def _claim_next_candidate(after: int, up_to: int | None) -> ProcessInstance | No
 # from the projection, and such cases can wait for months: a pass that always began at the first case would
 # check the same ones each time and never reach a stalled case after them. So each pass goes on from where
 # the previous one stopped, round to the first case and on up to where it began; a process with no previous
-# pass (``sfo worker --once`` from a scheduler, a restarted worker) begins at a case picked at random.
+# pass (``sfo worker --once`` from a scheduler, a restarted worker) begins after a candidate picked at random.
 _checked_last = 0
 _starts = random.Random()  # noqa: S311 - spreads where passes begin; nothing secret
 
 
 def _first_after() -> int:
+    """Where this pass begins: after the last case checked, or after a candidate picked at random (a random
+    id would favour the first candidates wherever ids are spread out, as sequences leave them)."""
     if _checked_last:
         return _checked_last
-    return _starts.randint(0, db.session.scalar(select(func.max(ProcessInstance.id))) or 0)
+    candidates = select(ProcessInstance.id).where(_looks_stalled()).order_by(ProcessInstance.id)
+    count = db.session.scalar(select(func.count()).select_from(candidates.subquery())) or 0
+    if not count:
+        return 0
+    return db.session.scalar(candidates.offset(_starts.randrange(count)).limit(1)) or 0
 
 
 def sweep_stalled_cases(limit: int = 200) -> int:
