@@ -97,6 +97,15 @@ NAMES = [
         "Reports went to the practitioner daily.",
     ),
     ("victim's name run together", "The appeal #samoduya was shared.", "The appeal was shared."),
+    (
+        "forename and one part of a double-barrelled surname run together",
+        "Her friends wrote to zoesmith online.",
+        "Her friends wrote to her online.",
+    ),
+    ("surname part first, run together", "The page jonesZoe was shared.", "The page was shared."),
+    ("first name inside a hashtag in lower case", "The campaign #justiceforzoe spread.", "The campaign spread."),
+    ("first name inside a username", "Messages came from @sam_o_2012.", "Messages came from an account."),
+    ("surname inside a web address", "See www.oduyafamilyappeal.org for more.", "See the appeal for more."),
 ]
 
 NO_DATE = "He was released on licence in his thirties."

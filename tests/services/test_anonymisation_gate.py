@@ -518,3 +518,50 @@ def test_text_that_only_resembles_another_case_s_reference_passes(text):
     matcher = CaseReferenceMatcher(OTHER_CASES_KEYS, "the reference of another case", "ref", True)
     assert {"SF02027001", "NPSN20260042", "SF020271138"} == OTHER_CASES_KEYS
     assert check_text("anonymised_summary", "Summary", text, [matcher]) == []
+
+
+MIDDLE_AND_DOUBLE = identifiers({"person_name": "Jordan Lee Blackwood", "victim_names": "Zoë Blackwood-Smith"})
+
+
+@pytest.mark.parametrize(
+    "text, whose",
+    [
+        ("He posted as jordanblackwood that night.", "the person on probation"),  # without the middle name
+        ("He posted as blackwoodjordan that night.", "the person on probation"),
+        ("The site zoeblackwood.example was taken down.", "a victim"),  # one part of the surname
+        ("The account smithzoe was closed.", "a victim"),
+        ("The page blackwoodsmithzoe was shared.", "a victim"),  # the whole surname first
+    ],
+)
+def test_a_name_run_together_from_some_of_its_parts_is_refused(text, whose):
+    """Only all of a name's parts run together were refused, and a double-barrelled surname's first part
+    was taken for a forename: "jordanblackwood" passed for Jordan Lee Blackwood, "zoeblackwood" and
+    "smithzoe" for Zoë Blackwood-Smith."""
+    messages = [f.message for f in check_text("s", "Summary", text, MIDDLE_AND_DOUBLE)]
+    assert any(f"runs together parts or initials of the name of {whose}" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    "text, whose",
+    [
+        ("The campaign #justiceforzoe spread online.", "a victim"),  # lower case: no capital marks the name
+        ("Supporters used #freejordan.", "the person on probation"),
+        ("Messages came from @zoe_b_1990.", "a victim"),  # three letters in lower case, as a word would not be
+        ("The site www.blackwoodappeal.example was taken down.", "the person on probation"),
+        ("He wrote to teamzoe@example.com.", "a victim"),
+    ],
+)
+def test_a_name_inside_a_hashtag_username_or_web_address_is_refused(text, whose):
+    messages = [f.message for f in check_text("s", "Summary", text, MIDDLE_AND_DOUBLE)]
+    wanted = f"a hashtag, username or web address that contains part of the name of {whose}"
+    assert any(wanted in m for m in messages), messages
+
+
+def test_hashtags_and_web_addresses_without_a_name_pass():
+    text = "See www.gov.uk and #MeToo; write to enquiries@probation.example or @HMPPS."
+    assert [f.message for f in check_text("s", "Summary", text, MIDDLE_AND_DOUBLE)] == []
+
+
+def test_a_name_found_inside_a_hashtag_is_reported_once():
+    messages = [f.message for f in check_text("s", "Summary", "The campaign #JusticeForZoe spread.", MIDDLE_AND_DOUBLE)]
+    assert messages == ["Summary still contains a word that matches part of the name of a victim."]

@@ -5,7 +5,8 @@ in any case when it has 4 letters or more; a part of 2 or 3 letters only when wr
 capital, because in lower case those are everyday words ("do", "may", "will" is 4 and matches). Words
 split by spaces or punctuation ("S m i t h", "Black-wood") are joined again; plurals and possessives
 ("the Smiths", "Smith's") match; digits, symbols or look-alike letters for letters ("Bl4ckw00d", a
-capital I for an l in "SaIly") are read as letters.
+capital I for an l in "SaIly") are read as letters. Two or more parts run into one word ("jordanblackwood",
+"smithzoe") match, and inside a hashtag, username or web address so does any part of 3 letters or more.
 Near misspellings are found with rapidfuzz (see ``FUZZY_THRESHOLD``).
 
 Every look-up goes through the paragraph's word index (``Paragraph.positions`` and friends), so the
@@ -14,6 +15,7 @@ cost grows with the number of name parts and their occurrences, not with parts t
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from .text import Paragraph, fold, singulars
 TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "master", "sir", "dame", "prof", "rev")
 MIN_PART = 2
 MIN_LOWER_CASE_PART = 4
+MIN_TAGGED_PART = 3  # letters of a part found inside a hashtag, username or web address
 # Near misspellings: a capitalised word of 5 letters or more whose optimal-string-alignment
 # similarity (1 - edits / longer length) to a name part of 5 letters or more is above this: rapidfuzz
 # turns the cutoff into a distance in floating point and so leaves out a similarity of exactly 0.8.
@@ -187,23 +190,48 @@ class NameMatcher:
         return frozenset({*self.parts, *compound_parts(self.name)})
 
     @cached_property
-    def _run_together(self) -> tuple[frozenset[str], frozenset[str]]:
-        """The name written as one word, as in a username, a web address or a hashtag: its parts in order
-        or surname first ("jordanblackwood", "blackwoodjordan"), and, only in an email address or
-        username, with an initial for the first name or the surname ("jblackwood", "jordanb",
+    def _surname_size(self) -> int:
+        """How many of the parts are the surname: two for "Zoë Blackwood-Smith", else one."""
+        words = forenames_first(self.name).split()
+        surname = name_parts(words[-1]) if words else []
+        if len(surname) < len(self.parts) and tuple(self.parts[-len(surname) :]) == tuple(surname):
+            return len(surname)
+        return 1
+
+    @cached_property
+    def _run_together(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """The name written as one word, as in a username, a web address or a hashtag: (whole, some, initialled).
+        Whole: every part, forenames first or surname first ("jordanleeblackwood", "blackwoodjordanlee").
+        Some: two of its parts, in order or with the surname's part first ("jordanblackwood" without the
+        middle name, "zoesmith" and "smithzoe" for Zoë Blackwood-Smith). Initialled, only in an email
+        address or username: an initial for a forename or the surname ("jblackwood", "jordanb",
         "blackwoodj"), which on their own are often words ("along" is A. Long)."""
         if len(self.parts) < 2:
-            return frozenset(), frozenset()
-        first, surname = "".join(self.parts[:-1]), self.parts[-1]
+            return frozenset(), frozenset(), frozenset()
+        size = self._surname_size
+        forenames, surnames = self.parts[:-size], self.parts[-size:]
+        first, surname = "".join(forenames), "".join(surnames)
         whole = frozenset({first + surname, surname + first})
-        initialled = {self.parts[0][0] + "".join(self.parts[1:]), first + surname[0], surname + self.parts[0][0]}
-        return whole, frozenset(initialled - whole)
+        some = {one + other for one, other in itertools.combinations(self.parts, 2)}
+        some |= {other + one for one in forenames for other in surnames}
+        initialled = {forenames[0][0] + "".join(self.parts[1:]), first + surname[0], surname + forenames[0][0]}
+        initialled |= {forenames[0][0] + part for part in surnames} | {part + forenames[0][0] for part in surnames}
+        some -= whole | self._part_set
+        return whole, frozenset(some), frozenset(initialled - whole - some - self._part_set)
 
     @cached_property
     def _fuzzy_parts(self) -> tuple[str, ...]:
         return tuple(part for part in self._part_set if len(part) >= FUZZY_MIN_LENGTH)
 
     def matches(self, paragraph: Paragraph) -> Iterator[Match]:
+        found = list(self._matches(paragraph))
+        yield from found
+        tagged = f"a hashtag, username or web address that contains part of the name of {self.whose}"
+        for start, end in self._in_tags(paragraph):
+            if not any(m.start < end and start < m.start + len(m.span) for m in found):  # once for each
+                yield self._span_match(tagged, "tagged", paragraph, start, end)
+
+    def _matches(self, paragraph: Paragraph) -> Iterator[Match]:
         if not self.parts:
             return
         covered: set[int] = set()
@@ -268,14 +296,26 @@ class NameMatcher:
 
     def _joined(self, paragraph: Paragraph) -> Iterator[tuple[int, bool]]:
         """Words that run the name together: (index, whether it is the whole name)."""
-        whole, initialled = self._run_together
+        whole, some, initialled = self._run_together
         for form in whole:
             for index in paragraph.positions.get(form, ()):
                 yield index, True
+        for form in some:
+            for index in paragraph.positions.get(form, ()):
+                yield index, False
         for form in initialled:
             for index in paragraph.positions.get(form, ()):
                 if _in_an_address(paragraph, index):
                     yield index, False
+
+    def _in_tags(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
+        """Hashtags, usernames, email and web addresses with a part of the name inside a longer word, where
+        no capital marks where it begins ("#justiceforzoe", "@zoe_b_1990", "www.blackwoodappeal.org"): a
+        part of 3 letters or more, in any case, as such words are read as names run together."""
+        parts = [part for part in self._part_set if len(part) >= MIN_TAGGED_PART]
+        for start, end, lower in paragraph.tagged:
+            if any(part in lower for part in parts):
+                yield start, end
 
     def _camel_pieces(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
         """Parts of the name run into a word in camel case: "#JusticeForZoe", "RIPSamOduya"."""

@@ -49,6 +49,14 @@ _PIECE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
 MIN_STEM = 2
 MAX_JOIN_GAP = 3  # characters between two pieces of a split-up word ("S m i t h", "Black - wood")
 _SENTENCE_END = re.compile(r"[.!?;:]\s|[.!?;:]$")
+# Words people are named in without spaces or capitals: hashtags and usernames, email addresses, and web
+# addresses (with www. or a scheme, or a domain name in lower case).
+_TAGGED = re.compile(
+    r"[#@]\w+(?:[.\-]\w+)*"
+    r"|[\w.%+\-]+@\w+(?:[.\-]\w+)*"
+    r"|(?:https?://|www\.)[^\s<>\"]*[\w/]"
+    r"|\b[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,7}\b"
+)
 
 
 def is_invisible(char: str) -> bool:
@@ -183,6 +191,11 @@ class Paragraph:
         match's position is the same in both."""
         as_digits = digit_reading(self.text)
         return (self.text,) if as_digits == self.text else (self.text, as_digits)
+
+    @cached_property
+    def tagged(self) -> list[tuple[int, int, str]]:
+        """Hashtags, usernames, email and web addresses: (start, end, lower case)."""
+        return [(m.start(), m.end(), m.group().lower()) for m in _TAGGED.finditer(self.text)]
 
     @cached_property
     def camel_pieces(self) -> list[tuple[int, int, str]]:
