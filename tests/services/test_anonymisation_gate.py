@@ -565,3 +565,24 @@ def test_hashtags_and_web_addresses_without_a_name_pass():
 def test_a_name_found_inside_a_hashtag_is_reported_once():
     messages = [f.message for f in check_text("s", "Summary", "The campaign #JusticeForZoe spread.", MIDDLE_AND_DOUBLE)]
     assert messages == ["Summary still contains a word that matches part of the name of a victim."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The hashtag #EastleighStabbing trended.",  # camel case: a place was only found as the whole word
+        "The hashtag #eastleighstabbing trended.",
+        "The story ran on www.eastleighnews.example.",
+        "The page BishopsWalthamNews covered it.",
+    ],
+)
+def test_a_place_of_the_address_run_into_a_hashtag_or_web_address_is_refused(text):
+    matchers = identifiers({"person_address": "14 Harbour Road, Eastleigh, SO50 5AB\nBishops Waltham"})
+    messages = [f.message for f in check_text("s", "Summary", text, matchers)]
+    assert messages == ["Summary still contains a place named in the person's address."], messages
+
+
+def test_words_that_only_contain_a_place_in_prose_pass():
+    matchers = identifiers({"person_address": "2 Mill Lane, Wells"})
+    text = "He was well, and Wellsford Road is another town's; see #wellbeing and www.gov.uk."
+    assert [f.message for f in check_text("s", "Summary", text, matchers)] == []

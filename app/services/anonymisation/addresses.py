@@ -98,6 +98,16 @@ class PhraseMatcher:
         wanted = [t for t in _tokens(self.phrase)]
         if not wanted or sum(len(t) for t in wanted) < 3:
             return
+        found = list(self._matches(paragraph, wanted))
+        yield from found
+        joined = "".join(wanted)
+        if self.joined and joined.isalpha() and len(joined) >= 4:  # "#EastleighStabbing", "#eastleighnews"
+            for start, end in _inside_words(paragraph, joined):
+                if not any(m.start < end and start < m.start + len(m.span) for m in found):
+                    found.append(Match(self.what, self.code, joined, start, paragraph.text[start:end], self.reviewable))
+                    yield found[-1]
+
+    def _matches(self, paragraph: Paragraph, wanted: list[str]) -> Iterator[Match]:
         words = paragraph.words
         for index in _starts(paragraph, wanted[0]):
             if index + len(wanted) <= len(words) and _phrase_at(paragraph, words, index, wanted):
@@ -112,6 +122,26 @@ class PhraseMatcher:
             for first, last in split_spellings(paragraph, wanted[0]):
                 start, end = words[first].start, words[last - 1].end
                 yield Match(self.what, self.code, wanted[0], start, paragraph.text[start:end], self.reviewable)
+
+
+def _inside_words(paragraph: Paragraph, joined: str) -> Iterator[tuple[int, int]]:
+    """Where a place's name is run into a longer word: as pieces of a word in camel case ("#EastleighStabbing",
+    "BishopsWalthamNews"), or anywhere inside a hashtag, username or web address ("#eastleighstabbing")."""
+    pieces = paragraph.camel_pieces
+    for first, (start, _, _) in enumerate(pieces):
+        text = ""
+        for number in range(first, len(pieces)):
+            if number > first and pieces[number][0] != pieces[number - 1][1]:
+                break  # the next piece is in another word
+            text += pieces[number][2].lower()
+            if not joined.startswith(text):
+                break
+            if text == joined:
+                yield start, pieces[number][1]
+                break
+    for start, end, lower in paragraph.tagged:
+        if joined in lower:
+            yield start, end
 
 
 def _starts(paragraph: Paragraph, token: str) -> list[int]:
