@@ -396,7 +396,10 @@ class Cloner:
             with db.engine.begin() as connection:
                 sequence = "pg_get_serial_sequence('process_instance', 'id')"
                 connection.execute(text(f"SELECT setval({sequence}, (SELECT max(id) FROM process_instance))"))
-                connection.execute(text("ANALYZE"))
+            # As autovacuum does soon after a load this size: without the visibility map, counting the team's
+            # unassigned tasks visits every row's page (26 ms at 50,000 open tasks) instead of the index (3 ms).
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("VACUUM (ANALYZE)"))
 
     def _clone(self, shot: Snapshot, new_id: int, rows: dict[Table, list[dict[str, Any]]]) -> None:
         self.count += 1
