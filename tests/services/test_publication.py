@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.extensions import db
 from app.models import PublishedReport
@@ -199,6 +199,29 @@ def publish(case, people, pack=None):
     case.do("approve_publication", publish_approved=True)
     case.do("publish_report", published_on="2027-03-01")
     return db.session.scalar(select(PublishedReport))
+
+
+def test_publishing_reads_the_other_cases_references_once(sfo_definition, people):
+    """Publishing checks the pack before the step and the snapshot after it, in one transaction: each check
+    read every other case's reference again (50,000 rows each at 50,000 cases, 390 ms of the completion)."""
+    SfoCase(people, sfo_definition, "SFO-OTHER-1")
+    case = convicted_case(people, sfo_definition)
+    case.do("anonymise_report", **clean_pack())
+    case.do("provide_progress_summary", progress_summary="The checklist is in use.", progress_as_at="2027-03-01")
+    case.do("coordinate_publication", publication_date="2027-03-01", coordination_notes="No other reviews")
+    case.do("approve_publication", publish_approved=True)
+    reads: list[str] = []
+
+    def count(_connection, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        if " ".join(statement.split()).startswith("SELECT process_instance.business_key FROM process_instance"):
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        case.do("publish_report", published_on="2027-03-01")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(reads) == 1 and db.session.scalar(select(PublishedReport)) is not None
 
 
 def test_a_convicted_case_is_published_after_redaction(sfo_definition, people):

@@ -339,3 +339,17 @@ def test_another_case_s_reference_is_refused_in_the_published_report_unless_revi
     pack["reviewed_matches"] = [{"reference": reference_for(refused.value.fields, "anonymised_lessons"), "reason": "x"}]
     tasks.complete_task(people.publication, case.task("anonymise_report").id, pack)
     assert "provide_progress_summary" in case.ready()
+
+
+def test_a_case_started_after_a_check_is_known_to_the_next_check(sfo_definition, people):
+    """The other cases' references are read once per transaction (publishing checks twice in one): a check in a
+    later transaction sees a case started since."""
+    case = convicted_case(people, sfo_definition)
+    pack = clean_pack(anonymised_lessons="As in NPS-N-2026-0077, risk was not reassessed.")
+    tasks.complete_task(people.publication, case.task("anonymise_report").id, pack)  # no such case yet: it passes
+    SfoCase(people, sfo_definition, reference="NPS-N-2026-0077")
+    case.do("provide_progress_summary", progress_summary="The checklist is in use.", progress_as_at="2027-03-01")
+    case.do("coordinate_publication", publication_date="2027-03-01", coordination_notes="No other reviews")
+    with pytest.raises(Invalid) as refused:
+        case.do("approve_publication", publish_approved=True)
+    assert "still contains the reference of another case" in " ".join(refused.value.fields["anonymised_lessons"])
