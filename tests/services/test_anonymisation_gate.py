@@ -586,3 +586,19 @@ def test_words_that_only_contain_a_place_in_prose_pass():
     matchers = identifiers({"person_address": "2 Mill Lane, Wells"})
     text = "He was well, and Wellsford Road is another town's; see #wellbeing and www.gov.uk."
     assert [f.message for f in check_text("s", "Summary", text, matchers)] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The hashtag #KingfisherAcademyAttack trended.",
+        "The story ran on www.kingfisheracademy.example.",
+        "Pupils posted as kingfisheracademy online.",
+    ],
+)
+def test_text_logged_as_removed_is_refused_run_together_or_inside_a_hashtag_or_address(text):
+    """A logged original (a school, a workplace) was found only as its words: run together, or inside a
+    hashtag or web address, it passed, as a place of the address did."""
+    matchers = identifiers({}, [{"category": "other", "original": "Kingfisher Academy", "replacement": "a school"}])
+    messages = [f.message for f in check_text("s", "Summary", text, matchers)]
+    assert messages == ["Summary still contains text recorded in the redaction log as removed."], messages

@@ -92,7 +92,7 @@ class PhraseMatcher:
     what: str
     code: str
     reviewable: bool = True
-    joined: bool = False  # also its words run together into one, as in a hashtag ("#BishopsWaltham")
+    joined: bool = False  # also run together ("BishopsWaltham") or into a hashtag or address ("#eastleighnews")
 
     def matches(self, paragraph: Paragraph) -> Iterator[Match]:
         wanted = [t for t in _tokens(self.phrase)]

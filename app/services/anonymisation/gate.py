@@ -105,7 +105,7 @@ def _logged(category: str, original: str) -> list[Any]:
         return [m for name in named for m in _names(name, LOGGED_NAMES[category], f"log.{category}")]
     if category == "address":
         return address_matchers(original, "an address recorded in the redaction log")
-    return [PhraseMatcher(original, "text recorded in the redaction log as removed", "log.other")]
+    return [PhraseMatcher(original, "text recorded in the redaction log as removed", "log.other", joined=True)]
 
 
 def _looks_like_a_name(text: str) -> bool:
