@@ -132,6 +132,11 @@ DATES = [
     ("year first, month name, hyphens", "His date of birth is 1990-May-17.", NO_DATE),
     ("year first, day before the month", "His date of birth is 1990, 17th May.", NO_DATE),
     ("day of the month, as in a court record", "He was born on the 17th day of May 1990.", NO_DATE),
+    ("the year after 'in'", "He was born on the 17th of May in 1990.", NO_DATE),
+    ("the year after 'of'", "He was born on 17 May of 1990.", NO_DATE),
+    ("'the' before the day", "He was born on May the 17th, 1990.", NO_DATE),
+    ("the year first, then 'on the'", "He was born in 1990 on the 17th of May.", NO_DATE),
+    ("the day in words", "He was born on the seventeenth of May 1990.", NO_DATE),
 ]
 
 IDENTIFIERS = [

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
+import signal
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -602,3 +606,68 @@ def test_text_logged_as_removed_is_refused_run_together_or_inside_a_hashtag_or_a
     matchers = identifiers({}, [{"category": "other", "original": "Kingfisher Academy", "replacement": "a school"}])
     messages = [f.message for f in check_text("s", "Summary", text, matchers)]
     assert messages == ["Summary still contains text recorded in the redaction log as removed."], messages
+
+
+@pytest.mark.parametrize(
+    "text, found_it",
+    [
+        ("She was born on the twenty-first of May 1990.", True),
+        ("She was born on the twenty first of May in 1990.", True),
+        ("She was born on May the Twenty-First, 1990.", True),
+        ("She was born on the twenty-first of May 1991.", False),  # another year
+        ("She was born on the twentieth of May 1990.", False),  # another day
+        ("The first of May 1990 was a Tuesday.", False),
+        ("In 1990 on the 21st he moved.", False),  # no month
+    ],
+)
+def test_a_date_of_birth_with_the_day_in_words_is_refused(text, found_it):
+    matchers = identifiers({"date_of_birth": "1990-05-21"})
+    messages = [f.message for f in check_text("s", "Summary", text, matchers)]
+    assert bool(messages) == found_it, messages
+
+
+HOSTILE_LENGTH = 60_000
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["a", "aB", "a-", "a.", "a1", "\u0430", "rn", "a\u200b", "O1", "Black-", "aI"],
+    ids=["letters", "camel case", "hyphens", "dots", "digits", "cyrillic", "rn", "zero-width", "O for 0", "split", "I"],
+)
+def test_one_long_word_is_checked_in_time_that_grows_with_its_length_not_its_square(unit):
+    """A paragraph that is one word of 60,000 characters (a paste gone wrong, or sent on purpose) took minutes:
+    patterns tried from every position inside the word read on to its end. Each is now tried where a word
+    begins. The alarm fails the test at once rather than holding the worker for minutes."""
+    text = unit * (HOSTILE_LENGTH // len(unit))
+    with _alarm(seconds=20):
+        check_text("s", "Summary", text, MIDDLE_AND_DOUBLE)
+
+
+def test_spaces_between_two_numbers_are_read_once():
+    """ "17", 60,000 spaces and "x": the date pattern tried every way to split the spaces between its
+    separators (quadratic in their number)."""
+    matchers = identifiers({"date_of_birth": "1990-05-17"})
+    with _alarm(seconds=20):
+        assert check_text("s", "Summary", "17" + " " * HOSTILE_LENGTH + "x", matchers) == []
+
+
+def test_a_name_repeated_in_one_long_sentence_is_checked_in_time():
+    """Each match read its whole sentence again to make its reference: 6,000 matches in one sentence of
+    60,000 characters."""
+    with _alarm(seconds=20):
+        found = check_text("s", "Summary", "Blackwood " * (HOSTILE_LENGTH // 10), MIDDLE_AND_DOUBLE)
+    assert found and all("the name of" in f.message for f in found)
+
+
+@contextlib.contextmanager
+def _alarm(seconds: int) -> Iterator[None]:
+    def stop(_signal: int, _frame: Any) -> None:
+        raise TimeoutError(f"still checking after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

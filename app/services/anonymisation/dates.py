@@ -4,8 +4,9 @@ Spans that look like dates are found with two broad patterns (numbers with separ
 numbers around a month's name, the year last or, in four digits, first), then each is read by
 python-dateutil, day first as in England and month first as in the United States ("05/17/1990").
 A span matches when some reading gives the same day, month and year (a two-digit year matching the
-last two digits). Dates in words ("the seventeenth of May") and a day and month without the year
-are not matched.
+last two digits). The day may be written in words ("the seventeenth of May 1990") and the parts
+joined by "the", "of", "in" and "on" ("May the 17th, 1990", "the 17th of May in 1990", "in 1990 on
+the 17th of May"). A year in words, and a day and month without the year, are not matched.
 """
 
 from __future__ import annotations
@@ -24,17 +25,38 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_UNITS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
+_TEENS = ("tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth")
+_ORDINALS = {
+    **{word: number for number, word in enumerate((*_UNITS, *_TEENS, "eighteenth", "nineteenth"), start=1)},
+    **{
+        f"{tens}{unit}": base + number
+        for tens, base in (("twenty", 20), ("thirty", 30))
+        for number, unit in enumerate(_UNITS, start=1)
+    },
+    "twentieth": 20,
+    "thirtieth": 30,
+}
+_SINGLE_WORDS = "|".join(word for word in _ORDINALS if not word.startswith(("twenty", "thirty")))
+_ORDINAL_WORD = rf"(?:(?:twenty|thirty)[\s\-]?(?:{'|'.join(_UNITS)})|{_SINGLE_WORDS})"
+_DAY = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?|{_ORDINAL_WORD})"
 _YEAR = r"(?:'|\u2019)?\d{2}(?:\d{2})?"
 _GAP = r"[\s,\-/.]*"
+_THE = rf"(?:the{_GAP})?"
+_TO_YEAR = rf"(?:(?:in|of){_GAP}{_THE}(?:year{_GAP})?)?"  # "17th May in 1990", "17 May of the year 1990"
 _FULL_YEAR = r"\d{4}"  # a year written first has all four digits ("1990 May 17", "1990-May-17")
 _NAMED = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{_DAY}{_GAP}(?:day{_GAP})?(?:of{_GAP})?{_MONTH}{_GAP}{_YEAR}"
-    rf"|{_MONTH}{_GAP}{_DAY}{_GAP}{_YEAR}"
-    rf"|{_FULL_YEAR}{_GAP}(?:{_MONTH}{_GAP}{_DAY}|{_DAY}{_GAP}(?:of{_GAP})?{_MONTH}))(?![A-Za-z0-9])",
+    rf"(?<![A-Za-z0-9])(?:{_DAY}{_GAP}(?:day{_GAP})?(?:of{_GAP})?{_MONTH}{_GAP}{_TO_YEAR}{_YEAR}"
+    rf"|{_MONTH}{_GAP}{_THE}{_DAY}{_GAP}{_TO_YEAR}{_YEAR}"
+    rf"|{_FULL_YEAR}{_GAP}(?:on{_GAP})?{_THE}(?:{_MONTH}{_GAP}{_THE}{_DAY}|{_DAY}{_GAP}(?:day{_GAP})?(?:of{_GAP})?{_MONTH}))"
+    rf"(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
-_NUMERIC = re.compile(r"(?<![\d.])\d{1,4}\s*[./\-\s]\s*\d{1,2}\s*[./\-\s]\s*'?\d{2,4}(?!\d)")
+_DAY_IN_WORDS = re.compile(_ORDINAL_WORD, re.IGNORECASE)
+_LINKING_WORDS = re.compile(r"(?i)\b(?:day|the|in|year)\b")  # dateutil skips "of" and "on" itself
+# The separators are atomic ("(?>...)"): a run of spaces is split one way only, where trying every split
+# took time quadratic in its length.
+_NUMERIC = re.compile(r"(?<![\d.])\d{1,4}(?>\s*[./\-]\s*|\s+)\d{1,2}(?>\s*[./\-]\s*|\s+)'?\d{2,4}(?!\d)")
 _COMPACT = re.compile(r"(?<!\d)\d{6}(?:\d{2})?(?!\d)")
 _DEFAULTS = (dt.datetime(1904, 1, 1), dt.datetime(1908, 2, 2))  # two leap years, different days
 
@@ -60,7 +82,8 @@ class DateOfBirthMatcher:
         return Match("a date that matches the person's date of birth", "dob", self.born.isoformat(), start, span, True)
 
     def _is_birthday(self, span: str) -> bool:
-        text = re.sub(r"(?i)\bday\b", " ", span.replace("'", " ").replace("\u2019", " "))  # "17th day of May"
+        text = _DAY_IN_WORDS.sub(lambda m: str(_ORDINALS.get(re.sub(r"[\s\-]+", "", m.group().lower()), 0)), span)
+        text = _LINKING_WORDS.sub(" ", text.replace("'", " ").replace("\u2019", " "))  # "17th day of May"
         two_digit_year = re.search(r"\d{3,4}", text) is None
         return any(self._same(reading, two_digit_year) for reading in _readings(text))
 

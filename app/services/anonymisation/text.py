@@ -10,6 +10,7 @@ and last anyascii turns what is left into ASCII ("Zoë" is "Zoe", "’" is "'").
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -30,7 +31,10 @@ INVISIBLE_LETTERS = frozenset(
 )
 _WORD = re.compile(r"[A-Za-z]+|[0-9]+")
 _SUSPECT = re.compile(r"[^\x20-\x7e\t\n\r]")
-_DISGUISED = re.compile(r"[A-Za-z0-9@$|]*(?:[0-9@$|]|[a-z]I)[A-Za-z0-9@$|]*")  # then kept only if it has letters
+# Tried only where a word begins: from inside a long word each start would read to its end (quadratic time).
+_DISGUISED = re.compile(
+    r"(?<![A-Za-z0-9@$|])[A-Za-z0-9@$|]*(?:[0-9@$|]|[a-z]I)[A-Za-z0-9@$|]*"
+)  # kept if it has letters
 _LEET = str.maketrans("0134578@$", "oieastbas")
 # What stands for a lower-case l: a vertical line, and a capital I after a lower-case letter (or after
 # another such I), which the page's sans-serif font draws with the same stroke ("SaIly", "HiII").
@@ -51,11 +55,11 @@ MAX_JOIN_GAP = 3  # characters between two pieces of a split-up word ("S m i t h
 _SENTENCE_END = re.compile(r"[.!?;:]\s|[.!?;:]$")
 # Words people are named in without spaces or capitals: hashtags and usernames, email addresses, and web
 # addresses (with www. or a scheme, or a domain name in lower case).
-_TAGGED = re.compile(
+_TAGGED = re.compile(  # each alternative begins only where a word does, so a long word is read once
     r"[#@]\w+(?:[.\-]\w+)*"
-    r"|[\w.%+\-]+@\w+(?:[.\-]\w+)*"
-    r"|(?:https?://|www\.)[^\s<>\"]*[\w/]"
-    r"|\b[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,7}\b"
+    r"|(?<![\w.%+\-])[\w.%+\-]+@\w+(?:[.\-]\w+)*"
+    r"|(?<![\w.\-])(?:https?://|www\.)[^\s<>\"]*[\w/]"
+    r"|(?<![\w.\-])[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,7}(?![\w\-])"
 )
 
 
@@ -229,12 +233,23 @@ class Paragraph:
         gap = self.gap(index)
         return bool(_SENTENCE_END.search(gap.rstrip() + " ")) if gap.strip() else False
 
+    @cached_property
+    def _sentence_ends(self) -> list[int]:
+        return [m.end() for m in _SENTENCE_END.finditer(self.text)]
+
+    @cached_property
+    def _sentences(self) -> dict[int, str]:
+        return {}  # each sentence as sentence_at gives it, by its number: made once, however many matches it holds
+
     def sentence_at(self, position: int) -> str:
         """The sentence around ``position``: what a reviewed match is tied to."""
-        ends = [m.end() for m in _SENTENCE_END.finditer(self.text)]
-        start = max((end for end in ends if end <= position), default=0)
-        end = min((end for end in ends if end > position), default=len(self.text))
-        return " ".join(self.text[start:end].split()).lower()
+        ends = self._sentence_ends
+        after = bisect.bisect_right(ends, position)  # ends up to position begin sentences at or before it
+        if after not in self._sentences:
+            start = ends[after - 1] if after else 0
+            end = ends[after] if after < len(ends) else len(self.text)
+            self._sentences[after] = " ".join(self.text[start:end].split()).lower()
+        return self._sentences[after]
 
 
 def digit_reading(text: str) -> str:
