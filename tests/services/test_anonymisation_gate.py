@@ -671,3 +671,11 @@ def _alarm(seconds: int) -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_long_address_is_read_in_time():
+    """Reading an address into streets and places made its words again at each word: an address of 30,000
+    one-letter words took minutes before any text was checked."""
+    with _alarm(seconds=20):
+        matchers = identifiers({"person_address": "A " * (HOSTILE_LENGTH // 2)})
+        check_text("s", "Summary", "Nothing to see.", matchers)

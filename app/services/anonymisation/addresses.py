@@ -254,17 +254,15 @@ def _streets(tokens: list[str]) -> tuple[list[tuple[tuple[str, ...], str]], list
     number are a place of their own."""
     streets: list[tuple[tuple[str, ...], str]] = []
     places: list[list[str]] = []
-    words: list[str] = []
-    for token in tokens:
-        core = tuple(w for w in words if w not in BUILDING_WORDS)
+    core: list[str] = []  # the words since the last street or number, less building words: kept as they come,
+    for token in tokens:  # as making them again at each word took time quadratic in a long address
         if not token.isalpha():
-            places.append(list(core))
-            words = []
+            places.append(core)
+            core = []
         elif token in CANONICAL and core:
-            streets.append((core, CANONICAL[token]))
-            words = []
-        else:
-            words.append(token)
-    rest = [w for w in words if w not in BUILDING_WORDS]
-    places.append([w for w in rest if w not in QUALIFIERS] if streets else rest)
+            streets.append((tuple(core), CANONICAL[token]))
+            core = []
+        elif token not in BUILDING_WORDS:
+            core.append(token)
+    places.append([w for w in core if w not in QUALIFIERS] if streets else core)
     return streets, places
