@@ -31,6 +31,12 @@ TITLE_FIELD = "public_title"  # the published review's title and summary, writte
 SUMMARY_FIELD = "public_summary"
 REPLACE = "Replace it and record the change in the redaction log."
 SEND_BACK = "Send the report back so that it can be revised."
+# How much text the check reads, of one part of the report and of all of it: a report's section is a few
+# thousand words. The check's time grows with the text and, for one name repeated in one sentence, with the
+# matches times the sentence (each match's reference names its sentence): 100,000 characters take seconds at
+# worst, where a request of 5 MB could hold a worker for hours.
+MAX_CHECKED = 100_000
+MAX_CHECKED_IN_ALL = 500_000
 
 
 @dataclass(frozen=True)
@@ -92,14 +98,33 @@ def progress_text(pack: dict[str, Any], case: dict[str, Any]) -> str:
 
 
 def findings(pack: dict[str, Any], case: dict[str, Any], reviewed: Collection[str] = ()) -> list[anonymisation.Finding]:
-    """Every problem in every passage of the pack, less the matches reviewed and kept."""
+    """Every problem in every passage of the pack, less the matches reviewed and kept. A passage longer than
+    the check reads (``MAX_CHECKED``, ``MAX_CHECKED_IN_ALL``) is a problem of its own, and is not read."""
     matchers = anonymisation.identifiers(case, pack.get("redaction_log"))
-    return [
-        finding
-        for passage in passages(pack, case)
-        if passage.text
-        for finding in anonymisation.check_text(passage.path, passage.where, passage.as_shown, matchers, reviewed)
-    ]
+    found: list[anonymisation.Finding] = []
+    left = MAX_CHECKED_IN_ALL
+    for passage in passages(pack, case):
+        if len(passage.text) > min(MAX_CHECKED, left):
+            found.append(_too_long(passage, left))
+        elif passage.text:
+            left -= len(passage.text)
+            found += anonymisation.check_text(passage.path, passage.where, passage.as_shown, matchers, reviewed)
+    return found
+
+
+def _too_long(passage: Passage, left: int) -> anonymisation.Finding:
+    if len(passage.text) > MAX_CHECKED:
+        message = (
+            f"{passage.where} is {len(passage.text):,} characters long. Shorten it to {MAX_CHECKED:,} characters"
+            " or fewer: the anonymisation check reads no more than that of one part of the report."
+        )
+    else:
+        message = (
+            f"{passage.where} was not checked: the report's text is longer than {MAX_CHECKED_IN_ALL:,} characters"
+            f" in all, more than the anonymisation check reads. Shorten the report by {len(passage.text) - left:,}"
+            " characters or more."
+        )
+    return anonymisation.Finding(passage.path, message, says_what_to_do=True)
 
 
 def check_pack(
@@ -125,7 +150,7 @@ def _problems(
 
 
 def _message(finding: anonymisation.Finding, advice: str, offer_review: bool) -> str:
-    if finding.invisible:
+    if finding.invisible or finding.says_what_to_do:
         return finding.message
     parts = [finding.message, advice]
     if finding.reference and offer_review:

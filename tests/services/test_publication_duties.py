@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import AuditEvent, PublishedReport
 from app.services import instances, publication, publication_check, publication_record, tasks
 from app.services.errors import Forbidden, Invalid
+from app.services.reports import SECTIONS
 from app.services.timers import fire_due_timers
 from tests.conftest import make_user
 from tests.services.test_publication import clean_pack, convicted_case, publish
@@ -353,3 +354,36 @@ def test_a_case_started_after_a_check_is_known_to_the_next_check(sfo_definition,
     with pytest.raises(Invalid) as refused:
         case.do("approve_publication", publish_approved=True)
     assert "still contains the reference of another case" in " ".join(refused.value.fields["anonymised_lessons"])
+
+
+def test_a_part_of_the_report_longer_than_the_check_reads_is_refused_unread(sfo_definition, people):
+    """One word of a megabyte in a section (a paste gone wrong, or sent on purpose) held the request for
+    hours: the check now reads at most 100,000 characters of one part and says so."""
+    case = convicted_case(people, sfo_definition)
+    task_id = case.task("anonymise_report").id
+    pack = clean_pack(anonymised_lessons="Blackwood " * 100_000)
+    with pytest.raises(Invalid) as refused:
+        tasks.complete_task(people.publication, task_id, pack)
+    [message] = refused.value.fields["anonymised_lessons"]
+    assert "1,000,000 characters long. Shorten it to 100,000 characters or fewer" in message
+    assert case.task("anonymise_report").state == "ready"
+
+
+def test_the_report_as_a_whole_is_read_up_to_its_limit(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    sections = {f"anonymised_{name}": "Mr A was supervised. " * 4_500 for name, _ in SECTIONS[:6]}
+    with pytest.raises(Invalid) as refused:
+        tasks.complete_task(people.publication, case.task("anonymise_report").id, clean_pack(**sections))
+    messages = [m for ms in refused.value.fields.values() for m in ms]
+    assert any("the report's text is longer than 500,000 characters in all" in m for m in messages), messages
+
+
+def test_a_provider_s_progress_summary_longer_than_the_check_reads_stops_approval_unread(sfo_definition, people):
+    case = convicted_case(people, sfo_definition)
+    case.do("anonymise_report", **clean_pack(anonymised_progress_summary=""))
+    case.do("provide_progress_summary", progress_summary="a-" * 60_000, progress_as_at="2027-03-01")
+    case.do("coordinate_publication")
+    with pytest.raises(Invalid) as refused:
+        case.do("approve_publication", publish_approved=True)
+    [message] = refused.value.fields["anonymised_progress_summary"]
+    assert message.startswith("The provider's progress summary is 120,000 characters long."), message

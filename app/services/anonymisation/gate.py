@@ -42,6 +42,7 @@ class Finding:
     message: str
     reference: str | None = None  # set when the team may keep it after review
     invisible: bool = False  # an invisible or control character rather than an identifier
+    says_what_to_do: bool = False  # the message is whole: no advice is added to it
 
 
 def _lines(value: Any) -> list[str]:
