@@ -2,7 +2,8 @@
 
 A part is a word of the name of at least 2 letters (titles such as "Mr" left out). A part is found
 in any case when it has 4 letters or more; a part of 2 or 3 letters only when written with a
-capital, because in lower case those are everyday words ("do", "may", "will" is 4 and matches). Words
+capital, because in lower case those are everyday words ("do", "may", "will" is 4 and matches), or, from
+3 letters, glued to digits as in a username ("zoe123"). Words
 split by spaces or punctuation ("S m i t h", "Black-wood") are joined again; plurals and possessives
 ("the Smiths", "Smith's") match; digits, symbols or look-alike letters for letters ("Bl4ckw00d", a
 capital I for an l in "SaIly") are read as letters. Two or more parts run into one word ("jordanblackwood",
@@ -27,7 +28,8 @@ from .text import Paragraph, fold, singulars
 TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "master", "sir", "dame", "prof", "rev")
 MIN_PART = 2
 MIN_LOWER_CASE_PART = 4
-MIN_TAGGED_PART = 3  # letters of a part found inside a hashtag, username or web address
+MIN_TAGGED_PART = 3  # letters of a part found inside a hashtag, username or web address, or glued to digits
+MIN_INITIALLED_PART = 6  # letters of a surname run into an initial ("zblackwood") that is refused anywhere
 # Near misspellings: a capitalised word of 5 letters or more whose optimal-string-alignment
 # similarity (1 - edits / longer length) to a name part of 5 letters or more is above this: rapidfuzz
 # turns the cutoff into a distance in floating point and so leaves out a similarity of exactly 0.8.
@@ -203,9 +205,10 @@ class NameMatcher:
         """The name written as one word, as in a username, a web address or a hashtag: (whole, some, initialled).
         Whole: every part, forenames first or surname first ("jordanleeblackwood", "blackwoodjordanlee").
         Some: two of its parts, in order or with the surname's part first ("jordanblackwood" without the
-        middle name, "zoesmith" and "smithzoe" for Zoë Blackwood-Smith). Initialled, only in an email
-        address or username: an initial for a forename or the surname ("jblackwood", "jordanb",
-        "blackwoodj"), which on their own are often words ("along" is A. Long)."""
+        middle name, "zoesmith" and "smithzoe" for Zoë Blackwood-Smith). Initialled: an initial for a forename
+        or the surname ("jblackwood", "jordanb", "blackwoodj"), anywhere when the rest has 6 letters or more
+        (``MIN_INITIALLED_PART``), else only in an email address or username: with a shorter rest they are
+        often words ("along" is A. Long, "flight" F. Light)."""
         if len(self.parts) < 2:
             return frozenset(), frozenset(), frozenset()
         size = self._surname_size
@@ -289,7 +292,9 @@ class NameMatcher:
         split = f"letters that spell part of the name of {self.whose} with spaces or marks between them"
         for part in self._part_set:
             for index in paragraph.positions.get(part, ()):
-                if _case_allows(paragraph.words[index].text, part):
+                if _case_allows(paragraph.words[index].text, part) or (
+                    len(part) >= MIN_TAGGED_PART and _in_an_address(paragraph, index)
+                ):
                     yield index, index + 1, single
             for start, end in split_spellings(paragraph, part):
                 yield start, end, split
@@ -305,7 +310,7 @@ class NameMatcher:
                 yield index, False
         for form in initialled:
             for index in paragraph.positions.get(form, ()):
-                if _in_an_address(paragraph, index):
+                if len(form) > MIN_INITIALLED_PART or _in_an_address(paragraph, index):
                     yield index, False
 
     def _in_tags(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
@@ -429,7 +434,7 @@ def _in_an_address(paragraph: Paragraph, index: int) -> bool:
     word, text = paragraph.words[index], paragraph.text
     before = text[word.start - 1] if word.start else ""
     after = text[word.end] if word.end < len(text) else ""
-    return before == "@" or after == "@" or after.isdigit()
+    return before == "@" or after == "@" or after.isdigit() or before.isdigit()
 
 
 def _case_allows(written: str, part: str) -> bool:

@@ -104,22 +104,42 @@ def _key(text: str) -> str:
     return text.upper().translate(_AS_DIGIT)
 
 
+def _unpadded(key: str) -> str:
+    """One piece of a key without the zeros that pad a number ("0042" is 42): written either way."""
+    return (key.lstrip("0") or "0") if key.isdigit() else key
+
+
+def _usable(key: str) -> bool:
+    """Whether a key is long and particular enough not to match everyday text: at least MIN_REFERENCE
+    characters with a digit, and with a letter or long enough not to be a year or a count."""
+    has_digit, has_letter = any(c.isdigit() for c in key), any(c.isalpha() for c in key)
+    return len(key) >= MIN_REFERENCE and has_digit and (has_letter or len(key) >= 6)
+
+
 # Every check reads the references of all the other cases: each is read once per process, not once per check.
 @lru_cache(maxsize=100_000)
 def reference_key(reference: str) -> str | None:
     """A case reference by its significant characters, read so that an O and a 0 (an I, an l and a 1) are
-    the same ("sfo 2O27/OO1" is SF02027001), or None for one that would match everyday text: shorter than
-    MIN_REFERENCE, without a digit, or digits only and short enough to be a year or a count."""
+    the same ("sfo 2O27/OO1" is SF02027001), or None for one that would match everyday text (``_usable``)."""
     key = _key(re.sub(r"[^A-Za-z0-9]", "", fold(reference)))
-    has_letter = any(c.isalpha() for c in key)
-    if len(key) < MIN_REFERENCE or not any(c.isdigit() for c in key) or (not has_letter and len(key) < 6):
-        return None
-    return key
+    return key if _usable(key) else None
+
+
+@lru_cache(maxsize=100_000)
+def unpadded_key(reference: str) -> str | None:
+    """The key of a reference written without the zeros that pad its numbers ("SFO-2027-0042" as SFO 2027 42:
+    SF0202742), or None where that is the key itself or would match everyday text."""
+    pieces = [_unpadded(_key(piece)) for piece in _ALNUM_RUN.findall(fold(reference))]
+    key = "".join(pieces)
+    return key if _usable(key) and key != reference_key(reference) else None
 
 
 def reference_keys(references: Iterable[str]) -> frozenset[str]:
-    """The keys of those ``references`` that have one (``reference_key``)."""
-    return frozenset(filter(None, map(reference_key, references)))
+    """The keys of those ``references`` that have one, as written and without their numbers' padding zeros."""
+    keys: set[str] = set()
+    for reference in references:
+        keys.update(filter(None, (reference_key(reference), unpadded_key(reference))))
+    return frozenset(keys)
 
 
 _PREFIX = 4  # how many leading characters of the keys are kept to give up early on words that start none
@@ -154,13 +174,15 @@ class CaseReferenceMatcher:
         longest, text, starts = self._longest, paragraph.text, self._starts
         runs = list(_ALNUM_RUN.finditer(text))  # whole words and numbers: a reference is never part of one
         for first, run in enumerate(runs):
-            key = ""
+            key = unpadded = ""  # as written, and with numbers' padding zeros left out ("0042" as 42)
             for last in range(first, len(runs)):
                 if last > first and not _REFERENCE_GAP.fullmatch(text[runs[last - 1].end() : runs[last].start()]):
                     break
-                key += _key(runs[last].group())
-                if len(key) > longest or key[:_PREFIX] not in starts:
+                piece = _key(runs[last].group())
+                key, unpadded = key + piece, unpadded + _unpadded(piece)
+                if len(unpadded) > longest or (key[:_PREFIX] not in starts and unpadded[:_PREFIX] not in starts):
                     break
-                if key in self.keys:
+                found = key if key in self.keys else unpadded if unpadded in self.keys else None
+                if found:
                     start, end = run.start(), runs[last].end()
-                    yield Match(self.what, self.code, key, start, text[start:end], self.reviewable)
+                    yield Match(self.what, self.code, found, start, text[start:end], self.reviewable)
