@@ -5,6 +5,7 @@ serial's leading zeros ("12/52494X" is 2012/0052494X), nor an O, I or l written 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -116,8 +117,6 @@ def _usable(key: str) -> bool:
     return len(key) >= MIN_REFERENCE and has_digit and (has_letter or len(key) >= 6)
 
 
-# Every check reads the references of all the other cases: each is read once per process, not once per check.
-@lru_cache(maxsize=100_000)
 def reference_key(reference: str) -> str | None:
     """A case reference by its significant characters, read so that an O and a 0 (an I, an l and a 1) are
     the same ("sfo 2O27/OO1" is SF02027001), or None for one that would match everyday text (``_usable``)."""
@@ -125,21 +124,19 @@ def reference_key(reference: str) -> str | None:
     return key if _usable(key) else None
 
 
+# Every check reads the references of all the other cases: each is read once per process, not once per check.
 @lru_cache(maxsize=100_000)
-def unpadded_key(reference: str) -> str | None:
-    """The key of a reference written without the zeros that pad its numbers ("SFO-2027-0042" as SFO 2027 42:
-    SF0202742), or None where that is the key itself or would match everyday text."""
-    pieces = [_unpadded(_key(piece)) for piece in _ALNUM_RUN.findall(fold(reference))]
-    key = "".join(pieces)
-    return key if _usable(key) and key != reference_key(reference) else None
+def _keys_of(reference: str) -> tuple[str, ...]:
+    """A reference's keys: as written (``reference_key``) and, where it differs, without the zeros that pad
+    its numbers ("SFO-2027-0042" written SFO 2027 42 is SF0202742)."""
+    key = reference_key(reference)
+    unpadded = "".join(_unpadded(_key(piece)) for piece in _ALNUM_RUN.findall(fold(reference)))
+    return tuple(dict.fromkeys(k for k in (key, unpadded if _usable(unpadded) else None) if k))
 
 
 def reference_keys(references: Iterable[str]) -> frozenset[str]:
     """The keys of those ``references`` that have one, as written and without their numbers' padding zeros."""
-    keys: set[str] = set()
-    for reference in references:
-        keys.update(filter(None, (reference_key(reference), unpadded_key(reference))))
-    return frozenset(keys)
+    return frozenset(itertools.chain.from_iterable(map(_keys_of, references)))
 
 
 _PREFIX = 4  # how many leading characters of the keys are kept to give up early on words that start none
