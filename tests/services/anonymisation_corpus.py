@@ -137,6 +137,11 @@ DATES = [
     ("'the' before the day", "He was born on May the 17th, 1990.", NO_DATE),
     ("the year first, then 'on the'", "He was born in 1990 on the 17th of May.", NO_DATE),
     ("the day in words", "He was born on the seventeenth of May 1990.", NO_DATE),
+    ("the day as a number in words", "He was born on seventeen May 1990.", NO_DATE),
+    ("the year in words", "He was born on 17 May, nineteen ninety.", NO_DATE),
+    ("day and year in words", "He was born on the seventeenth of May nineteen-ninety.", NO_DATE),
+    ("month name first, year in words", "He was born on May the 17th, nineteen hundred and ninety.", NO_DATE),
+    ("the month and year first, the day after", "He was born in May 1990, on the 17th.", NO_DATE),
 ]
 
 IDENTIFIERS = [
