@@ -735,3 +735,30 @@ def test_the_case_s_own_reference_without_its_leading_zeros_is_refused():
     matchers = identifiers({"case_reference": "SFO-2027-0042"})
     messages = [f.message for f in check_text("s", "Summary", "Review SFO/2027/42 found gaps.", matchers)]
     assert messages == ["Summary still contains the case's reference."], messages
+
+
+@pytest.mark.parametrize(
+    "text, whose",
+    [
+        ("The page teamblackwood was shared.", "the person on probation"),  # no capital marks where the name begins
+        ("The group blackwoodfamily met.", "the person on probation"),
+        ("Posts tagged RIPJORDAN spread.", "the person on probation"),  # in capitals
+        ("Posts tagged RIPjordan spread.", "the person on probation"),  # capitals, then the name in lower case
+    ],
+)
+def test_a_long_name_part_inside_a_word_without_capitals_to_mark_it_is_refused(text, whose):
+    """A part of 6 letters or more inside a longer word was found only in a hashtag, username or web address;
+    written as a plain word it passed."""
+    messages = [f.message for f in check_text("s", "Summary", text, MIDDLE_AND_DOUBLE)]
+    assert any(f"part of the name of {whose}" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jordanian officials were contacted.",  # a capitalised word: another word that begins with the name
+        "He worked as a blacksmith.",  # a part of 5 letters (Smith): too many words contain one
+    ],
+)
+def test_words_that_contain_a_name_part_as_ordinary_words_do_pass(text):
+    assert [f.message for f in check_text("s", "Summary", text, MIDDLE_AND_DOUBLE)] == []

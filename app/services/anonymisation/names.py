@@ -2,16 +2,18 @@
 
 A part is a word of the name of at least 2 letters (titles such as "Mr" left out). A part is found
 in any case when it has 4 letters or more; a part of 2 or 3 letters only when written with a
-capital, because in lower case those are everyday words ("do", "may", "will" is 4 and matches), or, from
-3 letters, glued to digits as in a username ("zoe123"). Words
-split by spaces or punctuation ("S m i t h", "Black-wood") are joined again; plurals and possessives
-("the Smiths", "Smith's") match; digits, symbols or look-alike letters for letters ("Bl4ckw00d", a
-capital I for an l in "SaIly") are read as letters. Two or more parts run into one word ("jordanblackwood",
-"smithzoe") match, and inside a hashtag, username or web address so does any part of 3 letters or more.
+capital, because in lower case those are everyday words ("do", "may", "will" is 4 and matches), or,
+from 3 letters, glued to digits as in a username ("zoe123"). Words split by spaces or punctuation
+("S m i t h", "Black-wood") are joined again; plurals and possessives ("the Smiths", "Smith's") match;
+digits, symbols or look-alike letters for letters ("Bl4ckw00d", a capital I for an l in "SaIly") are
+read as letters. Two or more parts run into one word ("jordanblackwood", "smithzoe") match; inside a
+hashtag, username or web address so does any part of 3 letters or more, and inside any word not
+written with a capital to begin it ("teamblackwood", "RIPJORDAN") a part of 6 letters or more.
 Near misspellings are found with rapidfuzz (see ``FUZZY_THRESHOLD``).
 
 Every look-up goes through the paragraph's word index (``Paragraph.positions`` and friends), so the
-cost grows with the number of name parts and their occurrences, not with parts times words.
+cost grows with the number of name parts and their occurrences, not with parts times words; only the
+look for long parts inside other words reads every word, once, with a substring test per long part.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "master", "sir", "dame", "prof"
 MIN_PART = 2
 MIN_LOWER_CASE_PART = 4
 MIN_TAGGED_PART = 3  # letters of a part found inside a hashtag, username or web address, or glued to digits
+MIN_INSIDE_PART = 6  # letters of a part found inside a longer word not written as a capitalised word ("ripjordan")
 MIN_INITIALLED_PART = 6  # letters of a surname run into an initial ("zblackwood") that is refused anywhere
 # Near misspellings: a capitalised word of 5 letters or more whose optimal-string-alignment
 # similarity (1 - edits / longer length) to a name part of 5 letters or more is above this: rapidfuzz
@@ -232,7 +235,12 @@ class NameMatcher:
         tagged = f"a hashtag, username or web address that contains part of the name of {self.whose}"
         for start, end in self._in_tags(paragraph):
             if not any(m.start < end and start < m.start + len(m.span) for m in found):  # once for each
-                yield self._span_match(tagged, "tagged", paragraph, start, end)
+                found.append(self._span_match(tagged, "tagged", paragraph, start, end))
+                yield found[-1]
+        inside = f"a word that contains part of the name of {self.whose}"
+        for start, end in self._inside_words(paragraph):
+            if not any(m.start < end and start < m.start + len(m.span) for m in found):
+                yield self._span_match(inside, "inside", paragraph, start, end)
 
     def _matches(self, paragraph: Paragraph) -> Iterator[Match]:
         if not self.parts:
@@ -321,6 +329,17 @@ class NameMatcher:
         for start, end, lower in paragraph.tagged:
             if any(part in lower for part in parts):
                 yield start, end
+
+    def _inside_words(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
+        """Words with a part of 6 letters or more inside them, where no capital marks where it begins: in
+        lower case, in capitals or mixed ("teamblackwood", "RIPJORDAN", "RIPjordan"). A capitalised word is
+        another word ("Jordanian"), and shorter parts are inside too many ("blacksmith")."""
+        parts = [part for part in self._part_set if len(part) >= MIN_INSIDE_PART]
+        if not parts:
+            return
+        for word in paragraph.words:
+            if word.is_letters and not word.text.istitle() and any(p in word.lower and p != word.lower for p in parts):
+                yield word.start, word.end
 
     def _camel_pieces(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
         """Parts of the name run into a word in camel case: "#JusticeForZoe", "RIPSamOduya"."""
