@@ -8,11 +8,11 @@ import subprocess
 import sys
 
 # What loads them: the `sfo` commands and tests (Alembic), single sign-on (Authlib and requests), the
-# anonymisation check of a publication (rapidfuzz), the lessons digest's charts and PDF, the OpenAPI
+# anonymisation check of a publication (rapidfuzz, nicknames), the lessons digest's charts and PDF, the OpenAPI
 # document (apispec), an uploaded document's type check (filetype).
 LOADED_WHERE_USED = (
     *("alembic", "flask_migrate", "authlib", "requests", "rapidfuzz", "matplotlib", "weasyprint"),
-    *("apispec", "filetype"),
+    *("apispec", "filetype", "nicknames"),
 )
 
 

@@ -762,3 +762,27 @@ def test_a_long_name_part_inside_a_word_without_capitals_to_mark_it_is_refused(t
 )
 def test_words_that_contain_a_name_part_as_ordinary_words_do_pass(text):
     assert [f.message for f in check_text("s", "Summary", text, MIDDLE_AND_DOUBLE)] == []
+
+
+FAMILIAR = identifiers({"person_name": "Samuel Oduya", "victim_names": "Maggie Hale", "staff_names": "Priya Lambert"})
+
+
+@pytest.mark.parametrize(
+    "text, whose",
+    [
+        ("RIP Sammy, his friends wrote.", "the person on probation"),  # a familiar form of Samuel
+        ("Sam's mother was not told.", "the person on probation"),
+        ("Margaret was at home.", "a victim"),  # the full name of a person recorded by a familiar form
+        ("Peggy was at home.", "a victim"),  # another familiar form of the same name
+    ],
+)
+def test_a_familiar_form_of_a_forename_is_refused_for_review(text, whose):
+    """A forename was found only as recorded: "Sam" and "Sammy" passed for Samuel, "Margaret" for Maggie."""
+    found = check_text("s", "Summary", text, FAMILIAR)
+    wanted = f"a familiar or full form of the forename of {whose}"
+    assert [f for f in found if wanted in f.message and f.reference is not None], [f.message for f in found]
+
+
+def test_a_familiar_form_in_lower_case_passes():
+    """In lower case they are everyday words ("sam" is rare, but "will", "bill" and "pat" are not)."""
+    assert [f.message for f in check_text("s", "Summary", "He paid the peg and sam bill.", FAMILIAR)] == []

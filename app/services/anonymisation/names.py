@@ -22,10 +22,14 @@ import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
 from .matches import Match
 from .text import Paragraph, fold, singulars
+
+if TYPE_CHECKING:
+    from nicknames import NickNamer
 
 TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "master", "sir", "dame", "prof", "rev")
 MIN_PART = 2
@@ -260,6 +264,10 @@ class NameMatcher:
         single = f"a word that matches part of the name of {self.whose}"
         for start, end in self._camel_pieces(paragraph):
             yield self._span_match(single, "part", paragraph, start, end)
+        familiar = f"a familiar or full form of the forename of {self.whose}"
+        for index in self._familiar(paragraph):
+            if index not in covered:
+                yield self._match(familiar, "familiar", paragraph, index, index + 1, True)
         for start, end in self._initials(paragraph):
             yield self._match(f"initials that match the name of {self.whose}", "initials", paragraph, start, end, True)
         misspelt = f"a word that looks like a misspelling of part of the name of {self.whose}"
@@ -329,6 +337,27 @@ class NameMatcher:
         for start, end, lower in paragraph.tagged:
             if any(part in lower for part in parts):
                 yield start, end
+
+    @cached_property
+    def _familiar_forms(self) -> frozenset[str]:
+        """The other forms of each forename (of the name, if it is one word): its familiar forms ("Sam", "Sammy"
+        for Samuel), the full names it may be short for ("Margaret" for Maggie) and their familiar forms
+        ("Peggy"), from the ``nicknames`` package's list."""
+        namer = _nick_namer()
+        forenames = self.parts[: -self._surname_size] if len(self.parts) > 1 else self.parts
+        forms: set[str] = set()
+        for forename in forenames:
+            full = namer.canonicals_of(forename) | {forename}
+            forms |= full | {nickname for name in full for nickname in namer.nicknames_of(name)}
+        return frozenset(form for form in forms if form.isalpha() and form not in self._part_set)
+
+    def _familiar(self, paragraph: Paragraph) -> Iterator[int]:
+        """Capitalised words that are another form of a forename; in lower case many are everyday words
+        ("will", "bill", "pat")."""
+        for form in self._familiar_forms:
+            for index in paragraph.positions.get(form, ()):
+                if paragraph.words[index].is_capitalised:
+                    yield index
 
     def _inside_words(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
         """Words with a part of 6 letters or more inside them, where no capital marks where it begins: in
@@ -428,6 +457,13 @@ class NameMatcher:
                 len(word) >= FUZZY_MIN_LENGTH and any(_similar(word, part) for part in self._fuzzy_parts)
             ):
                 yield start, end
+
+
+@cache
+def _nick_namer() -> NickNamer:
+    from nicknames import NickNamer  # its list is read by the workers that check a publication, not by every one
+
+    return NickNamer()
 
 
 def split_spellings(paragraph: Paragraph, part: str) -> Iterator[tuple[int, int]]:
