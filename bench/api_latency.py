@@ -70,6 +70,7 @@ from app.demo import BASE_CHOICES, notification_dates
 from app.extensions import db
 from app.models import AuditEvent, ProcessDefinition, ProcessInstance, Task
 from app.services import instances, tasks
+from app.services.anonymisation import reference_tails
 from app.services.definitions import latest_definition, model_of
 from app.services.runtime import runtime
 from app.services.sample_data import sample_for
@@ -449,7 +450,8 @@ class Cloner:
                 values.pop(serial.name, None)
             rows[table].append({**values, **fixed})
 
-        copy(ProcessInstance.__table__, template, id=new_id)
+        tail, unpadded = reference_tails(key)  # as the model sets them with the reference
+        copy(ProcessInstance.__table__, template, id=new_id, reference_tail=tail, reference_tail_unpadded=unpadded)
         for task in shot.tasks:
             copy(Task.__table__, task, instance_id=new_id)
         for event in shot.events:

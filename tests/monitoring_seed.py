@@ -13,6 +13,7 @@ from sqlalchemy import insert
 
 from app.extensions import db
 from app.models import CaseProvider, DeadlineExtension, ProcessInstance, Task
+from app.services.anonymisation import reference_tails
 from app.services.progress import STAGES
 
 UTC = dt.UTC
@@ -192,6 +193,7 @@ def _write(definition: Any, cases: list[SeedCase], extensions: list[SeedExtensio
                 "definition_id": definition.id,
                 "process_key": definition.key,
                 "business_key": c.reference,
+                **dict(zip(("reference_tail", "reference_tail_unpadded"), reference_tails(c.reference), strict=True)),
                 "status": c.status,
                 "stage": c.stage,
                 "provider_org": c.provider,

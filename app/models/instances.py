@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import Model
 from .definitions import ProcessDefinition
@@ -21,6 +21,11 @@ class ProcessInstance(Model):
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(120))
     business_key: Mapped[str] = mapped_column(String(120), index=True, unique=True)  # names one case
+    # The last characters of the reference's keys as the anonymisation check reads them (as written, and without
+    # the zeros that pad its numbers): a check reads only the cases whose reference may be in the text it checks.
+    # Set with the reference; "" where it has no key, None where not yet worked out (a check then reads the case).
+    reference_tail: Mapped[str | None] = mapped_column(String(8), index=True, deferred=True)
+    reference_tail_unpadded: Mapped[str | None] = mapped_column(String(8), index=True, deferred=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     stage: Mapped[str | None] = mapped_column(String(40), index=True)
     outcome: Mapped[str | None] = mapped_column(String(120))
@@ -43,6 +48,13 @@ class ProcessInstance(Model):
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined", innerjoin=True)
 
     __mapper_args__ = {"version_id_col": lock_version}
+
+    @validates("business_key")
+    def _keep_reference_tails(self, _key: str, reference: str) -> str:
+        from ..services.anonymisation import reference_tails  # the check's reading of references
+
+        self.reference_tail, self.reference_tail_unpadded = reference_tails(reference)
+        return reference
 
 
 class CaseProvider(Model):

@@ -59,7 +59,10 @@ def shareable(digest: Digest) -> Digest:
     for entry in digest.entries:
         row = cases.get(entry.reference)
         matchers = (  # the case's identifiers and, as for its published report, the redaction log's originals
-            anonymisation.identifiers(CaseRecord(row).case_for_check(), (row.data or {}).get("redaction_log"))
+            anonymisation.identifiers(
+                anonymisation.with_other_cases(CaseRecord(row).case_for_check(), (entry.lessons, entry.good_practice)),
+                (row.data or {}).get("redaction_log"),
+            )
             if row is not None
             else []
         )

@@ -147,8 +147,10 @@ def _unchecked_public_problems(report: PublishedReport, case: dict[str, Any], id
         for text in _public_strings([report.title, report.summary or "", report.offence_title, report.content])
         if text not in passage_texts
     ]
+    texts = list(dict.fromkeys(others))
+    identity = anonymisation.with_other_cases(identity, texts)
     matchers = anonymisation.identifiers(identity, case.get("redaction_log"))
-    found = [anonymisation.check_text("_form", "The published page", text, matchers) for text in dict.fromkeys(others)]
+    found = [anonymisation.check_text("_form", "The published page", text, matchers) for text in texts]
     return list(dict.fromkeys(f"{finding.message} {SEND_BACK}" for batch in found for finding in batch))
 
 

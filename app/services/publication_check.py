@@ -100,15 +100,19 @@ def progress_text(pack: dict[str, Any], case: dict[str, Any]) -> str:
 def findings(pack: dict[str, Any], case: dict[str, Any], reviewed: Collection[str] = ()) -> list[anonymisation.Finding]:
     """Every problem in every passage of the pack, less the matches reviewed and kept. A passage longer than
     the check reads (``MAX_CHECKED``, ``MAX_CHECKED_IN_ALL``) is a problem of its own, and is not read."""
-    matchers = anonymisation.identifiers(case, pack.get("redaction_log"))
     found: list[anonymisation.Finding] = []
+    checked: list[Passage] = []
     left = MAX_CHECKED_IN_ALL
     for passage in passages(pack, case):
         if len(passage.text) > min(MAX_CHECKED, left):
             found.append(_too_long(passage, left))
         elif passage.text:
             left -= len(passage.text)
-            found += anonymisation.check_text(passage.path, passage.where, passage.as_shown, matchers, reviewed)
+            checked.append(passage)
+    case = anonymisation.with_other_cases(case, [passage.as_shown for passage in checked])
+    matchers = anonymisation.identifiers(case, pack.get("redaction_log"))
+    for passage in checked:
+        found += anonymisation.check_text(passage.path, passage.where, passage.as_shown, matchers, reviewed)
     return found
 
 

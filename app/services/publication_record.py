@@ -15,11 +15,13 @@ Events read (all ``audit_event`` rows of the case, in order of time then id):
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, any_, bindparam, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..extensions import db
 from ..models import AuditEvent, ProcessInstance, Task, User
@@ -29,7 +31,6 @@ from .runtime import model_of_instance
 from .users import get_user
 
 CHECK_KEYWORD = "x-sfo-anonymisation-check"
-_OTHER_KEYS = "sfo.other_case_keys"  # in the session's info: (transaction, case id, the other cases' keys)
 COURT_OUTCOMES = ("convicted_sfo", "convicted_other", "acquitted", "discontinued", "other")
 COURT_OUTCOME_TASKS = ("chase_court_outcome",)
 IDENTITY_FIELDS = (
@@ -156,25 +157,38 @@ class CaseRecord:
         return identity
 
     def case_for_check(self) -> dict[str, Any]:
-        """The case data with every recorded value of its identifying fields, and the references of every
-        other case (a reduced case's too), for the anonymisation gate."""
+        """The case data with every recorded value of its identifying fields, and a lookup of the references of
+        every other case (a reduced case's too), for the anonymisation gate (``with_other_cases``)."""
         recorded = {field: values for field, values in self.identity.items() if values}
-        return {**(self.instance.data or {}), **recorded, OTHER_CASES: self._other_references}
+        return {**(self.instance.data or {}), **recorded, OTHER_CASES: OtherCases(self.instance.id)}
 
-    @cached_property
-    def _other_references(self) -> frozenset[str]:
-        """Every other case's reference key: read once per transaction, as publishing checks the pack before
-        its step and the snapshot after it, each with a record of its own (at 50,000 cases, each read took
-        half of the completion's time)."""
-        session = db.session()
-        remembered = session.info.get(_OTHER_KEYS)
-        transaction = session.get_transaction()
-        if transaction is not None and remembered is not None and remembered[:2] == (transaction, self.instance.id):
-            return remembered[2]
-        query = select(ProcessInstance.business_key).where(ProcessInstance.id != self.instance.id)
-        keys = reference_keys(session.connection().execute(query).scalars())  # Core rows: no ORM object per row
-        session.info[_OTHER_KEYS] = (session.get_transaction(), self.instance.id, keys)
-        return keys
+
+@dataclass(frozen=True)
+class OtherCases:
+    """The references of every case but one, looked up by the tails that a reference in the checked text would
+    have (``anonymisation.with_other_cases``): one indexed read of the few cases that match, where reading every
+    case's reference took 36 ms at 12,000 cases and 400 ms at 50,000. A case whose tails were never worked out
+    (None: a row written other than through the model) is read too."""
+
+    instance_id: int
+
+    def keys_in(self, tails: set[str]) -> frozenset[str]:
+        tail, unpadded = ProcessInstance.reference_tail, ProcessInstance.reference_tail_unpadded
+        query = select(ProcessInstance.business_key).where(
+            ProcessInstance.id != self.instance_id,
+            or_(_among(tail, tails), _among(unpadded, tails), tail.is_(None)),
+        )
+        return reference_keys(db.session.connection().execute(query).scalars())  # Core rows: no ORM object each
+
+
+def _among(column: Any, values: set[str]) -> Any:
+    """``column`` is one of ``values``, sent as one parameter however many there are (a long report has
+    thousands): an array on PostgreSQL, which its index scans take as it is; a JSON list read by json_each
+    on SQLite."""
+    ordered = sorted(values)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, ordered, type_=ARRAY(String)))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(json.dumps(ordered))))
 
 
 def duty_conflict(user: User, record: CaseRecord, bpmn_id: str) -> str | None:

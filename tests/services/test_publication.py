@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import PublishedReport
-from app.services import publication, tasks
+from app.models import ProcessInstance, PublishedReport
+from app.services import anonymisation, publication, tasks
 from app.services.errors import Invalid
+from app.services.publication_record import CaseRecord
 from tests.sfo_case import SfoCase
 
 PERSON = "Jordan Blackwood"
@@ -201,27 +202,42 @@ def publish(case, people, pack=None):
     return db.session.scalar(select(PublishedReport))
 
 
-def test_publishing_reads_the_other_cases_references_once(sfo_definition, people):
-    """Publishing checks the pack before the step and the snapshot after it, in one transaction: each check
-    read every other case's reference again (50,000 rows each at 50,000 cases, 390 ms of the completion)."""
-    SfoCase(people, sfo_definition, "SFO-OTHER-1")
+def test_a_check_reads_only_the_other_cases_whose_reference_the_text_may_hold(sfo_definition, people):
+    """Each check read every other case's reference (50,000 rows at 50,000 cases, 390 ms of a completion): it
+    now reads, by the tails of the references the text may hold, only the cases that could match."""
+    for reference in ("SFO-OTHER-1", "NPS-N-2026-0077", "SFO-2027-0042"):
+        SfoCase(people, sfo_definition, reference)
     case = convicted_case(people, sfo_definition)
-    case.do("anonymise_report", **clean_pack())
-    case.do("provide_progress_summary", progress_summary="The checklist is in use.", progress_as_at="2027-03-01")
-    case.do("coordinate_publication", publication_date="2027-03-01", coordination_notes="No other reviews")
-    case.do("approve_publication", publish_approved=True)
-    reads: list[str] = []
+    checked = CaseRecord(case.row).case_for_check()
 
-    def count(_connection, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        if " ".join(statement.split()).startswith("SELECT process_instance.business_key FROM process_instance"):
-            reads.append(statement)
+    def keys_of(*references: str) -> frozenset[str]:
+        return anonymisation.reference_keys(references)
 
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        case.do("publish_report", published_on="2027-03-01")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert len(reads) == 1 and db.session.scalar(select(PublishedReport)) is not None
+    def keys_read(text: str) -> frozenset[str]:
+        return anonymisation.with_other_cases(checked, [text])[anonymisation.OTHER_CASES]
+
+    assert keys_read("Risk was not reassessed in 2026.") == frozenset()
+    assert keys_read("As in NPS N 2026 77, risk was not reassessed.") == anonymisation.reference_keys(
+        ["NPS-N-2026-0077"]
+    )
+    assert keys_read("See sfo/2027/42 and SFO OTHER 1.") == anonymisation.reference_keys(
+        ["SFO-2027-0042", "SFO-OTHER-1"]
+    )
+    with pytest.raises(TypeError):  # a lookup never reaches the gate unread, where it would find nothing
+        anonymisation.identifiers(checked)
+
+
+def test_a_case_written_without_its_reference_tails_is_still_read_by_every_check(sfo_definition, people):
+    """A row written other than through the model (a restore, a bulk load) has no tails: every check reads it."""
+    other = SfoCase(people, sfo_definition, "NPS-N-2026-0078")
+    db.session.execute(
+        update(ProcessInstance)
+        .where(ProcessInstance.id == other.row.id)
+        .values(reference_tail=None, reference_tail_unpadded=None)
+    )
+    case = convicted_case(people, sfo_definition)
+    checked = anonymisation.with_other_cases(CaseRecord(case.row).case_for_check(), ["Nothing to see."])
+    assert checked[anonymisation.OTHER_CASES] == anonymisation.reference_keys(["NPS-N-2026-0078"])
 
 
 def test_a_convicted_case_is_published_after_redaction(sfo_definition, people):

@@ -5,7 +5,17 @@ and ``addresses`` match each kind of identifier; ``gate`` builds the matchers fo
 a piece of text, naming the field, paragraph and kind of identifier but never the value.
 """
 
-from .gate import OTHER_CASES, Finding, check_text, identifiers, reference_of
-from .numbers import reference_keys
+from .gate import OTHER_CASES, Finding, check_text, identifiers, reference_of, with_other_cases
+from .numbers import NO_TAIL, reference_keys, reference_tails
 
-__all__ = ["OTHER_CASES", "Finding", "check_text", "identifiers", "reference_keys", "reference_of"]
+__all__ = [
+    "NO_TAIL",
+    "OTHER_CASES",
+    "Finding",
+    "check_text",
+    "identifiers",
+    "reference_keys",
+    "reference_of",
+    "reference_tails",
+    "with_other_cases",
+]

@@ -18,7 +18,7 @@ from .addresses import PhraseMatcher, address_matchers
 from .dates import DateOfBirthMatcher
 from .matches import Match, Matcher
 from .names import NameMatcher, people
-from .numbers import CaseReferenceMatcher, CrnMatcher, PncMatcher
+from .numbers import CaseReferenceMatcher, CrnMatcher, PncMatcher, tails_in
 from .text import (
     Paragraph,
     english_paragraphs,
@@ -30,8 +30,8 @@ from .text import (
     transliterate,
 )
 
-# the keys of every other case's reference (``reference_keys``), where the caller knows them: read once per
-# case record, as each of a request's checks would otherwise key 10,000 references again
+# The keys of the other cases' references (``reference_keys``) that the text may hold, or a lookup of them that
+# ``with_other_cases`` asks with the texts to check: only the cases whose reference may be in them are read.
 OTHER_CASES = "other_case_keys"
 LOGGED_NAMES = {"person": "the person on probation", "victim": "a victim", "staff": "a member of staff"}
 
@@ -78,12 +78,33 @@ def identifiers(case: dict[str, Any], redaction_log: Any = None) -> list[Matcher
     )
     # Naming another case tells the reader of a case that may never be published; a reference may read like
     # other text, so the team may keep such a match after review.
-    others = frozenset(case.get(OTHER_CASES) or ())
+    others = case.get(OTHER_CASES) or ()
+    if hasattr(others, "keys_in"):
+        raise TypeError("Look the other cases' references up first: with_other_cases(case, texts).")
+    others = frozenset(others)
     found.append(CaseReferenceMatcher(others, "the reference of another case", "reference.other", True))
     for entry in redaction_log if isinstance(redaction_log, list) else []:
         if isinstance(entry, dict) and str(entry.get("original") or "").strip():
             found += _logged(str(entry.get("category") or "other"), str(entry["original"]).strip())
     return found
+
+
+def with_other_cases(case: dict[str, Any], texts: Iterable[str]) -> dict[str, Any]:
+    """The case with its ``OTHER_CASES`` looked up for ``texts``, where it holds a lookup (an object with
+    ``keys_in(tails)``, given the tails any reference in the texts would have) rather than the keys."""
+    lookup: Any = case.get(OTHER_CASES)
+    if not hasattr(lookup, "keys_in"):
+        return case
+    tails = set().union(*(reference_tails_in(text) for text in texts))
+    return {**case, OTHER_CASES: lookup.keys_in(tails) if tails else frozenset()}
+
+
+def reference_tails_in(text: str) -> set[str]:
+    """The tails a case reference in ``text`` would have (``numbers.tails_in``), in every reading of the text
+    that ``check_text`` matches: as folded, as text in another script reads, and across paragraph breaks."""
+    found = paragraphs(text)
+    readings = [*found, *english_paragraphs(text), *(paragraph for paragraph, _ in _seams(found))]
+    return set().union(*(tails_in(paragraph) for paragraph in readings))
 
 
 def _names(name: str, whose: str, code: str) -> list[NameMatcher]:

@@ -139,6 +139,40 @@ def reference_keys(references: Iterable[str]) -> frozenset[str]:
     return frozenset(itertools.chain.from_iterable(map(_keys_of, references)))
 
 
+# --- looking up the other cases' references by the text's ends of words ----------------------------------------
+# Every key ends where a word or number of the text ends, and has MIN_REFERENCE characters or more: the last
+# TAIL characters before each such end (as written, and without padding zeros) are all the tails a key found in
+# the text can have. A case's tails are kept beside it (process_instance.reference_tail), so a check reads only
+# the cases whose reference may be in the text, not every case.
+TAIL = MIN_REFERENCE
+NO_TAIL = ""  # kept for a reference with no key: it can match no text
+
+
+def reference_tails(reference: str) -> tuple[str, str]:
+    """The tails of a reference's keys: as written, and without the zeros that pad its numbers."""
+    key = reference_key(reference)
+    unpadded = "".join(_unpadded(_key(piece)) for piece in _ALNUM_RUN.findall(fold(reference)))
+    return (key[-TAIL:] if key else NO_TAIL, unpadded[-TAIL:] if _usable(unpadded) else NO_TAIL)
+
+
+def tails_in(paragraph: Paragraph) -> set[str]:
+    """The tail any key found in the paragraph would have, read as ``CaseReferenceMatcher`` reads keys: for each
+    word or number, the last TAIL characters of it and the ones before it that a reference's gap joins it to."""
+    text, found = paragraph.text, set[str]()
+    runs = list(_ALNUM_RUN.finditer(text))
+    for last in range(len(runs)):
+        key = unpadded = ""
+        for first in range(last, -1, -1):
+            if first < last and not _REFERENCE_GAP.fullmatch(text[runs[first].end() : runs[first + 1].start()]):
+                break
+            piece = _key(runs[first].group())
+            key, unpadded = piece + key, _unpadded(piece) + unpadded
+            if len(unpadded) >= TAIL:
+                break
+        found.update(form[-TAIL:] for form in (key, unpadded) if len(form) >= TAIL)
+    return found
+
+
 _PREFIX = 4  # how many leading characters of the keys are kept to give up early on words that start none
 
 
