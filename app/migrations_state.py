@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
 
-SCHEMA_HEAD = "b7e2c4d9a160"
+SCHEMA_HEAD = "c4a8e2f1d937"
 
 
 def migrations_current() -> bool:
