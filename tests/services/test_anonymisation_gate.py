@@ -9,8 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from app.services.anonymisation import check_text, identifiers, reference_keys
+from app.services.anonymisation import check_text, identifiers, reference_keys, reference_tails
+from app.services.anonymisation.gate import reference_tails_in
 from app.services.anonymisation.numbers import CaseReferenceMatcher
 from app.services.anonymisation.text import fold, invisible_characters
 from tests.services.anonymisation_corpus import CASE
@@ -786,3 +789,30 @@ def test_a_familiar_form_of_a_forename_is_refused_for_review(text, whose):
 def test_a_familiar_form_in_lower_case_passes():
     """In lower case they are everyday words ("sam" is rare, but "will", "bill" and "pat" are not)."""
     assert [f.message for f in check_text("s", "Summary", "He paid the peg and sam bill.", FAMILIAR)] == []
+
+
+_REFERENCE_PIECES = st.lists(st.text("SFONPX0123456789OIL", min_size=1, max_size=5), min_size=1, max_size=4)
+_SEPARATORS = st.sampled_from(["", " ", "-", "/", ".", " - ", "#", "  "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pieces=_REFERENCE_PIECES,
+    separators=st.lists(_SEPARATORS, min_size=4, max_size=4),
+    written=st.lists(_SEPARATORS, min_size=4, max_size=4),
+    zeros=st.sampled_from(["as written", "left out", "added"]),
+    before=st.sampled_from(["", "As in ", "(", "see: ", "X"]),
+    after=st.sampled_from(["", ", risk was missed.", ")", "."]),
+)
+def test_every_reference_the_gate_finds_is_among_those_its_tails_read(
+    pieces, separators, written, zeros, before, after
+):
+    """A check reads only the cases whose reference tails the text holds (``with_other_cases``): whenever the
+    matcher, given every reference, finds one in a text, that reference's tails are among the text's."""
+    reference = "".join(piece + separator for piece, separator in zip(pieces, separators, strict=False)).strip()
+    padding = {"as written": lambda p: p, "left out": lambda p: p.lstrip("0") or "0", "added": lambda p: "00" + p}
+    shown = [padding[zeros](piece) if piece.isdigit() else piece for piece in pieces]
+    text = before + "".join(piece + gap for piece, gap in zip(shown, written, strict=False)).rstrip() + after
+    matcher = CaseReferenceMatcher(reference_keys([reference]), "the reference of another case", "ref", True)
+    if check_text("s", "Summary", text, [matcher]):
+        assert set(reference_tails(reference)) & reference_tails_in(text), (reference, text)
