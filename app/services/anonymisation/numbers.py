@@ -124,13 +124,16 @@ def reference_key(reference: str) -> str | None:
     return key if _usable(key) else None
 
 
-# Every check reads the references of all the other cases: each is read once per process, not once per check.
+def _unpadded_key(reference: str) -> str:
+    return "".join(_unpadded(_key(piece)) for piece in _ALNUM_RUN.findall(fold(reference)))
+
+
+# A check reads the references of the other cases it may name: each is keyed once per process, not once per check.
 @lru_cache(maxsize=100_000)
 def _keys_of(reference: str) -> tuple[str, ...]:
     """A reference's keys: as written (``reference_key``) and, where it differs, without the zeros that pad
     its numbers ("SFO-2027-0042" written SFO 2027 42 is SF0202742)."""
-    key = reference_key(reference)
-    unpadded = "".join(_unpadded(_key(piece)) for piece in _ALNUM_RUN.findall(fold(reference)))
+    key, unpadded = reference_key(reference), _unpadded_key(reference)
     return tuple(dict.fromkeys(k for k in (key, unpadded if _usable(unpadded) else None) if k))
 
 
@@ -150,8 +153,7 @@ NO_TAIL = ""  # kept for a reference with no key: it can match no text
 
 def reference_tails(reference: str) -> tuple[str, str]:
     """The tails of a reference's keys: as written, and without the zeros that pad its numbers."""
-    key = reference_key(reference)
-    unpadded = "".join(_unpadded(_key(piece)) for piece in _ALNUM_RUN.findall(fold(reference)))
+    key, unpadded = reference_key(reference), _unpadded_key(reference)
     return (key[-TAIL:] if key else NO_TAIL, unpadded[-TAIL:] if _usable(unpadded) else NO_TAIL)
 
 
