@@ -816,3 +816,11 @@ def test_every_reference_the_gate_finds_is_among_those_its_tails_read(
     matcher = CaseReferenceMatcher(reference_keys([reference]), "the reference of another case", "ref", True)
     if check_text("s", "Summary", text, [matcher]):
         assert set(reference_tails(reference)) & reference_tails_in(text), (reference, text)
+
+
+def test_months_days_and_the_court_are_not_read_as_familiar_forms():
+    """The nicknames list gives "Court" for Courtney, "May" for Marietta, "August" for Gus and "June" for Junior:
+    words every report writes with a capital."""
+    matchers = identifiers({"victim_names": "Courtney Hale\nMarietta Lowe\nGus Hart\nJunior Oduya"})
+    text = "The Crown Court sat on a Monday in May, June and August."
+    assert [f.message for f in check_text("s", "Summary", text, matchers)] == []

@@ -37,6 +37,15 @@ MIN_LOWER_CASE_PART = 4
 MIN_TAGGED_PART = 3  # letters of a part found inside a hashtag, username or web address, or glued to digits
 MIN_INSIDE_PART = 6  # letters of a part found inside a longer word not written as a capitalised word ("ripjordan")
 MIN_INITIALLED_PART = 6  # letters of a surname run into an initial ("zblackwood") that is refused anywhere
+# Familiar forms in the nicknames list that every report writes with a capital: months and days ("May" for
+# Marietta, "June" for Junior, "August" for Gus) and the court ("Court" for Courtney).
+NOT_FAMILIAR = frozenset(
+    re.findall(
+        r"[a-z]+",
+        """january february march april may june july august september october november december monday tuesday
+        wednesday thursday friday saturday sunday court""",
+    )
+)
 # Near misspellings: a capitalised word of 5 letters or more whose optimal-string-alignment
 # similarity (1 - edits / longer length) to a name part of 5 letters or more is above this: rapidfuzz
 # turns the cutoff into a distance in floating point and so leaves out a similarity of exactly 0.8.
@@ -326,7 +335,7 @@ class NameMatcher:
                 yield index, False
         for form in initialled:
             for index in paragraph.positions.get(form, ()):
-                if len(form) > MIN_INITIALLED_PART or _in_an_address(paragraph, index):
+                if len(form) - 1 >= MIN_INITIALLED_PART or _in_an_address(paragraph, index):  # less the initial
                     yield index, False
 
     def _in_tags(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
@@ -349,7 +358,7 @@ class NameMatcher:
         for forename in forenames:
             full = namer.canonicals_of(forename) | {forename}
             forms |= full | {nickname for name in full for nickname in namer.nicknames_of(name)}
-        return frozenset(form for form in forms if form.isalpha() and form not in self._part_set)
+        return frozenset(form for form in forms if form.isalpha() and form not in self._part_set | NOT_FAMILIAR)
 
     def _familiar(self, paragraph: Paragraph) -> Iterator[int]:
         """Capitalised words that are another form of a forename; in lower case many are everyday words
