@@ -767,6 +767,14 @@ def test_words_that_contain_a_name_part_as_ordinary_words_do_pass(text):
     assert [f.message for f in check_text("s", "Summary", text, MIDDLE_AND_DOUBLE)] == []
 
 
+def test_lower_case_words_that_contain_a_six_letter_surname_pass():
+    """Surnames that are words are inside many more ("cooperation", "fostering", "stakeholders", "reporter"): in
+    lower case a part must have 7 letters or more to be read inside a word."""
+    matchers = identifiers({"person_name": "Ann Cooper", "victim_names": "Tom Foster\nSue Holder\nAl Porter"})
+    text = "His cooperation with fostering, the stakeholders and a reporter was uncooperative at first."
+    assert [f.message for f in check_text("s", "Summary", text, matchers)] == []
+
+
 FAMILIAR = identifiers({"person_name": "Samuel Oduya", "victim_names": "Maggie Hale", "staff_names": "Priya Lambert"})
 
 

@@ -8,7 +8,7 @@ from 3 letters, glued to digits as in a username ("zoe123"). Words split by spac
 digits, symbols or look-alike letters for letters ("Bl4ckw00d", a capital I for an l in "SaIly") are
 read as letters. Two or more parts run into one word ("jordanblackwood", "smithzoe") match; inside a
 hashtag, username or web address so does any part of 3 letters or more, and inside any word not
-written with a capital to begin it ("teamblackwood", "RIPJORDAN") a part of 6 letters or more.
+written with a capital to begin it a part of 6 letters or more ("RIPJORDAN"), 7 in lower case ("teamblackwood").
 Near misspellings are found with rapidfuzz (see ``FUZZY_THRESHOLD``).
 
 Every look-up goes through the paragraph's word index (``Paragraph.positions`` and friends), so the
@@ -35,7 +35,11 @@ TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "master", "sir", "dame", "prof"
 MIN_PART = 2
 MIN_LOWER_CASE_PART = 4
 MIN_TAGGED_PART = 3  # letters of a part found inside a hashtag, username or web address, or glued to digits
-MIN_INSIDE_PART = 6  # letters of a part found inside a longer word not written as a capitalised word ("ripjordan")
+# Letters of a part found inside a longer word not written as a capitalised word: in capitals or mixed case
+# ("RIPJORDAN", "RIPjordan"), and in lower case ("teamblackwood"), where surnames that are words are inside many
+# more ("cooperation" holds Cooper, "fostering" Foster, "stakeholder" Holder).
+MIN_INSIDE_PART = 6
+MIN_INSIDE_LOWER_CASE_PART = 7
 MIN_INITIALLED_PART = 6  # letters of a surname run into an initial ("zblackwood") that is refused anywhere
 # Familiar forms in the nicknames list that every report writes with a capital: months and days ("May" for
 # Marietta, "June" for Junior, "August" for Gus) and the court ("Court" for Courtney).
@@ -369,14 +373,17 @@ class NameMatcher:
                     yield index
 
     def _inside_words(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
-        """Words with a part of 6 letters or more inside them, where no capital marks where it begins: in
-        lower case, in capitals or mixed ("teamblackwood", "RIPJORDAN", "RIPjordan"). A capitalised word is
-        another word ("Jordanian"), and shorter parts are inside too many ("blacksmith")."""
+        """Words with a long part inside them, where no capital marks where it begins: in capitals or mixed
+        ("RIPJORDAN", "RIPjordan") and in lower case ("teamblackwood"). A capitalised word is another word
+        ("Jordanian"), and shorter parts are inside too many ("blacksmith", ``MIN_INSIDE_PART``)."""
         parts = [part for part in self._part_set if len(part) >= MIN_INSIDE_PART]
         if not parts:
             return
         for word in paragraph.words:
-            if word.is_letters and not word.text.istitle() and any(p in word.lower and p != word.lower for p in parts):
+            if not word.is_letters or word.text.istitle():
+                continue
+            least = MIN_INSIDE_LOWER_CASE_PART if word.text.islower() else MIN_INSIDE_PART
+            if any(len(p) >= least and p in word.lower and p != word.lower for p in parts):
                 yield word.start, word.end
 
     def _camel_pieces(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
