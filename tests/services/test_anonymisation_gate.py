@@ -374,7 +374,15 @@ def test_a_place_of_two_words_run_together_is_refused():
 
 
 @pytest.mark.parametrize(
-    "text", ["Ms S was at the address.", "Ms S-J was at the address.", "ZS was at the address.", "Z.S-J. was there."]
+    "text",
+    [
+        "Ms S was at the address.",
+        "Ms S-J was at the address.",
+        "ZS was at the address.",
+        "Z.S-J. was there.",
+        "Ms SJ was at the address.",  # the surname's two initials together after a title
+        "The SJ family moved.",
+    ],
 )
 def test_the_initials_of_a_double_barrelled_surname_are_refused(text):
     """Initials were made from the last part of the name only: for Zoë Smith-Jones "Ms J" and "ZSJ" were

@@ -398,8 +398,8 @@ class NameMatcher:
     @cached_property
     def _initial_forms(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The name's initials ("ZSJ", and "ZS" for a double-barrelled surname; "JLB" and the first and last,
-        "JB", for a name of three parts) and the surname's initial after a title ("J", and "S" for
-        Smith-Jones: "Ms S", "Ms S-J")."""
+        "JB", for a name of three parts) and the surname's initial after a title ("J", and "S" and "SJ" for
+        Smith-Jones: "Ms S", "Ms S-J", "Ms SJ", "the SJ family")."""
         words = forenames_first(self.name).split()
         surname = name_parts(words[-1]) if words else []
         if not surname or tuple(self.parts[-len(surname) :]) != tuple(surname):
@@ -407,7 +407,8 @@ class NameMatcher:
         forenames = "".join(part[0] for part in self.parts[: len(self.parts) - len(surname)])
         last, first = "".join(part[0] for part in surname), forenames[:1]
         letters = (forenames + last, forenames + last[0], first + last, first + last[0])
-        return tuple(dict.fromkeys(f.upper() for f in letters)), tuple(dict.fromkeys((surname[-1][0], surname[0][0])))
+        after_title = (surname[-1][0], surname[0][0], last)
+        return tuple(dict.fromkeys(f.upper() for f in letters)), tuple(dict.fromkeys(after_title))
 
     def _initials(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
         every, surnames = self._initial_forms
