@@ -840,3 +840,13 @@ def test_months_days_and_the_court_are_not_read_as_familiar_forms():
     matchers = identifiers({"victim_names": "Courtney Hale\nMarietta Lowe\nGus Hart\nJunior Oduya"})
     text = "The Crown Court sat on a Monday in May, June and August."
     assert [f.message for f in check_text("s", "Summary", text, matchers)] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["He was born on twentyone May nineteen ninetyone.", "He was born on 21 May, nineteen-ninety-one."],
+)
+def test_numbers_in_words_written_as_one_word_or_hyphenated_are_read(text):
+    matchers = identifiers({"date_of_birth": "1991-05-21"})
+    messages = [f.message for f in check_text("s", "Summary", text, matchers)]
+    assert messages == ["Summary still contains a date that matches the person's date of birth."], messages

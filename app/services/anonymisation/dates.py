@@ -85,6 +85,9 @@ _NAMED = re.compile(
     rf"(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
+_NUMBER_WORD = re.compile(  # the longer first: "sixty" before "six", "seventeen" before "seven"
+    "|".join(sorted((*_CARDINALS, "hundred", "thousand", "and", "oh"), key=len, reverse=True))
+)
 _DAY_IN_WORDS = re.compile(rf"\b(?:{_ORDINAL_WORD}|{_CARDINAL_DAY})", re.IGNORECASE)
 _YEAR_WORDS = re.compile(_YEAR_IN_WORDS, re.IGNORECASE)
 _LINKING_WORDS = re.compile(r"(?i)\b(?:day|the|in|year)\b")  # dateutil skips "of" and "on" itself
@@ -133,7 +136,8 @@ class DateOfBirthMatcher:
 
 
 def _words(text: str) -> list[str]:
-    return re.split(r"[\s\-]+", text.lower().strip())
+    """The number words in ``text``, however they are joined ("twentyone", "twenty-one", "twenty one")."""
+    return _NUMBER_WORD.findall(text.lower())
 
 
 def _number_value(words: list[str]) -> int:
@@ -143,7 +147,7 @@ def _number_value(words: list[str]) -> int:
 
 def _day_value(written: str) -> int:
     """A day in words as a number: "seventeenth", "twenty-first", "seventeen", "thirty one"."""
-    joined = "".join(_words(written))
+    joined = re.sub(r"[\s\-]+", "", written.lower())
     if joined in _ORDINALS:
         return _ORDINALS[joined]
     return _number_value(_words(written))
