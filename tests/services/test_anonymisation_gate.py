@@ -850,3 +850,16 @@ def test_numbers_in_words_written_as_one_word_or_hyphenated_are_read(text):
     matchers = identifiers({"date_of_birth": "1991-05-21"})
     messages = [f.message for f in check_text("s", "Summary", text, matchers)]
     assert messages == ["Summary still contains a date that matches the person's date of birth."], messages
+
+
+@pytest.mark.parametrize(
+    "text, wanted",
+    [
+        ("The tag #RIPSam spread.", "a familiar or full form of the forename of the person on probation"),
+        ("He posted as samoduya.", "a word that runs together parts or initials of the name of the person on"),
+        ("He posted as oduyasammy.", "a word that runs together parts or initials of the name of the person on"),
+    ],
+)
+def test_a_familiar_form_run_into_a_hashtag_or_with_the_surname_is_refused(text, wanted):
+    messages = [f.message for f in check_text("s", "Summary", text, FAMILIAR)]
+    assert any(wanted in m for m in messages), messages

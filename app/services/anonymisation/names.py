@@ -225,7 +225,8 @@ class NameMatcher:
         """The name written as one word, as in a username, a web address or a hashtag: (whole, some, initialled).
         Whole: every part, forenames first or surname first ("jordanleeblackwood", "blackwoodjordanlee").
         Some: two of its parts, in order or with the surname's part first ("jordanblackwood" without the
-        middle name, "zoesmith" and "smithzoe" for Zoë Blackwood-Smith). Initialled: an initial for a forename
+        middle name, "zoesmith" and "smithzoe" for Zoë Blackwood-Smith), and a familiar form of a forename with a
+        surname's part ("samoduya", "oduyasammy" for Samuel Oduya). Initialled: an initial for a forename
         or the surname ("jblackwood", "jordanb", "blackwoodj"), anywhere when the rest has 6 letters or more
         (``MIN_INITIALLED_PART``), else only in an email address or username: with a shorter rest they are
         often words ("along" is A. Long, "flight" F. Light)."""
@@ -236,7 +237,8 @@ class NameMatcher:
         first, surname = "".join(forenames), "".join(surnames)
         whole = frozenset({first + surname, surname + first})
         some = {one + other for one, other in itertools.combinations(self.parts, 2)}
-        some |= {other + one for one in forenames for other in surnames}
+        some |= {other + one for one in (*forenames, *self._familiar_forms) for other in surnames}
+        some |= {familiar + other for familiar in self._familiar_forms for other in surnames}
         initialled = {forenames[0][0] + "".join(self.parts[1:]), first + surname[0], surname + forenames[0][0]}
         initialled |= {forenames[0][0] + part for part in surnames} | {part + forenames[0][0] for part in surnames}
         some -= whole | self._part_set
@@ -275,12 +277,14 @@ class NameMatcher:
             if index not in covered:
                 yield self._match(joined, "joined", paragraph, index, index + 1, not whole or self.full_reviewable)
         single = f"a word that matches part of the name of {self.whose}"
-        for start, end in self._camel_pieces(paragraph):
+        for start, end in self._camel_pieces(paragraph, self._part_set):
             yield self._span_match(single, "part", paragraph, start, end)
         familiar = f"a familiar or full form of the forename of {self.whose}"
         for index in self._familiar(paragraph):
             if index not in covered:
                 yield self._match(familiar, "familiar", paragraph, index, index + 1, True)
+        for start, end in self._camel_pieces(paragraph, self._familiar_forms):  # "#RIPSam"
+            yield self._span_match(familiar, "familiar", paragraph, start, end)
         for start, end in self._initials(paragraph):
             yield self._match(f"initials that match the name of {self.whose}", "initials", paragraph, start, end, True)
         misspelt = f"a word that looks like a misspelling of part of the name of {self.whose}"
@@ -386,11 +390,12 @@ class NameMatcher:
             if any(len(p) >= least and p in word.lower and p != word.lower for p in parts):
                 yield word.start, word.end
 
-    def _camel_pieces(self, paragraph: Paragraph) -> Iterator[tuple[int, int]]:
-        """Parts of the name run into a word in camel case: "#JusticeForZoe", "RIPSamOduya"."""
+    @staticmethod
+    def _camel_pieces(paragraph: Paragraph, parts: frozenset[str]) -> Iterator[tuple[int, int]]:
+        """``parts`` run into a word in camel case: "#JusticeForZoe", "RIPSamOduya"."""
         for start, end, piece in paragraph.camel_pieces:
             lower = piece.lower()
-            if any(_case_allows(piece, part) for part in self._part_set.intersection((lower, *singulars(lower)))):
+            if any(_case_allows(piece, part) for part in parts.intersection((lower, *singulars(lower)))):
                 yield start, end
 
     # --- initials: "J.B.", "J B", "JB", "Mr B", "the B family" ---------------------------------------------------
