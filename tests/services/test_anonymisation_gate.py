@@ -863,3 +863,26 @@ def test_numbers_in_words_written_as_one_word_or_hyphenated_are_read(text):
 def test_a_familiar_form_run_into_a_hashtag_or_with_the_surname_is_refused(text, wanted):
     messages = [f.message for f in check_text("s", "Summary", text, FAMILIAR)]
     assert any(wanted in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    "text, what",
+    [
+        ("He lived at No. 14 Harbour with his mother.", "the street of the person's address"),
+        ("Officers went to 14 harbour that night.", "the street of the person's address"),
+        ("The postcode SO50 5 AB was flagged.", "the postcode of the person's address"),
+        ("The postcode S O 5 0 5 A B was flagged.", "the postcode of the person's address"),
+    ],
+)
+def test_a_house_number_with_the_street_s_name_or_a_postcode_spaced_out_is_refused(text, what):
+    """The street was found only with its type ("14 Harbour" passed) and the postcode only with one gap, between
+    its halves ("SO50 5 AB" passed)."""
+    matchers = identifiers({"person_address": "Flat 3, 14 Harbour Road, Eastleigh, SO50 5AB"})
+    messages = [f.message for f in check_text("s", "Summary", text, matchers)]
+    assert messages == [f"Summary still contains {what}."], messages
+
+
+def test_the_street_s_name_without_the_house_number_or_its_type_passes():
+    matchers = identifiers({"person_address": "14 Harbour Road, Eastleigh, SO50 5AB"})
+    text = "The harbour was busy; 14 officers attended; he was 50 at the time."
+    assert [f.message for f in check_text("s", "Summary", text, matchers)] == []

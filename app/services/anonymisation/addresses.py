@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from .matches import Match
 from .names import split_spellings
@@ -58,11 +59,9 @@ STREET_TYPES = {
 }
 CANONICAL = {form: name for name, short in STREET_TYPES.items() for form in (name, *short)}
 POSTCODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[A-Za-z]{2})(?![A-Za-z0-9])")
-# Anything in the text that may be a postcode as people write it: the two halves with a space, a hyphen
-# or nothing between them, and letters and digits that look alike mixed up ("S050 5AB" for SO50 5AB).
-# A lookahead, so that every start is tried ("at SO50 5AB" is not read as "at" and "SO5").
-LOOSE_POSTCODE = re.compile(r"(?<![A-Za-z0-9])(?=([A-Za-z0-9]{2,4}[\s\-.]{0,3}[A-Za-z0-9]{3})(?![A-Za-z0-9]))")
 _LOOK_ALIKE_DIGITS = str.maketrans("OIL", "011")
+_LOOK_ALIKES = {"0": "[0O]", "1": "[1IL]"}  # as postcode_skeleton reads them (the pattern ignores case)
+_POSTCODE_GAP = r"[\s\-.]{0,3}"
 MAX_GAP = 3
 
 
@@ -164,24 +163,34 @@ def _phrase_at(paragraph: Paragraph, words: tuple[Word, ...], index: int, wanted
 
 @dataclass(frozen=True)
 class StreetMatcher:
-    """A street's name followed by its type in any of its forms: "Harbour Row", "harbour rw."."""
+    """A street's name followed by its type in any of its forms ("Harbour Row", "harbour rw."), or after the
+    house number the address gives it ("14 Harbour")."""
 
     core: tuple[str, ...]
     street_type: str
+    number: str = ""  # the house number before the street in the address, if it is one
 
     def matches(self, paragraph: Paragraph) -> Iterator[Match]:
         words = paragraph.words
         size = len(self.core)
+        identity = " ".join((*self.core, self.street_type))
         for index in _starts(paragraph, self.core[0]):
-            if index + size >= len(words) or not _phrase_at(paragraph, words, index, list(self.core)):
+            if index + size > len(words) or not _phrase_at(paragraph, words, index, list(self.core)):
                 continue
-            following = words[index + size]
-            if CANONICAL.get(following.lower) == self.street_type and _follows(paragraph, index + size):
+            following = words[index + size] if index + size < len(words) else None
+            if (
+                following is not None
+                and CANONICAL.get(following.lower) == self.street_type
+                and _follows(paragraph, index + size)
+            ):
                 span = paragraph.text[words[index].start : following.end]
-                identity = " ".join((*self.core, self.street_type))
                 yield Match(
                     "the street of the person's address", "address.street", identity, words[index].start, span, True
                 )
+            elif self.number and index and words[index - 1].lower == self.number and _follows(paragraph, index):
+                start, end = words[index - 1].start, words[index + size - 1].end
+                span = paragraph.text[start:end]
+                yield Match("the street of the person's address", "address.street", identity, start, span, True)
         if all(word.isalpha() for word in self.core):  # run together: "HarbourRoad", "harbourrd"
             name = "".join(self.core)
             for form in (self.street_type, *STREET_TYPES[self.street_type]):
@@ -198,21 +207,22 @@ class StreetMatcher:
 
 @dataclass(frozen=True)
 class PostcodeMatcher:
+    """The postcode with any short gap between any of its characters ("SO50 5AB", "SO505AB", "SO50-5AB", "SO50 5
+    AB", "S O 5 0 5 A B"), in any case, with an O and a 0 (an I or L and a 1) either way round ("S050 5AB")."""
+
     postcode: str
+
+    @cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        characters = (_LOOK_ALIKES.get(c, re.escape(c)) for c in postcode_skeleton(self.postcode))
+        return re.compile(rf"(?<![A-Za-z0-9]){_POSTCODE_GAP.join(characters)}(?![A-Za-z0-9])", re.IGNORECASE)
 
     def matches(self, paragraph: Paragraph) -> Iterator[Match]:
         key = postcode_key(self.postcode)
-        skeleton = postcode_skeleton(key)
-        for found in LOOSE_POSTCODE.finditer(paragraph.text):
-            if postcode_skeleton(found.group(1)) == skeleton:
-                yield Match(
-                    "the postcode of the person's address",
-                    "address.postcode",
-                    key,
-                    found.start(1),
-                    found.group(1),
-                    False,
-                )
+        for found in self._pattern.finditer(paragraph.text):
+            yield Match(
+                "the postcode of the person's address", "address.postcode", key, found.start(), found.group(), False
+            )
 
 
 def address_matchers(address: str, what: str = "a place named in the person's address") -> list[object]:
@@ -247,21 +257,22 @@ BUILDING_WORDS = ("flat", "apartment", "house", "unit", "no")
 QUALIFIERS = ("north", "south", "east", "west", "upper", "lower")
 
 
-def _streets(tokens: list[str]) -> tuple[list[tuple[tuple[str, ...], str]], list[list[str]]]:
-    """The streets in a part of an address, each as (its name's words, the canonical type), and the other
-    words as places: a street ends at a street type that follows at least one other word, and begins after
-    a number ("previously 14 Harbour Road", "Kingfisher House 14 Harbour Road"): the words before the
-    number are a place of their own."""
-    streets: list[tuple[tuple[str, ...], str]] = []
+def _streets(tokens: list[str]) -> tuple[list[tuple[tuple[str, ...], str, str]], list[list[str]]]:
+    """The streets in a part of an address, each as (its name's words, the canonical type, the house number
+    before it or ""), and the other words as places: a street ends at a street type that follows at least one
+    other word, and begins after a number ("previously 14 Harbour Road", "Kingfisher House 14 Harbour Road"):
+    the words before the number are a place of their own."""
+    streets: list[tuple[tuple[str, ...], str, str]] = []
     places: list[list[str]] = []
+    number = ""  # the number the words since are after, when it is a plain number ("14", not "14a")
     core: list[str] = []  # the words since the last street or number, less building words: kept as they come,
     for token in tokens:  # as making them again at each word took time quadratic in a long address
         if not token.isalpha():
             places.append(core)
-            core = []
+            core, number = [], token if token.isdigit() else ""
         elif token in CANONICAL and core:
-            streets.append((tuple(core), CANONICAL[token]))
-            core = []
+            streets.append((tuple(core), CANONICAL[token], number))
+            core, number = [], ""
         elif token not in BUILDING_WORDS:
             core.append(token)
     places.append([w for w in core if w not in QUALIFIERS] if streets else core)
