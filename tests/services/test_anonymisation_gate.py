@@ -886,3 +886,18 @@ def test_the_street_s_name_without_the_house_number_or_its_type_passes():
     matchers = identifiers({"person_address": "14 Harbour Road, Eastleigh, SO50 5AB"})
     text = "The harbour was busy; 14 officers attended; he was 50 at the time."
     assert [f.message for f in check_text("s", "Summary", text, matchers)] == []
+
+
+@pytest.mark.parametrize(
+    "text, what",
+    [
+        ("He lived on H4rbour Road.", "the street of the person's address"),
+        ("He lived on Harb0ur Rd.", "the street of the person's address"),
+        ("He moved back to E4stleigh.", "a place named in the person's address"),
+    ],
+)
+def test_a_street_or_town_spelt_with_digits_or_symbols_is_refused(text, what):
+    """Names were read through digits and symbols standing for letters ("Bl4ckw00d"); the address was not."""
+    matchers = identifiers({"person_address": "14 Harbour Road, Eastleigh, SO50 5AB"})
+    messages = [f.message for f in check_text("s", "Summary", text, matchers)]
+    assert messages == [f"Summary still contains {what}."], messages

@@ -4,6 +4,7 @@ building, a town, also run together: "BishopsWaltham")."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -121,6 +122,8 @@ class PhraseMatcher:
             for first, last in split_spellings(paragraph, wanted[0]):
                 start, end = words[first].start, words[last - 1].end
                 yield Match(self.what, self.code, wanted[0], start, paragraph.text[start:end], self.reviewable)
+            for start, end in _disguised(paragraph, wanted[0]):  # "E4stleigh"
+                yield Match(self.what, self.code, wanted[0], start, paragraph.text[start:end], self.reviewable)
 
 
 def _inside_words(paragraph: Paragraph, joined: str) -> Iterator[tuple[int, int]]:
@@ -141,6 +144,19 @@ def _inside_words(paragraph: Paragraph, joined: str) -> Iterator[tuple[int, int]
     for start, end, lower in paragraph.tagged:
         if joined in lower:
             yield start, end
+
+
+def _disguised(paragraph: Paragraph, token: str) -> Iterator[tuple[int, int]]:
+    """Where ``token`` is written with digits or symbols for letters ("H4rbour", "E4stleigh"), as names are read."""
+    for start, end, reading in paragraph.disguised:
+        if reading == token:
+            yield start, end
+
+
+def _word_after(paragraph: Paragraph, position: int) -> int | None:
+    """The index of the first word that starts at or after ``position``, or None."""
+    index = bisect.bisect_left(paragraph.word_starts, position)
+    return index if index < len(paragraph.words) else None
 
 
 def _starts(paragraph: Paragraph, token: str) -> list[int]:
@@ -191,6 +207,16 @@ class StreetMatcher:
                 start, end = words[index - 1].start, words[index + size - 1].end
                 span = paragraph.text[start:end]
                 yield Match("the street of the person's address", "address.street", identity, start, span, True)
+        if len(self.core) == 1:  # with digits or symbols for letters: "H4rbour Road"
+            for start, end in _disguised(paragraph, self.core[0]):
+                after = _word_after(paragraph, end)
+                if (
+                    after is not None
+                    and CANONICAL.get(words[after].lower) == self.street_type
+                    and _follows(paragraph, after)
+                ):
+                    span = paragraph.text[start : words[after].end]
+                    yield Match("the street of the person's address", "address.street", identity, start, span, True)
         if all(word.isalpha() for word in self.core):  # run together: "HarbourRoad", "harbourrd"
             name = "".join(self.core)
             for form in (self.street_type, *STREET_TYPES[self.street_type]):

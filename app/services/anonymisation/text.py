@@ -153,6 +153,11 @@ class Paragraph:
         )
 
     @cached_property
+    def word_starts(self) -> list[int]:
+        """Where each word starts, in order: to find the word at or after a position by bisection."""
+        return [word.start for word in self.words]
+
+    @cached_property
     def positions(self) -> dict[str, list[int]]:
         """Where each word is, by its lower case and its singular: every matcher looks words up here
         instead of reading the paragraph again."""
