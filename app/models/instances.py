@@ -24,6 +24,7 @@ class ProcessInstance(Model):
     # The last characters of the reference's keys as the anonymisation check reads them (as written, and without
     # the zeros that pad its numbers): a check reads only the cases whose reference may be in the text it checks.
     # Set with the reference; "" where it has no key, None where not yet worked out (a check then reads the case).
+    # If the check's reading of references changes, a migration must work every case's tails out again.
     reference_tail: Mapped[str | None] = mapped_column(String(8), index=True, deferred=True)
     reference_tail_unpadded: Mapped[str | None] = mapped_column(String(8), index=True, deferred=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
